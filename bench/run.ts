@@ -1,0 +1,43 @@
+/**
+ * Runs the benchmark suites, prints their results and writes bench/results.json and
+ * docs/PERFORMANCE.md. `npx tsx bench/run.ts [suite…]` runs the named suites only; the
+ * report keeps the others' last results.
+ */
+import { performance } from 'node:perf_hooks';
+import * as forwarding from './forwarding.js';
+import { checksum } from './lib/measure.js';
+import { formatTable, machine, writeReport, type Result, type SuiteRun } from './lib/report.js';
+
+interface Suite {
+  name: string;
+  title: string;
+  run(): Promise<Result[]>;
+}
+
+const SUITES: Suite[] = [{ name: 'forwarding', title: forwarding.title, run: forwarding.run }];
+
+async function main(args: string[]): Promise<number> {
+  const unknown = args.filter((a) => !SUITES.some((s) => s.name === a));
+  if (unknown.length > 0) {
+    console.error(`unknown suite(s): ${unknown.join(', ')}; known: ${SUITES.map((s) => s.name).join(', ')}`);
+    return 2;
+  }
+  const selected = args.length > 0 ? SUITES.filter((s) => args.includes(s.name)) : SUITES;
+  const runs: SuiteRun[] = [];
+  for (const suite of selected) {
+    console.log(`\n${suite.title}`);
+    const start = performance.now();
+    const results = await suite.run();
+    const durationMs = performance.now() - start;
+    console.log(formatTable(results));
+    console.log(`(${(durationMs / 1000).toFixed(1)} s)`);
+    runs.push({ suite: suite.name, title: suite.title, date: new Date().toISOString(), machine: machine(), durationMs, results });
+  }
+  const written = writeReport(runs);
+  console.log(`\nwrote ${written.json} and ${written.markdown} (checksum ${checksum()})`);
+  const missed = runs.flatMap((r) => r.results).filter((r) => r.goalMet === false);
+  if (missed.length > 0) console.log(`goals missed: ${missed.map((r) => r.name).join('; ')}`);
+  return 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));

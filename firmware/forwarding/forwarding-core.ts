@@ -1,0 +1,267 @@
+import type { RuleTable } from '../../src/protocol/rules/model.js';
+import { parseEndpoint } from '../../src/protocol/rules/index.js';
+import { clientWords } from './client-address.js';
+import { FlowTable } from './flow/flow-table.js';
+import { hashWords } from './flow/hash.js';
+import type { Random } from './scheduler.js';
+import { ServiceRuntime } from './service-runtime.js';
+
+/** How many times a flow whose connect failed is sent elsewhere before it fails (HAProxy's `retries`). */
+export const MAX_TRIES = 4;
+const NO_TARGET = -2;
+const NEVER = 2 ** 31 - 1;
+export const FALLBACK = -1;
+
+export interface Target {
+  host: string;
+  port: number;
+}
+
+export interface ForwardingOptions {
+  random: Random;
+  /** Bound on concurrently tracked flows (the connection table's size). */
+  maxFlows: number;
+  nowEpochMs: number;
+  /** Health carried over from a previous table: address → up. */
+  carriedHealth?: (service: string, address: string) => boolean | undefined;
+}
+
+/**
+ * The forwarding core: the compiled rule table plus the connection table.
+ * A flow is opened once (a TCP accept, the first datagram of a UDP session), keeps its backend
+ * for its life, and is closed once. Flows are numbered 0..maxFlows-1; per-flow state sits in
+ * typed arrays indexed by that number, and a typed-array hash table maps (service, client
+ * address, client port) to it so datagrams of a session find their flow.
+ */
+export class ForwardingCore {
+  readonly services: ServiceRuntime[];
+  private readonly byName = new Map<string, number>();
+  private readonly targets: Target[][];
+  private readonly fallbacks: (Target | null)[];
+
+  // Per flow.
+  private readonly flowService: Int32Array;
+  private readonly flowTarget: Int32Array;
+  private readonly flowTries: Int32Array;
+  private readonly flowTryCount: Uint8Array;
+  private readonly flowLastSeen: Float64Array;
+  private readonly flowKeyWidth: Uint8Array;
+  private readonly flowKeys: Uint32Array;
+  private readonly flowHash: Uint32Array;
+  private readonly freeFlows: Int32Array;
+  private freeTop: number;
+  private sweepCursor = 0;
+
+  // (service, address words, port) → flow; one table per address width.
+  private readonly table4: FlowTable;
+  private readonly table6: FlowTable;
+  private readonly scratchWords = new Uint32Array(4);
+  private readonly key4 = new Uint32Array(3);
+  private readonly key6 = new Uint32Array(6);
+
+  constructor(readonly rules: RuleTable, private readonly options: ForwardingOptions) {
+    this.services = rules.services.map((s, i) => {
+      this.byName.set(s.name, i);
+      const carried = options.carriedHealth;
+      return new ServiceRuntime(s, i, options.random, options.nowEpochMs, carried ? (b) => carried(s.name, b.address) ?? true : undefined);
+    });
+    this.targets = rules.services.map((s) => s.backends.map((b) => toTarget(b.address)));
+    this.fallbacks = rules.services.map((s) => (s.fallback ? toTarget(s.fallback) : null));
+    const n = options.maxFlows;
+    this.flowService = new Int32Array(n).fill(-1);
+    this.flowTarget = new Int32Array(n);
+    this.flowTries = new Int32Array(n * MAX_TRIES);
+    this.flowTryCount = new Uint8Array(n);
+    this.flowLastSeen = new Float64Array(n);
+    this.flowKeyWidth = new Uint8Array(n);
+    this.flowKeys = new Uint32Array(n * 6);
+    this.flowHash = new Uint32Array(n);
+    this.freeFlows = new Int32Array(n);
+    for (let i = 0; i < n; i++) this.freeFlows[i] = n - 1 - i;
+    this.freeTop = n;
+    // Idle flows are found by sweepIdle (per-service timeouts), so the tables never expire entries themselves.
+    this.table4 = new FlowTable({ keyWords: 3, maxEntries: n, idleTimeoutMs: NEVER });
+    this.table6 = new FlowTable({ keyWords: 6, maxEntries: n, idleTimeoutMs: NEVER });
+  }
+
+  serviceIndex(name: string): number {
+    return this.byName.get(name) ?? -1;
+  }
+
+  get activeFlows(): number {
+    return this.options.maxFlows - this.freeTop;
+  }
+
+  /** The flow of an existing session from this client, or -1. Refreshes its idle timer. */
+  lookup(service: number, address: string, port: number, now: number): number {
+    const key = this.keyFor(service, address, port);
+    const flow = key.length === 3 ? this.table4.get(key, now) : this.table6.get(key, now);
+    if (flow >= 0) this.flowLastSeen[flow] = now;
+    return flow;
+  }
+
+  /**
+   * Opens a flow for a new client connection or session and chooses its target. Returns the
+   * flow number, or -1 when the flow is refused (no backend and no fallback, or the
+   * connection table is full); a refusal is counted as a failure of the service.
+   */
+  open(service: number, address: string, port: number, now: number): number {
+    const svc = this.services[service]!;
+    const key = this.keyFor(service, address, port);
+    const width = key.length;
+    if (this.freeTop === 0) {
+      svc.rejected();
+      return -1;
+    }
+    const flow = this.freeFlows[--this.freeTop]!;
+    const inserted = width === 3 ? this.table4.set(key, flow, now) : this.table6.set(key, flow, now);
+    if (!inserted) {
+      this.freeFlows[this.freeTop++] = flow;
+      svc.rejected();
+      return -1;
+    }
+    this.flowService[flow] = service;
+    this.flowKeyWidth[flow] = width;
+    this.flowKeys.set(key, flow * 6);
+    this.flowLastSeen[flow] = now;
+    this.flowTryCount[flow] = 0;
+    this.flowHash[flow] = this.hashFor(svc, key);
+    const target = this.chooseTarget(svc, flow, now);
+    if (target === NO_TARGET) {
+      this.release(flow);
+      svc.rejected();
+      return -1;
+    }
+    this.flowTarget[flow] = target;
+    svc.opened(target);
+    return flow;
+  }
+
+  /** The backend index of a flow, or FALLBACK. */
+  targetIndex(flow: number): number {
+    return this.flowTarget[flow]!;
+  }
+
+  /** Where to connect a flow. */
+  target(flow: number): Target {
+    const service = this.flowService[flow]!;
+    const t = this.flowTarget[flow]!;
+    return t === FALLBACK ? this.fallbacks[service]! : this.targets[service]![t]!;
+  }
+
+  serviceOf(flow: number): number {
+    return this.flowService[flow]!;
+  }
+
+  connected(flow: number, connectMs: number): void {
+    this.services[this.flowService[flow]!]!.connected(this.flowTarget[flow]!, connectMs);
+  }
+
+  /**
+   * The connect for this flow failed. Chooses another target (never one already tried,
+   * the fallback last) and returns true; returns false when there is none left, in which case
+   * the flow is closed and counted as a failure.
+   */
+  failed(flow: number, now: number): boolean {
+    const svc = this.services[this.flowService[flow]!]!;
+    const from = this.flowTarget[flow]!;
+    svc.connectFailed(from);
+    let to = NO_TARGET;
+    if (from !== FALLBACK && this.flowTryCount[flow]! < MAX_TRIES) to = this.chooseTarget(svc, flow, now);
+    if (to === NO_TARGET) {
+      svc.closed(from);
+      svc.rejected();
+      this.release(flow);
+      return false;
+    }
+    svc.moved(from, to);
+    this.flowTarget[flow] = to;
+    return true;
+  }
+
+  account(flow: number, bytesIn: number, bytesOut: number, now: number): void {
+    this.flowLastSeen[flow] = now;
+    this.services[this.flowService[flow]!]!.account(this.flowTarget[flow]!, bytesIn, bytesOut);
+  }
+
+  close(flow: number): void {
+    const service = this.flowService[flow]!;
+    if (service < 0) return;
+    this.services[service]!.closed(this.flowTarget[flow]!);
+    this.release(flow);
+  }
+
+  isOpen(flow: number): boolean {
+    return this.flowService[flow]! >= 0;
+  }
+
+  /**
+   * Finds flows idle past their service's idle timeout, visiting at most `budget` slots so a
+   * huge table is swept a slice at a time. The caller closes each one reported.
+   */
+  sweepIdle(now: number, budget: number, onIdle: (flow: number) => void): void {
+    const n = this.options.maxFlows;
+    for (let visited = 0; visited < Math.min(budget, n); visited++) {
+      const flow = this.sweepCursor;
+      this.sweepCursor = flow + 1 === n ? 0 : flow + 1;
+      const service = this.flowService[flow]!;
+      if (service < 0) continue;
+      if (now - this.flowLastSeen[flow]! > this.services[service]!.config.idleTimeoutMs) onIdle(flow);
+    }
+  }
+
+  private chooseTarget(svc: ServiceRuntime, flow: number, now: number): number {
+    const base = flow * MAX_TRIES;
+    const tried = this.flowTryCount[flow]!;
+    let pick = -1;
+    if (tried === 0 && svc.persistence) pick = svc.persistence.recall(this.flowKeys, flow * 6 + 1, this.flowKeyWidth[flow] === 3 ? 1 : 4, now);
+    if (pick >= 0 && !svc.acceptsNew(pick)) pick = -1;
+    if (pick < 0) {
+      pick = svc.choose(this.flowHash[flow]!, this.flowTries.subarray(base, base + tried), tried);
+      if (pick >= 0 && svc.persistence) svc.persistence.remember(this.flowKeys, flow * 6 + 1, this.flowKeyWidth[flow] === 3 ? 1 : 4, pick, now);
+    }
+    if (pick >= 0) {
+      if (tried < MAX_TRIES) {
+        this.flowTries[base + tried] = pick;
+        this.flowTryCount[flow] = tried + 1;
+      }
+      return pick;
+    }
+    return this.fallbacks[svc.index] ? FALLBACK : NO_TARGET;
+  }
+
+  /**
+   * The flow's hash for hashing schedulers. The key is [service, address words..., port]:
+   * `source-ip` hashes the address words; `5-tuple` adds the port and the VIP's seed.
+   */
+  private hashFor(svc: ServiceRuntime, key: Uint32Array): number {
+    const addressWords = key.length - 2;
+    if (svc.config.hashKey === 'source-ip') return hashWords(key.subarray(1, 1 + addressWords), addressWords);
+    return hashWords(key.subarray(1), addressWords + 1, svc.vipSeed);
+  }
+
+  private keyFor(service: number, address: string, port: number): Uint32Array {
+    const words = this.scratchWords;
+    const count = clientWords(address, words);
+    const key = count === 1 ? this.key4 : this.key6;
+    key[0] = service;
+    for (let w = 0; w < count; w++) key[1 + w] = words[w]!;
+    key[1 + count] = port;
+    return key;
+  }
+
+  private release(flow: number): void {
+    const width = this.flowKeyWidth[flow]!;
+    const key = this.flowKeys.subarray(flow * 6, flow * 6 + width);
+    if (width === 3) this.table4.delete(key);
+    else this.table6.delete(key);
+    this.flowService[flow] = -1;
+    this.freeFlows[this.freeTop++] = flow;
+  }
+}
+
+function toTarget(address: string): Target {
+  const { host, port } = parseEndpoint(address);
+  return { host, port };
+}
+

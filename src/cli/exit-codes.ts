@@ -1,0 +1,18 @@
+/** Exit codes of every `fulcrum` command; docs/user-guide.md lists them for scripts. */
+export const EXIT = {
+  ok: 0,
+  /** Something unexpected failed (a bug, or the machine refused: port in use, disk full). */
+  failure: 1,
+  /** The command line itself is wrong: unknown command or option, missing argument. */
+  usage: 2,
+  /** An input file is invalid (rule table, image); nothing was changed. */
+  invalidInput: 3,
+} as const;
+
+/** An error that carries its exit code and a message meant for the operator (no stack trace). */
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode: number = EXIT.failure) {
+    super(message);
+    this.name = 'CliError';
+  }
+}

@@ -1,0 +1,75 @@
+import { Command, CommanderError, Option } from 'commander';
+import { CliError, EXIT } from './exit-codes.js';
+
+/**
+ * The `fulcrum` command line. Command modules are imported only when their command runs, so
+ * `fulcrum --help` does not pay for the simulator, sockets or YAML parser.
+ */
+const program = new Command('fulcrum')
+  .description('Manage fleets of Fulcrum load-balancer appliances, and simulate them.')
+  .version('0.1.0', '-V, --version')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+const rules = program.command('rules').description('Rule tables: validate, identify, describe');
+rules
+  .command('validate')
+  .description('Check a rule table (YAML or JSON); print its summary and config id')
+  .argument('<file>', 'rule table file, or - for standard input')
+  .option('--json', 'machine-readable output')
+  .action(async (file: string, opts: { json?: boolean }) => (await import('./commands/rules.js')).validate(file, opts));
+rules
+  .command('id')
+  .description('Print the config id (SHA-256 of the canonical encoding) of a rule table')
+  .argument('<file>', 'rule table file, or - for standard input')
+  .option('--json', 'machine-readable output')
+  .action(async (file: string, opts: { json?: boolean }) => (await import('./commands/rules.js')).id(file, opts));
+rules
+  .command('schema')
+  .description('Print the JSON Schema of rule tables, for editors')
+  .action(async () => (await import('./commands/rules.js')).schema());
+
+const sim = program.command('sim').description('The software appliance simulator');
+sim
+  .command('start')
+  .description('Run one simulated appliance until SIGINT/SIGTERM')
+  .option('--rules <file>', 'rule table that seeds a fresh appliance')
+  .option('--name <name>', 'appliance name', 'sim-1')
+  .option('--state <dir>', "directory kept as the appliance's flash (startup config survives restarts)")
+  .option('--json', 'print one JSON ready line, then JSON events')
+  .option('--no-listen', 'management side only: open no data-plane listeners')
+  .addOption(new Option('--max-flows <n>', 'size of the connection table').default('262144'))
+  .action(async (opts) => (await import('./commands/sim.js')).start(opts));
+
+program
+  .command('demo')
+  .description('Start backends and a simulated appliance, send real traffic, show the counters')
+  .option('--json', 'print the final counters as JSON')
+  .action(async (opts: { json?: boolean }) => (await import('./commands/demo.js')).demo(opts));
+
+async function main(): Promise<void> {
+  try {
+    await program.parseAsync(process.argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here with code 0; every other parse error is a usage error.
+      process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      return;
+    }
+    if (err instanceof CliError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exitCode = err.exitCode;
+      return;
+    }
+    process.stderr.write(`fulcrum: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = EXIT.failure;
+  }
+}
+
+// Subcommands inherit the override so their parse errors are caught above too.
+for (const c of program.commands) {
+  c.exitOverride();
+  for (const sub of c.commands) sub.exitOverride();
+}
+
+await main();

@@ -1,0 +1,110 @@
+/**
+ * From what the operator wrote to the one canonical RuleTable (model.ts): defaults filled in,
+ * durations in milliseconds, endpoints in one spelling, lists in one order, and settings that do
+ * not apply held at their defaults. Anything that does not change behaviour must not change the
+ * config id.
+ */
+
+import { parseDuration } from './duration.js';
+import { compareEndpoints, formatEndpoint, parseEndpoint } from './endpoint.js';
+import { DEFAULTS, type Backend, type HealthCheck, type RuleTable, type Service } from './model.js';
+import type { RulesDocument, ServiceDocument } from './schema.js';
+import { parseExpect } from './status.js';
+
+export { parseEndpoint } from './endpoint.js';
+export type { AddressFamily, Endpoint } from './endpoint.js';
+
+type HealthDocument = NonNullable<ServiceDocument['health']>;
+
+/** Assumes `document` passed the schema and the semantic checks (loadRules does both first). */
+export function toCanonical(document: RulesDocument): RuleTable {
+  return canonicalize({ services: document.services.map(serviceFrom) });
+}
+
+function milliseconds(text: string | undefined, fallback: number): number {
+  return text === undefined ? fallback : parseDuration(text);
+}
+
+function serviceFrom(service: ServiceDocument): Service {
+  const protocol = service.protocol ?? DEFAULTS.protocol;
+  const persistence = service.persistence;
+  return {
+    name: service.name,
+    listen: service.listen,
+    protocol,
+    algorithm: service.algorithm ?? DEFAULTS.algorithm,
+    hashKey: service['hash-key'] ?? DEFAULTS.hashKey,
+    maglevTableSize: service['maglev-table-size'] ?? DEFAULTS.maglevTableSize,
+    persistence:
+      persistence === undefined
+        ? null
+        : { type: persistence.type, timeoutMs: milliseconds(persistence.timeout, DEFAULTS.persistenceTimeoutMs) },
+    health: service.health === undefined ? null : healthFrom(service.health),
+    fallback: service.fallback ?? null,
+    idleTimeoutMs: milliseconds(service['idle-timeout'], DEFAULTS.idleTimeoutMs[protocol]),
+    backends: service.backends.map(
+      (backend): Backend => ({
+        address: backend.address,
+        weight: backend.weight ?? DEFAULTS.weight,
+        maxConnections: backend['max-connections'] ?? DEFAULTS.maxConnections,
+        backup: backend.backup ?? DEFAULTS.backup,
+        state: backend.state ?? DEFAULTS.state,
+      }),
+    ),
+  };
+}
+
+function healthFrom(health: HealthDocument): HealthCheck {
+  const defaults = DEFAULTS.health;
+  return {
+    type: health.type,
+    intervalMs: milliseconds(health.interval, defaults.intervalMs),
+    timeoutMs: milliseconds(health.timeout, defaults.timeoutMs),
+    rise: health.rise ?? defaults.rise,
+    fall: health.fall ?? defaults.fall,
+    path: health.path ?? defaults.path,
+    expectStatus: health.expect === undefined ? [...defaults.expectStatus] : parseExpect(health.expect),
+  };
+}
+
+/**
+ * Code-unit order. Names are ASCII (see NAME_PATTERN), so this is also byte order, the same in
+ * every locale, and what the codec checks.
+ */
+export function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The canonical form of a table built in code (or of one fresh from a document): endpoints
+ * respelled, lists sorted, settings irrelevant to the algorithm or check type reset to defaults.
+ * It does not validate; see `canonicalProblems`. Throws TypeError on an unparsable endpoint.
+ */
+export function canonicalize(table: RuleTable): RuleTable {
+  const services = table.services.map(canonicalService);
+  services.sort((a, b) => compareNames(a.name, b.name));
+  return { services };
+}
+
+function canonicalService(service: Service): Service {
+  const isMaglev = service.algorithm === 'maglev';
+  const backends = service.backends
+    .map((backend) => ({ backend, endpoint: parseEndpoint(backend.address) }))
+    .sort((a, b) => compareEndpoints(a.endpoint, b.endpoint))
+    .map(({ backend, endpoint }): Backend => ({ ...backend, address: formatEndpoint(endpoint) }));
+  return {
+    ...service,
+    listen: formatEndpoint(parseEndpoint(service.listen)),
+    hashKey: isMaglev ? service.hashKey : DEFAULTS.hashKey,
+    maglevTableSize: isMaglev ? service.maglevTableSize : DEFAULTS.maglevTableSize,
+    persistence: service.persistence === null ? null : { ...service.persistence },
+    health: service.health === null ? null : canonicalHealth(service.health),
+    fallback: service.fallback === null ? null : formatEndpoint(parseEndpoint(service.fallback)),
+    backends,
+  };
+}
+
+function canonicalHealth(health: HealthCheck): HealthCheck {
+  if (health.type === 'http') return { ...health, expectStatus: [...health.expectStatus] };
+  return { ...health, path: '', expectStatus: [0, 0] };
+}

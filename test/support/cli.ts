@@ -1,0 +1,41 @@
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+
+export const ROOT = path.resolve(import.meta.dirname, '../..');
+const BIN = path.join(ROOT, 'bin/fulcrum.js');
+
+if (!existsSync(path.join(ROOT, 'dist/src/cli/main.js'))) {
+  throw new Error('CLI tests run the built CLI: run `npm run build` first (npm test does)');
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `fulcrum ARGS` to completion. */
+export function fulcrum(args: string[], input?: string): CliResult {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, input, encoding: 'utf8', env: { ...process.env, FULCRUM_LOG: 'warn' }, timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Starts a long-running `fulcrum ARGS` and resolves with its first stdout line parsed as JSON. */
+export async function fulcrumReady<T>(args: string[]): Promise<{ child: ChildProcessWithoutNullStreams; ready: T; stderr: () => string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, FULCRUM_LOG: 'warn' } });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const lines = createInterface({ input: child.stdout });
+  const first = await new Promise<string>((resolve, reject) => {
+    lines.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`exited with ${code} before ready: ${stderr}`)));
+  });
+  return { child, ready: JSON.parse(first) as T, stderr: () => stderr };
+}
+
+export function exited(child: ChildProcessWithoutNullStreams): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
