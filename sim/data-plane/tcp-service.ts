@@ -67,24 +67,26 @@ export class TcpService {
     const entry = { client, upstream: null as net.Socket | null };
     this.flows.set(flow, entry);
     let closed = false;
-    const finish = () => {
+    // Called once, whatever ends the flow. `released` says the core already let the flow number
+    // go (every try failed): it may belong to another connection by now, so it must not be closed again.
+    const finish = (released = false) => {
       if (closed) return;
       closed = true;
       this.flows.delete(flow);
-      if (this.core.isOpen(flow)) this.core.close(flow);
+      if (!released) this.core.close(flow);
       client.destroy();
       entry.upstream?.destroy();
     };
-    client.on('error', finish);
+    client.on('error', () => finish());
     client.on('close', () => {
       // The client went away before a backend answered: nothing to relay.
       if (!entry.upstream || entry.upstream.connecting) finish();
     });
-    client.setTimeout(this.idleTimeoutMs, finish);
+    client.setTimeout(this.idleTimeoutMs, () => finish());
     this.connect(flow, entry, finish);
   }
 
-  private connect(flow: number, entry: { client: net.Socket; upstream: net.Socket | null }, finish: () => void): void {
+  private connect(flow: number, entry: { client: net.Socket; upstream: net.Socket | null }, finish: (released?: boolean) => void): void {
     const { client } = entry;
     const { host, port } = this.core.target(flow);
     const started = performance.now();
@@ -95,8 +97,8 @@ export class TcpService {
       if (client.destroyed) return finish();
       if (this.core.failed(flow, performance.now())) this.connect(flow, entry, finish);
       else {
-        this.flows.delete(flow);
         client.resetAndDestroy();
+        finish(true);
       }
     };
     upstream.once('error', onConnectError);
@@ -110,8 +112,8 @@ export class TcpService {
 
   private relay(flow: number, client: net.Socket, upstream: net.Socket, finish: () => void): void {
     const core = this.core;
-    upstream.on('error', finish);
-    upstream.setTimeout(this.idleTimeoutMs, finish);
+    upstream.on('error', () => finish());
+    upstream.setTimeout(this.idleTimeoutMs, () => finish());
     client.on('data', (chunk: Buffer) => {
       core.account(flow, chunk.length, 0, performance.now());
       if (!upstream.write(chunk)) client.pause();

@@ -9,7 +9,10 @@ const program = new Command('fulcrum')
   .description('Manage fleets of Fulcrum load-balancer appliances, and simulate them.')
   .version('0.1.0', '-V, --version')
   .showHelpAfterError('(run with --help for usage)')
-  .exitOverride();
+  .exitOverride()
+  .addHelpText('after', `
+Exit codes: 0 success, 1 failure, 2 usage error, 3 invalid input (nothing was changed).
+Logs are JSON lines on stderr; FULCRUM_LOG=debug|info|warn|error|silent sets the level.`);
 
 const rules = program.command('rules').description('Rule tables: validate, identify, describe');
 rules

@@ -73,15 +73,35 @@ export class FlowTable {
 
   /** The value stored for `key`, or -1 if absent or expired. A hit refreshes the entry's last-seen time. */
   get(key: Uint32Array, now: number): number {
-    const o = this.find(key, tagOf(key, this.keyWords));
-    if (o < 0) return -1;
-    const seenAt = o + this.keyWords + 2;
-    if (this.isExpired(seenAt, now)) {
+    // The hot path, written out in one body with locals: at a million entries every lookup
+    // waits on a cache miss, and the fewer instructions each takes, the more lookups the CPU
+    // keeps in flight at once (measured: about twice the rate of the same code split into
+    // helper methods).
+    const data = this.data;
+    const keyWords = this.keyWords;
+    const stride = this.stride;
+    const end = this.end;
+    const tag = hashWords(key, keyWords) || 1;
+    let o = (tag & this.mask) * stride;
+    for (;;) {
+      const t = data[o]!;
+      if (t === EMPTY) return -1;
+      if (t === tag) {
+        let i = 0;
+        while (i < keyWords && data[o + 1 + i] === key[i]) i++;
+        if (i === keyWords) break;
+      }
+      o += stride;
+      if (o === end) o = 0;
+    }
+    const seenAt = o + keyWords + 2;
+    const nowU = now >>> 0;
+    if (((nowU - data[seenAt]!) | 0) >= this.idleTimeoutMs) {
       this.expireAt(o);
       return -1;
     }
-    this.data[seenAt] = now >>> 0;
-    return this.data[o + this.keyWords + 1]! | 0;
+    data[seenAt] = nowU;
+    return data[seenAt - 1]! | 0;
   }
 
   /**

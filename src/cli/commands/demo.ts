@@ -66,9 +66,15 @@ export async function demo(opts: { json?: boolean }): Promise<void> {
     const after = await httpLoad('127.0.0.1', webPort, 60, 8);
     log(`  60 more requests: ${[...after.byBackend].sort().map(([b, n]) => `${b} ${n}`).join(', ')}`);
 
+    // Let the relay see the last FINs, so "active" shows what is really still open.
+    await new Promise((r) => setTimeout(r, 100));
     const counters = sim.appliance.counters();
     if (quiet) printJson(counters);
-    else say(`\n${countersTable(counters)}`);
+    else {
+      say(`\n${countersTable(counters)}`);
+      say('failures: for a service, flows refused (no backend, no fallback); for a backend, connects that failed and were retried elsewhere.');
+      say('UDP sessions stay active until their idle timeout (30s).');
+    }
   } finally {
     await sim.stop();
     await Promise.all(web.map((b) => b.kill()));

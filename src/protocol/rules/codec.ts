@@ -237,9 +237,10 @@ class Reader {
     return this.view.getUint32(this.take(4, what));
   }
 
+  /** One character per byte; anything outside the field's ASCII alphabet is caught by the invariants. */
   ascii(size: number, what: string): string {
     const at = this.take(size, what);
-    return String.fromCharCode(...this.bytes.subarray(at, at + size));
+    return Buffer.from(this.bytes.buffer, this.bytes.byteOffset + at, size).toString('latin1');
   }
 
   code<T>(table: { decode(code: number): T | undefined }, what: string): T {

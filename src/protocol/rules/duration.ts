@@ -16,6 +16,7 @@ function parse(text: string): Parsed {
   const hint = 'write a number with a unit, e.g. "500ms", "2s", "1m30s" or "1h"';
   if (text.trim() === '') return { problem: `empty duration; ${hint}` };
   if (text.startsWith('-')) return { problem: 'a duration cannot be negative' };
+  if (/\s/.test(text)) return { problem: `"${text}": write a duration without spaces, e.g. "${text.replace(/\s+/g, '')}"` };
   if (/^[0-9]+(?:\.[0-9]+)?$/.test(text)) {
     return { problem: `"${text}" has no unit; write "${text}ms" or "${text}s"` };
   }

@@ -52,17 +52,23 @@ export type ErrorMessage = string | Partial<Record<ErrorMessageKeyword, string>>
 type Literals<T extends readonly string[]> = { -readonly [K in keyof T]: TLiteral<T[K]> };
 
 /** A closed set of words, published as `anyOf` of `const` so editors offer completions. */
-function Keyword<const T extends readonly string[]>(values: T, description: string): TUnion<Literals<T> & TSchema[]> {
+function Keyword<const T extends readonly string[]>(
+  values: T,
+  description: string,
+  defaultValue?: T[number],
+): TUnion<Literals<T> & TSchema[]> {
   const literals = values.map((value) => Type.Literal(value)) as unknown as Literals<T> & TSchema[];
-  const options = { description, errorMessage: `must be one of: ${values.join(', ')}` };
+  const options = { description, default: defaultValue, errorMessage: `must be one of: ${values.join(', ')}` };
   // Type.Union's conditional return type cannot be resolved for a generic tuple.
   return Type.Union(literals, options) as unknown as TUnion<Literals<T> & TSchema[]>;
 }
 
-function Duration(field: DurationField, description: string) {
+/** `defaultMs` is published so editors can offer it; the loader fills defaults itself (canonical.ts). */
+function Duration(field: DurationField, description: string, defaultMs?: number) {
   const { min, max } = DURATION_LIMITS[field];
   return Type.String({
     pattern: DURATION_PATTERN,
+    default: defaultMs === undefined ? undefined : formatDuration(defaultMs),
     description: `${description} A number with a unit (ms, s, m, h), between ${formatDuration(min)} and ${formatDuration(max)}.`,
     examples: ['500ms', '2s', '1m30s'],
     errorMessage: 'must be a duration with a unit, e.g. "500ms", "2s" or "1m30s" (a bare number is ambiguous)',
@@ -78,10 +84,11 @@ function Endpoint(description: string) {
   });
 }
 
-function Integer(min: number, max: number, description: string, errorMessage?: string) {
+function Integer(min: number, max: number, description: string, defaultValue?: number, errorMessage?: string) {
   return Type.Integer({
     minimum: min,
     maximum: max,
+    default: defaultValue,
     description,
     errorMessage: errorMessage ?? `must be an integer ${min}..${max}`,
   });
@@ -91,14 +98,15 @@ const Backend = Type.Object(
   {
     address: Endpoint('Where to forward flows.'),
     weight: Type.Optional(
-      Integer(0, WEIGHT_MAX, `Relative share of new flows (default ${DEFAULTS.weight}); 0 takes no new flows, like drain.`),
+      Integer(0, WEIGHT_MAX, `Relative share of new flows (default ${DEFAULTS.weight}); 0 takes no new flows, like drain.`, DEFAULTS.weight),
     ),
     'max-connections': Type.Optional(
-      Integer(0, MAX_CONNECTIONS_MAX, 'Most concurrent flows this backend takes; 0 (default) means unlimited.'),
+      Integer(0, MAX_CONNECTIONS_MAX, 'Most concurrent flows this backend takes; 0 (default) means unlimited.', DEFAULTS.maxConnections),
     ),
     backup: Type.Optional(
       Type.Boolean({
         description: 'A backup takes traffic only while no primary backend is available (default false).',
+        default: DEFAULTS.backup,
         errorMessage: 'must be true or false',
       }),
     ),
@@ -106,6 +114,7 @@ const Backend = Type.Object(
       Keyword(
         BACKEND_STATES,
         'enabled (default) takes traffic; drain keeps established flows but takes no new ones; disabled takes nothing.',
+        DEFAULTS.state,
       ),
     ),
   },
@@ -116,7 +125,11 @@ const Persistence = Type.Object(
   {
     type: Keyword(['source-ip'] as const, 'What identifies a client: its source address.'),
     timeout: Type.Optional(
-      Duration('persistenceTimeout', `How long a client stays on its backend after its last flow (default ${formatDuration(DEFAULTS.persistenceTimeoutMs)}).`),
+      Duration(
+        'persistenceTimeout',
+        `How long a client stays on its backend after its last flow (default ${formatDuration(DEFAULTS.persistenceTimeoutMs)}).`,
+        DEFAULTS.persistenceTimeoutMs,
+      ),
     ),
   },
   { additionalProperties: false, description: 'Send a client back to the backend it used last.', errorMessage: 'must be a mapping' },
@@ -126,19 +139,26 @@ const health = DEFAULTS.health;
 const Health = Type.Object(
   {
     type: Keyword(HEALTH_TYPES, 'tcp: a connect succeeds; http: a GET of `path` answers with an expected status.'),
-    interval: Type.Optional(Duration('healthInterval', `Time between probes (default ${formatDuration(health.intervalMs)}).`)),
+    interval: Type.Optional(
+      Duration('healthInterval', `Time between probes (default ${formatDuration(health.intervalMs)}).`, health.intervalMs),
+    ),
     timeout: Type.Optional(
-      Duration('healthTimeout', `How long a probe may take; at most the interval (default ${formatDuration(health.timeoutMs)}).`),
+      Duration(
+        'healthTimeout',
+        `How long a probe may take; at most the interval (default ${formatDuration(health.timeoutMs)}).`,
+        health.timeoutMs,
+      ),
     ),
     rise: Type.Optional(
-      Integer(HEALTH_COUNT_MIN, HEALTH_COUNT_MAX, `Consecutive successes that bring a backend up (default ${health.rise}).`),
+      Integer(HEALTH_COUNT_MIN, HEALTH_COUNT_MAX, `Consecutive successes that bring a backend up (default ${health.rise}).`, health.rise),
     ),
     fall: Type.Optional(
-      Integer(HEALTH_COUNT_MIN, HEALTH_COUNT_MAX, `Consecutive failures that take a backend down (default ${health.fall}).`),
+      Integer(HEALTH_COUNT_MIN, HEALTH_COUNT_MAX, `Consecutive failures that take a backend down (default ${health.fall}).`, health.fall),
     ),
     path: Type.Optional(
       Type.String({
         description: `http only: the path requested with GET: starting with "/", visible ASCII, at most ${HTTP_PATH_MAX_LENGTH} characters (default "${health.path}").`,
+        default: health.path,
         examples: ['/healthz'],
         errorMessage: 'must be a path starting with "/", e.g. /healthz',
       }),
@@ -172,14 +192,17 @@ const Service = Type.Object(
       errorMessage: `must be 1..${NAME_MAX_LENGTH} characters: letters, digits, ".", "_", "-", starting with a letter or digit`,
     }),
     listen: Endpoint('The virtual service address (VIP and port); unique per protocol.'),
-    protocol: Type.Optional(Keyword(PROTOCOLS, `Transport protocol (default ${DEFAULTS.protocol}).`)),
-    algorithm: Type.Optional(Keyword(ALGORITHMS, `How a backend is chosen for a new flow (default ${DEFAULTS.algorithm}).`)),
-    'hash-key': Type.Optional(Keyword(HASH_KEYS, `maglev only: what is hashed (default ${DEFAULTS.hashKey}).`)),
+    protocol: Type.Optional(Keyword(PROTOCOLS, `Transport protocol (default ${DEFAULTS.protocol}).`, DEFAULTS.protocol)),
+    algorithm: Type.Optional(
+      Keyword(ALGORITHMS, `How a backend is chosen for a new flow (default ${DEFAULTS.algorithm}).`, DEFAULTS.algorithm),
+    ),
+    'hash-key': Type.Optional(Keyword(HASH_KEYS, `maglev only: what is hashed (default ${DEFAULTS.hashKey}).`, DEFAULTS.hashKey)),
     'maglev-table-size': Type.Optional(
       Integer(
         MAGLEV_TABLE_MIN,
         MAGLEV_TABLE_MAX,
         `maglev only: lookup table size, a prime larger than the number of backends (default ${DEFAULTS.maglevTableSize}).`,
+        DEFAULTS.maglevTableSize,
         `must be a prime between ${MAGLEV_TABLE_MIN} and ${MAGLEV_TABLE_MAX}`,
       ),
     ),

@@ -26,13 +26,13 @@ import {
 import { ALGORITHMS, DEFAULTS, HEALTH_TYPES, PROTOCOLS } from './model.js';
 import { EXPECT_PATTERN, parseExpect } from './status.js';
 
-type Record_ = Record<string, unknown>;
+type Mapping = Record<string, unknown>;
 
 const endpointShape = new RegExp(ENDPOINT_PATTERN);
 const durationShape = new RegExp(DURATION_PATTERN);
 const expectShape = new RegExp(EXPECT_PATTERN);
 
-function isRecord(value: unknown): value is Record_ {
+function isRecord(value: unknown): value is Mapping {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
@@ -66,8 +66,8 @@ class Checker {
     return { endpoint, text };
   }
 
-  /** Milliseconds; the default when absent; undefined when wrong (and then reported once). */
-  duration(value: unknown, path: PathSegment[], field: DurationField, fallback: number): number | undefined {
+  /** Milliseconds; `fallback` when absent; undefined when wrong (and then reported once). */
+  duration(value: unknown, path: PathSegment[], field: DurationField, fallback?: number): number | undefined {
     if (value === undefined) return fallback;
     if (typeof value !== 'string' || !durationShape.test(value)) return undefined;
     const problem = durationProblem(value) ?? durationRangeProblem(field, parseDuration(value));
@@ -79,7 +79,7 @@ class Checker {
   }
 
   /** A key that means nothing with the chosen algorithm or check type is most likely a mistake. */
-  inapplicable(object: Record_, keys: readonly string[], path: PathSegment[], reason: string): void {
+  inapplicable(object: Mapping, keys: readonly string[], path: PathSegment[], reason: string): void {
     for (const key of keys) if (key in object) this.report([...path, key], `only applies to ${reason}`, 'key');
   }
 }
@@ -108,21 +108,20 @@ export function semanticProblems(document: unknown): Problem[] {
     }
     checkAlgorithm(check, service, path);
     if (isRecord(service.persistence)) {
-      const timeoutPath = [...path, 'persistence', 'timeout'];
-      check.duration(service.persistence.timeout, timeoutPath, 'persistenceTimeout', DEFAULTS.persistenceTimeoutMs);
+      check.duration(service.persistence.timeout, [...path, 'persistence', 'timeout'], 'persistenceTimeout');
     }
     if (isRecord(service.health)) checkHealth(check, service.health, [...path, 'health']);
     const fallback = check.endpoint(service.fallback, [...path, 'fallback'], true);
     if (fallback !== undefined && fallback.text === listen?.text) {
       check.report([...path, 'fallback'], `${fallback.text} is the service's own listen address (flows would loop)`);
     }
-    check.duration(service['idle-timeout'], [...path, 'idle-timeout'], 'idleTimeout', 0);
+    check.duration(service['idle-timeout'], [...path, 'idle-timeout'], 'idleTimeout');
     if (Array.isArray(service.backends)) checkBackends(check, service.backends, [...path, 'backends'], listen?.text);
   });
   return check.problems;
 }
 
-function checkAlgorithm(check: Checker, service: Record_, path: PathSegment[]): void {
+function checkAlgorithm(check: Checker, service: Mapping, path: PathSegment[]): void {
   const algorithm = keyword(service.algorithm, ALGORITHMS, DEFAULTS.algorithm);
   const size = service['maglev-table-size'];
   const sizePath = [...path, 'maglev-table-size'];
@@ -144,7 +143,7 @@ function checkAlgorithm(check: Checker, service: Record_, path: PathSegment[]): 
   }
 }
 
-function checkHealth(check: Checker, health: Record_, path: PathSegment[]): void {
+function checkHealth(check: Checker, health: Mapping, path: PathSegment[]): void {
   const defaults = DEFAULTS.health;
   const interval = check.duration(health.interval, [...path, 'interval'], 'healthInterval', defaults.intervalMs);
   const timeout = check.duration(health.timeout, [...path, 'timeout'], 'healthTimeout', defaults.timeoutMs);

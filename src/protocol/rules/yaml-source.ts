@@ -16,6 +16,9 @@ export interface SourceProblem {
 /** Matches toJS's alias expansion budget: enough for honest reuse, not for a billion laughs. */
 const MAX_ALIAS_COUNT = 100;
 
+/** Deeper than any valid path (`services[0].backends[1].address`), shallow enough to stay readable. */
+const MAX_PATH_DEPTH = 8;
+
 export interface ParsedSource {
   source: YamlSource;
   /** Problems after which the document's structure cannot be trusted (syntax errors and the like). */
@@ -92,11 +95,14 @@ export class YamlSource {
     return offset;
   }
 
-  /** The path of the deepest node around `offset`, for problems that come with an offset only. */
+  /**
+   * The path of the deepest node around `offset`, for problems that come with an offset only.
+   * Stops well below any depth a rule file has, so absurd nesting does not make an absurd path.
+   */
   pathAt(offset: number): PathSegment[] {
     const path: PathSegment[] = [];
     let node: unknown = this.doc.contents;
-    for (;;) {
+    while (path.length < MAX_PATH_DEPTH) {
       let next: { segment: PathSegment; node: unknown } | undefined;
       if (isMap(node)) {
         for (const pair of node.items) {
@@ -113,6 +119,7 @@ export class YamlSource {
       path.push(next.segment);
       node = next.node;
     }
+    return path;
   }
 
   private resolve(node: unknown): unknown {
@@ -150,6 +157,8 @@ export class YamlSource {
       return 'YAML syntax error: an IPv6 endpoint must be quoted, e.g. "[2001:db8::1]:80"';
     }
     if (error.code === 'MULTIPLE_DOCS') return 'YAML syntax error: a rule file holds one document (found a second "---")';
+    // The parser runs out of stack on absurd nesting and says so in engine terms.
+    if (/call stack/i.test(error.message)) return 'YAML syntax error: nested too deeply';
     return `YAML syntax error: ${error.message}`;
   }
 

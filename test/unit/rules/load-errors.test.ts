@@ -181,3 +181,19 @@ describe('loadRules error reports', () => {
     ]);
   });
 });
+
+describe('loadRules on hostile input', () => {
+  it('refuses a billion-laughs alias bomb instead of expanding it', () => {
+    const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++) lines.push(`a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(', ')}]`);
+    lines.push('services: *a8');
+    expect(errorsOf(lines.join('\n'))).toEqual([
+      'rules.yaml:1:1 (root): cannot expand the document: Excessive alias count indicates a resource exhaustion attack',
+    ]);
+  });
+
+  it('reports absurd nesting as a syntax error with a short path', () => {
+    const [line] = errorsOf(`services: ${'['.repeat(20_000)}${']'.repeat(20_000)}`);
+    expect(line).toMatch(/^rules\.yaml:1:\d+ services(\[0\]){7}: YAML syntax error: nested too deeply$/);
+  });
+});
