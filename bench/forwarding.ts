@@ -16,6 +16,18 @@ import { result, type Result } from './lib/report.js';
 
 export const title = 'Forwarding core: scheduling and connection table';
 
+export const notes = [
+  'Maglev hashes the 5-tuple as the parser holds it, as numbers; the peers accept only strings, ' +
+    'so they are given the same flows as text, built before timing. "maglev pick from the string key" is the like-for-like row.',
+  "hashring's per-key LRU cache is replaced by a no-op so that every get() does the lookup.",
+  'consistent-hash places its ring points with Math.random, so its key-load figure changes from run to run.',
+  'Smooth WRR: both implementations interleave the same way (nginx); the peer has no per-pick eligibility mask.',
+  'Maglev build and disruption: the paper figures are cited (C++, their hardware), not run here.',
+  'Flow table at 1M entries: every lookup misses the CPU caches, so the rate is set by how many misses the CPU ' +
+    'overlaps; on a small VM it varies by up to 2× between runs. The 10k-entry row shows the cost of the code itself, ' +
+    'the memory-ceiling row what the memory system gives with no work between reads.',
+];
+
 const TABLE_SIZE = 65_537;
 const BACKENDS = 100;
 /** Distinct flows looked up in the speed runs, as in FACTS' peer figures. */

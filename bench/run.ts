@@ -8,13 +8,15 @@ import * as forwarding from './forwarding.js';
 import { checksum } from './lib/measure.js';
 import { formatTable, machine, writeReport, type Result, type SuiteRun } from './lib/report.js';
 
+/** A suite module exports `title`, `notes` and `run`. */
 interface Suite {
   name: string;
   title: string;
+  notes: string[];
   run(): Promise<Result[]>;
 }
 
-const SUITES: Suite[] = [{ name: 'forwarding', title: forwarding.title, run: forwarding.run }];
+const SUITES: Suite[] = [{ name: 'forwarding', ...forwarding }];
 
 async function main(args: string[]): Promise<number> {
   const unknown = args.filter((a) => !SUITES.some((s) => s.name === a));
@@ -31,7 +33,7 @@ async function main(args: string[]): Promise<number> {
     const durationMs = performance.now() - start;
     console.log(formatTable(results));
     console.log(`(${(durationMs / 1000).toFixed(1)} s)`);
-    runs.push({ suite: suite.name, title: suite.title, date: new Date().toISOString(), machine: machine(), durationMs, results });
+    runs.push({ suite: suite.name, title: suite.title, notes: suite.notes, date: new Date().toISOString(), machine: machine(), durationMs, results });
   }
   const written = writeReport(runs);
   console.log(`\nwrote ${written.json} and ${written.markdown} (checksum ${checksum()})`);

@@ -102,6 +102,8 @@ export function machine(): Machine {
 export interface SuiteRun {
   suite: string;
   title: string;
+  /** What a reader needs to read the figures right: method, caveats. */
+  notes: string[];
   date: string;
   machine: Machine;
   durationMs: number;
@@ -186,6 +188,8 @@ function renderMarkdown(suites: readonly SuiteRun[]): string {
       lines.push(`| ${cells.join(' | ')} |`);
     }
     lines.push('');
+    for (const note of run.notes ?? []) lines.push(`- ${note}`);
+    if (run.notes?.length) lines.push('');
   }
   return lines.join('\n');
 }

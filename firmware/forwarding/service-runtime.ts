@@ -32,7 +32,7 @@ export class ServiceRuntime implements PoolView {
   private readonly candidates = [] as Uint8Array[];
   private readonly candidateCount = [0, 0];
   private readonly eligible: Uint8Array;
-  private readonly schedulers: Scheduler[];
+  private readonly schedulers: (Scheduler | null)[];
   readonly persistence: SourcePersistence | null;
   /** Seed for the 5-tuple hash: the VIP and protocol, the tuple's constant half. */
   readonly vipSeed: number;
@@ -87,7 +87,9 @@ export class ServiceRuntime implements PoolView {
     this.bytesOut = new Counter64Array(n);
     this.connectFailures = new Counter64Array(n);
     const options = { random, tableSize: config.maglevTableSize };
-    this.schedulers = [createScheduler(config.algorithm, this, options), createScheduler(config.algorithm, this, options)];
+    // A tier without members gets no scheduler: a maglev table is 256 KiB at the default size.
+    const tierHas = (tier: number) => config.backends.some((b) => (b.backup ? BACKUP : PRIMARY) === tier);
+    this.schedulers = [PRIMARY, BACKUP].map((tier) => (tierHas(tier) ? createScheduler(config.algorithm, this, options) : null));
     this.candidates = [new Uint8Array(n), new Uint8Array(n)];
     this.persistence = config.persistence ? new SourcePersistence(config.persistence) : null;
     this.vipSeed = hashString(`${config.protocol} ${config.listen}`);
@@ -105,8 +107,8 @@ export class ServiceRuntime implements PoolView {
       this.candidates[BACKUP]![i] = ok && tier === BACKUP ? 1 : 0;
       if (ok) this.candidateCount[tier]!++;
     }
-    this.schedulers[PRIMARY]!.update(this.candidates[PRIMARY]!);
-    this.schedulers[BACKUP]!.update(this.candidates[BACKUP]!);
+    this.schedulers[PRIMARY]?.update(this.candidates[PRIMARY]!);
+    this.schedulers[BACKUP]?.update(this.candidates[BACKUP]!);
   }
 
   /**
@@ -129,6 +131,7 @@ export class ServiceRuntime implements PoolView {
     }
     for (let t = 0; t < triedCount; t++) eligible[tried[t]!] = 0;
     if (any === 0) return -1;
+    // A tier with candidates has members, hence a scheduler.
     return this.schedulers[tier]!.pick(flowHash, eligible);
   }
 

@@ -69,7 +69,8 @@ export class Maglev implements Scheduler {
     }
     if (count === 0) return;
 
-    // The table fills by round (M + count) · maxWeight / Σweight ≤ M + count; claims due later never happen.
+    // Claims by round r total at least r·Σweight/maxWeight - count/2, so the table is full by
+    // round M + count at the latest: claims due later never happen and are not queued.
     const lastRound = M + count + 1;
     const { roundHead, roundTail, link, claims } = this;
     roundHead.fill(-1, 0, lastRound + 1);
@@ -79,7 +80,7 @@ export class Maglev implements Scheduler {
     }
 
     let filled = 0;
-    for (let round = 1; filled < M; round++) {
+    for (let round = 1; filled < M && round <= lastRound; round++) {
       let m = roundHead[round]!;
       while (m >= 0 && filled < M) {
         const following = link[m]!;
