@@ -58,8 +58,18 @@ export async function demo(opts: { json?: boolean }): Promise<void> {
 
     log(`\nkilling ${web[0]!.name}; traffic keeps flowing while health checks notice…`);
     await web[0]!.kill();
-    const during = await httpLoad('127.0.0.1', webPort, 300, 8);
-    log(`  300 more requests: ${during.ok} answered, ${during.failed} failed (${[...during.byBackend].sort().map(([b, n]) => `${b} ${n}`).join(', ')})`);
+    const webState = (address: string) => sim.appliance.counters().services.find((s) => s.name === 'web')!.backends.find((b) => b.address === address)!.state;
+    const during = { ok: 0, failed: 0, byBackend: new Map<string, number>() };
+    const detectBy = Date.now() + 5_000;
+    // Keep sending until the health checks have taken it out (fall 2 × interval 300ms + timeout).
+    while (webState(web[0]!.address) !== 'down' && Date.now() < detectBy) {
+      const batch = await httpLoad('127.0.0.1', webPort, 40, 8);
+      during.ok += batch.ok;
+      during.failed += batch.failed;
+      for (const [b, n] of batch.byBackend) during.byBackend.set(b, (during.byBackend.get(b) ?? 0) + n);
+    }
+    log(`  meanwhile ${during.ok + during.failed} requests: ${during.ok} answered, ${during.failed} failed (${[...during.byBackend].sort().map(([b, n]) => `${b} ${n}`).join(', ')})`);
+    log('  connects that hit the dead backend before it was marked down were retried on another one');
     await web[0]!.start();
     log(`restarting ${web[0]!.name}; it returns after 2 good checks`);
     await waitFor(() => sim.appliance.counters().services.find((s) => s.name === 'web')!.backends.every((b) => b.state === 'up'), 5_000);
