@@ -1,0 +1,127 @@
+/**
+ * Messages of the serial management channel (docs/protocol.md, "Serial management channel").
+ * A request travels agent → appliance; each request gets exactly one response with the same
+ * sequence number (an `ok` of the matching kind, or an `error`). Events travel appliance →
+ * agent unsolicited, best effort.
+ */
+
+export const PROTOCOL_VERSION = 1;
+
+/** Message type codes. Bit 7 set: appliance → agent. */
+export const MessageType = {
+  hello: 0x01,
+  info: 0x02,
+  read: 0x03,
+  putBegin: 0x04,
+  putChunk: 0x05,
+  putEnd: 0x06,
+  commit: 0x07,
+  confirm: 0x08,
+  rollback: 0x09,
+  helloOk: 0x81,
+  infoOk: 0x82,
+  readOk: 0x83,
+  putBeginOk: 0x84,
+  putChunkOk: 0x85,
+  putEndOk: 0x86,
+  commitOk: 0x87,
+  confirmOk: 0x88,
+  rollbackOk: 0x89,
+  error: 0xe0,
+  event: 0xf0,
+} as const;
+export type MessageTypeName = keyof typeof MessageType;
+
+/** Typed error codes carried by an `error` response. */
+export const ErrorCode = {
+  /** The request's payload could not be decoded. */
+  badRequest: 1,
+  /** Unknown message type or protocol version. */
+  unsupported: 2,
+  /** A patch names a base config id that is not the running one. */
+  baseMismatch: 3,
+  /** The assembled candidate's SHA-256 is not the one announced. */
+  hashMismatch: 4,
+  /** The candidate bytes are not a valid canonical rule table. */
+  invalidConfig: 5,
+  /** put-chunk/put-end without a put-begin, or a chunk outside the announced size. */
+  noTransfer: 6,
+  /** commit without a candidate. */
+  noCandidate: 7,
+  /** confirm without a pending commit. */
+  nothingToConfirm: 8,
+  /** rollback further back than the history holds. */
+  noSuchRollback: 9,
+  /** The appliance could not apply the change (e.g. a listen address in use); nothing changed. */
+  applyFailed: 10,
+  /** A read of an unknown object, or at an offset past its end, or of a snapshot gone stale. */
+  badRead: 11,
+  /** Storage failed; the running config is unchanged. */
+  storage: 12,
+} as const;
+export type ErrorCodeName = keyof typeof ErrorCode;
+
+export interface Identity {
+  model: string;
+  serialNumber: string;
+  firmware: string;
+  /** Running config id: 32 bytes of SHA-256. */
+  configId: Uint8Array;
+  uptimeSeconds: number;
+  /** Milliseconds until an unconfirmed commit reverts; 0 when none is pending. */
+  pendingConfirmMs: number;
+}
+
+/** What a `read` can fetch. Large objects are read in pieces from a snapshot taken at offset 0. */
+export const ReadObject = { running: 1, candidate: 2, counters: 3 } as const;
+export type ReadObjectName = keyof typeof ReadObject;
+
+export const PutMode = { full: 0, patch: 1 } as const;
+export type PutModeName = keyof typeof PutMode;
+
+export type Request =
+  | { type: 'hello'; maxPayload: number; window: number; sessionId: number }
+  | { type: 'info' }
+  | { type: 'read'; object: ReadObjectName; offset: number; maxBytes: number }
+  /**
+   * Starts a candidate transfer of `size` bytes. full: the bytes are a canonical rule table.
+   * patch: the bytes are a patch (src/protocol/rules/patch.ts) against the running encoding,
+   * whose config id starts with `baseIdPrefix`. Either way the result's SHA-256 must start with
+   * `resultIdPrefix` (8 bytes: enough against mistakes, CRC guards the frames).
+   * With `commitAfter`, put-end also commits (saves a round trip on small pushes).
+   */
+  | { type: 'putBegin'; mode: PutModeName; size: number; baseIdPrefix: Uint8Array; resultIdPrefix: Uint8Array; commitAfter: boolean; confirmTimeoutMs: number }
+  | { type: 'putChunk'; offset: number; bytes: Uint8Array }
+  | { type: 'putEnd' }
+  /** confirmTimeoutMs 0: a plain commit, saved as startup config at once. */
+  | { type: 'commit'; confirmTimeoutMs: number }
+  | { type: 'confirm' }
+  | { type: 'rollback'; steps: number };
+
+export type Response =
+  | { type: 'helloOk'; maxPayload: number; window: number; identity: Identity }
+  | { type: 'infoOk'; identity: Identity }
+  /** `snapshot` identifies the snapshot taken at offset 0; a reader restarts if it changes. */
+  | { type: 'readOk'; snapshot: number; total: number; offset: number; bytes: Uint8Array }
+  | { type: 'putBeginOk' }
+  | { type: 'putChunkOk'; offset: number }
+  /** candidateId: the assembled candidate's id; when committed, also the new running id. */
+  | { type: 'putEndOk'; candidateId: Uint8Array; committed: boolean; previousId: Uint8Array }
+  | { type: 'commitOk'; configId: Uint8Array; previousId: Uint8Array }
+  | { type: 'confirmOk'; configId: Uint8Array }
+  | { type: 'rollbackOk'; configId: Uint8Array }
+  | { type: 'error'; code: ErrorCodeName; message: string };
+
+export type ApplianceEventMessage =
+  | { type: 'event'; kind: 'backend-state'; at: number; service: string; address: string; up: boolean }
+  | { type: 'event'; kind: 'commit'; at: number; configId: Uint8Array; pendingConfirm: boolean }
+  | { type: 'event'; kind: 'rollback'; at: number; configId: Uint8Array; reason: 'confirm-timeout' | 'operator' };
+
+export type Message = Request | Response | ApplianceEventMessage;
+
+/** One frame: header fields plus the decoded message. */
+export interface Frame {
+  version: number;
+  seq: number;
+  message: Message;
+}
