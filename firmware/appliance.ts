@@ -1,13 +1,17 @@
 import type { RuleTable } from '../src/protocol/rules/model.js';
-import { configId, decodeRules, encodeRules } from '../src/protocol/rules/index.js';
+import { encodeRules } from '../src/protocol/rules/index.js';
+import { encodeCounters } from '../src/protocol/counters.js';
+import { fromHex } from '../src/protocol/digest.js';
+import type { Identity } from '../src/protocol/serial/messages.js';
 import { snapshotCounters, type CountersSnapshot } from './forwarding/counters-snapshot.js';
 import { ForwardingCore } from './forwarding/forwarding-core.js';
 import { HealthMonitor, type HealthTarget } from './forwarding/health/health-monitor.js';
 import type { Random } from './forwarding/scheduler.js';
-import type { Clock, HealthProbePort, StoragePort } from './ports.js';
+import { ConfigManager, STARTUP_FILE, type ConfigEvent } from './mgmt/config-manager.js';
+import type { ManagementOps } from './mgmt/management-ops.js';
+import { NO_DATA_PLANE, type Clock, type DataPlanePort, type HealthProbePort, type StoragePort } from './ports.js';
 
 export const MODEL = 'FL-1000';
-export const STARTUP_CONFIG = 'startup.rules';
 const IDENTITY = 'identity.json';
 
 export interface ApplianceIdentity {
@@ -18,7 +22,11 @@ export interface ApplianceIdentity {
 
 export type ApplianceEvent =
   | { type: 'backend-state'; service: string; address: string; up: boolean; detail: string; at: number }
-  | { type: 'startup-config-invalid'; detail: string; at: number };
+  | { type: 'commit'; configId: string; pendingConfirm: boolean; at: number }
+  | { type: 'confirm'; configId: string; at: number }
+  | { type: 'rollback'; configId: string; reason: 'confirm-timeout' | 'operator'; at: number }
+  /** Something the appliance had to repair or could not do, for the log. */
+  | { type: 'problem'; detail: string; at: number };
 
 export interface ApplianceOptions {
   clock: Clock;
@@ -33,59 +41,71 @@ export interface ApplianceOptions {
 }
 
 /**
- * The appliance firmware's top: identity, the startup config in flash, the running rule
- * table compiled into the forwarding core, and health monitoring. The data plane and the
- * management channels sit on top of this object; they reach it, never the other way round.
+ * The appliance firmware's top: identity, the configuration database (candidate, running,
+ * startup, history), the running rule table compiled into the forwarding core, and health
+ * monitoring. The data plane and the management channels sit on top of this object; they reach
+ * it, never the other way round.
  */
 export class Appliance {
   private monitor: HealthMonitor | null = null;
   private readonly listeners = new Set<(e: ApplianceEvent) => void>();
+  private dataPlane: DataPlanePort = NO_DATA_PLANE;
+  private config!: ConfigManager;
+  private forwarding!: ForwardingCore;
   readonly bootedAt: number;
+  readonly management: ManagementOps;
 
   private constructor(
     private readonly options: ApplianceOptions,
     readonly identity: ApplianceIdentity,
-    private running: RuleTable,
-    private runningId: string,
-    private forwarding: ForwardingCore,
   ) {
     this.bootedAt = options.clock.now();
+    this.management = this.managementOps();
   }
 
   static async boot(options: ApplianceOptions): Promise<Appliance> {
     const identity = await loadIdentity(options);
-    const problems: string[] = [];
-    let rules: RuleTable | null = null;
-    const stored = await options.storage.read(STARTUP_CONFIG);
-    if (stored) {
-      try {
-        rules = decodeRules(stored);
-      } catch (err) {
-        // Keep the box up on a readable table rather than dead on an unreadable one, and say so.
-        problems.push(`stored startup config unreadable (${(err as Error).message}); booting ${options.seedRules ? 'the seed rules' : 'an empty table'}`);
-      }
+    // A fresh box takes the seed as its startup config, so later boots run it whatever seed they get.
+    if (options.seedRules && !(await options.storage.read(STARTUP_FILE))) {
+      await options.storage.writeAtomic(STARTUP_FILE, encodeRules(options.seedRules));
     }
-    if (!rules) {
-      rules = options.seedRules ?? { services: [] };
-      await options.storage.writeAtomic(STARTUP_CONFIG, encodeRules(rules));
-    }
-    const core = new ForwardingCore(rules, { random: options.random, maxFlows: options.maxFlows ?? 65_536, nowEpochMs: options.clock.epochMs() });
-    const appliance = new Appliance(options, identity, rules, configId(rules), core);
+    const appliance = new Appliance(options, identity);
+    appliance.config = await ConfigManager.load({
+      clock: options.clock,
+      storage: options.storage,
+      apply: (table) => appliance.applyRules(table),
+      onEvent: (e) => appliance.onConfigEvent(e),
+      ...(options.seedRules ? { fallback: options.seedRules } : {}),
+    });
+    appliance.forwarding = new ForwardingCore(appliance.config.running.table, {
+      random: options.random,
+      maxFlows: options.maxFlows ?? 65_536,
+      nowEpochMs: options.clock.epochMs(),
+    });
     appliance.startHealth();
-    for (const detail of problems) queueMicrotask(() => appliance.emit({ type: 'startup-config-invalid', detail, at: options.clock.epochMs() }));
+    for (const detail of appliance.config.loadProblems) queueMicrotask(() => appliance.emit({ type: 'problem', detail, at: options.clock.epochMs() }));
     return appliance;
   }
 
   get rules(): RuleTable {
-    return this.running;
+    return this.config.running.table;
   }
 
   get configId(): string {
-    return this.runningId;
+    return this.config.running.id;
   }
 
   get core(): ForwardingCore {
     return this.forwarding;
+  }
+
+  get configManager(): ConfigManager {
+    return this.config;
+  }
+
+  /** Connects the data plane that serves the running table (it must already serve it). */
+  attachDataPlane(port: DataPlanePort): void {
+    this.dataPlane = port;
   }
 
   uptimeSeconds(): number {
@@ -104,10 +124,58 @@ export class Appliance {
   stop(): void {
     this.monitor?.stop();
     this.monitor = null;
+    this.config.stop();
+  }
+
+  /**
+   * Puts a rule table in service: the data plane prepares (and may refuse, changing nothing),
+   * the core switches in place keeping flows and counters that survive, health checks follow
+   * the new backends, and the data plane lets go of what is gone.
+   */
+  private async applyRules(table: RuleTable): Promise<void> {
+    await this.dataPlane.prepare(table);
+    let ended: number[];
+    try {
+      ended = this.forwarding.reconfigure(table, this.options.clock.epochMs());
+    } catch (err) {
+      await this.dataPlane.abandon(table);
+      throw err;
+    }
+    this.monitor?.stop();
+    this.startHealth();
+    this.dataPlane.switched(table, ended);
+  }
+
+  private onConfigEvent(e: ConfigEvent): void {
+    if (e.kind === 'revert-failed') this.emit({ type: 'problem', detail: `confirm timeout: reverting to ${e.configId} failed (${e.detail}); retrying in ${e.retryInMs}ms`, at: e.at });
+    else this.emit({ ...e, type: e.kind } as ApplianceEvent);
   }
 
   private emit(e: ApplianceEvent): void {
     for (const l of this.listeners) l(e);
+  }
+
+  private managementOps(): ManagementOps {
+    return {
+      identity: (): Identity => ({
+        model: this.identity.model,
+        serialNumber: this.identity.serialNumber,
+        firmware: this.identity.firmware,
+        configId: fromHex(this.config.running.id),
+        uptimeSeconds: this.uptimeSeconds(),
+        pendingConfirmMs: Math.ceil(this.config.status().pendingConfirmMs),
+      }),
+      runningEncoding: () => this.config.running.encoding,
+      candidateEncoding: () => this.config.candidate?.encoding ?? null,
+      countersEncoding: () => encodeCounters(this.counters()),
+      setCandidate: async (encoding) => fromHex(this.config.setCandidate(encoding)),
+      commit: async (confirmTimeoutMs) => {
+        const r = await this.config.commit({ confirmTimeoutMs });
+        return { configId: fromHex(r.configId), previousId: fromHex(r.previousId) };
+      },
+      confirm: async () => ({ configId: fromHex((await this.config.confirm()).configId) }),
+      rollback: async (steps) => ({ configId: fromHex((await this.config.rollback(steps)).configId) }),
+    };
   }
 
   private startHealth(): void {
@@ -123,14 +191,16 @@ export class Appliance {
       });
     });
     const clock = this.options.clock;
-    this.monitor = new HealthMonitor(clock, this.options.probe, (t) => {
+    const monitor = new HealthMonitor(clock, this.options.probe, (t) => {
+      if (this.monitor !== monitor) return; // a probe of a table that is no longer running
       const at = clock.epochMs();
       const { service, backend } = where[t.id]!;
       const svc = core.services[service]!;
       svc.setHealth(backend, t.up, at);
       this.emit({ type: 'backend-state', service: svc.config.name, address: t.address, up: t.up, detail: t.detail, at });
     });
-    this.monitor.start(targets);
+    this.monitor = monitor;
+    monitor.start(targets);
   }
 }
 

@@ -3,7 +3,7 @@
  * The simulator implements them with Node; a real box would implement them with its own
  * drivers; tests implement them with fakes. Nothing in firmware/ touches Node I/O.
  */
-import type { EndpointText, HealthCheck } from '../src/protocol/rules/model.js';
+import type { EndpointText, HealthCheck, RuleTable } from '../src/protocol/rules/model.js';
 
 export type Cancel = () => void;
 
@@ -32,4 +32,30 @@ export interface StoragePort {
   read(name: string): Promise<Uint8Array | null>;
   /** Replace `name` whole: after a power cut at any instant, a reader sees the old or the new bytes. */
   writeAtomic(name: string, bytes: Uint8Array): Promise<void>;
+}
+
+/**
+ * The data plane (listeners and live flows) as the firmware sees it. A new rule table is put
+ * in service in three steps so that a failure leaves the old table running untouched:
+ * `prepare` acquires what the new table needs (e.g. binds new listen addresses) and throws
+ * to refuse; the forwarding core switches; `switched` lets go of what the old table alone used
+ * and ends the flows the switch cut off. `abandon` undoes a `prepare` whose switch did not happen.
+ */
+export interface DataPlanePort {
+  prepare(next: RuleTable): Promise<void>;
+  switched(next: RuleTable, endedFlows: readonly number[]): void;
+  abandon(next: RuleTable): Promise<void>;
+}
+
+/** A box with no data plane attached (management only). */
+export const NO_DATA_PLANE: DataPlanePort = {
+  prepare: async () => undefined,
+  switched: () => undefined,
+  abandon: async () => undefined,
+};
+
+/** The console port's byte stream as the firmware sees it (a UART on a box, a PTY in the simulator). */
+export interface ConsolePort {
+  write(bytes: Uint8Array): void;
+  onData(listener: (bytes: Uint8Array) => void): void;
 }

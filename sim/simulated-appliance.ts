@@ -1,15 +1,22 @@
 import { Appliance, type ApplianceEvent } from '../firmware/appliance.js';
+import { SerialServer } from '../firmware/mgmt/serial-server.js';
+import { fromHex } from '../src/protocol/digest.js';
 import type { RuleTable } from '../src/protocol/rules/model.js';
-import { TcpService } from './data-plane/tcp-service.js';
-import { UdpService } from './data-plane/udp-service.js';
+import { DataPlane } from './data-plane/data-plane.js';
 import { nodeClock } from './ports/node-clock.js';
 import { nodeHealthProbe } from './ports/node-health-probe.js';
 import { MemoryStorage, StateDir } from './ports/state-dir.js';
+import { SerialLine } from './serial/index.js';
 
 export const SIM_FIRMWARE_VERSION = '1.0.0';
-/** How often idle flows are looked for, and how many table slots one pass visits. */
-const SWEEP_EVERY_MS = 1_000;
-const SWEEP_BUDGET = 16_384;
+
+export interface SerialOptions {
+  baud: number;
+  /** Probability of a bit flip per bit on the line, each way. */
+  noiseBer?: number;
+  /** Probability of losing a byte on the line, each way. */
+  noiseDrop?: number;
+}
 
 export interface SimulatedApplianceOptions {
   name: string;
@@ -21,6 +28,8 @@ export interface SimulatedApplianceOptions {
   listen?: boolean;
   firmwareVersion?: string;
   maxFlows?: number;
+  /** Open a console port on a pseudo-terminal. */
+  serial?: SerialOptions;
 }
 
 /** The line a started simulator prints, so scripts and tests know where to reach it. */
@@ -32,15 +41,14 @@ export interface ReadyInfo {
   snmp: string | null;
 }
 
-type DataPlaneService = TcpService | UdpService;
-
 /**
- * A software appliance: the firmware hosted on Node, with real sockets for its data plane and
- * a directory for its flash.
+ * A software appliance: the firmware hosted on Node, with real sockets for its data plane, a
+ * directory for its flash and a pseudo-terminal for its console port.
  */
 export class SimulatedAppliance {
-  private services: DataPlaneService[] = [];
-  private sweeper: NodeJS.Timeout | null = null;
+  private dataPlane: DataPlane | null = null;
+  line: SerialLine | null = null;
+  serialServer: SerialServer | null = null;
 
   private constructor(
     readonly name: string,
@@ -59,15 +67,31 @@ export class SimulatedAppliance {
       ...(options.maxFlows ? { maxFlows: options.maxFlows } : {}),
     });
     const sim = new SimulatedAppliance(options.name, appliance);
-    if (options.listen !== false) {
-      try {
-        await sim.startDataPlane();
-      } catch (err) {
-        await sim.stop();
-        throw err;
+    try {
+      if (options.listen !== false) {
+        const dataPlane = new DataPlane(appliance.core);
+        sim.dataPlane = dataPlane;
+        await dataPlane.start(appliance.rules);
+        appliance.attachDataPlane(dataPlane);
       }
+      if (options.serial) await sim.openConsole(options.serial);
+    } catch (err) {
+      await sim.stop();
+      throw err;
     }
     return sim;
+  }
+
+  private async openConsole(options: SerialOptions): Promise<void> {
+    const line = await SerialLine.open({ baud: options.baud, noiseBer: options.noiseBer ?? 0, noiseDrop: options.noiseDrop ?? 0 });
+    this.line = line;
+    const server = new SerialServer(line, this.appliance.management);
+    this.serialServer = server;
+    this.appliance.onEvent((e) => {
+      if (e.type === 'backend-state') server.notify({ type: 'event', kind: 'backend-state', at: e.at, service: e.service, address: e.address, up: e.up });
+      else if (e.type === 'commit') server.notify({ type: 'event', kind: 'commit', at: e.at, configId: fromHex(e.configId), pendingConfirm: e.pendingConfirm });
+      else if (e.type === 'rollback') server.notify({ type: 'event', kind: 'rollback', at: e.at, configId: fromHex(e.configId), reason: e.reason });
+    });
   }
 
   readyInfo(): ReadyInfo {
@@ -75,7 +99,7 @@ export class SimulatedAppliance {
       name: this.name,
       configId: this.appliance.configId,
       services: this.appliance.rules.services.map((s) => ({ name: s.name, listen: s.listen, protocol: s.protocol })),
-      serial: null,
+      serial: this.line?.path ?? null,
       snmp: null,
     };
   }
@@ -85,35 +109,10 @@ export class SimulatedAppliance {
   }
 
   async stop(): Promise<void> {
-    if (this.sweeper) clearInterval(this.sweeper);
-    this.sweeper = null;
     this.appliance.stop();
-    const services = this.services;
-    this.services = [];
-    await Promise.all(services.map((s) => s.stop()));
-    for (const s of services) s.closeFlows();
-  }
-
-  private async startDataPlane(): Promise<void> {
-    const core = this.appliance.core;
-    for (const [i, s] of this.appliance.rules.services.entries()) {
-      const service = s.protocol === 'tcp' ? new TcpService(core, i, s.listen, s.idleTimeoutMs) : new UdpService(core, i, s.listen);
-      try {
-        await service.start();
-      } catch (err) {
-        throw new Error(`service ${s.name}: cannot listen on ${s.listen} (${s.protocol}): ${(err as Error).message}`);
-      }
-      this.services.push(service);
-    }
-    const udp = this.services.filter((s): s is UdpService => s instanceof UdpService);
-    if (udp.length === 0) return;
-    // TCP flows time out on their sockets; UDP sessions only here.
-    this.sweeper = setInterval(() => {
-      core.sweepIdle(performance.now(), SWEEP_BUDGET, (flow) => {
-        const owner = udp.find((u) => u.owns(flow));
-        owner?.end(flow);
-      });
-    }, SWEEP_EVERY_MS);
-    this.sweeper.unref();
+    await this.dataPlane?.stop();
+    this.dataPlane = null;
+    await this.line?.close();
+    this.line = null;
   }
 }

@@ -1,38 +1,7 @@
-import type { Protocol } from '../../src/protocol/rules/model.js';
+import type { CountersSnapshot } from '../../src/protocol/counters.js';
 import type { ForwardingCore } from './forwarding-core.js';
-import type { BackendOperState } from './service-runtime.js';
 
-export interface BackendCounters {
-  address: string;
-  state: BackendOperState;
-  weight: number;
-  backup: boolean;
-  connsTotal: bigint;
-  connsActive: number;
-  bytesIn: bigint;
-  bytesOut: bigint;
-  connectFailures: bigint;
-  /** Wall-clock ms of the last operational state change. */
-  lastChange: number;
-}
-
-export interface ServiceCounters {
-  name: string;
-  listen: string;
-  protocol: Protocol;
-  connsTotal: bigint;
-  connsActive: number;
-  bytesIn: bigint;
-  bytesOut: bigint;
-  /** Flows refused: no backend and no fallback, or every try failed. */
-  failures: bigint;
-  fallbackConns: bigint;
-  backends: BackendCounters[];
-}
-
-export interface CountersSnapshot {
-  services: ServiceCounters[];
-}
+export type { BackendCounters, CountersSnapshot, ServiceCounters } from '../../src/protocol/counters.js';
 
 /** A consistent copy of every counter, in rule-table order (services by name, backends by address). */
 export function snapshotCounters(core: ForwardingCore): CountersSnapshot {

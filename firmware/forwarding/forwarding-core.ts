@@ -22,9 +22,10 @@ export interface ForwardingOptions {
   /** Bound on concurrently tracked flows (the connection table's size). */
   maxFlows: number;
   nowEpochMs: number;
-  /** Health carried over from a previous table: address → up. */
-  carriedHealth?: (service: string, address: string) => boolean | undefined;
 }
+
+/** Allocated to a service that a new rule table removed: the data plane ends it, then closes it. */
+const ENDED = -2;
 
 /**
  * The forwarding core: the compiled rule table plus the connection table.
@@ -34,10 +35,11 @@ export interface ForwardingOptions {
  * address, client port) to it so datagrams of a session find their flow.
  */
 export class ForwardingCore {
-  readonly services: ServiceRuntime[];
-  private readonly byName = new Map<string, number>();
-  private readonly targets: Target[][];
-  private readonly fallbacks: (Target | null)[];
+  services: ServiceRuntime[] = [];
+  rules: RuleTable = { services: [] };
+  private byName = new Map<string, number>();
+  private targets: Target[][] = [];
+  private fallbacks: (Target | null)[] = [];
 
   // Per flow.
   private readonly flowService: Int32Array;
@@ -59,14 +61,8 @@ export class ForwardingCore {
   private readonly key4 = new Uint32Array(3);
   private readonly key6 = new Uint32Array(6);
 
-  constructor(readonly rules: RuleTable, private readonly options: ForwardingOptions) {
-    this.services = rules.services.map((s, i) => {
-      this.byName.set(s.name, i);
-      const carried = options.carriedHealth;
-      return new ServiceRuntime(s, i, options.random, options.nowEpochMs, carried ? (b) => carried(s.name, b.address) ?? true : undefined);
-    });
-    this.targets = rules.services.map((s) => s.backends.map((b) => toTarget(b.address)));
-    this.fallbacks = rules.services.map((s) => (s.fallback ? toTarget(s.fallback) : null));
+  constructor(rules: RuleTable, private readonly options: ForwardingOptions) {
+    this.compile(rules, options.nowEpochMs);
     const n = options.maxFlows;
     this.flowService = new Int32Array(n).fill(-1);
     this.flowTarget = new Int32Array(n);
@@ -82,6 +78,81 @@ export class ForwardingCore {
     // Idle flows are found by sweepIdle (per-service timeouts), so the tables never expire entries themselves.
     this.table4 = new FlowTable({ keyWords: 3, maxEntries: n, idleTimeoutMs: NEVER });
     this.table6 = new FlowTable({ keyWords: 6, maxEntries: n, idleTimeoutMs: NEVER });
+  }
+
+  /** Builds the run-time services of `rules`, carrying over what `previous` knew of the same services and backends. */
+  private compile(rules: RuleTable, nowEpochMs: number, previous: ServiceRuntime[] = []): void {
+    const before = new Map(previous.map((s) => [s.config.name, s]));
+    this.services = rules.services.map((s, i) => {
+      const old = before.get(s.name);
+      const runtime = new ServiceRuntime(s, i, this.options.random, nowEpochMs, old ? (b) => old.healthOf(b.address) ?? true : undefined);
+      if (old) runtime.carryOver(old);
+      return runtime;
+    });
+    this.rules = rules;
+    this.byName = new Map(rules.services.map((s, i) => [s.name, i]));
+    this.targets = rules.services.map((s) => s.backends.map((b) => toTarget(b.address)));
+    this.fallbacks = rules.services.map((s) => (s.fallback ? toTarget(s.fallback) : null));
+  }
+
+  /**
+   * Switches to a new rule table in place. Counters, health and live flows carry over by
+   * service name and backend address: a flow keeps its backend if the new table still has
+   * that service (same listen address and protocol) with that backend not disabled, or keeps
+   * the fallback if the service still has one. Every other flow is returned: the data plane
+   * ends it and closes it as usual.
+   */
+  reconfigure(rules: RuleTable, nowEpochMs: number): number[] {
+    const old = this.services;
+    this.compile(rules, nowEpochMs, old);
+    const ended: number[] = [];
+    this.table4.clear();
+    this.table6.clear();
+    const n = this.options.maxFlows;
+    for (let flow = 0; flow < n; flow++) {
+      const was = this.flowService[flow]!;
+      if (was === -1) continue;
+      const moved = was >= 0 ? this.remap(flow, old[was]!) : false;
+      if (!moved) {
+        this.flowService[flow] = ENDED;
+        ended.push(flow);
+        continue;
+      }
+      const width = this.flowKeyWidth[flow]!;
+      const key = this.flowKeys.subarray(flow * 6, flow * 6 + width);
+      key[0] = this.flowService[flow]!;
+      if (width === 3) this.table4.set(key, flow, this.flowLastSeen[flow]!);
+      else this.table6.set(key, flow, this.flowLastSeen[flow]!);
+    }
+    return ended;
+  }
+
+  /** Points a live flow at its service and backend in the new table; false if it has none. */
+  private remap(flow: number, oldService: ServiceRuntime): boolean {
+    const index = this.byName.get(oldService.config.name);
+    if (index === undefined) return false;
+    const svc = this.services[index]!;
+    if (svc.config.listen !== oldService.config.listen || svc.config.protocol !== oldService.config.protocol) return false;
+    const oldTarget = this.flowTarget[flow]!;
+    let target = FALLBACK;
+    if (oldTarget === FALLBACK) {
+      if (!svc.config.fallback) return false;
+    } else {
+      target = svc.indexOf(oldService.keys[oldTarget]!);
+      if (target < 0 || svc.operState(target) === 'disabled') return false;
+    }
+    // Tries name backends by index: keep those that still exist.
+    const base = flow * MAX_TRIES;
+    let kept = 0;
+    for (let t = 0; t < this.flowTryCount[flow]!; t++) {
+      const tried = svc.indexOf(oldService.keys[this.flowTries[base + t]!]!);
+      if (tried >= 0) this.flowTries[base + kept++] = tried;
+    }
+    this.flowTryCount[flow] = kept;
+    this.flowService[flow] = index;
+    this.flowTarget[flow] = target;
+    svc.adopted(target);
+    return true;
   }
 
   serviceIndex(name: string): number {
@@ -154,6 +225,7 @@ export class ForwardingCore {
   }
 
   connected(flow: number, connectMs: number): void {
+    if (this.flowService[flow]! < 0) return;
     this.services[this.flowService[flow]!]!.connected(this.flowTarget[flow]!, connectMs);
   }
 
@@ -163,6 +235,10 @@ export class ForwardingCore {
    * the flow is closed and counted as a failure.
    */
   failed(flow: number, now: number): boolean {
+    if (this.flowService[flow] === ENDED) {
+      this.close(flow);
+      return false;
+    }
     const svc = this.services[this.flowService[flow]!]!;
     const from = this.flowTarget[flow]!;
     svc.connectFailed(from);
@@ -180,19 +256,27 @@ export class ForwardingCore {
   }
 
   account(flow: number, bytesIn: number, bytesOut: number, now: number): void {
+    if (this.flowService[flow]! < 0) return;
     this.flowLastSeen[flow] = now;
     this.services[this.flowService[flow]!]!.account(this.flowTarget[flow]!, bytesIn, bytesOut);
   }
 
   close(flow: number): void {
     const service = this.flowService[flow]!;
-    if (service < 0) return;
+    if (service === -1) return;
+    if (service === ENDED) {
+      // Its table entry went with the old table; release the number only.
+      this.flowService[flow] = -1;
+      this.freeFlows[this.freeTop++] = flow;
+      return;
+    }
     this.services[service]!.closed(this.flowTarget[flow]!);
     this.release(flow);
   }
 
+  /** Allocated: opened and not yet closed (it may have been ended by a new table). */
   isOpen(flow: number): boolean {
-    return this.flowService[flow]! >= 0;
+    return this.flowService[flow]! !== -1;
   }
 
   /**
@@ -205,8 +289,8 @@ export class ForwardingCore {
       const flow = this.sweepCursor;
       this.sweepCursor = flow + 1 === n ? 0 : flow + 1;
       const service = this.flowService[flow]!;
-      if (service < 0) continue;
-      if (now - this.flowLastSeen[flow]! > this.services[service]!.config.idleTimeoutMs) onIdle(flow);
+      if (service === -1) continue;
+      if (service === ENDED || now - this.flowLastSeen[flow]! > this.services[service]!.config.idleTimeoutMs) onIdle(flow);
     }
   }
 

@@ -1,3 +1,4 @@
+import type { BackendOperState } from '../../src/protocol/counters.js';
 import type { Backend, Service } from '../../src/protocol/rules/model.js';
 import { Counter64Array } from './counter64.js';
 import { hashString } from './flow/hash.js';
@@ -11,7 +12,7 @@ const ADMIN = { enabled: 0, drain: 1, disabled: 2 } as const;
 /** Weight of a fresh connect-time sample in the EWMA (least-response-time). */
 const EWMA_ALPHA = 0.2;
 
-export type BackendOperState = 'up' | 'down' | 'drain' | 'disabled';
+export type { BackendOperState };
 
 /**
  * One virtual service at run time: its backends' live state, the schedulers of its two tiers
@@ -24,6 +25,7 @@ export class ServiceRuntime implements PoolView {
   readonly active: Int32Array;
   readonly connectEwmaMs: Float64Array;
   readonly keys: readonly string[];
+  private readonly byAddress: Map<string, number>;
 
   private readonly maxConns: Uint32Array;
   private readonly tierOf: Uint8Array;
@@ -75,6 +77,7 @@ export class ServiceRuntime implements PoolView {
     this.eligible = new Uint8Array(n);
     this.lastChange = new Float64Array(n).fill(nowEpochMs);
     this.keys = config.backends.map((b) => b.address);
+    this.byAddress = new Map(this.keys.map((k, i) => [k, i]));
     config.backends.forEach((b, i) => {
       this.weights[i] = b.weight;
       this.maxConns[i] = b.maxConnections;
@@ -142,6 +145,42 @@ export class ServiceRuntime implements PoolView {
     if (this.candidates[tier]![i] !== 1) return false;
     if (tier === BACKUP && this.candidateCount[PRIMARY]! > 0) return false;
     return max === 0 || this.active[i]! < max;
+  }
+
+  indexOf(address: string): number {
+    return this.byAddress.get(address) ?? -1;
+  }
+
+  /** The health of the backend at `address`, if this service has it. */
+  healthOf(address: string): boolean | undefined {
+    const i = this.byAddress.get(address);
+    return i === undefined ? undefined : this.healthy[i] === 1;
+  }
+
+  /** Takes over the counters of the same service in the previous table, backend by address. */
+  carryOver(old: ServiceRuntime): void {
+    const s = this.service;
+    s.connsTotal.set(0, old.service.connsTotal.get(0));
+    s.bytesIn.set(0, old.service.bytesIn.get(0));
+    s.bytesOut.set(0, old.service.bytesOut.get(0));
+    s.failures.set(0, old.service.failures.get(0));
+    s.fallbackConns.set(0, old.service.fallbackConns.get(0));
+    for (let i = 0; i < this.size; i++) {
+      const j = old.indexOf(this.keys[i]!);
+      if (j < 0) continue;
+      this.connsTotal.set(i, old.connsTotal.get(j));
+      this.bytesIn.set(i, old.bytesIn.get(j));
+      this.bytesOut.set(i, old.bytesOut.get(j));
+      this.connectFailures.set(i, old.connectFailures.get(j));
+      this.connectEwmaMs[i] = old.connectEwmaMs[j]!;
+      if (old.operState(j) === this.operState(i)) this.lastChange[i] = old.lastChange[j]!;
+    }
+  }
+
+  /** A live flow from the previous table now belongs here (its counters were carried over). */
+  adopted(i: number): void {
+    this.service.connsActive++;
+    if (i >= 0) this.active[i]!++;
   }
 
   operState(i: number): BackendOperState {

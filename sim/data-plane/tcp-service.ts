@@ -15,9 +15,9 @@ export class TcpService {
 
   constructor(
     private readonly core: ForwardingCore,
-    private readonly serviceIndex: number,
+    public serviceIndex: number,
     private readonly listen: EndpointText,
-    private readonly idleTimeoutMs: number,
+    public idleTimeoutMs: number,
   ) {}
 
   async start(): Promise<void> {

@@ -23,7 +23,7 @@ export class UdpService {
 
   constructor(
     private readonly core: ForwardingCore,
-    private readonly serviceIndex: number,
+    public serviceIndex: number,
     private readonly listen: EndpointText,
   ) {}
 

@@ -7,6 +7,10 @@ export const EXIT = {
   usage: 2,
   /** An input file is invalid (rule table, image); nothing was changed. */
   invalidInput: 3,
+  /** The appliance could not be reached, or stopped answering. */
+  unreachable: 4,
+  /** The appliance refused the request; its running config is unchanged. */
+  refused: 5,
 } as const;
 
 /** An error that carries its exit code and a message meant for the operator (no stack trace). */

@@ -11,7 +11,8 @@ const program = new Command('fulcrum')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride()
   .addHelpText('after', `
-Exit codes: 0 success, 1 failure, 2 usage error, 3 invalid input (nothing was changed).
+Exit codes: 0 success, 1 failure, 2 usage error, 3 invalid input (nothing was changed),
+4 appliance unreachable, 5 refused by the appliance (its running config is unchanged).
 Logs are JSON lines on stderr; FULCRUM_LOG=debug|info|warn|error|silent sets the level.`);
 
 const rules = program.command('rules').description('Rule tables: validate, identify, describe');
@@ -28,9 +29,55 @@ rules
   .option('--json', 'machine-readable output')
   .action(async (file: string, opts: { json?: boolean }) => (await import('./commands/rules.js')).id(file, opts));
 rules
+  .command('diff')
+  .description("Show what pushing a rule table would change on an appliance, like `terraform plan`")
+  .argument('<file>', 'rule table file, or - for standard input')
+  .requiredOption('--to <target>', 'appliance: serial:/dev/ttyX[?baud=N]')
+  .option('--json', 'machine-readable output: {added, changed, removed}')
+  .action(async (file: string, opts) => (await import('./commands/push.js')).diff(file, opts));
+rules
+  .command('push')
+  .description('Make an appliance run a rule table: sent whole, or as a patch when the agent knows the running table; applied whole or not at all')
+  .argument('<file>', 'rule table file, or - for standard input')
+  .requiredOption('--to <target>', 'appliance: serial:/dev/ttyX[?baud=N]')
+  .option('--confirm-timeout <duration>', 'commit confirmed: revert automatically unless confirmed within this time (e.g. 5m)')
+  .option('--json', 'machine-readable output: {configId, previousConfigId, mode, bytes, seconds}')
+  .action(async (file: string, opts) => (await import('./commands/push.js')).push(file, opts));
+rules
+  .command('confirm')
+  .description('Confirm a commit made with --confirm-timeout, so it stays')
+  .requiredOption('--to <target>', 'appliance: serial:/dev/ttyX[?baud=N]')
+  .option('--json', 'machine-readable output')
+  .action(async (opts) => (await import('./commands/push.js')).confirm(opts));
+rules
+  .command('rollback')
+  .description('Make an earlier config run again (1 = the one before the current)')
+  .requiredOption('--to <target>', 'appliance: serial:/dev/ttyX[?baud=N]')
+  .option('--steps <n>', 'how far back, 1..10', '1')
+  .option('--json', 'machine-readable output')
+  .action(async (opts) => (await import('./commands/push.js')).rollback(opts));
+rules
   .command('schema')
   .description('Print the JSON Schema of rule tables, for editors')
   .action(async () => (await import('./commands/rules.js')).schema());
+
+program
+  .command('appliance')
+  .description('Appliances: identity and state')
+  .command('info')
+  .description('Model, serial number, firmware, running config id, uptime, pending confirm')
+  .requiredOption('--to <target>', 'appliance: serial:/dev/ttyX[?baud=N]')
+  .option('--json', 'machine-readable output')
+  .action(async (opts) => (await import('./commands/appliance.js')).info(opts));
+
+program
+  .command('counters')
+  .description('Connections, bytes and failures per service and backend')
+  .requiredOption('--to <target>', 'appliance: serial:/dev/ttyX[?baud=N]')
+  .option('--json', 'machine-readable output (one JSON document per poll)')
+  .option('--watch', 'poll until interrupted')
+  .option('--interval <seconds>', 'seconds between polls with --watch', '2')
+  .action(async (opts) => (await import('./commands/counters.js')).counters(opts));
 
 const sim = program.command('sim').description('The software appliance simulator');
 sim
@@ -42,6 +89,10 @@ sim
   .option('--json', 'print one JSON ready line, then JSON events')
   .option('--no-listen', 'management side only: open no data-plane listeners')
   .addOption(new Option('--max-flows <n>', 'size of the connection table').default('262144'))
+  .option('--serial', 'open a console port: a pseudo-terminal whose path the ready line gives as "serial"')
+  .option('--baud <n>', 'console line rate (8N1: baud/10 bytes per second each way)', '115200')
+  .option('--noise-ber <rate>', 'console line fault injection: probability of a bit flip per bit', '0')
+  .option('--noise-drop <rate>', 'console line fault injection: probability of losing a byte', '0')
   .action(async (opts) => (await import('./commands/sim.js')).start(opts));
 
 program

@@ -5,9 +5,10 @@ import Table from 'cli-table3';
  * precision limit; JavaScript's do, so BigInts are spliced in as digits).
  */
 export function toJson(value: unknown, indent?: number): string {
-  const marker = '\u0000bigint:';
+  // A marker no real string will contain, spliced out after stringify leaves it quoted.
+  const marker = `~bigint${Math.random().toString(36).slice(2)}~`;
   const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `${marker}${v.toString()}` : v), indent);
-  return text.replace(new RegExp(`"${marker}(\\d+)"`, 'g'), '$1');
+  return text.replace(new RegExp(`"${marker}(-?\\d+)"`, 'g'), '$1');
 }
 
 export function printJson(value: unknown): void {

@@ -5,8 +5,8 @@ import { startHttpBackends } from '../../../sim/backends/http-backend.js';
 import { UdpEchoBackend } from '../../../sim/backends/udp-echo.js';
 import { freePort } from '../../../sim/free-port.js';
 import { httpLoad } from '../../../sim/traffic/http-load.js';
-import type { CountersSnapshot } from '../../../firmware/forwarding/counters-snapshot.js';
-import { formatBytes, printJson, table } from '../output.js';
+import { printJson } from '../output.js';
+import { countersTable } from '../counters-table.js';
 
 const say = (text: string) => process.stdout.write(`${text}\n`);
 
@@ -90,15 +90,6 @@ export async function demo(opts: { json?: boolean }): Promise<void> {
     await Promise.all(web.map((b) => b.kill()));
     await Promise.all(dns.map((b) => b.stop()));
   }
-}
-
-export function countersTable(c: CountersSnapshot): string {
-  const rows: (string | number | bigint)[][] = [];
-  for (const s of c.services) {
-    rows.push([s.name, `${s.protocol} ${s.listen}`, '', s.connsTotal, s.connsActive, formatBytes(s.bytesIn), formatBytes(s.bytesOut), s.failures]);
-    for (const b of s.backends) rows.push([`  ${b.address}`, `weight ${b.weight}${b.backup ? ' backup' : ''}`, b.state, b.connsTotal, b.connsActive, formatBytes(b.bytesIn), formatBytes(b.bytesOut), b.connectFailures]);
-  }
-  return table(['service / backend', 'detail', 'state', 'conns', 'active', 'bytes in', 'bytes out', 'failures'], rows, [3, 4, 5, 6, 7]);
 }
 
 async function udpExchange(port: number, clients: number, perClient: number): Promise<{ sent: number; answered: number }> {

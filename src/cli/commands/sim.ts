@@ -12,16 +12,29 @@ export interface SimStartOptions {
   json?: boolean;
   listen: boolean;
   maxFlows: string;
+  serial?: boolean;
+  baud: string;
+  noiseBer: string;
+  noiseDrop: string;
+}
+
+function rate(flag: string, text: string): number {
+  const v = Number(text);
+  if (!(v >= 0 && v < 1)) throw new CliError(`${flag}: must be a probability in [0, 1), got ${text}`, EXIT.usage);
+  return v;
 }
 
 export async function start(opts: SimStartOptions): Promise<void> {
   const maxFlows = Number(opts.maxFlows);
   if (!Number.isInteger(maxFlows) || maxFlows < 1 || maxFlows > 16_777_216) throw new CliError(`--max-flows: must be an integer 1..16777216, got ${opts.maxFlows}`, EXIT.usage);
+  const baud = Number(opts.baud);
+  if (!Number.isInteger(baud) || baud < 300 || baud > 4_000_000) throw new CliError(`--baud: must be an integer 300..4000000, got ${opts.baud}`, EXIT.usage);
+  const serial = opts.serial ? { baud, noiseBer: rate('--noise-ber', opts.noiseBer), noiseDrop: rate('--noise-drop', opts.noiseDrop) } : undefined;
   const seed = opts.rules ? readRules(opts.rules) : undefined;
   const log = createLogger(`sim:${opts.name}`);
   let sim: SimulatedAppliance;
   try {
-    sim = await SimulatedAppliance.start({ name: opts.name, ...(seed ? { rules: seed } : {}), ...(opts.state ? { stateDir: opts.state } : {}), listen: opts.listen, maxFlows });
+    sim = await SimulatedAppliance.start({ name: opts.name, ...(seed ? { rules: seed } : {}), ...(opts.state ? { stateDir: opts.state } : {}), listen: opts.listen, maxFlows, ...(serial ? { serial } : {}) });
   } catch (err) {
     throw new CliError(`sim ${opts.name}: ${(err as Error).message}`, EXIT.failure);
   }
@@ -47,6 +60,7 @@ export async function start(opts: SimStartOptions): Promise<void> {
   } else {
     process.stdout.write(`appliance ${info.name} running config ${info.configId}\n`);
     for (const s of info.services) process.stdout.write(`  ${s.name}: ${s.protocol} ${opts.listen ? s.listen : `${s.listen} (not listening)`}\n`);
+    if (info.serial) process.stdout.write(`  console: ${info.serial} at ${baud} baud (fulcrum appliance info --to serial:${info.serial}?baud=${baud})\n`);
     process.stdout.write('Ctrl-C stops it.\n');
   }
   // Keep the process alive until a signal arrives.

@@ -1,0 +1,76 @@
+import type { CountersSnapshot } from '../src/protocol/counters.js';
+import type { RuleTable } from '../src/protocol/rules/model.js';
+
+/** What an appliance says about itself. */
+export interface ApplianceInfo {
+  model: string;
+  serialNumber: string;
+  firmware: string;
+  configId: string;
+  uptimeSeconds: number;
+  /** Seconds until an unconfirmed commit reverts; null when none is pending. */
+  pendingConfirm: number | null;
+}
+
+export interface PushOptions {
+  /** > 0: commit confirmed; the appliance reverts unless `confirm` comes within this time. */
+  confirmTimeoutMs: number;
+  /**
+   * The canonical encoding of the config with this id, if the agent has it (its cache). Asked
+   * for the id the appliance runs: with it, the driver sends a patch instead of the whole table.
+   */
+  baseFor?: ((configId: string) => Uint8Array | null) | undefined;
+  /** Called as bytes of the candidate go out: (sent, total). */
+  onProgress?: ((sent: number, total: number) => void) | undefined;
+}
+
+export interface PushResult {
+  configId: string;
+  previousConfigId: string;
+  mode: 'delta' | 'full';
+  /** Bytes the agent wrote to the transport for this push, framing and handshake included. */
+  bytes: number;
+  seconds: number;
+}
+
+export type ApplianceEvent =
+  | { kind: 'backend-state'; at: number; service: string; address: string; up: boolean }
+  | { kind: 'commit'; at: number; configId: string; pendingConfirm: boolean }
+  | { kind: 'rollback'; at: number; configId: string; reason: 'confirm-timeout' | 'operator' };
+
+/**
+ * One appliance as the agent drives it, whatever the transport (serial console, SNMP).
+ * Every change is applied whole or not at all; ids are compared, never text.
+ */
+export interface ApplianceDriver {
+  readonly target: string;
+  info(): Promise<ApplianceInfo>;
+  /** The running rule table's canonical encoding (the agent decodes and caches it by id). */
+  readRunning(): Promise<Uint8Array>;
+  push(encoding: Uint8Array, options: PushOptions): Promise<PushResult>;
+  confirm(): Promise<{ configId: string }>;
+  rollback(steps: number): Promise<{ configId: string }>;
+  counters(): Promise<CountersSnapshot>;
+  onEvent(listener: (e: ApplianceEvent) => void): () => void;
+  close(): Promise<void>;
+}
+
+export type DriverErrorCode =
+  /** The appliance could not be reached or stopped answering. */
+  | 'unreachable'
+  /** The appliance refused the request (its error code is in `remote`). */
+  | 'refused'
+  /** The target string is not understood. */
+  | 'badTarget';
+
+export class DriverError extends Error {
+  constructor(
+    readonly code: DriverErrorCode,
+    message: string,
+    /** The appliance's own error code, for `refused`. */
+    readonly remote?: string,
+  ) {
+    super(message);
+    this.name = 'DriverError';
+  }
+}

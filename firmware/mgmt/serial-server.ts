@@ -1,0 +1,182 @@
+import { applyPatch, PatchError } from '../../src/protocol/rules/patch.js';
+import { sha256 } from '../../src/protocol/digest.js';
+import { encodeFrame, FrameDecoder, type RejectedFrame } from '../../src/protocol/serial/frame.js';
+import type { ApplianceEventMessage, Frame, ReadObjectName, Request, Response } from '../../src/protocol/serial/messages.js';
+import type { ConsolePort } from '../ports.js';
+import { MgmtError } from './errors.js';
+import type { ManagementOps } from './management-ops.js';
+import { Transfer } from './transfer.js';
+
+/** Limits this appliance grants in `hello`. */
+export const SERVER_MAX_PAYLOAD = 4096;
+export const SERVER_MAX_WINDOW = 32;
+/** Answers kept for repeated requests (retransmissions): comfortably more than a window. */
+const CACHE = 64;
+
+/**
+ * The serial console's management server. Requests are executed one at a time in arrival order
+ * (the agent's fast-retransmit relies on it); each answer is kept by sequence number so a
+ * repeated request is answered again without being executed again; a frame that fails its
+ * CRC or does not decode is dropped and counted by the decoder, never acted upon.
+ */
+export class SerialServer {
+  private readonly decoder: FrameDecoder;
+  private readonly answers = new Map<number, Uint8Array>();
+  private readonly running = new Set<number>();
+  private queue: Promise<void> = Promise.resolve();
+  private sessionId: number | null = null;
+  private maxPayload = 256;
+  private transfer: Transfer | null = null;
+  private readonly snapshots = new Map<ReadObjectName, { id: number; bytes: Uint8Array }>();
+  private snapshotSeq = 0;
+  private eventSeq = 0;
+
+  constructor(
+    private readonly port: ConsolePort,
+    private readonly ops: ManagementOps,
+  ) {
+    this.decoder = new FrameDecoder({ maxPayload: SERVER_MAX_PAYLOAD, onFrame: (f) => this.onFrame(f), onReject: (r) => this.onReject(r) });
+    port.onData((bytes) => this.decoder.push(bytes));
+  }
+
+  get stats() {
+    return this.decoder.stats;
+  }
+
+  /** Sends an event to whoever listens on the console; best effort, never acknowledged. */
+  notify(event: ApplianceEventMessage): void {
+    this.eventSeq = (this.eventSeq + 1) & 0xffff;
+    this.port.write(encodeFrame({ seq: this.eventSeq, message: event }));
+  }
+
+  private onFrame(frame: Frame): void {
+    const message = frame.message;
+    if (!isRequest(message)) return; // our own frames echoed back by an unconfigured line
+    const cached = this.answers.get(frame.seq);
+    if (cached && message.type !== 'hello') {
+      this.port.write(cached);
+      return;
+    }
+    if (this.running.has(frame.seq)) return; // still working on the first copy
+    this.running.add(frame.seq);
+    this.queue = this.queue.then(async () => {
+      const response = await this.execute(message);
+      let wire: Uint8Array;
+      try {
+        wire = encodeFrame({ seq: frame.seq, message: response });
+      } catch (err) {
+        // An answer that cannot be encoded is a bug here, not the agent's: say so instead of dying.
+        wire = encodeFrame({ seq: frame.seq, message: { type: 'error', code: 'applyFailed', message: `internal: ${err instanceof Error ? err.message : String(err)}` } });
+      }
+      this.running.delete(frame.seq);
+      this.remember(frame.seq, wire);
+      this.port.write(wire);
+    });
+  }
+
+  /** A frame with a good CRC that does not decode: tell the agent now rather than let it time out. */
+  private onReject(r: RejectedFrame): void {
+    if (r.type & 0x80) return; // appliance → agent types: our own frames echoed back
+    const code = r.reason === 'unsupportedVersion' || r.unknownType ? 'unsupported' : 'badRequest';
+    this.port.write(encodeFrame({ seq: r.seq, message: { type: 'error', code, message: r.detail } }));
+  }
+
+  private remember(seq: number, wire: Uint8Array): void {
+    this.answers.delete(seq);
+    this.answers.set(seq, wire);
+    if (this.answers.size > CACHE) this.answers.delete(this.answers.keys().next().value!);
+  }
+
+  private async execute(request: Request): Promise<Response> {
+    try {
+      return await this.handle(request);
+    } catch (err) {
+      if (err instanceof MgmtError) return { type: 'error', code: err.code, message: err.message };
+      return { type: 'error', code: 'applyFailed', message: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
+  private async handle(request: Request): Promise<Response> {
+    const ops = this.ops;
+    switch (request.type) {
+      case 'hello':
+        if (request.sessionId !== this.sessionId) {
+          // A new agent session: sequence numbers start afresh, old answers mean nothing.
+          this.sessionId = request.sessionId;
+          this.answers.clear();
+        }
+        this.maxPayload = Math.min(request.maxPayload, SERVER_MAX_PAYLOAD);
+        return { type: 'helloOk', maxPayload: this.maxPayload, window: Math.max(1, Math.min(request.window, SERVER_MAX_WINDOW)), identity: ops.identity() };
+      case 'info':
+        return { type: 'infoOk', identity: ops.identity() };
+      case 'read':
+        return this.read(request.object, request.offset, request.maxBytes);
+      case 'putBegin':
+        this.transfer = new Transfer(request.mode, request.size, request.baseIdPrefix, request.resultIdPrefix, request.commitAfter, request.confirmTimeoutMs);
+        return { type: 'putBeginOk' };
+      case 'putChunk':
+        if (!this.transfer) throw new MgmtError('noTransfer', 'put-chunk without put-begin');
+        this.transfer.write(request.offset, request.bytes);
+        return { type: 'putChunkOk', offset: request.offset };
+      case 'putEnd':
+        return this.finishTransfer();
+      case 'commit': {
+        const r = await ops.commit(request.confirmTimeoutMs);
+        return { type: 'commitOk', configId: r.configId, previousId: r.previousId };
+      }
+      case 'confirm':
+        return { type: 'confirmOk', configId: (await ops.confirm()).configId };
+      case 'rollback':
+        return { type: 'rollbackOk', configId: (await ops.rollback(request.steps)).configId };
+    }
+  }
+
+  private async finishTransfer(): Promise<Response> {
+    const t = this.transfer;
+    if (!t) throw new MgmtError('noTransfer', 'put-end without put-begin');
+    if (!t.complete) throw new MgmtError('noTransfer', `${t.missingBytes} bytes of the transfer never arrived`);
+    this.transfer = null;
+    let candidate = t.bytes;
+    if (t.mode === 'patch') {
+      const running = this.ops.identity().configId;
+      if (!startsWith(running, t.baseIdPrefix)) throw new MgmtError('baseMismatch', 'the patch is against a config that is not running');
+      try {
+        candidate = applyPatch(this.ops.runningEncoding(), t.bytes);
+      } catch (err) {
+        if (err instanceof PatchError) throw new MgmtError('badRequest', `patch: ${err.message}`);
+        throw err;
+      }
+    }
+    if (!startsWith(sha256(candidate), t.resultIdPrefix)) throw new MgmtError('hashMismatch', 'the assembled candidate is not the one announced');
+    const candidateId = await this.ops.setCandidate(candidate);
+    if (!t.commitAfter) return { type: 'putEndOk', candidateId, committed: false, previousId: this.ops.identity().configId };
+    const r = await this.ops.commit(t.confirmTimeoutMs);
+    return { type: 'putEndOk', candidateId, committed: true, previousId: r.previousId };
+  }
+
+  /** Large objects are read in pieces from a snapshot taken when offset 0 is asked for. */
+  private read(object: ReadObjectName, offset: number, maxBytes: number): Response {
+    let snap = this.snapshots.get(object);
+    if (offset === 0 || !snap) {
+      if (offset !== 0) throw new MgmtError('badRead', `read ${object} must start at offset 0`);
+      const bytes = object === 'running' ? this.ops.runningEncoding() : object === 'counters' ? this.ops.countersEncoding() : this.ops.candidateEncoding();
+      if (!bytes) throw new MgmtError('badRead', `there is no ${object} config`);
+      this.snapshotSeq = (this.snapshotSeq + 1) >>> 0;
+      snap = { id: this.snapshotSeq, bytes };
+      this.snapshots.set(object, snap);
+    }
+    if (offset > snap.bytes.length) throw new MgmtError('badRead', `offset ${offset} is past the end (${snap.bytes.length} bytes)`);
+    const size = Math.max(1, Math.min(maxBytes, this.maxPayload - 16));
+    return { type: 'readOk', snapshot: snap.id, total: snap.bytes.length, offset, bytes: snap.bytes.subarray(offset, offset + size) };
+  }
+}
+
+function isRequest(m: Frame['message']): m is Request {
+  return ['hello', 'info', 'read', 'putBegin', 'putChunk', 'putEnd', 'commit', 'confirm', 'rollback'].includes(m.type);
+}
+
+function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
+  if (prefix.length > bytes.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (bytes[i] !== prefix[i]) return false;
+  return true;
+}

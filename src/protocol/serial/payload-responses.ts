@@ -1,0 +1,139 @@
+/**
+ * Response payloads (appliance → agent). Layouts, one per type code:
+ *
+ *   helloOk     0x81  u16 maxPayload (≥ MIN_MAX_PAYLOAD)  u8 window (≥ 1)  identity
+ *   infoOk      0x82  identity
+ *   readOk      0x83  u32 snapshot  u32 total  u32 offset  data (to the end; offset + n ≤ total)
+ *   putBeginOk  0x84  (empty)
+ *   putChunkOk  0x85  u32 offset                   -- the offset of the chunk acknowledged
+ *   putEndOk    0x86  32 candidateId  u8 committed  32 previousId
+ *   commitOk    0x87  32 configId  32 previousId
+ *   confirmOk   0x88  32 configId
+ *   rollbackOk  0x89  32 configId
+ *   error       0xe0  u8 code (ErrorCode)  str8 message
+ *
+ *   identity := 32 configId  u32 uptimeSeconds  u32 pendingConfirmMs
+ *               str8 model  str8 serialNumber  str8 firmware
+ *   str8     := u8 length  UTF-8 bytes
+ *
+ * An error's message is text for people: the encoder clips it to 255 bytes at a character
+ * boundary rather than fail while reporting a failure.
+ */
+
+import { ErrorCode, type Identity, type Response } from './messages.js';
+import { MIN_MAX_PAYLOAD } from './session.js';
+import { clipUtf8, type ByteReader, type ByteWriter } from './wire.js';
+
+export const ID_BYTES = 32;
+/** Bytes of a read-ok payload before its data: a piece carries at most maxPayload − this. */
+export const READ_OK_HEADER_BYTES = 12;
+export const ERROR_MESSAGE_MAX_BYTES = 255;
+
+function writeIdentity(out: ByteWriter, identity: Identity): void {
+  out.fixed(identity.configId, ID_BYTES, 'identity configId');
+  out.u32(identity.uptimeSeconds, 'identity uptimeSeconds');
+  out.u32(identity.pendingConfirmMs, 'identity pendingConfirmMs');
+  out.str8(identity.model, 'identity model');
+  out.str8(identity.serialNumber, 'identity serialNumber');
+  out.str8(identity.firmware, 'identity firmware');
+}
+
+function readIdentity(input: ByteReader): Identity {
+  return {
+    configId: input.bytes(ID_BYTES, 'configId'),
+    uptimeSeconds: input.u32('uptimeSeconds'),
+    pendingConfirmMs: input.u32('pendingConfirmMs'),
+    model: input.str8('model'),
+    serialNumber: input.str8('serialNumber'),
+    firmware: input.str8('firmware'),
+  };
+}
+
+export function encodeResponse(response: Response, out: ByteWriter): void {
+  switch (response.type) {
+    case 'helloOk':
+      if (response.maxPayload < MIN_MAX_PAYLOAD) throw new RangeError(`helloOk: maxPayload ${response.maxPayload} is below ${MIN_MAX_PAYLOAD}`);
+      if (response.window < 1) throw new RangeError('helloOk: window must be at least 1');
+      out.u16(response.maxPayload, 'helloOk maxPayload');
+      out.u8(response.window, 'helloOk window');
+      writeIdentity(out, response.identity);
+      return;
+    case 'infoOk':
+      writeIdentity(out, response.identity);
+      return;
+    case 'readOk':
+      if (response.offset + response.bytes.length > response.total) {
+        throw new RangeError(`readOk: ${response.bytes.length} bytes at ${response.offset} run past total ${response.total}`);
+      }
+      out.u32(response.snapshot, 'readOk snapshot');
+      out.u32(response.total, 'readOk total');
+      out.u32(response.offset, 'readOk offset');
+      out.bytes(response.bytes);
+      return;
+    case 'putChunkOk':
+      out.u32(response.offset, 'putChunkOk offset');
+      return;
+    case 'putEndOk':
+      out.fixed(response.candidateId, ID_BYTES, 'putEndOk candidateId');
+      out.bool(response.committed);
+      out.fixed(response.previousId, ID_BYTES, 'putEndOk previousId');
+      return;
+    case 'commitOk':
+      out.fixed(response.configId, ID_BYTES, 'commitOk configId');
+      out.fixed(response.previousId, ID_BYTES, 'commitOk previousId');
+      return;
+    case 'confirmOk':
+    case 'rollbackOk':
+      out.fixed(response.configId, ID_BYTES, `${response.type} configId`);
+      return;
+    case 'error':
+      out.u8(ErrorCode[response.code], 'error code');
+      out.str8(clipUtf8(response.message, ERROR_MESSAGE_MAX_BYTES), 'error message');
+      return;
+    case 'putBeginOk':
+      return;
+  }
+}
+
+export function decodeResponse(type: Response['type'], input: ByteReader): Response {
+  switch (type) {
+    case 'helloOk': {
+      const at = input.offset;
+      const maxPayload = input.u16('maxPayload');
+      if (maxPayload < MIN_MAX_PAYLOAD) throw input.error(`maxPayload ${maxPayload} is below ${MIN_MAX_PAYLOAD}`, at);
+      const windowAt = input.offset;
+      const window = input.u8('window');
+      if (window < 1) throw input.error('window 0', windowAt);
+      return { type, maxPayload, window, identity: readIdentity(input) };
+    }
+    case 'infoOk':
+      return { type, identity: readIdentity(input) };
+    case 'readOk': {
+      const snapshot = input.u32('snapshot');
+      const total = input.u32('total');
+      const offset = input.u32('offset');
+      const at = input.offset;
+      const bytes = input.rest();
+      if (offset + bytes.length > total) throw input.error(`${bytes.length} bytes at offset ${offset} run past total ${total}`, at);
+      return { type, snapshot, total, offset, bytes };
+    }
+    case 'putChunkOk':
+      return { type, offset: input.u32('offset') };
+    case 'putEndOk':
+      return {
+        type,
+        candidateId: input.bytes(ID_BYTES, 'candidateId'),
+        committed: input.bool('committed'),
+        previousId: input.bytes(ID_BYTES, 'previousId'),
+      };
+    case 'commitOk':
+      return { type, configId: input.bytes(ID_BYTES, 'configId'), previousId: input.bytes(ID_BYTES, 'previousId') };
+    case 'confirmOk':
+    case 'rollbackOk':
+      return { type, configId: input.bytes(ID_BYTES, 'configId') };
+    case 'error':
+      return { type, code: input.code(ErrorCode, 'error'), message: input.str8('message') };
+    case 'putBeginOk':
+      return { type };
+  }
+}
