@@ -5,6 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import * as forwarding from './forwarding.js';
+import * as serial from './serial.js';
 import { checksum } from './lib/measure.js';
 import { formatTable, machine, writeReport, type Result, type SuiteRun } from './lib/report.js';
 
@@ -16,7 +17,10 @@ interface Suite {
   run(): Promise<Result[]>;
 }
 
-const SUITES: Suite[] = [{ name: 'forwarding', ...forwarding }];
+const SUITES: Suite[] = [
+  { name: 'forwarding', ...forwarding },
+  { name: 'serial', ...serial },
+];
 
 async function main(args: string[]): Promise<number> {
   const unknown = args.filter((a) => !SUITES.some((s) => s.name === a));

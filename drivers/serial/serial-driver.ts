@@ -7,9 +7,11 @@ import { DriverError, type ApplianceDriver, type ApplianceEvent, type ApplianceI
 import { openSerialLink, reopener } from './port-link.js';
 import { parseSerialTarget } from './target.js';
 import { SerialTransport } from './transport.js';
+import { sendChunks } from './chunk-sender.js';
+import { PUT_CHUNK_HEADER_BYTES } from '../../src/protocol/serial/payload.js';
 
 /** What the agent asks for; the appliance may grant less. */
-const WANT_PAYLOAD = 1024;
+const WANT_PAYLOAD = 4096;
 const WANT_WINDOW = 8;
 /** How long a vanished device is waited for before the operation fails. */
 const RECONNECT_FOR_MS = 15_000;
@@ -20,12 +22,13 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const fromHex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
 
 /**
- * An appliance behind its serial console port. 1 KiB payloads (the protocol's smallest
- * maximum) keep framing overhead near 1.2% while a frame hit by a bit error at 1e-5 (8% of
- * them) costs little to resend.
+ * An appliance behind its serial console port. It asks for 4 KiB payloads, which bring
+ * framing overhead down to 0.4% on a clean line; on a noisy one the chunk sender shrinks its
+ * pieces to what the observed error rate favours.
  */
 export class SerialDriver implements ApplianceDriver {
   private maxPayload = WANT_PAYLOAD;
+  private window = 1;
   private identity: Identity | null = null;
 
   private constructor(
@@ -33,7 +36,8 @@ export class SerialDriver implements ApplianceDriver {
     private readonly transport: SerialTransport,
   ) {}
 
-  static async connect(target: string): Promise<SerialDriver> {
+  /** `reconnectForMs`: how long a vanished device is waited for (default 15 s). */
+  static async connect(target: string, options: { reconnectForMs?: number } = {}): Promise<SerialDriver> {
     const { path, baud } = parseSerialTarget(target);
     let link;
     try {
@@ -41,7 +45,7 @@ export class SerialDriver implements ApplianceDriver {
     } catch (err) {
       throw new DriverError('unreachable', `${target}: cannot open ${path}: ${(err as Error).message}`);
     }
-    const transport = new SerialTransport(link, { baud, window: 1, maxPayload: WANT_PAYLOAD, reconnect: reopener(path, baud, RECONNECT_FOR_MS) });
+    const transport = new SerialTransport(link, { baud, window: 1, maxPayload: WANT_PAYLOAD, reconnect: reopener(path, baud, options.reconnectForMs ?? RECONNECT_FOR_MS) });
     const driver = new SerialDriver(target, transport);
     try {
       await driver.hello();
@@ -65,6 +69,7 @@ export class SerialDriver implements ApplianceDriver {
     const r = expect(await this.transport.request({ type: 'hello', maxPayload: WANT_PAYLOAD, window: WANT_WINDOW, sessionId: (Math.random() * 2 ** 32) >>> 0 }), 'helloOk');
     this.maxPayload = r.maxPayload;
     this.identity = r.identity;
+    this.window = r.window;
     this.transport.setWindow(r.window);
   }
 
@@ -119,20 +124,7 @@ export class SerialDriver implements ApplianceDriver {
       confirmTimeoutMs: options.confirmTimeoutMs,
     };
     expect(await this.transport.request(begin), 'putBeginOk');
-    const chunk = this.maxPayload - 8;
-    let sent = 0;
-    const pieces: Promise<void>[] = [];
-    for (let offset = 0; offset < body.length; offset += chunk) {
-      const bytes = body.subarray(offset, Math.min(body.length, offset + chunk));
-      pieces.push(
-        this.transport.request({ type: 'putChunk', offset, bytes }).then((r) => {
-          expect(r, 'putChunkOk');
-          sent += bytes.length;
-          options.onProgress?.(sent, body.length);
-        }),
-      );
-    }
-    await Promise.all(pieces);
+    await sendChunks(this.transport, body, { maxChunk: this.maxPayload - PUT_CHUNK_HEADER_BYTES, window: this.window, onProgress: options.onProgress }, (r) => void expect(r, 'putChunkOk'));
     const end = expect(await this.transport.request({ type: 'putEnd' }), 'putEndOk');
     if (hex(end.candidateId) !== hex(resultId)) throw new DriverError('refused', `the appliance assembled ${hex(end.candidateId)}, not ${hex(resultId)}`, 'hashMismatch');
     if (this.identity) this.identity = { ...this.identity, configId: end.candidateId };
@@ -163,7 +155,8 @@ export class SerialDriver implements ApplianceDriver {
 
   /** Reads a whole object: the first piece fixes the snapshot, the rest are fetched in parallel up to the window. */
   private async read(object: ReadObjectName): Promise<Uint8Array> {
-    const maxBytes = this.maxPayload - 16;
+    // Pieces of 1 KiB keep answers within what the retransmission timer allows for.
+    const maxBytes = Math.min(1_000, this.maxPayload - 16);
     for (let attempt = 0; attempt < 3; attempt++) {
       const first = expect(await this.transport.request({ type: 'read', object, offset: 0, maxBytes }), 'readOk');
       const out = new Uint8Array(first.total);

@@ -35,7 +35,8 @@ interface Pending {
 }
 
 /** Processing time allowed to the appliance on top of the line's own delays. */
-const MARGIN_MS = 250;
+const MARGIN_MS = 150;
+const ANSWER_ALLOWANCE = 1_100;
 const DEFAULT_TRIES = 8;
 
 /**
@@ -171,9 +172,10 @@ export class SerialTransport {
     // The request reaches the appliance once the line has sent it; its answer needs about as long again.
     const msPerByte = 10_000 / this.options.baud;
     this.lineFreeAt = Math.max(this.lineFreeAt, now) + p.wire.length * msPerByte;
-    const rto = (this.lineFreeAt - now) * 1.5 + (this.options.maxPayload + 16) * msPerByte + MARGIN_MS;
+    // Answers are small (a read piece at most 1 KiB by default): allow for one behind the request.
+    const rto = (this.lineFreeAt - now) * 2 + ANSWER_ALLOWANCE * msPerByte + MARGIN_MS;
     if (p.timer) clearTimeout(p.timer);
-    p.timer = setTimeout(() => this.timedOut(p), rto * Math.min(8, 2 ** (p.tries - 1)));
+    p.timer = setTimeout(() => this.timedOut(p), rto * Math.min(4, 2 ** (p.tries - 1)));
   }
 
   private timedOut(p: Pending): void {

@@ -106,14 +106,15 @@ export class ForwardingCore {
     const old = this.services;
     this.compile(rules, nowEpochMs, old);
     const ended: number[] = [];
-    this.table4.clear();
-    this.table6.clear();
+    const live: number[] = [];
     const n = this.options.maxFlows;
-    for (let flow = 0; flow < n; flow++) {
+    for (let flow = 0; flow < n && live.length < this.activeFlows; flow++) if (this.flowService[flow] !== -1) live.push(flow);
+    // Keys carry the service index, which the new table may renumber: take every live key out
+    // first, then put the kept ones back, so an old key never shadows a new one.
+    for (const flow of live) if (this.flowService[flow]! >= 0) this.tableDelete(flow);
+    for (const flow of live) {
       const was = this.flowService[flow]!;
-      if (was === -1) continue;
-      const moved = was >= 0 ? this.remap(flow, old[was]!) : false;
-      if (!moved) {
+      if (was < 0 || !this.remap(flow, old[was]!)) {
         this.flowService[flow] = ENDED;
         ended.push(flow);
         continue;
@@ -125,6 +126,13 @@ export class ForwardingCore {
       else this.table6.set(key, flow, this.flowLastSeen[flow]!);
     }
     return ended;
+  }
+
+  private tableDelete(flow: number): void {
+    const width = this.flowKeyWidth[flow]!;
+    const key = this.flowKeys.subarray(flow * 6, flow * 6 + width);
+    if (width === 3) this.table4.delete(key);
+    else this.table6.delete(key);
   }
 
   /** Points a live flow at its service and backend in the new table; false if it has none. */
@@ -335,10 +343,7 @@ export class ForwardingCore {
   }
 
   private release(flow: number): void {
-    const width = this.flowKeyWidth[flow]!;
-    const key = this.flowKeys.subarray(flow * 6, flow * 6 + width);
-    if (width === 3) this.table4.delete(key);
-    else this.table6.delete(key);
+    this.tableDelete(flow);
     this.flowService[flow] = -1;
     this.freeFlows[this.freeTop++] = flow;
   }

@@ -1,4 +1,5 @@
-import { configId, decodeRules, encodeRules, type RuleTable } from '../../src/protocol/rules/index.js';
+import { decodeRules, encodeRules, type RuleTable } from '../../src/protocol/rules/index.js';
+import { sha256, toHex } from '../../src/protocol/digest.js';
 
 /** One configuration as the database keeps it: the table, its canonical bytes and their id. */
 export interface ConfigRecord {
@@ -12,12 +13,14 @@ export interface ConfigRecord {
 /** Decodes canonical bytes (throws CodecError otherwise). Copies them: the caller may reuse its buffer. */
 export function recordFromBytes(bytes: Uint8Array): ConfigRecord {
   const table = decodeRules(bytes);
-  return { table, encoding: bytes.slice(), id: configId(table) };
+  // Decoding proved the bytes canonical, so they are the encoding and their hash is the id.
+  return { table, encoding: bytes.slice(), id: toHex(sha256(bytes)) };
 }
 
 /** Throws TypeError (from encodeRules) if `table` is not canonical. */
 export function recordFromTable(table: RuleTable): ConfigRecord {
-  return { table, encoding: encodeRules(table), id: configId(table) };
+  const encoding = encodeRules(table);
+  return { table, encoding, id: toHex(sha256(encoding)) };
 }
 
 /** A short id for messages, as `git` abbreviates hashes. */

@@ -208,12 +208,20 @@ class Reader {
   /** Where each decoded field started, so a problem found later points into the bytes. */
   readonly marks = new Map<string, number>();
 
-  constructor(private readonly bytes: Uint8Array) {
+  /**
+   * `tracking`: record field offsets. Off for the first decode of a valid table (most of the
+   * cost of decoding a large table would be this bookkeeping); on for the second pass that only
+   * runs to point at a problem.
+   */
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly tracking = false,
+  ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   mark(path: string): void {
-    this.marks.set(path, this.offset);
+    if (this.tracking) this.marks.set(path, this.offset);
   }
 
   private take(size: number, what: string): number {
@@ -267,7 +275,10 @@ class Reader {
 
 /** The table encoded in `bytes`; throws CodecError unless they are exactly a canonical encoding. */
 export function decodeRules(bytes: Uint8Array): RuleTable {
-  const input = new Reader(bytes);
+  return decodeWith(new Reader(bytes), bytes);
+}
+
+function decodeWith(input: Reader, bytes: Uint8Array, tracking = false): RuleTable {
   for (const expected of RULES_MAGIC) {
     const at = input.offset;
     if (input.u8('magic') !== expected) throw new CodecError('not a rule table (bad magic)', at);
@@ -282,6 +293,8 @@ export function decodeRules(bytes: Uint8Array): RuleTable {
   const table: RuleTable = { services };
   const [problem] = canonicalProblems(table);
   if (problem !== undefined) {
+    // Decode again, recording offsets, to say where in the bytes the problem lies.
+    if (!tracking) return decodeWith(new Reader(bytes, true), bytes, true);
     throw new CodecError(`${formatPath(problem.path)}: ${problem.message}`, offsetOf(input.marks, problem.path));
   }
   return table;

@@ -134,7 +134,7 @@ export function parseEndpoint(text: string): Endpoint {
 
 /** Dotted quad, or RFC 5952 IPv6 (IPv4-mapped addresses as `::ffff:a.b.c.d`). */
 export function formatAddress(family: AddressFamily, bytes: Uint8Array): string {
-  if (family === 4) return Array.from(bytes.subarray(0, 4)).join('.');
+  if (family === 4) return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
   const isMapped = bytes.subarray(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
   if (isMapped) return `::ffff:${Array.from(bytes.subarray(12, 16)).join('.')}`;
   const words = Array.from({ length: 8 }, (_, i) => ((bytes[i * 2] ?? 0) << 8) | (bytes[i * 2 + 1] ?? 0));
