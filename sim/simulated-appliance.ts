@@ -7,6 +7,7 @@ import { nodeClock } from './ports/node-clock.js';
 import { nodeHealthProbe } from './ports/node-health-probe.js';
 import { MemoryStorage, StateDir } from './ports/state-dir.js';
 import { SerialLine } from './serial/index.js';
+import { linkDevice } from './serial/device-link.js';
 
 export const SIM_FIRMWARE_VERSION = '1.0.0';
 
@@ -16,6 +17,8 @@ export interface SerialOptions {
   noiseBer?: number;
   /** Probability of losing a byte on the line, each way. */
   noiseDrop?: number;
+  /** Also make this path a symlink to the console (stable across restarts). */
+  link?: string;
 }
 
 export interface SimulatedApplianceOptions {
@@ -85,6 +88,7 @@ export class SimulatedAppliance {
   private async openConsole(options: SerialOptions): Promise<void> {
     const line = await SerialLine.open({ baud: options.baud, noiseBer: options.noiseBer ?? 0, noiseDrop: options.noiseDrop ?? 0 });
     this.line = line;
+    if (options.link) linkDevice(options.link, line.path);
     const server = new SerialServer(line, this.appliance.management);
     this.serialServer = server;
     this.appliance.onEvent((e) => {

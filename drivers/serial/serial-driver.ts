@@ -161,13 +161,16 @@ export class SerialDriver implements ApplianceDriver {
       const first = expect(await this.transport.request({ type: 'read', object, offset: 0, maxBytes }), 'readOk');
       const out = new Uint8Array(first.total);
       out.set(first.bytes, 0);
+      // The appliance's pieces are as large as it allows: step by what the first one held.
+      const step = first.bytes.length;
+      if (step === 0 && first.total > 0) throw new DriverError('refused', `the appliance sent an empty piece of ${object}`);
       const rest: Promise<boolean>[] = [];
-      for (let offset = first.bytes.length; offset < first.total; offset += maxBytes) {
+      for (let offset = step; offset < first.total; offset += step) {
         rest.push(
-          this.transport.request({ type: 'read', object, offset, maxBytes }).then((r) => {
+          this.transport.request({ type: 'read', object, offset, maxBytes: step }).then((r) => {
             if (r.type === 'error' && r.code === 'badRead') return false;
             const piece = expect(r, 'readOk');
-            if (piece.snapshot !== first.snapshot) return false;
+            if (piece.snapshot !== first.snapshot || piece.bytes.length !== Math.min(step, first.total - offset)) return false;
             out.set(piece.bytes, offset);
             return true;
           }),

@@ -1,6 +1,7 @@
 import { applyPatch, PatchError } from '../../src/protocol/rules/patch.js';
 import { sha256 } from '../../src/protocol/digest.js';
 import { encodeFrame, FrameDecoder, type RejectedFrame } from '../../src/protocol/serial/frame.js';
+import { MIN_MAX_PAYLOAD } from '../../src/protocol/serial/session.js';
 import type { ApplianceEventMessage, Frame, ReadObjectName, Request, Response } from '../../src/protocol/serial/messages.js';
 import type { ConsolePort } from '../ports.js';
 import { MgmtError } from './errors.js';
@@ -25,7 +26,8 @@ export class SerialServer {
   private readonly running = new Set<number>();
   private queue: Promise<void> = Promise.resolve();
   private sessionId: number | null = null;
-  private maxPayload = 256;
+  /** Until a hello says otherwise (an agent that reconnected to a restarted box), the protocol's minimum. */
+  private maxPayload = MIN_MAX_PAYLOAD;
   private transfer: Transfer | null = null;
   private readonly snapshots = new Map<ReadObjectName, { id: number; bytes: Uint8Array }>();
   private snapshotSeq = 0;

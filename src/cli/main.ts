@@ -90,6 +90,7 @@ sim
   .option('--no-listen', 'management side only: open no data-plane listeners')
   .addOption(new Option('--max-flows <n>', 'size of the connection table').default('262144'))
   .option('--serial', 'open a console port: a pseudo-terminal whose path the ready line gives as "serial"')
+  .option('--serial-link <path>', 'also make PATH a symlink to the console, stable across restarts (like /dev/serial/by-id)')
   .option('--baud <n>', 'console line rate (8N1: baud/10 bytes per second each way)', '115200')
   .option('--noise-ber <rate>', 'console line fault injection: probability of a bit flip per bit', '0')
   .option('--noise-drop <rate>', 'console line fault injection: probability of losing a byte', '0')

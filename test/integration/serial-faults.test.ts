@@ -135,3 +135,34 @@ describe('fault campaign on the serial channel', () => {
 });
 
 void ids;
+
+describe('reconnecting to a console that went away', () => {
+  it('the agent reopens the device and carries on when the appliance comes back (stable device link)', async () => {
+    const state = seedDir();
+    const link = path.join(state, 'console');
+    const seedFile = path.join(state, 'seed.json');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(seedFile, JSON.stringify({ services: [{ name: 'seed', listen: '127.0.0.1:1', backends: [{ address: '127.0.0.1:2' }] }] }));
+    const args = ['sim', 'start', '--rules', seedFile, '--state', path.join(state, 'flash'), '--serial', '--serial-link', link, '--no-listen', '--json'];
+    let sim = await fulcrumReady<{ configId: string; serial: string }>(args);
+    const driver = await SerialDriver.connect(`serial:${link}`, { reconnectForMs: 10_000 });
+    try {
+      const before = await driver.info();
+      sim.child.kill('SIGKILL');
+      await exited(sim.child);
+      // Ask while the device is gone: the request waits for the reconnect instead of failing.
+      const asked = driver.info();
+      await new Promise((r) => setTimeout(r, 300));
+      sim = await fulcrumReady(args);
+      const after = await asked;
+      expect(after.configId).toBe(before.configId);
+      expect(after.serialNumber).toBe(before.serialNumber);
+      expect(after.uptimeSeconds).toBeLessThanOrEqual(before.uptimeSeconds + 1);
+      // And a bulk read works on the new session too.
+      expect((await driver.readRunning()).length).toBeGreaterThan(0);
+    } finally {
+      await driver.close();
+      sim.child.kill('SIGKILL');
+    }
+  });
+});

@@ -17,8 +17,8 @@ export interface CliResult {
 }
 
 /** Runs `fulcrum ARGS` to completion. */
-export function fulcrum(args: string[], input?: string): CliResult {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, input, encoding: 'utf8', env: { ...process.env, FULCRUM_LOG: 'warn' }, timeout: 60_000 });
+export function fulcrum(args: string[], input?: string, env: Record<string, string> = {}): CliResult {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, input, encoding: 'utf8', env: { ...process.env, FULCRUM_LOG: 'warn', ...env }, timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -13,6 +13,7 @@ export interface SimStartOptions {
   listen: boolean;
   maxFlows: string;
   serial?: boolean;
+  serialLink?: string;
   baud: string;
   noiseBer: string;
   noiseDrop: string;
@@ -29,7 +30,10 @@ export async function start(opts: SimStartOptions): Promise<void> {
   if (!Number.isInteger(maxFlows) || maxFlows < 1 || maxFlows > 16_777_216) throw new CliError(`--max-flows: must be an integer 1..16777216, got ${opts.maxFlows}`, EXIT.usage);
   const baud = Number(opts.baud);
   if (!Number.isInteger(baud) || baud < 300 || baud > 4_000_000) throw new CliError(`--baud: must be an integer 300..4000000, got ${opts.baud}`, EXIT.usage);
-  const serial = opts.serial ? { baud, noiseBer: rate('--noise-ber', opts.noiseBer), noiseDrop: rate('--noise-drop', opts.noiseDrop) } : undefined;
+  if (opts.serialLink && !opts.serial) throw new CliError('--serial-link needs --serial', EXIT.usage);
+  const serial = opts.serial
+    ? { baud, noiseBer: rate('--noise-ber', opts.noiseBer), noiseDrop: rate('--noise-drop', opts.noiseDrop), ...(opts.serialLink ? { link: opts.serialLink } : {}) }
+    : undefined;
   const seed = opts.rules ? readRules(opts.rules) : undefined;
   const log = createLogger(`sim:${opts.name}`);
   let sim: SimulatedAppliance;
