@@ -28,7 +28,7 @@ export interface PushResult {
   configId: string;
   previousConfigId: string;
   mode: 'delta' | 'full';
-  /** Bytes the agent wrote to the transport for this push, framing and handshake included. */
+  /** Bytes the agent wrote to the line for this push, framing included, and the handshake too when the push was the connection's first act. */
   bytes: number;
   seconds: number;
 }

@@ -28,6 +28,8 @@ const fromHex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
  */
 export class SerialDriver implements ApplianceDriver {
   private maxPayload = WANT_PAYLOAD;
+  /** Operations since the handshake: a push's byte count includes the handshake only if it came first. */
+  private requestsSinceHello = 0;
   private window = 1;
   private identity: Identity | null = null;
 
@@ -74,6 +76,7 @@ export class SerialDriver implements ApplianceDriver {
   }
 
   async info(): Promise<ApplianceInfo> {
+    this.requestsSinceHello++;
     const r = expect(await this.transport.request({ type: 'info' }), 'infoOk');
     this.identity = r.identity;
     return toInfo(r.identity);
@@ -89,13 +92,17 @@ export class SerialDriver implements ApplianceDriver {
 
   async push(encoding: Uint8Array, options: PushOptions): Promise<PushResult> {
     const started = performance.now();
+    // A push that is the connection's first act is charged for the handshake too.
+    const bytesBefore = this.requestsSinceHello === 0 ? 0 : this.transport.bytesWritten;
+    const bytes = () => this.transport.bytesWritten - bytesBefore;
+    this.requestsSinceHello++;
     const resultId = createHash('sha256').update(encoding).digest();
     let lastError: unknown;
     for (let attempt = 1; attempt <= PUSH_ATTEMPTS; attempt++) {
       const running = attempt === 1 && this.identity ? hex(this.identity.configId) : (await this.info()).configId;
       if (running === hex(resultId) && attempt > 1) {
         // An earlier attempt committed before the answer was lost.
-        return { configId: running, previousConfigId: running, mode: 'full', bytes: this.bytesWritten, seconds: (performance.now() - started) / 1000 };
+        return { configId: running, previousConfigId: running, mode: 'full', bytes: bytes(), seconds: (performance.now() - started) / 1000 };
       }
       const base = options.baseFor?.(running) ?? null;
       const patch = base ? computePatch(base, encoding) : null;
@@ -103,7 +110,7 @@ export class SerialDriver implements ApplianceDriver {
       const body = delta ? patch : encoding;
       try {
         const done = await this.transfer(body, delta, fromHex(running), resultId, options);
-        return { configId: hex(done.candidateId), previousConfigId: hex(done.previousId), mode: delta ? 'delta' : 'full', bytes: this.bytesWritten, seconds: (performance.now() - started) / 1000 };
+        return { configId: hex(done.candidateId), previousConfigId: hex(done.previousId), mode: delta ? 'delta' : 'full', bytes: bytes(), seconds: (performance.now() - started) / 1000 };
       } catch (err) {
         lastError = err;
         // The appliance forgot the transfer (restarted) or the base moved: start over from what it runs.
@@ -132,11 +139,13 @@ export class SerialDriver implements ApplianceDriver {
   }
 
   async confirm(): Promise<{ configId: string }> {
+    this.requestsSinceHello++;
     const r = expect(await this.transport.request({ type: 'confirm' }), 'confirmOk');
     return { configId: hex(r.configId) };
   }
 
   async rollback(steps: number): Promise<{ configId: string }> {
+    this.requestsSinceHello++;
     const r = expect(await this.transport.request({ type: 'rollback', steps }), 'rollbackOk');
     return { configId: hex(r.configId) };
   }
@@ -155,6 +164,7 @@ export class SerialDriver implements ApplianceDriver {
 
   /** Reads a whole object: the first piece fixes the snapshot, the rest are fetched in parallel up to the window. */
   private async read(object: ReadObjectName): Promise<Uint8Array> {
+    this.requestsSinceHello++;
     // Pieces of 1 KiB keep answers within what the retransmission timer allows for.
     const maxBytes = Math.min(1_000, this.maxPayload - 16);
     for (let attempt = 0; attempt < 3; attempt++) {
