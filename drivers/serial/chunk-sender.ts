@@ -45,11 +45,15 @@ export async function sendChunks(transport: SerialTransport, body: Uint8Array, o
 
   const adapt = () => {
     const losses = transport.retransmissions - resendsBefore;
+    const bits = (transport.bytesWritten - bytesBefore) * 8;
     if (losses === 0) {
-      chunk = Math.min(options.maxChunk, Math.round(chunk * GROWTH));
+      // No loss yet is evidence that the error rate is below about 1/bits: grow, but no
+      // further than a rate a quarter of that would favour.
+      chunk = Math.min(Math.round(chunk * GROWTH), bestChunk(1 / (4 * bits), options.maxChunk));
+      chunk = Math.max(chunk, Math.min(FIRST_CHUNK, options.maxChunk));
       return;
     }
-    chunk = bestChunk(losses / ((transport.bytesWritten - bytesBefore) * 8), options.maxChunk);
+    chunk = bestChunk(losses / bits, options.maxChunk);
   };
 
   const lane = async (): Promise<void> => {

@@ -42,6 +42,14 @@ describe('architecture: imports flow one way', () => {
     }
   });
 
+  it('drivers/ import only themselves and src/protocol: they know nothing of the simulator or the firmware', () => {
+    for (const file of sources('drivers')) {
+      for (const spec of imports(file).filter((x) => x.startsWith('.'))) {
+        expect(['drivers', 'src/protocol'], `${file} imports ${spec}`).toContain(area(file, spec));
+      }
+    }
+  });
+
   it('sim/ never imports the agent, and only the sim and demo commands import sim/', () => {
     for (const file of sources('sim')) {
       for (const spec of imports(file).filter((s) => s.startsWith('.'))) {
