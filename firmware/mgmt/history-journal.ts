@@ -23,7 +23,7 @@
 
 import { CodecError } from '../../src/protocol/rules/index.js';
 import { recordFromBytes, shortId, type ConfigRecord } from './config-record.js';
-import { crc32 } from './crc32.js';
+import { crc32 } from '../../src/protocol/digest.js';
 
 export const HISTORY_FILE = 'history.bin';
 export const HISTORY_MAGIC = Uint8Array.of(0x46, 0x48, 0x49, 0x53);

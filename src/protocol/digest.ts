@@ -11,3 +11,6 @@ export function fromHex(text: string): Uint8Array {
   if (!/^(?:[0-9a-f]{2})*$/.test(text)) throw new TypeError(`not lower-case hex: ${text.slice(0, 16)}`);
   return new Uint8Array(Buffer.from(text, 'hex'));
 }
+
+/** CRC-32 (IEEE 802.3, the one of zlib and Ethernet): frames on the wire, journals in flash. */
+export { crc32 } from 'node:zlib';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { recordFromTable, type ConfigRecord } from '../../../firmware/mgmt/config-record.js';
-import { crc32 } from '../../../firmware/mgmt/crc32.js';
+import { crc32 } from '../../../src/protocol/digest.js';
 import { decodeJournal, encodeJournal, HISTORY_MAGIC, JournalError, pickState, type Journal } from '../../../firmware/mgmt/history-journal.js';
 import { idOf, table } from './support.js';
 
