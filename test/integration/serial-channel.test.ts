@@ -172,3 +172,28 @@ describe('serial management channel over a real PTY', () => {
     survivor.destroy();
   });
 });
+
+describe('a table the data plane cannot serve', () => {
+  it('is refused whole when a listen address is taken: the old table keeps running and serving', async () => {
+    const backends = await startHttpBackends(1);
+    const vip = await freePort();
+    const taken = await freePort();
+    const blocker = (await import('node:net')).createServer().listen(taken, '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    const yaml = (extra: string) => `services:\n  - name: web\n    listen: 127.0.0.1:${vip}\n    backends:\n      - { address: ${backends[0]!.address} }\n${extra}`;
+    const good = loadRules(yaml(''), 'a.yaml');
+    const bad = loadRules(yaml(`  - name: web2\n    listen: 127.0.0.1:${taken}\n    backends:\n      - { address: ${backends[0]!.address} }\n`), 'b.yaml');
+    const stateDir = mkdtempSync(path.join(tmpdir(), 'fulcrum-serial-'));
+    const sim = await SimulatedAppliance.start({ name: 'x', rules: good, stateDir, serial: { baud: 921_600 } });
+    const d = await SerialDriver.connect(`serial:${sim.line!.path}?baud=921600`);
+    cleanup.push(async () => {
+      await d.close();
+      await sim.stop();
+      blocker.close();
+      await backends[0]!.kill();
+    });
+    await expect(d.push(encodeRules(bad), { confirmTimeoutMs: 0 })).rejects.toMatchObject({ code: 'refused', remote: 'applyFailed' });
+    expect((await d.info()).configId).toBe(configId(good));
+    expect((await httpLoad('127.0.0.1', vip, 5, 1)).ok).toBe(5);
+  });
+});
