@@ -1,0 +1,128 @@
+import snmp from 'net-snmp';
+import { DriverError } from '../driver.js';
+import type { SnmpCredentials, SnmpTarget } from './target.js';
+
+export type SnmpValue = bigint | number | string | Uint8Array | null;
+
+export interface Varbind {
+  oid: string;
+  /** Counter64 as bigint; integers, gauges, counters and ticks as numbers; octet strings as bytes. */
+  value: SnmpValue;
+  type: number;
+}
+
+export interface SessionOptions {
+  timeoutMs?: number;
+  retries?: number;
+  /** Rows fetched per GETBULK; lowered automatically when an answer would be too big. */
+  maxRepetitions?: number;
+}
+
+/**
+ * One SNMP session (v2c or v3 authPriv with SHA and AES) with promise-shaped calls. Walks use
+ * GETBULK, stop at the end of the subtree, refuse OIDs that do not increase (a broken agent
+ * would otherwise loop forever), and halve max-repetitions when the agent says tooBig.
+ */
+export class SnmpSession {
+  private readonly session: snmp.Session;
+  private maxRepetitions: number;
+  private closed = false;
+
+  constructor(target: SnmpTarget, credentials: SnmpCredentials, options: SessionOptions = {}) {
+    const common = { port: target.port, transport: target.host.includes(':') ? ('udp6' as const) : ('udp4' as const), timeout: options.timeoutMs ?? 2_000, retries: options.retries ?? 3, backoff: 1.5 };
+    this.session =
+      credentials.version === '2c'
+        ? snmp.createSession(target.host, credentials.community, { ...common, version: snmp.Version2c })
+        : snmp.createV3Session(
+            target.host,
+            { name: credentials.user, level: snmp.SecurityLevel.authPriv, authProtocol: snmp.AuthProtocols.sha, authKey: credentials.authKey, privProtocol: snmp.PrivProtocols.aes, privKey: credentials.privKey },
+            { ...common, version: snmp.Version3 },
+          );
+    // A socket error must reject the calls in flight, not crash the agent.
+    this.session.on('error', () => undefined);
+    this.maxRepetitions = options.maxRepetitions ?? 50;
+  }
+
+  get(oids: string[]): Promise<Varbind[]> {
+    return new Promise((resolve, reject) => {
+      this.session.get(oids, (err, varbinds) => {
+        if (err) return reject(asDriverError(err));
+        resolve((varbinds ?? []).map(toVarbind));
+      });
+    });
+  }
+
+  /** Every varbind under `root`, in order. */
+  async walk(root: string): Promise<Varbind[]> {
+    const out: Varbind[] = [];
+    const prefix = `${root}.`;
+    let from = root;
+    for (;;) {
+      let batch: Varbind[];
+      try {
+        batch = await this.bulk(from, this.maxRepetitions);
+      } catch (err) {
+        if (isTooBig(err) && this.maxRepetitions > 1) {
+          this.maxRepetitions = Math.max(1, this.maxRepetitions >> 1);
+          continue;
+        }
+        throw asDriverError(err);
+      }
+      if (batch.length === 0) return out;
+      for (const vb of batch) {
+        if (!vb.oid.startsWith(prefix) || vb.type === snmp.ObjectType.EndOfMibView) return out;
+        if (compareOids(vb.oid, from) <= 0) throw new DriverError('refused', `the agent returned ${vb.oid} after ${from}: OIDs must increase`);
+        out.push(vb);
+        from = vb.oid;
+      }
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.session.close();
+  }
+
+  private bulk(from: string, maxRepetitions: number): Promise<Varbind[]> {
+    return new Promise((resolve, reject) => {
+      this.session.getBulk([from], 0, maxRepetitions, (err, varbinds) => {
+        if (err) return reject(err);
+        const flat = (varbinds ?? []).flat() as snmp.Varbind[];
+        resolve(flat.filter((vb) => !snmp.isVarbindError(vb) || vb.type === snmp.ObjectType.EndOfMibView).map(toVarbind));
+      });
+    });
+  }
+}
+
+function toVarbind(vb: snmp.Varbind): Varbind {
+  const { oid, type } = vb;
+  const raw = vb.value as unknown;
+  let value: SnmpValue;
+  if (type === snmp.ObjectType.Counter64) value = Buffer.isBuffer(raw) ? BigInt(`0x${raw.toString('hex') || '0'}`) : BigInt(raw as number);
+  else if (Buffer.isBuffer(raw)) value = new Uint8Array(raw);
+  else if (typeof raw === 'number' || typeof raw === 'string') value = raw;
+  else value = null;
+  return { oid, value, type: type ?? 0 };
+}
+
+export function compareOids(a: string, b: string): number {
+  const x = a.split('.');
+  const y = b.split('.');
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const d = Number(x[i]) - Number(y[i]);
+    if (d !== 0) return d;
+  }
+  return x.length - y.length;
+}
+
+function isTooBig(err: unknown): boolean {
+  return err instanceof Error && /tooBig/i.test(err.name + err.message);
+}
+
+function asDriverError(err: unknown): DriverError {
+  const message = err instanceof Error ? err.message : String(err);
+  // A wrong v3 key is dropped silently by the agent: it looks exactly like an absent one.
+  if (/timed? ?out/i.test(message)) return new DriverError('unreachable', `no SNMP answer (${message}); check the address, community or v3 keys`);
+  return new DriverError('refused', message);
+}
