@@ -20,6 +20,7 @@ interface Suite {
 const SUITES: Suite[] = [
   { name: 'forwarding', ...forwarding },
   { name: 'serial', ...serial },
+  { name: 'store', ...(await import('./store.js')) },
 ];
 
 async function main(args: string[]): Promise<number> {

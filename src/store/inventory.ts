@@ -1,0 +1,157 @@
+/**
+ * The appliances the agent manages: name, how to reach it, and the credentials to use. Lives
+ * in the agent's database (mode 0600, see database.ts) because of those credentials.
+ */
+import type { Db } from './database.js';
+
+/** SNMPv2c (labs). */
+export interface CommunityCredentials {
+  community: string;
+}
+
+/** SNMPv3 USM: authPriv is the recommended default. Keys are the pass phrases as configured. */
+export interface UsmCredentials {
+  user: string;
+  authProtocol?: 'md5' | 'sha' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
+  authKey?: string;
+  privProtocol?: 'des' | 'aes' | 'aes256b' | 'aes256r';
+  privKey?: string;
+}
+
+/** Serial targets need none: `{}`. */
+export type Credentials = CommunityCredentials | UsmCredentials | Record<string, never>;
+
+export interface ApplianceRecord {
+  name: string;
+  /** `serial:/dev/ttyUSB0[?baud=…]` or `snmp://host[:port]`. */
+  target: string;
+  credentials: Credentials;
+  /** ms since the epoch. */
+  created: number;
+}
+
+export interface NewAppliance {
+  name: string;
+  target: string;
+  credentials?: Credentials;
+}
+
+export type InventoryErrorCode = 'invalid' | 'duplicate' | 'not-found';
+
+/** A request the inventory refuses; `code` says why, the message says it to a person. */
+export class InventoryError extends Error {
+  override readonly name = 'InventoryError';
+
+  constructor(
+    readonly code: InventoryErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Inventory {
+  add(appliance: NewAppliance, now?: number): ApplianceRecord;
+  list(): ApplianceRecord[];
+  get(name: string): ApplianceRecord | null;
+  /** Throws InventoryError('not-found') for an unknown name. Metrics stay until retention drops them. */
+  remove(name: string): void;
+}
+
+const NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+export function checkApplianceName(name: unknown): string {
+  if (typeof name !== 'string' || !NAME.test(name)) {
+    throw new InventoryError('invalid', `appliance name ${JSON.stringify(name)} is not valid: use 1–64 letters, digits, ".", "_" or "-"`);
+  }
+  return name;
+}
+
+function checkTarget(target: unknown): string {
+  if (typeof target === 'string' && /^serial:.+/.test(target)) return target;
+  if (typeof target === 'string' && target.startsWith('snmp://')) {
+    try {
+      const url = new URL(target);
+      if (url.hostname !== '' && (url.port === '' || Number(url.port) > 0)) return target;
+    } catch {
+      // reported below
+    }
+  }
+  throw new InventoryError('invalid', `target ${JSON.stringify(target)} is not valid: use serial:/dev/ttyUSB0 or snmp://host:port`);
+}
+
+const AUTH = new Set(['md5', 'sha', 'sha224', 'sha256', 'sha384', 'sha512']);
+const PRIV = new Set(['des', 'aes', 'aes256b', 'aes256r']);
+
+function checkCredentials(c: unknown): Credentials {
+  const bad = (why: string): never => {
+    throw new InventoryError('invalid', `credentials: ${why}`);
+  };
+  if (c === undefined) return {};
+  if (typeof c !== 'object' || c === null || Array.isArray(c)) return bad('expected an object');
+  const o = c as Record<string, unknown>;
+  const strings = (...fields: string[]) => {
+    for (const f of fields) if (o[f] !== undefined && (typeof o[f] !== 'string' || o[f] === '')) bad(`${f} must be a non-empty string`);
+  };
+  const known = (allowed: string[]) => {
+    for (const f of Object.keys(o)) if (!allowed.includes(f)) bad(`unknown field "${f}"`);
+  };
+  if ('community' in o) {
+    known(['community']);
+    strings('community');
+    return { community: o.community as string };
+  }
+  if ('user' in o) {
+    known(['user', 'authProtocol', 'authKey', 'privProtocol', 'privKey']);
+    strings('user', 'authProtocol', 'authKey', 'privProtocol', 'privKey');
+    if (o.authProtocol !== undefined && !AUTH.has(o.authProtocol as string)) bad(`authProtocol must be one of ${[...AUTH].join(', ')}`);
+    if (o.privProtocol !== undefined && !PRIV.has(o.privProtocol as string)) bad(`privProtocol must be one of ${[...PRIV].join(', ')}`);
+    if ((o.authProtocol === undefined) !== (o.authKey === undefined)) bad('authProtocol and authKey go together');
+    if ((o.privProtocol === undefined) !== (o.privKey === undefined)) bad('privProtocol and privKey go together');
+    if (o.privKey !== undefined && o.authKey === undefined) bad('privacy needs authentication (authPriv)');
+    return { ...o } as unknown as UsmCredentials;
+  }
+  known([]);
+  return {};
+}
+
+interface Row {
+  name: string;
+  target: string;
+  credentials: string;
+  created: number;
+}
+
+const fromRow = (r: Row): ApplianceRecord => ({ name: r.name, target: r.target, credentials: JSON.parse(r.credentials) as Credentials, created: r.created });
+
+export class SqliteInventory implements Inventory {
+  constructor(private readonly db: Db) {}
+
+  add(appliance: NewAppliance, now = Date.now()): ApplianceRecord {
+    const name = checkApplianceName(appliance.name);
+    const target = checkTarget(appliance.target);
+    const credentials = checkCredentials(appliance.credentials);
+    try {
+      this.db.prepare('INSERT INTO appliances (name, target, credentials, created) VALUES (?, ?, ?, ?)').run(name, target, JSON.stringify(credentials), Math.floor(now));
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new InventoryError('duplicate', `an appliance named "${name}" already exists`);
+      throw error;
+    }
+    return { name, target, credentials, created: Math.floor(now) };
+  }
+
+  list(): ApplianceRecord[] {
+    return (this.db.prepare('SELECT name, target, credentials, created FROM appliances ORDER BY name').all() as Row[]).map(fromRow);
+  }
+
+  get(name: string): ApplianceRecord | null {
+    const row = this.db.prepare('SELECT name, target, credentials, created FROM appliances WHERE name = ?').get(name) as Row | undefined;
+    return row ? fromRow(row) : null;
+  }
+
+  remove(name: string): void {
+    if (this.db.prepare('DELETE FROM appliances WHERE name = ?').run(name).changes === 0) {
+      throw new InventoryError('not-found', `no appliance named "${name}"`);
+    }
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * The metric store as the poller and the API see it. Kept small and free of SQL so that a
+ * server database can take SQLite's place later (DESIGN "Growing past one machine").
+ *
+ * Times cross this interface in ms since the epoch (as `Date.now()` gives them); the SQLite
+ * store keeps whole seconds, so at most one sample per series per second.
+ *
+ * What a sample's value means:
+ * - counter series: the increase since the series' previous point (a delta, integer, exact);
+ *   null is a gap marker: nothing is known about the interval ending there. The poller writes
+ *   a null at its first poll of a counter and after every reset, so every delta has a start.
+ * - gauge series: the reading; null: no reading.
+ */
+
+export type SeriesKind = 'counter' | 'gauge';
+export type Resolution = 'raw' | '1m' | '1h';
+
+/** What a series measures. `service`/`backend` absent for appliance-wide counters. */
+export interface SeriesKey {
+  appliance: string;
+  service?: string;
+  backend?: string;
+  counter: string;
+}
+
+export interface Point {
+  /** A series id from `MetricStore.series()`. */
+  series: number;
+  /** Poll time, ms. */
+  ts: number;
+  value: number | bigint | null;
+}
+
+export interface WriteSummary {
+  /** Points stored. */
+  written: number;
+  /** Points dropped because their series already had a point at or after that second. */
+  stale: number;
+}
+
+export interface SeriesQuery extends SeriesKey {
+  /** Inclusive, ms. */
+  from: number;
+  /** Inclusive, ms. */
+  to: number;
+  resolution: Resolution;
+}
+
+/**
+ * One point of a series. Raw: one per stored sample. Rollups: one per bucket on a regular grid,
+ * `ts` the bucket's start, the bucket holding samples taken in (ts, ts + step] — a sample taken
+ * exactly on the minute closes the minute before, where its counter increase happened.
+ * For counters every figure is per second except `sum`; null everywhere means a gap.
+ */
+export interface SeriesPoint {
+  ts: number;
+  /** Counter: rate (raw: over the interval ending at ts; rollup: average over the time covered). Gauge: reading / mean. */
+  value: number | null;
+  /** Rollups: smallest sample rate or reading in the bucket (raw: = value). */
+  min: number | null;
+  /** Rollups: largest sample rate or reading in the bucket (raw: = value). */
+  max: number | null;
+  /** Counter: the increase (raw: the delta; rollup: sum of deltas). Gauge: the reading / sum of readings. */
+  sum: number | null;
+}
+
+export interface SeriesResult {
+  key: SeriesKey;
+  kind: SeriesKind;
+  resolution: Resolution;
+  /** Grid step in ms for rollups; null for raw. */
+  step: number | null;
+  points: SeriesPoint[];
+}
+
+/** How long each resolution is kept, ms. */
+export interface Retention {
+  raw: number;
+  minute: number;
+  hour: number;
+  events: number;
+}
+
+export const DEFAULT_RETENTION: Readonly<Retention> = {
+  raw: 24 * 3600_000,
+  minute: 30 * 24 * 3600_000,
+  hour: 365 * 24 * 3600_000,
+  events: 90 * 24 * 3600_000,
+};
+
+/** Rows (or frames) deleted by a prune, per table. */
+export interface PruneSummary {
+  raw: number;
+  minute: number;
+  hour: number;
+  events: number;
+}
+
+export interface EventInput {
+  /** ms */
+  ts: number;
+  appliance: string;
+  /** e.g. 'backend-down', 'commit', 'rollback', 'trap', 'unreachable' */
+  kind: string;
+  /** Anything JSON can carry. */
+  detail?: unknown;
+}
+
+export interface StoredEvent {
+  id: number;
+  ts: number;
+  appliance: string;
+  kind: string;
+  detail: unknown;
+}
+
+export interface EventQuery {
+  appliance?: string;
+  kind?: string;
+  /** Inclusive, ms. */
+  from?: number;
+  /** Inclusive, ms. */
+  to?: number;
+  /** Newest first when set to 'desc'. Default 'asc'. */
+  order?: 'asc' | 'desc';
+  /** Default 1000. */
+  limit?: number;
+}
+
+export interface MetricStore {
+  /** The id of a series, created on first use. Throws if it exists with another kind. */
+  series(key: SeriesKey, kind: SeriesKind): number;
+  /** `series()` for many at once; what is new is created in one transaction. */
+  seriesMany(requests: ReadonlyArray<{ key: SeriesKey; kind: SeriesKind }>): number[];
+  /** Every series of an appliance, in creation order. */
+  listSeries(appliance: string): Array<SeriesKey & { id: number; kind: SeriesKind }>;
+  /** Store a batch (a whole poll cycle of many appliances) in one transaction. */
+  write(points: readonly Point[]): WriteSummary;
+  /** A series between two times; null if the series does not exist. */
+  query(query: SeriesQuery): SeriesResult | null;
+  /** Delete what is older than the retention, relative to `now` (ms, default the clock). */
+  prune(now?: number): PruneSummary;
+  appendEvent(event: EventInput): number;
+  events(query?: EventQuery): StoredEvent[];
+  /** Write open rollup buckets and release the database. */
+  close(): void;
+}

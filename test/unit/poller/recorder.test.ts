@@ -1,0 +1,69 @@
+/** Snapshots through the recorder into a real SQLite store: rates come out right, a reboot makes a gap, never a spike. */
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { CountersSnapshot } from '../../../src/protocol/counters.js';
+import { PollRecorder } from '../../../src/poller/recorder.js';
+import { openStore } from '../../../src/store/index.js';
+import { T0, tempDirs } from '../store/support.js';
+
+const newDir = tempDirs();
+
+function snapshot(bytesIn: bigint, connsActive: number): CountersSnapshot {
+  return {
+    services: [
+      {
+        name: 'web',
+        listen: '192.0.2.10:80',
+        protocol: 'tcp',
+        connsTotal: bytesIn / 1000n,
+        connsActive,
+        bytesIn,
+        bytesOut: bytesIn * 2n,
+        failures: 0n,
+        fallbackConns: 0n,
+        backends: [
+          { address: '10.0.0.2:8080', state: 'up', weight: 1, backup: false, connsTotal: 0n, connsActive, bytesIn, bytesOut: 0n, connectFailures: 0n, lastChange: 0 },
+        ],
+      },
+    ],
+  };
+}
+
+describe('poll recorder', () => {
+  it('stores rates, turns a reboot into a gap and carries on from the new baseline', () => {
+    const store = openStore({ file: path.join(newDir(), 'fulcrum.db') });
+    try {
+      const recorder = new PollRecorder(store.metrics, { expectedIntervalMs: 10_000 });
+      // Up 1000 s; 1 MB/s; reboot after the 4th poll (uptime back to 5 s, counters near zero).
+      const polls = [
+        { t: 0, up: 100_000, bytes: 5_000_000n },
+        { t: 10, up: 101_000, bytes: 15_000_000n },
+        { t: 20, up: 102_000, bytes: 25_000_000n },
+        { t: 30, up: 103_000, bytes: 35_000_000n },
+        { t: 40, up: 500, bytes: 4_000_000n },
+        { t: 50, up: 1_500, bytes: 14_000_000n },
+        { t: 80, up: 4_500, bytes: 44_000_000n }, // two polls missed: bridged, still 1 MB/s
+      ];
+      const intervals = [];
+      for (const p of polls) {
+        const { points, interval } = recorder.record({ appliance: 'lb1', timeMs: T0 + p.t * 1000, sysUpTime: p.up, snapshot: snapshot(p.bytes, 7) });
+        intervals.push(interval);
+        store.metrics.write(points);
+      }
+      expect(intervals.map((i) => i.gap)).toEqual(['baseline', null, null, null, 'reboot', null, null]);
+      expect(intervals[6]!.missedPolls).toBe(2);
+      const q = { appliance: 'lb1', service: 'web', from: T0, to: T0 + 80_000, resolution: 'raw' as const };
+      const rates = store.metrics.query({ ...q, counter: 'bytesIn' })!.points.map((p) => p.value);
+      expect(rates).toEqual([null, 1e6, 1e6, 1e6, null, 1e6, 1e6]);
+      const backend = store.metrics.query({ ...q, backend: '10.0.0.2:8080', counter: 'bytesIn' })!.points.map((p) => p.value);
+      expect(backend).toEqual(rates);
+      expect(store.metrics.query({ ...q, counter: 'connsActive' })!.points.every((p) => p.value === 7)).toBe(true);
+      const minute = store.metrics.query({ ...q, counter: 'bytesOut', resolution: '1m' })!.points;
+      // The first bucket, (T0 − 60 s, T0], holds only the baseline: a gap.
+      expect(minute.map((p) => p.value)).toEqual([null, 2e6, 2e6]);
+      expect(store.metrics.listSeries('lb1').length).toBe(6 + 7);
+    } finally {
+      store.close();
+    }
+  });
+});

@@ -1,0 +1,25 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach } from 'vitest';
+
+/** A fresh temp directory per call, removed after the test. */
+export function tempDirs(): () => string {
+  const made: string[] = [];
+  afterEach(() => {
+    for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+  return () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'fulcrum-store-'));
+    made.push(dir);
+    return dir;
+  };
+}
+
+/** 2025-06-15T00:00:00Z: on the hour, so bucket arithmetic in tests is easy to read. */
+export const T0 = Date.UTC(2025, 5, 15);
+
+/** |actual − expected| within `rel` of the expected value's size (at least `rel`). */
+export function near(actual: number | null, expected: number, rel = 1e-9): boolean {
+  return actual !== null && Math.abs(actual - expected) <= rel * Math.max(1, Math.abs(expected));
+}
