@@ -8,6 +8,8 @@ import { nodeHealthProbe } from './ports/node-health-probe.js';
 import { MemoryStorage, StateDir } from './ports/state-dir.js';
 import { SerialLine } from './serial/index.js';
 import { linkDevice } from './serial/device-link.js';
+import { formatHostPort, type SnmpOptions } from './snmp/options.js';
+import { SnmpAgent } from './snmp/snmp-agent.js';
 
 export const SIM_FIRMWARE_VERSION = '1.0.0';
 
@@ -33,6 +35,8 @@ export interface SimulatedApplianceOptions {
   maxFlows?: number;
   /** Open a console port on a pseudo-terminal. */
   serial?: SerialOptions;
+  /** Run an SNMP agent on UDP (sim/snmp/). */
+  snmp?: SnmpOptions & { onProblem?: (message: string) => void };
 }
 
 /** The line a started simulator prints, so scripts and tests know where to reach it. */
@@ -46,12 +50,13 @@ export interface ReadyInfo {
 
 /**
  * A software appliance: the firmware hosted on Node, with real sockets for its data plane, a
- * directory for its flash and a pseudo-terminal for its console port.
+ * directory for its flash, a pseudo-terminal for its console port and a UDP SNMP agent.
  */
 export class SimulatedAppliance {
   private dataPlane: DataPlane | null = null;
   line: SerialLine | null = null;
   serialServer: SerialServer | null = null;
+  snmpAgent: SnmpAgent | null = null;
 
   private constructor(
     readonly name: string,
@@ -78,6 +83,7 @@ export class SimulatedAppliance {
         appliance.attachDataPlane(dataPlane);
       }
       if (options.serial) await sim.openConsole(options.serial);
+      if (options.snmp) sim.snmpAgent = await SnmpAgent.start(appliance, { ...options.snmp, clock: nodeClock, sysName: options.name });
     } catch (err) {
       await sim.stop();
       throw err;
@@ -104,7 +110,7 @@ export class SimulatedAppliance {
       configId: this.appliance.configId,
       services: this.appliance.rules.services.map((s) => ({ name: s.name, listen: s.listen, protocol: s.protocol })),
       serial: this.line?.path ?? null,
-      snmp: null,
+      snmp: this.snmpAgent ? formatHostPort(this.snmpAgent.host, this.snmpAgent.port) : null,
     };
   }
 
@@ -113,6 +119,8 @@ export class SimulatedAppliance {
   }
 
   async stop(): Promise<void> {
+    await this.snmpAgent?.stop();
+    this.snmpAgent = null;
     this.appliance.stop();
     await this.dataPlane?.stop();
     this.dataPlane = null;

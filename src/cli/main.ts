@@ -94,6 +94,16 @@ sim
   .option('--baud <n>', 'console line rate (8N1: baud/10 bytes per second each way)', '115200')
   .option('--noise-ber <rate>', 'console line fault injection: probability of a bit flip per bit', '0')
   .option('--noise-drop <rate>', 'console line fault injection: probability of losing a byte', '0')
+  .option('--snmp <[host:]port>', 'run an SNMP agent on UDP (host defaults to 127.0.0.1; port 0 picks one); the ready line gives it as "snmp"')
+  .option('--community <name>', 'SNMPv2c read-only community')
+  .option('--write-community <name>', 'SNMPv2c community that may also write (fulcrumBackendWeight)')
+  .option('--v3-user <name>', 'SNMPv3 user (authPriv: SHA authentication, AES privacy); v2c stays off unless a community is given too')
+  .option('--v3-auth <passphrase>', "the SNMPv3 user's authentication passphrase (8+ characters)")
+  .option('--v3-priv <passphrase>', "the SNMPv3 user's privacy passphrase (8+ characters)")
+  .option('--v3-write', 'the SNMPv3 user may also write')
+  .option('--trap-to <host:port>', 'send notifications (backend state change, commit, confirm, rollback) there')
+  .option('--snmp-contact <text>', 'MIB-II sysContact')
+  .option('--snmp-location <text>', 'MIB-II sysLocation')
   .action(async (opts) => (await import('./commands/sim.js')).start(opts));
 
 program

@@ -1,5 +1,6 @@
 import { configId } from '../../protocol/rules/index.js';
 import { SimulatedAppliance } from '../../../sim/simulated-appliance.js';
+import { parseHostPort, snmpOptionProblems, type SnmpOptions } from '../../../sim/snmp/options.js';
 import { createLogger } from '../../log/logger.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { printJson } from '../output.js';
@@ -17,12 +18,54 @@ export interface SimStartOptions {
   baud: string;
   noiseBer: string;
   noiseDrop: string;
+  snmp?: string;
+  community?: string;
+  writeCommunity?: string;
+  v3User?: string;
+  v3Auth?: string;
+  v3Priv?: string;
+  v3Write?: boolean;
+  trapTo?: string;
+  snmpContact?: string;
+  snmpLocation?: string;
 }
 
 function rate(flag: string, text: string): number {
   const v = Number(text);
   if (!(v >= 0 && v < 1)) throw new CliError(`${flag}: must be a probability in [0, 1), got ${text}`, EXIT.usage);
   return v;
+}
+
+/** The SNMP agent's options from the flags, or undefined without --snmp; usage errors as CliError. */
+function snmpOptions(opts: SimStartOptions): SnmpOptions | undefined {
+  if (opts.snmp === undefined) {
+    const flags = { community: '--community', writeCommunity: '--write-community', v3User: '--v3-user', v3Auth: '--v3-auth', v3Priv: '--v3-priv', v3Write: '--v3-write', trapTo: '--trap-to', snmpContact: '--snmp-contact', snmpLocation: '--snmp-location' } as const;
+    const given = (Object.keys(flags) as (keyof typeof flags)[]).find((k) => opts[k] !== undefined);
+    if (given) throw new CliError(`${flags[given]} needs --snmp`, EXIT.usage);
+    return undefined;
+  }
+  const v3 = [opts.v3User, opts.v3Auth, opts.v3Priv];
+  if (v3.some((x) => x !== undefined) && v3.some((x) => x === undefined)) throw new CliError('--v3-user, --v3-auth and --v3-priv go together', EXIT.usage);
+  if (opts.v3Write && opts.v3User === undefined) throw new CliError('--v3-write needs --v3-user', EXIT.usage);
+  let options: SnmpOptions;
+  try {
+    const at = parseHostPort(opts.snmp, '--snmp', '127.0.0.1', true);
+    options = {
+      host: at.host,
+      port: at.port,
+      ...(opts.community !== undefined ? { community: opts.community } : {}),
+      ...(opts.writeCommunity !== undefined ? { writeCommunity: opts.writeCommunity } : {}),
+      ...(opts.v3User !== undefined ? { v3User: { name: opts.v3User, authKey: opts.v3Auth!, privKey: opts.v3Priv!, write: opts.v3Write === true } } : {}),
+      ...(opts.trapTo !== undefined ? { trapTo: parseHostPort(opts.trapTo, '--trap-to', null, false) } : {}),
+      ...(opts.snmpContact !== undefined ? { contact: opts.snmpContact } : {}),
+      ...(opts.snmpLocation !== undefined ? { location: opts.snmpLocation } : {}),
+    };
+  } catch (err) {
+    throw new CliError((err as Error).message, EXIT.usage);
+  }
+  const problems = snmpOptionProblems(options);
+  if (problems.length > 0) throw new CliError(problems.join('\n'), EXIT.usage);
+  return options;
 }
 
 export async function start(opts: SimStartOptions): Promise<void> {
@@ -34,11 +77,12 @@ export async function start(opts: SimStartOptions): Promise<void> {
   const serial = opts.serial
     ? { baud, noiseBer: rate('--noise-ber', opts.noiseBer), noiseDrop: rate('--noise-drop', opts.noiseDrop), ...(opts.serialLink ? { link: opts.serialLink } : {}) }
     : undefined;
+  const snmp = snmpOptions(opts);
   const seed = opts.rules ? readRules(opts.rules) : undefined;
   const log = createLogger(`sim:${opts.name}`);
   let sim: SimulatedAppliance;
   try {
-    sim = await SimulatedAppliance.start({ name: opts.name, ...(seed ? { rules: seed } : {}), ...(opts.state ? { stateDir: opts.state } : {}), listen: opts.listen, maxFlows, ...(serial ? { serial } : {}) });
+    sim = await SimulatedAppliance.start({ name: opts.name, ...(seed ? { rules: seed } : {}), ...(opts.state ? { stateDir: opts.state } : {}), listen: opts.listen, maxFlows, ...(serial ? { serial } : {}), ...(snmp ? { snmp: { ...snmp, onProblem: (message: string) => log.debug(message) } } : {}) });
   } catch (err) {
     throw new CliError(`sim ${opts.name}: ${(err as Error).message}`, EXIT.failure);
   }
@@ -65,6 +109,7 @@ export async function start(opts: SimStartOptions): Promise<void> {
     process.stdout.write(`appliance ${info.name} running config ${info.configId}\n`);
     for (const s of info.services) process.stdout.write(`  ${s.name}: ${s.protocol} ${opts.listen ? s.listen : `${s.listen} (not listening)`}\n`);
     if (info.serial) process.stdout.write(`  console: ${info.serial} at ${baud} baud (fulcrum appliance info --to serial:${info.serial}?baud=${baud})\n`);
+    if (info.snmp) process.stdout.write(`  snmp: udp ${info.snmp}${snmp?.v3User ? ` (v3 user ${snmp.v3User.name}, authPriv SHA/AES)` : ''}${snmp?.community !== undefined || snmp?.writeCommunity !== undefined ? ' (v2c)' : ''}\n`);
     process.stdout.write('Ctrl-C stops it.\n');
   }
   // Keep the process alive until a signal arrives.

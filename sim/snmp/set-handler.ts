@@ -1,0 +1,67 @@
+/**
+ * Answers SET. The agent implements one writable object, fulcrumBackendWeight; every other
+ * object (the read-only ones, and the candidate tables and commit scalars the MIB describes but
+ * this agent does not implement yet) is notWritable. The checks follow RFC 3416 4.2.5 in its
+ * order, and the request is applied all or nothing: the first failing varbind fails the request
+ * and nothing changes.
+ */
+
+import type { WeightChange } from '../../firmware/mgmt/mib/weights.js';
+import { WEIGHT_MAX, fulcrumBackendWeight } from '../../src/protocol/mib/fulcrum-mib.js';
+import { startsWith } from '../../src/protocol/mib/oid.js';
+import { ErrorStatus, SmiType } from '../../src/protocol/mib/smi.js';
+import { arcsOf } from './responder.js';
+import type { WireVarbind } from './wire-view.js';
+
+/** What a weight write reaches: the appliance's running config (sim/snmp/appliance-mib.ts). */
+export interface WeightTarget {
+  rowExists(service: number, backend: number): boolean;
+  pendingConfirm(): boolean;
+  /** Commits the changes; rejects with the reason when the appliance refuses (nothing changed). */
+  commitWeights(changes: readonly WeightChange[]): Promise<void>;
+}
+
+export interface SetResponse {
+  errorStatus: number;
+  /** 1-based position of the failing varbind; 0 on success. */
+  errorIndex: number;
+  varbinds: WireVarbind[];
+}
+
+/**
+ * `canWrite` is the requester's access (a read-only community or user gets noAccess);
+ * `target` is null when the appliance takes no writes at all.
+ */
+export async function answerSet(varbinds: readonly WireVarbind[], canWrite: boolean, target: WeightTarget | null): Promise<SetResponse> {
+  const echo = varbinds.map((v) => ({ oid: v.oid, type: v.type, value: v.value }));
+  const fail = (status: number, index: number): SetResponse => ({ errorStatus: status, errorIndex: index, varbinds: echo });
+  // RFC 3416 4.2.5 (1): nothing is in a read-only requester's write view.
+  if (!canWrite) return fail(ErrorStatus.noAccess, varbinds.length > 0 ? 1 : 0);
+
+  const changes: WeightChange[] = [];
+  for (const [i, v] of varbinds.entries()) {
+    const arcs = arcsOf(v.oid);
+    // (2): no variable under this prefix can ever be written.
+    if (!target || !startsWith(arcs, fulcrumBackendWeight)) return fail(ErrorStatus.notWritable, i + 1);
+    // (3) and (6): Unsigned32 travels with the Gauge32 tag.
+    if (v.type !== SmiType.Gauge32) return fail(ErrorStatus.wrongType, i + 1);
+    const weight = v.value;
+    if (typeof weight !== 'number' || !Number.isInteger(weight) || weight < 0 || weight > WEIGHT_MAX) return fail(ErrorStatus.wrongValue, i + 1);
+    // (7): rows of this table are never created by a write (it mirrors the running config).
+    const index = arcs.slice(fulcrumBackendWeight.length);
+    const [service, backend] = index;
+    if (index.length !== 2 || service === undefined || backend === undefined || !target.rowExists(service, backend)) return fail(ErrorStatus.noCreation, i + 1);
+    changes.push({ service, backend, weight });
+  }
+  if (changes.length === 0 || !target) return { errorStatus: ErrorStatus.noError, errorIndex: 0, varbinds: echo };
+  // (10): committing now would also confirm the pending commit — not what a weight write means.
+  if (target.pendingConfirm()) return fail(ErrorStatus.inconsistentValue, 1);
+  try {
+    await target.commitWeights(changes);
+  } catch {
+    // The appliance changes all or nothing: a refused commit left the running config as it was,
+    // which is what commitFailed says. The reason is in fulcrumLastOperationMessage.
+    return fail(ErrorStatus.commitFailed, 1);
+  }
+  return { errorStatus: ErrorStatus.noError, errorIndex: 0, varbinds: echo };
+}

@@ -1,0 +1,4 @@
+export * from './oid.js';
+export * from './smi.js';
+export * from './mib2.js';
+export * as FulcrumMib from './fulcrum-mib.js';
