@@ -29,7 +29,7 @@ export class SnmpSession {
   private closed = false;
 
   constructor(target: SnmpTarget, credentials: SnmpCredentials, options: SessionOptions = {}) {
-    const common = { port: target.port, transport: target.host.includes(':') ? ('udp6' as const) : ('udp4' as const), timeout: options.timeoutMs ?? 2_000, retries: options.retries ?? 3, backoff: 1.5 };
+    const common = { port: target.port, transport: target.host.includes(':') ? ('udp6' as const) : ('udp4' as const), timeout: options.timeoutMs ?? 1_000, retries: options.retries ?? 2, backoff: 1.5 };
     this.session =
       credentials.version === '2c'
         ? snmp.createSession(target.host, credentials.community, { ...common, version: snmp.Version2c })

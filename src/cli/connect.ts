@@ -1,23 +1,78 @@
 import type { ApplianceDriver } from '../../drivers/driver.js';
 import { DriverError } from '../../drivers/driver.js';
+import type { SnmpCredentials } from '../../drivers/snmp/target.js';
 import { CliError, EXIT } from './exit-codes.js';
 
-/** Opens the driver a target names: `serial:/dev/ttyX[?baud=N]`. */
-export async function connect(target: string): Promise<ApplianceDriver> {
+/** The options every command that talks to an appliance takes. */
+export interface TargetOptions {
+  to: string;
+  community?: string;
+  v3User?: string;
+  v3Auth?: string;
+  v3Priv?: string;
+  db?: string;
+}
+
+interface Resolved {
+  target: string;
+  credentials: SnmpCredentials | null;
+}
+
+/**
+ * What `--to` names: a target (`serial:/dev/ttyX[?baud=N]`, `snmp://HOST[:PORT]`) or the name
+ * of an appliance in the inventory, whose stored target and credentials are used. Credentials
+ * on the command line win over stored ones.
+ */
+async function resolve(opts: TargetOptions): Promise<Resolved> {
+  let target = opts.to;
+  let stored: SnmpCredentials | null = null;
+  if (!/^[a-z]+:/.test(target)) {
+    const { openStore } = await import('../store/index.js');
+    const store = openStore(opts.db ? { file: opts.db } : {});
+    try {
+      const record = store.inventory.get(target);
+      if (!record) throw new CliError(`${target}: no such appliance in the inventory (fulcrum appliance list)`, EXIT.usage);
+      target = record.target;
+      const c = record.credentials as { community?: string; user?: string; authKey?: string; privKey?: string };
+      if (c.community) stored = { version: '2c', community: c.community };
+      else if (c.user) stored = { version: '3', user: c.user, authKey: c.authKey ?? '', privKey: c.privKey ?? '' };
+    } finally {
+      store.close();
+    }
+  }
+  return { target, credentials: fromFlags(opts) ?? stored };
+}
+
+export function fromFlags(opts: Omit<TargetOptions, 'to'>): SnmpCredentials | null {
+  if (opts.v3User || opts.v3Auth || opts.v3Priv) {
+    if (!opts.v3User || !opts.v3Auth || !opts.v3Priv) throw new CliError('SNMPv3 needs --v3-user, --v3-auth and --v3-priv together', EXIT.usage);
+    return { version: '3', user: opts.v3User, authKey: opts.v3Auth, privKey: opts.v3Priv };
+  }
+  return opts.community ? { version: '2c', community: opts.community } : null;
+}
+
+/** Opens the driver a target names. */
+export async function connect(opts: TargetOptions): Promise<ApplianceDriver> {
+  const { target, credentials } = await resolve(opts);
   try {
     if (target.startsWith('serial:')) {
       const { SerialDriver } = await import('../../drivers/serial/serial-driver.js');
       return await SerialDriver.connect(target);
     }
+    if (target.startsWith('snmp:')) {
+      if (!credentials) throw new CliError(`${target}: SNMP needs --community, or --v3-user/--v3-auth/--v3-priv`, EXIT.usage);
+      const { SnmpDriver } = await import('../../drivers/snmp/snmp-driver.js');
+      return SnmpDriver.connect(target, credentials);
+    }
   } catch (err) {
     throw asCliError(err);
   }
-  throw new CliError(`${target}: unknown target; expected serial:/dev/ttyX[?baud=N]`, EXIT.usage);
+  throw new CliError(`${target}: unknown target; expected serial:/dev/ttyX[?baud=N], snmp://HOST[:PORT] or an inventory name`, EXIT.usage);
 }
 
 /** Runs `work` against a connected driver and always closes it; driver errors become exit codes. */
-export async function withDriver<T>(target: string, work: (d: ApplianceDriver) => Promise<T>): Promise<T> {
-  const driver = await connect(target);
+export async function withDriver<T>(opts: TargetOptions, work: (d: ApplianceDriver) => Promise<T>): Promise<T> {
+  const driver = await connect(opts);
   try {
     return await work(driver);
   } catch (err) {

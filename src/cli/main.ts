@@ -15,6 +15,27 @@ Exit codes: 0 success, 1 failure, 2 usage error, 3 invalid input (nothing was ch
 4 appliance unreachable, 5 refused by the appliance (its running config is unchanged).
 Logs are JSON lines on stderr; FULCRUM_LOG=debug|info|warn|error|silent sets the level.`);
 
+const TARGET_HELP = 'appliance: serial:/dev/ttyX[?baud=N], snmp://HOST[:PORT], or an inventory name';
+
+/** --to and the SNMP credentials, on every command that talks to an appliance. */
+function withTarget(cmd: Command): Command {
+  return cmd
+    .requiredOption('--to <target>', TARGET_HELP)
+    .option('--community <name>', 'SNMP v2c community')
+    .option('--v3-user <user>', 'SNMPv3 user (authPriv, SHA + AES)')
+    .option('--v3-auth <key>', 'SNMPv3 authentication pass phrase')
+    .option('--v3-priv <key>', 'SNMPv3 privacy pass phrase')
+    .option('--db <file>', "the agent's database, for inventory names (default $FULCRUM_HOME/fulcrum.db)");
+}
+
+function withCredentials(cmd: Command): Command {
+  return cmd
+    .option('--community <name>', 'SNMP v2c community')
+    .option('--v3-user <user>', 'SNMPv3 user (authPriv, SHA + AES)')
+    .option('--v3-auth <key>', 'SNMPv3 authentication pass phrase')
+    .option('--v3-priv <key>', 'SNMPv3 privacy pass phrase');
+}
+
 const rules = program.command('rules').description('Rule tables: validate, identify, describe');
 rules
   .command('validate')
@@ -28,31 +49,27 @@ rules
   .argument('<file>', 'rule table file, or - for standard input')
   .option('--json', 'machine-readable output')
   .action(async (file: string, opts: { json?: boolean }) => (await import('./commands/rules.js')).id(file, opts));
-rules
-  .command('diff')
+withTarget(rules
+  .command('diff'))
   .description("Show what pushing a rule table would change on an appliance, like `terraform plan`")
   .argument('<file>', 'rule table file, or - for standard input')
-  .requiredOption('--to <target>', 'appliance: serial:/dev/ttyX[?baud=N]')
   .option('--json', 'machine-readable output: {added, changed, removed}')
   .action(async (file: string, opts) => (await import('./commands/push.js')).diff(file, opts));
-rules
-  .command('push')
+withTarget(rules
+  .command('push'))
   .description('Make an appliance run a rule table: sent whole, or as a patch when the agent knows the running table; applied whole or not at all')
   .argument('<file>', 'rule table file, or - for standard input')
-  .requiredOption('--to <target>', 'appliance: serial:/dev/ttyX[?baud=N]')
   .option('--confirm-timeout <duration>', 'commit confirmed: revert automatically unless confirmed within this time (e.g. 5m)')
   .option('--json', 'machine-readable output: {configId, previousConfigId, mode, bytes, seconds}')
   .action(async (file: string, opts) => (await import('./commands/push.js')).push(file, opts));
-rules
-  .command('confirm')
+withTarget(rules
+  .command('confirm'))
   .description('Confirm a commit made with --confirm-timeout, so it stays')
-  .requiredOption('--to <target>', 'appliance: serial:/dev/ttyX[?baud=N]')
   .option('--json', 'machine-readable output')
   .action(async (opts) => (await import('./commands/push.js')).confirm(opts));
-rules
-  .command('rollback')
+withTarget(rules
+  .command('rollback'))
   .description('Make an earlier config run again (1 = the one before the current)')
-  .requiredOption('--to <target>', 'appliance: serial:/dev/ttyX[?baud=N]')
   .option('--steps <n>', 'how far back, 1..10', '1')
   .option('--json', 'machine-readable output')
   .action(async (opts) => (await import('./commands/push.js')).rollback(opts));
@@ -61,23 +78,49 @@ rules
   .description('Print the JSON Schema of rule tables, for editors')
   .action(async () => (await import('./commands/rules.js')).schema());
 
-program
-  .command('appliance')
-  .description('Appliances: identity and state')
+const appliance = program.command('appliance').description('Appliances: identity, state and the inventory');
+withTarget(appliance
   .command('info')
-  .description('Model, serial number, firmware, running config id, uptime, pending confirm')
-  .requiredOption('--to <target>', 'appliance: serial:/dev/ttyX[?baud=N]')
+  .description('Model, serial number, firmware, running config id, uptime, pending confirm'))
   .option('--json', 'machine-readable output')
   .action(async (opts) => (await import('./commands/appliance.js')).info(opts));
+withCredentials(appliance
+  .command('add')
+  .description('Add an appliance to the inventory (credentials are stored in a file only you can read)')
+  .argument('<name>', 'letters, digits, ".", "_", "-"')
+  .argument('<target>', 'serial:/dev/ttyX[?baud=N] or snmp://HOST[:PORT]'))
+  .option('--db <file>', "the agent's database (default $FULCRUM_HOME/fulcrum.db)")
+  .option('--json', 'machine-readable output')
+  .action(async (name: string, target: string, opts) => (await import('./commands/inventory.js')).add(name, target, opts));
+appliance
+  .command('list')
+  .description('The inventory (secrets are never shown)')
+  .option('--db <file>', "the agent's database (default $FULCRUM_HOME/fulcrum.db)")
+  .option('--json', 'machine-readable output')
+  .action(async (opts) => (await import('./commands/inventory.js')).list(opts));
+appliance
+  .command('remove')
+  .description('Remove an appliance from the inventory')
+  .argument('<name>')
+  .option('--db <file>', "the agent's database (default $FULCRUM_HOME/fulcrum.db)")
+  .option('--json', 'machine-readable output')
+  .action(async (name: string, opts) => (await import('./commands/inventory.js')).remove(name, opts));
 
-program
+withTarget(program
   .command('counters')
-  .description('Connections, bytes and failures per service and backend')
-  .requiredOption('--to <target>', 'appliance: serial:/dev/ttyX[?baud=N]')
+  .description('Connections, bytes and failures per service and backend'))
   .option('--json', 'machine-readable output (one JSON document per poll)')
   .option('--watch', 'poll until interrupted')
   .option('--interval <seconds>', 'seconds between polls with --watch', '2')
   .action(async (opts) => (await import('./commands/counters.js')).counters(opts));
+
+withTarget(program
+  .command('poll')
+  .description('Poll an appliance\'s counters (the JSON of `counters`); --once for a single poll'))
+  .option('--once', 'poll once and exit')
+  .option('--json', 'machine-readable output (one JSON document per poll)')
+  .option('--interval <seconds>', 'seconds between polls', '10')
+  .action(async (opts) => (await import('./commands/counters.js')).counters({ ...opts, watch: !opts.once }));
 
 const sim = program.command('sim').description('The software appliance simulator');
 sim

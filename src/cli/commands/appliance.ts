@@ -2,7 +2,7 @@ import { withDriver } from '../connect.js';
 import { printJson } from '../output.js';
 
 export async function info(opts: { to: string; json?: boolean }): Promise<void> {
-  const i = await withDriver(opts.to, (d) => d.info());
+  const i = await withDriver(opts, (d) => d.info());
   if (opts.json) return printJson(i);
   process.stdout.write(
     [

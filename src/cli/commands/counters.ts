@@ -4,7 +4,7 @@ import { countersTable } from '../counters-table.js';
 
 export async function counters(opts: { to: string; json?: boolean; watch?: boolean; interval: string }): Promise<void> {
   const everyMs = Math.max(200, Number(opts.interval) * 1000 || 2000);
-  await withDriver(opts.to, async (d) => {
+  await withDriver(opts, async (d) => {
     for (;;) {
       const snapshot = await d.counters();
       if (opts.json) printJson(snapshot);

@@ -23,7 +23,7 @@ async function runningTable(driver: ApplianceDriver, cache: ConfigCache): Promis
 export async function diff(file: string, opts: { to: string; json?: boolean }): Promise<void> {
   const next = readRules(file);
   const cache = new ConfigCache();
-  const p = await withDriver(opts.to, async (d) => plan(await runningTable(d, cache), next));
+  const p = await withDriver(opts, async (d) => plan(await runningTable(d, cache), next));
   if (opts.json) printJson(p);
   else process.stdout.write(`${renderPlan(p)}\n`);
 }
@@ -41,7 +41,7 @@ export async function push(file: string, opts: { to: string; json?: boolean; con
   const encoding = encodeRules(rules);
   const cache = new ConfigCache();
   const progress = new DelayedProgress(!opts.json && process.stderr.isTTY === true);
-  const result = await withDriver(opts.to, (d) =>
+  const result = await withDriver(opts, (d) =>
     d.push(encoding, { confirmTimeoutMs, baseFor: (id) => cache.get(id), onProgress: (sent, total) => progress.update(sent, total) }),
   );
   progress.stop();
@@ -56,7 +56,7 @@ export async function push(file: string, opts: { to: string; json?: boolean; con
 }
 
 export async function confirm(opts: { to: string; json?: boolean }): Promise<void> {
-  const r = await withDriver(opts.to, (d) => d.confirm());
+  const r = await withDriver(opts, (d) => d.confirm());
   if (opts.json) printJson(r);
   else process.stdout.write(`confirmed ${r.configId}\n`);
 }
@@ -64,7 +64,7 @@ export async function confirm(opts: { to: string; json?: boolean }): Promise<voi
 export async function rollback(opts: { to: string; json?: boolean; steps: string }): Promise<void> {
   const steps = Number(opts.steps);
   if (!Number.isInteger(steps) || steps < 1 || steps > 10) throw new CliError('--steps: must be an integer 1..10', EXIT.usage);
-  const r = await withDriver(opts.to, (d) => d.rollback(steps));
+  const r = await withDriver(opts, (d) => d.rollback(steps));
   if (opts.json) printJson(r);
   else process.stdout.write(`rolled back ${steps} step${steps === 1 ? '' : 's'}: running ${r.configId}\n`);
 }

@@ -1,0 +1,152 @@
+import type { BackendCounters, CountersSnapshot, ServiceCounters } from '../../src/protocol/counters.js';
+import { formatOid, FulcrumMib as M, sysUpTime } from '../../src/protocol/mib/index.js';
+import { DriverError, type ApplianceDriver, type ApplianceEvent, type ApplianceInfo, type PushResult } from '../driver.js';
+import { SnmpSession, type SessionOptions, type Varbind } from './session.js';
+import { checkCredentials, parseSnmpTarget, type SnmpCredentials } from './target.js';
+
+const o = (x: readonly number[]) => formatOid(x);
+const STATE_BY_CODE = new Map<number, BackendCounters['state']>(Object.entries(M.BackendStateCode).map(([name, code]) => [code, name as BackendCounters['state']]));
+const PROTOCOL_BY_CODE = new Map<number, ServiceCounters['protocol']>(Object.entries(M.ProtocolCode).map(([name, code]) => [code, name as ServiceCounters['protocol']]));
+
+/** Counters read in one poll, with the appliance's clock for rate computation. */
+export interface SnmpPoll {
+  /** sysUpTime in centiseconds (TimeTicks). */
+  sysUpTime: number;
+  snapshot: CountersSnapshot;
+}
+
+/**
+ * An appliance reached by SNMP (v2c, or v3 authPriv with SHA and AES): identity from the
+ * system scalars, counters from the service and backend tables by GETBULK walks. Rule-table
+ * changes over SNMP (candidate rows, commit) are not offered by this driver yet: those calls
+ * are refused with a clear message, and the console driver does them.
+ */
+export class SnmpDriver implements ApplianceDriver {
+  private constructor(
+    readonly target: string,
+    private readonly session: SnmpSession,
+  ) {}
+
+  static connect(target: string, credentials: SnmpCredentials, options: SessionOptions = {}): SnmpDriver {
+    return new SnmpDriver(target, new SnmpSession(parseSnmpTarget(target), checkCredentials(credentials), options));
+  }
+
+  async info(): Promise<ApplianceInfo> {
+    const [up, model, serial, firmware, id, pending] = await this.session.get(
+      [sysUpTime, M.fulcrumModel, M.fulcrumSerialNumber, M.fulcrumFirmwareVersion, M.fulcrumConfigId, M.fulcrumPendingConfirm].map((x) => `${o(x)}.0`),
+    );
+    const pendingSeconds = Number(pending?.value ?? 0);
+    return {
+      model: text(model),
+      serialNumber: text(serial),
+      firmware: text(firmware),
+      configId: hex(id),
+      uptimeSeconds: Math.floor(Number(up?.value ?? 0) / 100),
+      pendingConfirm: pendingSeconds > 0 ? pendingSeconds : null,
+    };
+  }
+
+  async counters(): Promise<CountersSnapshot> {
+    return (await this.poll()).snapshot;
+  }
+
+  /** One consistent-enough poll: uptime first, then both tables. */
+  async poll(): Promise<SnmpPoll> {
+    const [up] = await this.session.get([`${o(sysUpTime)}.0`]);
+    const sysUp = Number(up?.value ?? 0);
+    const services = rows(await this.session.walk(o(M.fulcrumServiceTable)), o(M.fulcrumServiceEntry), 1);
+    const backends = rows(await this.session.walk(o(M.fulcrumBackendTable)), o(M.fulcrumBackendEntry), 2);
+    const now = Date.now();
+    const S = M.ServiceColumn;
+    const B = M.BackendColumn;
+    const snapshot: CountersSnapshot = {
+      services: [...services.entries()].map(([index, c]) => ({
+        name: text(c.get(S.name)),
+        listen: text(c.get(S.listen)),
+        protocol: PROTOCOL_BY_CODE.get(Number(c.get(S.protocol)?.value)) ?? 'tcp',
+        connsTotal: big(c.get(S.connsTotal)),
+        connsActive: Number(c.get(S.connsActive)?.value ?? 0),
+        bytesIn: big(c.get(S.bytesIn)),
+        bytesOut: big(c.get(S.bytesOut)),
+        failures: big(c.get(S.failures)),
+        fallbackConns: big(c.get(S.fallbackConns)),
+        backends: [...backends.entries()]
+          .filter(([key]) => key.startsWith(`${index}.`))
+          .map(([, b]) => ({
+            address: text(b.get(B.address)),
+            state: STATE_BY_CODE.get(Number(b.get(B.state)?.value)) ?? 'down',
+            weight: Number(b.get(B.weight)?.value ?? 0),
+            backup: Number(b.get(B.backup)?.value) === 1,
+            connsTotal: big(b.get(B.connsTotal)),
+            connsActive: Number(b.get(B.connsActive)?.value ?? 0),
+            bytesIn: big(b.get(B.bytesIn)),
+            bytesOut: big(b.get(B.bytesOut)),
+            connectFailures: big(b.get(B.connectFailures)),
+            // A TimeStamp is the sysUpTime of the change: turn it into wall-clock time.
+            lastChange: now - (sysUp - Number(b.get(B.lastChange)?.value ?? sysUp)) * 10,
+          })),
+      })),
+    };
+    return { sysUpTime: sysUp, snapshot };
+  }
+
+  readRunning(): Promise<Uint8Array> {
+    return unsupported('reading the rule table');
+  }
+
+  push(): Promise<PushResult> {
+    return unsupported('pushing a rule table');
+  }
+
+  confirm(): Promise<{ configId: string }> {
+    return unsupported('confirming a commit');
+  }
+
+  rollback(): Promise<{ configId: string }> {
+    return unsupported('rolling back');
+  }
+
+  /** Notifications arrive as traps at the monitor's receiver, not through a polling session. */
+  onEvent(_listener: (e: ApplianceEvent) => void): () => void {
+    return () => undefined;
+  }
+
+  async close(): Promise<void> {
+    this.session.close();
+  }
+}
+
+function unsupported(what: string): Promise<never> {
+  return Promise.reject(new DriverError('refused', `${what} over SNMP is not available in this version; use the serial console (serial:/dev/ttyX)`, 'unsupported'));
+}
+
+/** Groups a table walk by row index: index text (e.g. "3" or "3.7") → column → varbind. */
+function rows(varbinds: Varbind[], entry: string, indexArcs: number): Map<string, Map<number, Varbind>> {
+  const out = new Map<string, Map<number, Varbind>>();
+  for (const vb of varbinds) {
+    const arcs = vb.oid.slice(entry.length + 1).split('.');
+    if (arcs.length !== 1 + indexArcs) continue;
+    const column = Number(arcs[0]);
+    const index = arcs.slice(1).join('.');
+    let row = out.get(index);
+    if (!row) out.set(index, (row = new Map()));
+    row.set(column, vb);
+  }
+  return out;
+}
+
+function text(vb: Varbind | undefined): string {
+  const v = vb?.value;
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
+  return v === undefined || v === null ? '' : String(v);
+}
+
+function hex(vb: Varbind | undefined): string {
+  const v = vb?.value;
+  return v instanceof Uint8Array ? Buffer.from(v).toString('hex') : '';
+}
+
+function big(vb: Varbind | undefined): bigint {
+  const v = vb?.value;
+  return typeof v === 'bigint' ? v : typeof v === 'number' ? BigInt(v) : 0n;
+}
