@@ -90,8 +90,11 @@ describe('simulator data plane over real TCP', () => {
     await waitFor(() => events.some((e) => e.type === 'backend-state' && !e.up), 5_000);
     const down = events.find((e) => e.type === 'backend-state' && !e.up)!;
     expect(down).toMatchObject({ address: victim.address, up: false });
-    // Timers on a busy event loop fire a little late; the budget is the check's own arithmetic.
-    expect(down.seenAt - killedAt).toBeLessThanOrEqual(deadline + 150);
+    // Timers on a busy event loop (two cores, the whole suite running) fire a little late; the
+    // budget is the check's own arithmetic plus that allowance.
+    expect(down.seenAt - killedAt).toBeLessThanOrEqual(deadline + 250);
+    // A connect chosen just before the transition may still be failing over: let it finish.
+    await new Promise((r) => setTimeout(r, 100));
 
     const atDown = web(sim).backends.find((b) => b.address === victim.address)!;
     expect(atDown.state).toBe('down');
@@ -107,7 +110,7 @@ describe('simulator data plane over real TCP', () => {
     await victim.start();
     await waitFor(() => events.some((e) => e.type === 'backend-state' && e.up), 5_000);
     const up = events.find((e) => e.type === 'backend-state' && e.up)!;
-    expect(up.seenAt - restartedAt).toBeLessThanOrEqual(RISE * INTERVAL + 150);
+    expect(up.seenAt - restartedAt).toBeLessThanOrEqual(RISE * INTERVAL + 250);
     const before = victim.requests;
     await new Promise((r) => setTimeout(r, 300));
     stop = true;
