@@ -33,14 +33,20 @@ async function resolve(opts: TargetOptions): Promise<Resolved> {
       const record = store.inventory.get(target);
       if (!record) throw new CliError(`${target}: no such appliance in the inventory (fulcrum appliance list)`, EXIT.usage);
       target = record.target;
-      const c = record.credentials as { community?: string; user?: string; authKey?: string; privKey?: string };
-      if (c.community) stored = { version: '2c', community: c.community };
-      else if (c.user) stored = { version: '3', user: c.user, authKey: c.authKey ?? '', privKey: c.privKey ?? '' };
+      stored = storedCredentials(record.credentials);
     } finally {
       store.close();
     }
   }
   return { target, credentials: fromFlags(opts) ?? stored };
+}
+
+/** The inventory's credentials as a driver takes them. */
+export function storedCredentials(credentials: object): SnmpCredentials | null {
+  const c = credentials as { community?: string; user?: string; authKey?: string; privKey?: string };
+  if (c.community) return { version: '2c', community: c.community };
+  if (c.user) return { version: '3', user: c.user, authKey: c.authKey ?? '', privKey: c.privKey ?? '' };
+  return null;
 }
 
 export function fromFlags(opts: Omit<TargetOptions, 'to'>): SnmpCredentials | null {
@@ -54,6 +60,11 @@ export function fromFlags(opts: Omit<TargetOptions, 'to'>): SnmpCredentials | nu
 /** Opens the driver a target names. */
 export async function connect(opts: TargetOptions): Promise<ApplianceDriver> {
   const { target, credentials } = await resolve(opts);
+  return connectTarget(target, credentials);
+}
+
+/** Opens a driver for a target string and the credentials it needs (none for serial). */
+export async function connectTarget(target: string, credentials: SnmpCredentials | null): Promise<ApplianceDriver> {
   try {
     if (target.startsWith('serial:')) {
       const { SerialDriver } = await import('../../drivers/serial/serial-driver.js');

@@ -106,13 +106,33 @@ appliance
   .option('--json', 'machine-readable output')
   .action(async (name: string, opts) => (await import('./commands/inventory.js')).remove(name, opts));
 
-withTarget(program
+withCredentials(program
   .command('counters')
-  .description('Connections, bytes and failures per service and backend'))
+  .description('Connections, bytes and failures per service and backend: live from the appliance, or with --since from the store')
+  .argument('[name]', 'an inventory name (instead of --to)'))
+  .option('--to <target>', TARGET_HELP)
+  .option('--db <file>', "the agent's database (default $FULCRUM_HOME/fulcrum.db)")
+  .option('--since <duration>', 'history from the store over this span (e.g. 1h), as `fulcrum monitor` recorded it')
+  .option('--rate', 'with --since: rates per second instead of increases')
   .option('--json', 'machine-readable output (one JSON document per poll)')
   .option('--watch', 'poll until interrupted')
   .option('--interval <seconds>', 'seconds between polls with --watch', '2')
-  .action(async (opts) => (await import('./commands/counters.js')).counters(opts));
+  .action(async (name: string | undefined, opts) => {
+    const to = name ?? opts.to;
+    if (!to) throw new CliError('counters: name an appliance (NAME or --to TARGET)', EXIT.usage);
+    if (opts.since) return (await import('./commands/history.js')).history(to, opts);
+    return (await import('./commands/counters.js')).counters({ ...opts, to });
+  });
+
+program
+  .command('monitor')
+  .description('Poll every appliance of the inventory each interval into the store (rates, rollups, retention); traps become events')
+  .option('--interval <duration>', 'time between polls of each appliance', '10s')
+  .option('--db <file>', "the agent's database (default $FULCRUM_HOME/fulcrum.db)")
+  .option('--for <duration>', 'stop after this long (default: until interrupted)')
+  .option('--trap-port <port>', 'receive SNMP notifications on this UDP port')
+  .option('--json', 'print a JSON line per polling cycle')
+  .action(async (opts) => (await import('./commands/monitor.js')).monitor(opts));
 
 withTarget(program
   .command('poll')
