@@ -52,6 +52,28 @@ export class SnmpSession {
     });
   }
 
+  /**
+   * One SET request: all of `varbinds` or none (the agent's side of the bargain). Rejects with a
+   * SetError naming the agent's error status and the failing varbind, or a DriverError when
+   * there is no answer.
+   */
+  set(varbinds: readonly Varbind[]): Promise<void> {
+    const out = varbinds.map((v) => ({ oid: v.oid, type: v.type as snmp.ObjectType, value: v.value instanceof Uint8Array ? Buffer.from(v.value) : v.value }));
+    return new Promise((resolve, reject) => {
+      this.session.set(out as snmp.Varbind[], (err) => {
+        if (!err) return resolve();
+        const status = (err as { status?: unknown }).status;
+        if (typeof status === 'number') {
+          const index = Math.max(0, out.findIndex((v) => err.message.endsWith(`: ${v.oid}`)));
+          return reject(new SetError(status, index, err.message));
+        }
+        // A request too large for one datagram never left: the caller splits it like a tooBig.
+        if (/EMSGSIZE|too ?big|message too long/i.test(err.message)) return reject(new SetError(TOO_BIG, -1, err.message));
+        reject(asDriverError(err));
+      });
+    });
+  }
+
   /** Every varbind under `root`, in order. */
   async walk(root: string): Promise<Varbind[]> {
     const out: Varbind[] = [];
@@ -92,6 +114,24 @@ export class SnmpSession {
         resolve(flat.filter((vb) => !snmp.isVarbindError(vb) || vb.type === snmp.ObjectType.EndOfMibView).map(toVarbind));
       });
     });
+  }
+}
+
+const TOO_BIG = 1;
+
+/** The agent refused a SET: RFC 3416 error-status and the 0-based position of the varbind it named (-1: none). */
+export class SetError extends Error {
+  constructor(
+    readonly status: number,
+    readonly index: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SetError';
+  }
+
+  get tooBig(): boolean {
+    return this.status === TOO_BIG;
   }
 }
 

@@ -1,6 +1,7 @@
 import type { BackendCounters, CountersSnapshot, ServiceCounters } from '../../src/protocol/counters.js';
 import { formatOid, FulcrumMib as M, sysUpTime } from '../../src/protocol/mib/index.js';
-import { DriverError, type ApplianceDriver, type ApplianceEvent, type ApplianceInfo, type PushResult } from '../driver.js';
+import { DriverError, type ApplianceDriver, type ApplianceEvent, type ApplianceInfo, type PushOptions, type PushResult } from '../driver.js';
+import { ConfigWriter } from './config-writer.js';
 import { SnmpSession, type SessionOptions, type Varbind } from './session.js';
 import { checkCredentials, parseSnmpTarget, type SnmpCredentials } from './target.js';
 
@@ -17,15 +18,20 @@ export interface SnmpPoll {
 
 /**
  * An appliance reached by SNMP (v2c, or v3 authPriv with SHA and AES): identity from the
- * system scalars, counters from the service and backend tables by GETBULK walks. Rule-table
- * changes over SNMP (candidate rows, commit) are not offered by this driver yet: those calls
- * are refused with a clear message, and the console driver does them.
+ * system scalars, counters from the service and backend tables by GETBULK walks, rule-table
+ * pushes, confirm and rollback through the candidate tables and commit scalars
+ * (./config-writer.ts). Reading the running table back is the console driver's: the MIB
+ * shows the running services and backends but not every setting of the table.
  */
 export class SnmpDriver implements ApplianceDriver {
+  private readonly writer: ConfigWriter;
+
   private constructor(
     readonly target: string,
     private readonly session: SnmpSession,
-  ) {}
+  ) {
+    this.writer = new ConfigWriter(session);
+  }
 
   static connect(target: string, credentials: SnmpCredentials, options: SessionOptions = {}): SnmpDriver {
     return new SnmpDriver(target, new SnmpSession(parseSnmpTarget(target), checkCredentials(credentials), options));
@@ -94,16 +100,20 @@ export class SnmpDriver implements ApplianceDriver {
     return unsupported('reading the rule table');
   }
 
-  push(): Promise<PushResult> {
-    return unsupported('pushing a rule table');
+  /**
+   * The whole table, committed whole or not at all (mode 'full': the candidate tables take no
+   * patches). `bytes` is 0: net-snmp does not tell how many bytes its messages took.
+   */
+  push(encoding: Uint8Array, options: PushOptions): Promise<PushResult> {
+    return this.writer.push(encoding, options);
   }
 
   confirm(): Promise<{ configId: string }> {
-    return unsupported('confirming a commit');
+    return this.writer.confirm();
   }
 
-  rollback(): Promise<{ configId: string }> {
-    return unsupported('rolling back');
+  rollback(steps: number): Promise<{ configId: string }> {
+    return this.writer.rollback(steps);
   }
 
   /** Notifications arrive as traps at the monitor's receiver, not through a polling session. */

@@ -24,6 +24,17 @@ import {
   ServiceColumn,
   SystemScalar,
   fulcrumBackendEntry,
+  fulcrumCandBackendEntry,
+  fulcrumCandServiceEntry,
+  fulcrumCandidateConfigId,
+  fulcrumCandidateError,
+  fulcrumCandidateLoad,
+  fulcrumCandidateSpinLock,
+  fulcrumCommit,
+  fulcrumConfirm,
+  fulcrumRollback,
+  CandBackendColumn,
+  CandServiceColumn,
   fulcrumFL1000,
   fulcrumLastOperation,
   fulcrumLastOperationConfigId,
@@ -35,6 +46,8 @@ import {
 } from '../../src/protocol/mib/fulcrum-mib.js';
 import { SYS_SERVICES_LOAD_BALANCER, sysContact, sysDescr, sysLocation, sysName, sysObjectID, sysServices, sysUpTime } from '../../src/protocol/mib/mib2.js';
 import { compareOids, startsWith, type Oid } from '../../src/protocol/mib/oid.js';
+import { emptyCandidate, type CandidateState } from './mib/candidate.js';
+import { candidateVarbinds } from './mib/candidate-view.js';
 import { SmiType, TruthValue, type Varbind } from '../../src/protocol/mib/smi.js';
 
 /** A configuration operation requested over SNMP, for the fulcrumLastOperation* read-back. */
@@ -66,6 +79,8 @@ export interface MibViewInput {
   lastCommitEpochMs: number | null;
   counters: CountersSnapshot;
   lastOperation: LastOperation | null;
+  /** The candidate SNMP edits (fulcrumConfig 1..9); an empty one when absent. */
+  candidate?: CandidateState;
 }
 
 const U32 = 0xffff_ffff;
@@ -83,6 +98,15 @@ export const SERVED_OBJECTS: readonly Oid[] = [
   ...Object.values(SystemScalar).map((n) => [...fulcrumSystem, n]),
   ...serviceColumns().map((c) => [...fulcrumServiceEntry, c]),
   ...backendColumns().map((c) => [...fulcrumBackendEntry, c]),
+  fulcrumCandidateSpinLock,
+  fulcrumCandidateLoad,
+  ...Object.values(CandServiceColumn).filter((c) => c !== CandServiceColumn.index).map((c) => [...fulcrumCandServiceEntry, c]),
+  ...Object.values(CandBackendColumn).filter((c) => c !== CandBackendColumn.index).map((c) => [...fulcrumCandBackendEntry, c]),
+  fulcrumCandidateConfigId,
+  fulcrumCandidateError,
+  fulcrumCommit,
+  fulcrumConfirm,
+  fulcrumRollback,
   fulcrumLastOperation,
   fulcrumLastOperationStatus,
   fulcrumLastOperationMessage,
@@ -180,6 +204,9 @@ export class MibView {
         });
       });
     }
+
+    // The candidate and the operation scalars (fulcrumConfig 1..9), already in walk order.
+    out.push(...candidateVarbinds(input.candidate ?? emptyCandidate()));
 
     // The read-back of configuration over SNMP (fulcrumConfig 10..13).
     const op = input.lastOperation;

@@ -2,15 +2,20 @@
  * The appliance's MIB view as the SNMP agent serves it: built from the appliance's state at most
  * once a second (a walk of a big table then reads one snapshot, and a poll storm costs one
  * snapshot a second), rebuilt at once after anything that changes configuration or state, and
- * the target of weight writes.
+ * the target of weight writes and of configuration writes (the candidate this agent edits).
  */
 
 import type { Appliance, ApplianceEvent } from '../../firmware/appliance.js';
 import { MibView, type LastOperation } from '../../firmware/mgmt/mib-view.js';
 import { backendExists, commitWeights, type WeightChange } from '../../firmware/mgmt/mib/weights.js';
 import { describeError } from '../../firmware/mgmt/errors.js';
+import { emptyCandidate, planSet, type CandidateState, type ConfigAction, type SetVarbind } from '../../firmware/mgmt/mib/candidate.js';
+import { runConfigAction } from '../../firmware/mgmt/mib/candidate-ops.js';
+import { ErrorStatus } from '../../src/protocol/mib/smi.js';
+import { fulcrumCommit, fulcrumConfirm, fulcrumRollback } from '../../src/protocol/mib/fulcrum-mib.js';
+import { formatOid } from '../../src/protocol/mib/oid.js';
 import type { Clock } from '../../firmware/ports.js';
-import type { WeightTarget } from './set-handler.js';
+import type { ConfigTarget, WeightTarget } from './set-handler.js';
 import { WireView } from './wire-view.js';
 
 /** How old a snapshot may be before a request gets a fresh one. */
@@ -23,8 +28,9 @@ export interface ApplianceMibOptions {
   sysLocation?: string;
 }
 
-export class ApplianceMib implements WeightTarget {
+export class ApplianceMib implements WeightTarget, ConfigTarget {
   private wire: WireView | null = null;
+  private candidate: CandidateState;
   private builtAt = 0;
   private lastCommitEpochMs: number | null = null;
   private lastOperation: LastOperation | null = null;
@@ -35,6 +41,7 @@ export class ApplianceMib implements WeightTarget {
     private readonly options: ApplianceMibOptions,
   ) {
     this.unsubscribe = appliance.onEvent((e) => this.onEvent(e));
+    this.candidate = emptyCandidate(appliance.rules);
   }
 
   /** The current snapshot, rebuilt when older than VIEW_MAX_AGE_MS or invalidated. */
@@ -82,6 +89,45 @@ export class ApplianceMib implements WeightTarget {
     }
   }
 
+  async setConfig(varbinds: readonly SetVarbind[]): Promise<{ errorStatus: number; errorIndex: number }> {
+    const config = this.appliance.configManager;
+    const before = this.candidate;
+    const plan = planSet(before, varbinds, { running: this.appliance.rules, pendingConfirm: config.pending !== null, historyLength: config.history.length });
+    this.invalidate();
+    if (!plan.ok) {
+      // A refused commit, confirm or rollback is an operation that failed: say why in the read-back.
+      const kind = operationOf(varbinds[plan.errorIndex - 1]?.oid);
+      if (kind) this.lastOperation = { kind, status: 'failed', message: plan.message, configId: '' };
+      return { errorStatus: plan.errorStatus, errorIndex: plan.errorIndex };
+    }
+    // Taken now, synchronously: a concurrent request is checked against this state (the lock).
+    this.candidate = plan.state;
+    if (!plan.action) return { errorStatus: ErrorStatus.noError, errorIndex: 0 };
+    const index = varbinds.findIndex((v) => operationOf(v.oid) === plan.action!.kind) + 1;
+    try {
+      await this.run(plan.action);
+      return { errorStatus: ErrorStatus.noError, errorIndex: 0 };
+    } catch {
+      // The appliance changed nothing; neither does this request (its candidate edits included).
+      if (this.candidate === plan.state) this.candidate = before;
+      return { errorStatus: ErrorStatus.commitFailed, errorIndex: index };
+    }
+  }
+
+  private async run(action: ConfigAction): Promise<void> {
+    const kind = action.kind;
+    this.lastOperation = { kind, status: 'inProgress', message: '', configId: '' };
+    try {
+      const id = await runConfigAction(this.appliance.configManager, action);
+      this.lastOperation = { kind, status: 'succeeded', message: '', configId: id };
+    } catch (err) {
+      this.lastOperation = { kind, status: 'failed', message: describeError(err), configId: '' };
+      throw err;
+    } finally {
+      this.invalidate();
+    }
+  }
+
   private onEvent(e: ApplianceEvent): void {
     if (e.type === 'commit' || e.type === 'confirm' || e.type === 'rollback') this.lastCommitEpochMs = e.at;
     if (e.type !== 'problem') this.invalidate();
@@ -103,6 +149,17 @@ export class ApplianceMib implements WeightTarget {
       lastCommitEpochMs: this.lastCommitEpochMs,
       counters: a.counters(),
       lastOperation: this.lastOperation,
+      candidate: this.candidate,
     });
   }
+}
+
+/** The operation a write of this scalar asks for, if any. */
+function operationOf(oid: readonly number[] | undefined): ConfigAction['kind'] | null {
+  if (!oid) return null;
+  const name = formatOid(oid);
+  if (name === `${formatOid(fulcrumCommit)}.0`) return 'commit';
+  if (name === `${formatOid(fulcrumConfirm)}.0`) return 'confirm';
+  if (name === `${formatOid(fulcrumRollback)}.0`) return 'rollback';
+  return null;
 }

@@ -25,6 +25,12 @@ export interface SnmpOptions {
   v3User?: SnmpUser;
   /** Where notifications go. */
   trapTo?: { host: string; port: number };
+  /**
+   * The largest SNMP message the agent answers with (RFC 3417's msgMaxSize of a small box);
+   * default: the largest UDP payload. A request whose response would be larger gets tooBig —
+   * how a manager learns to split its SETs.
+   */
+  maxMessageSize?: number;
   /** MIB-II sysContact and sysLocation. */
   contact?: string;
   location?: string;

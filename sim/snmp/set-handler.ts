@@ -1,17 +1,19 @@
 /**
- * Answers SET. The agent implements one writable object, fulcrumBackendWeight; every other
- * object (the read-only ones, and the candidate tables and commit scalars the MIB describes but
- * this agent does not implement yet) is notWritable. The checks follow RFC 3416 4.2.5 in its
- * order, and the request is applied all or nothing: the first failing varbind fails the request
- * and nothing changes.
+ * Answers SET. Two kinds of request: weight writes (fulcrumBackendWeight, checked here) and
+ * configuration writes (fulcrumConfig: the candidate rows, lock, commit, confirm, rollback;
+ * checked by firmware/mgmt/mib/candidate.ts through the target). One request is one kind: a
+ * weight write commits at once, while a candidate edit does not, so mixing them would make one
+ * request mean two different things. Everything else is notWritable. The checks follow
+ * RFC 3416 4.2.5 in its order, and the request is applied all or nothing: the first failing
+ * varbind fails the request and nothing changes.
  */
 
 import type { WeightChange } from '../../firmware/mgmt/mib/weights.js';
-import { WEIGHT_MAX, fulcrumBackendWeight } from '../../src/protocol/mib/fulcrum-mib.js';
+import { WEIGHT_MAX, fulcrumBackendWeight, fulcrumConfig } from '../../src/protocol/mib/fulcrum-mib.js';
 import { startsWith } from '../../src/protocol/mib/oid.js';
 import { ErrorStatus, SmiType } from '../../src/protocol/mib/smi.js';
 import { arcsOf } from './responder.js';
-import type { WireVarbind } from './wire-view.js';
+import { varbindSize, type WireVarbind } from './wire-view.js';
 
 /** What a weight write reaches: the appliance's running config (sim/snmp/appliance-mib.ts). */
 export interface WeightTarget {
@@ -19,6 +21,12 @@ export interface WeightTarget {
   pendingConfirm(): boolean;
   /** Commits the changes; rejects with the reason when the appliance refuses (nothing changed). */
   commitWeights(changes: readonly WeightChange[]): Promise<void>;
+}
+
+/** What a configuration write reaches (sim/snmp/appliance-mib.ts); absent: fulcrumConfig is not writable. */
+export interface ConfigTarget {
+  /** Checks and applies a fulcrumConfig request all or nothing; the status and 1-based index of the failing varbind, or noError. */
+  setConfig(varbinds: readonly { oid: readonly number[]; type: number; value: unknown }[]): Promise<{ errorStatus: number; errorIndex: number }>;
 }
 
 export interface SetResponse {
@@ -32,11 +40,20 @@ export interface SetResponse {
  * `canWrite` is the requester's access (a read-only community or user gets noAccess);
  * `target` is null when the appliance takes no writes at all.
  */
-export async function answerSet(varbinds: readonly WireVarbind[], canWrite: boolean, target: WeightTarget | null): Promise<SetResponse> {
+export async function answerSet(varbinds: readonly WireVarbind[], canWrite: boolean, target: (WeightTarget & Partial<ConfigTarget>) | null): Promise<SetResponse> {
   const echo = varbinds.map((v) => ({ oid: v.oid, type: v.type, value: v.value }));
   const fail = (status: number, index: number): SetResponse => ({ errorStatus: status, errorIndex: index, varbinds: echo });
   // RFC 3416 4.2.5 (1): nothing is in a read-only requester's write view.
   if (!canWrite) return fail(ErrorStatus.noAccess, varbinds.length > 0 ? 1 : 0);
+
+  const names = varbinds.map((v) => arcsOf(v.oid));
+  const firstConfig = names.findIndex((a) => startsWith(a, fulcrumConfig));
+  if (firstConfig >= 0 && target?.setConfig) {
+    const other = names.findIndex((a) => !startsWith(a, fulcrumConfig));
+    if (other >= 0) return fail(startsWith(names[other]!, fulcrumBackendWeight) ? ErrorStatus.inconsistentValue : ErrorStatus.notWritable, other + 1);
+    const r = await target.setConfig(varbinds.map((v, i) => ({ oid: names[i]!, type: v.type, value: v.value })));
+    return { ...r, varbinds: echo };
+  }
 
   const changes: WeightChange[] = [];
   for (const [i, v] of varbinds.entries()) {
@@ -64,4 +81,15 @@ export async function answerSet(varbinds: readonly WireVarbind[], canWrite: bool
     return fail(ErrorStatus.commitFailed, 1);
   }
   return { errorStatus: ErrorStatus.noError, errorIndex: 0, varbinds: echo };
+}
+
+/** An upper bound of the encoded size of the varbinds of a SET's response (an echo of the request). */
+export function setResponseSize(varbinds: readonly WireVarbind[]): number {
+  let size = 0;
+  for (const v of varbinds) {
+    const value = v.value;
+    const length = Buffer.isBuffer(value) ? value.length : typeof value === 'string' ? Buffer.byteLength(value) : 9;
+    size += varbindSize(arcsOf(v.oid), length);
+  }
+  return size;
 }

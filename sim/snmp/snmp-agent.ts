@@ -1,7 +1,8 @@
 /**
  * The simulator's SNMP agent on real UDP: SNMPv2c and SNMPv3 (USM, authPriv with SHA + AES),
  * serving FULCRUM-MIB and the MIB-II system group from the appliance's MIB view, taking weight
- * writes, and sending notifications.
+ * writes and configuration writes (candidate rows, commit, confirm, rollback), and sending
+ * notifications.
  *
  * net-snmp carries the wire (sockets, BER, v3 security); the answers come from
  * sim/snmp/responder.ts and set-handler.ts. See net-snmp-internals.ts for where the two meet.
@@ -17,7 +18,7 @@ import { checkAgentInternals, type AgentInternals, type RemoteInfo, type Request
 import { notificationFor, type Notification } from './notifications.js';
 import type { SnmpOptions, SnmpUser } from './options.js';
 import { answerGet, answerGetBulk, answerGetNext, type ReadResponse } from './responder.js';
-import { answerSet } from './set-handler.js';
+import { answerSet, setResponseSize } from './set-handler.js';
 import type { WireVarbind } from './wire-view.js';
 
 /** The largest UDP payload: no SNMP message over UDP can be larger. */
@@ -138,7 +139,8 @@ export class SnmpAgent {
     if (!level) return this.problem(`snmp: request from ${rinfo.address}:${rinfo.port} with no access (${key.startsWith('u:') ? 'v3 user' : 'community'} ${JSON.stringify(key.slice(2))})`);
     const pdu = message.pdu;
     const names = pdu.varbinds.map((v) => v.oid);
-    const budget = message.version === snmp.Version3 ? Math.min(UDP_MAX, message.msgGlobalData?.msgMaxSize ?? UDP_MAX) - V3_OVERHEAD - Buffer.byteLength(message.user?.name ?? '') : UDP_MAX - V2C_OVERHEAD - Buffer.byteLength(message.community ?? '');
+    const max = Math.min(UDP_MAX, this.options.maxMessageSize ?? UDP_MAX);
+    const budget = message.version === snmp.Version3 ? Math.min(max, message.msgGlobalData?.msgMaxSize ?? UDP_MAX) - V3_OVERHEAD - Buffer.byteLength(message.user?.name ?? '') : max - V2C_OVERHEAD - Buffer.byteLength(message.community ?? '');
     try {
       switch (pdu.type) {
         case snmp.PduType.GetRequest:
@@ -148,6 +150,8 @@ export class SnmpAgent {
         case snmp.PduType.GetBulkRequest:
           return this.reply(socket, rinfo, message, answerGetBulk(this.mib.current(), names, pdu.nonRepeaters ?? 0, pdu.maxRepetitions ?? 0, budget));
         case snmp.PduType.SetRequest:
+          // RFC 3416 4.2.5: the response echoes the request; if it would not fit, tooBig and nothing applied.
+          if (setResponseSize(pdu.varbinds) > budget) return this.reply(socket, rinfo, message, { errorStatus: ErrorStatus.tooBig, errorIndex: 0, varbinds: [] });
           answerSet(pdu.varbinds, level === 'write', this.mib).then(
             (r) => this.reply(socket, rinfo, message, r),
             (err: unknown) => this.replyError(socket, rinfo, message, err),

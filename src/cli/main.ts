@@ -159,7 +159,7 @@ sim
   .option('--noise-drop <rate>', 'console line fault injection: probability of losing a byte', '0')
   .option('--snmp <[host:]port>', 'run an SNMP agent on UDP (host defaults to 127.0.0.1; port 0 picks one); the ready line gives it as "snmp"')
   .option('--community <name>', 'SNMPv2c read-only community')
-  .option('--write-community <name>', 'SNMPv2c community that may also write (fulcrumBackendWeight)')
+  .option('--write-community <name>', 'SNMPv2c community that may also write (weights, candidate rows, commit, confirm, rollback)')
   .option('--v3-user <name>', 'SNMPv3 user (authPriv: SHA authentication, AES privacy); v2c stays off unless a community is given too')
   .option('--v3-auth <passphrase>', "the SNMPv3 user's authentication passphrase (8+ characters)")
   .option('--v3-priv <passphrase>', "the SNMPv3 user's privacy passphrase (8+ characters)")

@@ -49,7 +49,7 @@ export async function push(file: string, opts: { to: string; json?: boolean; con
   if (result.configId !== configId(rules)) throw new CliError(`the appliance runs ${result.configId}, not ${configId(rules)}`, EXIT.failure);
   if (opts.json) return printJson(result);
   process.stdout.write(
-    `pushed ${result.mode === 'delta' ? 'a patch' : 'the full table'}: ${result.bytes} bytes in ${result.seconds.toFixed(2)}s\n` +
+    `pushed ${result.mode === 'delta' ? 'a patch' : 'the full table'}${result.bytes > 0 ? `: ${result.bytes} bytes` : ''} in ${result.seconds.toFixed(2)}s\n` +
       `running ${result.configId}\n  (was ${result.previousConfigId})\n` +
       (confirmTimeoutMs > 0 ? `commit confirmed: it reverts in ${opts.confirmTimeout} unless you run \`fulcrum rules confirm --to ${opts.to}\`\n` : ''),
   );

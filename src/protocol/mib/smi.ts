@@ -47,6 +47,7 @@ export const ErrorStatus = {
   resourceUnavailable: 13,
   commitFailed: 14,
   undoFailed: 15,
+  authorizationError: 16,
   notWritable: 17,
   inconsistentName: 18,
 } as const;

@@ -17,8 +17,9 @@ const value = (o: Oid, ...index: number[]) => get(o, ...index).value;
 describe('MibView', () => {
   it('holds every instance once, strictly in walk order', () => {
     for (let i = 1; i < view.varbinds.length; i++) expect(compareOids(view.varbinds[i - 1]!.oid, view.varbinds[i]!.oid), `at ${i}`).toBeLessThan(0);
-    // 7 system + 9 scalars + 2 services × 10 columns + 5 backends × 10 columns + 4 read-back scalars
-    expect(view.varbinds).toHaveLength(7 + 9 + 20 + 50 + 4);
+    // 7 system + 9 scalars + 2 services × 10 columns + 5 backends × 10 columns + 7 config scalars
+    // (an empty candidate has no rows) + 4 read-back scalars
+    expect(view.varbinds).toHaveLength(7 + 9 + 20 + 50 + 7 + 4);
     for (let i = 1; i < SERVED_OBJECTS.length; i++) expect(compareOids(SERVED_OBJECTS[i - 1]!, SERVED_OBJECTS[i]!)).toBeLessThan(0);
   });
 
@@ -102,7 +103,8 @@ describe('MibView', () => {
   it('tells an object it serves (noSuchInstance) from one it does not (noSuchObject)', () => {
     expect(servedObjectOf([...Mib.fulcrumBackendState, 9, 9])).toEqual(Mib.fulcrumBackendState);
     expect(servedObjectOf([...sysDescr])).toEqual(sysDescr);
-    expect(servedObjectOf([...Mib.fulcrumCommit, 0])).toBeNull();
+    expect(servedObjectOf([...Mib.fulcrumCommit, 0])).toEqual(Mib.fulcrumCommit);
+    expect(servedObjectOf([...Mib.fulcrumNotifyDetail, 0])).toBeNull();
     expect(servedObjectOf([...Mib.fulcrumBackendIndex, 1, 1])).toBeNull();
   });
 

@@ -14,14 +14,14 @@ const BIG = 65_000;
 
 describe('SNMP responder (RFC 3416 4.2)', () => {
   it('GET: values, Counter64 as an 8-byte Buffer, noSuchInstance and noSuchObject', () => {
-    const r = answerGet(wire, [name(sysDescr, 0), name(Mib.fulcrumServiceConnsTotal, 2), name(Mib.fulcrumBackendState, 7, 1), name(Mib.fulcrumCommit, 0)], BIG);
+    const r = answerGet(wire, [name(sysDescr, 0), name(Mib.fulcrumServiceConnsTotal, 2), name(Mib.fulcrumBackendState, 7, 1), name(Mib.fulcrumNotifyDetail, 0)], BIG);
     expect(r.errorStatus).toBe(ErrorStatus.noError);
     expect(r.varbinds[0]).toMatchObject({ oid: name(sysDescr, 0), type: SmiType.OctetString, value: expect.stringContaining('FL-1000') });
     const c64 = r.varbinds[1]!.value as Buffer;
     expect(c64).toHaveLength(8);
     expect(c64.readBigUInt64BE()).toBe(2n ** 63n + 5n);
     expect(r.varbinds[2]).toMatchObject({ oid: name(Mib.fulcrumBackendState, 7, 1), type: Exception.noSuchInstance, value: null });
-    expect(r.varbinds[3]).toMatchObject({ oid: name(Mib.fulcrumCommit, 0), type: Exception.noSuchObject, value: null });
+    expect(r.varbinds[3]).toMatchObject({ oid: name(Mib.fulcrumNotifyDetail, 0), type: Exception.noSuchObject, value: null });
   });
 
   it('GETNEXT: the next instance per varbind, endOfMibView named as requested past the end', () => {

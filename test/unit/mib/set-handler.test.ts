@@ -51,4 +51,18 @@ describe('SNMP SET (RFC 3416 4.2.5)', () => {
     const refused = target({ commitWeights: () => Promise.reject(new Error('listen address in use')) });
     expect(await answerSet([weight(1, 1, 5)], true, refused)).toMatchObject({ errorStatus: ErrorStatus.commitFailed, errorIndex: 1 });
   });
+
+  it('hands fulcrumConfig requests to the config target whole, and keeps them apart from weight writes', async () => {
+    const seen: unknown[] = [];
+    const t = { ...target(), setConfig: async (v: readonly unknown[]) => (seen.push(v), { errorStatus: ErrorStatus.wrongValue, errorIndex: 2 }) };
+    const load = { oid: name(Mib.fulcrumCandidateLoad, 0), type: SmiType.Integer, value: 3 };
+    const lock = { oid: name(Mib.fulcrumCandidateSpinLock, 0), type: SmiType.Integer, value: 0 };
+    expect(await answerSet([lock, load], true, t)).toMatchObject({ errorStatus: ErrorStatus.wrongValue, errorIndex: 2, varbinds: [lock, load] });
+    expect(seen).toEqual([[{ oid: [...Mib.fulcrumCandidateSpinLock, 0], type: SmiType.Integer, value: 0 }, { oid: [...Mib.fulcrumCandidateLoad, 0], type: SmiType.Integer, value: 3 }]]);
+    expect(await answerSet([load, weight(1, 1, 5)], true, t)).toMatchObject({ errorStatus: ErrorStatus.inconsistentValue, errorIndex: 2 });
+    expect(await answerSet([load, { oid: name(sysDescr, 0), type: SmiType.OctetString, value: 'x' }], true, t)).toMatchObject({ errorStatus: ErrorStatus.notWritable, errorIndex: 2 });
+    expect(await answerSet([load], false, t)).toMatchObject({ errorStatus: ErrorStatus.noAccess, errorIndex: 1 });
+    expect(seen).toHaveLength(1);
+    expect(t.commits).toEqual([]);
+  });
 });

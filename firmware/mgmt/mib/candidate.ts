@@ -1,0 +1,307 @@
+/**
+ * The candidate configuration as SNMP edits it (FULCRUM-MIB fulcrumConfig): rows with RowStatus
+ * (RFC 2579), an advisory TestAndIncr lock, and the commit/confirm/rollback scalars.
+ *
+ * Pure: `planSet` checks a whole SET request against a state and returns either the state the
+ * request leads to (plus at most one config operation for the caller to run) or the first
+ * failing varbind — never a half-applied state, which is what makes each SET all or nothing.
+ * `buildCandidate` turns the active rows into a canonical rule table and its config id.
+ */
+
+import { canonicalProblems, canonicalize, configId, DEFAULTS, type Algorithm, type BackendState, type Protocol, type RuleTable, type Service } from '../../../src/protocol/rules/index.js';
+import { formatPath } from '../../../src/protocol/rules/errors.js';
+import { CandBackendColumn, CandServiceColumn, CandidateLoadCode, ConfigScalar, ConfirmCode, MAX_COMMIT_SECONDS, MAX_ROLLBACK_STEPS, fulcrumCandBackendEntry, fulcrumCandServiceEntry, fulcrumConfig } from '../../../src/protocol/mib/fulcrum-mib.js';
+import { startsWith, type Oid } from '../../../src/protocol/mib/oid.js';
+import { ErrorStatus, RowStatus, SmiType } from '../../../src/protocol/mib/smi.js';
+import { backendSetter, fail, integer, isFailure, serviceSetter, type Failure } from './candidate-values.js';
+
+export type RowState = 'active' | 'notInService' | 'notReady';
+
+export interface ServiceRow {
+  status: RowState;
+  name: string | null;
+  listen: string | null;
+  protocol: Protocol;
+  algorithm: Algorithm;
+  /** '' for none. */
+  fallback: string;
+}
+
+export interface BackendRow {
+  status: RowState;
+  address: string | null;
+  weight: number;
+  maxConns: number;
+  backup: boolean;
+  adminState: BackendState;
+}
+
+export interface CandidateState {
+  /** fulcrumCandidateSpinLock: 0..2^31-1, wraps to 0. */
+  spinLock: number;
+  /** By fulcrumCandServiceIndex. */
+  services: ReadonlyMap<number, ServiceRow>;
+  /** By service index, then fulcrumCandBackendIndex. */
+  backends: ReadonlyMap<number, ReadonlyMap<number, BackendRow>>;
+  /** The running table when the candidate was last loaded: where settings the rows do not show come from. */
+  base: RuleTable;
+}
+
+/** A varbind of a SET request; octet strings as bytes. */
+export interface SetVarbind {
+  oid: Oid;
+  type: number;
+  value: unknown;
+}
+
+export type ConfigAction = { kind: 'commit'; confirmTimeoutMs: number; table: RuleTable; id: string } | { kind: 'confirm' } | { kind: 'rollback'; steps: number };
+
+export interface SetContext {
+  running: RuleTable;
+  pendingConfirm: boolean;
+  historyLength: number;
+}
+
+export type SetPlan = { ok: true; state: CandidateState; action: ConfigAction | null } | { ok: false; errorStatus: number; errorIndex: number; message: string };
+
+export type Built = { ok: true; table: RuleTable; id: string } | { ok: false; error: string };
+
+const TEST_AND_INCR_MAX = 2_147_483_647;
+const INDEX_MAX = 65_535;
+
+export function emptyCandidate(running: RuleTable = { services: [] }): CandidateState {
+  return { spinLock: 0, services: new Map(), backends: new Map(), base: running };
+}
+
+/** The candidate rows of `table` (what fulcrumCandidateLoad = running(2) produces): rows numbered from 1 in table order. */
+export function rowsOf(table: RuleTable): Pick<CandidateState, 'services' | 'backends'> {
+  const services = new Map<number, ServiceRow>();
+  const backends = new Map<number, Map<number, BackendRow>>();
+  table.services.forEach((s, i) => {
+    services.set(i + 1, { status: 'active', name: s.name, listen: s.listen, protocol: s.protocol, algorithm: s.algorithm, fallback: s.fallback ?? '' });
+    backends.set(i + 1, new Map(s.backends.map((b, j) => [j + 1, { status: 'active', address: b.address, weight: b.weight, maxConns: b.maxConnections, backup: b.backup, adminState: b.state }])));
+  });
+  return { services, backends };
+}
+
+const serviceComplete = (r: ServiceRow) => r.name !== null && r.listen !== null;
+const backendComplete = (r: BackendRow) => r.address !== null;
+
+/**
+ * The active rows as a rule table. Active backend rows of a service row that is not active are
+ * not part of it. Services keep health, persistence, idle timeout and Maglev settings from the
+ * base service of the same name (the MIB's DESCRIPTION of the candidate tables).
+ */
+export function buildCandidate(state: CandidateState): Built {
+  const rowOf = new Map<string, number>();
+  const services: Service[] = [];
+  for (const [index, row] of [...state.services].sort((a, b) => a[0] - b[0])) {
+    if (row.status !== 'active' || row.name === null || row.listen === null) continue;
+    const other = rowOf.get(row.name);
+    if (other !== undefined) return { ok: false, error: `service rows ${other} and ${index}: both are named "${row.name}"` };
+    rowOf.set(row.name, index);
+    const base = state.base.services.find((s) => s.name === row.name);
+    const backends = [...(state.backends.get(index) ?? new Map<number, BackendRow>())]
+      .sort((a, b) => a[0] - b[0])
+      .filter(([, b]) => b.status === 'active' && b.address !== null)
+      .map(([, b]) => ({ address: b.address!, weight: b.weight, maxConnections: b.maxConns, backup: b.backup, state: b.adminState }));
+    services.push({
+      name: row.name,
+      listen: row.listen,
+      protocol: row.protocol,
+      algorithm: row.algorithm,
+      hashKey: base?.hashKey ?? DEFAULTS.hashKey,
+      maglevTableSize: base?.maglevTableSize ?? DEFAULTS.maglevTableSize,
+      persistence: base?.persistence ?? null,
+      health: base?.health ?? null,
+      fallback: row.fallback === '' ? null : row.fallback,
+      idleTimeoutMs: base && base.protocol === row.protocol ? base.idleTimeoutMs : DEFAULTS.idleTimeoutMs[row.protocol],
+      backends,
+    });
+  }
+  let table: RuleTable;
+  try {
+    table = canonicalize({ services });
+  } catch (err) {
+    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+  }
+  const problem = canonicalProblems(table)[0];
+  if (problem) {
+    // Name the row the manager created, not the position in the sorted table.
+    const [, position, ...rest] = problem.path;
+    const svc = typeof position === 'number' ? table.services[position] : undefined;
+    const where = svc ? `service row ${rowOf.get(svc.name)} (${svc.name})${rest.length ? `: ${formatPath(rest)}` : ''}` : formatPath(problem.path);
+    return { ok: false, error: `${where}: ${problem.message}` };
+  }
+  return { ok: true, table, id: configId(table) };
+}
+
+type Target =
+  | { kind: 'scalar'; scalar: number }
+  | { kind: 'service'; column: number; service: number }
+  | { kind: 'backend'; column: number; service: number; backend: number };
+
+function targetOf(arcs: Oid): Target | Failure {
+  if (!startsWith(arcs, fulcrumConfig)) return fail(ErrorStatus.notWritable, 'not a writable object');
+  const rest = arcs.slice(fulcrumConfig.length);
+  const [first, second, column, a, b] = rest;
+  const writableScalars: number[] = [ConfigScalar.candidateSpinLock, ConfigScalar.candidateLoad, ConfigScalar.commit, ConfigScalar.confirm, ConfigScalar.rollback];
+  if (first !== undefined && rest.length === 2 && rest[1] === 0 && writableScalars.includes(first)) return { kind: 'scalar', scalar: first };
+  const inRange = (i: number | undefined): i is number => i !== undefined && i >= 1 && i <= INDEX_MAX;
+  if (startsWith(arcs, fulcrumCandServiceEntry) && second === 1 && column !== undefined && column > CandServiceColumn.index && column <= CandServiceColumn.rowStatus) {
+    if (rest.length !== 4 || !inRange(a)) return fail(ErrorStatus.noCreation, 'fulcrumCandServiceIndex is 1..65535');
+    return { kind: 'service', column, service: a };
+  }
+  if (startsWith(arcs, fulcrumCandBackendEntry) && second === 1 && column !== undefined && column > CandBackendColumn.index && column <= CandBackendColumn.rowStatus) {
+    if (rest.length !== 5 || !inRange(a) || !inRange(b)) return fail(ErrorStatus.noCreation, 'fulcrumCandServiceIndex and fulcrumCandBackendIndex are 1..65535');
+    return { kind: 'backend', column, service: a, backend: b };
+  }
+  return fail(ErrorStatus.notWritable, 'not a writable object');
+}
+
+/**
+ * Checks every varbind of a SET request, then works out the state it leads to. Order of
+ * evaluation, so that one request can create, fill and activate rows: the lock; the load;
+ * row creations and destructions (services before backends); column values; activations;
+ * then the one config operation, checked against the resulting rows.
+ */
+export function planSet(state: CandidateState, varbinds: readonly SetVarbind[], ctx: SetContext): SetPlan {
+  const bad = (i: number, f: Failure): SetPlan => ({ ok: false, errorStatus: f.status, errorIndex: i + 1, message: f.message });
+  const targets: Target[] = [];
+  for (const [i, v] of varbinds.entries()) {
+    const t = targetOf(v.oid);
+    if (isFailure(t)) return bad(i, t);
+    targets.push(t);
+  }
+
+  const services = new Map([...state.services].map(([k, r]) => [k, { ...r }]));
+  const backends = new Map([...state.backends].map(([k, m]) => [k, new Map([...m].map(([j, r]) => [j, { ...r }]))]));
+  let base = state.base;
+  let lockWritten = false;
+  let action: { index: number; scalar: number; value: number } | null = null;
+  const requested = new Map<string, { index: number; status: number }>();
+  const touched = new Set<string>();
+  const setters: (((r: ServiceRow) => void) | ((r: BackendRow) => void) | undefined)[] = [];
+  const key = (t: Target) => (t.kind === 'backend' ? `b${t.service}.${t.backend}` : `s${t.kind === 'service' ? t.service : 0}`);
+
+  // Pass 1: types and values of every varbind (RFC 3416 4.2.5 steps 3-6 come before 7-8), and the scalars.
+  for (const [i, t] of targets.entries()) {
+    const v = varbinds[i]!;
+    if (t.kind === 'scalar') {
+      const max = t.scalar === ConfigScalar.candidateSpinLock ? TEST_AND_INCR_MAX : t.scalar === ConfigScalar.candidateLoad ? 3 : t.scalar === ConfigScalar.commit ? MAX_COMMIT_SECONDS : t.scalar === ConfigScalar.confirm ? ConfirmCode.confirm : MAX_ROLLBACK_STEPS;
+      const min = t.scalar === ConfigScalar.candidateLoad || t.scalar === ConfigScalar.confirm ? 1 : 0;
+      const n = integer(v, t.scalar === ConfigScalar.commit || t.scalar === ConfigScalar.rollback ? SmiType.Gauge32 : SmiType.Integer, min, max);
+      if (isFailure(n)) return bad(i, n);
+      if (t.scalar === ConfigScalar.candidateSpinLock) {
+        if (n !== state.spinLock) return bad(i, fail(ErrorStatus.inconsistentValue, `the candidate lock is ${state.spinLock}, not ${n}: another manager is editing the candidate`));
+        lockWritten = true;
+      } else if (t.scalar === ConfigScalar.candidateLoad) {
+        if (n === CandidateLoadCode.none) continue;
+        const rows = rowsOf(n === CandidateLoadCode.running ? ctx.running : { services: [] });
+        services.clear();
+        backends.clear();
+        for (const [k, r] of rows.services) services.set(k, { ...r });
+        for (const [k, m] of rows.backends) backends.set(k, new Map([...m].map(([j, r]) => [j, { ...r }])));
+        base = ctx.running;
+      } else {
+        const noop = (t.scalar === ConfigScalar.confirm && n === ConfirmCode.idle) || (t.scalar === ConfigScalar.rollback && n === 0);
+        if (noop) continue;
+        if (action) return bad(i, fail(ErrorStatus.inconsistentValue, 'one commit, confirm or rollback per request'));
+        action = { index: i, scalar: t.scalar, value: n };
+      }
+      continue;
+    }
+    if (t.column !== (t.kind === 'service' ? CandServiceColumn.rowStatus : CandBackendColumn.rowStatus)) {
+      const set = t.kind === 'service' ? serviceSetter(t.column, v) : backendSetter(t.column, v);
+      if (isFailure(set)) return bad(i, set);
+      setters[i] = set;
+      continue;
+    }
+    const n = integer(v, SmiType.Integer, 1, 6);
+    if (isFailure(n)) return bad(i, n);
+    if (n === RowStatus.notReady) return bad(i, fail(ErrorStatus.wrongValue, 'notReady(3) cannot be written'));
+    if (requested.has(key(t))) return bad(i, fail(ErrorStatus.inconsistentValue, 'RowStatus written twice'));
+    requested.set(key(t), { index: i, status: n });
+  }
+
+  // Pass 2: creations and destructions, services first so backends can be created under them.
+  for (const kind of ['service', 'backend'] as const) {
+    for (const [i, t] of targets.entries()) {
+      if (t.kind !== kind) continue;
+      const r = requested.get(key(t));
+      if (!r || r.index !== i) continue;
+      const exists = t.kind === 'service' ? services.has(t.service) : backends.get(t.service)?.has(t.backend) === true;
+      if (r.status === RowStatus.destroy) {
+        if (t.kind === 'service') {
+          services.delete(t.service);
+          backends.delete(t.service);
+        } else backends.get(t.service)?.delete(t.backend);
+      } else if (r.status === RowStatus.createAndGo || r.status === RowStatus.createAndWait) {
+        if (exists) return bad(i, fail(ErrorStatus.inconsistentValue, 'the row exists already'));
+        if (t.kind === 'service') {
+          services.set(t.service, { status: 'notReady', name: null, listen: null, protocol: DEFAULTS.protocol, algorithm: DEFAULTS.algorithm, fallback: '' });
+        } else {
+          if (!services.has(t.service)) return bad(i, fail(ErrorStatus.inconsistentName, `no candidate service row ${t.service}`));
+          let m = backends.get(t.service);
+          if (!m) backends.set(t.service, (m = new Map()));
+          m.set(t.backend, { status: 'notReady', address: null, weight: DEFAULTS.weight, maxConns: DEFAULTS.maxConnections, backup: DEFAULTS.backup, adminState: DEFAULTS.state });
+        }
+      } else if (!exists) {
+        return bad(i, fail(ErrorStatus.inconsistentValue, 'no such row'));
+      }
+    }
+  }
+
+  // Pass 3: column values (already checked in pass 1), into rows that exist now.
+  for (const [i, t] of targets.entries()) {
+    const set = setters[i];
+    if (t.kind === 'scalar' || !set) continue;
+    if (t.kind === 'service') {
+      const row = services.get(t.service);
+      if (!row) return bad(i, fail(requested.get(key(t))?.status === RowStatus.destroy ? ErrorStatus.inconsistentValue : ErrorStatus.noCreation, `no candidate service row ${t.service}`));
+      (set as (r: ServiceRow) => void)(row);
+    } else {
+      const row = backends.get(t.service)?.get(t.backend);
+      if (!row) return bad(i, fail(services.has(t.service) ? ErrorStatus.noCreation : ErrorStatus.inconsistentName, `no candidate backend row ${t.service}.${t.backend}`));
+      (set as (r: BackendRow) => void)(row);
+    }
+    touched.add(key(t));
+  }
+
+  // Pass 4: activations. A notReady row whose missing columns are now set becomes notInService (RFC 2579).
+  for (const [k, r] of requested) {
+    if (r.status === RowStatus.destroy) continue;
+    const t = targets[r.index]!;
+    const row = t.kind === 'service' ? services.get(t.service) : t.kind === 'backend' ? backends.get(t.service)?.get(t.backend) : undefined;
+    if (!row) continue;
+    const complete = t.kind === 'service' ? serviceComplete(row as ServiceRow) : backendComplete(row as BackendRow);
+    if (r.status === RowStatus.createAndGo || r.status === RowStatus.active) {
+      if (!complete) return bad(r.index, fail(ErrorStatus.inconsistentValue, t.kind === 'service' ? 'fulcrumCandServiceName and fulcrumCandServiceListen must be set first' : 'fulcrumCandBackendAddress must be set first'));
+      row.status = 'active';
+    } else if (r.status === RowStatus.notInService) {
+      if (!complete) return bad(r.index, fail(ErrorStatus.inconsistentValue, 'the row is not ready'));
+      row.status = 'notInService';
+    } else row.status = complete ? 'notInService' : 'notReady';
+    touched.delete(k);
+  }
+  for (const k of touched) {
+    const [s, b] = k.slice(1).split('.').map(Number);
+    const row = k.startsWith('s') ? services.get(s!) : backends.get(s!)?.get(b!);
+    if (row && row.status === 'notReady' && (k.startsWith('s') ? serviceComplete(row as ServiceRow) : backendComplete(row as BackendRow))) row.status = 'notInService';
+  }
+
+  const next: CandidateState = { spinLock: lockWritten ? (state.spinLock + 1) % (TEST_AND_INCR_MAX + 1) : state.spinLock, services, backends, base };
+  if (!action) return { ok: true, state: next, action: null };
+  const at = action.index;
+  if (action.scalar === ConfigScalar.commit) {
+    const built = buildCandidate(next);
+    if (!built.ok) return bad(at, fail(ErrorStatus.inconsistentValue, `the candidate is not a valid rule table: ${built.error}`));
+    return { ok: true, state: next, action: { kind: 'commit', confirmTimeoutMs: action.value * 1000, table: built.table, id: built.id } };
+  }
+  if (action.scalar === ConfigScalar.confirm) {
+    if (!ctx.pendingConfirm) return bad(at, fail(ErrorStatus.inconsistentValue, 'no commit is pending confirmation'));
+    return { ok: true, state: next, action: { kind: 'confirm' } };
+  }
+  if (action.value > ctx.historyLength) return bad(at, fail(ErrorStatus.inconsistentValue, `no rollback ${action.value}: the history holds ${ctx.historyLength} configs`));
+  return { ok: true, state: next, action: { kind: 'rollback', steps: action.value } };
+}
