@@ -168,6 +168,26 @@ sim
   .option('--snmp-contact <text>', 'MIB-II sysContact')
   .option('--snmp-location <text>', 'MIB-II sysLocation')
   .action(async (opts) => (await import('./commands/sim.js')).start(opts));
+sim
+  .command('fleet')
+  .description('Run N simulated appliances in one process (each its own SNMP port and optional console), until SIGINT/SIGTERM')
+  .requiredOption('--count <n>', 'how many appliances')
+  .option('--prefix <text>', 'names are PREFIX1..PREFIXN', 'sim-')
+  .option('--rules <file>', 'rule table that seeds every fresh appliance')
+  .option('--state <dir>', 'keep each appliance\'s flash in DIR/NAME')
+  .option('--listen', 'open data-plane listeners (only one appliance can bind each address)')
+  .option('--serial', 'give each appliance a console (a pseudo-terminal)')
+  .option('--baud <n>', 'console line rate', '115200')
+  .option('--snmp <[host:]port>', 'SNMP agents from this port up (port 0: free ports)')
+  .option('--community <name>', 'SNMPv2c read-only community')
+  .option('--write-community <name>', 'SNMPv2c community that may also write')
+  .option('--v3-user <name>', 'SNMPv3 user (authPriv, SHA + AES)')
+  .option('--v3-auth <passphrase>', 'SNMPv3 authentication passphrase')
+  .option('--v3-priv <passphrase>', 'SNMPv3 privacy passphrase')
+  .option('--v3-write', 'the SNMPv3 user may also write')
+  .option('--trap-to <host:port>', 'send notifications there')
+  .option('--json', 'print one JSON line: {appliances: [ready lines]}')
+  .action(async (opts) => (await import('./commands/fleet.js')).fleet(opts));
 
 program
   .command('demo')

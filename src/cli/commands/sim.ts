@@ -30,14 +30,14 @@ export interface SimStartOptions {
   snmpLocation?: string;
 }
 
-function rate(flag: string, text: string): number {
+export function rate(flag: string, text: string): number {
   const v = Number(text);
   if (!(v >= 0 && v < 1)) throw new CliError(`${flag}: must be a probability in [0, 1), got ${text}`, EXIT.usage);
   return v;
 }
 
 /** The SNMP agent's options from the flags, or undefined without --snmp; usage errors as CliError. */
-function snmpOptions(opts: SimStartOptions): SnmpOptions | undefined {
+export function snmpOptions(opts: SimStartOptions): SnmpOptions | undefined {
   if (opts.snmp === undefined) {
     const flags = { community: '--community', writeCommunity: '--write-community', v3User: '--v3-user', v3Auth: '--v3-auth', v3Priv: '--v3-priv', v3Write: '--v3-write', trapTo: '--trap-to', snmpContact: '--snmp-contact', snmpLocation: '--snmp-location' } as const;
     const given = (Object.keys(flags) as (keyof typeof flags)[]).find((k) => opts[k] !== undefined);
