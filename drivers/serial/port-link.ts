@@ -7,8 +7,13 @@ export function openSerialLink(path: string, baud: number): Promise<ByteLink> {
     const port = new SerialPort({ path, baudRate: baud, autoOpen: false });
     port.open((err) => {
       if (err) return reject(err);
+      // A write to a device that just vanished fails with EIO: that is the device going away,
+      // which 'close' reports; it must not surface as an uncaught error and kill the agent.
+      port.on('error', () => {
+        if (port.isOpen) port.close(() => undefined);
+      });
       resolve({
-        write: (bytes) => void port.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)),
+        write: (bytes) => void port.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), () => undefined),
         onData: (listener) => void port.on('data', (d: Buffer) => listener(d)),
         onClose: (listener) => void port.on('close', () => listener()),
         close: () => new Promise<void>((done) => (port.isOpen ? port.close(() => done()) : done())),

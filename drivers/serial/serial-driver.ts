@@ -47,8 +47,17 @@ export class SerialDriver implements ApplianceDriver {
     } catch (err) {
       throw new DriverError('unreachable', `${target}: cannot open ${path}: ${(err as Error).message}`);
     }
-    const transport = new SerialTransport(link, { baud, window: 1, maxPayload: WANT_PAYLOAD, reconnect: reopener(path, baud, options.reconnectForMs ?? RECONNECT_FOR_MS) });
-    const driver = new SerialDriver(target, transport);
+    const reconnectForMs = options.reconnectForMs ?? RECONNECT_FOR_MS;
+    let driver: SerialDriver | null = null;
+    const transport = new SerialTransport(link, {
+      baud,
+      window: 1,
+      maxPayload: WANT_PAYLOAD,
+      reconnect: reopener(path, baud, reconnectForMs),
+      reconnectForMs,
+      verifyPeer: { request: () => driver!.helloRequest(), judge: (r) => driver!.samePeer(r, path) },
+    });
+    driver = new SerialDriver(target, transport);
     try {
       await driver.hello();
     } catch (err) {
@@ -67,8 +76,23 @@ export class SerialDriver implements ApplianceDriver {
     return { bytesWritten: this.transport.bytesWritten, retransmissions: this.transport.retransmissions, ...this.transport.decoderStats };
   }
 
+  private readonly sessionId = (Math.random() * 2 ** 32) >>> 0;
+
+  /** The handshake; the same session id after a reconnect lets the appliance answer repeats from its cache. */
+  private helloRequest(): Request {
+    return { type: 'hello', maxPayload: WANT_PAYLOAD, window: WANT_WINDOW, sessionId: this.sessionId };
+  }
+
+  /** After a reconnect: is it the appliance this driver was talking to? null if so, else why not. */
+  private samePeer(r: Response, path: string): string | null {
+    if (r.type !== 'helloOk') return `unexpected answer ${r.type} to the handshake`;
+    const was = this.identity?.serialNumber;
+    if (was !== undefined && r.identity.serialNumber !== was) return `a different appliance (serial number ${r.identity.serialNumber}) answers on ${path}, not ${was}`;
+    return null;
+  }
+
   private async hello(): Promise<void> {
-    const r = expect(await this.transport.request({ type: 'hello', maxPayload: WANT_PAYLOAD, window: WANT_WINDOW, sessionId: (Math.random() * 2 ** 32) >>> 0 }), 'helloOk');
+    const r = expect(await this.transport.request(this.helloRequest()), 'helloOk');
     this.maxPayload = r.maxPayload;
     this.identity = r.identity;
     this.window = r.window;

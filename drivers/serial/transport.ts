@@ -22,7 +22,19 @@ export interface TransportOptions {
   maxTries?: number;
   /** Reopens the link after it closed; rejects when the device is gone for good. */
   reconnect?: () => Promise<ByteLink>;
+  /** How long reconnecting may take in all, wrong peers included (default 15 s). */
+  reconnectForMs?: number;
+  /**
+   * After a reconnect and before anything in flight is sent again: a request (a handshake) and
+   * a judge of its answer, null when the peer is the one we had, else why not. A device path can
+   * lead somewhere else after a replug (a reused /dev/pts/N, a swapped cable): nothing must be
+   * resent to another appliance.
+   */
+  verifyPeer?: { request: () => Request; judge: (answer: Response) => string | null };
 }
+
+/** How long the post-reconnect handshake is waited for before the link is reopened again. */
+const PROBE_TIMEOUT_MS = 1_000;
 
 interface Pending {
   seq: number;
@@ -59,6 +71,7 @@ export class SerialTransport {
   /** When the line will have sent everything written so far (ms, performance.now clock). */
   private lineFreeAt = 0;
   private reconnecting: Promise<void> | null = null;
+  private probe: { seq: number; answered: (r: Response) => void } | null = null;
   private closed = false;
   /** Bytes handed to the link, framing and retransmissions included. */
   bytesWritten = 0;
@@ -125,14 +138,26 @@ export class SerialTransport {
       return Promise.resolve();
     }
     for (const p of this.inFlight.values()) if (p.timer) clearTimeout(p.timer);
-    this.reconnecting = reconnect().then(
-      (link) => {
+    const deadline = Date.now() + (this.options.reconnectForMs ?? 15_000);
+    const attempt = async (): Promise<void> => {
+      const link = await reconnect();
+      if (this.closed) return void (await link.close());
+      this.attach(link);
+      this.lineFreeAt = 0;
+      const problem = await this.probePeer();
+      if (problem !== null) {
+        this.link = null;
+        await link.close();
+        if (Date.now() > deadline) throw new Error(problem);
+        await new Promise((r) => setTimeout(r, 200));
+        return attempt();
+      }
+      for (const p of this.inFlight.values()) this.transmit(p);
+      this.pump();
+    };
+    this.reconnecting = attempt().then(
+      () => {
         this.reconnecting = null;
-        if (this.closed) return void link.close();
-        this.attach(link);
-        this.lineFreeAt = 0;
-        for (const p of this.inFlight.values()) this.transmit(p);
-        this.pump();
       },
       (err: Error) => {
         this.reconnecting = null;
@@ -140,6 +165,31 @@ export class SerialTransport {
       },
     );
     return this.reconnecting;
+  }
+
+  /** The post-reconnect handshake: null when the peer is the one we had. */
+  private probePeer(): Promise<string | null> {
+    const verify = this.options.verifyPeer;
+    if (!verify || !this.link) return Promise.resolve(null);
+    this.seq = (this.seq + 1) & 0xffff;
+    const seq = this.seq;
+    const wire = encodeFrame({ seq, message: verify.request() });
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.probe = null;
+        resolve('no answer to the handshake after reconnecting');
+      }, PROBE_TIMEOUT_MS);
+      this.probe = {
+        seq,
+        answered: (r) => {
+          clearTimeout(timer);
+          this.probe = null;
+          resolve(verify.judge(r));
+        },
+      };
+      this.link!.write(wire);
+      this.bytesWritten += wire.length;
+    });
   }
 
   private failAll(err: Error): void {
@@ -196,6 +246,7 @@ export class SerialTransport {
       for (const l of this.eventListeners) l(message);
       return;
     }
+    if (this.probe && frame.seq === this.probe.seq && isResponse(message)) return this.probe.answered(message);
     const p = this.inFlight.get(frame.seq);
     if (!p || !isResponse(message)) return; // a late duplicate answer, or our own echo: ignore
     this.inFlight.delete(frame.seq);

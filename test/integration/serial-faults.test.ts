@@ -166,3 +166,26 @@ describe('reconnecting to a console that went away', () => {
     }
   });
 });
+
+describe('a device path that leads to another appliance after a replug', () => {
+  it('sends nothing again to the wrong appliance and says which one answered', async () => {
+    const { linkDevice } = await import('../../sim/serial/device-link.js');
+    const a = await SimulatedAppliance.start({ name: 'a', rules: tables[0]!, listen: false, serial: { baud: 921_600 } });
+    const b = await SimulatedAppliance.start({ name: 'b', rules: tables[1]!, listen: false, serial: { baud: 921_600 } });
+    const link = path.join(seedDir(), 'console');
+    linkDevice(link, a.line!.path);
+    const driver = await SerialDriver.connect(`serial:${link}?baud=921600`, { reconnectForMs: 1_500 });
+    try {
+      expect((await driver.info()).serialNumber).toBe(a.appliance.identity.serialNumber);
+      // "Unplug" a; the path now leads to b.
+      await a.stop();
+      linkDevice(link, b.line!.path);
+      const before = b.appliance.configId;
+      await expect(driver.rollback(1)).rejects.toThrow(`a different appliance (serial number ${b.appliance.identity.serialNumber})`);
+      expect(b.appliance.configId).toBe(before);
+    } finally {
+      await driver.close();
+      await b.stop();
+    }
+  });
+});
