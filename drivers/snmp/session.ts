@@ -100,6 +100,21 @@ export class SnmpSession {
     }
   }
 
+  /**
+   * One GETBULK: the first `nonRepeaters` OIDs once (their next instance), then up to
+   * `maxRepetitions` successors of each other OID. Flat, in the order the agent answered;
+   * end-of-MIB markers dropped.
+   */
+  getBulk(oids: string[], nonRepeaters: number, maxRepetitions: number): Promise<Varbind[]> {
+    return new Promise((resolve, reject) => {
+      this.session.getBulk(oids, nonRepeaters, maxRepetitions, (err, varbinds) => {
+        if (err) return reject(asDriverError(err));
+        const flat = (varbinds ?? []).flat() as snmp.Varbind[];
+        resolve(flat.filter((vb) => !snmp.isVarbindError(vb)).map(toVarbind));
+      });
+    });
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;

@@ -1,11 +1,13 @@
-import type { BackendCounters, CountersSnapshot, ServiceCounters } from '../../src/protocol/counters.js';
-import { formatOid, FulcrumMib as M, sysUpTime } from '../../src/protocol/mib/index.js';
+import type { BackendCounters, CountersSnapshot, InterfaceCounters, ServiceCounters } from '../../src/protocol/counters.js';
+import { formatOid, FulcrumMib as M, IfMib, sysUpTime } from '../../src/protocol/mib/index.js';
 import { DriverError, type ApplianceDriver, type ApplianceEvent, type ApplianceInfo, type PushOptions, type PushResult } from '../driver.js';
 import { ConfigWriter } from './config-writer.js';
 import { SnmpSession, type SessionOptions, type Varbind } from './session.js';
 import { checkCredentials, parseSnmpTarget, type SnmpCredentials } from './target.js';
 
 const o = (x: readonly number[]) => formatOid(x);
+/** Interfaces read per poll (see uptimeAndInterfaces). */
+const MAX_INTERFACES = 16;
 const STATE_BY_CODE = new Map<number, BackendCounters['state']>(Object.entries(M.BackendStateCode).map(([name, code]) => [code, name as BackendCounters['state']]));
 const PROTOCOL_BY_CODE = new Map<number, ServiceCounters['protocol']>(Object.entries(M.ProtocolCode).map(([name, code]) => [code, name as ServiceCounters['protocol']]));
 
@@ -56,10 +58,13 @@ export class SnmpDriver implements ApplianceDriver {
     return (await this.poll()).snapshot;
   }
 
-  /** One consistent-enough poll: uptime first, then both tables. */
+  /**
+   * One consistent-enough poll: uptime with the interface octet counters in one request (the
+   * Counter32 ones wrap, so they should be read as close to sysUpTime as possible), then the
+   * service and backend tables.
+   */
   async poll(): Promise<SnmpPoll> {
-    const [up] = await this.session.get([`${o(sysUpTime)}.0`]);
-    const sysUp = Number(up?.value ?? 0);
+    const { sysUp, interfaces } = await this.uptimeAndInterfaces();
     const services = rows(await this.session.walk(o(M.fulcrumServiceTable)), o(M.fulcrumServiceEntry), 1);
     const backends = rows(await this.session.walk(o(M.fulcrumBackendTable)), o(M.fulcrumBackendEntry), 2);
     const now = Date.now();
@@ -92,8 +97,35 @@ export class SnmpDriver implements ApplianceDriver {
             lastChange: now - (sysUp - Number(b.get(B.lastChange)?.value ?? sysUp)) * 10,
           })),
       })),
+      ...(interfaces.length > 0 ? { interfaces } : {}),
     };
     return { sysUpTime: sysUp, snapshot };
+  }
+
+  /**
+   * sysUpTime.0 (GETNEXT of sysUpTime) and the next MAX_INTERFACES instances of each IF-MIB
+   * octet column in one GETBULK. An appliance has a handful of interfaces; one with more is
+   * read up to the first MAX_INTERFACES.
+   */
+  private async uptimeAndInterfaces(): Promise<{ sysUp: number; interfaces: InterfaceCounters[] }> {
+    const columns = [IfMib.ifName, IfMib.ifInOctets, IfMib.ifOutOctets, IfMib.ifHCInOctets, IfMib.ifHCOutOctets].map(o);
+    const answer = await this.session.getBulk([o(sysUpTime), ...columns], 1, MAX_INTERFACES);
+    const up = answer[0];
+    if (!up || up.oid !== `${o(sysUpTime)}.0`) throw new DriverError('refused', `the agent did not return sysUpTime.0 (got ${up?.oid ?? 'nothing'})`);
+    const byColumn = columns.map((column) => {
+      const values = new Map<string, Varbind>();
+      for (const vb of answer.slice(1)) if (vb.oid.startsWith(`${column}.`)) values.set(vb.oid.slice(column.length + 1), vb);
+      return values;
+    });
+    const [names, in32, out32, hcIn, hcOut] = byColumn as [Map<string, Varbind>, Map<string, Varbind>, Map<string, Varbind>, Map<string, Varbind>, Map<string, Varbind>];
+    const interfaces = [...in32.keys()].filter((index) => out32.has(index)).map((index): InterfaceCounters => ({
+      name: names.has(index) ? text(names.get(index)) : `if${index}`,
+      inOctets32: Number(in32.get(index)!.value),
+      outOctets32: Number(out32.get(index)!.value),
+      hcInOctets: hcIn.has(index) ? big(hcIn.get(index)) : null,
+      hcOutOctets: hcOut.has(index) ? big(hcOut.get(index)) : null,
+    }));
+    return { sysUp: Number(up.value ?? 0), interfaces };
   }
 
   readRunning(): Promise<Uint8Array> {

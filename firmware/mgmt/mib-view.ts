@@ -49,6 +49,7 @@ import { compareOids, startsWith, type Oid } from '../../src/protocol/mib/oid.js
 import { emptyCandidate, type CandidateState } from './mib/candidate.js';
 import { candidateVarbinds } from './mib/candidate-view.js';
 import { SmiType, TruthValue, type Varbind } from '../../src/protocol/mib/smi.js';
+import { INTERFACE_OBJECTS, interfaceVarbinds, type InterfaceState } from './mib/interfaces-view.js';
 
 /** A configuration operation requested over SNMP, for the fulcrumLastOperation* read-back. */
 export interface LastOperation {
@@ -78,6 +79,8 @@ export interface MibViewInput {
   /** Wall-clock time of the last change of the running config; null if none since the agent started. */
   lastCommitEpochMs: number | null;
   counters: CountersSnapshot;
+  /** IF-MIB interfaces (the data plane's); none when absent. */
+  interfaces?: readonly InterfaceState[];
   lastOperation: LastOperation | null;
   /** The candidate SNMP edits (fulcrumConfig 1..9); an empty one when absent. */
   candidate?: CandidateState;
@@ -95,6 +98,7 @@ export const SERVED_OBJECTS: readonly Oid[] = [
   sysName,
   sysLocation,
   sysServices,
+  ...INTERFACE_OBJECTS,
   ...Object.values(SystemScalar).map((n) => [...fulcrumSystem, n]),
   ...serviceColumns().map((c) => [...fulcrumServiceEntry, c]),
   ...backendColumns().map((c) => [...fulcrumBackendEntry, c]),
@@ -155,6 +159,8 @@ export class MibView {
     text([...sysName, 0], input.sysName);
     text([...sysLocation, 0], input.sysLocation);
     int([...sysServices, 0], SYS_SERVICES_LOAD_BALANCER);
+    // IF-MIB (1.3.6.1.2.1.2 and .31) sorts between the system group and the enterprise subtree.
+    if (input.interfaces) out.push(...interfaceVarbinds(input.interfaces));
 
     const sys = (n: number): Oid => [...fulcrumSystem, n, 0];
     text(sys(SystemScalar.firmwareVersion), identity.firmware);

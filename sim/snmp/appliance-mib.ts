@@ -7,6 +7,7 @@
 
 import type { Appliance, ApplianceEvent } from '../../firmware/appliance.js';
 import { MibView, type LastOperation } from '../../firmware/mgmt/mib-view.js';
+import { dataInterface } from '../../firmware/mgmt/mib/interfaces-view.js';
 import { backendExists, commitWeights, type WeightChange } from '../../firmware/mgmt/mib/weights.js';
 import { describeError } from '../../firmware/mgmt/errors.js';
 import { emptyCandidate, planSet, type CandidateState, type ConfigAction, type SetVarbind } from '../../firmware/mgmt/mib/candidate.js';
@@ -26,7 +27,12 @@ export interface ApplianceMibOptions {
   sysName: string;
   sysContact?: string;
   sysLocation?: string;
+  /** Where the data interface's octet counters start (see SnmpOptions). */
+  interfaceCounterBase?: bigint;
 }
+
+/** The simulated data interface's speed: loopback has none, so say 10 Gb/s like the box. */
+const DATA_INTERFACE_BPS = 10e9;
 
 export class ApplianceMib implements WeightTarget, ConfigTarget {
   private wire: WireView | null = null;
@@ -136,6 +142,7 @@ export class ApplianceMib implements WeightTarget, ConfigTarget {
   private build(): MibView {
     const a = this.appliance;
     const status = a.configManager.status();
+    const counters = a.counters();
     return MibView.build({
       identity: a.identity,
       sysName: this.options.sysName,
@@ -147,7 +154,8 @@ export class ApplianceMib implements WeightTarget, ConfigTarget {
       uptimeMs: this.options.clock.now() - a.bootedAt,
       nowEpochMs: this.options.clock.epochMs(),
       lastCommitEpochMs: this.lastCommitEpochMs,
-      counters: a.counters(),
+      counters,
+      interfaces: [dataInterface(counters, this.options.interfaceCounterBase ?? 0n, DATA_INTERFACE_BPS)],
       lastOperation: this.lastOperation,
       candidate: this.candidate,
     });

@@ -34,6 +34,12 @@ export interface SnmpOptions {
   /** MIB-II sysContact and sysLocation. */
   contact?: string;
   location?: string;
+  /**
+   * Where the data interface's octet counters start (IF-MIB ifInOctets/ifHCInOctets; default
+   * 0). Starting near 2^32 makes ifInOctets wrap after a little traffic: a poller's wrap
+   * handling can then be tested in seconds, against the real agent.
+   */
+  interfaceCounterBase?: bigint;
 }
 
 function port(text: string, what: string, allowZero: boolean): number {

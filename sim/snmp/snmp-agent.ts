@@ -102,7 +102,7 @@ export class SnmpAgent {
       authorizer.addUser(v3User(options.v3User));
       access.set(`u:${options.v3User.name}`, options.v3User.write ? 'write' : 'read');
     }
-    const mib = new ApplianceMib(appliance, { clock: options.clock, sysName: options.sysName, ...(options.contact !== undefined ? { sysContact: options.contact } : {}), ...(options.location !== undefined ? { sysLocation: options.location } : {}) });
+    const mib = new ApplianceMib(appliance, { clock: options.clock, sysName: options.sysName, ...(options.contact !== undefined ? { sysContact: options.contact } : {}), ...(options.location !== undefined ? { sysLocation: options.location } : {}), interfaceCounterBase: options.interfaceCounterBase ?? 0n });
     // The first snapshot of a big table takes tens of milliseconds: take it now, not in the first request.
     mib.current();
     const self = new SnmpAgent(agent, mib, appliance, options, host, port, engineId);

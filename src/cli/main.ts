@@ -167,6 +167,7 @@ sim
   .option('--trap-to <host:port>', 'send notifications (backend state change, commit, confirm, rollback) there')
   .option('--snmp-contact <text>', 'MIB-II sysContact')
   .option('--snmp-location <text>', 'MIB-II sysLocation')
+  .option('--if-counter-base <octets>', "start the data interface's IF-MIB octet counters here (e.g. 4294960000: ifInOctets wraps after a little traffic)")
   .action(async (opts) => (await import('./commands/sim.js')).start(opts));
 sim
   .command('fleet')

@@ -1,7 +1,9 @@
 /**
  * A counters snapshot (src/protocol/counters.ts) flattened into named readings: the cumulative
- * counters that become deltas and rates, and the gauges stored as read. Every counter of the
- * snapshot is 64-bit (it travels as v64), so none of them can wrap in practice.
+ * counters that become deltas and rates, and the gauges stored as read. The service and backend
+ * counters are 64-bit (they travel as v64/Counter64) and cannot wrap in practice; an interface's
+ * IF-MIB ifInOctets/ifOutOctets are Counter32 and do, so both they and their ifHC twins are kept,
+ * as appliance-wide counters named after the MIB object and the interface: "ifInOctets.data0".
  */
 import type { CountersSnapshot } from '../protocol/counters.js';
 import type { SeriesKey } from '../store/metric-store.js';
@@ -21,9 +23,9 @@ export function readingName(key: SeriesKey): string {
 
 export function snapshotReadings(appliance: string, snapshot: CountersSnapshot): SnapshotReadings {
   const out: SnapshotReadings = { counters: new Map(), gauges: new Map(), keys: new Map() };
-  const counter = (key: SeriesKey, value: bigint) => {
+  const counter = (key: SeriesKey, value: bigint, width: 32 | 64 = 64) => {
     const name = readingName(key);
-    out.counters.set(name, { value, width: 64 });
+    out.counters.set(name, { value, width });
     out.keys.set(name, key);
   };
   const gauge = (key: SeriesKey, value: number) => {
@@ -49,6 +51,12 @@ export function snapshotReadings(appliance: string, snapshot: CountersSnapshot):
       gauge(bat('weight'), b.weight);
       gauge(bat('up'), b.state === 'up' ? 1 : 0);
     }
+  }
+  for (const i of snapshot.interfaces ?? []) {
+    counter({ appliance, counter: `ifInOctets.${i.name}` }, BigInt(i.inOctets32), 32);
+    counter({ appliance, counter: `ifOutOctets.${i.name}` }, BigInt(i.outOctets32), 32);
+    if (i.hcInOctets !== null) counter({ appliance, counter: `ifHCInOctets.${i.name}` }, i.hcInOctets);
+    if (i.hcOutOctets !== null) counter({ appliance, counter: `ifHCOutOctets.${i.name}` }, i.hcOutOctets);
   }
   return out;
 }

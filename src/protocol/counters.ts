@@ -56,8 +56,24 @@ export interface ServiceCounters {
   backends: BackendCounters[];
 }
 
+/**
+ * A network interface's octet counters as IF-MIB gives them: ifInOctets/ifOutOctets (Counter32,
+ * they wrap) and ifHCInOctets/ifHCOutOctets (Counter64). Read over SNMP only; the console's
+ * counters encoding does not carry them.
+ */
+export interface InterfaceCounters {
+  name: string;
+  inOctets32: number;
+  outOctets32: number;
+  /** null when the agent has no ifXTable (an SNMPv1-era box). */
+  hcInOctets: bigint | null;
+  hcOutOctets: bigint | null;
+}
+
 export interface CountersSnapshot {
   services: ServiceCounters[];
+  /** Network interfaces, when the transport reports them (SNMP). */
+  interfaces?: InterfaceCounters[];
 }
 
 export const COUNTERS_FORMAT = 1;

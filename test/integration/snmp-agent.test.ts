@@ -146,6 +146,22 @@ ${backends.map((b) => `      - { address: ${b.address} }`).join('\n')}
     expect(walk.has('sysContact.0')).toBe(true);
   });
 
+  it.skipIf(!has('snmpwalk'))('IF-MIB: the data interface with Counter32 octets and their Counter64 twins, equal to the services\' bytes', async () => {
+    const [table, x] = await Promise.all([
+      run('snmpwalk', ['-v2c', '-c', 'public', ...MIB_ARGS, '-m', '+IF-MIB', '-OtU', at, 'ifTable']),
+      run('snmpwalk', ['-v2c', '-c', 'public', ...MIB_ARGS, '-m', '+IF-MIB', '-OtU', at, 'ifXTable']),
+    ]);
+    const walk = new Map([...parseWalk(table.stdout), ...parseWalk(x.stdout)]);
+    expect(walk.get('ifDescr.1')?.value).toContain('data plane');
+    expect(walk.get('ifName.1')).toEqual({ type: 'STRING', value: 'data0' });
+    expect(walk.get('ifInOctets.1')?.type).toBe('Counter32');
+    expect(walk.get('ifHCInOctets.1')?.type).toBe('Counter64');
+    const bytesIn = sim.appliance.counters().services.reduce((n, s) => n + s.bytesIn, 0n);
+    expect(bytesIn).toBeGreaterThan(0n);
+    expect(BigInt(walk.get('ifHCInOctets.1')!.value)).toBe(bytesIn);
+    expect(BigInt(walk.get('ifInOctets.1')!.value)).toBe(bytesIn % 2n ** 32n);
+  });
+
   it.skipIf(!has('snmpwalk'))('snmpwalk -v3 -l authPriv -a SHA -x AES reads the same tables', async () => {
     const [v2, v3] = await Promise.all([
       run('snmpwalk', ['-v2c', '-c', 'public', ...MIB_ARGS, '-OtU', at, 'fulcrumBackendTable']),

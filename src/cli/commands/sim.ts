@@ -28,6 +28,7 @@ export interface SimStartOptions {
   trapTo?: string;
   snmpContact?: string;
   snmpLocation?: string;
+  ifCounterBase?: string;
 }
 
 export function rate(flag: string, text: string): number {
@@ -36,10 +37,15 @@ export function rate(flag: string, text: string): number {
   return v;
 }
 
+function counterBase(text: string): bigint {
+  if (!/^\d{1,20}$/.test(text) || BigInt(text) >= 1n << 64n) throw new Error(`--if-counter-base: must be an integer 0..2^64-1, got "${text}"`);
+  return BigInt(text);
+}
+
 /** The SNMP agent's options from the flags, or undefined without --snmp; usage errors as CliError. */
 export function snmpOptions(opts: SimStartOptions): SnmpOptions | undefined {
   if (opts.snmp === undefined) {
-    const flags = { community: '--community', writeCommunity: '--write-community', v3User: '--v3-user', v3Auth: '--v3-auth', v3Priv: '--v3-priv', v3Write: '--v3-write', trapTo: '--trap-to', snmpContact: '--snmp-contact', snmpLocation: '--snmp-location' } as const;
+    const flags = { community: '--community', writeCommunity: '--write-community', v3User: '--v3-user', v3Auth: '--v3-auth', v3Priv: '--v3-priv', v3Write: '--v3-write', trapTo: '--trap-to', snmpContact: '--snmp-contact', snmpLocation: '--snmp-location', ifCounterBase: '--if-counter-base' } as const;
     const given = (Object.keys(flags) as (keyof typeof flags)[]).find((k) => opts[k] !== undefined);
     if (given) throw new CliError(`${flags[given]} needs --snmp`, EXIT.usage);
     return undefined;
@@ -59,6 +65,7 @@ export function snmpOptions(opts: SimStartOptions): SnmpOptions | undefined {
       ...(opts.trapTo !== undefined ? { trapTo: parseHostPort(opts.trapTo, '--trap-to', null, false) } : {}),
       ...(opts.snmpContact !== undefined ? { contact: opts.snmpContact } : {}),
       ...(opts.snmpLocation !== undefined ? { location: opts.snmpLocation } : {}),
+      ...(opts.ifCounterBase !== undefined ? { interfaceCounterBase: counterBase(opts.ifCounterBase) } : {}),
     };
   } catch (err) {
     throw new CliError((err as Error).message, EXIT.usage);
