@@ -6,8 +6,8 @@ import { SnmpSession, type SessionOptions, type Varbind } from './session.js';
 import { checkCredentials, parseSnmpTarget, type SnmpCredentials } from './target.js';
 
 const o = (x: readonly number[]) => formatOid(x);
-/** Interfaces read per poll (see uptimeAndInterfaces). */
-const MAX_INTERFACES = 16;
+/** Interface rows asked for with sysUpTime (see uptimeAndInterfaces). */
+const IF_BULK = 4;
 const STATE_BY_CODE = new Map<number, BackendCounters['state']>(Object.entries(M.BackendStateCode).map(([name, code]) => [code, name as BackendCounters['state']]));
 const PROTOCOL_BY_CODE = new Map<number, ServiceCounters['protocol']>(Object.entries(M.ProtocolCode).map(([name, code]) => [code, name as ServiceCounters['protocol']]));
 
@@ -103,20 +103,22 @@ export class SnmpDriver implements ApplianceDriver {
   }
 
   /**
-   * sysUpTime.0 (GETNEXT of sysUpTime) and the next MAX_INTERFACES instances of each IF-MIB
-   * octet column in one GETBULK. An appliance has a handful of interfaces; one with more is
-   * read up to the first MAX_INTERFACES.
+   * sysUpTime.0 (GETNEXT of sysUpTime) and the first IF_BULK instances of each IF-MIB octet
+   * column in one GETBULK: an appliance has a handful of interfaces, and asking for more
+   * repetitions would make the agent return that many OIDs past each column's end. A column
+   * still going after IF_BULK instances is walked to its end.
    */
   private async uptimeAndInterfaces(): Promise<{ sysUp: number; interfaces: InterfaceCounters[] }> {
     const columns = [IfMib.ifName, IfMib.ifInOctets, IfMib.ifOutOctets, IfMib.ifHCInOctets, IfMib.ifHCOutOctets].map(o);
-    const answer = await this.session.getBulk([o(sysUpTime), ...columns], 1, MAX_INTERFACES);
+    const answer = await this.session.getBulk([o(sysUpTime), ...columns], 1, IF_BULK);
     const up = answer[0];
     if (!up || up.oid !== `${o(sysUpTime)}.0`) throw new DriverError('refused', `the agent did not return sysUpTime.0 (got ${up?.oid ?? 'nothing'})`);
-    const byColumn = columns.map((column) => {
-      const values = new Map<string, Varbind>();
-      for (const vb of answer.slice(1)) if (vb.oid.startsWith(`${column}.`)) values.set(vb.oid.slice(column.length + 1), vb);
-      return values;
-    });
+    const byColumn: Map<string, Varbind>[] = [];
+    for (const column of columns) {
+      let inColumn = answer.slice(1).filter((vb) => vb.oid.startsWith(`${column}.`));
+      if (inColumn.length >= IF_BULK) inColumn = await this.session.walk(column);
+      byColumn.push(new Map(inColumn.map((vb) => [vb.oid.slice(column.length + 1), vb])));
+    }
     const [names, in32, out32, hcIn, hcOut] = byColumn as [Map<string, Varbind>, Map<string, Varbind>, Map<string, Varbind>, Map<string, Varbind>, Map<string, Varbind>];
     const interfaces = [...in32.keys()].filter((index) => out32.has(index)).map((index): InterfaceCounters => ({
       name: names.has(index) ? text(names.get(index)) : `if${index}`,

@@ -9,6 +9,8 @@ interface Pollable extends ApplianceDriver {
   poll?: () => Promise<{ sysUpTime: number; snapshot: CountersSnapshot }>;
 }
 
+const FLUSH_POINTS = 10_000;
+
 export interface MonitorOptions {
   intervalMs: number;
   /** Appliances polled at the same time. */
@@ -25,8 +27,8 @@ export interface CycleSummary {
 }
 
 /**
- * Polls every appliance of the inventory once per interval, concurrently, and lands each
- * cycle in the store in one transaction. Drivers stay open between cycles; one that fails is
+ * Polls every appliance of the inventory once per interval, concurrently, and lands its
+ * points in the store in a few transactions per cycle. Drivers stay open between cycles; one that fails is
  * reopened next time. A missed poll needs no bookkeeping: the rate rules see the longer interval.
  */
 export class Monitor {
@@ -42,8 +44,18 @@ export class Monitor {
 
   async cycle(appliances: readonly ApplianceRecord[]): Promise<CycleSummary> {
     const started = performance.now();
-    const points: Point[] = [];
+    let points: Point[] = [];
+    let written = 0;
     let failed = 0;
+    // Points go to the store in batches of about FLUSH_POINTS, each one transaction: a whole
+    // cycle of a big fleet held until its end would outlive the young generation and swell the
+    // heap (1,000 appliances × 200 counters is 200k points), and a batch costs one commit.
+    const flush = () => {
+      if (points.length === 0) return;
+      this.metrics.write(points);
+      written += points.length;
+      points = [];
+    };
     let next = 0;
     const worker = async () => {
       while (next < appliances.length) {
@@ -51,7 +63,8 @@ export class Monitor {
         try {
           const driver = await this.driver(record);
           const { sysUpTime, snapshot } = driver.poll ? await driver.poll() : await viaInfo(driver);
-          points.push(...this.recorder.record({ appliance: record.name, timeMs: Date.now(), sysUpTime, snapshot }).points);
+          for (const p of this.recorder.record({ appliance: record.name, timeMs: Date.now(), sysUpTime, snapshot }).points) points.push(p);
+          if (points.length >= FLUSH_POINTS) flush();
         } catch (err) {
           failed++;
           await this.drop(record.name);
@@ -60,8 +73,8 @@ export class Monitor {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.options.concurrency ?? 64, appliances.length) }, worker));
-    if (points.length > 0) this.metrics.write(points);
-    return { polled: appliances.length - failed, failed, points: points.length, ms: performance.now() - started };
+    flush();
+    return { polled: appliances.length - failed, failed, points: written, ms: performance.now() - started };
   }
 
   async close(): Promise<void> {

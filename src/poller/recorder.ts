@@ -27,8 +27,22 @@ export interface RecordedPoll {
   interval: IntervalResult;
 }
 
+/** An appliance's readings in the order of its last poll, and their series ids. */
+interface Layout {
+  names: string[];
+  /** names[0..counters) are counters, the rest gauges. */
+  counters: number;
+  ids: number[];
+}
+
 export class PollRecorder {
   private readonly previous = new Map<string, PollSample>();
+  /**
+   * Series ids by appliance, for as long as its snapshot keeps the same readings in the same
+   * order (until its rule table changes): ids are then resolved without asking the store, and
+   * the store need not keep a key index of a fleet's hundreds of thousands of series in memory.
+   */
+  private readonly layouts = new Map<string, Layout>();
 
   constructor(
     private readonly store: MetricStore,
@@ -44,10 +58,14 @@ export class PollRecorder {
     this.previous.set(input.appliance, sample);
     const counters = [...interval.counters];
     const gauges = [...readings.gauges];
-    const ids = this.store.seriesMany([
-      ...counters.map(([name]) => ({ key: readings.keys.get(name)!, kind: 'counter' as const })),
-      ...gauges.map(([name]) => ({ key: readings.keys.get(name)!, kind: 'gauge' as const })),
-    ]);
+    const names = [...counters.map(([name]) => name), ...gauges.map(([name]) => name)];
+    let layout = this.layouts.get(input.appliance);
+    if (!layout || layout.counters !== counters.length || !sameNames(layout.names, names)) {
+      const ids = this.store.seriesMany(names.map((name, i) => ({ key: readings.keys.get(name)!, kind: i < counters.length ? ('counter' as const) : ('gauge' as const) })));
+      layout = { names, counters: counters.length, ids };
+      this.layouts.set(input.appliance, layout);
+    }
+    const ids = layout.ids;
     const points: Point[] = [
       ...counters.map(([, d], i) => ({ series: ids[i]!, ts: input.timeMs, value: d.delta })),
       ...gauges.map(([, value], i) => ({ series: ids[counters.length + i]!, ts: input.timeMs, value })),
@@ -58,5 +76,12 @@ export class PollRecorder {
   /** Drop an appliance's previous sample (removed, or unreachable long enough to start over). */
   forget(appliance: string): void {
     this.previous.delete(appliance);
+    this.layouts.delete(appliance);
   }
+}
+
+function sameNames(cached: readonly string[], names: readonly string[]): boolean {
+  if (cached.length !== names.length) return false;
+  for (let i = 0; i < names.length; i++) if (cached[i] !== names[i]) return false;
+  return true;
 }

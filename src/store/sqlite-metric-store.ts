@@ -39,12 +39,16 @@ interface ApplianceInfo {
   rollup: ApplianceRollup | null;
 }
 
+/**
+ * What writing a point needs of its series, cached by id for every series written (a big fleet
+ * has hundreds of thousands: keep it small). Keys are not cached: the poller resolves them once
+ * per appliance layout (src/poller/recorder.ts), so a key lookup is a rare indexed SELECT.
+ */
 interface SeriesInfo {
   id: number;
   appliance: ApplianceInfo;
   slot: number;
   kind: number;
-  key: SeriesKey;
 }
 
 /** The points of one appliance at one second: one raw frame. */
@@ -78,7 +82,6 @@ function checkRetention(r: Retention): Retention {
 
 export class SqliteMetricStore implements MetricStore {
   readonly retention: Retention;
-  private readonly byKey = new Map<string, SeriesInfo>();
   private readonly byId = new Map<number, SeriesInfo>();
   private readonly appliances = new Map<number, ApplianceInfo>();
   private readonly frame = new FrameWriter();
@@ -147,8 +150,8 @@ export class SqliteMetricStore implements MetricStore {
     const ids = new Array<number>(requests.length);
     const missing: number[] = [];
     requests.forEach(({ key, kind }, i) => {
-      const cached = this.byKey.get(keyText(key));
-      if (cached) ids[i] = this.checkKind(cached, kind);
+      const found = this.existingSeries(key);
+      if (found) ids[i] = this.checkKind(found, kind, key);
       else missing.push(checkSeries(key, kind, i));
     });
     // New series are created in one transaction: a commit each would cost ~0.1 ms apiece, a
@@ -167,11 +170,17 @@ export class SqliteMetricStore implements MetricStore {
     return ids;
   }
 
+  /** The series of `key` if it exists (an indexed lookup). */
+  private existingSeries(key: SeriesKey): SeriesInfo | null {
+    const appliance = this.applianceNamed(key.appliance, false);
+    const row = appliance && (this.sql.seriesByKey!.get(appliance.id, key.service ?? '', key.backend ?? '', key.counter) as { id: number; slot: number; kind: number } | undefined);
+    return row ? this.remember(row.id, appliance, row.slot, row.kind) : null;
+  }
+
   private createSeries(key: SeriesKey, kind: SeriesKind): number {
-    const cached = this.byKey.get(keyText(key)); // asked twice in one batch
-    if (cached) return this.checkKind(cached, kind);
     const appliance = this.applianceNamed(key.appliance, true)!;
     const args = [appliance.id, key.service ?? '', key.backend ?? '', key.counter] as const;
+    // Asked twice in one batch: the first request created it.
     let row = this.sql.seriesByKey!.get(...args) as { id: number; slot: number; kind: number } | undefined;
     if (!row) {
       const slot = (this.sql.nextSlot!.get(appliance.id) as { slot: number }).slot;
@@ -180,7 +189,7 @@ export class SqliteMetricStore implements MetricStore {
       appliance.kinds[slot] = code;
       row = { id, slot, kind: code };
     }
-    return this.checkKind(this.remember(row.id, appliance, row.slot, row.kind, key), kind);
+    return this.checkKind(this.remember(row.id, appliance, row.slot, row.kind), kind, key);
   }
 
   listSeries(appliance: string): Array<SeriesKey & { id: number; kind: SeriesKind }> {
@@ -195,21 +204,19 @@ export class SqliteMetricStore implements MetricStore {
     return { appliance, ...(service !== '' && { service }), ...(backend !== '' && { backend }), counter };
   }
 
-  private checkKind(info: SeriesInfo, kind: SeriesKind): number {
-    if (kindName(info.kind) !== kind) throw new TypeError(`series ${keyText(info.key).replaceAll('\u0000', '/')} is a ${kindName(info.kind)}, not a ${kind}`);
+  private checkKind(info: SeriesInfo, kind: SeriesKind, key: SeriesKey): number {
+    if (kindName(info.kind) !== kind) throw new TypeError(`series ${keyText(key).replaceAll('\u0000', '/')} is a ${kindName(info.kind)}, not a ${kind}`);
     return info.id;
   }
 
-  private remember(id: number, appliance: ApplianceInfo, slot: number, kind: number, key: SeriesKey): SeriesInfo {
-    const info: SeriesInfo = { id, appliance, slot, kind, key: this.keyOf(key.appliance, key.service ?? '', key.backend ?? '', key.counter) };
-    this.byKey.set(keyText(key), info);
-    this.byId.set(id, info);
+  private remember(id: number, appliance: ApplianceInfo, slot: number, kind: number): SeriesInfo {
+    let info = this.byId.get(id);
+    if (!info) this.byId.set(id, (info = { id, appliance, slot, kind }));
     return info;
   }
 
   /** Drop everything cached from the database; it is all read again (rollups rebuilt from raw) on demand. */
   private forgetCaches(): void {
-    this.byKey.clear();
     this.byId.clear();
     this.appliances.clear();
   }
@@ -237,8 +244,7 @@ export class SqliteMetricStore implements MetricStore {
     if (cached) return cached;
     const row = this.sql.seriesById!.get(id) as { appliance: number; slot: number; kind: number; service: string; backend: string; counter: string } | undefined;
     if (!row) throw new RangeError(`unknown series id ${String(id)}`);
-    const appliance = this.applianceById(row.appliance);
-    return this.remember(id, appliance, row.slot, row.kind, this.keyOf(appliance.name, row.service, row.backend, row.counter));
+    return this.remember(id, this.applianceById(row.appliance), row.slot, row.kind);
   }
 
   // ---- samples ----
@@ -354,16 +360,11 @@ export class SqliteMetricStore implements MetricStore {
   query(q: SeriesQuery): SeriesResult | null {
     this.open();
     if (!(Number.isFinite(q.from) && Number.isFinite(q.to))) throw new RangeError('query from/to must be times in ms');
-    let info = this.byKey.get(keyText(q));
-    if (!info) {
-      const appliance = this.applianceNamed(q.appliance, false);
-      const row = appliance && (this.sql.seriesByKey!.get(appliance.id, q.service ?? '', q.backend ?? '', q.counter) as { id: number } | undefined);
-      if (!row) return null;
-      info = this.seriesInfo(row.id);
-    }
+    const info = this.existingSeries(q);
+    if (!info) return null;
     const fromS = Math.ceil(q.from / 1000);
     const toS = Math.floor(q.to / 1000);
-    const base = { key: info.key, kind: kindName(info.kind), resolution: q.resolution };
+    const base = { key: this.keyOf(q.appliance, q.service ?? '', q.backend ?? '', q.counter), kind: kindName(info.kind), resolution: q.resolution };
     switch (q.resolution) {
       case 'raw':
         return { ...base, step: null, points: fromS > toS ? [] : this.rawPoints(info, fromS, toS) };

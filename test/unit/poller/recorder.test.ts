@@ -66,4 +66,30 @@ describe('poll recorder', () => {
       store.close();
     }
   });
+  it('a rule-table change (a backend added, then the order changed) lands each reading in its own series', () => {
+    const store = openStore({ file: path.join(newDir(), 'fulcrum.db') });
+    try {
+      const recorder = new PollRecorder(store.metrics, { expectedIntervalMs: 10_000 });
+      const withBackends = (addresses: string[], bytes: bigint): CountersSnapshot => {
+        const s = snapshot(bytes, 1);
+        const template = s.services[0]!.backends[0]!;
+        s.services[0]!.backends = addresses.map((address, i) => ({ ...template, address, bytesIn: bytes * BigInt(i + 1) }));
+        return s;
+      };
+      const polls = [
+        withBackends(['10.0.0.2:8080'], 1_000n),
+        withBackends(['10.0.0.2:8080'], 2_000n),
+        withBackends(['10.0.0.2:8080', '10.0.0.3:8080'], 3_000n),
+        withBackends(['10.0.0.3:8080', '10.0.0.2:8080'], 4_000n),
+      ];
+      polls.forEach((snap, i) => store.metrics.write(recorder.record({ appliance: 'lb1', timeMs: T0 + i * 10_000, sysUpTime: 100_000 + i * 1_000, snapshot: snap }).points));
+      const q = { appliance: 'lb1', service: 'web', from: T0, to: T0 + 40_000, resolution: 'raw' as const, counter: 'bytesIn' };
+      // 10.0.0.2 is backend 1 of 1, 1 of 2, then 2 of 2: 1000, 2000, 3000, 8000 octets in.
+      expect(store.metrics.query({ ...q, backend: '10.0.0.2:8080' })!.points.map((p) => p.sum)).toEqual([null, 1_000, 1_000, 5_000]);
+      // 10.0.0.3 appears at the third poll (6000) and is first at the fourth (4000): a reset.
+      expect(store.metrics.query({ ...q, backend: '10.0.0.3:8080' })!.points.map((p) => p.sum)).toEqual([null, null]);
+    } finally {
+      store.close();
+    }
+  });
 });
