@@ -21,6 +21,7 @@ const SUITES: Suite[] = [
   { name: 'forwarding', ...forwarding },
   { name: 'serial', ...serial },
   { name: 'store', ...(await import('./store.js')) },
+  { name: 'polling', ...(await import('./polling.js')) },
 ];
 
 async function main(args: string[]): Promise<number> {

@@ -68,6 +68,15 @@ export interface SqliteMetricStoreOptions {
 const MAX_GRID_POINTS = 200_000;
 const TWO_64 = 1n << 64n;
 const kindName = (kind: number): SeriesKind => (kind === KIND_GAUGE ? 'gauge' : 'counter');
+interface SeriesRow {
+  id: number;
+  appliance: number;
+  slot: number;
+  kind: number;
+}
+
+/** A series' key within its appliance. */
+const localKey = (k: { service?: string; backend?: string; counter: string }) => `${k.service ?? ''}\u0000${k.backend ?? ''}\u0000${k.counter}`;
 const keyText = (k: SeriesKey) => `${k.appliance}\u0000${k.service ?? ''}\u0000${k.backend ?? ''}\u0000${k.counter}`;
 const jsonSafe = (_key: string, value: unknown) => (typeof value === 'bigint' ? value.toString() : value);
 
@@ -114,8 +123,7 @@ export class SqliteMetricStore implements MetricStore {
       kinds: p('SELECT slot, kind FROM metric_series WHERE appliance = ?'),
       seriesByKey: p('SELECT id, slot, kind FROM metric_series WHERE appliance = ? AND service = ? AND backend = ? AND counter = ?'),
       seriesById: p('SELECT appliance, slot, kind, service, backend, counter FROM metric_series WHERE id = ?'),
-      seriesOf: p('SELECT id, service, backend, counter, kind FROM metric_series WHERE appliance = ? ORDER BY id'),
-      nextSlot: p('SELECT coalesce(max(slot), -1) + 1 AS slot FROM metric_series WHERE appliance = ?'),
+      seriesOf: p('SELECT id, slot, service, backend, counter, kind FROM metric_series WHERE appliance = ? ORDER BY id'),
       insertSeries: p('INSERT INTO metric_series (appliance, slot, service, backend, counter, kind) VALUES (?, ?, ?, ?, ?, ?)'),
       insertRaw: p('INSERT INTO sample_raw (appliance, ts, data) VALUES (?, ?, ?)'),
       put1m: p('INSERT OR REPLACE INTO sample_1m (appliance, ts, data) VALUES (?, ?, ?)'),
@@ -149,9 +157,16 @@ export class SqliteMetricStore implements MetricStore {
     this.open();
     const ids = new Array<number>(requests.length);
     const missing: number[] = [];
+    // One query per appliance of the batch reads what exists (a poll resolves a whole appliance).
+    const known = new Map<string, Map<string, SeriesRow>>();
+    const existing = (key: SeriesKey) => {
+      let rows = known.get(key.appliance);
+      if (!rows) known.set(key.appliance, (rows = this.seriesRowsOf(key.appliance)));
+      return rows;
+    };
     requests.forEach(({ key, kind }, i) => {
-      const found = this.existingSeries(key);
-      if (found) ids[i] = this.checkKind(found, kind, key);
+      const row = existing(key).get(localKey(key));
+      if (row) ids[i] = this.checkKind(this.remember(row.id, this.applianceById(row.appliance), row.slot, row.kind), kind, key);
       else missing.push(checkSeries(key, kind, i));
     });
     // New series are created in one transaction: a commit each would cost ~0.1 ms apiece, a
@@ -159,7 +174,13 @@ export class SqliteMetricStore implements MetricStore {
     if (missing.length > 0) {
       try {
         this.db.transaction(() => {
-          for (const i of missing) ids[i] = this.createSeries(requests[i]!.key, requests[i]!.kind);
+          for (const i of missing) {
+            const { key, kind } = requests[i]!;
+            const rows = existing(key);
+            let row = rows.get(localKey(key)); // asked twice in one batch
+            if (!row) rows.set(localKey(key), (row = this.createSeries(key, kind)));
+            ids[i] = this.checkKind(this.remember(row.id, this.applianceById(row.appliance), row.slot, row.kind), kind, key);
+          }
         })();
       } catch (error) {
         // Rolled back: what this batch cached may name rows that no longer exist.
@@ -177,19 +198,25 @@ export class SqliteMetricStore implements MetricStore {
     return row ? this.remember(row.id, appliance, row.slot, row.kind) : null;
   }
 
-  private createSeries(key: SeriesKey, kind: SeriesKind): number {
-    const appliance = this.applianceNamed(key.appliance, true)!;
-    const args = [appliance.id, key.service ?? '', key.backend ?? '', key.counter] as const;
-    // Asked twice in one batch: the first request created it.
-    let row = this.sql.seriesByKey!.get(...args) as { id: number; slot: number; kind: number } | undefined;
-    if (!row) {
-      const slot = (this.sql.nextSlot!.get(appliance.id) as { slot: number }).slot;
-      const code = kind === 'gauge' ? KIND_GAUGE : KIND_COUNTER;
-      const id = Number(this.sql.insertSeries!.run(appliance.id, slot, args[1], args[2], args[3], code).lastInsertRowid);
-      appliance.kinds[slot] = code;
-      row = { id, slot, kind: code };
+  /** Every series of an appliance by local key (service, backend, counter). */
+  private seriesRowsOf(name: string): Map<string, SeriesRow> {
+    const out = new Map<string, SeriesRow>();
+    const appliance = this.applianceNamed(name, false);
+    if (!appliance) return out;
+    for (const r of this.sql.seriesOf!.all(appliance.id) as Array<{ id: number; slot: number; service: string; backend: string; counter: string; kind: number }>) {
+      out.set(localKey(r), { id: r.id, appliance: appliance.id, slot: r.slot, kind: r.kind });
     }
-    return this.checkKind(this.remember(row.id, appliance, row.slot, row.kind), kind, key);
+    return out;
+  }
+
+  private createSeries(key: SeriesKey, kind: SeriesKind): SeriesRow {
+    const appliance = this.applianceNamed(key.appliance, true)!;
+    // Slots are dense from 0: the next is one past the highest this appliance has.
+    const slot = appliance.kinds.length;
+    const code = kind === 'gauge' ? KIND_GAUGE : KIND_COUNTER;
+    const id = Number(this.sql.insertSeries!.run(appliance.id, slot, key.service ?? '', key.backend ?? '', key.counter, code).lastInsertRowid);
+    appliance.kinds[slot] = code;
+    return { id, appliance: appliance.id, slot, kind: code };
   }
 
   listSeries(appliance: string): Array<SeriesKey & { id: number; kind: SeriesKind }> {
