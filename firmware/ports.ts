@@ -59,3 +59,6 @@ export interface ConsolePort {
   write(bytes: Uint8Array): void;
   onData(listener: (bytes: Uint8Array) => void): void;
 }
+
+/** The appliance's NOR flash (boot slots and boot state): firmware/boot/flash-port.ts. */
+export { FlashError, type FlashGeometry, type FlashPort } from './boot/flash-port.js';
