@@ -1,3 +1,4 @@
+import type { FirmwareStatus } from '../src/protocol/serial/messages.js';
 import type { CountersSnapshot } from '../src/protocol/counters.js';
 import type { RuleTable } from '../src/protocol/rules/model.js';
 
@@ -73,4 +74,37 @@ export class DriverError extends Error {
     super(message);
     this.name = 'DriverError';
   }
+}
+
+/** The result of an upload into the inactive slot. */
+export interface FirmwareUpload {
+  /** Image bytes sent now (less than the image when an earlier upload of it was resumed). */
+  bytesSent: number;
+  /** Where the upload resumed: 0 for a fresh one. */
+  resumedFrom: number;
+  /** Bytes written to the line, framing included. */
+  lineBytes: number;
+  slot: 'A' | 'B';
+  version: string;
+  securityCounter: number;
+}
+
+/**
+ * Firmware slots, for drivers whose transport carries them (the serial console). Every call is
+ * the bootloader's decision on the appliance; a refusal is a DriverError('refused') with the
+ * appliance's code (imageRejected, firmwareState, …).
+ */
+export interface FirmwareDriver {
+  firmwareStatus(): Promise<FirmwareStatus>;
+  /** Uploads `image` into the inactive slot (resuming an earlier upload of it) and has it verified. */
+  uploadFirmware(image: Uint8Array, options?: { onProgress?: (sent: number, total: number) => void }): Promise<FirmwareUpload>;
+  activateFirmware(): Promise<{ slot: 'A' | 'B'; version: string }>;
+  confirmFirmware(): Promise<{ slot: 'A' | 'B'; version: string }>;
+  rollbackFirmware(): Promise<{ slot: 'A' | 'B'; version: string }>;
+  /** Asks the appliance to restart and waits until it answers again (or `timeoutMs` passes: unreachable). */
+  rebootAndWait(timeoutMs: number): Promise<void>;
+}
+
+export function hasFirmwareSlots(d: ApplianceDriver): d is ApplianceDriver & FirmwareDriver {
+  return typeof (d as Partial<FirmwareDriver>).uploadFirmware === 'function';
 }

@@ -9,6 +9,8 @@ import { HealthMonitor, type HealthTarget } from './forwarding/health/health-mon
 import type { Random } from './forwarding/scheduler.js';
 import { ConfigManager, STARTUP_FILE, type ConfigEvent } from './mgmt/config-manager.js';
 import type { ManagementOps } from './mgmt/management-ops.js';
+import { firmwareOps } from './mgmt/firmware-ops.js';
+import type { BootResult, Bootloader } from './boot/index.js';
 import { NO_DATA_PLANE, type Clock, type DataPlanePort, type HealthProbePort, type StoragePort } from './ports.js';
 
 export const MODEL = 'FL-1000';
@@ -25,6 +27,8 @@ export type ApplianceEvent =
   | { type: 'commit'; configId: string; pendingConfirm: boolean; at: number }
   | { type: 'confirm'; configId: string; at: number }
   | { type: 'rollback'; configId: string; reason: 'confirm-timeout' | 'operator'; at: number }
+  /** A trial image passed its self-test and made itself permanent. */
+  | { type: 'firmware-confirmed'; version: string; at: number }
   /** Something the appliance had to repair or could not do, for the log. */
   | { type: 'problem'; detail: string; at: number };
 
@@ -38,7 +42,12 @@ export interface ApplianceOptions {
   seedRules?: RuleTable;
   /** Size of the connection table. */
   maxFlows?: number;
+  /** The bootloader that started this image, and how to restart the box: firmware slots over the management channels. */
+  boot?: { bootloader: Bootloader; result: BootResult; restart: () => void };
 }
+
+/** After a failed post-boot self-test, the box restarts (and so reverts a trial image) after this long. */
+export const SELF_TEST_RESTART_MS = 1_000;
 
 /**
  * The appliance firmware's top: identity, the configuration database (candidate, running,
@@ -83,6 +92,7 @@ export class Appliance {
       nowEpochMs: options.clock.epochMs(),
     });
     appliance.startHealth();
+    if (options.boot?.result.trial) await appliance.selfTest(options.boot);
     for (const detail of appliance.config.loadProblems) queueMicrotask(() => appliance.emit({ type: 'problem', detail, at: options.clock.epochMs() }));
     return appliance;
   }
@@ -119,6 +129,24 @@ export class Appliance {
   onEvent(listener: (e: ApplianceEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * A trial image checks itself once it runs: configuration loaded and forwarding core built
+   * (getting here proves both), and whatever its image's manifest says about its health. Passed:
+   * it confirms itself, so it stays. Failed: it restarts without confirming, and the bootloader
+   * goes back to the previous image.
+   */
+  private async selfTest(boot: NonNullable<ApplianceOptions['boot']>): Promise<void> {
+    await boot.bootloader.markRunning();
+    const at = this.options.clock.epochMs();
+    if (boot.result.simulate.includes('fails-health')) {
+      queueMicrotask(() => this.emit({ type: 'problem', detail: `firmware ${boot.result.version} failed its post-boot self-test: restarting to the previous image`, at }));
+      this.options.clock.after(SELF_TEST_RESTART_MS, boot.restart);
+      return;
+    }
+    await boot.bootloader.confirm();
+    queueMicrotask(() => this.emit({ type: 'firmware-confirmed', version: boot.result.version, at }));
   }
 
   stop(): void {
@@ -175,6 +203,7 @@ export class Appliance {
       },
       confirm: async () => ({ configId: fromHex((await this.config.confirm()).configId) }),
       rollback: async (steps) => ({ configId: fromHex((await this.config.rollback(steps)).configId) }),
+      firmware: this.options.boot ? firmwareOps(this.options.boot.bootloader, this.options.boot.restart) : null,
     };
   }
 

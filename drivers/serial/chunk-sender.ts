@@ -1,4 +1,4 @@
-import type { Response } from '../../src/protocol/serial/messages.js';
+import type { Request, Response } from '../../src/protocol/serial/messages.js';
 import type { SerialTransport } from './transport.js';
 
 export interface ChunkSenderOptions {
@@ -7,6 +7,10 @@ export interface ChunkSenderOptions {
   /** Requests kept in flight. */
   window: number;
   onProgress?: ((sent: number, total: number) => void) | undefined;
+  /** The request carrying one piece (default: a put-chunk of the candidate). */
+  request?: (offset: number, bytes: Uint8Array) => Request;
+  /** Added to every piece's offset: the body is the rest of something sent in part before. */
+  baseOffset?: number;
 }
 
 /** Below this a piece is mostly header: never shrink further. */
@@ -63,7 +67,8 @@ export async function sendChunks(transport: SerialTransport, body: Uint8Array, o
       const offset = next;
       const bytes = body.subarray(offset, Math.min(body.length, offset + chunk));
       next += bytes.length;
-      const answer = transport.request({ type: 'putChunk', offset, bytes });
+      const at = offset + (options.baseOffset ?? 0);
+      const answer = transport.request(options.request ? options.request(at, bytes) : { type: 'putChunk', offset: at, bytes });
       if (next >= body.length && probe === null) {
         // Tail-loss probe: a lost piece is resent as soon as the answer to a later request
         // shows it missing, but the last pieces have no later request behind them and would

@@ -3,7 +3,9 @@ import type { CountersSnapshot } from '../../src/protocol/counters.js';
 import { decodeCounters } from '../../src/protocol/counters.js';
 import { computePatch } from '../../src/protocol/rules/patch.js';
 import type { Identity, ReadObjectName, Request, Response } from '../../src/protocol/serial/messages.js';
-import { DriverError, type ApplianceDriver, type ApplianceEvent, type ApplianceInfo, type PushOptions, type PushResult } from '../driver.js';
+import { DriverError, type ApplianceDriver, type ApplianceEvent, type ApplianceInfo, type FirmwareDriver, type FirmwareUpload, type PushOptions, type PushResult } from '../driver.js';
+import { FirmwareChannel, expect } from './firmware-channel.js';
+import type { FirmwareStatus } from '../../src/protocol/serial/messages.js';
 import { openSerialLink, reopener } from './port-link.js';
 import { parseSerialTarget } from './target.js';
 import { SerialTransport } from './transport.js';
@@ -26,8 +28,9 @@ const fromHex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
  * framing overhead down to 0.4% on a clean line; on a noisy one the chunk sender shrinks its
  * pieces to what the observed error rate favours.
  */
-export class SerialDriver implements ApplianceDriver {
+export class SerialDriver implements ApplianceDriver, FirmwareDriver {
   private maxPayload = WANT_PAYLOAD;
+  private readonly firmware: FirmwareChannel;
   /** Operations since the handshake: a push's byte count includes the handshake only if it came first. */
   private requestsSinceHello = 0;
   private window = 1;
@@ -36,7 +39,9 @@ export class SerialDriver implements ApplianceDriver {
   private constructor(
     readonly target: string,
     private readonly transport: SerialTransport,
-  ) {}
+  ) {
+    this.firmware = new FirmwareChannel(transport, () => ({ maxPayload: this.maxPayload, window: this.window }));
+  }
 
   /** `reconnectForMs`: how long a vanished device is waited for (default 15 s). */
   static async connect(target: string, options: { reconnectForMs?: number } = {}): Promise<SerialDriver> {
@@ -174,6 +179,54 @@ export class SerialDriver implements ApplianceDriver {
     return { configId: hex(r.configId) };
   }
 
+  firmwareStatus(): Promise<FirmwareStatus> {
+    this.requestsSinceHello++;
+    return this.firmware.status();
+  }
+
+  uploadFirmware(image: Uint8Array, options: { onProgress?: (sent: number, total: number) => void } = {}): Promise<FirmwareUpload> {
+    this.requestsSinceHello++;
+    return this.firmware.upload(image, options.onProgress);
+  }
+
+  activateFirmware() {
+    return this.firmware.activate();
+  }
+
+  confirmFirmware() {
+    return this.firmware.confirm();
+  }
+
+  rollbackFirmware() {
+    return this.firmware.rollback();
+  }
+
+  /**
+   * The appliance answers, then restarts: its console goes quiet for the boot. The handshake is
+   * repeated until it answers again as the same appliance (its serial number), with a fresh
+   * uptime, or `timeoutMs` runs out.
+   */
+  async rebootAndWait(timeoutMs: number): Promise<void> {
+    const before = this.identity?.serialNumber;
+    await this.firmware.reboot();
+    const deadline = performance.now() + timeoutMs;
+    let last: unknown = null;
+    // The box needs a moment to go down: a handshake answered before that is the old boot's.
+    await new Promise((r) => setTimeout(r, 500));
+    while (performance.now() < deadline) {
+      try {
+        await this.hello();
+        if (before !== undefined && this.identity?.serialNumber !== before) throw new DriverError('refused', `a different appliance (${this.identity?.serialNumber}) answers after the reboot`);
+        return;
+      } catch (err) {
+        if (err instanceof DriverError && err.code === 'refused') throw err;
+        last = err;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+    throw new DriverError('unreachable', `the appliance did not come back within ${Math.round(timeoutMs / 1000)} s of the reboot${last instanceof Error ? ` (${last.message})` : ''}`);
+  }
+
   onEvent(listener: (e: ApplianceEvent) => void): () => void {
     return this.transport.onEvent((m) => {
       if (m.kind === 'backend-state') listener({ kind: m.kind, at: m.at, service: m.service, address: m.address, up: m.up });
@@ -215,12 +268,6 @@ export class SerialDriver implements ApplianceDriver {
     }
     throw new DriverError('unreachable', `${object} kept changing while being read`);
   }
-}
-
-function expect<T extends Response['type']>(r: Response, type: T): Extract<Response, { type: T }> {
-  if (r.type === type) return r as Extract<Response, { type: T }>;
-  if (r.type === 'error') throw new DriverError('refused', r.message, r.code);
-  throw new DriverError('refused', `unexpected answer ${r.type} (wanted ${type})`);
 }
 
 function toInfo(id: Identity): ApplianceInfo {

@@ -1,4 +1,5 @@
 import type { Identity } from '../../src/protocol/serial/messages.js';
+import type { FirmwareOps } from './firmware-ops.js';
 
 /**
  * What the management channels (serial console, SNMP) may do to the appliance. The channels
@@ -16,4 +17,6 @@ export interface ManagementOps {
   commit(confirmTimeoutMs: number): Promise<{ configId: Uint8Array; previousId: Uint8Array }>;
   confirm(): Promise<{ configId: Uint8Array }>;
   rollback(steps: number): Promise<{ configId: Uint8Array }>;
+  /** Firmware slots and reboot; null on a box booted without a bootloader (unit tests, tools). */
+  firmware: FirmwareOps | null;
 }

@@ -130,6 +130,35 @@ export class SerialServer {
         return { type: 'confirmOk', configId: (await ops.confirm()).configId };
       case 'rollback':
         return { type: 'rollbackOk', configId: (await ops.rollback(request.steps)).configId };
+      default:
+        return this.handleFirmware(request);
+    }
+  }
+
+  private async handleFirmware(request: Request): Promise<Response> {
+    const fw = this.ops.firmware;
+    if (!fw) throw new MgmtError('unsupported', 'this appliance has no firmware slots');
+    switch (request.type) {
+      case 'fwBegin':
+        return { type: 'fwBeginOk', resumeOffset: (await fw.begin(request.size, request.sha256)).resumeOffset };
+      case 'fwChunk':
+        await fw.write(request.offset, request.bytes);
+        return { type: 'fwChunkOk', offset: request.offset };
+      case 'fwEnd':
+        return { type: 'fwEndOk', ...(await fw.finish()) };
+      case 'fwActivate':
+        return { type: 'fwActivateOk', ...(await fw.activate()) };
+      case 'fwConfirm':
+        return { type: 'fwConfirmOk', ...(await fw.confirm()) };
+      case 'fwRollback':
+        return { type: 'fwRollbackOk', ...(await fw.rollback()) };
+      case 'fwStatus':
+        return { type: 'fwStatusOk', status: fw.status() };
+      case 'reboot':
+        fw.reboot();
+        return { type: 'rebootOk' };
+      default:
+        throw new MgmtError('unsupported', `${request.type} is not a request`);
     }
   }
 
@@ -174,7 +203,7 @@ export class SerialServer {
 }
 
 function isRequest(m: Frame['message']): m is Request {
-  return ['hello', 'info', 'read', 'putBegin', 'putChunk', 'putEnd', 'commit', 'confirm', 'rollback'].includes(m.type);
+  return ['hello', 'info', 'read', 'putBegin', 'putChunk', 'putEnd', 'commit', 'confirm', 'rollback', 'fwBegin', 'fwChunk', 'fwEnd', 'fwActivate', 'fwConfirm', 'fwRollback', 'fwStatus', 'reboot'].includes(m.type);
 }
 
 function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {

@@ -1,7 +1,11 @@
 import type { ApplianceDriver } from '../../drivers/driver.js';
 import { DriverError } from '../../drivers/driver.js';
 import type { SnmpCredentials } from '../../drivers/snmp/target.js';
+import { connectTarget as openTarget, storedCredentials } from '../provision/connect.js';
 import { CliError, EXIT } from './exit-codes.js';
+
+/** The inventory's credentials as a driver takes them (src/provision/connect.ts, shared with the API). */
+export { storedCredentials };
 
 /** The options every command that talks to an appliance takes. */
 export interface TargetOptions {
@@ -41,14 +45,6 @@ async function resolve(opts: TargetOptions): Promise<Resolved> {
   return { target, credentials: fromFlags(opts) ?? stored };
 }
 
-/** The inventory's credentials as a driver takes them. */
-export function storedCredentials(credentials: object): SnmpCredentials | null {
-  const c = credentials as { community?: string; user?: string; authKey?: string; privKey?: string };
-  if (c.community) return { version: '2c', community: c.community };
-  if (c.user) return { version: '3', user: c.user, authKey: c.authKey ?? '', privKey: c.privKey ?? '' };
-  return null;
-}
-
 export function fromFlags(opts: Omit<TargetOptions, 'to'>): SnmpCredentials | null {
   if (opts.v3User || opts.v3Auth || opts.v3Priv) {
     if (!opts.v3User || !opts.v3Auth || !opts.v3Priv) throw new CliError('SNMPv3 needs --v3-user, --v3-auth and --v3-priv together', EXIT.usage);
@@ -65,20 +61,16 @@ export async function connect(opts: TargetOptions): Promise<ApplianceDriver> {
 
 /** Opens a driver for a target string and the credentials it needs (none for serial). */
 export async function connectTarget(target: string, credentials: SnmpCredentials | null): Promise<ApplianceDriver> {
+  // The same checks as src/provision/connect.ts, worded for the command line's flags.
+  if (target.startsWith('snmp:') && !credentials) throw new CliError(`${target}: SNMP needs --community, or --v3-user/--v3-auth/--v3-priv`, EXIT.usage);
+  if (!/^(serial|snmp):/.test(target)) {
+    throw new CliError(`${target}: unknown target; expected serial:/dev/ttyX[?baud=N], snmp://HOST[:PORT] or an inventory name`, EXIT.usage);
+  }
   try {
-    if (target.startsWith('serial:')) {
-      const { SerialDriver } = await import('../../drivers/serial/serial-driver.js');
-      return await SerialDriver.connect(target);
-    }
-    if (target.startsWith('snmp:')) {
-      if (!credentials) throw new CliError(`${target}: SNMP needs --community, or --v3-user/--v3-auth/--v3-priv`, EXIT.usage);
-      const { SnmpDriver } = await import('../../drivers/snmp/snmp-driver.js');
-      return SnmpDriver.connect(target, credentials);
-    }
+    return await openTarget(target, credentials);
   } catch (err) {
     throw asCliError(err);
   }
-  throw new CliError(`${target}: unknown target; expected serial:/dev/ttyX[?baud=N], snmp://HOST[:PORT] or an inventory name`, EXIT.usage);
 }
 
 /** Runs `work` against a connected driver and always closes it; driver errors become exit codes. */

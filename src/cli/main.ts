@@ -8,6 +8,9 @@ import { CliError, EXIT } from './exit-codes.js';
 const program = new Command('fulcrum')
   .description('Manage fleets of Fulcrum load-balancer appliances, and simulate them.')
   .version('0.1.0', '-V, --version')
+  // The root's options count only before the command, so a subcommand may have its own
+  // --version (`firmware build --version 1.2.3`) without printing the CLI's version.
+  .enablePositionalOptions()
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride()
   .addHelpText('after', `
@@ -142,6 +145,145 @@ withTarget(program
   .option('--interval <seconds>', 'seconds between polls', '10')
   .action(async (opts) => (await import('./commands/counters.js')).counters({ ...opts, watch: !opts.once }));
 
+const firmware = program.command('firmware').description('Firmware: signing keys, signed images, and upgrades of appliances');
+firmware
+  .command('keygen')
+  .description('Make an Ed25519 signing key pair: DIR/signing.key (private, mode 0600) and DIR/signing.pub')
+  .requiredOption('--out <dir>', 'directory for the key files (created if missing)')
+  .option('--force', 'replace an existing key pair (images signed with the old key stop verifying against the new signing.pub)')
+  .option('--json', 'machine-readable output: {key, pub, keyId}')
+  .action(async (opts) => (await import('./commands/firmware.js')).keygen(opts));
+firmware
+  .command('build')
+  .description('Build a signed firmware image (written atomically)')
+  .requiredOption('--version <version>', 'firmware version MAJOR.MINOR.PATCH or MAJOR.MINOR.PATCH+BUILD')
+  .requiredOption('--security-counter <n>', 'anti-rollback counter 0..4294967295: appliances refuse images below the counter they run')
+  .requiredOption('--key <file>', 'signing key (signing.key from `firmware keygen`)')
+  .requiredOption('--out <file>', 'image file to write')
+  .option('--payload-size <bytes>', 'generate a deterministic payload of this size (e.g. 4096, 64KiB, 1MiB)')
+  .option('--payload <file>', 'use this file as the payload')
+  .option('--simulate <behaviour>', 'simulator behaviour, repeatable: crash-on-boot, fails-health, slow-boot', (v: string, prev: string[]) => [...prev, v], [] as string[])
+  .option('--json', 'machine-readable output: {file, version, securityCounter, size, sha256, keyId, simulate}')
+  .action(async (opts) => (await import('./commands/firmware.js')).build(opts));
+firmware
+  .command('inspect')
+  .description('Show what a firmware image holds; with --pubkey, verify its signature (a key that does not verify it: exit 3)')
+  .argument('<file>', 'firmware image')
+  .option('--pubkey <file>', 'trusted public key (signing.pub), repeatable', (v: string, prev: string[]) => [...prev, v], [] as string[])
+  .option('--json', 'machine-readable output: {version, securityCounter, size, sha256, keyId, verified, simulate}')
+  .action(async (file: string, opts) => (await import('./commands/firmware.js')).inspect(file, opts));
+withTarget(firmware
+  .command('upgrade'))
+  .description('Upload an image to the inactive slot (resumable), boot it on trial, wait until it confirms itself — or the appliance reverts and this fails')
+  .argument('<image>', 'firmware image file')
+  .option('--json', 'machine-readable output: {version, bytes, uploadSeconds, rebootSeconds, confirmed}')
+  .action(async (file: string, opts) => (await import('./commands/firmware-device.js')).upgrade(file, opts));
+withTarget(firmware
+  .command('status'))
+  .description("An appliance's firmware slots: the running image, each slot's version and state, the anti-rollback minimum")
+  .option('--json', 'machine-readable output: {active: {slot, version, confirmed}, slots: [{slot, version, state, securityCounter}]}')
+  .action(async (opts) => (await import('./commands/firmware-device.js')).status(opts));
+withTarget(firmware
+  .command('rollback'))
+  .description('Reboot into the previously confirmed image')
+  .option('--json', 'machine-readable output')
+  .action(async (opts) => (await import('./commands/firmware-device.js')).rollback(opts));
+
+program
+  .command('serve')
+  .description('The HTTP API (token auth, audit log, live stream), Prometheus /metrics and the dashboard, polling the inventory meanwhile; until SIGINT/SIGTERM')
+  .option('--host <address>', 'address to listen on', '127.0.0.1')
+  .option('--port <port>', 'TCP port (0 picks a free one; the ready line gives the URL)', '8080')
+  .option('--db <file>', "the agent's database (default $FULCRUM_HOME/fulcrum.db)")
+  .option('--poll-interval <duration>', 'time between polls of each appliance', '10s')
+  .option('--no-poll', 'serve only: do not poll the inventory')
+  .option('--metrics-public', 'serve /metrics without a token')
+  .action(async (opts) => (await import('./commands/serve.js')).serve(opts));
+
+const token = program.command('token').description('API tokens: bearer secrets for the HTTP API (stored hashed)');
+token
+  .command('create')
+  .description('Create a token and print it once (admin: may change the fleet; read: may only look)')
+  .addOption(new Option('--role <role>', 'what the token may do').choices(['admin', 'read']).makeOptionMandatory())
+  .option('--name <label>', 'who or what uses it (shown in the audit log)')
+  .option('--db <file>', "the agent's database (default $FULCRUM_HOME/fulcrum.db)")
+  .option('--json', 'machine-readable output: {token, id, name, role}')
+  .action(async (opts) => (await import('./commands/token.js')).create(opts));
+token
+  .command('list')
+  .description('Tokens (never their secrets): id, name, role, created, last used')
+  .option('--all', 'include revoked tokens')
+  .option('--db <file>', "the agent's database (default $FULCRUM_HOME/fulcrum.db)")
+  .option('--json', 'machine-readable output')
+  .action(async (opts) => (await import('./commands/token.js')).list(opts));
+token
+  .command('revoke')
+  .description('Revoke a token at once, by id or by name')
+  .argument('<token>', 'id (from token list) or name')
+  .option('--db <file>', "the agent's database (default $FULCRUM_HOME/fulcrum.db)")
+  .option('--json', 'machine-readable output')
+  .action(async (idOrName: string, opts) => (await import('./commands/token.js')).revoke(idOrName, opts));
+
+program
+  .command('audit')
+  .description('The audit log, newest first: who changed what through the API, when, config ids before and after, outcome')
+  .option('--since <duration>', 'only the last DURATION (e.g. 24h)')
+  .option('--appliance <name>', 'only changes of this appliance')
+  .option('--limit <n>', 'at most this many entries', '100')
+  .option('--db <file>', "the agent's database (default $FULCRUM_HOME/fulcrum.db)")
+  .option('--json', 'machine-readable output')
+  .action(async (opts) => (await import('./commands/audit.js')).audit(opts));
+
+const rollout = program.command('rollout').description('Staged firmware rollouts over the inventory: waves, failure threshold, pause/resume/abort; state kept in the database');
+rollout
+  .command('start')
+  .description('Add an image to the catalog and roll it out wave by wave, in the foreground; prints the rollout id first. Exit 0: succeeded, 1: halted, paused or aborted')
+  .argument('<image>', 'firmware image file')
+  .option('--targets <names>', 'inventory names, comma-separated; the waves take them in this order')
+  .option('--all', 'every appliance of the inventory, by name')
+  .option('--waves <steps>', 'cumulative wave sizes: counts or percentages, increasing; 100% is added when missing', '1,10%,50%,100%')
+  .option('--max-failures <n>', 'failures tolerated: N devices or P% of all; one more halts the rollout', '0')
+  .option('--deadline <duration>', 'longest upgrade of one appliance; past it, the appliance counts as failed', '10m')
+  .option('--concurrency <n>', 'appliances upgraded at once within a wave', '8')
+  .option('--db <file>', "the agent's database (default $FULCRUM_HOME/fulcrum.db)")
+  .option('--json', 'one JSON line per event (the first has the rollout id), then {event: "end", status}')
+  .action(async (image: string, opts) => (await import('./commands/rollout.js')).start(image, opts));
+rollout
+  .command('status')
+  .description('A rollout (the latest without ID): state, counts per wave, every appliance with its state and error')
+  .argument('[id]', 'rollout id (fulcrum rollout list)')
+  .option('--db <file>', "the agent's database (default $FULCRUM_HOME/fulcrum.db)")
+  .option('--json', 'machine-readable output')
+  .action(async (id: string | undefined, opts) => (await import('./commands/rollout.js')).status(id, opts));
+rollout
+  .command('pause')
+  .description('Start no more upgrades (those under way finish), even while another process runs the rollout')
+  .argument('<id>', 'rollout id')
+  .option('--db <file>', "the agent's database (default $FULCRUM_HOME/fulcrum.db)")
+  .option('--json', 'machine-readable output')
+  .action(async (id: string, opts) => (await import('./commands/rollout.js')).pause(id, opts));
+rollout
+  .command('resume')
+  .description('Carry on with a paused rollout, one whose process died, or a halted one (its failed appliances are retried), in the foreground')
+  .argument('<id>', 'rollout id')
+  .option('--concurrency <n>', 'appliances upgraded at once within a wave', '8')
+  .option('--db <file>', "the agent's database (default $FULCRUM_HOME/fulcrum.db)")
+  .option('--json', 'one JSON line per event, then {event: "end", status}')
+  .action(async (id: string, opts) => (await import('./commands/rollout.js')).resume(id, opts));
+rollout
+  .command('abort')
+  .description('End a rollout for good: no more upgrades start (those under way finish)')
+  .argument('<id>', 'rollout id')
+  .option('--db <file>', "the agent's database (default $FULCRUM_HOME/fulcrum.db)")
+  .option('--json', 'machine-readable output')
+  .action(async (id: string, opts) => (await import('./commands/rollout.js')).abort(id, opts));
+rollout
+  .command('list')
+  .description('Rollouts, newest first: id, state, firmware, appliances succeeded and failed')
+  .option('--db <file>', "the agent's database (default $FULCRUM_HOME/fulcrum.db)")
+  .option('--json', 'machine-readable output')
+  .action(async (opts) => (await import('./commands/rollout.js')).list(opts));
+
 const sim = program.command('sim').description('The software appliance simulator');
 sim
   .command('start')
@@ -167,6 +309,8 @@ sim
   .option('--trap-to <host:port>', 'send notifications (backend state change, commit, confirm, rollback) there')
   .option('--snmp-contact <text>', 'MIB-II sysContact')
   .option('--snmp-location <text>', 'MIB-II sysLocation')
+  .option('--trust-key <pub>', 'also accept firmware images signed by this Ed25519 public key (PEM; repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+  .option('--firmware-version <x.y.z>', 'version of the factory image a new appliance boots (default 1.0.0)')
   .option('--if-counter-base <octets>', "start the data interface's IF-MIB octet counters here (e.g. 4294960000: ifInOctets wraps after a little traffic)")
   .action(async (opts) => (await import('./commands/sim.js')).start(opts));
 sim
@@ -187,6 +331,8 @@ sim
   .option('--v3-priv <passphrase>', 'SNMPv3 privacy passphrase')
   .option('--v3-write', 'the SNMPv3 user may also write')
   .option('--trap-to <host:port>', 'send notifications there')
+  .option('--trust-key <pub>', 'also accept firmware images signed by this Ed25519 public key (PEM; repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+  .option('--firmware-version <x.y.z>', 'version of the factory image new appliances boot (default 1.0.0)')
   .option('--json', 'print one JSON line: {appliances: [ready lines]}')
   .action(async (opts) => (await import('./commands/fleet.js')).fleet(opts));
 

@@ -1,6 +1,6 @@
 /**
  * The agent's one SQLite file: inventory (with credentials), metric dictionary, samples,
- * rollups, events. Opening it creates it mode 0600 inside a 0700 directory, because it holds
+ * rollups, events, API tokens (hashed) and the audit log. Opening it creates it mode 0600 inside a 0700 directory, because it holds
  * SNMP communities and v3 keys; SQLite gives its -wal and -shm files the database's mode.
  */
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
@@ -15,7 +15,6 @@ export function defaultDatabasePath(): string {
   return path.join(fulcrumHome(), 'fulcrum.db');
 }
 
-const SCHEMA_VERSION = 1;
 
 /*
  * Times: `ts` of samples and rollups is whole seconds since the epoch (4 bytes on disk until
@@ -23,7 +22,8 @@ const SCHEMA_VERSION = 1;
  * Frames are keyed (appliance, ts) WITHOUT ROWID: the primary key is the table, so a series'
  * history is one contiguous range per appliance and no second index is kept up to date.
  */
-const SCHEMA = `
+/** Version 1: what every file starts from; later versions are MIGRATIONS below. */
+export const SCHEMA_V1 = `
 CREATE TABLE appliances (
   id          INTEGER PRIMARY KEY,
   name        TEXT NOT NULL UNIQUE,
@@ -64,6 +64,132 @@ CREATE INDEX events_by_time ON events (ts);
 CREATE INDEX events_by_appliance ON events (appliance, ts);
 `;
 
+/**
+ * Schema changes after version 1, in order. Each migration takes the file from `version - 1`
+ * to `version`; a fresh file gets SCHEMA_V1 and then every migration, so old and new
+ * files end up with the same tables. To change the schema, append an entry with the next
+ * version number — never edit one that has shipped, since files out there already ran it.
+ */
+interface Migration {
+  version: number;
+  /** What it adds, for the error message if it fails. */
+  description: string;
+  sql: string;
+}
+
+const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 2,
+    description: 'API tokens and the audit log',
+    // Tokens are kept as the SHA-256 of the secret: the file never holds a usable token.
+    // Revoked tokens stay (revoked set) so the audit log's actor ids keep their names.
+    sql: `
+CREATE TABLE api_tokens (
+  id        INTEGER PRIMARY KEY,
+  hash      BLOB NOT NULL UNIQUE,
+  role      TEXT NOT NULL CHECK (role IN ('admin', 'read')),
+  name      TEXT NOT NULL,
+  created   INTEGER NOT NULL,
+  last_used INTEGER,
+  revoked   INTEGER
+) STRICT;
+
+CREATE TABLE audit (
+  id             INTEGER PRIMARY KEY,
+  ts             INTEGER NOT NULL,
+  actor_id       INTEGER,
+  actor          TEXT NOT NULL,
+  action         TEXT NOT NULL,
+  appliance      TEXT,
+  status         INTEGER NOT NULL,
+  outcome        TEXT NOT NULL,
+  config_before  TEXT,
+  config_after   TEXT,
+  detail         TEXT NOT NULL
+) STRICT;
+CREATE INDEX audit_by_time ON audit (ts);
+CREATE INDEX audit_by_appliance ON audit (appliance, ts);
+`,
+  },
+  {
+    version: 3,
+    description: 'firmware catalog and fleet rollouts',
+    // Images themselves are files under $FULCRUM_HOME/firmware, named by their SHA-256; this
+    // table is what the API lists. A rollout's runner_* columns are the lease of the process
+    // that runs it (see src/firmware/rollout/lease.ts), so two agents never run one rollout.
+    sql: `
+CREATE TABLE firmware_images (
+  sha256           TEXT PRIMARY KEY,
+  version          TEXT NOT NULL,
+  security_counter INTEGER NOT NULL,
+  size             INTEGER NOT NULL,
+  key_id           TEXT NOT NULL,
+  added            INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE rollouts (
+  id               INTEGER PRIMARY KEY,
+  image            TEXT NOT NULL REFERENCES firmware_images(sha256),
+  version          TEXT NOT NULL,
+  created          INTEGER NOT NULL,
+  state            TEXT NOT NULL CHECK (state IN ('running', 'paused', 'halted', 'aborted', 'succeeded')),
+  reason           TEXT,
+  waves            TEXT NOT NULL,
+  max_failures     TEXT NOT NULL,
+  allowed_failures INTEGER NOT NULL,
+  deadline_ms      INTEGER NOT NULL,
+  updated          INTEGER NOT NULL,
+  runner_token     TEXT,
+  runner_host      TEXT,
+  runner_pid       INTEGER,
+  heartbeat        INTEGER
+) STRICT;
+
+CREATE TABLE rollout_devices (
+  rollout   INTEGER NOT NULL REFERENCES rollouts(id) ON DELETE CASCADE,
+  appliance TEXT NOT NULL,
+  position  INTEGER NOT NULL,
+  wave      INTEGER NOT NULL,
+  state     TEXT NOT NULL CHECK (state IN ('pending', 'upgrading', 'succeeded', 'failed')),
+  started   INTEGER,
+  finished  INTEGER,
+  error     TEXT,
+  version   TEXT,
+  PRIMARY KEY (rollout, appliance)
+) WITHOUT ROWID, STRICT;
+CREATE INDEX rollout_devices_by_appliance ON rollout_devices (appliance);
+`,
+  },
+];
+
+/** The version a file has once every migration ran. */
+export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 1;
+
+function checkMigrations(): void {
+  MIGRATIONS.forEach((m, i) => {
+    if (m.version !== i + 2) throw new Error(`schema migration "${m.description}" is numbered ${m.version}, expected ${i + 2}: migrations are consecutive from 2`);
+  });
+}
+
+/** Bring `db` from `version` to SCHEMA_VERSION in one transaction: all of it or none. */
+function migrate(db: Db, file: string, version: number): void {
+  checkMigrations();
+  db.transaction(() => {
+    // A fresh file (version 0) gets version 1's tables, then every migration like an old file.
+    if (version === 0) db.exec(SCHEMA_V1);
+    const from = Math.max(version, 1);
+    for (const m of MIGRATIONS) {
+      if (m.version <= from) continue;
+      try {
+        db.exec(m.sql);
+      } catch (error) {
+        throw new Error(`${file}: upgrading the database to schema version ${m.version} (${m.description}) failed: ${(error as Error).message}`);
+      }
+    }
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  })();
+}
+
 /** Create the file (0600) if needed and tighten it if it exists wider. */
 function prepareFile(file: string): void {
   if (file === ':memory:') return;
@@ -85,14 +211,10 @@ export function openDatabase(file = defaultDatabasePath()): Db {
     db.pragma('busy_timeout = 5000');
     db.pragma('cache_size = -65536');
     const version = db.pragma('user_version', { simple: true }) as number;
-    if (version === 0) {
-      db.transaction(() => {
-        db.exec(SCHEMA);
-        db.pragma(`user_version = ${SCHEMA_VERSION}`);
-      })();
-    } else if (version !== SCHEMA_VERSION) {
-      throw new Error(`${file}: database schema version ${version}, this agent knows ${SCHEMA_VERSION}`);
+    if (version > SCHEMA_VERSION) {
+      throw new Error(`${file}: database schema version ${version} is newer than this agent knows (${SCHEMA_VERSION}); upgrade Fulcrum to open it`);
     }
+    if (version < SCHEMA_VERSION) migrate(db, file, version);
     return db;
   } catch (error) {
     db.close();

@@ -1,14 +1,23 @@
 /**
- * The agent's store: one SQLite file holding the inventory, metrics and events. Callers that
- * only need metrics should depend on the `MetricStore` interface, not on SQLite.
+ * The agent's store: one SQLite file holding the inventory, metrics, events, API tokens and the
+ * audit log. Callers that only need metrics should depend on the `MetricStore` interface, not
+ * on SQLite.
  */
+import { SqliteAuditLog } from './audit.js';
 import { openDatabase, type Db } from './database.js';
+import { SqliteFirmwareImages } from './firmware-images.js';
 import { SqliteInventory } from './inventory.js';
 import type { Retention } from './metric-store.js';
 import { SqliteMetricStore } from './sqlite-metric-store.js';
+import { SqliteRolloutStore } from './rollouts.js';
+import { SqliteTokenStore } from './tokens.js';
 
-export { defaultDatabasePath, openDatabase, type Db } from './database.js';
+export { defaultDatabasePath, openDatabase, SCHEMA_VERSION, type Db } from './database.js';
+export * from './audit.js';
+export * from './tokens.js';
 export * from './inventory.js';
+export * from './firmware-images.js';
+export * from './rollouts.js';
 export * from './metric-store.js';
 export { SqliteMetricStore, type SqliteMetricStoreOptions } from './sqlite-metric-store.js';
 
@@ -16,6 +25,10 @@ export interface AgentStore {
   readonly db: Db;
   readonly metrics: SqliteMetricStore;
   readonly inventory: SqliteInventory;
+  readonly tokens: SqliteTokenStore;
+  readonly audit: SqliteAuditLog;
+  readonly firmwareImages: SqliteFirmwareImages;
+  readonly rollouts: SqliteRolloutStore;
   /** Flush open rollup buckets and close the file. */
   close(): void;
 }
@@ -30,6 +43,10 @@ export function openStore(options: { file?: string; retention?: Partial<Retentio
       db,
       metrics,
       inventory,
+      tokens: new SqliteTokenStore(db),
+      audit: new SqliteAuditLog(db),
+      firmwareImages: new SqliteFirmwareImages(db),
+      rollouts: new SqliteRolloutStore(db),
       close() {
         try {
           metrics.close();

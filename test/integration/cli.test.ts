@@ -91,7 +91,7 @@ describe('fulcrum CLI', () => {
 
       const run1 = await fulcrumReady<Ready>(['sim', 'start', '--rules', first, '--state', state, '--name', 'edge-1', '--json']);
       children.push(run1.child);
-      expect(run1.ready).toEqual({ name: 'edge-1', configId: firstId, services: [{ name: 'web', listen: `127.0.0.1:${vip}`, protocol: 'tcp' }], serial: null, snmp: null });
+      expect(run1.ready).toEqual({ name: 'edge-1', configId: firstId, firmware: '1.0.0', services: [{ name: 'web', listen: `127.0.0.1:${vip}`, protocol: 'tcp' }], serial: null, snmp: null });
       const load = await httpLoad('127.0.0.1', vip, 40, 4);
       expect(load.failed).toBe(0);
       expect(Object.fromEntries(load.byBackend)).toEqual({ b1: 20, b2: 20 });

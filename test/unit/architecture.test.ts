@@ -50,6 +50,15 @@ describe('architecture: imports flow one way', () => {
     }
   });
 
+  it('src/api/ and src/provision/ never import src/cli/: the CLI is one front end, the API another', () => {
+    for (const file of [...sources('src/api'), ...sources('src/provision')]) {
+      for (const spec of imports(file).filter((s) => s.startsWith('.'))) {
+        const target = path.relative(ROOT, path.resolve(ROOT, path.dirname(file), spec));
+        expect(target.startsWith(`src${path.sep}cli`), `${file} imports ${spec}`).toBe(false);
+      }
+    }
+  });
+
   it('sim/ never imports the agent, and only the sim, fleet and demo commands import sim/', () => {
     for (const file of sources('sim')) {
       for (const spec of imports(file).filter((s) => s.startsWith('.'))) {

@@ -4,7 +4,7 @@ import { createLogger } from '../../log/logger.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { printJson, table } from '../output.js';
 import { readRules } from '../rules-input.js';
-import { snmpOptions, type SimStartOptions } from './sim.js';
+import { firmwareOptions, snmpOptions, type SimStartOptions } from './sim.js';
 
 export interface FleetOptions extends Omit<SimStartOptions, 'name' | 'noiseBer' | 'noiseDrop' | 'serialLink'> {
   count: string;
@@ -23,6 +23,7 @@ export async function fleet(opts: FleetOptions): Promise<void> {
   const snmp = snmpOptions({ ...opts, name: opts.prefix, noiseBer: '0', noiseDrop: '0', listen: opts.listen === true });
   const baud = Number(opts.baud);
   const seed = opts.rules ? readRules(opts.rules) : undefined;
+  const firmware = firmwareOptions(opts);
   const log = createLogger('fleet');
   const sims: SimulatedAppliance[] = [];
   const stopAll = async () => {
@@ -34,6 +35,7 @@ export async function fleet(opts: FleetOptions): Promise<void> {
       sims.push(
         await SimulatedAppliance.start({
           name,
+          ...firmware,
           ...(seed ? { rules: seed } : {}),
           ...(opts.state ? { stateDir: path.join(opts.state, name) } : {}),
           listen: opts.listen === true,

@@ -1,4 +1,5 @@
 import { parseDuration } from '../../protocol/rules/index.js';
+import { counterHistory, hasHistory, resolutionFor } from '../../store/history.js';
 import { openStore } from '../../store/index.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { printJson, table } from '../output.js';
@@ -17,17 +18,13 @@ export async function history(name: string, opts: { since: string; rate?: boolea
   }
   const to = Date.now();
   const from = to - spanMs;
-  const resolution = spanMs <= 2 * 3_600_000 ? 'raw' : spanMs <= 2 * 86_400_000 ? '1m' : '1h';
+  const resolution = resolutionFor(spanMs);
   const store = openStore(opts.db ? { file: opts.db } : {});
   try {
-    const series = store.metrics.listSeries(name);
-    if (series.length === 0) throw new CliError(`${name}: nothing stored for this appliance (is \`fulcrum monitor\` polling it?)`, EXIT.usage);
-    const out = series.map((s) => {
-      const r = store.metrics.query({ appliance: name, ...(s.service ? { service: s.service } : {}), ...(s.backend ? { backend: s.backend } : {}), counter: s.counter, from, to, resolution });
-      const points = (r?.points ?? []).map((p) => [p.ts, s.kind === 'counter' && !opts.rate ? (p.sum ?? null) : p.value] as const);
-      return { service: s.service ?? null, backend: s.backend ?? null, counter: s.counter, kind: s.kind, points };
-    });
-    if (opts.json) return printJson({ appliance: name, from, to, resolution, unit: opts.rate ? 'per second' : 'increase per step', series: out });
+    if (!hasHistory(store.metrics, name)) throw new CliError(`${name}: nothing stored for this appliance (is \`fulcrum monitor\` polling it?)`, EXIT.usage);
+    const h = counterHistory(store.metrics, name, { from, to, resolution, rate: opts.rate === true });
+    const out = h.series;
+    if (opts.json) return printJson(h);
     const rows = out.map((s) => {
       const values = s.points.map(([, v]) => v).filter((v): v is number => typeof v === 'number');
       const total = s.kind === 'counter' && !opts.rate ? values.reduce((a, b) => a + b, 0) : (values.at(-1) ?? null);

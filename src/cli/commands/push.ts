@@ -1,52 +1,52 @@
-import { SingleBar } from 'cli-progress';
 import type { ApplianceDriver } from '../../../drivers/driver.js';
-import { configId, decodeRules, encodeRules, parseDuration } from '../../protocol/rules/index.js';
-import type { RuleTable } from '../../protocol/rules/model.js';
-import { plan } from '../../provision/plan.js';
+import { checkRollbackSteps, confirmCommit, parseConfirmTimeout, planChange, ProvisionError, pushRules, rollbackConfig } from '../../provision/push.js';
 import { ConfigCache } from '../../store/config-cache.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { printJson } from '../output.js';
+import { DelayedProgress } from '../progress.js';
 import { renderPlan } from '../render-plan.js';
 import { readRules } from '../rules-input.js';
-import { withDriver } from '../connect.js';
+import { withDriver, type TargetOptions } from '../connect.js';
 
-/** The running table: from the cache when the agent has seen that id, else read from the appliance (and cached). */
-async function runningTable(driver: ApplianceDriver, cache: ConfigCache): Promise<RuleTable> {
-  const { configId: id } = await driver.info();
-  const cached = cache.get(id);
-  if (cached) return decodeRules(cached);
-  const bytes = await driver.readRunning();
-  cache.put(bytes);
-  return decodeRules(bytes);
+/** withDriver, with the agent's own refusals (a config that does not match) as exit codes too. */
+async function onAppliance<T>(opts: TargetOptions, work: (d: ApplianceDriver) => Promise<T>): Promise<T> {
+  try {
+    return await withDriver(opts, work);
+  } catch (err) {
+    if (err instanceof ProvisionError) throw new CliError(err.message, err.code === 'invalid' ? EXIT.usage : EXIT.failure);
+    throw err;
+  }
 }
 
-export async function diff(file: string, opts: { to: string; json?: boolean }): Promise<void> {
+/** A flag's value checked by `check`; its complaint becomes a usage error naming the flag. */
+function flag<T>(name: string, check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    if (err instanceof ProvisionError) throw new CliError(`${name}: ${err.message}`, EXIT.usage);
+    throw err;
+  }
+}
+
+export async function diff(file: string, opts: TargetOptions & { json?: boolean }): Promise<void> {
   const next = readRules(file);
   const cache = new ConfigCache();
-  const p = await withDriver(opts, async (d) => plan(await runningTable(d, cache), next));
+  const { plan: p } = await onAppliance(opts, (d) => planChange(d, next, cache));
   if (opts.json) printJson(p);
   else process.stdout.write(`${renderPlan(p)}\n`);
 }
 
-export async function push(file: string, opts: { to: string; json?: boolean; confirmTimeout?: string }): Promise<void> {
-  let confirmTimeoutMs = 0;
-  if (opts.confirmTimeout !== undefined) {
-    try {
-      confirmTimeoutMs = parseDuration(opts.confirmTimeout);
-    } catch (err) {
-      throw new CliError(`--confirm-timeout: ${(err as Error).message}`, EXIT.usage);
-    }
-  }
+export async function push(file: string, opts: TargetOptions & { json?: boolean; confirmTimeout?: string }): Promise<void> {
+  const confirmTimeoutMs = opts.confirmTimeout === undefined ? 0 : flag('--confirm-timeout', () => parseConfirmTimeout(opts.confirmTimeout!));
   const rules = readRules(file);
-  const encoding = encodeRules(rules);
   const cache = new ConfigCache();
-  const progress = new DelayedProgress(!opts.json && process.stderr.isTTY === true);
-  const result = await withDriver(opts, (d) =>
-    d.push(encoding, { confirmTimeoutMs, baseFor: (id) => cache.get(id), onProgress: (sent, total) => progress.update(sent, total) }),
-  );
-  progress.stop();
-  cache.put(encoding);
-  if (result.configId !== configId(rules)) throw new CliError(`the appliance runs ${result.configId}, not ${configId(rules)}`, EXIT.failure);
+  const progress = new DelayedProgress('pushing', !opts.json && process.stderr.isTTY === true);
+  let result;
+  try {
+    result = await onAppliance(opts, (d) => pushRules(d, { rules, confirmTimeoutMs, cache, onProgress: (sent, total) => progress.update(sent, total) }));
+  } finally {
+    progress.stop();
+  }
   if (opts.json) return printJson(result);
   process.stdout.write(
     `pushed ${result.mode === 'delta' ? 'a patch' : 'the full table'}${result.bytes > 0 ? `: ${result.bytes} bytes` : ''} in ${result.seconds.toFixed(2)}s\n` +
@@ -55,38 +55,15 @@ export async function push(file: string, opts: { to: string; json?: boolean; con
   );
 }
 
-export async function confirm(opts: { to: string; json?: boolean }): Promise<void> {
-  const r = await withDriver(opts, (d) => d.confirm());
+export async function confirm(opts: TargetOptions & { json?: boolean }): Promise<void> {
+  const r = await onAppliance(opts, (d) => confirmCommit(d));
   if (opts.json) printJson(r);
   else process.stdout.write(`confirmed ${r.configId}\n`);
 }
 
-export async function rollback(opts: { to: string; json?: boolean; steps: string }): Promise<void> {
-  const steps = Number(opts.steps);
-  if (!Number.isInteger(steps) || steps < 1 || steps > 10) throw new CliError('--steps: must be an integer 1..10', EXIT.usage);
-  const r = await withDriver(opts, (d) => d.rollback(steps));
+export async function rollback(opts: TargetOptions & { json?: boolean; steps: string }): Promise<void> {
+  const steps = flag('--steps', () => checkRollbackSteps(opts.steps));
+  const r = await onAppliance(opts, (d) => rollbackConfig(d, steps));
   if (opts.json) printJson(r);
   else process.stdout.write(`rolled back ${steps} step${steps === 1 ? '' : 's'}: running ${r.configId}\n`);
-}
-
-/** A progress bar that appears only if the push is still going after a second. */
-class DelayedProgress {
-  private bar: SingleBar | null = null;
-  private readonly startedAt = performance.now();
-  constructor(private readonly enabled: boolean) {}
-
-  update(sent: number, total: number): void {
-    if (!this.enabled) return;
-    if (!this.bar) {
-      if (performance.now() - this.startedAt < 1_000) return;
-      this.bar = new SingleBar({ format: 'pushing [{bar}] {percentage}% {value}/{total} bytes {speed} B/s eta {eta}s', stream: process.stderr, hideCursor: true });
-      this.bar.start(total, sent, { speed: 0 });
-    }
-    const seconds = (performance.now() - this.startedAt) / 1000;
-    this.bar.update(sent, { speed: Math.round(sent / seconds) });
-  }
-
-  stop(): void {
-    this.bar?.stop();
-  }
 }

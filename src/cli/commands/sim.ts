@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { decodePublicKeyPem, parseVersion } from '../../protocol/firmware/image.js';
 import { configId } from '../../protocol/rules/index.js';
 import { SimulatedAppliance } from '../../../sim/simulated-appliance.js';
 import { parseHostPort, snmpOptionProblems, type SnmpOptions } from '../../../sim/snmp/options.js';
@@ -29,6 +31,27 @@ export interface SimStartOptions {
   snmpContact?: string;
   snmpLocation?: string;
   ifCounterBase?: string;
+  trustKey?: string[];
+  firmwareVersion?: string;
+}
+
+/** --trust-key files (PEM public keys) and --firmware-version, as the simulator takes them; bad input is a usage error. */
+export function firmwareOptions(opts: { trustKey?: string[]; firmwareVersion?: string }): { trustKeys: Uint8Array[]; firmwareVersion?: string } {
+  const trustKeys = (opts.trustKey ?? []).map((file) => {
+    try {
+      return decodePublicKeyPem(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new CliError(`--trust-key ${file}: ${(err as Error).message}`, EXIT.invalidInput);
+    }
+  });
+  if (opts.firmwareVersion !== undefined) {
+    try {
+      parseVersion(opts.firmwareVersion);
+    } catch (err) {
+      throw new CliError(`--firmware-version: ${(err as Error).message}`, EXIT.usage);
+    }
+  }
+  return { trustKeys, ...(opts.firmwareVersion !== undefined ? { firmwareVersion: opts.firmwareVersion } : {}) };
 }
 
 export function rate(flag: string, text: string): number {
@@ -86,10 +109,11 @@ export async function start(opts: SimStartOptions): Promise<void> {
     : undefined;
   const snmp = snmpOptions(opts);
   const seed = opts.rules ? readRules(opts.rules) : undefined;
+  const firmware = firmwareOptions(opts);
   const log = createLogger(`sim:${opts.name}`);
   let sim: SimulatedAppliance;
   try {
-    sim = await SimulatedAppliance.start({ name: opts.name, ...(seed ? { rules: seed } : {}), ...(opts.state ? { stateDir: opts.state } : {}), listen: opts.listen, maxFlows, ...(serial ? { serial } : {}), ...(snmp ? { snmp: { ...snmp, onProblem: (message: string) => log.debug(message) } } : {}) });
+    sim = await SimulatedAppliance.start({ name: opts.name, ...firmware, ...(seed ? { rules: seed } : {}), ...(opts.state ? { stateDir: opts.state } : {}), listen: opts.listen, maxFlows, ...(serial ? { serial } : {}), ...(snmp ? { snmp: { ...snmp, onProblem: (message: string) => log.debug(message) } } : {}) });
   } catch (err) {
     throw new CliError(`sim ${opts.name}: ${(err as Error).message}`, EXIT.failure);
   }
@@ -113,7 +137,7 @@ export async function start(opts: SimStartOptions): Promise<void> {
   if (opts.json) {
     printJson(info);
   } else {
-    process.stdout.write(`appliance ${info.name} running config ${info.configId}\n`);
+    process.stdout.write(`appliance ${info.name} firmware ${info.firmware} running config ${info.configId}\n`);
     for (const s of info.services) process.stdout.write(`  ${s.name}: ${s.protocol} ${opts.listen ? s.listen : `${s.listen} (not listening)`}\n`);
     if (info.serial) process.stdout.write(`  console: ${info.serial} at ${baud} baud (fulcrum appliance info --to serial:${info.serial}?baud=${baud})\n`);
     if (info.snmp) process.stdout.write(`  snmp: udp ${info.snmp}${snmp?.v3User ? ` (v3 user ${snmp.v3User.name}, authPriv SHA/AES)` : ''}${snmp?.community !== undefined || snmp?.writeCommunity !== undefined ? ' (v2c)' : ''}\n`);

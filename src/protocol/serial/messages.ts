@@ -18,6 +18,14 @@ export const MessageType = {
   commit: 0x07,
   confirm: 0x08,
   rollback: 0x09,
+  fwBegin: 0x0a,
+  fwChunk: 0x0b,
+  fwEnd: 0x0c,
+  fwActivate: 0x0d,
+  fwConfirm: 0x0e,
+  fwRollback: 0x0f,
+  fwStatus: 0x10,
+  reboot: 0x11,
   helloOk: 0x81,
   infoOk: 0x82,
   readOk: 0x83,
@@ -27,6 +35,14 @@ export const MessageType = {
   commitOk: 0x87,
   confirmOk: 0x88,
   rollbackOk: 0x89,
+  fwBeginOk: 0x8a,
+  fwChunkOk: 0x8b,
+  fwEndOk: 0x8c,
+  fwActivateOk: 0x8d,
+  fwConfirmOk: 0x8e,
+  fwRollbackOk: 0x8f,
+  fwStatusOk: 0x90,
+  rebootOk: 0x91,
   error: 0xe0,
   event: 0xf0,
 } as const;
@@ -58,6 +74,10 @@ export const ErrorCode = {
   badRead: 11,
   /** Storage failed; the running config is unchanged. */
   storage: 12,
+  /** The firmware image failed verification (hash, signature, key, security counter, format); the message names the check. */
+  imageRejected: 13,
+  /** A firmware operation that the boot state does not allow now (a trial pending, nothing to confirm or roll back to). */
+  firmwareState: 14,
 } as const;
 export type ErrorCodeName = keyof typeof ErrorCode;
 
@@ -96,7 +116,39 @@ export type Request =
   /** confirmTimeoutMs 0: a plain commit, saved as startup config at once. */
   | { type: 'commit'; confirmTimeoutMs: number }
   | { type: 'confirm' }
-  | { type: 'rollback'; steps: number };
+  | { type: 'rollback'; steps: number }
+  /** Starts (or resumes) a firmware upload into the inactive slot; the answer says from where to send. */
+  | { type: 'fwBegin'; size: number; sha256: Uint8Array }
+  | { type: 'fwChunk'; offset: number; bytes: Uint8Array }
+  /** Verifies the uploaded image (hash, signature, security counter); the slot becomes ready. */
+  | { type: 'fwEnd' }
+  /** The ready slot boots on trial at the next reboot. */
+  | { type: 'fwActivate' }
+  | { type: 'fwConfirm' }
+  | { type: 'fwRollback' }
+  | { type: 'fwStatus' }
+  /** Answered, then the appliance restarts (its console goes quiet until it is back). */
+  | { type: 'reboot' };
+
+/** Firmware slot states on the wire (firmware/boot/status.ts). */
+export const SlotStateCode = { empty: 0, writing: 1, ready: 2, pending: 3, trial: 4, confirmed: 5, invalid: 6 } as const;
+export type SlotStateName = keyof typeof SlotStateCode;
+
+export interface FirmwareSlot {
+  slot: 'A' | 'B';
+  state: SlotStateName;
+  /** '' when the slot holds no image. */
+  version: string;
+  /** null when the slot holds no image. */
+  securityCounter: number | null;
+}
+
+export interface FirmwareStatus {
+  active: { slot: 'A' | 'B'; version: string; confirmed: boolean };
+  slots: FirmwareSlot[];
+  minSecurityCounter: number;
+  attemptsLeft: number;
+}
 
 export type Response =
   | { type: 'helloOk'; maxPayload: number; window: number; identity: Identity }
@@ -110,6 +162,14 @@ export type Response =
   | { type: 'commitOk'; configId: Uint8Array; previousId: Uint8Array }
   | { type: 'confirmOk'; configId: Uint8Array }
   | { type: 'rollbackOk'; configId: Uint8Array }
+  | { type: 'fwBeginOk'; resumeOffset: number }
+  | { type: 'fwChunkOk'; offset: number }
+  | { type: 'fwEndOk'; slot: 'A' | 'B'; version: string; securityCounter: number }
+  | { type: 'fwActivateOk'; slot: 'A' | 'B'; version: string }
+  | { type: 'fwConfirmOk'; slot: 'A' | 'B'; version: string }
+  | { type: 'fwRollbackOk'; slot: 'A' | 'B'; version: string }
+  | { type: 'fwStatusOk'; status: FirmwareStatus }
+  | { type: 'rebootOk' }
   | { type: 'error'; code: ErrorCodeName; message: string };
 
 export type ApplianceEventMessage =

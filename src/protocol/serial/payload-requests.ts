@@ -16,7 +16,10 @@
  * (hello, putBegin, one putChunk, putEnd with commitAfter) stays near 100 bytes on the line.
  */
 
-import { PutMode, ReadObject, type MessageTypeName, type Request } from './messages.js';
+import { PutMode, ReadObject, type MessageTypeName, type Request as AnyRequest } from './messages.js';
+
+/** The requests of this file; firmware requests are in payload-firmware.ts. */
+type Request = Exclude<AnyRequest, { type: `fw${string}` | 'reboot' }>;
 import { MIN_MAX_PAYLOAD } from './session.js';
 import type { ByteReader, ByteWriter } from './wire.js';
 

@@ -20,7 +20,10 @@
  * boundary rather than fail while reporting a failure.
  */
 
-import { ErrorCode, type Identity, type Response } from './messages.js';
+import { ErrorCode, type Identity, type Response as AnyResponse } from './messages.js';
+
+/** The responses of this file; firmware responses are in payload-firmware.ts. */
+type Response = Exclude<AnyResponse, { type: `fw${string}` | 'rebootOk' }>;
 import { MIN_MAX_PAYLOAD } from './session.js';
 import { clipUtf8, type ByteReader, type ByteWriter } from './wire.js';
 

@@ -16,11 +16,25 @@ import { MessageType, type Message, type MessageTypeName, type Request } from '.
 import { decodeEvent, encodeEvent } from './payload-events.js';
 import { decodeRequest, encodeRequest, isRequestType } from './payload-requests.js';
 import { decodeResponse, encodeResponse } from './payload-responses.js';
+import {
+  FIRMWARE_REQUEST_TYPES,
+  FIRMWARE_RESPONSE_TYPES,
+  decodeFirmwareRequest,
+  decodeFirmwareResponse,
+  encodeFirmwareRequest,
+  encodeFirmwareResponse,
+  type FirmwareRequest,
+  type FirmwareResponse,
+} from './payload-firmware.js';
 import { ByteReader, ByteWriter } from './wire.js';
 
 export { EVENT_KIND, ROLLBACK_REASON } from './payload-events.js';
 export { ID_PREFIX_BYTES, PUT_CHUNK_HEADER_BYTES } from './payload-requests.js';
 export { ERROR_MESSAGE_MAX_BYTES, ID_BYTES, READ_OK_HEADER_BYTES } from './payload-responses.js';
+export { FW_CHUNK_HEADER_BYTES, SHA256_BYTES } from './payload-firmware.js';
+
+const FIRMWARE_TYPES: ReadonlySet<string> = new Set<string>([...FIRMWARE_REQUEST_TYPES, ...FIRMWARE_RESPONSE_TYPES]);
+const isFirmwareRequest = (name: string): name is FirmwareRequest['type'] => (FIRMWARE_REQUEST_TYPES as readonly string[]).includes(name);
 
 /** A payload that is not a valid encoding of its message type. `offset` is relative to the payload's first byte. */
 export class PayloadError extends Error {
@@ -48,15 +62,17 @@ export function messageTypeName(code: number): MessageTypeName | undefined {
 }
 
 function isRequest(message: Message): message is Request {
-  return isRequestType(message.type);
+  return isRequestType(message.type) || isFirmwareRequest(message.type);
 }
 
 /** The payload bytes of `message` (its type byte goes in the frame header). RangeError if a field is out of range. */
 export function encodePayload(message: Message): Uint8Array {
   const out = new ByteWriter(64);
   if (message.type === 'event') encodeEvent(message, out);
-  else if (isRequest(message)) encodeRequest(message, out);
-  else encodeResponse(message, out);
+  else if (isFirmwareRequest(message.type)) encodeFirmwareRequest(message as FirmwareRequest, out);
+  else if (FIRMWARE_TYPES.has(message.type)) encodeFirmwareResponse(message as FirmwareResponse, out);
+  else if (isRequestType(message.type)) encodeRequest(message as Parameters<typeof encodeRequest>[0], out);
+  else encodeResponse(message as Parameters<typeof encodeResponse>[0], out);
   return out.finish();
 }
 
@@ -67,8 +83,10 @@ export function decodePayload(type: number, payload: Uint8Array): Message {
   const input = new ByteReader(payload, (message, offset) => new PayloadError(`${name}: ${message}`, offset));
   let message: Message;
   if (name === 'event') message = decodeEvent(input);
+  else if (isFirmwareRequest(name)) message = decodeFirmwareRequest(name, input);
+  else if (FIRMWARE_TYPES.has(name)) message = decodeFirmwareResponse(name as FirmwareResponse['type'], input);
   else if (isRequestType(name)) message = decodeRequest(name, input);
-  else message = decodeResponse(name, input);
+  else message = decodeResponse(name as Parameters<typeof decodeResponse>[0], input);
   input.end();
   return message;
 }

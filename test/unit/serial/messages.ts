@@ -6,7 +6,9 @@ import {
   MessageType,
   PutMode,
   ReadObject,
+  SlotStateCode,
   type ApplianceEventMessage,
+  type SlotStateName,
   type ErrorCodeName,
   type Identity,
   type Message,
@@ -50,6 +52,33 @@ export const SAMPLES: Message[] = [
   { type: 'confirmOk', configId: id(5) },
   { type: 'rollbackOk', configId: id(6) },
   { type: 'error', code: 'baseMismatch', message: 'running config is not 1111111111111111' },
+  { type: 'fwBegin', size: 262_144, sha256: id(9) },
+  { type: 'fwChunk', offset: 65_536, bytes: Uint8Array.from([0, 0xff, 7]) },
+  { type: 'fwEnd' },
+  { type: 'fwActivate' },
+  { type: 'fwConfirm' },
+  { type: 'fwRollback' },
+  { type: 'fwStatus' },
+  { type: 'reboot' },
+  { type: 'fwBeginOk', resumeOffset: 196_608 },
+  { type: 'fwChunkOk', offset: 65_536 },
+  { type: 'fwEndOk', slot: 'B', version: '2.1.0+7', securityCounter: 5 },
+  { type: 'fwActivateOk', slot: 'B', version: '2.1.0+7' },
+  { type: 'fwConfirmOk', slot: 'B', version: '2.1.0+7' },
+  { type: 'fwRollbackOk', slot: 'A', version: '1.0.0' },
+  {
+    type: 'fwStatusOk',
+    status: {
+      active: { slot: 'A', version: '1.0.0', confirmed: false },
+      slots: [
+        { slot: 'A', state: 'trial', version: '1.0.0', securityCounter: 0 },
+        { slot: 'B', state: 'empty', version: '', securityCounter: null },
+      ],
+      minSecurityCounter: 0,
+      attemptsLeft: 2,
+    },
+  },
+  { type: 'rebootOk' },
   { type: 'event', kind: 'backend-state', at: 1_700_000_000_123, service: 'web', address: '[2001:db8::1]:80', up: false },
   { type: 'event', kind: 'commit', at: 1_700_000_000_456, configId: id(7), pendingConfirm: true },
   { type: 'event', kind: 'rollback', at: 1_700_000_000_789, configId: id(8), reason: 'confirm-timeout' },
@@ -95,7 +124,19 @@ export const request: fc.Arbitrary<Request> = fc.oneof(
   fc.record({ type: fc.constant('commit' as const), confirmTimeoutMs: u32 }),
   fc.constant({ type: 'confirm' as const }),
   fc.record({ type: fc.constant('rollback' as const), steps: fc.integer({ min: 1, max: 0xff }) }),
+  fc.record({ type: fc.constant('fwBegin' as const), size: u32, sha256: bytesN(32) }),
+  fc.record({ type: fc.constant('fwChunk' as const), offset: u32, bytes: fc.uint8Array({ maxLength: 300 }) }),
+  fc.constantFrom({ type: 'fwEnd' as const }, { type: 'fwActivate' as const }, { type: 'fwConfirm' as const }, { type: 'fwRollback' as const }, { type: 'fwStatus' as const }, { type: 'reboot' as const }),
 );
+
+const slot = fc.constantFrom('A' as const, 'B' as const);
+const version = text(40);
+const slotStatus = fc.record({
+  slot,
+  state: names<SlotStateName>(SlotStateCode),
+  version,
+  securityCounter: fc.option(fc.integer({ min: 0, max: 0xffff_fffe }), { nil: null }),
+});
 
 export const response: fc.Arbitrary<Response> = fc.oneof(
   fc.record({ type: fc.constant('helloOk' as const), maxPayload, window, identity }),
@@ -110,6 +151,20 @@ export const response: fc.Arbitrary<Response> = fc.oneof(
   fc.record({ type: fc.constant('confirmOk' as const), configId: bytesN(32) }),
   fc.record({ type: fc.constant('rollbackOk' as const), configId: bytesN(32) }),
   fc.record({ type: fc.constant('error' as const), code: names<ErrorCodeName>(ErrorCode), message: text(255) }),
+  fc.record({ type: fc.constant('fwBeginOk' as const), resumeOffset: u32 }),
+  fc.record({ type: fc.constant('fwChunkOk' as const), offset: u32 }),
+  fc.record({ type: fc.constant('fwEndOk' as const), slot, version, securityCounter: u32 }),
+  fc.record({ type: fc.constantFrom('fwActivateOk' as const, 'fwConfirmOk' as const, 'fwRollbackOk' as const), slot, version }),
+  fc.record({
+    type: fc.constant('fwStatusOk' as const),
+    status: fc.record({
+      active: fc.record({ slot, version, confirmed: fc.boolean() }),
+      slots: fc.array(slotStatus, { maxLength: 2 }),
+      minSecurityCounter: u32,
+      attemptsLeft: fc.integer({ min: 0, max: 0xff }),
+    }),
+  }),
+  fc.constant({ type: 'rebootOk' as const }),
 );
 
 const at = fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER });

@@ -74,8 +74,8 @@ describe('message payloads', () => {
       const bytes = encodePayload(m);
       const type = messageTypeCode(m);
       // Types whose last field runs to the end of the payload accept a shorter one: that is a different message, not an error.
-      const openEnded = m.type === 'putChunk' || m.type === 'readOk';
-      const fixedPart = m.type === 'putChunk' ? 4 : m.type === 'readOk' ? 12 : bytes.length;
+      const openEnded = m.type === 'putChunk' || m.type === 'fwChunk' || m.type === 'readOk';
+      const fixedPart = m.type === 'putChunk' || m.type === 'fwChunk' ? 4 : m.type === 'readOk' ? 12 : bytes.length;
       for (let keep = 0; keep < (openEnded ? fixedPart : bytes.length); keep++) payloadError(type, bytes.subarray(0, keep));
       if (!openEnded) expect(payloadError(type, Uint8Array.from([...bytes, 0])).message).toMatch(/trailing/);
     }

@@ -1,0 +1,173 @@
+/**
+ * The agent's polling while it serves the API: the Monitor over the inventory every interval
+ * (counters into the store, as `fulcrum monitor` does), through the shared driver pool, with
+ * each appliance's identity read alongside its counters so the API knows reachability, config
+ * id, firmware and pending confirms. After each cycle the fleet state is published to the live
+ * stream, and what changed between polls is kept as events.
+ */
+import type { ApplianceDriver, ApplianceInfo, PushOptions } from '../../drivers/driver.js';
+import { Monitor } from '../poller/monitor.js';
+import type { CountersSnapshot } from '../protocol/counters.js';
+import type { AgentStore } from '../store/index.js';
+import type { ApplianceRecord } from '../store/inventory.js';
+import type { DriverPool } from './driver-pool.js';
+import type { FleetEvent, FleetState } from './fleet-state.js';
+
+/** What the loop reports to (the live stream, the event log, /metrics). */
+export interface PollObserver {
+  onEvents(events: FleetEvent[]): void;
+  onPoll(appliance: string, seconds: number, ok: boolean): void;
+  onCycle(seconds: number, names: string[]): void;
+  /** An appliance left the inventory. */
+  onRemoved(appliance: string): void;
+}
+
+export interface PollLoopOptions {
+  store: AgentStore;
+  fleet: FleetState;
+  drivers: DriverPool;
+  intervalMs: number;
+  observer: PollObserver;
+  log?: { warn(obj: object, msg: string): void };
+}
+
+interface Pollable {
+  poll(): Promise<{ sysUpTime: number; snapshot: CountersSnapshot }>;
+}
+
+const hasPoll = (d: ApplianceDriver): d is ApplianceDriver & Pollable => typeof (d as Partial<Pollable>).poll === 'function';
+const PRUNE_EVERY_MS = 3_600_000;
+
+export class PollLoop {
+  private readonly monitor: Monitor;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private stopped = false;
+  private lastPrune = Date.now();
+  /** The inventory as of this cycle: an appliance re-added under the same name is polled where it is now. */
+  private records = new Map<string, ApplianceRecord>();
+
+  constructor(private readonly options: PollLoopOptions) {
+    this.monitor = new Monitor(options.store.metrics, {
+      intervalMs: options.intervalMs,
+      connect: async (record) => new PolledAppliance(() => this.records.get(record.name) ?? record, this.options),
+      onPollFailed: (appliance, err) => {
+        const message = err instanceof Error ? err.message : String(err);
+        options.log?.warn({ appliance, err: message }, 'poll failed');
+        options.observer.onPoll(appliance, 0, false);
+        options.observer.onEvents(options.fleet.failed(appliance, message, Date.now()));
+      },
+    });
+  }
+
+  /** Polls now, then every interval, until stop(). */
+  start(): void {
+    if (this.running || this.stopped) return;
+    this.schedule(0);
+  }
+
+  /** Waits for the cycle in flight, then stops. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running;
+    await this.monitor.close();
+  }
+
+  /** One cycle over the whole inventory (also what the timer runs). */
+  async cycle(): Promise<void> {
+    const started = performance.now();
+    const appliances = this.options.store.inventory.list();
+    this.dropRemoved(appliances);
+    await this.monitor.cycle(appliances);
+    if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
+      this.options.store.metrics.prune();
+      this.lastPrune = Date.now();
+    }
+    this.options.observer.onCycle((performance.now() - started) / 1000, appliances.map((a) => a.name));
+  }
+
+  private schedule(delayMs: number): void {
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      const begun = Date.now();
+      this.running = this.cycle()
+        .catch((err: unknown) => this.options.log?.warn({ err: err instanceof Error ? err.message : String(err) }, 'poll cycle failed'))
+        .finally(() => {
+          this.running = null;
+          if (!this.stopped) this.schedule(Math.max(0, this.options.intervalMs - (Date.now() - begun)));
+        });
+    }, delayMs);
+  }
+
+  private dropRemoved(appliances: readonly ApplianceRecord[]): void {
+    const records = new Map(appliances.map((a) => [a.name, a]));
+    for (const name of this.records.keys()) {
+      if (records.has(name)) continue;
+      this.options.fleet.forget(name);
+      this.options.observer.onRemoved(name);
+    }
+    this.records = records;
+  }
+}
+
+/**
+ * An appliance as the Monitor polls it: every call goes through the shared pool, and a poll
+ * also reads identity and lands in the fleet state. Closing it closes nothing: the pool owns
+ * the driver (and drops it by itself when the appliance stops answering).
+ */
+class PolledAppliance implements ApplianceDriver {
+  constructor(
+    private readonly current: () => ApplianceRecord,
+    private readonly options: PollLoopOptions,
+  ) {}
+
+  get target(): string {
+    return this.current().target;
+  }
+
+  poll(): Promise<{ sysUpTime: number; snapshot: CountersSnapshot }> {
+    const record = this.current();
+    return this.options.drivers.use(record, async (d) => {
+      const started = performance.now();
+      const info = await d.info();
+      const { sysUpTime, snapshot } = hasPoll(d) ? await d.poll() : { sysUpTime: info.uptimeSeconds * 100, snapshot: await d.counters() };
+      const pollMs = performance.now() - started;
+      this.options.observer.onPoll(record.name, pollMs / 1000, true);
+      this.options.observer.onEvents(this.options.fleet.observe(record.name, { timeMs: Date.now(), pollMs, info, sysUpTime, snapshot }));
+      return { sysUpTime, snapshot };
+    });
+  }
+
+  info(): Promise<ApplianceInfo> {
+    return this.options.drivers.use(this.current(), (d) => d.info());
+  }
+
+  readRunning(): Promise<Uint8Array> {
+    return this.options.drivers.use(this.current(), (d) => d.readRunning());
+  }
+
+  push(encoding: Uint8Array, options: PushOptions) {
+    return this.options.drivers.use(this.current(), (d) => d.push(encoding, options));
+  }
+
+  confirm() {
+    return this.options.drivers.use(this.current(), (d) => d.confirm());
+  }
+
+  rollback(steps: number) {
+    return this.options.drivers.use(this.current(), (d) => d.rollback(steps));
+  }
+
+  counters(): Promise<CountersSnapshot> {
+    return this.options.drivers.use(this.current(), (d) => d.counters());
+  }
+
+  onEvent(): () => void {
+    // The pool subscribes to the real driver's events once, for the whole agent.
+    return () => undefined;
+  }
+
+  async close(): Promise<void> {}
+}

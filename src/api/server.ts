@@ -1,0 +1,184 @@
+/**
+ * The agent's HTTP control plane: the JSON API under /api/v1 (token auth, audit log, live
+ * stream), its OpenAPI document and docs page, Prometheus /metrics, and the dashboard at /.
+ * `buildServer` returns a fastify instance that is not listening yet: `app.inject()` tests it
+ * without a socket, `app.listen()` serves it. With `poll`, it also polls the inventory for as
+ * long as it runs (started when ready, stopped on close).
+ */
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { pino } from 'pino';
+import type { AgentStore } from '../store/index.js';
+import type { ConfigCache } from '../store/config-cache.js';
+import { installAudit } from './audit.js';
+import { authenticate } from './auth.js';
+import { createContext, type ApiContext } from './context.js';
+import { serveDashboard } from './static-files.js';
+import type { OpenDriver } from './driver-pool.js';
+import { ApiError, installErrorHandling } from './errors.js';
+import { summarize } from './fleet-summary.js';
+import { PollLoop } from './poll-loop.js';
+import { API_ROUTES } from './routes/index.js';
+import { ErrorResponse } from './schemas.js';
+import { streamRoutes, type StreamMessage } from './sse.js';
+
+export interface ServerOptions {
+  store: AgentStore;
+  /** Poll the inventory this often while serving; false or absent: no polling. */
+  poll?: { intervalMs: number } | false;
+  /** Serve /metrics without a token (for a Prometheus that scrapes without one). */
+  metricsPublic?: boolean;
+  /** Log level for the JSON logs on stderr, or false for none (default $FULCRUM_LOG or info). */
+  logLevel?: string | false;
+  /** Seconds between SSE heartbeats, ms (default 15 s). */
+  heartbeatMs?: number;
+  openDriver?: OpenDriver;
+  configCache?: ConfigCache;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The agent behind the routes: store, fleet state, drivers, live hub. */
+    fulcrum: ApiContext;
+  }
+}
+
+export const API_PREFIX = '/api/v1';
+/** Rule tables of thousands of services run to megabytes of YAML. */
+const BODY_LIMIT = 16 * 1024 * 1024;
+
+/** Request logs without the secret a stream URL may carry. */
+function redact(url: string): string {
+  return url.replace(/([?&]token=)[^&]*/g, '$1[redacted]');
+}
+
+function loggerOptions(level: string | false | undefined): FastifyServerOptions['logger'] {
+  if (level === false) return false;
+  return {
+    level: level ?? process.env.FULCRUM_LOG ?? 'info',
+    name: 'api',
+    // stdout carries the ready line: logs go to stderr, like every fulcrum command's.
+    stream: pino.destination({ fd: 2, sync: true }),
+    serializers: {
+      req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redact(req.url), remoteAddress: req.ip }),
+    },
+  } as FastifyServerOptions['logger'];
+}
+
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: loggerOptions(options.logLevel),
+    bodyLimit: BODY_LIMIT,
+    // Bodies are checked as sent: no silent coercion ("5" is not 5) and no dropping of unknown
+    // fields; query strings are declared as strings and parsed by the routes.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  });
+  const pollIntervalMs = options.poll ? options.poll.intervalMs : undefined;
+  const ctx = createContext({
+    store: options.store,
+    ...(options.openDriver ? { openDriver: options.openDriver } : {}),
+    ...(options.configCache ? { configCache: options.configCache } : {}),
+    ...(pollIntervalMs !== undefined ? { pollIntervalMs } : {}),
+  });
+  app.decorate('fulcrum', ctx);
+
+  installErrorHandling(app);
+  installBodyParsers(app);
+  app.addSchema(ErrorResponse);
+  await installOpenApi(app);
+
+  let lastCounters: StreamMessage | null = null;
+  ctx.hub.subscribe((m) => {
+    if (m.type === 'counters') lastCounters = m;
+  });
+
+  const tokenAuth = authenticate(options.store.tokens);
+  app.get(
+    '/metrics',
+    {
+      ...(options.metricsPublic ? {} : { onRequest: tokenAuth }),
+      schema: { summary: 'Prometheus exposition: fleet counters from the last poll, polling, and the agent process', tags: ['metrics'], produces: ['text/plain'] },
+    },
+    async (_request, reply) => reply.type(ctx.metrics.contentType).send(await ctx.metrics.text()),
+  );
+
+  await app.register(
+    async (api) => {
+      api.addHook('onRequest', tokenAuth);
+      installAudit(api, ctx);
+      streamRoutes(api, { hub: ctx.hub, heartbeatMs: options.heartbeatMs ?? 15_000, initial: () => lastCounters });
+      for (const routes of API_ROUTES) await routes(api, ctx);
+    },
+    { prefix: API_PREFIX },
+  );
+  await serveDashboard(app);
+
+  if (options.poll) {
+    const loop = new PollLoop({
+      store: options.store,
+      fleet: ctx.fleet,
+      drivers: ctx.drivers,
+      intervalMs: options.poll.intervalMs,
+      log: app.log,
+      observer: {
+        onEvents: (events) => events.forEach((e) => ctx.recordEvent(e)),
+        onPoll: (appliance, seconds, ok) => ctx.metrics.observePoll(appliance, seconds, ok),
+        onCycle: (seconds, names) => {
+          ctx.metrics.observeCycle(seconds);
+          const polled = new Set(names);
+          ctx.hub.publish('counters', { at: Date.now(), appliances: ctx.fleet.all().filter((s) => polled.has(s.name)).map(summarize) });
+        },
+        onRemoved: (appliance) => {
+          ctx.metrics.forget(appliance);
+          void ctx.drivers.forget(appliance);
+        },
+      },
+    });
+    app.addHook('onReady', async () => loop.start());
+    app.addHook('preClose', async () => loop.stop());
+  }
+  app.addHook('onClose', async () => ctx.drivers.close());
+  return app;
+}
+
+/** YAML bodies as text; JSON parsed as fastify does, its text kept for rule errors' positions. */
+function installBodyParsers(app: FastifyInstance): void {
+  app.decorateRequest('rawBody', null);
+  app.addContentTypeParser(['text/yaml', 'application/yaml', 'application/x-yaml'], { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body as string;
+    request.rawBody = text;
+    parseJson(request, text, (err, value) => {
+      if (!err) return done(null, value);
+      // Say where the JSON went wrong, as JSON.parse knows it.
+      let why = err.message;
+      try {
+        JSON.parse(text);
+      } catch (parseError) {
+        why = (parseError as Error).message;
+      }
+      done(new ApiError(400, 'invalid-json', text.length === 0 ? 'the body is empty; send a JSON document' : `the body is not valid JSON: ${why}`), undefined);
+    });
+  });
+}
+
+async function installOpenApi(app: FastifyInstance): Promise<void> {
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Fulcrum agent API',
+        version: '1',
+        description: 'Fleet management for Fulcrum load-balancer appliances. Every route needs `Authorization: Bearer TOKEN` (`fulcrum token create`); read tokens may not change anything.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    // Shared schemas appear under components by their $id ("Error").
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: `${API_PREFIX}/docs`, uiConfig: { docExpansion: 'list', deepLinking: true } });
+  app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
+}

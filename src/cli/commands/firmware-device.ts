@@ -1,0 +1,74 @@
+/** `fulcrum firmware upgrade|status|rollback --to T`: an appliance's firmware slots. */
+import { DriverError, hasFirmwareSlots, type ApplianceDriver, type FirmwareDriver } from '../../../drivers/driver.js';
+import { UpgradeError, upgradeAppliance } from '../../firmware/upgrade.js';
+import { parseImage } from '../../protocol/firmware/image.js';
+import { CliError, EXIT } from '../exit-codes.js';
+import { printJson, table } from '../output.js';
+import { DelayedProgress } from '../progress.js';
+import { withDriver, type TargetOptions } from '../connect.js';
+import { readImageFile } from './firmware-files.js';
+
+function slots(d: ApplianceDriver): ApplianceDriver & FirmwareDriver {
+  if (!hasFirmwareSlots(d)) throw new CliError(`${d.target}: firmware is managed over the serial console (serial:/dev/ttyX), not this transport`, EXIT.usage);
+  return d;
+}
+
+export async function upgrade(file: string, opts: TargetOptions & { json?: boolean; bootTimeout?: string }): Promise<void> {
+  const bytes = readImageFile(file);
+  try {
+    parseImage(bytes);
+  } catch (err) {
+    // Checked before the appliance is contacted: a damaged file is the operator's to fix.
+    throw new CliError(`${file}: not a valid firmware image: ${(err as Error).message}`, EXIT.invalidInput);
+  }
+  const progress = new DelayedProgress('uploading', !opts.json && process.stderr.isTTY === true);
+  const say = (text: string) => {
+    if (!opts.json) process.stderr.write(`${text}\n`);
+  };
+  try {
+    const r = await withDriver(opts, (d) =>
+      upgradeAppliance(slots(d), bytes, {
+        onProgress: (sent, total) => progress.update(sent, total),
+        onStep: (step) => {
+          if (step !== 'upload') progress.stop();
+          if (step === 'reboot') say('rebooting into the new image (trial boot)…');
+          if (step === 'verify') say('waiting for the new image to confirm itself…');
+        },
+      }),
+    );
+    progress.stop();
+    if (opts.json) printJson(r);
+    else process.stdout.write(`firmware ${r.version} running and confirmed: ${r.bytes} bytes uploaded in ${r.uploadSeconds.toFixed(1)} s, back in ${r.rebootSeconds.toFixed(1)} s after the reboot\n`);
+  } catch (err) {
+    progress.stop();
+    if (err instanceof UpgradeError) throw new CliError(`upgrade failed (${err.code}): ${err.message}`, err.code === 'badImage' ? EXIT.invalidInput : err.code === 'unsupported' ? EXIT.usage : EXIT.refused);
+    throw err;
+  }
+}
+
+export async function status(opts: TargetOptions & { json?: boolean }): Promise<void> {
+  const s = await withDriver(opts, (d) => slots(d).firmwareStatus());
+  const out = {
+    active: s.active,
+    slots: s.slots.map((x) => ({ slot: x.slot, version: x.version || null, state: x.state, securityCounter: x.securityCounter })),
+    minSecurityCounter: s.minSecurityCounter,
+    attemptsLeft: s.attemptsLeft,
+  };
+  if (opts.json) return printJson(out);
+  process.stdout.write(`running ${s.active.version} from slot ${s.active.slot}${s.active.confirmed ? '' : ' (trial: not confirmed yet)'}; anti-rollback minimum ${s.minSecurityCounter}\n`);
+  process.stdout.write(`${table(['slot', 'version', 'state', 'security counter'], out.slots.map((x) => [x.slot, x.version ?? '-', x.state, x.securityCounter ?? '-']))}\n`);
+}
+
+/** Back to the previously confirmed image: the bootloader switches, the appliance reboots into it. */
+export async function rollback(opts: TargetOptions & { json?: boolean; bootTimeout?: string }): Promise<void> {
+  const r = await withDriver(opts, async (d) => {
+    const fw = slots(d);
+    const to = await fw.rollbackFirmware();
+    await fw.rebootAndWait(60_000);
+    const s = await fw.firmwareStatus();
+    if (s.active.version !== to.version) throw new DriverError('refused', `the appliance runs ${s.active.version} after the rollback, not ${to.version}`);
+    return { version: s.active.version, slot: s.active.slot, confirmed: s.active.confirmed };
+  });
+  if (opts.json) printJson(r);
+  else process.stdout.write(`rolled back: running ${r.version} from slot ${r.slot}\n`);
+}

@@ -1,0 +1,247 @@
+/**
+ * `fulcrum rollout start|status|pause|resume|abort|list`: staged firmware rollouts over the
+ * inventory (src/firmware/rollout/). `start` and `resume` run the rollout in the foreground
+ * until it succeeds (exit 0), halts, is paused or aborted from another command (exit 1); the
+ * database keeps every step, so a rollout whose process died is carried on by `resume`.
+ * Option values that are wrong exit 2, appliances not in the inventory and bad images exit 3;
+ * either way no rollout is created.
+ */
+import { CatalogError, FirmwareCatalog } from '../../firmware/catalog.js';
+import {
+  checkMaxFailures,
+  parseWaves,
+  RolloutEngine,
+  RolloutError,
+  type RolloutEvent,
+  type RolloutStatus,
+  type UpgradeOne,
+  type WaveStep,
+} from '../../firmware/rollout/index.js';
+import { FirmwareImageError } from '../../protocol/firmware/image.js';
+import { parseDuration } from '../../protocol/rules/index.js';
+import type { AgentStore } from '../../store/index.js';
+import { CliError, EXIT } from '../exit-codes.js';
+import { printJson, toJson } from '../output.js';
+import { renderList, renderStatus, RolloutProgress } from '../rollout-display.js';
+import { readImageFile } from './firmware-files.js';
+
+interface DbOption {
+  db?: string;
+  json?: boolean;
+}
+
+export interface StartOptions extends DbOption {
+  targets?: string;
+  all?: boolean;
+  waves?: string;
+  maxFailures?: string;
+  deadline: string;
+  concurrency: string;
+}
+
+export interface ResumeOptions extends DbOption {
+  concurrency: string;
+}
+
+/** A RolloutError or CatalogError as the operator sees it, with its exit code. */
+function asCliError(err: unknown): unknown {
+  if (err instanceof RolloutError) {
+    const code = { invalid: EXIT.usage, 'unknown-appliances': EXIT.invalidInput, conflict: EXIT.invalidInput, 'not-found': EXIT.usage, state: EXIT.usage, busy: EXIT.failure, 'lease-lost': EXIT.failure }[err.code];
+    return new CliError(err.message, code);
+  }
+  if (err instanceof CatalogError) return new CliError(err.message, EXIT.failure);
+  return err;
+}
+
+/** A flag's value checked by `check`; its complaint becomes a usage error naming the flag. */
+function flag<T>(name: string, check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    if (err instanceof RolloutError || err instanceof TypeError) throw new CliError(`${name}: ${err.message.replace(/^(waves|max failures): /, '')}`, EXIT.usage);
+    throw err;
+  }
+}
+
+function parseId(text: string): number {
+  if (!/^[1-9][0-9]{0,15}$/.test(text)) throw new CliError(`rollout id: expected a number like 3 (fulcrum rollout list), got ${JSON.stringify(text)}`, EXIT.usage);
+  return Number(text);
+}
+
+function parseConcurrency(text: string): number {
+  const n = /^[1-9][0-9]*$/.test(text) ? Number(text) : NaN;
+  if (!(n <= 1000)) throw new CliError(`--concurrency: expected a whole number from 1 to 1000, got ${JSON.stringify(text)}`, EXIT.usage);
+  return n;
+}
+
+function parseTargets(opts: StartOptions): readonly string[] | 'all' {
+  if (opts.all && opts.targets !== undefined) throw new CliError('give --targets A,B,… or --all, not both', EXIT.usage);
+  if (opts.all) return 'all';
+  if (opts.targets === undefined) throw new CliError('name the appliances: --targets A,B,… (inventory names) or --all', EXIT.usage);
+  const names = opts.targets.split(',').map((s) => s.trim());
+  if (names.some((n) => n === '')) throw new CliError(`--targets: ${JSON.stringify(opts.targets)} has an empty name; write A,B,C`, EXIT.usage);
+  return names;
+}
+
+async function withStore<T>(opts: DbOption, work: (store: AgentStore) => Promise<T>): Promise<T> {
+  const { openStore } = await import('../../store/index.js');
+  const store = openStore(opts.db ? { file: opts.db } : {});
+  try {
+    return await work(store);
+  } catch (err) {
+    throw asCliError(err);
+  } finally {
+    store.close();
+  }
+}
+
+function engineFor(store: AgentStore, onEvent?: (e: RolloutEvent, at: number) => void): RolloutEngine {
+  return new RolloutEngine({
+    rollouts: store.rollouts,
+    catalog: new FirmwareCatalog(store.firmwareImages),
+    inventory: store.inventory,
+    events: store.metrics,
+    ...(onEvent ? { onEvent } : {}),
+  });
+}
+
+/**
+ * The real upgrade: the appliance's stored target and credentials, a driver for them, the
+ * upgrade over it, the driver closed whatever happens.
+ */
+async function upgradeThroughInventory(store: AgentStore): Promise<UpgradeOne> {
+  const { upgradeAppliance } = await import('../../firmware/upgrade.js');
+  const { connectTarget, storedCredentials } = await import('../../provision/connect.js');
+  return async (name, image, signal) => {
+    const record = store.inventory.get(name);
+    if (!record) throw new Error(`${name} is no longer in the inventory`);
+    const driver = await connectTarget(record.target, storedCredentials(record.credentials));
+    try {
+      const result = await upgradeAppliance(driver, image, { signal });
+      return { version: result.version, confirmed: result.confirmed };
+    } finally {
+      await driver.close().catch(() => undefined);
+    }
+  };
+}
+
+/**
+ * Runs the rollout until it ends or a signal (Ctrl-C, SIGTERM) interrupts this process; then
+ * reports how it ended, as the exit code and a message.
+ */
+async function runInForeground(engine: RolloutEngine, id: number, upgrade: UpgradeOne, concurrency: number, progress: RolloutProgress, json: boolean): Promise<void> {
+  const interrupt = new AbortController();
+  const onSignal = () => interrupt.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let status: RolloutStatus;
+  try {
+    status = await engine.run(id, { upgrade, concurrency, signal: interrupt.signal });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    progress.stop();
+  }
+  if (json) process.stdout.write(`${toJson({ event: 'end', status })}\n`);
+  if (interrupt.signal.aborted) {
+    const upgrading = status.devices.filter((d) => d.state === 'upgrading').map((d) => d.appliance);
+    throw new CliError(
+      `interrupted: rollout ${id} stays ${status.state}${upgrading.length > 0 ? `; ${upgrading.join(', ')} ${upgrading.length === 1 ? 'was' : 'were'} upgrading and will be upgraded again` : ''}: \`fulcrum rollout resume ${id}\` carries on`,
+      EXIT.failure,
+    );
+  }
+  reportEnd(status, json);
+}
+
+function reportEnd(s: RolloutStatus, json: boolean): void {
+  const failed = s.devices.filter((d) => d.state === 'failed');
+  const failures = failed.map((d) => `\n  ${d.appliance}: ${d.error}`).join('');
+  switch (s.state) {
+    case 'succeeded':
+      if (!json) process.stdout.write(`rollout ${s.id} succeeded: ${s.totals.succeeded} appliance${s.totals.succeeded === 1 ? '' : 's'} run ${s.version}\n`);
+      return;
+    case 'halted':
+      throw new CliError(
+        `rollout ${s.id} halted: ${s.reason ?? 'failures'}\nfailed:${failures}\nfix the cause, then \`fulcrum rollout resume ${s.id}\` retries the failed appliances (or \`fulcrum rollout abort ${s.id}\`)`,
+        EXIT.failure,
+      );
+    case 'paused':
+      throw new CliError(`rollout ${s.id} was paused: \`fulcrum rollout resume ${s.id}\` carries on`, EXIT.failure);
+    case 'aborted':
+      throw new CliError(`rollout ${s.id} was aborted: ${s.totals.succeeded} of ${s.totals.devices} appliances upgraded${failed.length > 0 ? `; failed:${failures}` : ''}`, EXIT.failure);
+    case 'running':
+      throw new CliError(`rollout ${s.id} stopped before its end; \`fulcrum rollout status ${s.id}\` shows where it stands`, EXIT.failure);
+  }
+}
+
+export async function start(file: string, opts: StartOptions): Promise<void> {
+  // Every option is checked before anything is read or created.
+  const targets = parseTargets(opts);
+  const waves: WaveStep[] | undefined = opts.waves === undefined ? undefined : flag('--waves', () => parseWaves(opts.waves!));
+  const maxFailures = opts.maxFailures === undefined ? undefined : flag('--max-failures', () => checkMaxFailures(opts.maxFailures));
+  const deadlineMs = flag('--deadline', () => parseDuration(opts.deadline));
+  if (deadlineMs <= 0) throw new CliError('--deadline: must be longer than 0', EXIT.usage);
+  const concurrency = parseConcurrency(opts.concurrency);
+  const bytes = readImageFile(file);
+  await withStore(opts, async (store) => {
+    const upgrade = await upgradeThroughInventory(store);
+    const progress = new RolloutProgress(opts.json === true);
+    const engine = engineFor(store, (e, at) => progress.event(e, at));
+    let sha256: string;
+    try {
+      sha256 = engine.catalog.add(bytes).sha256;
+    } catch (err) {
+      if (err instanceof FirmwareImageError) throw new CliError(`${file}: ${err.message} [${err.code}]`, EXIT.invalidInput);
+      throw err;
+    }
+    const rollout = engine.start({ image: sha256, targets, deadlineMs, ...(waves ? { waves } : {}), ...(maxFailures !== undefined ? { maxFailures } : {}) });
+    await runInForeground(engine, rollout.id, upgrade, concurrency, progress, opts.json === true);
+  });
+}
+
+export async function resume(idText: string, opts: ResumeOptions): Promise<void> {
+  const id = parseId(idText);
+  const concurrency = parseConcurrency(opts.concurrency);
+  await withStore(opts, async (store) => {
+    const upgrade = await upgradeThroughInventory(store);
+    const progress = new RolloutProgress(opts.json === true);
+    const engine = engineFor(store, (e, at) => progress.event(e, at));
+    const status = engine.resume(id);
+    progress.track(status.totals.devices, status.totals.succeeded + status.totals.failed);
+    await runInForeground(engine, id, upgrade, concurrency, progress, opts.json === true);
+  });
+}
+
+export async function pause(idText: string, opts: DbOption): Promise<void> {
+  const id = parseId(idText);
+  const status = await withStore(opts, async (store) => engineFor(store).pause(id));
+  if (opts.json) return printJson(status);
+  const upgrading = status.totals.upgrading;
+  process.stdout.write(`rollout ${id} paused: no appliance starts an upgrade any more${upgrading > 0 ? `; the ${upgrading} upgrading finish first` : ''}. \`fulcrum rollout resume ${id}\` carries on\n`);
+}
+
+export async function abort(idText: string, opts: DbOption): Promise<void> {
+  const id = parseId(idText);
+  const status = await withStore(opts, async (store) => engineFor(store).abort(id));
+  if (opts.json) return printJson(status);
+  const upgrading = status.totals.upgrading;
+  process.stdout.write(`rollout ${id} aborted: ${status.totals.succeeded} of ${status.totals.devices} appliances upgraded${upgrading > 0 ? `; the ${upgrading} upgrading finish first` : ''}\n`);
+}
+
+export async function status(idText: string | undefined, opts: DbOption): Promise<void> {
+  const id = idText === undefined ? undefined : parseId(idText);
+  const found = await withStore(opts, async (store) => {
+    const engine = engineFor(store);
+    return id === undefined ? engine.latest() : engine.status(id);
+  });
+  if (opts.json) return printJson(found);
+  if (!found) return void process.stdout.write('no rollouts yet (fulcrum rollout start IMAGE --targets A,B,… | --all)\n');
+  process.stdout.write(`${renderStatus(found)}\n`);
+}
+
+export async function list(opts: DbOption): Promise<void> {
+  const rollouts = await withStore(opts, async (store) => engineFor(store).list());
+  if (opts.json) return printJson(rollouts.map(({ devices: _devices, ...summary }) => summary));
+  if (rollouts.length === 0) return void process.stdout.write('no rollouts yet (fulcrum rollout start IMAGE --targets A,B,… | --all)\n');
+  process.stdout.write(`${renderList(rollouts)}\n`);
+}

@@ -1,0 +1,72 @@
+/**
+ * An appliance's counters over a time range, every series at once: what `fulcrum counters NAME
+ * --since` prints and what the API's history route serves. Counters come as the increase in
+ * each step (or, with `rate`, per second), gauges as read; gaps are null.
+ */
+import type { MetricStore, Resolution, SeriesKind } from './metric-store.js';
+
+export interface HistoryQuery {
+  /** Inclusive, ms. */
+  from: number;
+  /** Inclusive, ms. */
+  to: number;
+  resolution: Resolution;
+  /** Counters per second instead of increases per step. */
+  rate?: boolean;
+  /** Only these counters (e.g. connsTotal, bytesIn); all when absent. */
+  counters?: readonly string[];
+  /** Only this service's series. */
+  service?: string;
+  /** true: only appliance- and service-wide series; false: only per-backend ones. */
+  serviceLevel?: boolean;
+}
+
+export interface HistorySeries {
+  service: string | null;
+  backend: string | null;
+  counter: string;
+  kind: SeriesKind;
+  /** [ts ms, value]; value null for a gap. */
+  points: Array<readonly [number, number | null]>;
+}
+
+export interface History {
+  appliance: string;
+  from: number;
+  to: number;
+  resolution: Resolution;
+  unit: 'per second' | 'increase per step';
+  series: HistorySeries[];
+}
+
+/** The resolution that suits a span: raw up to 2 hours, 1-minute rollups up to 2 days, 1-hour beyond. */
+export function resolutionFor(spanMs: number): Resolution {
+  return spanMs <= 2 * 3_600_000 ? 'raw' : spanMs <= 2 * 86_400_000 ? '1m' : '1h';
+}
+
+/** Whether anything was ever stored for this appliance. */
+export function hasHistory(metrics: MetricStore, appliance: string): boolean {
+  return metrics.listSeries(appliance).length > 0;
+}
+
+export function counterHistory(metrics: MetricStore, appliance: string, q: HistoryQuery): History {
+  const wanted = q.counters ? new Set(q.counters) : null;
+  const series = metrics
+    .listSeries(appliance)
+    .filter((s) => (wanted === null || wanted.has(s.counter)) && (q.service === undefined || s.service === q.service))
+    .filter((s) => q.serviceLevel === undefined || (s.backend === undefined) === q.serviceLevel)
+    .map((s): HistorySeries => {
+      const r = metrics.query({
+        appliance,
+        ...(s.service ? { service: s.service } : {}),
+        ...(s.backend ? { backend: s.backend } : {}),
+        counter: s.counter,
+        from: q.from,
+        to: q.to,
+        resolution: q.resolution,
+      });
+      const points = (r?.points ?? []).map((p) => [p.ts, s.kind === 'counter' && !q.rate ? (p.sum ?? null) : p.value] as const);
+      return { service: s.service ?? null, backend: s.backend ?? null, counter: s.counter, kind: s.kind, points };
+    });
+  return { appliance, from: q.from, to: q.to, resolution: q.resolution, unit: q.rate ? 'per second' : 'increase per step', series };
+}

@@ -1,0 +1,150 @@
+/**
+ * The dashboard in a real browser (Debian's chromium driven by playwright-core) against the
+ * agent polling a simulated appliance that carries real HTTP traffic: the fleet table shows the
+ * appliance and its config id, the appliance's charts are drawn from the polled values (the
+ * connections in the chart add up to those sent), a push made meanwhile shows up live.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHttpBackends, type HttpBackend } from '../../sim/backends/http-backend.js';
+import { freePort } from '../../sim/free-port.js';
+import { SimulatedAppliance } from '../../sim/simulated-appliance.js';
+import { httpLoad } from '../../sim/traffic/http-load.js';
+import { configId, loadRules } from '../../src/protocol/rules/index.js';
+import { bearer, eventually, startApi, type ApiHarness } from '../support/api.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) console.warn(`dashboard tests skipped: ${CHROMIUM} is missing (apt-get install chromium)`);
+
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
+const SENT = 30;
+
+describe.skipIf(!haveChromium)('dashboard in a real browser', () => {
+  let api: ApiHarness;
+  let sim: SimulatedAppliance;
+  let backends: HttpBackend[];
+  let vip: number;
+  let rulesText: (weight: number) => string;
+  let browser: BrowserContext;
+  let profile: string;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    backends = await startHttpBackends(2);
+    vip = await freePort();
+    rulesText = (weight) => `services:\n  - name: web\n    listen: 127.0.0.1:${vip}\n    backends:\n${backends.map((b) => `      - { address: ${b.address}, weight: ${weight} }`).join('\n')}\n`;
+    sim = await SimulatedAppliance.start({ name: 'dash-1', rules: loadRules(rulesText(1), 'dash.yaml'), snmp: { host: '127.0.0.1', port: 0, community: 'public', writeCommunity: 'private' } });
+    // Polls a little over a second apart: the store keeps one sample per appliance per second.
+    api = await startApi({ listen: true, poll: { intervalMs: 1_100 } });
+    api.store.inventory.add({ name: 'edge-1', target: `snmp://${sim.readyInfo().snmp}`, credentials: { community: 'private' } });
+    await eventually(() => api.app.fulcrum.fleet.get('edge-1')?.reachable === true, 15_000, 'the first poll');
+    profile = mkdtempSync(path.join(tmpdir(), 'fulcrum-chromium-'));
+    browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1400, height: 900 } });
+    page = browser.pages()[0] ?? (await browser.newPage());
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+    await api?.close();
+    await sim?.stop();
+    await Promise.all((backends ?? []).map((b) => b.kill()));
+  });
+
+  it('shows the fleet table with the running config id, live', async () => {
+    await page.goto(`${api.url}/?token=${api.read}`);
+    const row = page.locator('#fleet-table tr[data-appliance="edge-1"]');
+    await row.waitFor();
+    const id = sim.appliance.configId;
+    await expect.poll(() => row.locator('[data-field="configId"]').getAttribute('title')).toBe(id);
+    expect(await row.locator('[data-field="configId"]').textContent()).toBe(id.slice(0, 12));
+    expect(await row.locator('[data-field="state"]').textContent()).toBe('up');
+    expect(await row.locator('[data-field="firmware"]').textContent()).toBe('1.0.0');
+    // The token left the address bar and stayed in the browser.
+    expect(new URL(page.url()).searchParams.get('token')).toBeNull();
+    expect(await page.evaluate(() => localStorage.getItem('fulcrum.token'))).toBe(api.read);
+    await expect.poll(() => page.locator('#live').getAttribute('data-state')).toBe('live');
+  });
+
+  it('charts the connections sent through the appliance, as polled', async () => {
+    await page.locator('#fleet-table tr[data-appliance="edge-1"]').click();
+    await page.waitForFunction(() => (window as unknown as { fulcrum: { view: unknown } }).fulcrum.view !== null);
+    expect(page.url()).toMatch(/#\/appliances\/edge-1$/);
+
+    const load = await httpLoad('127.0.0.1', vip, SENT, 4);
+    expect(load.failed).toBe(0);
+    // Every poll after the traffic extends the chart: wait until it has all of it.
+    await page.waitForFunction((sent) => document.querySelector<HTMLElement>('#chart-connections')?.dataset.newConnections === String(sent), SENT, { timeout: 20_000 });
+
+    const chart = await page.evaluate(() => {
+      const { charts, view } = (window as unknown as { fulcrum: { charts: Record<string, { data: (number | null)[][] }>; view: { services: string[] } } }).fulcrum;
+      return { connections: charts.connections!.data, bytes: charts.bytes!.data, services: view.services };
+    });
+    expect(chart.services).toEqual(['web']);
+    const [x, web] = chart.connections as [number[], (number | null)[]];
+    expect(x.length).toBeGreaterThanOrEqual(2);
+    // The chart plots connections per second; over each interval they add up to what was sent.
+    let connections = 0;
+    for (let i = 1; i < x.length; i++) connections += (web[i] ?? 0) * (x[i]! - x[i - 1]!);
+    expect(Math.round(connections)).toBe(SENT);
+    expect(Math.max(...web.map((v) => v ?? 0))).toBeGreaterThan(0);
+    const [, bytesIn, bytesOut] = chart.bytes as [number[], (number | null)[], (number | null)[]];
+    expect(Math.max(...bytesIn.map((v) => v ?? 0))).toBeGreaterThan(0);
+    expect(Math.max(...bytesOut.map((v) => v ?? 0))).toBeGreaterThan(0);
+    const traffic = await page.locator('#chart-bytes').getAttribute('data-bytes-in');
+    expect(Number(traffic)).toBeGreaterThan(0);
+  });
+
+  it('shows every backend with its state and the connections it got', async () => {
+    const rows = page.locator('#backend-table tbody tr');
+    await expect.poll(() => rows.count()).toBe(2);
+    await expect.poll(() => rows.locator('[data-field="connsTotal"]').allTextContents()).toEqual([String(SENT / 2), String(SENT / 2)]);
+    expect(await rows.locator('[data-field="state"]').allTextContents()).toEqual(['up', 'up']);
+  });
+
+  it('follows a push made through the API: new config id, commit and audit entries in the event log', async () => {
+    const next = loadRules(rulesText(3), 'next.yaml');
+    const r = await api.app.inject({ method: 'POST', url: '/api/v1/appliances/edge-1/rules/push', headers: bearer(api.admin), payload: { rules: rulesText(3) } });
+    expect(r.statusCode, r.body).toBe(200);
+    await expect.poll(() => page.locator('#appliance-facts [data-field="configId"]').getAttribute('title'), { timeout: 10_000 }).toBe(configId(next));
+    await expect.poll(() => page.locator('#event-list li[data-kind="commit"]').count()).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('#event-list li[data-kind="audit"]').first().textContent()).toContain('ops: POST /appliances/:name/rules/push — ok 200');
+  });
+
+  it('looks right', async () => {
+    await page.screenshot({ path: '/tmp/dashboard.png', fullPage: true });
+    await page.goto(`${api.url}/#/`);
+    await page.locator('#fleet-table tr[data-appliance="edge-1"]').waitFor();
+    await page.screenshot({ path: '/tmp/dashboard-fleet.png', fullPage: true });
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('asks for a token when it has none, and says why one was refused', async () => {
+    const fresh = await browser.browser()?.newContext();
+    const other = fresh ? await fresh.newPage() : await browser.newPage();
+    try {
+      await other.evaluate(() => localStorage.removeItem('fulcrum.token')).catch(() => undefined);
+      await other.goto(`${api.url}/`);
+      await other.evaluate(() => localStorage.removeItem('fulcrum.token'));
+      await other.reload();
+      const dialog = other.locator('#token-dialog');
+      await dialog.waitFor({ state: 'visible' });
+      await other.fill('#token-input', 'fulcrum_wrong');
+      await other.click('#token-form button[type="submit"]');
+      await expect.poll(() => other.locator('#token-error').textContent()).toContain('not valid');
+      await other.fill('#token-input', api.read);
+      await other.click('#token-form button[type="submit"]');
+      await other.locator('#fleet-table tr[data-appliance="edge-1"]').waitFor();
+      expect(await dialog.isVisible()).toBe(false);
+    } finally {
+      await other.close();
+      // Leave the shared profile as the other tests expect it.
+      await page.evaluate((t) => localStorage.setItem('fulcrum.token', t), api.read);
+    }
+  });
+});
