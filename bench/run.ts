@@ -22,6 +22,7 @@ const SUITES: Suite[] = [
   { name: 'serial', ...serial },
   { name: 'store', ...(await import('./store.js')) },
   { name: 'polling', ...(await import('./polling.js')) },
+  { name: 'firmware', ...(await import('./firmware-upload.js')) },
 ];
 
 async function main(args: string[]): Promise<number> {
