@@ -71,6 +71,8 @@ export class RolloutProgress {
   }
 
   stop(): void {
+    // Logged lines wait for the next redraw: draw once more so the last ones are not lost.
+    this.bars?.update();
     this.bars?.stop();
     this.bars = null;
     this.bar = null;

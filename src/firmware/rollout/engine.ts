@@ -8,7 +8,7 @@
  * This class creates rollouts and changes their state; runner.ts runs them.
  */
 import type { Inventory } from '../../store/inventory.js';
-import type { RolloutState, SqliteRolloutStore } from '../../store/rollouts.js';
+import type { RolloutRecord, RolloutState, SqliteRolloutStore } from '../../store/rollouts.js';
 import type { FirmwareCatalog } from '../catalog.js';
 import { RolloutError } from './errors.js';
 import { emitRolloutEvent, type EventSink, type RolloutEvent, type RolloutEventListener } from './events.js';
@@ -123,7 +123,8 @@ export class RolloutEngine {
     const record = this.get(id);
     if (record.state === 'running') return this.status(id);
     if (record.state === 'halted') {
-      // One transaction: a runner starting meanwhile must not see the rollout running with its failures still counted.
+      // One transaction: a runner starting meanwhile must not find the rollout running with
+      // its failures still counted (it would halt it again at once).
       const retried = this.rollouts.resumeHalted(id, this.now());
       if (retried === null) return this.resume(id);
       this.emit({ event: 'state', rollout: id, state: 'running', reason: null });
@@ -156,7 +157,7 @@ export class RolloutEngine {
     return this.rollouts.list(limit).map((r) => this.status(r.id));
   }
 
-  private get(id: number) {
+  private get(id: number): RolloutRecord {
     const record = this.rollouts.get(id);
     if (!record) throw new RolloutError('not-found', `no rollout ${id} (fulcrum rollout list)`);
     return record;
@@ -166,9 +167,9 @@ export class RolloutEngine {
     const record = this.get(id);
     if (record.state === to) return this.status(id);
     if (!this.rollouts.setState(id, to, from, reason, this.now())) {
-      const now = this.get(id).state;
+      const current = this.get(id).state;
       const verb = { running: 'resumed', paused: 'paused', aborted: 'aborted', halted: 'halted', succeeded: 'finished' }[to];
-      throw new RolloutError('state', `rollout ${id} is ${now}: only a rollout that is ${from.join(' or ')} can be ${verb}`);
+      throw new RolloutError('state', `rollout ${id} is ${current}: only a rollout that is ${from.join(' or ')} can be ${verb}`);
     }
     this.emit({ event: 'state', rollout: id, state: to, reason });
     return this.status(id);
