@@ -85,6 +85,7 @@ export interface FirmwareUpload {
   /** Bytes written to the line, framing included. */
   lineBytes: number;
   slot: 'A' | 'B';
+  /** The verified image's version and security counter; '' and 0 where the transport does not report them (SNMP). */
   version: string;
   securityCounter: number;
 }
@@ -96,8 +97,11 @@ export interface FirmwareUpload {
  */
 export interface FirmwareDriver {
   firmwareStatus(): Promise<FirmwareStatus>;
-  /** Uploads `image` into the inactive slot (resuming an earlier upload of it) and has it verified. */
-  uploadFirmware(image: Uint8Array, options?: { onProgress?: (sent: number, total: number) => void }): Promise<FirmwareUpload>;
+  /**
+   * Puts `image` into the inactive slot (resuming an earlier upload of it) and has it verified.
+   * Over the console the agent sends it; over SNMP the appliance fetches it from `url`.
+   */
+  uploadFirmware(image: Uint8Array, options?: { onProgress?: (sent: number, total: number) => void; url?: string }): Promise<FirmwareUpload>;
   activateFirmware(): Promise<{ slot: 'A' | 'B'; version: string }>;
   confirmFirmware(): Promise<{ slot: 'A' | 'B'; version: string }>;
   rollbackFirmware(): Promise<{ slot: 'A' | 'B'; version: string }>;

@@ -11,7 +11,7 @@ import { ConfigManager, STARTUP_FILE, type ConfigEvent } from './mgmt/config-man
 import type { ManagementOps } from './mgmt/management-ops.js';
 import { firmwareOps } from './mgmt/firmware-ops.js';
 import type { BootResult, Bootloader } from './boot/index.js';
-import { NO_DATA_PLANE, type Clock, type DataPlanePort, type HealthProbePort, type StoragePort } from './ports.js';
+import { NO_DATA_PLANE, type Clock, type DataPlanePort, type HealthProbePort, type ImageFetchPort, type StoragePort } from './ports.js';
 
 export const MODEL = 'FL-1000';
 const IDENTITY = 'identity.json';
@@ -43,7 +43,7 @@ export interface ApplianceOptions {
   /** Size of the connection table. */
   maxFlows?: number;
   /** The bootloader that started this image, and how to restart the box: firmware slots over the management channels. */
-  boot?: { bootloader: Bootloader; result: BootResult; restart: () => void };
+  boot?: { bootloader: Bootloader; result: BootResult; restart: () => void; fetch?: ImageFetchPort };
 }
 
 /** After a failed post-boot self-test, the box restarts (and so reverts a trial image) after this long. */
@@ -203,7 +203,7 @@ export class Appliance {
       },
       confirm: async () => ({ configId: fromHex((await this.config.confirm()).configId) }),
       rollback: async (steps) => ({ configId: fromHex((await this.config.rollback(steps)).configId) }),
-      firmware: this.options.boot ? firmwareOps(this.options.boot.bootloader, this.options.boot.restart) : null,
+      firmware: this.options.boot ? firmwareOps(this.options.boot.bootloader, this.options.boot.restart, this.options.boot.fetch ?? null) : null,
     };
   }
 

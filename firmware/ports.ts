@@ -62,3 +62,11 @@ export interface ConsolePort {
 
 /** The appliance's NOR flash (boot slots and boot state): firmware/boot/flash-port.ts. */
 export { FlashError, type FlashGeometry, type FlashPort } from './boot/flash-port.js';
+
+/** Fetches firmware images over the network (HTTP on a box and in the simulator). */
+export interface ImageFetchPort {
+  /** The size of the resource at `url` (HEAD); rejects when it cannot be reached. */
+  size(url: string): Promise<number>;
+  /** The bytes of `url` from `offset` to its end, in order (a Range request); each chunk is handled before the next is read. */
+  read(url: string, offset: number, onChunk: (bytes: Uint8Array) => Promise<void>): Promise<void>;
+}

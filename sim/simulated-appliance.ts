@@ -8,6 +8,7 @@ import { DataPlane } from './data-plane/data-plane.js';
 import { DEFAULT_FIRMWARE_VERSION, FLASH_FILE, FileFlash, MemoryFlash, buildFactoryImage, simFlash, simulatorTrustedKeys, type FaultableFlash } from './flash/index.js';
 import { nodeClock } from './ports/node-clock.js';
 import { nodeHealthProbe } from './ports/node-health-probe.js';
+import { nodeImageFetch } from './ports/node-image-fetch.js';
 import { MemoryStorage, StateDir } from './ports/state-dir.js';
 import { SerialLine } from './serial/index.js';
 import { linkDevice } from './serial/device-link.js';
@@ -79,6 +80,7 @@ export class SimulatedAppliance {
   private detachConsole: (() => void) | null = null;
   private readonly listeners = new Set<(e: ApplianceEvent) => void>();
   private rebooting: Promise<void> | null = null;
+  private snmpPort: number | null = null;
   private stopped = false;
   line: SerialLine | null = null;
   serialServer: SerialServer | null = null;
@@ -156,7 +158,7 @@ export class SimulatedAppliance {
       firmwareVersion: result.version,
       ...(options.rules ? { seedRules: options.rules } : {}),
       ...(options.maxFlows ? { maxFlows: options.maxFlows } : {}),
-      boot: { bootloader: this.bootloader, result, restart: () => setTimeout(() => void this.reboot(), REBOOT_DELAY_MS) },
+      boot: { bootloader: this.bootloader, result, restart: () => setTimeout(() => void this.reboot(), REBOOT_DELAY_MS), fetch: nodeImageFetch },
     });
     this.current = appliance;
     for (const l of this.listeners) appliance.onEvent(l);
@@ -167,7 +169,11 @@ export class SimulatedAppliance {
       appliance.attachDataPlane(dataPlane);
     }
     if (this.line) this.attachConsole(this.line, appliance);
-    if (options.snmp) this.snmpAgent = await SnmpAgent.start(appliance, { ...options.snmp, clock: nodeClock, sysName: options.name });
+    if (options.snmp) {
+      // Port 0 picks a free port at the first boot; later boots keep it, as a box keeps its address.
+      this.snmpAgent = await SnmpAgent.start(appliance, { ...options.snmp, port: this.snmpPort ?? options.snmp.port, clock: nodeClock, sysName: options.name });
+      this.snmpPort = this.snmpAgent.port;
+    }
   }
 
   /** Without a state directory, configuration lives in RAM that a reboot keeps (the process is the box's battery). */

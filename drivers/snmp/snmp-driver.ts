@@ -1,6 +1,8 @@
 import type { BackendCounters, CountersSnapshot, InterfaceCounters, ServiceCounters } from '../../src/protocol/counters.js';
 import { formatOid, FulcrumMib as M, IfMib, sysUpTime } from '../../src/protocol/mib/index.js';
-import { DriverError, type ApplianceDriver, type ApplianceEvent, type ApplianceInfo, type PushOptions, type PushResult } from '../driver.js';
+import { DriverError, type ApplianceDriver, type ApplianceEvent, type ApplianceInfo, type FirmwareDriver, type FirmwareUpload, type PushOptions, type PushResult } from '../driver.js';
+import type { FirmwareStatus } from '../../src/protocol/serial/messages.js';
+import { FirmwarePuller } from './firmware-puller.js';
 import { ConfigWriter } from './config-writer.js';
 import { SnmpSession, type SessionOptions, type Varbind } from './session.js';
 import { checkCredentials, parseSnmpTarget, type SnmpCredentials } from './target.js';
@@ -25,14 +27,16 @@ export interface SnmpPoll {
  * (./config-writer.ts). Reading the running table back is the console driver's: the MIB
  * shows the running services and backends but not every setting of the table.
  */
-export class SnmpDriver implements ApplianceDriver {
+export class SnmpDriver implements ApplianceDriver, FirmwareDriver {
   private readonly writer: ConfigWriter;
+  private readonly firmware: FirmwarePuller;
 
   private constructor(
     readonly target: string,
     private readonly session: SnmpSession,
   ) {
     this.writer = new ConfigWriter(session);
+    this.firmware = new FirmwarePuller(session);
   }
 
   static connect(target: string, credentials: SnmpCredentials, options: SessionOptions = {}): SnmpDriver {
@@ -148,6 +152,55 @@ export class SnmpDriver implements ApplianceDriver {
 
   rollback(steps: number): Promise<{ configId: string }> {
     return this.writer.rollback(steps);
+  }
+
+  firmwareStatus(): Promise<FirmwareStatus> {
+    return this.firmware.status();
+  }
+
+  /** Over SNMP the appliance pulls the image: `url` is where the agent serves it (HTTP, Range). */
+  uploadFirmware(image: Uint8Array, options: { onProgress?: (sent: number, total: number) => void; url?: string } = {}): Promise<FirmwareUpload> {
+    if (!options.url) return Promise.reject(new DriverError('badTarget', 'over SNMP the appliance fetches the image over HTTP: the agent must serve it (give an image URL)'));
+    return this.firmware.pull(image, options.url, options.onProgress);
+  }
+
+  async activateFirmware() {
+    await this.firmware.activate();
+    return this.activeSlot();
+  }
+
+  async confirmFirmware() {
+    await this.firmware.confirm();
+    return this.activeSlot();
+  }
+
+  async rollbackFirmware() {
+    await this.firmware.rollback();
+    return this.activeSlot();
+  }
+
+  /** The agent goes quiet while the box restarts; back when it answers with a fresh sysUpTime. */
+  async rebootAndWait(timeoutMs: number): Promise<void> {
+    const before = await this.firmware.uptime();
+    const started = performance.now();
+    await this.firmware.reboot();
+    await new Promise((r) => setTimeout(r, 500));
+    let last: unknown = null;
+    while (performance.now() - started < timeoutMs) {
+      try {
+        const up = await this.firmware.uptime();
+        if (up < before + (performance.now() - started) / 10 - 50) return;
+      } catch (err) {
+        last = err;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new DriverError('unreachable', `the appliance did not come back within ${Math.round(timeoutMs / 1000)} s of the reboot${last instanceof Error ? ` (${last.message})` : ''}`);
+  }
+
+  private async activeSlot(): Promise<{ slot: 'A' | 'B'; version: string }> {
+    const s = await this.firmware.status();
+    return { slot: s.active.slot, version: s.active.version };
   }
 
   /** Notifications arrive as traps at the monitor's receiver, not through a polling session. */

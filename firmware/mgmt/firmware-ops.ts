@@ -12,7 +12,9 @@
 import { formatVersion } from '../../src/protocol/firmware/image.js';
 import type { FirmwareStatus } from '../../src/protocol/serial/messages.js';
 import { BootError, type BootStatus, type Bootloader, type Installer } from '../boot/index.js';
+import type { ImageFetchPort } from '../ports.js';
 import { MgmtError } from './errors.js';
+import { FirmwareDownload } from './firmware-download.js';
 
 export interface FirmwareOps {
   begin(size: number, sha256: Uint8Array): Promise<{ resumeOffset: number }>;
@@ -24,11 +26,13 @@ export interface FirmwareOps {
   status(): FirmwareStatus;
   /** Restart the appliance once the answer to this request has left. */
   reboot(): void;
+  /** A network upgrade the appliance pulls itself (SNMP's fulcrumFirmware objects). */
+  readonly download: FirmwareDownload;
 }
 
 const REORDER_LIMIT = 256 * 1024;
 
-export function firmwareOps(bootloader: Bootloader, reboot: () => void): FirmwareOps {
+export function firmwareOps(bootloader: Bootloader, reboot: () => void, fetch: ImageFetchPort | null = null): FirmwareOps {
   let installer: Installer | null = null;
   let next = 0;
   const waiting = new Map<number, Uint8Array>();
@@ -43,7 +47,7 @@ export function firmwareOps(bootloader: Bootloader, reboot: () => void): Firmwar
     }
   };
 
-  return {
+  const ops: Omit<FirmwareOps, 'download'> = {
     begin: (size, sha256) =>
       mapped(async () => {
         installer = bootloader.installer();
@@ -85,6 +89,7 @@ export function firmwareOps(bootloader: Bootloader, reboot: () => void): Firmwar
     status: () => wireStatus(bootloader.status()),
     reboot,
   };
+  return { ...ops, download: new FirmwareDownload(ops, fetch) };
 }
 
 /** Bootloader refusals as wire errors: an image that fails a check, or a state that forbids the step. */

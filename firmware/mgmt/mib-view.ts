@@ -50,6 +50,7 @@ import { emptyCandidate, type CandidateState } from './mib/candidate.js';
 import { candidateVarbinds } from './mib/candidate-view.js';
 import { SmiType, TruthValue, type Varbind } from '../../src/protocol/mib/smi.js';
 import { INTERFACE_OBJECTS, interfaceVarbinds, type InterfaceState } from './mib/interfaces-view.js';
+import { FIRMWARE_OBJECTS, firmwareVarbinds, type FirmwareViewInput } from './mib/firmware-view.js';
 
 /** A configuration operation requested over SNMP, for the fulcrumLastOperation* read-back. */
 export interface LastOperation {
@@ -79,6 +80,8 @@ export interface MibViewInput {
   /** Wall-clock time of the last change of the running config; null if none since the agent started. */
   lastCommitEpochMs: number | null;
   counters: CountersSnapshot;
+  /** Firmware slots and network download; fulcrumFirmware is not served when absent. */
+  firmware?: FirmwareViewInput;
   /** IF-MIB interfaces (the data plane's); none when absent. */
   interfaces?: readonly InterfaceState[];
   lastOperation: LastOperation | null;
@@ -115,6 +118,7 @@ export const SERVED_OBJECTS: readonly Oid[] = [
   fulcrumLastOperationStatus,
   fulcrumLastOperationMessage,
   fulcrumLastOperationConfigId,
+  ...FIRMWARE_OBJECTS,
 ];
 
 function serviceColumns(): number[] {
@@ -220,6 +224,8 @@ export class MibView {
     int([...fulcrumLastOperationStatus, 0], op ? LastOperationStatusCode[op.status] : LastOperationStatusCode.none);
     text([...fulcrumLastOperationMessage, 0], op?.message ?? '');
     bytes([...fulcrumLastOperationConfigId, 0], op?.configId ?? '');
+    // fulcrumFirmware (fulcrumObjects 6) follows fulcrumConfig (4).
+    if (input.firmware) out.push(...firmwareVarbinds(input.firmware));
     return new MibView(out, ticks);
   }
 

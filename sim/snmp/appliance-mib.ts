@@ -13,10 +13,11 @@ import { describeError } from '../../firmware/mgmt/errors.js';
 import { emptyCandidate, planSet, type CandidateState, type ConfigAction, type SetVarbind } from '../../firmware/mgmt/mib/candidate.js';
 import { runConfigAction } from '../../firmware/mgmt/mib/candidate-ops.js';
 import { ErrorStatus } from '../../src/protocol/mib/smi.js';
-import { fulcrumCommit, fulcrumConfirm, fulcrumRollback } from '../../src/protocol/mib/fulcrum-mib.js';
+import { FirmwareScalar, fulcrumCommit, fulcrumConfirm, fulcrumRollback } from '../../src/protocol/mib/fulcrum-mib.js';
 import { formatOid } from '../../src/protocol/mib/oid.js';
 import type { Clock } from '../../firmware/ports.js';
-import type { ConfigTarget, WeightTarget } from './set-handler.js';
+import type { ConfigTarget, FirmwareTarget, WeightTarget } from './set-handler.js';
+import { applyFirmwareSet, planFirmwareSet } from '../../firmware/mgmt/mib/firmware-set.js';
 import { WireView } from './wire-view.js';
 
 /** How old a snapshot may be before a request gets a fresh one. */
@@ -34,7 +35,7 @@ export interface ApplianceMibOptions {
 /** The simulated data interface's speed: loopback has none, so say 10 Gb/s like the box. */
 const DATA_INTERFACE_BPS = 10e9;
 
-export class ApplianceMib implements WeightTarget, ConfigTarget {
+export class ApplianceMib implements WeightTarget, ConfigTarget, FirmwareTarget {
   private wire: WireView | null = null;
   private candidate: CandidateState;
   private builtAt = 0;
@@ -120,6 +121,19 @@ export class ApplianceMib implements WeightTarget, ConfigTarget {
     }
   }
 
+  async setFirmware(varbinds: readonly SetVarbind[]): Promise<{ errorStatus: number; errorIndex: number }> {
+    const fw = this.appliance.management.firmware;
+    if (!fw) return { errorStatus: ErrorStatus.notWritable, errorIndex: 1 };
+    const plan = planFirmwareSet(varbinds);
+    if (!plan.ok) return { errorStatus: plan.errorStatus, errorIndex: plan.errorIndex };
+    const actionIndex = varbinds.findIndex((v) => v.oid.length > 1 && v.oid.at(-2) === FirmwareScalar.action) + 1;
+    try {
+      return await applyFirmwareSet(fw, plan, actionIndex);
+    } finally {
+      this.invalidate();
+    }
+  }
+
   private async run(action: ConfigAction): Promise<void> {
     const kind = action.kind;
     this.lastOperation = { kind, status: 'inProgress', message: '', configId: '' };
@@ -156,6 +170,7 @@ export class ApplianceMib implements WeightTarget, ConfigTarget {
       lastCommitEpochMs: this.lastCommitEpochMs,
       counters,
       interfaces: [dataInterface(counters, this.options.interfaceCounterBase ?? 0n, DATA_INTERFACE_BPS)],
+      ...(a.management.firmware ? { firmware: { status: a.management.firmware.status(), download: a.management.firmware.download.state } } : {}),
       lastOperation: this.lastOperation,
       candidate: this.candidate,
     });

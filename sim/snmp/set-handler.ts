@@ -9,7 +9,7 @@
  */
 
 import type { WeightChange } from '../../firmware/mgmt/mib/weights.js';
-import { WEIGHT_MAX, fulcrumBackendWeight, fulcrumConfig } from '../../src/protocol/mib/fulcrum-mib.js';
+import { WEIGHT_MAX, fulcrumBackendWeight, fulcrumConfig, fulcrumFirmware } from '../../src/protocol/mib/fulcrum-mib.js';
 import { startsWith } from '../../src/protocol/mib/oid.js';
 import { ErrorStatus, SmiType } from '../../src/protocol/mib/smi.js';
 import { arcsOf } from './responder.js';
@@ -21,6 +21,12 @@ export interface WeightTarget {
   pendingConfirm(): boolean;
   /** Commits the changes; rejects with the reason when the appliance refuses (nothing changed). */
   commitWeights(changes: readonly WeightChange[]): Promise<void>;
+}
+
+/** What a firmware write reaches (sim/snmp/appliance-mib.ts); absent: fulcrumFirmware is not writable. */
+export interface FirmwareTarget {
+  /** Checks and applies a fulcrumFirmware request all or nothing; the status and 1-based index of the failing varbind, or noError. */
+  setFirmware(varbinds: readonly { oid: readonly number[]; type: number; value: unknown }[]): Promise<{ errorStatus: number; errorIndex: number }>;
 }
 
 /** What a configuration write reaches (sim/snmp/appliance-mib.ts); absent: fulcrumConfig is not writable. */
@@ -40,13 +46,20 @@ export interface SetResponse {
  * `canWrite` is the requester's access (a read-only community or user gets noAccess);
  * `target` is null when the appliance takes no writes at all.
  */
-export async function answerSet(varbinds: readonly WireVarbind[], canWrite: boolean, target: (WeightTarget & Partial<ConfigTarget>) | null): Promise<SetResponse> {
+export async function answerSet(varbinds: readonly WireVarbind[], canWrite: boolean, target: (WeightTarget & Partial<ConfigTarget> & Partial<FirmwareTarget>) | null): Promise<SetResponse> {
   const echo = varbinds.map((v) => ({ oid: v.oid, type: v.type, value: v.value }));
   const fail = (status: number, index: number): SetResponse => ({ errorStatus: status, errorIndex: index, varbinds: echo });
   // RFC 3416 4.2.5 (1): nothing is in a read-only requester's write view.
   if (!canWrite) return fail(ErrorStatus.noAccess, varbinds.length > 0 ? 1 : 0);
 
   const names = varbinds.map((v) => arcsOf(v.oid));
+  // fulcrumFirmware: a request of its own kind too (an upgrade step, never mixed with a config edit).
+  if (names.some((a) => startsWith(a, fulcrumFirmware)) && target?.setFirmware) {
+    const other = names.findIndex((a) => !startsWith(a, fulcrumFirmware));
+    if (other >= 0) return fail(ErrorStatus.inconsistentValue, other + 1);
+    const r = await target.setFirmware(varbinds.map((v, i) => ({ oid: names[i]!, type: v.type, value: v.value })));
+    return { ...r, varbinds: echo };
+  }
   const firstConfig = names.findIndex((a) => startsWith(a, fulcrumConfig));
   if (firstConfig >= 0 && target?.setConfig) {
     const other = names.findIndex((a) => !startsWith(a, fulcrumConfig));

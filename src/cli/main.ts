@@ -176,6 +176,7 @@ withTarget(firmware
   .command('upgrade'))
   .description('Upload an image to the inactive slot (resumable), boot it on trial, wait until it confirms itself — or the appliance reverts and this fails')
   .argument('<image>', 'firmware image file')
+  .option('--serve-address <host:port[/advertised]>', 'over SNMP the appliance fetches the image over HTTP from the agent: listen here (default 127.0.0.1:0); /HOST:PORT is the address the appliance should use, behind NAT')
   .option('--json', 'machine-readable output: {version, bytes, uploadSeconds, rebootSeconds, confirmed}')
   .action(async (file: string, opts) => (await import('./commands/firmware-device.js')).upgrade(file, opts));
 withTarget(firmware

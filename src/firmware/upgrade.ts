@@ -23,6 +23,8 @@ export interface UpgradeOptions {
   bootTimeoutMs?: number;
   /** How long the new image may take to confirm itself once it answers (default 30 s). */
   confirmTimeoutMs?: number;
+  /** Where the appliance can fetch the image over HTTP, for transports where it pulls it (SNMP). */
+  imageUrl?: string;
 }
 
 export interface UpgradeResult {
@@ -50,7 +52,7 @@ const POLL_MS = 500;
 
 export async function upgradeAppliance(driver: ApplianceDriver, image: Uint8Array, options: UpgradeOptions = {}): Promise<UpgradeResult> {
   if (!hasFirmwareSlots(driver)) {
-    throw new UpgradeError('unsupported', `${driver.target}: firmware is uploaded over the serial console (serial:/dev/ttyX); this transport has no firmware slots`);
+    throw new UpgradeError('unsupported', `${driver.target}: this transport has no firmware slots`);
   }
   let version: string;
   try {
@@ -68,9 +70,10 @@ export async function upgradeAppliance(driver: ApplianceDriver, image: Uint8Arra
   checkAbort();
   options.onStep?.('upload');
   const t0 = performance.now();
-  const upload = await driver.uploadFirmware(image, options.onProgress ? { onProgress: options.onProgress } : {});
+  const upload = await driver.uploadFirmware(image, { ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(options.imageUrl ? { url: options.imageUrl } : {}) });
   const uploadSeconds = (performance.now() - t0) / 1000;
-  if (upload.version !== version) throw new UpgradeError('badImage', `the appliance verified version ${upload.version}, not ${version}`);
+  // Over SNMP the appliance does not report the version it verified (''): the status after the reboot does.
+  if (upload.version !== '' && upload.version !== version) throw new UpgradeError('badImage', `the appliance verified version ${upload.version}, not ${version}`);
 
   checkAbort();
   options.onStep?.('activate');

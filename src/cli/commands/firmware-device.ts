@@ -2,18 +2,41 @@
 import { DriverError, hasFirmwareSlots, type ApplianceDriver, type FirmwareDriver } from '../../../drivers/driver.js';
 import { UpgradeError, upgradeAppliance } from '../../firmware/upgrade.js';
 import { parseImage } from '../../protocol/firmware/image.js';
+import { startImageServer, type ImageServer } from '../../firmware/image-server.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { printJson, table } from '../output.js';
 import { DelayedProgress } from '../progress.js';
 import { withDriver, type TargetOptions } from '../connect.js';
 import { readImageFile } from './firmware-files.js';
 
+/** `--serve-address HOST:PORT[/ADVERTISED]`: where an SNMP appliance fetches the image from (default 127.0.0.1, any port). */
+async function imageServerFor(opts: TargetOptions & { serveAddress?: string }): Promise<ImageServer | null> {
+  if (!/^snmp:/.test(opts.to) && !(await isSnmpInventoryName(opts))) return null;
+  const text = opts.serveAddress ?? '127.0.0.1:0';
+  const m = /^(\[[^\]]+\]|[^:/]+):(\d+)(?:\/(.+))?$/.exec(text);
+  if (!m) throw new CliError(`--serve-address: expected HOST:PORT, got "${text}"`, EXIT.usage);
+  return startImageServer(m[1]!.replace(/^\[|\]$/g, ''), Number(m[2]), m[3]);
+}
+
+async function isSnmpInventoryName(opts: TargetOptions): Promise<boolean> {
+  if (/^(serial|snmp):/.test(opts.to)) return false;
+  const { openStore } = await import('../../store/index.js');
+  const store = openStore(opts.db ? { file: opts.db } : {});
+  try {
+    return store.inventory.get(opts.to)?.target.startsWith('snmp:') ?? false;
+  } catch {
+    return false;
+  } finally {
+    store.close();
+  }
+}
+
 function slots(d: ApplianceDriver): ApplianceDriver & FirmwareDriver {
   if (!hasFirmwareSlots(d)) throw new CliError(`${d.target}: firmware is managed over the serial console (serial:/dev/ttyX), not this transport`, EXIT.usage);
   return d;
 }
 
-export async function upgrade(file: string, opts: TargetOptions & { json?: boolean; bootTimeout?: string }): Promise<void> {
+export async function upgrade(file: string, opts: TargetOptions & { json?: boolean; serveAddress?: string }): Promise<void> {
   const bytes = readImageFile(file);
   try {
     parseImage(bytes);
@@ -22,6 +45,9 @@ export async function upgrade(file: string, opts: TargetOptions & { json?: boole
     throw new CliError(`${file}: not a valid firmware image: ${(err as Error).message}`, EXIT.invalidInput);
   }
   const progress = new DelayedProgress('uploading', !opts.json && process.stderr.isTTY === true);
+  // Over SNMP the appliance pulls the image: serve it for the time of the upgrade.
+  const server = await imageServerFor(opts);
+  const imageUrl = server?.add(bytes);
   const say = (text: string) => {
     if (!opts.json) process.stderr.write(`${text}\n`);
   };
@@ -29,6 +55,7 @@ export async function upgrade(file: string, opts: TargetOptions & { json?: boole
     const r = await withDriver(opts, (d) =>
       upgradeAppliance(slots(d), bytes, {
         onProgress: (sent, total) => progress.update(sent, total),
+        ...(imageUrl ? { imageUrl } : {}),
         onStep: (step) => {
           if (step !== 'upload') progress.stop();
           if (step === 'reboot') say('rebooting into the new image (trial boot)…');
@@ -37,10 +64,12 @@ export async function upgrade(file: string, opts: TargetOptions & { json?: boole
       }),
     );
     progress.stop();
+    await server?.close();
     if (opts.json) printJson(r);
     else process.stdout.write(`firmware ${r.version} running and confirmed: ${r.bytes} bytes uploaded in ${r.uploadSeconds.toFixed(1)} s, back in ${r.rebootSeconds.toFixed(1)} s after the reboot\n`);
   } catch (err) {
     progress.stop();
+    await server?.close();
     if (err instanceof UpgradeError) throw new CliError(`upgrade failed (${err.code}): ${err.message}`, err.code === 'badImage' ? EXIT.invalidInput : err.code === 'unsupported' ? EXIT.usage : EXIT.refused);
     throw err;
   }

@@ -179,6 +179,7 @@ export const fulcrumBackendGroup = oid(fulcrumGroups, 3);
 export const fulcrumConfigGroup = oid(fulcrumGroups, 4);
 export const fulcrumNotifyObjectGroup = oid(fulcrumGroups, 5);
 export const fulcrumNotificationGroup = oid(fulcrumGroups, 6);
+export const fulcrumFirmwareGroup = oid(fulcrumGroups, 7);
 
 // ---- enumerations. SNMP enumerations start at 1 (0 is often read as "unset"), so these are
 // not the codes of the serial counters encoding (src/protocol/counters.ts, which starts at 0).
@@ -214,3 +215,33 @@ export function columnInstance(entry: Oid, column: number, ...index: number[]): 
 export function scalarInstance(object: Oid): Oid {
   return oid(object, 0);
 }
+
+// ---- fulcrumFirmware: slots and network upgrades (scalars)
+
+export const fulcrumFirmware = oid(fulcrumObjects, 6);
+export const FirmwareScalar = {
+  activeSlot: 1,
+  activeConfirmed: 2,
+  minSecurityCounter: 3,
+  downloadUrl: 4,
+  downloadSha256: 5,
+  action: 6,
+  downloadStatus: 7,
+  downloadBytes: 8,
+  downloadSize: 9,
+  downloadMessage: 10,
+} as const;
+export const fulcrumFwActiveSlot = oid(fulcrumFirmware, FirmwareScalar.activeSlot);
+export const fulcrumFwActiveConfirmed = oid(fulcrumFirmware, FirmwareScalar.activeConfirmed);
+export const fulcrumFwMinSecurityCounter = oid(fulcrumFirmware, FirmwareScalar.minSecurityCounter);
+export const fulcrumFwDownloadUrl = oid(fulcrumFirmware, FirmwareScalar.downloadUrl);
+export const fulcrumFwDownloadSha256 = oid(fulcrumFirmware, FirmwareScalar.downloadSha256);
+export const fulcrumFwAction = oid(fulcrumFirmware, FirmwareScalar.action);
+export const fulcrumFwDownloadStatus = oid(fulcrumFirmware, FirmwareScalar.downloadStatus);
+export const fulcrumFwDownloadBytes = oid(fulcrumFirmware, FirmwareScalar.downloadBytes);
+export const fulcrumFwDownloadSize = oid(fulcrumFirmware, FirmwareScalar.downloadSize);
+export const fulcrumFwDownloadMessage = oid(fulcrumFirmware, FirmwareScalar.downloadMessage);
+export const FwSlotCode = { slotA: 1, slotB: 2 } as const;
+export const FwActionCode = { idle: 1, download: 2, activate: 3, reboot: 4, confirm: 5, rollback: 6 } as const;
+export const FwDownloadStatusCode = { idle: 1, downloading: 2, ready: 3, failed: 4 } as const;
+export const MAX_FW_URL_LENGTH = 255;

@@ -48,10 +48,14 @@ describe('FULCRUM-MIB text and src/protocol/mib agree', () => {
     expect(enumeration(def('fulcrumConfirm'))).toEqual(Mib.ConfirmCode);
     expect(enumeration(def('fulcrumLastOperation'))).toEqual(Mib.LastOperationCode);
     expect(enumeration(def('fulcrumLastOperationStatus'))).toEqual(Mib.LastOperationStatusCode);
+    expect(enumeration(def('fulcrumFwActiveSlot'))).toEqual(Mib.FwSlotCode);
+    expect(enumeration(def('fulcrumFwAction'))).toEqual(Mib.FwActionCode);
+    expect(enumeration(def('fulcrumFwDownloadStatus'))).toEqual(Mib.FwDownloadStatusCode);
   });
 
   it('the only read-write object of the monitoring tables is fulcrumBackendWeight, and index columns are not-accessible', () => {
-    const writable = defs.filter((d) => d.macro === 'OBJECT-TYPE' && maxAccess(d) === 'read-write' && !d.name.startsWith('fulcrumCand') && ![...Mib.fulcrumConfig].every((a, i) => fromText.get(d.name)![i] === a));
+    const under = (d: { name: string }, node: readonly number[]) => [...node].every((a, i) => fromText.get(d.name)![i] === a);
+    const writable = defs.filter((d) => d.macro === 'OBJECT-TYPE' && maxAccess(d) === 'read-write' && !d.name.startsWith('fulcrumCand') && !under(d, Mib.fulcrumConfig) && !under(d, Mib.fulcrumFirmware));
     expect(writable.map((d) => d.name)).toEqual(['fulcrumBackendWeight']);
     for (const name of ['fulcrumServiceIndex', 'fulcrumBackendIndex', 'fulcrumCandServiceIndex', 'fulcrumCandBackendIndex']) expect(maxAccess(def(name)), name).toBe('not-accessible');
   });
