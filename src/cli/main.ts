@@ -339,9 +339,11 @@ sim
 
 program
   .command('demo')
-  .description('Start backends and a simulated appliance, send real traffic, show the counters')
-  .option('--json', 'print the final counters as JSON')
-  .action(async (opts: { json?: boolean }) => (await import('./commands/demo.js')).demo(opts));
+  .description('The whole story: backends, three simulated appliances (two on serial consoles, one on SNMPv3), pushes, traffic, polling, a firmware rollout, a summary')
+  .option('--keep', 'stay up afterwards with the control plane: prints the dashboard URL and an admin token')
+  .option('--port <n>', 'with --keep: the control plane\'s port (default: any free one)')
+  .option('--json', 'print the final summary as JSON')
+  .action(async (opts: { json?: boolean; keep?: boolean; port?: string }) => (await import('./commands/demo.js')).demo(opts));
 
 async function main(): Promise<void> {
   try {

@@ -38,6 +38,8 @@ export async function startImageServer(host = '127.0.0.1', port = 0, advertise?:
     server.once('error', reject);
     server.listen(port, host, resolve);
   });
+  // It serves while something else keeps the agent running; it never keeps it running itself.
+  server.unref();
   const bound = server.address() as AddressInfo;
   // Behind NAT the appliance may know the agent by another address: `advertise` (HOST:PORT) is that one.
   const base = advertise ? `http://${advertise}` : `http://${bound.address.includes(':') ? `[${bound.address}]` : bound.address}:${bound.port}`;

@@ -105,24 +105,12 @@ function engineFor(store: AgentStore, onEvent?: (e: RolloutEvent, at: number) =>
   });
 }
 
-/**
- * The real upgrade: the appliance's stored target and credentials, a driver for them, the
- * upgrade over it, the driver closed whatever happens.
- */
+/** The real upgrade (src/firmware/inventory-upgrade.ts); its image server, if SNMP appliances needed one, stops at exit. */
 async function upgradeThroughInventory(store: AgentStore): Promise<UpgradeOne> {
-  const { upgradeAppliance } = await import('../../firmware/upgrade.js');
-  const { connectTarget, storedCredentials } = await import('../../provision/connect.js');
-  return async (name, image, signal) => {
-    const record = store.inventory.get(name);
-    if (!record) throw new Error(`${name} is no longer in the inventory`);
-    const driver = await connectTarget(record.target, storedCredentials(record.credentials));
-    try {
-      const result = await upgradeAppliance(driver, image, { signal });
-      return { version: result.version, confirmed: result.confirmed };
-    } finally {
-      await driver.close().catch(() => undefined);
-    }
-  };
+  const { inventoryUpgrader } = await import('../../firmware/inventory-upgrade.js');
+  const upgrader = inventoryUpgrader(store.inventory);
+  process.once('beforeExit', () => void upgrader.close());
+  return upgrader.upgrade;
 }
 
 /**
