@@ -2,7 +2,9 @@
  * Bearer tokens on every API route: `Authorization: Bearer TOKEN`. No token or an unknown one
  * is 401; a read token on a route that changes something is 403. Routes that change nothing but
  * are POSTs (validate, plan) say so with `config: {access: 'read'}`. EventSource cannot send
- * headers, so routes marked `tokenInQuery` (the live stream) also take `?token=`.
+ * headers, so routes marked `tokenInQuery` (the live stream) also take `?token=`. Routes marked
+ * `public` need no token at all: only those whose URL is itself the secret (a firmware image
+ * named by its SHA-256, which an appliance fetches and cannot hold a token for).
  */
 import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { SqliteTokenStore, TokenRecord, TokenRole } from '../store/tokens.js';
@@ -16,6 +18,8 @@ declare module 'fastify' {
     tokenInQuery?: boolean;
     /** false: a POST that changes nothing, left out of the audit log. */
     audit?: boolean;
+    /** No token needed: a read-only route whose URL carries its own capability. */
+    public?: boolean;
   }
   interface FastifyRequest {
     /** The token this request was made with, once authenticated. */
@@ -47,6 +51,10 @@ export function neededRole(request: FastifyRequest): TokenRole {
 /** Finds the request's token and checks its role; answers 401/403 itself. */
 export function authenticate(tokens: SqliteTokenStore): onRequestHookHandler {
   return (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
+    if (request.routeOptions.config.public && SAFE_METHODS.has(request.method)) {
+      done();
+      return;
+    }
     let token: string | null;
     try {
       token = presented(request);

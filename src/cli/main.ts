@@ -58,13 +58,30 @@ withTarget(rules
   .argument('<file>', 'rule table file, or - for standard input')
   .option('--json', 'machine-readable output: {added, changed, removed}')
   .action(async (file: string, opts) => (await import('./commands/push.js')).diff(file, opts));
-withTarget(rules
-  .command('push'))
-  .description('Make an appliance run a rule table: sent whole, or as a patch when the agent knows the running table; applied whole or not at all')
+withCredentials(rules
+  .command('push')
+  .description(
+    'Make an appliance run a rule table (--to): sent whole, or as a patch when the agent knows the running table; applied whole or not at all. ' +
+      'With --all or --targets, a fleet push: plan everywhere, canaries first, each appliance confirmed only after a health and traffic check, everything rolled back on the first failure',
+  )
   .argument('<file>', 'rule table file, or - for standard input')
-  .option('--confirm-timeout <duration>', 'commit confirmed: revert automatically unless confirmed within this time (e.g. 5m)')
-  .option('--json', 'machine-readable output: {configId, previousConfigId, mode, bytes, seconds}')
-  .action(async (file: string, opts) => (await import('./commands/push.js')).push(file, opts));
+  .option('--to <target>', TARGET_HELP)
+  .option('--all', 'fleet push to every appliance of the inventory (canaries: the first by name)')
+  .option('--targets <names>', 'fleet push to these inventory names, comma-separated (canaries: the first named)')
+  .option('--canary <n>', 'fleet push: appliances pushed and checked before the rest (default 1)')
+  .option('--settle <duration>', 'fleet push: how long traffic is watched before and after each push (default 3s)')
+  .option('--confirm-timeout <duration>', 'commit confirmed: revert automatically unless confirmed within this time (e.g. 5m; a fleet push always uses one, default 5m)'))
+  .option('--db <file>', "the agent's database, for inventory names (default $FULCRUM_HOME/fulcrum.db)")
+  .option('--json', 'machine-readable output: {configId, previousConfigId, mode, bytes, seconds}; a fleet push: {canary, results, rolledBack, …}')
+  .action(async (file: string, opts) => {
+    const chosen = [opts.to !== undefined, opts.all === true, opts.targets !== undefined].filter(Boolean).length;
+    if (chosen !== 1) throw new CliError('rules push: give one of --to TARGET (one appliance), --all or --targets A,B,… (a fleet push)', EXIT.usage);
+    if (opts.to !== undefined) {
+      if (opts.canary !== undefined || opts.settle !== undefined) throw new CliError('--canary and --settle go with a fleet push (--all or --targets)', EXIT.usage);
+      return (await import('./commands/push.js')).push(file, opts);
+    }
+    return (await import('./commands/fleet-push.js')).fleetPush(file, opts);
+  });
 withTarget(rules
   .command('confirm'))
   .description('Confirm a commit made with --confirm-timeout, so it stays')

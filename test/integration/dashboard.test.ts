@@ -2,7 +2,8 @@
  * The dashboard in a real browser (Debian's chromium driven by playwright-core) against the
  * agent polling a simulated appliance that carries real HTTP traffic: the fleet table shows the
  * appliance and its config id, the appliance's charts are drawn from the polled values (the
- * connections in the chart add up to those sent), a push made meanwhile shows up live.
+ * connections in the chart add up to those sent), a push made meanwhile shows up live, and a
+ * firmware rollout started through the API appears in the rollouts panel as it goes.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,8 @@ import { startHttpBackends, type HttpBackend } from '../../sim/backends/http-bac
 import { freePort } from '../../sim/free-port.js';
 import { SimulatedAppliance } from '../../sim/simulated-appliance.js';
 import { httpLoad } from '../../sim/traffic/http-load.js';
+import { sha256, toHex } from '../../src/protocol/digest.js';
+import { buildImage, generateSigningKey, parseVersion, simulatorPayload } from '../../src/protocol/firmware/image.js';
 import { configId, loadRules } from '../../src/protocol/rules/index.js';
 import { bearer, eventually, startApi, type ApiHarness } from '../support/api.js';
 
@@ -33,12 +36,16 @@ describe.skipIf(!haveChromium)('dashboard in a real browser', () => {
   let profile: string;
   let page: Page;
   const pageErrors: string[] = [];
+  // The firmware catalog lives under $FULCRUM_HOME: a temporary one for this test.
+  const home = process.env.FULCRUM_HOME;
+  const fulcrumHome = mkdtempSync(path.join(tmpdir(), 'fulcrum-dash-home-'));
 
   beforeAll(async () => {
     backends = await startHttpBackends(2);
     vip = await freePort();
     rulesText = (weight) => `services:\n  - name: web\n    listen: 127.0.0.1:${vip}\n    backends:\n${backends.map((b) => `      - { address: ${b.address}, weight: ${weight} }`).join('\n')}\n`;
     sim = await SimulatedAppliance.start({ name: 'dash-1', rules: loadRules(rulesText(1), 'dash.yaml'), snmp: { host: '127.0.0.1', port: 0, community: 'public', writeCommunity: 'private' } });
+    process.env.FULCRUM_HOME = fulcrumHome;
     // Polls a little over a second apart: the store keeps one sample per appliance per second.
     api = await startApi({ listen: true, poll: { intervalMs: 1_100 } });
     api.store.inventory.add({ name: 'edge-1', target: `snmp://${sim.readyInfo().snmp}`, credentials: { community: 'private' } });
@@ -54,6 +61,9 @@ describe.skipIf(!haveChromium)('dashboard in a real browser', () => {
     await api?.close();
     await sim?.stop();
     await Promise.all((backends ?? []).map((b) => b.kill()));
+    if (home === undefined) delete process.env.FULCRUM_HOME;
+    else process.env.FULCRUM_HOME = home;
+    rmSync(fulcrumHome, { recursive: true, force: true });
   });
 
   it('shows the fleet table with the running config id, live', async () => {
@@ -114,6 +124,29 @@ describe.skipIf(!haveChromium)('dashboard in a real browser', () => {
     await expect.poll(() => page.locator('#appliance-facts [data-field="configId"]').getAttribute('title'), { timeout: 10_000 }).toBe(configId(next));
     await expect.poll(() => page.locator('#event-list li[data-kind="commit"]').count()).toBeGreaterThan(0);
     await expect.poll(() => page.locator('#event-list li[data-kind="audit"]').first().textContent()).toContain('ops: POST /appliances/:name/rules/push — ok 200');
+  });
+
+  it('shows a rollout started through the API in the rollouts panel: state, counts per wave, the failed appliance', async () => {
+    const image = buildImage({ version: parseVersion('2.0.0'), securityCounter: 1, payload: simulatorPayload({ simulate: [], size: 4096 }) }, generateSigningKey());
+    const added = await api.app.inject({ method: 'POST', url: '/api/v1/firmware', headers: { ...bearer(api.admin), 'content-type': 'application/octet-stream' }, payload: Buffer.from(image) });
+    expect(added.statusCode, added.body).toBe(201);
+    const r = await api.app.inject({ method: 'POST', url: '/api/v1/rollouts', headers: bearer(api.admin), payload: { image: toHex(sha256(image)), targets: ['edge-1'] } });
+    expect(r.statusCode, r.body).toBe(201);
+    const id = r.json().id as number;
+    // edge-1 fetches the image from the agent but does not trust the key it was signed with: its
+    // upgrade fails and the rollout halts.
+    const item = page.locator(`#rollout-list li[data-rollout="${id}"]`);
+    await expect.poll(() => item.getAttribute('data-state'), { timeout: 15_000 }).toBe('halted');
+    expect(await item.locator('[data-field="state"]').textContent()).toBe('halted');
+    expect(await item.locator('[data-field="version"]').textContent()).toBe('firmware 2.0.0');
+    expect(await item.locator('[data-field="counts"]').textContent()).toBe('0/1 succeeded, 1 failed');
+    expect(await item.locator('.wave').count()).toBe(1);
+    expect(await item.locator('.wave .wave-count').textContent()).toBe('1/1');
+    expect(await item.locator('.wave .seg-failed').count()).toBe(1);
+    expect(await item.locator('.wave .seg-succeeded').count()).toBe(0);
+    const failed = item.locator('[data-field="failed"] li[data-appliance="edge-1"]');
+    expect(await failed.textContent()).toMatch(/^edge-1: .*untrustedKey/);
+    await expect.poll(() => page.locator('#event-list li[data-kind="rollout"]').count()).toBeGreaterThan(0);
   });
 
   it('looks right', async () => {

@@ -1,9 +1,11 @@
-// The dashboard: the fleet table and the event log, an appliance's charts and backends, all
-// kept current by the agent's live stream. Routes: #/ (fleet) and #/appliances/NAME.
+// The dashboard: the fleet table, the firmware rollouts and the event log, an appliance's charts
+// and backends, all kept current by the agent's live stream (rollouts also by polling).
+// Routes: #/ (fleet) and #/appliances/NAME.
 import { Api, ApiError, initialToken, saveToken } from './api.js';
 import { ApplianceView } from './appliance-view.js';
 import { EventLog } from './events-view.js';
 import { FleetView } from './fleet-view.js';
+import { RolloutsView } from './rollouts-view.js';
 import { el } from './format.js';
 
 // What the page shows, for a person with the console open (and for the tests that drive it).
@@ -60,7 +62,9 @@ async function main() {
   const fleet = new FleetView($('#fleet-view'));
   const events = new EventLog($('#events-view'));
   const appliance = new ApplianceView($('#appliance-view'), api);
+  const rollouts = new RolloutsView($('#rollouts-view'), api);
   fleet.setInventory(inventory);
+  rollouts.start();
 
   const route = async () => {
     const m = /^#\/appliances\/(.+)$/.exec(location.hash);
@@ -87,6 +91,7 @@ async function main() {
     },
     onEvent: (entry) => {
       events.add(entry);
+      if (entry.kind === 'rollout' || (entry.source === 'audit' && entry.action.includes('/rollouts'))) void rollouts.refresh();
       if (entry.source === 'audit' && /\/appliances(\/:name)?$/.test(entry.action)) void reloadInventory();
     },
   });

@@ -27,12 +27,42 @@ function describe(e) {
       return d.before ? `rollback ${shortId(d.before)} → ${shortId(d.after)}${d.by ? ` by ${d.by}` : ''}` : `rollback to ${shortId(d.configId)} (${d.reason ?? ''})`;
     case 'trap':
       return `trap ${d.trap ?? ''}`;
+    case 'rollout':
+      return describeRollout(d);
+    case 'push-failed':
+      return `fleet push failed: ${d.error ?? ''}`;
     default:
       return e.kind;
   }
 }
 
+/** A rollout event (src/firmware/rollout/events.ts) in a line. */
+function describeRollout(d) {
+  switch (d.event) {
+    case 'created':
+      return `rollout ${d.rollout}: firmware ${d.version} to ${d.devices} appliance${d.devices === 1 ? '' : 's'}`;
+    case 'run':
+      return `rollout ${d.rollout}: running${d.recovered?.length ? ` (upgrading again: ${d.recovered.join(', ')})` : ''}`;
+    case 'wave':
+      return `rollout ${d.rollout}: wave ${d.wave} starts, ${d.appliances.length} appliance${d.appliances.length === 1 ? '' : 's'}`;
+    case 'retry':
+      return `rollout ${d.rollout}: retrying ${d.appliances.join(', ')}`;
+    case 'upgrading':
+      return `rollout ${d.rollout}: upgrading (wave ${d.wave})`;
+    case 'succeeded':
+      return `rollout ${d.rollout}: runs ${d.version}`;
+    case 'failed':
+      return `rollout ${d.rollout}: upgrade failed: ${d.error}`;
+    case 'state':
+      return `rollout ${d.rollout}: ${d.state}${d.reason ? ` (${d.reason})` : ''}`;
+    default:
+      return `rollout ${d.rollout}: ${d.event}`;
+  }
+}
+
 function tone(e) {
+  if (e.kind === 'rollout') return e.detail?.event === 'failed' || e.detail?.state === 'halted' ? 'bad' : e.detail?.event === 'succeeded' ? 'good' : 'info';
+  if (e.kind === 'push-failed') return 'bad';
   if (e.source === 'audit') return e.outcome === 'ok' ? 'audit' : 'bad';
   if (e.kind === 'unreachable' || (e.kind === 'backend-state' && e.detail?.after === 'down')) return 'bad';
   if (e.kind === 'reachable' || (e.kind === 'backend-state' && e.detail?.after === 'up')) return 'good';

@@ -1,15 +1,18 @@
 /**
  * The API's route modules, registered under /api/v1 in this order. Each is a function of the
- * scope (already behind token auth and the audit log) and the shared context; to add a resource
- * (firmware catalog, rollouts), write routes/NAME.ts exporting one such function and list it here.
+ * scope (already behind token auth and the audit log) and the shared context; to add a resource,
+ * write routes/NAME.ts exporting one such function and list it here.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context.js';
 import { applianceRoutes } from './appliances.js';
 import { counterRoutes } from './counters.js';
 import { eventRoutes } from './events.js';
+import { firmwareRoutes } from './firmware.js';
+import { fleetPushRoutes } from './fleet-push.js';
+import { rolloutRoutes } from './rollouts.js';
 import { ruleRoutes } from './rules.js';
 
 export type RouteModule = (app: FastifyInstance, ctx: ApiContext) => void | Promise<void>;
 
-export const API_ROUTES: readonly RouteModule[] = [applianceRoutes, counterRoutes, ruleRoutes, eventRoutes];
+export const API_ROUTES: readonly RouteModule[] = [applianceRoutes, counterRoutes, ruleRoutes, fleetPushRoutes, eventRoutes, firmwareRoutes, rolloutRoutes];

@@ -1,0 +1,97 @@
+/**
+ * Rollouts run by the agent's server process: created or resumed through the API, each runs in
+ * the background (the request answers at once with the rollout's status) and upgrades every
+ * appliance over the agent's shared drivers, so an upgrade waits for the poll in flight on its
+ * console and never opens the port twice. An appliance managed over SNMP fetches the image
+ * itself, from this server (image-url.ts). State lives in the database as with the CLI, so
+ * `fulcrum rollout status|pause|abort` see and steer these rollouts too. Closing the server
+ * stops the runs as Ctrl-C stops the CLI's: the upgrades under way are left `upgrading`, and a
+ * later resume does them again.
+ */
+import type { Server } from 'node:http';
+import type { FastifyBaseLogger } from 'fastify';
+import { FirmwareCatalog } from '../firmware/catalog.js';
+import { RolloutEngine, RolloutError, runnerAlive, type RolloutSpec, type RolloutStatus, type UpgradeOne } from '../firmware/rollout/index.js';
+import { upgradeAppliance } from '../firmware/upgrade.js';
+import { sha256, toHex } from '../protocol/digest.js';
+import type { ApiContext } from './context.js';
+import { imageUrlFor, targetHost } from './image-url.js';
+
+interface BackgroundRun {
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+export class RolloutRuns {
+  readonly engine: RolloutEngine;
+  private readonly runs = new Map<number, BackgroundRun>();
+  private closed = false;
+
+  constructor(
+    private readonly ctx: ApiContext,
+    private readonly log: FastifyBaseLogger,
+    /** The API's HTTP server, where SNMP appliances fetch images. */
+    private readonly server: Server,
+  ) {
+    this.engine = new RolloutEngine({
+      rollouts: ctx.store.rollouts,
+      catalog: new FirmwareCatalog(ctx.store.firmwareImages),
+      inventory: ctx.store.inventory,
+      // Through the context, so rollout events reach the live stream as well as the store.
+      events: { appendEvent: (e) => ctx.recordEvent({ ts: e.ts, appliance: e.appliance, kind: e.kind, detail: (e.detail ?? {}) as Record<string, unknown> }) },
+    });
+  }
+
+  /** Creates the rollout and starts running it in the background. Throws RolloutError. */
+  start(spec: RolloutSpec, concurrency?: number): RolloutStatus {
+    const status = this.engine.start(spec);
+    this.runInBackground(status.id, concurrency);
+    return this.engine.status(status.id);
+  }
+
+  /**
+   * Makes a paused or halted rollout run again, in the background here — unless a live process
+   * (this one, or a `fulcrum rollout` elsewhere) already runs it: that one carries on.
+   */
+  resume(id: number, concurrency?: number): RolloutStatus {
+    const status = this.engine.resume(id);
+    const runner = this.ctx.store.rollouts.get(id)?.runner ?? null;
+    const elsewhere = runner !== null && runnerAlive(runner, this.engine.now()) && !this.runs.has(id);
+    if (status.state === 'running' && !elsewhere) this.runInBackground(id, concurrency);
+    return this.engine.status(id);
+  }
+
+  /** Stops every background run (in-flight upgrades stay `upgrading` for a later resume). */
+  async close(): Promise<void> {
+    this.closed = true;
+    const runs = [...this.runs.values()];
+    for (const r of runs) r.controller.abort();
+    await Promise.all(runs.map((r) => r.done));
+  }
+
+  private runInBackground(id: number, concurrency?: number): void {
+    if (this.closed || this.runs.has(id)) return;
+    const controller = new AbortController();
+    const done = this.engine
+      .run(id, { upgrade: this.upgrade, signal: controller.signal, ...(concurrency !== undefined ? { concurrency } : {}) })
+      .then(
+        (status) => this.log.info({ rollout: id, state: status.state }, 'rollout run ended'),
+        (err: unknown) => {
+          // Another process took it over, or its state changed before the run began.
+          const level = err instanceof RolloutError ? 'warn' : 'error';
+          this.log[level]({ rollout: id, err }, 'rollout run stopped');
+        },
+      )
+      .finally(() => this.runs.delete(id));
+    this.runs.set(id, { controller, done });
+  }
+
+  /** One appliance's upgrade over the shared driver pool, with the inventory's current record. */
+  private readonly upgrade: UpgradeOne = async (appliance, image, signal) => {
+    const record = this.ctx.store.inventory.get(appliance);
+    if (!record) throw new Error(`${appliance} is no longer in the inventory`);
+    const imageUrl = record.target.startsWith('snmp:') ? await imageUrlFor(this.server, targetHost(record.target), toHex(sha256(image))) : undefined;
+    const result = await this.ctx.drivers.use(record, (driver) => upgradeAppliance(driver, image, { signal, ...(imageUrl ? { imageUrl } : {}) }));
+    return { version: result.version, confirmed: result.confirmed };
+  };
+}

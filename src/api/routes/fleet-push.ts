@@ -1,0 +1,94 @@
+/**
+ * A rule table to many appliances at once (POST /rules/push): the same run as `fulcrum rules
+ * push --all | --targets` (src/provision/fleet-push.ts), over the agent's shared drivers. The
+ * request lasts as long as the run; the audit entry lists every appliance with its config ids
+ * before and after, and each push, confirm and rollback is kept in the event log as it happens.
+ */
+import type { FastifyInstance } from 'fastify';
+import { configId, parseDuration } from '../../protocol/rules/index.js';
+import { pushToFleet, type FleetStep } from '../../provision/fleet-push.js';
+import { checkFleetOptions, DEFAULT_CANARIES, DEFAULT_FLEET_CONFIRM_MS, DEFAULT_SETTLE_MS, FleetPushError, resolveFleetTargets } from '../../provision/fleet-request.js';
+import { noteChange } from '../audit.js';
+import type { ApiContext } from '../context.js';
+import { ApiError } from '../errors.js';
+import { FleetPushBody, FleetPushReport } from '../fleet-push-schemas.js';
+import { rulesFromField } from '../rules-input.js';
+import { errors } from '../schemas.js';
+
+function duration(field: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  try {
+    return parseDuration(text);
+  } catch (err) {
+    throw new ApiError(400, 'invalid-request', `${field}: ${(err as Error).message}`);
+  }
+}
+
+function fromFleetError(err: unknown): unknown {
+  if (!(err instanceof FleetPushError)) return err;
+  if (err.code === 'unknown-appliances') return new ApiError(400, 'unknown-appliances', `body.targets: ${err.message}`, { appliances: err.appliances });
+  // "confirm timeout: …" → "body.confirmTimeout: …", as the body names the field.
+  const m = /^(canary|settle|confirm timeout|targets): /.exec(err.message);
+  const field = m?.[1] === 'confirm timeout' ? 'confirmTimeout' : m?.[1];
+  return new ApiError(400, 'invalid-request', m ? `body.${field}: ${err.message.slice(m[0].length)}` : err.message);
+}
+
+export function fleetPushRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.post<{ Body: FleetPushBody }>(
+    '/rules/push',
+    {
+      schema: {
+        summary: 'Push a rule table to many appliances: plan everywhere, canaries first, each confirmed after a health and traffic check; on the first failure everything changed is rolled back',
+        description:
+          'Answers when the run is over. 200: every appliance runs the table (or already did). 409 fleet-push-failed: the run stopped; `details` is the same report, with the appliances rolled back.',
+        tags: ['rules'],
+        body: FleetPushBody,
+        response: { 200: FleetPushReport, ...errors(400, 401, 403, 409, 422) },
+      },
+    },
+    async (request) => {
+      const body = request.body;
+      const confirmTimeoutMs = duration('body.confirmTimeout', body.confirmTimeout, DEFAULT_FLEET_CONFIRM_MS);
+      const settleMs = duration('body.settle', body.settle, DEFAULT_SETTLE_MS);
+      const canary = body.canary ?? DEFAULT_CANARIES;
+      let targets;
+      try {
+        checkFleetOptions({ canary, confirmTimeoutMs, settleMs });
+        targets = resolveFleetTargets(ctx.store.inventory, body.targets ?? 'all');
+      } catch (err) {
+        throw fromFleetError(err);
+      }
+      const rules = rulesFromField(body.rules, 'rules');
+      const wanted = configId(rules);
+      noteChange(request, { configAfter: wanted, detail: { configId: wanted, targets: targets.map((t) => t.name), canary, confirmTimeoutMs, settleMs } });
+
+      const by = request.actor?.name ?? null;
+      const record = (step: FleetStep, at: number): void => {
+        const appliance = step.appliance;
+        if (step.step === 'pushed') {
+          ctx.fleet.noteConfig(appliance, step.after, Math.ceil(confirmTimeoutMs / 1000));
+          ctx.recordEvent({ ts: at, appliance, kind: 'commit', detail: { before: step.before, after: step.after, confirmTimeoutMs, canary: step.canary, by, fleetPush: true } });
+        } else if (step.step === 'confirmed') {
+          ctx.fleet.noteConfig(appliance, step.configId, null);
+          ctx.recordEvent({ ts: at, appliance, kind: 'confirm', detail: { configId: step.configId, by, fleetPush: true } });
+        } else if (step.step === 'rolled back') {
+          ctx.fleet.noteConfig(appliance, step.after, null);
+          ctx.recordEvent({ ts: at, appliance, kind: 'rollback', detail: { before: step.before, after: step.after, steps: 1, by, fleetPush: true } });
+        } else if (step.step === 'failed') {
+          ctx.recordEvent({ ts: at, appliance, kind: 'push-failed', detail: { error: step.error, by, fleetPush: true } });
+        }
+      };
+      const report = await pushToFleet({ rules, targets, canary, confirmTimeoutMs, settleMs, cache: ctx.configCache }, ctx.drivers, { onStep: record });
+      noteChange(request, {
+        configAfter: report.ok ? wanted : null,
+        detail: { appliances: report.results.map(({ name, before, after, result }) => ({ name, before, after, result })), rolledBack: report.rolledBack },
+      });
+      if (!report.ok) {
+        const { appliance, reason } = report.failure!;
+        const undone = report.rolledBack.length > 0 ? `; rolled back: ${report.rolledBack.join(', ')}` : '';
+        throw new ApiError(409, 'fleet-push-failed', `fleet push failed on ${appliance}: ${reason}${undone}`, report);
+      }
+      return report;
+    },
+  );
+}
