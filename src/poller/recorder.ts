@@ -54,7 +54,14 @@ export class PollRecorder {
     const readings = snapshotReadings(input.appliance, input.snapshot);
     const sample: PollSample = { timeMs: input.timeMs, sysUpTime: input.sysUpTime, counters: readings.counters };
     if (input.discontinuity) sample.discontinuity = true;
-    const interval = computeDeltas(this.previous.get(input.appliance) ?? null, sample, this.options);
+    const previous = this.previous.get(input.appliance) ?? null;
+    // The store keeps one sample per appliance and second: a second poll within the same second
+    // is left out whole, and the next interval runs from the sample that was kept, so no
+    // increase is lost between them.
+    if (previous && Math.floor(previous.timeMs / 1000) === Math.floor(input.timeMs / 1000)) {
+      return { points: [], interval: { seconds: 0, gap: 'clock', missedPolls: 0, counters: new Map() } };
+    }
+    const interval = computeDeltas(previous, sample, this.options);
     this.previous.set(input.appliance, sample);
     const counters = [...interval.counters];
     const gauges = [...readings.gauges];

@@ -93,3 +93,20 @@ describe('poll recorder', () => {
     }
   });
 });
+
+describe('poll recorder: two polls in one second', () => {
+  it('leaves the second out and counts its increase in the next interval: nothing lost', () => {
+    const store = openStore({ file: path.join(newDir(), 'fulcrum.db') });
+    try {
+      const recorder = new PollRecorder(store.metrics, { expectedIntervalMs: 1_000 });
+      const at = (ms: number, up: number, bytes: bigint) => store.metrics.write(recorder.record({ appliance: 'lb1', timeMs: T0 + ms, sysUpTime: up, snapshot: snapshot(bytes, 1) }).points);
+      at(0, 10_000, 1_000n);
+      at(400, 10_040, 5_000n); // same second as the first: left out
+      at(1_000, 10_100, 9_000n);
+      const sums = store.metrics.query({ appliance: 'lb1', service: 'web', counter: 'bytesIn', from: T0, to: T0 + 2_000, resolution: 'raw' })!.points.map((p) => p.sum);
+      expect(sums).toEqual([null, 8_000]);
+    } finally {
+      store.close();
+    }
+  });
+});
