@@ -2,16 +2,31 @@ import net from 'node:net';
 import type { ForwardingCore } from '../../firmware/forwarding/forwarding-core.js';
 import type { EndpointText } from '../../src/protocol/rules/model.js';
 import { parseEndpoint } from '../../src/protocol/rules/index.js';
+import { ReadBufferPool } from './read-buffers.js';
+
+/** Shared by every TCP service of the process: the buffers backend sockets read into. */
+const readBuffers = new ReadBufferPool();
+
+interface FlowSockets {
+  client: net.Socket;
+  upstream: net.Socket | null;
+  /** What the backend socket reads into; replaced when a write still holds it. */
+  buffer: Buffer;
+  /** A write to the client still refers to `buffer`, so the next read must go elsewhere. */
+  pinned: boolean;
+}
 
 /**
  * One TCP virtual service: accepts clients on the VIP, asks the forwarding core for a
  * backend, connects, and relays bytes both ways, counting them. The client socket is paused
  * on accept, so bytes it sends before the backend answers wait in the kernel rather than in
  * our memory; a failed connect is redispatched to another backend without the client noticing.
+ * The backend side, where responses (usually the bulk) come from, reads into a pooled buffer
+ * rather than a fresh allocation per read.
  */
 export class TcpService {
   private server: net.Server | null = null;
-  private readonly flows = new Map<number, { client: net.Socket; upstream: net.Socket | null }>();
+  private readonly flows = new Map<number, FlowSockets>();
 
   constructor(
     private readonly core: ForwardingCore,
@@ -64,7 +79,7 @@ export class TcpService {
       client.resetAndDestroy();
       return;
     }
-    const entry = { client, upstream: null as net.Socket | null };
+    const entry: FlowSockets = { client, upstream: null, buffer: readBuffers.take(), pinned: false };
     this.flows.set(flow, entry);
     let closed = false;
     // Called once, whatever ends the flow. `released` says the core already let the flow number
@@ -76,6 +91,8 @@ export class TcpService {
       if (!released) this.core.close(flow);
       client.destroy();
       entry.upstream?.destroy();
+      // Destroyed sockets read no more; a buffer still held by a write is left to the collector.
+      if (!entry.pinned) readBuffers.give(entry.buffer);
     };
     client.on('error', () => finish());
     client.on('close', () => {
@@ -86,11 +103,35 @@ export class TcpService {
     this.connect(flow, entry, finish);
   }
 
-  private connect(flow: number, entry: { client: net.Socket; upstream: net.Socket | null }, finish: (released?: boolean) => void): void {
+  private connect(flow: number, entry: FlowSockets, finish: (released?: boolean) => void): void {
     const { client } = entry;
     const { host, port } = this.core.target(flow);
     const started = performance.now();
-    const upstream = net.connect({ host, port, noDelay: true, allowHalfOpen: true });
+    const core = this.core;
+    const upstream = net.connect({
+      host,
+      port,
+      noDelay: true,
+      allowHalfOpen: true,
+      onread: {
+        // Called before each read: the flow's buffer, unless a pending write still holds it.
+        buffer: () => {
+          if (entry.pinned) {
+            entry.pinned = false;
+            entry.buffer = readBuffers.take();
+          }
+          return entry.buffer;
+        },
+        callback: (length: number, buffer: Uint8Array) => {
+          core.account(flow, 0, length, performance.now());
+          const more = client.write(buffer.subarray(0, length));
+          // Not all of it reached the kernel: the queued write refers to this memory.
+          if (client.writableLength > 0) entry.pinned = true;
+          // false stops reading until the client drains (then `resume` starts it again).
+          return more;
+        },
+      },
+    });
     entry.upstream = upstream;
     const onConnectError = () => {
       upstream.destroy();
@@ -118,10 +159,7 @@ export class TcpService {
       core.account(flow, chunk.length, 0, performance.now());
       if (!upstream.write(chunk)) client.pause();
     });
-    upstream.on('data', (chunk: Buffer) => {
-      core.account(flow, 0, chunk.length, performance.now());
-      if (!client.write(chunk)) upstream.pause();
-    });
+    // The backend's bytes arrive through `onread` (see connect).
     upstream.on('drain', () => client.resume());
     client.on('drain', () => upstream.resume());
     // Half-close travels across: each side's FIN becomes a FIN to the other.
