@@ -51,22 +51,18 @@ export function hasHistory(metrics: MetricStore, appliance: string): boolean {
 
 export function counterHistory(metrics: MetricStore, appliance: string, q: HistoryQuery): History {
   const wanted = q.counters ? new Set(q.counters) : null;
-  const series = metrics
+  const chosen = metrics
     .listSeries(appliance)
     .filter((s) => (wanted === null || wanted.has(s.counter)) && (q.service === undefined || s.service === q.service))
-    .filter((s) => q.serviceLevel === undefined || (s.backend === undefined) === q.serviceLevel)
-    .map((s): HistorySeries => {
-      const r = metrics.query({
-        appliance,
-        ...(s.service ? { service: s.service } : {}),
-        ...(s.backend ? { backend: s.backend } : {}),
-        counter: s.counter,
-        from: q.from,
-        to: q.to,
-        resolution: q.resolution,
-      });
-      const points = (r?.points ?? []).map((p) => [p.ts, s.kind === 'counter' && !q.rate ? (p.sum ?? null) : p.value] as const);
-      return { service: s.service ?? null, backend: s.backend ?? null, counter: s.counter, kind: s.kind, points };
-    });
+    .filter((s) => q.serviceLevel === undefined || (s.backend === undefined) === q.serviceLevel);
+  const keys = chosen.map((s) => ({ ...(s.service ? { service: s.service } : {}), ...(s.backend ? { backend: s.backend } : {}), counter: s.counter }));
+  // One pass over the stored frames for every series when the store can (SQLite can).
+  const results = metrics.queryMany
+    ? metrics.queryMany(appliance, keys, q.from, q.to, q.resolution)
+    : keys.map((k) => metrics.query({ appliance, ...k, from: q.from, to: q.to, resolution: q.resolution }));
+  const series = chosen.map((s, i): HistorySeries => {
+    const points = (results[i]?.points ?? []).map((p) => [p.ts, s.kind === 'counter' && !q.rate ? (p.sum ?? null) : p.value] as const);
+    return { service: s.service ?? null, backend: s.backend ?? null, counter: s.counter, kind: s.kind, points };
+  });
   return { appliance, from: q.from, to: q.to, resolution: q.resolution, unit: q.rate ? 'per second' : 'increase per step', series };
 }

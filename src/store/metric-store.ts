@@ -138,6 +138,8 @@ export interface MetricStore {
   write(points: readonly Point[]): WriteSummary;
   /** A series between two times; null if the series does not exist. */
   query(query: SeriesQuery): SeriesResult | null;
+  /** Several series of one appliance over one range, in the order of `keys` (null for an unknown one); stores that can do it in one pass. */
+  queryMany?(appliance: string, keys: readonly Omit<SeriesKey, 'appliance'>[], from: number, to: number, resolution: Resolution): Array<SeriesResult | null>;
   /** Delete what is older than the retention, relative to `now` (ms, default the clock). */
   prune(now?: number): PruneSummary;
   appendEvent(event: EventInput): number;

@@ -404,6 +404,42 @@ export class SqliteMetricStore implements MetricStore {
     }
   }
 
+  /**
+   * Several series of one appliance at once: raw frames are read and decoded once for all of
+   * them (a history of an appliance's ~200 series is one range scan, not 200). Unknown keys → null.
+   */
+  queryMany(appliance: string, keys: readonly Omit<SeriesKey, 'appliance'>[], from: number, to: number, resolution: SeriesQuery['resolution']): Array<SeriesResult | null> {
+    if (resolution !== 'raw') return keys.map((k) => this.query({ appliance, ...k, from, to, resolution }));
+    this.open();
+    if (!(Number.isFinite(from) && Number.isFinite(to))) throw new RangeError('query from/to must be times in ms');
+    const rows = this.seriesRowsOf(appliance);
+    const infos = keys.map((k) => {
+      const row = rows.get(localKey(k));
+      return row ? this.remember(row.id, this.applianceById(row.appliance), row.slot, row.kind) : null;
+    });
+    const fromS = Math.ceil(from / 1000);
+    const toS = Math.floor(to / 1000);
+    const points = infos.map(() => [] as SeriesPoint[]);
+    const first = infos.find((i) => i !== null);
+    if (first && fromS <= toS) {
+      const previous = infos.map(() => Number.NaN);
+      for (const row of this.sql.rawRange!.iterate({ appliance: first.appliance.id, from: fromS, to: toS }) as Iterable<{ ts: number; data: Buffer }>) {
+        infos.forEach((info, i) => {
+          if (!info) return;
+          const found = valueAt(row.data, info.slot, 1);
+          if (found === undefined) return;
+          if (row.ts >= fromS) {
+            let value = found;
+            if (info.kind === KIND_COUNTER && found !== null) value = Number.isNaN(previous[i]!) ? null : found / (row.ts - previous[i]!);
+            points[i]!.push({ ts: row.ts * 1000, value, min: value, max: value, sum: found });
+          }
+          previous[i] = row.ts;
+        });
+      }
+    }
+    return infos.map((info, i) => (info ? { key: this.keyOf(appliance, keys[i]!.service ?? '', keys[i]!.backend ?? '', keys[i]!.counter), kind: kindName(info.kind), resolution: 'raw', step: null, points: points[i]! } : null));
+  }
+
   private rawPoints(info: SeriesInfo, fromS: number, toS: number): SeriesPoint[] {
     const points: SeriesPoint[] = [];
     let previous = Number.NaN;

@@ -110,3 +110,22 @@ describe('poll recorder: two polls in one second', () => {
     }
   });
 });
+
+describe('metric store: queryMany', () => {
+  it('gives every series of an appliance exactly what one query per series gives, in one pass', () => {
+    const store = openStore({ file: path.join(newDir(), 'fulcrum.db') });
+    try {
+      const recorder = new PollRecorder(store.metrics, { expectedIntervalMs: 10_000 });
+      [0, 10, 20, 30, 40].forEach((t, i) => store.metrics.write(recorder.record({ appliance: 'lb1', timeMs: T0 + t * 1000, sysUpTime: 100_000 + t * 100, snapshot: snapshot(BigInt(1_000_000 * (i + 1) ** 2), i) }).points));
+      const keys = store.metrics.listSeries('lb1').map(({ service, backend, counter }) => ({ ...(service ? { service } : {}), ...(backend ? { backend } : {}), counter }));
+      keys.push({ counter: 'no-such-counter' });
+      const many = store.metrics.queryMany('lb1', keys, T0 + 5_000, T0 + 40_000, 'raw');
+      const one = keys.map((k) => store.metrics.query({ appliance: 'lb1', ...k, from: T0 + 5_000, to: T0 + 40_000, resolution: 'raw' }));
+      expect(many).toEqual(one);
+      expect(many.at(-1)).toBeNull();
+      expect(many.filter((r) => r !== null && r.points.length === 4)).toHaveLength(keys.length - 1);
+    } finally {
+      store.close();
+    }
+  });
+});
