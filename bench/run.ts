@@ -29,6 +29,12 @@ const SUITES: Suite[] = [
 ];
 
 async function main(args: string[]): Promise<number> {
+  // `report`: rewrite docs/PERFORMANCE.md from bench/results.json without measuring anything.
+  if (args.length === 1 && args[0] === 'report') {
+    const written = writeReport([]);
+    console.log(`wrote ${written.markdown}`);
+    return 0;
+  }
   const unknown = args.filter((a) => !SUITES.some((s) => s.name === a));
   if (unknown.length > 0) {
     console.error(`unknown suite(s): ${unknown.join(', ')}; known: ${SUITES.map((s) => s.name).join(', ')}`);

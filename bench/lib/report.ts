@@ -165,7 +165,21 @@ function renderMarkdown(suites: readonly SuiteRun[]): string {
     'process, on the same inputs, in the same run, unless marked as cited. **Ratio** is how many',
     'times better than the peer: value/peer for rates, peer/value for times and imbalance.',
     '',
+    '## Goals at a glance',
+    '',
+    '| Suite | Measure | Value | Peer | Goal | Met |',
+    '| --- | --- | ---: | --- | --- | :---: |',
   ];
+  for (const run of suites) {
+    for (const r of run.results.filter((x) => x.goal !== undefined)) {
+      const peer = r.peer === null ? '—' : `${escape(r.peer)}${r.ratio === null ? '' : ` (${r.ratio.toFixed(2)}×)`}`;
+      lines.push(`| ${run.suite} | ${escape(r.name)} | ${formatValue(r.value, r.unit)} ${escape(r.unit)} | ${peer} | ${escape(r.goal!)} | ${r.goalMet ? '✓' : '✗'} |`);
+    }
+  }
+  lines.push('');
+  // What was done about missed goals, and what remains: kept by hand next to the results.
+  const missed = join(repoRoot(), 'bench', 'missed-goals.md');
+  if (existsSync(missed)) lines.push(readFileSync(missed, 'utf8').trim(), '');
   for (const run of suites) {
     const m = run.machine;
     lines.push(
