@@ -17,6 +17,8 @@ const PROTOCOL_BY_CODE = new Map<number, ServiceCounters['protocol']>(Object.ent
 export interface SnmpPoll {
   /** sysUpTime in centiseconds (TimeTicks). */
   sysUpTime: number;
+  /** When the answer carrying sysUpTime arrived (Date.now() ms): the time the rate rules compare it with. */
+  at: number;
   snapshot: CountersSnapshot;
 }
 
@@ -69,6 +71,7 @@ export class SnmpDriver implements ApplianceDriver, FirmwareDriver {
    */
   async poll(): Promise<SnmpPoll> {
     const { sysUp, interfaces } = await this.uptimeAndInterfaces();
+    const at = Date.now();
     const services = rows(await this.session.walk(o(M.fulcrumServiceTable)), o(M.fulcrumServiceEntry), 1);
     const backends = rows(await this.session.walk(o(M.fulcrumBackendTable)), o(M.fulcrumBackendEntry), 2);
     const now = Date.now();
@@ -103,7 +106,7 @@ export class SnmpDriver implements ApplianceDriver, FirmwareDriver {
       })),
       ...(interfaces.length > 0 ? { interfaces } : {}),
     };
-    return { sysUpTime: sysUp, snapshot };
+    return { sysUpTime: sysUp, at, snapshot };
   }
 
   /**

@@ -6,7 +6,7 @@ import { PollRecorder } from './recorder.js';
 
 /** A driver that can also give the appliance's uptime with its counters in one go (SNMP). */
 interface Pollable extends ApplianceDriver {
-  poll?: () => Promise<{ sysUpTime: number; snapshot: CountersSnapshot }>;
+  poll?: () => Promise<{ sysUpTime: number; at?: number; snapshot: CountersSnapshot }>;
 }
 
 const FLUSH_POINTS = 10_000;
@@ -62,8 +62,9 @@ export class Monitor {
         const record = appliances[next++]!;
         try {
           const driver = await this.driver(record);
-          const { sysUpTime, snapshot } = driver.poll ? await driver.poll() : await viaInfo(driver);
-          for (const p of this.recorder.record({ appliance: record.name, timeMs: Date.now(), sysUpTime, snapshot }).points) points.push(p);
+          const { sysUpTime, snapshot, at } = driver.poll ? await driver.poll() : await viaInfo(driver);
+          // The sample's time is when sysUpTime was read: a poll slowed by retries after that must not look like a reboot.
+          for (const p of this.recorder.record({ appliance: record.name, timeMs: at ?? Date.now(), sysUpTime, snapshot }).points) points.push(p);
           if (points.length >= FLUSH_POINTS) flush();
         } catch (err) {
           failed++;
@@ -98,7 +99,8 @@ export class Monitor {
 }
 
 /** Drivers without a combined poll: uptime from identity, then the counters. */
-async function viaInfo(driver: ApplianceDriver): Promise<{ sysUpTime: number; snapshot: CountersSnapshot }> {
+async function viaInfo(driver: ApplianceDriver): Promise<{ sysUpTime: number; at: number; snapshot: CountersSnapshot }> {
   const info = await driver.info();
-  return { sysUpTime: info.uptimeSeconds * 100, snapshot: await driver.counters() };
+  const at = Date.now();
+  return { sysUpTime: info.uptimeSeconds * 100, at, snapshot: await driver.counters() };
 }

@@ -1,5 +1,5 @@
 /**
- * Rule file text → canonical RuleTable, or one RulesError listing every problem with its
+ * Rule file text → canonical RuleTable, or one RulesError listing its problems (the first MAX_REPORTED) with their
  * file, line, column and path.
  *
  * Stages: YAML (syntax errors stop here: past them the structure is guesswork), then schema and
@@ -36,10 +36,19 @@ export function loadRules(text: string, file: string): RuleTable {
     throw new RulesError([place({ path: [], message: `cannot expand the document: ${(error as Error).message}`, offset: 0 })]);
   }
   const located = (problem: Problem): SourceProblem => ({ ...problem, offset: source.locate(problem.path, problem.target) });
-  const all = [...problems, ...[...schemaProblems(document), ...semanticProblems(document)].map(located)];
+  const checked = [...schemaProblems(document), ...semanticProblems(document)];
+  // A file that is wrong everywhere (a generated table gone bad) gets the first MAX_REPORTED
+  // problems and a count of the rest: enough to fix it, and the report stays quick to build.
+  const shown = checked.slice(0, Math.max(0, MAX_REPORTED - problems.length)).map(located);
+  const all = [...problems.slice(0, MAX_REPORTED), ...shown];
+  const more = problems.length + checked.length - all.length;
+  if (more > 0) all.push({ path: [], message: `… and ${more} more problem${more === 1 ? '' : 's'} not listed`, offset: text.length });
   if (all.length > 0) throw new RulesError(sorted(all.map(place)));
   return toCanonical(document as RulesDocument);
 }
+
+/** Problems listed in one error at most. */
+export const MAX_REPORTED = 200;
 
 /** Reads `path` as UTF-8; I/O errors (missing file, permissions) propagate unchanged. */
 export async function loadRulesFile(path: string): Promise<RuleTable> {

@@ -59,7 +59,7 @@ function describe(error: ValueError, path: PathSegment[]): Problem {
       const known = Object.keys(schema.properties ?? {}).filter((k) => k !== '$schema');
       const guess = closest(key, known);
       const hint = guess === undefined ? `expected one of: ${known.join(', ')}` : `did you mean "${guess}"?`;
-      return { path, message: `unknown key "${key}" (${hint})`, target: 'key' };
+      return { path, message: `unknown key ${JSON.stringify(key)} (${hint})`, target: 'key' };
     }
   }
   const value = error.value;

@@ -126,12 +126,21 @@ export class YamlSource {
     return isAlias(node) ? node.resolve(this.doc) : node;
   }
 
+  /** Each mapping's pairs by key (the last one wins), built once: locating many problems in a wide mapping stays linear. */
+  private readonly keyIndex = new WeakMap<object, Map<string, Pair>>();
+
   /** The pair toJS would take the value from: the last one with that key, else one merged in with `<<`. */
   private findPair(map: unknown, key: string, depth = 0): Pair | undefined {
     if (!isMap(map) || depth > MAX_ALIAS_COUNT) return undefined;
     const pairs = map.items as Pair[];
-    const direct = pairs.filter((pair) => isScalar(pair.key) && String(pair.key.value) === key && typeof pair.key.value !== 'symbol');
-    if (direct.length > 0) return direct[direct.length - 1];
+    let index = this.keyIndex.get(map);
+    if (!index) {
+      index = new Map();
+      for (const pair of pairs) if (isScalar(pair.key) && typeof pair.key.value !== 'symbol') index.set(String(pair.key.value), pair);
+      this.keyIndex.set(map, index);
+    }
+    const direct = index.get(key);
+    if (direct) return direct;
     for (const pair of pairs) {
       if (!isMergeKey(pair.key)) continue;
       const value = this.resolve(pair.value);

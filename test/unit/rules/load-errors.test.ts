@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadRules, RulesError } from '../../../src/protocol/rules/index.js';
+import { MAX_REPORTED } from '../../../src/protocol/rules/load.js';
 
 function errorsOf(text: string, file = 'rules.yaml'): string[] {
   try {
@@ -195,5 +196,23 @@ describe('loadRules on hostile input', () => {
   it('reports absurd nesting as a syntax error with a short path', () => {
     const [line] = errorsOf(`services: ${'['.repeat(20_000)}${']'.repeat(20_000)}`);
     expect(line).toMatch(/^rules\.yaml:1:\d+ services(\[0\]){7}: YAML syntax error: nested too deeply$/);
+  });
+});
+
+describe('a file wrong everywhere', () => {
+  it('lists the first MAX_REPORTED problems and counts the rest, quickly, one line each', () => {
+    const keys = Array.from({ length: 20_000 }, (_, i) => `  "junk-${i}\\n": 1`).join('\n');
+    let error: unknown;
+    try {
+      loadRules(`services: []\n${keys.replaceAll('  "', '"')}\n`, 'wide.yaml');
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(RulesError);
+    const lines = (error as RulesError).errors;
+    expect(lines).toHaveLength(MAX_REPORTED + 1);
+    expect(lines.at(-1)!.message).toMatch(/and \d+ more problems not listed/);
+    expect(lines[0]!.message).toContain('\\n');
+    expect(lines.every((e) => !e.message.includes('\n'))).toBe(true);
   });
 });
