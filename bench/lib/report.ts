@@ -177,9 +177,11 @@ function renderMarkdown(suites: readonly SuiteRun[]): string {
     }
   }
   lines.push('');
-  // What was done about missed goals, and what remains: kept by hand next to the results.
-  const missed = join(repoRoot(), 'bench', 'missed-goals.md');
-  if (existsSync(missed)) lines.push(readFileSync(missed, 'utf8').trim(), '');
+  // What was done about missed goals, and the fault and fuzz campaigns: kept by hand next to the results.
+  for (const name of ['missed-goals.md', 'campaigns.md']) {
+    const file = join(repoRoot(), 'bench', name);
+    if (existsSync(file)) lines.push(readFileSync(file, 'utf8').trim(), '');
+  }
   for (const run of suites) {
     const m = run.machine;
     lines.push(
