@@ -32,7 +32,7 @@ export interface PollLoopOptions {
 }
 
 interface Pollable {
-  poll(): Promise<{ sysUpTime: number; snapshot: CountersSnapshot }>;
+  poll(): Promise<{ sysUpTime: number; at?: number; snapshot: CountersSnapshot }>;
 }
 
 const hasPoll = (d: ApplianceDriver): d is ApplianceDriver & Pollable => typeof (d as Partial<Pollable>).poll === 'function';
@@ -127,16 +127,18 @@ class PolledAppliance implements ApplianceDriver {
     return this.current().target;
   }
 
-  poll(): Promise<{ sysUpTime: number; snapshot: CountersSnapshot }> {
+  poll(): Promise<{ sysUpTime: number; at: number; snapshot: CountersSnapshot }> {
     const record = this.current();
     return this.options.drivers.use(record, async (d) => {
       const started = performance.now();
       const info = await d.info();
-      const { sysUpTime, snapshot } = hasPoll(d) ? await d.poll() : { sysUpTime: info.uptimeSeconds * 100, snapshot: await d.counters() };
+      const infoAt = Date.now();
+      // The sample is timed when sysUpTime was read, not when the poll ended: retries after it must not look like a reboot.
+      const { sysUpTime, snapshot, at = infoAt } = hasPoll(d) ? await d.poll() : { sysUpTime: info.uptimeSeconds * 100, snapshot: await d.counters(), at: infoAt };
       const pollMs = performance.now() - started;
       this.options.observer.onPoll(record.name, pollMs / 1000, true);
       this.options.observer.onEvents(this.options.fleet.observe(record.name, { timeMs: Date.now(), pollMs, info, sysUpTime, snapshot }));
-      return { sysUpTime, snapshot };
+      return { sysUpTime, at, snapshot };
     });
   }
 
