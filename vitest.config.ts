@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    setupFiles: ['test/support/setup.ts'],
     // Integration tests open real sockets and child processes: keep them from starving each other
     // on a two-core machine.
     maxWorkers: 2,

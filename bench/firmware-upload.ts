@@ -3,7 +3,7 @@
  * per second of line time, at 115200 and 921600 baud and with bit errors.
  */
 import { SerialDriver } from '../drivers/serial/serial-driver.js';
-import { buildImage, generateSigningKey, parseVersion, simulatorPayload } from '../src/protocol/firmware/image.js';
+import { buildImage, generateSigningKey, parseVersion, simulatorPayload } from '../src/protocol/image/image.js';
 import { SimulatedAppliance } from '../sim/simulated-appliance.js';
 import { result, type Result } from './lib/report.js';
 

@@ -8,6 +8,9 @@ import * as forwarding from './forwarding.js';
 import * as serial from './serial.js';
 import { checksum } from './lib/measure.js';
 import { formatTable, machine, writeReport, type Result, type SuiteRun } from './lib/report.js';
+import { installNodeCrypto } from '../src/protocol/host/node-crypto.js';
+
+installNodeCrypto();
 
 /** A suite module exports `title`, `notes` and `run`. */
 interface Suite {

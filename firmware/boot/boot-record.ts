@@ -28,7 +28,7 @@
  */
 
 import { crc32 } from '../../src/protocol/digest.js';
-import type { FirmwareVersion } from '../../src/protocol/firmware/image.js';
+import type { FirmwareVersion } from '../../src/protocol/image/image.js';
 import type { SlotName } from './layout.js';
 
 export type StoredSlotState = 'empty' | 'writing' | 'ready' | 'invalid';

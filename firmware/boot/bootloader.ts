@@ -21,8 +21,8 @@
  * durable write (boot-state-store.ts), so a power cut leaves the old or the new decision.
  */
 
-import { FirmwareImageError, formatVersion, type ParsedImage, type SimulatedBehaviour, type TrustedKey } from '../../src/protocol/firmware/image.js';
-import type { ImageErrorCode } from '../../src/protocol/firmware/image.js';
+import { FirmwareImageError, formatVersion, type ParsedImage, type SimulatedBehaviour, type TrustedKey } from '../../src/protocol/image/image.js';
+import type { ImageErrorCode } from '../../src/protocol/image/image.js';
 import { OperationQueue } from '../mgmt/operation-queue.js';
 import type { BootState, SlotRecord } from './boot-record.js';
 import { BootStateStore, type BootStateUpdate } from './boot-state-store.js';

@@ -1,4 +1,4 @@
-import type { ImageErrorCode } from '../../src/protocol/firmware/image.js';
+import type { ImageErrorCode } from '../../src/protocol/image/image.js';
 
 /**
  * Why the bootloader refused or could not do something. The message is for the operator; the

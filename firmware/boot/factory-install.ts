@@ -1,4 +1,4 @@
-import { FirmwareImageError, type TrustedKey } from '../../src/protocol/firmware/image.js';
+import { FirmwareImageError, type TrustedKey } from '../../src/protocol/image/image.js';
 import { EMPTY_SLOT, type BootState } from './boot-record.js';
 import type { BootStateStore } from './boot-state-store.js';
 import { BootError } from './errors.js';

@@ -21,7 +21,7 @@
  */
 
 import { crc32, sha256, toHex } from '../../src/protocol/digest.js';
-import { FirmwareImageError, type ParsedImage, type TrustedKey } from '../../src/protocol/firmware/image.js';
+import { FirmwareImageError, type ParsedImage, type TrustedKey } from '../../src/protocol/image/image.js';
 import type { SlotProblem, SlotRecord } from './boot-record.js';
 import type { BootStateStore } from './boot-state-store.js';
 import { BootError } from './errors.js';

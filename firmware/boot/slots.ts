@@ -14,7 +14,7 @@ import {
   type ParsedImage,
   type SimulatedBehaviour,
   type TrustedKey,
-} from '../../src/protocol/firmware/image.js';
+} from '../../src/protocol/image/image.js';
 import type { SlotImageInfo } from './boot-record.js';
 import { ERASED_BYTE, isErased, roundUp, type FlashPort } from './flash-port.js';
 import type { SlotRegion } from './layout.js';

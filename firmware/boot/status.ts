@@ -1,6 +1,6 @@
 /** What the bootloader reports about the slots: for the management channels, the CLI and SNMP. */
 
-import { formatVersion } from '../../src/protocol/firmware/image.js';
+import { formatVersion } from '../../src/protocol/image/image.js';
 import { EMPTY_SLOT, type BootState, type SlotProblem } from './boot-record.js';
 import { SLOT_NAMES, type SlotName } from './layout.js';
 

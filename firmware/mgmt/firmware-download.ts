@@ -6,7 +6,13 @@
  */
 import type { ImageFetchPort } from '../ports.js';
 import { MgmtError } from './errors.js';
-import type { FirmwareOps } from './firmware-ops.js';
+
+/** What a download writes through: the inactive slot's upload, as the console's fw* messages use it. */
+export interface SlotUpload {
+  begin(size: number, sha256: Uint8Array): Promise<{ resumeOffset: number }>;
+  write(offset: number, bytes: Uint8Array): Promise<void>;
+  finish(): Promise<{ slot: 'A' | 'B'; version: string; securityCounter: number }>;
+}
 
 export type DownloadStatus = 'idle' | 'downloading' | 'ready' | 'failed';
 
@@ -27,7 +33,7 @@ export class FirmwareDownload {
   private current: DownloadState = { url: '', sha256: new Uint8Array(0), status: 'idle', bytes: 0, size: 0, message: '' };
 
   constructor(
-    private readonly ops: Pick<FirmwareOps, 'begin' | 'write' | 'finish'>,
+    private readonly ops: SlotUpload,
     private readonly fetch: ImageFetchPort | null,
   ) {}
 

@@ -9,17 +9,14 @@
  * agent's next fwBegin learns from where to send again.
  */
 
-import { formatVersion } from '../../src/protocol/firmware/image.js';
+import { formatVersion } from '../../src/protocol/image/image.js';
 import type { FirmwareStatus } from '../../src/protocol/serial/messages.js';
 import { BootError, type BootStatus, type Bootloader, type Installer } from '../boot/index.js';
 import type { ImageFetchPort } from '../ports.js';
 import { MgmtError } from './errors.js';
-import { FirmwareDownload } from './firmware-download.js';
+import { FirmwareDownload, type SlotUpload } from './firmware-download.js';
 
-export interface FirmwareOps {
-  begin(size: number, sha256: Uint8Array): Promise<{ resumeOffset: number }>;
-  write(offset: number, bytes: Uint8Array): Promise<void>;
-  finish(): Promise<{ slot: 'A' | 'B'; version: string; securityCounter: number }>;
+export interface FirmwareOps extends SlotUpload {
   activate(): Promise<{ slot: 'A' | 'B'; version: string }>;
   confirm(): Promise<{ slot: 'A' | 'B'; version: string }>;
   rollback(): Promise<{ slot: 'A' | 'B'; version: string }>;

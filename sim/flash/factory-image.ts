@@ -15,7 +15,7 @@ import {
   trustedKeyOf,
   type SigningKey,
   type TrustedKey,
-} from '../../src/protocol/firmware/image.js';
+} from '../../src/protocol/image/image.js';
 
 /** 32 bytes: the Ed25519 seed of the factory key. Public on purpose (see above). */
 export const FACTORY_KEY_SEED: Uint8Array = new TextEncoder().encode('fulcrum-simulator-factory-key-01');

@@ -6,7 +6,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DriverError } from '../../drivers/driver.js';
-import { RulesError } from '../protocol/rules/index.js';
+import { RulesError } from '../rules/index.js';
 import { ProvisionError } from '../provision/push.js';
 import { InventoryError } from '../store/inventory.js';
 import { TokenError } from '../store/tokens.js';

@@ -10,9 +10,9 @@
  */
 import type { Server } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
-import { FirmwareCatalog } from '../firmware/catalog.js';
-import { RolloutEngine, RolloutError, runnerAlive, type RolloutSpec, type RolloutStatus, type UpgradeOne } from '../firmware/rollout/index.js';
-import { upgradeAppliance } from '../firmware/upgrade.js';
+import { FirmwareCatalog } from '../upgrade/catalog.js';
+import { RolloutEngine, RolloutError, runnerAlive, type RolloutSpec, type RolloutStatus, type UpgradeOne } from '../upgrade/rollout/index.js';
+import { upgradeAppliance } from '../upgrade/upgrade.js';
 import { sha256, toHex } from '../protocol/digest.js';
 import type { ApiContext } from './context.js';
 import { imageUrlFor, targetHost } from './image-url.js';

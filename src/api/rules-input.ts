@@ -5,7 +5,8 @@
  * text they point into (a YAML body, a JSON body, `rules` given as text).
  */
 import type { FastifyRequest } from 'fastify';
-import { formatPath, loadRules, RulesError } from '../protocol/rules/index.js';
+import { formatPath } from '../protocol/rules/index.js';
+import { loadRules, RulesError } from '../rules/index.js';
 import type { RuleTable } from '../protocol/rules/model.js';
 import { ApiError } from './errors.js';
 

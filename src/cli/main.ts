@@ -1,6 +1,9 @@
 import { createRequire } from 'node:module';
 import type * as CommanderModule from 'commander';
 import { CliError, EXIT } from './exit-codes.js';
+import { installNodeCrypto } from '../protocol/host/node-crypto.js';
+
+installNodeCrypto();
 
 // commander is CommonJS: required directly, it skips the translation its ESM wrapper goes
 // through, a good part of what `fulcrum --help` costs beyond Node's own start.

@@ -3,7 +3,7 @@
  * --json; above a progress bar on a terminal), and the status tables.
  */
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
-import type { RolloutEvent, RolloutStatus } from '../firmware/rollout/index.js';
+import type { RolloutEvent, RolloutStatus } from '../upgrade/rollout/index.js';
 import { formatDuration } from '../protocol/rules/index.js';
 import { table, toJson } from './output.js';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { RuleTable } from '../protocol/rules/model.js';
-import { loadRules, RulesError } from '../protocol/rules/index.js';
+import { loadRules, RulesError } from '../rules/index.js';
 import { CliError, EXIT } from './exit-codes.js';
 
 /** Reads and validates a rule table from a file or standard input ('-'); invalid input exits with code 3. */

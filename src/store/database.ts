@@ -116,7 +116,7 @@ CREATE INDEX audit_by_appliance ON audit (appliance, ts);
     description: 'firmware catalog and fleet rollouts',
     // Images themselves are files under $FULCRUM_HOME/firmware, named by their SHA-256; this
     // table is what the API lists. A rollout's runner_* columns are the lease of the process
-    // that runs it (see src/firmware/rollout/lease.ts), so two agents never run one rollout.
+    // that runs it (see src/upgrade/rollout/lease.ts), so two agents never run one rollout.
     sql: `
 CREATE TABLE firmware_images (
   sha256           TEXT PRIMARY KEY,

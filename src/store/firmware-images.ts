@@ -1,6 +1,6 @@
 /**
  * The firmware catalog's index: one row per image the agent keeps (the bytes are files under
- * $FULCRUM_HOME/firmware, see src/firmware/catalog.ts). The row is what listings show, so the
+ * $FULCRUM_HOME/firmware, see src/upgrade/catalog.ts). The row is what listings show, so the
  * API can list images without reading or parsing any of them.
  */
 import type { Db } from './database.js';

@@ -3,7 +3,7 @@
  * it. Every change a rollout goes through is written here before it happens (a device is
  * `upgrading`, with its start time, before its upgrade begins), so an agent that restarts reads
  * exactly where the last one stopped. The rules — waves, thresholds, leases — live in
- * src/firmware/rollout/; this module only reads and writes rows, and makes the writes that race
+ * src/upgrade/rollout/; this module only reads and writes rows, and makes the writes that race
  * with another process conditional, so a state changed elsewhere is never overwritten.
  */
 import type { Db } from './database.js';
@@ -15,7 +15,7 @@ export type RolloutState = (typeof ROLLOUT_STATES)[number];
 export const DEVICE_STATES = ['pending', 'upgrading', 'succeeded', 'failed'] as const;
 export type DeviceState = (typeof DEVICE_STATES)[number];
 
-/** The process that holds a rollout's lease (src/firmware/rollout/lease.ts). */
+/** The process that holds a rollout's lease (src/upgrade/rollout/lease.ts). */
 export interface RunnerRecord {
   /** Random, per run: tells two runs in one process apart. */
   token: string;

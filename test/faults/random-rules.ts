@@ -4,7 +4,8 @@
  * fallbacks and IPv6. Written as YAML and loaded by the real loader, as an operator's file is.
  */
 
-import { loadRules, type RuleTable } from '../../src/protocol/rules/index.js';
+import { type RuleTable } from '../../src/protocol/rules/index.js';
+import { loadRules } from '../../src/rules/index.js';
 import type { Rng } from './rng.js';
 
 const ALGORITHMS = ['round-robin', 'weighted-round-robin', 'least-connections', 'weighted-least-connections', 'two-choices', 'least-response-time', 'maglev'] as const;

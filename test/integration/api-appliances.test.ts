@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedAppliance } from '../../sim/simulated-appliance.js';
-import { loadRules } from '../../src/protocol/rules/index.js';
+import { loadRules } from '../../src/rules/index.js';
 import { bearer, startApi, type ApiHarness } from '../support/api.js';
 
 const RULES = `services:

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedAppliance } from '../../sim/simulated-appliance.js';
 import { sha256, toHex } from '../../src/protocol/digest.js';
-import { buildImage, generateSigningKey, parseVersion, simulatorPayload } from '../../src/protocol/firmware/image.js';
+import { buildImage, generateSigningKey, parseVersion, simulatorPayload } from '../../src/protocol/image/image.js';
 import { bearer, eventually, startApi, type ApiHarness } from '../support/api.js';
 
 const key = generateSigningKey();

@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedAppliance } from '../../sim/simulated-appliance.js';
-import { configId, loadRules } from '../../src/protocol/rules/index.js';
+import { configId } from '../../src/protocol/rules/index.js';
+import { loadRules } from '../../src/rules/index.js';
 import { parse as parseYaml } from 'yaml';
 import { bearer, startApi, type ApiHarness } from '../support/api.js';
 

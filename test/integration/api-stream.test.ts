@@ -10,7 +10,7 @@ import { freePort } from '../../sim/free-port.js';
 import { SimulatedAppliance } from '../../sim/simulated-appliance.js';
 import { httpLoad } from '../../sim/traffic/http-load.js';
 import type { ApplianceSummary } from '../../src/api/fleet-summary.js';
-import { loadRules } from '../../src/protocol/rules/index.js';
+import { loadRules } from '../../src/rules/index.js';
 import { bearer, eventually, openStream, startApi, type ApiHarness } from '../support/api.js';
 
 interface Cycle {

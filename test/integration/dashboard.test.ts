@@ -15,8 +15,9 @@ import { freePort } from '../../sim/free-port.js';
 import { SimulatedAppliance } from '../../sim/simulated-appliance.js';
 import { httpLoad } from '../../sim/traffic/http-load.js';
 import { sha256, toHex } from '../../src/protocol/digest.js';
-import { buildImage, generateSigningKey, parseVersion, simulatorPayload } from '../../src/protocol/firmware/image.js';
-import { configId, loadRules } from '../../src/protocol/rules/index.js';
+import { buildImage, generateSigningKey, parseVersion, simulatorPayload } from '../../src/protocol/image/image.js';
+import { configId } from '../../src/protocol/rules/index.js';
+import { loadRules } from '../../src/rules/index.js';
 import { bearer, eventually, startApi, type ApiHarness } from '../support/api.js';
 
 const CHROMIUM = '/usr/bin/chromium';

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFile
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseImage, readManifest } from '../../src/protocol/firmware/image.js';
+import { parseImage, readManifest } from '../../src/protocol/image/image.js';
 import { fulcrum, type CliResult } from '../support/cli.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'fulcrum-firmware-cli-'));

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadRules } from '../../src/protocol/rules/index.js';
+import { loadRules } from '../../src/rules/index.js';
 import { SimulatedAppliance } from '../../sim/simulated-appliance.js';
 import { startHttpBackends } from '../../sim/backends/http-backend.js';
 import { freePort } from '../../sim/free-port.js';

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SnmpDriver } from '../../drivers/snmp/snmp-driver.js';
 import { createRandom } from '../../firmware/forwarding/flow/random.js';
 import { Monitor } from '../../src/poller/monitor.js';
-import { loadRules } from '../../src/protocol/rules/index.js';
+import { loadRules } from '../../src/rules/index.js';
 import { openStore } from '../../src/store/index.js';
 import { SimulatedAppliance } from '../../sim/simulated-appliance.js';
 import { VIEW_MAX_AGE_MS } from '../../sim/snmp/appliance-mib.js';

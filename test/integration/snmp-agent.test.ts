@@ -14,7 +14,7 @@ import { httpLoad } from '../../sim/traffic/http-load.js';
 import * as Mib from '../../src/protocol/mib/fulcrum-mib.js';
 import { snmpTrapOID } from '../../src/protocol/mib/mib2.js';
 import { formatOid, type Oid } from '../../src/protocol/mib/oid.js';
-import { loadRules } from '../../src/protocol/rules/index.js';
+import { loadRules } from '../../src/rules/index.js';
 import { MIB_ARGS, V3_ARGS, V3_USER, has, parseWalk, run } from '../support/debian-snmp.js';
 
 /** net-snmp's receiver (typed `any` by @types/net-snmp): a real UDP trap sink. */

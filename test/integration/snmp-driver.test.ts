@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SnmpDriver } from '../../drivers/snmp/snmp-driver.js';
-import { loadRules } from '../../src/protocol/rules/index.js';
+import { loadRules } from '../../src/rules/index.js';
 import { SimulatedAppliance } from '../../sim/simulated-appliance.js';
 import { startHttpBackends, type HttpBackend } from '../../sim/backends/http-backend.js';
 import { freePort } from '../../sim/free-port.js';

@@ -13,7 +13,8 @@ import { SetError, SnmpSession } from '../../drivers/snmp/session.js';
 import { parseSnmpTarget } from '../../drivers/snmp/target.js';
 import { SimulatedAppliance } from '../../sim/simulated-appliance.js';
 import { FulcrumMib as M, ErrorStatus, RowStatus, SmiType, formatOid } from '../../src/protocol/mib/index.js';
-import { configId, encodeRules, loadRules, type RuleTable } from '../../src/protocol/rules/index.js';
+import { configId, encodeRules, type RuleTable } from '../../src/protocol/rules/index.js';
+import { loadRules } from '../../src/rules/index.js';
 import { fulcrumAsync } from '../support/cli.js';
 
 const V3 = { version: '3' as const, user: 'ops', authKey: 'auth-pass-1', privKey: 'priv-pass-1' };

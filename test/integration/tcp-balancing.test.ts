@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadRules } from '../../src/protocol/rules/index.js';
+import { loadRules } from '../../src/rules/index.js';
 import { SimulatedAppliance } from '../../sim/simulated-appliance.js';
 import { HttpBackend, startHttpBackends } from '../../sim/backends/http-backend.js';
 import { freePort } from '../../sim/free-port.js';

@@ -1,6 +1,6 @@
 import dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadRules } from '../../src/protocol/rules/index.js';
+import { loadRules } from '../../src/rules/index.js';
 import { SimulatedAppliance } from '../../sim/simulated-appliance.js';
 import { UdpEchoBackend } from '../../sim/backends/udp-echo.js';
 import { freePort } from '../../sim/free-port.js';

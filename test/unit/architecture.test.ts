@@ -1,8 +1,12 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
+// The layers of docs/design.md, checked on the whole import graph: a rule holds for everything a
+// module reaches, not only for what it names itself, and no two modules may need each other.
+
 const ROOT = path.resolve(import.meta.dirname, '../..');
+const AREAS = ['src', 'firmware', 'sim', 'drivers', 'bench'];
 
 function sources(dir: string): string[] {
   return readdirSync(path.join(ROOT, dir)).flatMap((name) => {
@@ -12,64 +16,136 @@ function sources(dir: string): string[] {
   });
 }
 
-function imports(file: string): string[] {
+function specifiers(file: string): string[] {
   const text = readFileSync(path.join(ROOT, file), 'utf8');
-  return [...text.matchAll(/^\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]/gm), ...text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1]!);
+  const found = [
+    ...text.matchAll(/^\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]/gm),
+    ...text.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm),
+    ...text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g),
+  ];
+  return found.map((m) => m[1]!);
 }
 
-/** The top-level area a relative import lands in. */
-function area(file: string, spec: string): string {
-  const target = path.relative(ROOT, path.resolve(ROOT, path.dirname(file), spec));
-  return target.startsWith('src/protocol') ? 'src/protocol' : target.split(path.sep)[0]!;
+interface Graph {
+  /** Project modules each module imports, type-only imports included: a type is a dependency too. */
+  local: Map<string, string[]>;
+  /** Packages and node: built-ins each module imports. */
+  external: Map<string, string[]>;
 }
 
-describe('architecture: imports flow one way', () => {
-  it('firmware/ uses no Node I/O and imports only itself and src/protocol', () => {
-    for (const file of sources('firmware')) {
-      for (const spec of imports(file)) {
-        expect(spec.startsWith('.'), `${file} imports ${spec}`).toBe(true);
-        expect(['firmware', 'src/protocol'], `${file} imports ${spec}`).toContain(area(file, spec));
+function buildGraph(): Graph {
+  const local = new Map<string, string[]>();
+  const external = new Map<string, string[]>();
+  for (const file of AREAS.flatMap(sources)) {
+    const mine: string[] = [];
+    const theirs: string[] = [];
+    for (const spec of specifiers(file)) {
+      if (!spec.startsWith('.')) {
+        theirs.push(spec);
+        continue;
+      }
+      const target = path.normalize(path.join(path.dirname(file), spec)).replace(/\.js$/, '.ts');
+      if (target.endsWith('.ts') && existsSync(path.join(ROOT, target))) mine.push(target);
+    }
+    local.set(file, mine);
+    external.set(file, theirs);
+  }
+  return { local, external };
+}
+
+const graph = buildGraph();
+
+/** Every project module `file` reaches, itself included. */
+function reach(file: string): Set<string> {
+  const seen = new Set<string>([file]);
+  const todo = [file];
+  while (todo.length > 0) {
+    for (const next of graph.local.get(todo.pop()!) ?? []) {
+      if (!seen.has(next)) {
+        seen.add(next);
+        todo.push(next);
       }
     }
+  }
+  return seen;
+}
+
+function area(file: string): string {
+  if (file.startsWith('src/protocol/host/')) return 'src/protocol/host';
+  if (file.startsWith('src/protocol/')) return 'src/protocol';
+  return file.split(path.sep)[0]!;
+}
+
+/** The first module of `files` that reaches one outside `allowed`, as "a → … → b". */
+function breaches(files: string[], allowed: (target: string) => boolean): string[] {
+  const out: string[] = [];
+  for (const file of files) {
+    for (const target of reach(file)) if (!allowed(target)) out.push(`${file} reaches ${target}`);
+  }
+  return out;
+}
+
+describe('architecture: imports flow one way, transitively', () => {
+  it('firmware/ reaches only firmware/ and the pure contract, and no package or built-in', () => {
+    const files = sources('firmware');
+    expect(breaches(files, (t) => ['firmware', 'src/protocol'].includes(area(t)))).toEqual([]);
+    const externals = [...new Set(files.flatMap((f) => [...reach(f)]))].flatMap((f) => graph.external.get(f)!.map((x) => `${f}: ${x}`));
+    expect(externals).toEqual([]);
   });
 
-  it('src/protocol/ imports nothing else of the project, and only the libraries of the contract', () => {
-    for (const file of sources('src/protocol')) {
-      for (const spec of imports(file)) {
-        if (spec.startsWith('.')) expect(area(file, spec), `${file} imports ${spec}`).toBe('src/protocol');
-        else expect(['node:crypto', 'node:zlib', 'yaml', '@sinclair/typebox', '@sinclair/typebox/value', 'node:fs', 'node:fs/promises'], `${file} imports ${spec}`).toContain(spec);
-      }
-    }
+  it('the contract (src/protocol/ but host/) imports nothing of the project beyond itself and no package or built-in', () => {
+    const files = sources('src/protocol').filter((f) => area(f) === 'src/protocol');
+    expect(breaches(files, (t) => area(t) === 'src/protocol')).toEqual([]);
+    expect(files.flatMap((f) => graph.external.get(f)!.map((x) => `${f}: ${x}`))).toEqual([]);
   });
 
-  it('drivers/ import only themselves and src/protocol: they know nothing of the simulator or the firmware', () => {
-    for (const file of sources('drivers')) {
-      for (const spec of imports(file).filter((x) => x.startsWith('.'))) {
-        expect(['drivers', 'src/protocol'], `${file} imports ${spec}`).toContain(area(file, spec));
-      }
-    }
+  it('drivers/ reach only themselves and src/protocol: they know nothing of the simulator or the firmware', () => {
+    expect(breaches(sources('drivers'), (t) => ['drivers', 'src/protocol', 'src/protocol/host'].includes(area(t)))).toEqual([]);
   });
 
-  it('src/api/ and src/provision/ never import src/cli/: the CLI is one front end, the API another', () => {
-    for (const file of [...sources('src/api'), ...sources('src/provision')]) {
-      for (const spec of imports(file).filter((s) => s.startsWith('.'))) {
-        const target = path.relative(ROOT, path.resolve(ROOT, path.dirname(file), spec));
-        expect(target.startsWith(`src${path.sep}cli`), `${file} imports ${spec}`).toBe(false);
-      }
-    }
+  it('src/api/ and src/provision/ never reach src/cli/: the CLI is one front end, the API another', () => {
+    expect(breaches([...sources('src/api'), ...sources('src/provision')], (t) => !t.startsWith(`src${path.sep}cli`))).toEqual([]);
   });
 
-  it('sim/ never imports the agent, and only the sim, fleet and demo commands import sim/', () => {
-    for (const file of sources('sim')) {
-      for (const spec of imports(file).filter((s) => s.startsWith('.'))) {
-        expect(['sim', 'firmware', 'src/protocol'], `${file} imports ${spec}`).toContain(area(file, spec));
+  it('sim/ never reaches the agent, and only the sim, fleet and demo commands reach sim/', () => {
+    expect(breaches(sources('sim'), (t) => ['sim', 'firmware', 'src/protocol', 'src/protocol/host'].includes(area(t)))).toEqual([]);
+    const front = ['src/cli/commands/sim.ts', 'src/cli/commands/fleet.ts', 'src/cli/commands/demo.ts', 'src/cli/commands/demo-parts.ts'];
+    const agent = sources('src').filter((f) => !front.includes(f) && f !== 'src/cli/main.ts');
+    const direct = agent.flatMap((f) => graph.local.get(f)!.filter((t) => ['sim', 'firmware'].includes(area(t))).map((t) => `${f} imports ${t}`));
+    expect(direct).toEqual([]);
+  });
+
+  it('has no import cycle', () => {
+    // Tarjan's strongly connected components over the whole graph.
+    let index = 0;
+    const order = new Map<string, number>();
+    const low = new Map<string, number>();
+    const stack: string[] = [];
+    const onStack = new Set<string>();
+    const cycles: string[][] = [];
+    const visit = (v: string): void => {
+      order.set(v, index);
+      low.set(v, index++);
+      stack.push(v);
+      onStack.add(v);
+      for (const w of graph.local.get(v) ?? []) {
+        if (!order.has(w)) {
+          visit(w);
+          low.set(v, Math.min(low.get(v)!, low.get(w)!));
+        } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, order.get(w)!));
       }
-    }
-    for (const file of sources('src')) {
-      if (['src/cli/commands/sim.ts', 'src/cli/commands/fleet.ts', 'src/cli/commands/demo.ts', 'src/cli/commands/demo-parts.ts'].includes(file)) continue;
-      for (const spec of imports(file).filter((s) => s.startsWith('.'))) {
-        expect(['sim', 'firmware'], `${file} imports ${spec}`).not.toContain(area(file, spec));
+      if (low.get(v) === order.get(v)) {
+        const component: string[] = [];
+        let w: string;
+        do {
+          w = stack.pop()!;
+          onStack.delete(w);
+          component.push(w);
+        } while (w !== v);
+        if (component.length > 1 || (graph.local.get(v) ?? []).includes(v)) cycles.push(component.sort());
       }
-    }
+    };
+    for (const v of graph.local.keys()) if (!order.has(v)) visit(v);
+    expect(cycles).toEqual([]);
   });
 });

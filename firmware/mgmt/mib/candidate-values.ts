@@ -8,7 +8,7 @@ import { endpointProblem } from '../../../src/protocol/rules/endpoint.js';
 import { nameProblem, WEIGHT_MAX } from '../../../src/protocol/rules/limits.js';
 import { AdminStateCode, AlgorithmCode, CandBackendColumn, CandServiceColumn, ProtocolCode } from '../../../src/protocol/mib/fulcrum-mib.js';
 import { ErrorStatus, SmiType, TruthValue } from '../../../src/protocol/mib/smi.js';
-import type { BackendRow, ServiceRow, SetVarbind } from './candidate.js';
+import type { BackendRow, ServiceRow, SetVarbind } from './candidate-rows.js';
 
 const ENDPOINT_MAX = 64;
 const U32 = 0xffff_ffff;

@@ -9,32 +9,14 @@
  */
 
 import { canonicalProblems, canonicalize, configId, DEFAULTS, type Algorithm, type BackendState, type Protocol, type RuleTable, type Service } from '../../../src/protocol/rules/index.js';
-import { formatPath } from '../../../src/protocol/rules/errors.js';
+import { formatPath } from '../../../src/protocol/rules/problems.js';
 import { CandBackendColumn, CandServiceColumn, CandidateLoadCode, ConfigScalar, ConfirmCode, MAX_COMMIT_SECONDS, MAX_ROLLBACK_STEPS, fulcrumCandBackendEntry, fulcrumCandServiceEntry, fulcrumConfig } from '../../../src/protocol/mib/fulcrum-mib.js';
 import { startsWith, type Oid } from '../../../src/protocol/mib/oid.js';
 import { ErrorStatus, RowStatus, SmiType } from '../../../src/protocol/mib/smi.js';
+import type { BackendRow, ServiceRow, SetVarbind } from './candidate-rows.js';
 import { backendSetter, fail, integer, isFailure, serviceSetter, type Failure } from './candidate-values.js';
 
-export type RowState = 'active' | 'notInService' | 'notReady';
-
-export interface ServiceRow {
-  status: RowState;
-  name: string | null;
-  listen: string | null;
-  protocol: Protocol;
-  algorithm: Algorithm;
-  /** '' for none. */
-  fallback: string;
-}
-
-export interface BackendRow {
-  status: RowState;
-  address: string | null;
-  weight: number;
-  maxConns: number;
-  backup: boolean;
-  adminState: BackendState;
-}
+export type { BackendRow, RowState, ServiceRow, SetVarbind } from './candidate-rows.js';
 
 export interface CandidateState {
   /** fulcrumCandidateSpinLock: 0..2^31-1, wraps to 0. */
@@ -45,13 +27,6 @@ export interface CandidateState {
   backends: ReadonlyMap<number, ReadonlyMap<number, BackendRow>>;
   /** The running table when the candidate was last loaded: where settings the rows do not show come from. */
   base: RuleTable;
-}
-
-/** A varbind of a SET request; octet strings as bytes. */
-export interface SetVarbind {
-  oid: Oid;
-  type: number;
-  value: unknown;
 }
 
 export type ConfigAction = { kind: 'commit'; confirmTimeoutMs: number; table: RuleTable; id: string } | { kind: 'confirm' } | { kind: 'rollback'; steps: number };

@@ -36,7 +36,7 @@ function describe(e) {
   }
 }
 
-/** A rollout event (src/firmware/rollout/events.ts) in a line. */
+/** A rollout event (src/upgrade/rollout/events.ts) in a line. */
 function describeRollout(d) {
   switch (d.event) {
     case 'created':

@@ -10,9 +10,9 @@
  * (`Range: bytes=N-`) let an interrupted download resume.
  */
 import type { FastifyInstance } from 'fastify';
-import { CatalogError, FirmwareCatalog } from '../../firmware/catalog.js';
+import { CatalogError, FirmwareCatalog } from '../../upgrade/catalog.js';
 import { sha256, toHex } from '../../protocol/digest.js';
-import { FirmwareImageError, MAX_IMAGE_SIZE } from '../../protocol/firmware/image.js';
+import { FirmwareImageError, MAX_IMAGE_SIZE } from '../../protocol/image/image.js';
 import { noteChange } from '../audit.js';
 import type { ApiContext } from '../context.js';
 import { ApiError, notFound } from '../errors.js';

@@ -4,8 +4,8 @@
  * `fulcrum rollout`, so either can watch and steer a rollout the other started.
  */
 import type { FastifyInstance } from 'fastify';
-import { CatalogError } from '../../firmware/catalog.js';
-import { RolloutError, type RolloutStatus } from '../../firmware/rollout/index.js';
+import { CatalogError } from '../../upgrade/catalog.js';
+import { RolloutError, type RolloutStatus } from '../../upgrade/rollout/index.js';
 import { parseDuration } from '../../protocol/rules/index.js';
 import { noteChange } from '../audit.js';
 import type { ApiContext } from '../context.js';

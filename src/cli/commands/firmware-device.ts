@@ -1,8 +1,8 @@
 /** `fulcrum firmware upgrade|status|rollback --to T`: an appliance's firmware slots. */
 import { DriverError, hasFirmwareSlots, type ApplianceDriver, type FirmwareDriver } from '../../../drivers/driver.js';
-import { UpgradeError, upgradeAppliance } from '../../firmware/upgrade.js';
-import { parseImage } from '../../protocol/firmware/image.js';
-import { startImageServer, type ImageServer } from '../../firmware/image-server.js';
+import { UpgradeError, upgradeAppliance } from '../../upgrade/upgrade.js';
+import { parseImage } from '../../protocol/image/image.js';
+import { startImageServer, type ImageServer } from '../../upgrade/image-server.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { printJson, table } from '../output.js';
 import { DelayedProgress } from '../progress.js';

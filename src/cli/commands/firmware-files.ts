@@ -7,15 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import {
-  decodePrivateKeyPem,
-  decodePublicKeyPem,
-  FirmwareKeyError,
-  MAX_IMAGE_SIZE,
-  trustedKeyOf,
-  type SigningKey,
-  type TrustedKey,
-} from '../../protocol/firmware/image.js';
+import { FirmwareKeyError, MAX_IMAGE_SIZE, trustedKeyOf, type SigningKey, type TrustedKey } from '../../protocol/image/image.js';
+import { decodePrivateKeyPem, decodePublicKeyPem } from '../../protocol/host/node-crypto.js';
 import { CliError, EXIT } from '../exit-codes.js';
 
 /**

@@ -6,30 +6,8 @@
 
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import {
-  buildImage,
-  encodeManifest,
-  encodePrivateKeyPem,
-  encodePublicKeyPem,
-  FirmwareImageError,
-  formatVersion,
-  generateSigningKey,
-  IMAGE_HEADER_SIZE,
-  isSimulatedBehaviour,
-  keyIdOf,
-  MANIFEST_MARKER,
-  MAX_IMAGE_SIZE,
-  parseImage,
-  parseVersion,
-  readManifest,
-  SIMULATED_BEHAVIOURS,
-  simulatorPayload,
-  STANDARD_TRAILER_SIZE,
-  verifyImage,
-  type FirmwareVersion,
-  type ParsedImage,
-  type SimulatedBehaviour,
-} from '../../protocol/firmware/image.js';
+import { buildImage, encodeManifest, FirmwareImageError, formatVersion, generateSigningKey, IMAGE_HEADER_SIZE, isSimulatedBehaviour, keyIdOf, MANIFEST_MARKER, MAX_IMAGE_SIZE, parseImage, parseVersion, readManifest, SIMULATED_BEHAVIOURS, simulatorPayload, STANDARD_TRAILER_SIZE, verifyImage, type FirmwareVersion, type ParsedImage, type SimulatedBehaviour } from '../../protocol/image/image.js';
+import { encodePrivateKeyPem, encodePublicKeyPem } from '../../protocol/host/node-crypto.js';
 import { toHex } from '../../protocol/digest.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { formatBytes, printJson } from '../output.js';

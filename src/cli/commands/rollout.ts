@@ -1,12 +1,12 @@
 /**
  * `fulcrum rollout start|status|pause|resume|abort|list`: staged firmware rollouts over the
- * inventory (src/firmware/rollout/). `start` and `resume` run the rollout in the foreground
+ * inventory (src/upgrade/rollout/). `start` and `resume` run the rollout in the foreground
  * until it succeeds (exit 0), halts, is paused or aborted from another command (exit 1); the
  * database keeps every step, so a rollout whose process died is carried on by `resume`.
  * Option values that are wrong exit 2, appliances not in the inventory and bad images exit 3;
  * either way no rollout is created.
  */
-import { CatalogError, FirmwareCatalog } from '../../firmware/catalog.js';
+import { CatalogError, FirmwareCatalog } from '../../upgrade/catalog.js';
 import {
   checkMaxFailures,
   parseWaves,
@@ -16,8 +16,8 @@ import {
   type RolloutStatus,
   type UpgradeOne,
   type WaveStep,
-} from '../../firmware/rollout/index.js';
-import { FirmwareImageError } from '../../protocol/firmware/image.js';
+} from '../../upgrade/rollout/index.js';
+import { FirmwareImageError } from '../../protocol/image/image.js';
 import { parseDuration } from '../../protocol/rules/index.js';
 import type { AgentStore } from '../../store/index.js';
 import { CliError, EXIT } from '../exit-codes.js';
@@ -105,9 +105,9 @@ function engineFor(store: AgentStore, onEvent?: (e: RolloutEvent, at: number) =>
   });
 }
 
-/** The real upgrade (src/firmware/inventory-upgrade.ts); its image server, if SNMP appliances needed one, stops at exit. */
+/** The real upgrade (src/upgrade/inventory-upgrade.ts); its image server, if SNMP appliances needed one, stops at exit. */
 async function upgradeThroughInventory(store: AgentStore): Promise<UpgradeOne> {
-  const { inventoryUpgrader } = await import('../../firmware/inventory-upgrade.js');
+  const { inventoryUpgrader } = await import('../../upgrade/inventory-upgrade.js');
   const upgrader = inventoryUpgrader(store.inventory);
   process.once('beforeExit', () => void upgrader.close());
   return upgrader.upgrade;

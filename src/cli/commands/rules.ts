@@ -1,4 +1,5 @@
-import { configId, loadRules, RulesError, ruleTableJsonSchema } from '../../protocol/rules/index.js';
+import { configId } from '../../protocol/rules/index.js';
+import { loadRules, RulesError, ruleTableJsonSchema } from '../../rules/index.js';
 import { readFileSync } from 'node:fs';
 import { CliError, EXIT } from '../exit-codes.js';
 import { printJson, table } from '../output.js';

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { decodePublicKeyPem, parseVersion } from '../../protocol/firmware/image.js';
+import { parseVersion } from '../../protocol/image/image.js';
+import { decodePublicKeyPem } from '../../protocol/host/node-crypto.js';
 import { configId } from '../../protocol/rules/index.js';
 import { SimulatedAppliance } from '../../../sim/simulated-appliance.js';
 import { parseHostPort, snmpOptionProblems, type SnmpOptions } from '../../../sim/snmp/options.js';

@@ -2,7 +2,7 @@
  * FULCRUM-MIB (docs/FULCRUM-MIB.txt) as TypeScript: the OID of every object, the column
  * numbers of its tables and the codes of its enumerations. The simulator's agent, the firmware's
  * MIB view and the agent's SNMP driver all take OIDs from here, and a unit test holds this file
- * and the MIB text to the same tree (test/unit/mib/oids.test.ts).
+ * and the MIB text to the same tree (test/unit/protocol/mib/oids.test.ts).
  *
  * Names are the MIB's descriptors, so `grep fulcrumBackendWeight` finds both sides.
  */

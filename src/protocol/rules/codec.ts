@@ -37,7 +37,7 @@
  */
 
 import { formatEndpoint, parseEndpoint, type AddressFamily } from './endpoint.js';
-import { formatPath, type PathSegment } from './errors.js';
+import { formatPath, type PathSegment } from './problems.js';
 import { canonicalProblems } from './invariants.js';
 import {
   DEFAULTS,

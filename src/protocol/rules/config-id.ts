@@ -3,11 +3,11 @@
  * canonical encoding, never the YAML, so formatting, key order and spelling cannot change it.
  */
 
-import { createHash } from 'node:crypto';
+import { sha256, toHex } from '../digest.js';
 import { encodeRules } from './codec.js';
 import type { RuleTable } from './model.js';
 
 /** Lower-case hex SHA-256 of `encodeRules(table)`; throws like encodeRules on a non-canonical table. */
 export function configId(table: RuleTable): string {
-  return createHash('sha256').update(encodeRules(table)).digest('hex');
+  return toHex(sha256(encodeRules(table)));
 }

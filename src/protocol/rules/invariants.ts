@@ -6,7 +6,7 @@
 
 import { compareNames } from './canonical.js';
 import { canonicalEndpoint, compareEndpoints, isUnspecified, parseEndpoint, type Endpoint } from './endpoint.js';
-import type { PathSegment, Problem } from './errors.js';
+import type { PathSegment, Problem } from './problems.js';
 import {
   durationRangeProblem,
   HEALTH_COUNT_MAX,

@@ -14,7 +14,7 @@
  * The decoder never throws on input: every bad frame is counted in `stats` and dropped.
  */
 
-import { crc32 } from 'node:zlib';
+import { crc32 } from '../digest.js';
 import { cobsDecode, cobsEncode, cobsMaxEncodedLength } from './cobs.js';
 import { PROTOCOL_VERSION, type Frame, type Message } from './messages.js';
 import { decodePayload, encodePayload, messageTypeCode, messageTypeName } from './payload.js';

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SnmpDriver } from '../../../drivers/snmp/snmp-driver.js';
 import { Monitor } from '../../../src/poller/monitor.js';
-import { loadRules } from '../../../src/protocol/rules/index.js';
+import { loadRules } from '../../../src/rules/index.js';
 import { openStore } from '../../../src/store/index.js';
 import { startHttpBackends, type HttpBackend } from '../../../sim/backends/http-backend.js';
 import { LossyUdpRelay } from '../../../sim/faults/lossy-udp-relay.js';

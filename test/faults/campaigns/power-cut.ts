@@ -10,7 +10,7 @@
 import type { Bootloader, BootResult, FlashPort } from '../../../firmware/boot/index.js';
 import { MemoryFlash } from '../../../sim/flash/memory-flash.js';
 import { PowerCutError, PowerCutFlash } from '../../../sim/flash/power-cut-flash.js';
-import { GEOMETRY, image, newBox, powerOn, upload, verifiedVersionIn } from '../../unit/boot/support.js';
+import { GEOMETRY, image, newBox, powerOn, upload, verifiedVersionIn } from '../../unit/firmware/boot/support.js';
 import { ensure, type Campaign, type Notes, type TrialContext } from '../campaign.js';
 import type { Rng } from '../rng.js';
 

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RolloutEvent, RolloutStatus } from '../../../src/firmware/rollout/index.js';
+import type { RolloutEvent, RolloutStatus } from '../../../src/upgrade/rollout/index.js';
 import { openStore } from '../../../src/store/index.js';
 import { exited, fulcrum, fulcrumAsync, fulcrumReady, ROOT } from '../../support/cli.js';
 import { ensure, type Campaign, type Notes, type TrialContext } from '../campaign.js';

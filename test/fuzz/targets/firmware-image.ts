@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { sha256 } from '../../../src/protocol/digest.js';
-import { encodeHeader } from '../../../src/protocol/firmware/header.js';
+import { encodeHeader } from '../../../src/protocol/image/header.js';
 import {
   FirmwareImageError,
   IMAGE_HEADER_SIZE,
@@ -16,9 +16,9 @@ import {
   trustedKeyOf,
   verifyImage,
   type ParsedImage,
-} from '../../../src/protocol/firmware/image.js';
-import { keyIdOf, signWith } from '../../../src/protocol/firmware/keys.js';
-import { TRAILER_MAGIC } from '../../../src/protocol/firmware/trailer.js';
+} from '../../../src/protocol/image/image.js';
+import { keyIdOf, signWith } from '../../../src/protocol/image/keys.js';
+import { TRAILER_MAGIC } from '../../../src/protocol/image/trailer.js';
 import { concat, mutate, mutations } from '../mutate.js';
 import { ensure, expectOnly, sameBytes, target } from '../target.js';
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { encodeFrame } from '../../../src/protocol/serial/frame.js';
-import { message } from '../../unit/serial/messages.js';
+import { message } from '../../unit/protocol/serial/messages.js';
 import { concat, mutate, mutations } from '../mutate.js';
 import { ensure, hex, target } from '../target.js';
 import { decodeAndCheck } from './frame-support.js';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { MessageType } from '../../../src/protocol/serial/messages.js';
 import { PayloadError, decodePayload, encodePayload, messageTypeCode } from '../../../src/protocol/serial/payload.js';
-import { message } from '../../unit/serial/messages.js';
+import { message } from '../../unit/protocol/serial/messages.js';
 import { mutate, mutations } from '../mutate.js';
 import { ensure, expectOnly, hex, sameBytes, target } from '../target.js';
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { CodecError, RULES_MAGIC, canonicalProblems, decodeRules, encodeRules } from '../../../src/protocol/rules/index.js';
-import { ruleTable } from '../../unit/rules/arbitraries.js';
+import { ruleTable } from '../../unit/protocol/rules/arbitraries.js';
 import { concat, mutate, mutations } from '../mutate.js';
 import { ensure, expectOnly, hex, sameBytes, target } from '../target.js';
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { encodeRules } from '../../../src/protocol/rules/index.js';
 import { PatchError, applyPatch, computePatch } from '../../../src/protocol/rules/patch.js';
-import { ruleTable } from '../../unit/rules/arbitraries.js';
+import { ruleTable } from '../../unit/protocol/rules/arbitraries.js';
 import { mutate, mutations } from '../mutate.js';
 import { ensure, expectOnly, sameBytes, target } from '../target.js';
 

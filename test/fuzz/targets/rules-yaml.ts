@@ -1,4 +1,5 @@
-import { canonicalProblems, loadRules, RulesError } from '../../../src/protocol/rules/index.js';
+import { canonicalProblems } from '../../../src/protocol/rules/index.js';
+import { loadRules, RulesError } from '../../../src/rules/index.js';
 import { ensure, expectOnly, target } from '../target.js';
 import { ruleText } from './yaml-inputs.js';
 

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { emptyCandidate, planSet, rowsOf, type CandidateState, type SetVarbind } from '../../../firmware/mgmt/mib/candidate.js';
 import { ErrorStatus } from '../../../src/protocol/mib/smi.js';
 import { canonicalProblems, configId } from '../../../src/protocol/rules/index.js';
-import { ruleTable } from '../../unit/rules/arbitraries.js';
+import { ruleTable } from '../../unit/protocol/rules/arbitraries.js';
 import { ensure, target } from '../target.js';
 import { varbinds } from './snmp-inputs.js';
 

@@ -6,7 +6,7 @@
 
 import fc from 'fast-check';
 import { stringify } from 'yaml';
-import { ruleTable, toDocument } from '../../unit/rules/arbitraries.js';
+import { ruleTable, toDocument } from '../../unit/protocol/rules/arbitraries.js';
 
 /**
  * Keep every generated file under this many characters: the size of a big but honest rule file

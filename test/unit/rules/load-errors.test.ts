@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadRules, RulesError } from '../../../src/protocol/rules/index.js';
-import { MAX_REPORTED } from '../../../src/protocol/rules/load.js';
+import { loadRules, RulesError } from '../../../src/rules/index.js';
+import { MAX_REPORTED } from '../../../src/rules/load.js';
 
 function errorsOf(text: string, file = 'rules.yaml'): string[] {
   try {

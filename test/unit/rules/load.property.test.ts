@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { canonicalProblems, loadRules, RulesError } from '../../../src/protocol/rules/index.js';
-import { ruleTable, toDocument } from './arbitraries.js';
+import { canonicalProblems } from '../../../src/protocol/rules/index.js';
+import { loadRules, RulesError } from '../../../src/rules/index.js';
+import { ruleTable, toDocument } from '../protocol/rules/arbitraries.js';
 
 type Mapping = Record<string, unknown>;
 

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULTS, loadRules, loadRulesFile, RulesError, type RuleTable } from '../../../src/protocol/rules/index.js';
+import { DEFAULTS, type RuleTable } from '../../../src/protocol/rules/index.js';
+import { loadRules, loadRulesFile, RulesError } from '../../../src/rules/index.js';
 
 const EXAMPLE = `
 services:

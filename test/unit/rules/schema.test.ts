@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ruleTableJsonSchema, SCHEMA_ID } from '../../../src/protocol/rules/index.js';
+import { ruleTableJsonSchema, SCHEMA_ID } from '../../../src/rules/index.js';
 
 type Json = Record<string, unknown>;
 

@@ -1,0 +1,10 @@
+/**
+ * What only the agent needs of the rule table: loading YAML or JSON with positioned errors, the
+ * JSON Schema published for editors, and the document → canonical table step. The contract itself
+ * (model, codec, config id) is src/protocol/rules/.
+ */
+
+export { RulesError, formatRuleError, type RuleError } from './errors.js';
+export { loadRules, loadRulesFile } from './load.js';
+export { toCanonical } from './document.js';
+export { RulesDocument, ruleTableJsonSchema, SCHEMA_ID } from './schema.js';

@@ -1,0 +1,100 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { recordFromTable, type ConfigRecord } from '../../../../firmware/mgmt/config-record.js';
+import { crc32 } from '../../../../src/protocol/digest.js';
+import { decodeJournal, encodeJournal, HISTORY_MAGIC, JournalError, pickState, type Journal } from '../../../../firmware/mgmt/history-journal.js';
+import { idOf, table } from './support.js';
+
+const rec = (n: number): ConfigRecord => recordFromTable(table(n));
+const ids = (list: readonly ConfigRecord[]) => list.map((c) => c.id);
+
+const sample: Journal = {
+  current: { startupId: idOf(4), history: [rec(3), rec(2), rec(1)] },
+  previous: { startupId: idOf(3), history: [rec(2), rec(1)] },
+};
+
+describe('crc32', () => {
+  it('matches the IEEE check value', () => {
+    expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
+    expect(crc32(new Uint8Array(0))).toBe(0);
+  });
+});
+
+describe('history journal', () => {
+  it('round-trips both states, storing each config once', () => {
+    const bytes = encodeJournal(sample);
+    expect(bytes.subarray(0, 5)).toEqual(Uint8Array.of(...HISTORY_MAGIC, 1));
+    expect(bytes[5]).toBe(3); // pool: configs 3, 2, 1
+    const { journal, problems } = decodeJournal(bytes);
+    expect(problems).toEqual([]);
+    expect(journal.current.startupId).toBe(idOf(4));
+    expect(journal.previous.startupId).toBe(idOf(3));
+    expect(ids(journal.current.history)).toEqual([3, 2, 1].map(idOf));
+    expect(ids(journal.previous.history)).toEqual([2, 1].map(idOf));
+    expect(journal.current.history[0]!.table).toEqual(table(3));
+  });
+
+  it('round-trips an unknown startup id and empty histories', () => {
+    const { journal } = decodeJournal(encodeJournal({ current: { startupId: idOf(1), history: [] }, previous: { startupId: '', history: [] } }));
+    expect(journal).toEqual({ current: { startupId: idOf(1), history: [] }, previous: { startupId: '', history: [] } });
+  });
+
+  it('rejects every truncation and every flipped bit', () => {
+    const bytes = encodeJournal(sample);
+    for (let length = 0; length < bytes.length; length++) {
+      expect(() => decodeJournal(bytes.subarray(0, length)), `length ${length}`).toThrow(JournalError);
+    }
+    for (let i = 0; i < bytes.length; i++) {
+      for (let bit = 0; bit < 8; bit++) {
+        const bad = bytes.slice();
+        bad[i] = bad[i]! ^ (1 << bit);
+        expect(() => decodeJournal(bad), `byte ${i} bit ${bit}`).toThrow(JournalError);
+      }
+    }
+  });
+
+  it('refuses another format version even with a valid checksum', () => {
+    const bytes = encodeJournal(sample);
+    bytes[4] = 2;
+    const body = bytes.length - 4;
+    new DataView(bytes.buffer).setUint32(body, crc32(bytes.subarray(0, body)));
+    expect(() => decodeJournal(bytes)).toThrow(/unsupported history journal version 2/);
+  });
+
+  it('drops an intact entry that no longer decodes as a rule table, keeping the rest', () => {
+    const stale: ConfigRecord = { table: { services: [] }, encoding: Uint8Array.of(0x46, 0x52, 0x55, 0x4c, 0x07, 0, 0), id: idOf(9) };
+    const bytes = encodeJournal({ current: { startupId: idOf(4), history: [rec(3), stale, rec(1)] }, previous: { startupId: '', history: [] } });
+    const { journal, problems } = decodeJournal(bytes);
+    expect(ids(journal.current.history)).toEqual([3, 1].map(idOf));
+    expect(problems.join()).toMatch(/entry 1 dropped: unsupported rule table format version 7/);
+  });
+
+  it('picks the side that matches the startup config, current on a tie', () => {
+    expect(pickState(sample, idOf(4))).toEqual({ state: sample.current, problem: null });
+    expect(pickState(sample, idOf(3))).toEqual({ state: sample.previous, problem: null });
+    const tie: Journal = { current: { startupId: idOf(3), history: [rec(1)] }, previous: { startupId: idOf(3), history: [] } };
+    expect(pickState(tie, idOf(3)).state).toBe(tie.current);
+    const stray = pickState(sample, idOf(7));
+    expect(stray.state).toBe(sample.current);
+    expect(stray.problem).toMatch(/kept it/);
+  });
+
+  it('round-trips any pair of histories (property)', () => {
+    const history = fc.array(fc.integer({ min: 0, max: 15 }), { maxLength: 10 });
+    const startup = fc.option(fc.integer({ min: 0, max: 15 }), { nil: undefined });
+    fc.assert(
+      fc.property(history, history, startup, startup, (a, b, sa, sb) => {
+        const j: Journal = {
+          current: { startupId: sa === undefined ? '' : idOf(sa), history: a.map(rec) },
+          previous: { startupId: sb === undefined ? '' : idOf(sb), history: b.map(rec) },
+        };
+        const { journal } = decodeJournal(encodeJournal(j));
+        expect(journal.current.startupId).toBe(j.current.startupId);
+        expect(journal.previous.startupId).toBe(j.previous.startupId);
+        expect(ids(journal.current.history)).toEqual(a.map(idOf));
+        expect(ids(journal.previous.history)).toEqual(b.map(idOf));
+      }),
+      { numRuns: 60 },
+    );
+  });
+});

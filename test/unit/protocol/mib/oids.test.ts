@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import * as Mib from '../../../../src/protocol/mib/fulcrum-mib.js';
+import { enumeration, maxAccess, mibDefinitions, resolveOids } from './mib-text.js';
+
+const defs = mibDefinitions();
+const fromText = resolveOids(defs);
+/** Every OID constant fulcrum-mib.ts exports (named after the MIB's descriptors). */
+const fromTs = new Map(Object.entries(Mib).filter((e): e is [string, readonly number[]] => /^fulcrum/.test(e[0]) && Array.isArray(e[1])));
+const def = (name: string) => defs.find((d) => d.name === name)!;
+const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+describe('FULCRUM-MIB text and src/protocol/mib agree', () => {
+  it('reads the whole module (a sanity check of the simple parser)', () => {
+    expect(defs.length).toBeGreaterThan(80);
+    expect(fromText.get('fulcrumMIB')).toEqual([1, 3, 6, 1, 4, 1, 32473]);
+    expect(defs.filter((d) => d.macro === 'OBJECT-TYPE').length).toBeGreaterThan(60);
+  });
+
+  it('every OBJECT-TYPE, notification, group and node of the MIB has the OID the TypeScript says', () => {
+    for (const [name, o] of fromText) {
+      expect(fromTs.has(name), `${name} is in the MIB but not in fulcrum-mib.ts`).toBe(true);
+      expect([...fromTs.get(name)!], name).toEqual(o);
+    }
+  });
+
+  it('the TypeScript names no object the MIB does not define', () => {
+    for (const name of fromTs.keys()) expect(fromText.has(name), `${name} is in fulcrum-mib.ts but not in the MIB`).toBe(true);
+  });
+
+  it('no two definitions share an OID', () => {
+    const seen = new Map<string, string>();
+    for (const [name, o] of fromText) {
+      const key = o.join('.');
+      expect(seen.get(key), `${name} and ${seen.get(key)} both at ${key}`).toBeUndefined();
+      seen.set(key, name);
+    }
+  });
+
+  it('enumeration codes match the MIB (SNMP enumerations start at 1)', () => {
+    const kebabKeys = (r: Record<string, number>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [camel(k), v]));
+    expect(enumeration(def('fulcrumBackendState'))).toEqual(Mib.BackendStateCode);
+    expect(enumeration(def('fulcrumServiceProtocol'))).toEqual(Mib.ProtocolCode);
+    expect(enumeration(def('fulcrumCandServiceProtocol'))).toEqual(Mib.ProtocolCode);
+    expect(enumeration(def('fulcrumCandServiceAlgorithm'))).toEqual(kebabKeys(Mib.AlgorithmCode));
+    expect(enumeration(def('fulcrumCandBackendAdminState'))).toEqual(Mib.AdminStateCode);
+    expect(enumeration(def('fulcrumNotifyRollbackReason'))).toEqual(kebabKeys(Mib.RollbackReasonCode));
+    expect(enumeration(def('fulcrumCandidateLoad'))).toEqual(Mib.CandidateLoadCode);
+    expect(enumeration(def('fulcrumConfirm'))).toEqual(Mib.ConfirmCode);
+    expect(enumeration(def('fulcrumLastOperation'))).toEqual(Mib.LastOperationCode);
+    expect(enumeration(def('fulcrumLastOperationStatus'))).toEqual(Mib.LastOperationStatusCode);
+    expect(enumeration(def('fulcrumFwActiveSlot'))).toEqual(Mib.FwSlotCode);
+    expect(enumeration(def('fulcrumFwAction'))).toEqual(Mib.FwActionCode);
+    expect(enumeration(def('fulcrumFwDownloadStatus'))).toEqual(Mib.FwDownloadStatusCode);
+  });
+
+  it('the only read-write object of the monitoring tables is fulcrumBackendWeight, and index columns are not-accessible', () => {
+    const under = (d: { name: string }, node: readonly number[]) => [...node].every((a, i) => fromText.get(d.name)![i] === a);
+    const writable = defs.filter((d) => d.macro === 'OBJECT-TYPE' && maxAccess(d) === 'read-write' && !d.name.startsWith('fulcrumCand') && !under(d, Mib.fulcrumConfig) && !under(d, Mib.fulcrumFirmware));
+    expect(writable.map((d) => d.name)).toEqual(['fulcrumBackendWeight']);
+    for (const name of ['fulcrumServiceIndex', 'fulcrumBackendIndex', 'fulcrumCandServiceIndex', 'fulcrumCandBackendIndex']) expect(maxAccess(def(name)), name).toBe('not-accessible');
+  });
+
+  it('SYNTAX ranges agree with the limits the TypeScript enforces', () => {
+    expect(def('fulcrumBackendWeight').body).toContain(`Unsigned32 (0..${Mib.WEIGHT_MAX})`);
+    expect(def('fulcrumCommit').body).toContain(`Unsigned32 (0..${Mib.MAX_COMMIT_SECONDS})`);
+    expect(def('fulcrumRollback').body).toContain(`Unsigned32 (0..${Mib.MAX_ROLLBACK_STEPS})`);
+  });
+});
