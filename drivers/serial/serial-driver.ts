@@ -8,9 +8,10 @@ import { FirmwareChannel, expect } from './firmware-channel.js';
 import type { FirmwareStatus } from '../../src/protocol/serial/messages.js';
 import { openSerialLink, reopener } from './port-link.js';
 import { parseSerialTarget } from './target.js';
-import { SerialTransport } from './transport.js';
+import { SerialTransport, type ByteLink } from './transport.js';
 import { sendChunks } from './chunk-sender.js';
 import { PUT_CHUNK_HEADER_BYTES } from '../../src/protocol/serial/payload.js';
+import { fromHex, toHex } from '../../src/protocol/digest.js';
 
 /** What the agent asks for; the appliance may grant less. */
 const WANT_PAYLOAD = 4096;
@@ -20,8 +21,6 @@ const RECONNECT_FOR_MS = 15_000;
 /** Whole-push attempts when the appliance lost the transfer (it restarted mid-push). */
 const PUSH_ATTEMPTS = 3;
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-const fromHex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
 
 /**
  * An appliance behind its serial console port. It asks for 4 KiB payloads, which bring
@@ -53,14 +52,22 @@ export class SerialDriver implements ApplianceDriver, FirmwareDriver {
       throw new DriverError('unreachable', `${target}: cannot open ${path}: ${(err as Error).message}`);
     }
     const reconnectForMs = options.reconnectForMs ?? RECONNECT_FOR_MS;
+    return SerialDriver.overLink(target, link, { baud, where: path, reconnect: reopener(path, baud, reconnectForMs), reconnectForMs });
+  }
+
+  /**
+   * The driver over a console line opened elsewhere (a console server's TCP port): `where` names
+   * it in messages, `reconnect` reopens it when it goes away (none: the driver fails instead).
+   */
+  static async overLink(target: string, link: ByteLink, line: { baud: number; where: string; reconnect?: () => Promise<ByteLink>; reconnectForMs?: number }): Promise<SerialDriver> {
     let driver: SerialDriver | null = null;
     const transport = new SerialTransport(link, {
-      baud,
+      baud: line.baud,
       window: 1,
       maxPayload: WANT_PAYLOAD,
-      reconnect: reopener(path, baud, reconnectForMs),
-      reconnectForMs,
-      verifyPeer: { request: () => driver!.helloRequest(), judge: (r) => driver!.samePeer(r, path) },
+      reconnect: line.reconnect,
+      reconnectForMs: line.reconnectForMs ?? RECONNECT_FOR_MS,
+      verifyPeer: { request: () => driver!.helloRequest(), judge: (r) => driver!.samePeer(r, line.where) },
     });
     driver = new SerialDriver(target, transport);
     try {
@@ -128,8 +135,8 @@ export class SerialDriver implements ApplianceDriver, FirmwareDriver {
     const resultId = createHash('sha256').update(encoding).digest();
     let lastError: unknown;
     for (let attempt = 1; attempt <= PUSH_ATTEMPTS; attempt++) {
-      const running = attempt === 1 && this.identity ? hex(this.identity.configId) : (await this.info()).configId;
-      if (running === hex(resultId) && attempt > 1) {
+      const running = attempt === 1 && this.identity ? toHex(this.identity.configId) : (await this.info()).configId;
+      if (running === toHex(resultId) && attempt > 1) {
         // An earlier attempt committed before the answer was lost.
         return { configId: running, previousConfigId: running, mode: 'full', bytes: bytes(), seconds: (performance.now() - started) / 1000 };
       }
@@ -139,7 +146,7 @@ export class SerialDriver implements ApplianceDriver, FirmwareDriver {
       const body = delta ? patch : encoding;
       try {
         const done = await this.transfer(body, delta, fromHex(running), resultId, options);
-        return { configId: hex(done.candidateId), previousConfigId: hex(done.previousId), mode: delta ? 'delta' : 'full', bytes: bytes(), seconds: (performance.now() - started) / 1000 };
+        return { configId: toHex(done.candidateId), previousConfigId: toHex(done.previousId), mode: delta ? 'delta' : 'full', bytes: bytes(), seconds: (performance.now() - started) / 1000 };
       } catch (err) {
         lastError = err;
         // The appliance forgot the transfer (restarted) or the base moved: start over from what it runs.
@@ -162,7 +169,7 @@ export class SerialDriver implements ApplianceDriver, FirmwareDriver {
     expect(await this.transport.request(begin), 'putBeginOk');
     await sendChunks(this.transport, body, { maxChunk: this.maxPayload - PUT_CHUNK_HEADER_BYTES, window: this.window, onProgress: options.onProgress }, (r) => void expect(r, 'putChunkOk'));
     const end = expect(await this.transport.request({ type: 'putEnd' }), 'putEndOk');
-    if (hex(end.candidateId) !== hex(resultId)) throw new DriverError('refused', `the appliance assembled ${hex(end.candidateId)}, not ${hex(resultId)}`, 'hashMismatch');
+    if (toHex(end.candidateId) !== toHex(resultId)) throw new DriverError('refused', `the appliance assembled ${toHex(end.candidateId)}, not ${toHex(resultId)}`, 'hashMismatch');
     if (this.identity) this.identity = { ...this.identity, configId: end.candidateId };
     return end;
   }
@@ -170,13 +177,13 @@ export class SerialDriver implements ApplianceDriver, FirmwareDriver {
   async confirm(): Promise<{ configId: string }> {
     this.requestsSinceHello++;
     const r = expect(await this.transport.request({ type: 'confirm' }), 'confirmOk');
-    return { configId: hex(r.configId) };
+    return { configId: toHex(r.configId) };
   }
 
   async rollback(steps: number): Promise<{ configId: string }> {
     this.requestsSinceHello++;
     const r = expect(await this.transport.request({ type: 'rollback', steps }), 'rollbackOk');
-    return { configId: hex(r.configId) };
+    return { configId: toHex(r.configId) };
   }
 
   firmwareStatus(): Promise<FirmwareStatus> {
@@ -230,8 +237,8 @@ export class SerialDriver implements ApplianceDriver, FirmwareDriver {
   onEvent(listener: (e: ApplianceEvent) => void): () => void {
     return this.transport.onEvent((m) => {
       if (m.kind === 'backend-state') listener({ kind: m.kind, at: m.at, service: m.service, address: m.address, up: m.up });
-      else if (m.kind === 'commit') listener({ kind: m.kind, at: m.at, configId: hex(m.configId), pendingConfirm: m.pendingConfirm });
-      else listener({ kind: m.kind, at: m.at, configId: hex(m.configId), reason: m.reason });
+      else if (m.kind === 'commit') listener({ kind: m.kind, at: m.at, configId: toHex(m.configId), pendingConfirm: m.pendingConfirm });
+      else listener({ kind: m.kind, at: m.at, configId: toHex(m.configId), reason: m.reason });
     });
   }
 
@@ -275,7 +282,7 @@ function toInfo(id: Identity): ApplianceInfo {
     model: id.model,
     serialNumber: id.serialNumber,
     firmware: id.firmware,
-    configId: hex(id.configId),
+    configId: toHex(id.configId),
     uptimeSeconds: id.uptimeSeconds,
     pendingConfirm: id.pendingConfirmMs > 0 ? Math.ceil(id.pendingConfirmMs / 1000) : null,
   };

@@ -13,6 +13,7 @@ import { FulcrumMib as M, formatOid, ErrorStatus, SmiType, RowStatus, TruthValue
 import { configId as idOf, decodeRules, CodecError, type RuleTable } from '../../src/protocol/rules/index.js';
 import { DriverError, type PushOptions, type PushResult } from '../driver.js';
 import { SetError, type SnmpSession, type Varbind } from './session.js';
+import { toHex } from '../../src/protocol/digest.js';
 
 const scalar = (o: readonly number[]) => `${formatOid(o)}.0`;
 const STATUS_NAME = new Map<number, string>(Object.entries(ErrorStatus).map(([name, code]) => [code, name]));
@@ -197,7 +198,7 @@ export class ConfigWriter {
 class TooBig extends Error {}
 
 function hex(v: unknown): string {
-  return v instanceof Uint8Array ? Buffer.from(v).toString('hex') : '';
+  return v instanceof Uint8Array ? toHex(v) : '';
 }
 
 function text(v: unknown): string {

@@ -1,6 +1,7 @@
 import snmp from 'net-snmp';
 import { DriverError } from '../driver.js';
 import type { SnmpCredentials, SnmpTarget } from './target.js';
+import { describeError } from '../../src/protocol/describe-error.js';
 
 export type SnmpValue = bigint | number | string | Uint8Array | null;
 
@@ -176,7 +177,7 @@ function isTooBig(err: unknown): boolean {
 }
 
 function asDriverError(err: unknown): DriverError {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = describeError(err);
   // A wrong v3 key is dropped silently by the agent: it looks exactly like an absent one.
   if (/timed? ?out/i.test(message)) return new DriverError('unreachable', `no SNMP answer (${message}); check the address, community or v3 keys`);
   return new DriverError('refused', message);

@@ -6,6 +6,7 @@ import { FirmwarePuller } from './firmware-puller.js';
 import { ConfigWriter } from './config-writer.js';
 import { SnmpSession, type SessionOptions, type Varbind } from './session.js';
 import { checkCredentials, parseSnmpTarget, type SnmpCredentials } from './target.js';
+import { toHex } from '../../src/protocol/digest.js';
 
 const o = (x: readonly number[]) => formatOid(x);
 /** Interface rows asked for with sysUpTime (see uptimeAndInterfaces). */
@@ -243,7 +244,7 @@ function text(vb: Varbind | undefined): string {
 
 function hex(vb: Varbind | undefined): string {
   const v = vb?.value;
-  return v instanceof Uint8Array ? Buffer.from(v).toString('hex') : '';
+  return v instanceof Uint8Array ? toHex(v) : '';
 }
 
 function big(vb: Varbind | undefined): bigint {

@@ -54,6 +54,3 @@ export class BootError extends Error {
   }
 }
 
-export function describeError(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

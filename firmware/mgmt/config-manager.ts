@@ -20,11 +20,13 @@
  */
 
 import { CodecError, type RuleTable } from '../../src/protocol/rules/index.js';
+import { MAX_ROLLBACK_STEPS } from '../../src/protocol/rules/limits.js';
 import type { Cancel, Clock, StoragePort } from '../ports.js';
 import { recordFromBytes, recordFromTable, shortId, type ConfigRecord } from './config-record.js';
-import { describeError, MgmtError } from './errors.js';
+import { MgmtError } from './errors.js';
 import { decodeJournal, encodeJournal, HISTORY_FILE, pickState, type SavedState } from './history-journal.js';
 import { OperationQueue } from './operation-queue.js';
+import { describeError } from '../../src/protocol/describe-error.js';
 
 export type { ConfigRecord } from './config-record.js';
 export { MgmtError, type MgmtErrorCode } from './errors.js';
@@ -32,8 +34,7 @@ export { MgmtError, type MgmtErrorCode } from './errors.js';
 /** Where the startup config lives; the same name Appliance.boot reads (a test keeps them equal). */
 export const STARTUP_FILE = 'startup.rules';
 export { HISTORY_FILE } from './history-journal.js';
-/** Previously committed configs kept for rollback (Junos keeps rollback 1..49; a small box keeps 10). */
-export const HISTORY_LIMIT = 10;
+export { MAX_ROLLBACK_STEPS };
 /** The longest confirm timeout: timers built on setTimeout fire at once beyond 2^31-1 ms (~24.8 days). */
 export const MAX_CONFIRM_TIMEOUT_MS = 2_147_483_647;
 /** If going back at the confirm deadline fails (the core refuses the old table), try again this often. */
@@ -130,7 +131,7 @@ export class ConfigManager {
   ) {
     this.runningRec = restored?.running ?? recordFromTable({ services: [] });
     this.startupRec = this.runningRec;
-    this.historyList = (restored?.history ?? []).slice(0, HISTORY_LIMIT);
+    this.historyList = (restored?.history ?? []).slice(0, MAX_ROLLBACK_STEPS);
     this.saved = restored?.saved ?? { startupId: '', history: [] };
     this.loadProblems = restored?.problems ?? [];
   }
@@ -173,7 +174,7 @@ export class ConfigManager {
         problems.push(...decoded.problems);
         const { state, problem } = pickState(decoded.journal, startupId);
         if (problem) problems.push(problem);
-        history = state.history.slice(0, HISTORY_LIMIT);
+        history = state.history.slice(0, MAX_ROLLBACK_STEPS);
       }
     } catch (err) {
       problems.push(`${HISTORY_FILE}: ${describeError(err)}; starting with an empty history`);
@@ -423,7 +424,7 @@ export class ConfigManager {
 }
 
 function capped(history: readonly ConfigRecord[]): readonly ConfigRecord[] {
-  return history.slice(0, HISTORY_LIMIT);
+  return history.slice(0, MAX_ROLLBACK_STEPS);
 }
 
 function sameIds(a: readonly ConfigRecord[], b: readonly ConfigRecord[]): boolean {

@@ -25,7 +25,3 @@ export class MgmtError extends Error {
   }
 }
 
-/** The message of anything thrown, for wrapping it in an operator-facing error. */
-export function describeError(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

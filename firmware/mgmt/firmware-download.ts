@@ -6,6 +6,7 @@
  */
 import type { ImageFetchPort } from '../ports.js';
 import { MgmtError } from './errors.js';
+import { describeError } from '../../src/protocol/describe-error.js';
 
 /** What a download writes through: the inactive slot's upload, as the console's fw* messages use it. */
 export interface SlotUpload {
@@ -80,7 +81,7 @@ export class FirmwareDownload {
       await this.ops.finish();
       this.current = { ...this.current, status: 'ready' };
     } catch (err) {
-      this.current = { ...this.current, status: 'failed', message: err instanceof Error ? err.message : String(err) };
+      this.current = { ...this.current, status: 'failed', message: describeError(err) };
     }
   }
 }

@@ -7,6 +7,7 @@ import type { ConsolePort } from '../ports.js';
 import { MgmtError } from './errors.js';
 import type { ManagementOps } from './management-ops.js';
 import { Transfer } from './transfer.js';
+import { describeError } from '../../src/protocol/describe-error.js';
 
 /** Limits this appliance grants in `hello`. */
 export const SERVER_MAX_PAYLOAD = 4096;
@@ -68,7 +69,7 @@ export class SerialServer {
         wire = encodeFrame({ seq: frame.seq, message: response });
       } catch (err) {
         // An answer that cannot be encoded is a bug here, not the agent's: say so instead of dying.
-        wire = encodeFrame({ seq: frame.seq, message: { type: 'error', code: 'applyFailed', message: `internal: ${err instanceof Error ? err.message : String(err)}` } });
+        wire = encodeFrame({ seq: frame.seq, message: { type: 'error', code: 'applyFailed', message: `internal: ${describeError(err)}` } });
       }
       this.running.delete(frame.seq);
       this.remember(frame.seq, wire);
@@ -94,7 +95,7 @@ export class SerialServer {
       return await this.handle(request);
     } catch (err) {
       if (err instanceof MgmtError) return { type: 'error', code: err.code, message: err.message };
-      return { type: 'error', code: 'applyFailed', message: err instanceof Error ? err.message : String(err) };
+      return { type: 'error', code: 'applyFailed', message: describeError(err) };
     }
   }
 

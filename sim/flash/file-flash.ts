@@ -2,6 +2,7 @@ import { open, rename, type FileHandle } from 'node:fs/promises';
 import { ERASED_BYTE, FlashError, checkGeometry, checkRange, checkSector, checkWrite, sectorCount } from '../../firmware/boot/flash-port.js';
 import type { FlashGeometry } from '../../firmware/ports.js';
 import type { FaultableFlash } from './faultable-flash.js';
+import { describeError } from '../../src/protocol/describe-error.js';
 
 /** The flash image's name in an appliance's --state directory. */
 export const FLASH_FILE = 'flash.bin';
@@ -121,6 +122,6 @@ async function device<T>(what: string, op: () => Promise<T>): Promise<T> {
     return await op();
   } catch (err) {
     if (err instanceof FlashError) throw err;
-    throw new FlashError('device', `flash file: ${what} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new FlashError('device', `flash file: ${what} failed: ${describeError(err)}`, { cause: err });
   }
 }

@@ -9,7 +9,7 @@ import type { Appliance, ApplianceEvent } from '../../firmware/appliance.js';
 import { MibView, type LastOperation } from '../../firmware/mgmt/mib-view.js';
 import { dataInterface } from '../../firmware/mgmt/mib/interfaces-view.js';
 import { backendExists, commitWeights, type WeightChange } from '../../firmware/mgmt/mib/weights.js';
-import { describeError } from '../../firmware/mgmt/errors.js';
+
 import { emptyCandidate, planSet, type CandidateState, type ConfigAction, type SetVarbind } from '../../firmware/mgmt/mib/candidate.js';
 import { runConfigAction } from '../../firmware/mgmt/mib/candidate-ops.js';
 import { ErrorStatus } from '../../src/protocol/mib/smi.js';
@@ -19,6 +19,7 @@ import type { Clock } from '../../firmware/ports.js';
 import type { ConfigTarget, FirmwareTarget, WeightTarget } from './set-handler.js';
 import { applyFirmwareSet, planFirmwareSet } from '../../firmware/mgmt/mib/firmware-set.js';
 import { WireView } from './wire-view.js';
+import { describeError } from '../../src/protocol/describe-error.js';
 
 /** How old a snapshot may be before a request gets a fresh one. */
 export const VIEW_MAX_AGE_MS = 1_000;

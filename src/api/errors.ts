@@ -29,7 +29,7 @@ export class ApiError extends Error {
   }
 }
 
-export const notFound = (what: string): ApiError => new ApiError(404, 'not-found', what);
+export const notFound = (what: string): ApiError => new ApiError(404, 'notFound', what);
 
 interface AjvError {
   instancePath?: string;
@@ -67,31 +67,31 @@ function fromDriver(err: DriverError): ApiError {
   if (err.code === 'unreachable') {
     const timeout = /no (SNMP )?answer|timed? ?out|tries/i.test(err.message);
     return timeout
-      ? new ApiError(504, 'appliance-timeout', `the appliance did not answer: ${err.message}`)
-      : new ApiError(502, 'appliance-unreachable', `the appliance cannot be reached: ${err.message}`);
+      ? new ApiError(504, 'applianceTimeout', `the appliance did not answer: ${err.message}`)
+      : new ApiError(502, 'applianceUnreachable', `the appliance cannot be reached: ${err.message}`);
   }
-  if (err.code === 'badTarget') return new ApiError(400, 'bad-target', err.message);
+  if (err.code === 'badTarget') return new ApiError(400, 'badTarget', err.message);
   if (err.remote === 'unsupported') return new ApiError(501, 'unsupported', err.message, { remote: err.remote });
-  return new ApiError(409, 'appliance-refused', `the appliance refused (its running config is unchanged): ${err.message}`, err.remote ? { remote: err.remote } : undefined);
+  return new ApiError(409, 'applianceRefused', `the appliance refused (its running config is unchanged): ${err.message}`, err.remote ? { remote: err.remote } : undefined);
 }
 
 /** Any thrown value → the ApiError to answer with. */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof DriverError) return fromDriver(err);
-  if (err instanceof RulesError) return new ApiError(422, 'invalid-rules', err.message, err.errors);
+  if (err instanceof RulesError) return new ApiError(422, 'invalidRules', err.message, err.errors);
   if (err instanceof InventoryError) {
-    const status = err.code === 'not-found' ? 404 : err.code === 'duplicate' ? 409 : 400;
-    return new ApiError(status, err.code === 'invalid' ? 'invalid-request' : err.code, err.message);
+    const status = err.code === 'notFound' ? 404 : err.code === 'duplicate' ? 409 : 400;
+    return new ApiError(status, err.code === 'invalid' ? 'invalidRequest' : err.code, err.message);
   }
   if (err instanceof ProvisionError) {
-    return err.code === 'invalid' ? new ApiError(400, 'invalid-request', err.message) : new ApiError(502, 'config-mismatch', err.message);
+    return err.code === 'invalid' ? new ApiError(400, 'invalidRequest', err.message) : new ApiError(502, 'configMismatch', err.message);
   }
-  if (err instanceof TokenError) return new ApiError(err.code === 'not-found' ? 404 : 400, err.code === 'invalid' ? 'invalid-request' : err.code, err.message);
+  if (err instanceof TokenError) return new ApiError(err.code === 'notFound' ? 404 : 400, err.code === 'invalid' ? 'invalidRequest' : err.code, err.message);
   const fe = err as Partial<FastifyError> & { validation?: AjvError[]; validationContext?: string };
   if (Array.isArray(fe.validation)) {
     const { message, details } = describeValidation(fe.validationContext ?? 'request', fe.validation);
-    return new ApiError(400, 'invalid-request', message, details);
+    return new ApiError(400, 'invalidRequest', message, details);
   }
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     return new ApiError(fe.statusCode, FASTIFY_CODES[fe.code ?? ''] ?? 'bad-request', fe.message ?? 'bad request');
@@ -101,9 +101,9 @@ export function toApiError(err: unknown): ApiError {
 
 /** Fastify's own client errors, named the way the rest of the API names its codes. */
 const FASTIFY_CODES: Record<string, string> = {
-  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid-json',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid-json',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported-media-type',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'invalidJson',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalidJson',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupportedMediaType',
   FST_ERR_CTP_BODY_TOO_LARGE: 'body-too-large',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad-request',
 };

@@ -12,6 +12,7 @@ import type { AgentStore } from '../store/index.js';
 import type { ApplianceRecord } from '../store/inventory.js';
 import type { DriverPool } from './driver-pool.js';
 import type { FleetEvent, FleetState } from './fleet-state.js';
+import { describeError } from '../protocol/describe-error.js';
 
 /** What the loop reports to (the live stream, the event log, /metrics). */
 export interface PollObserver {
@@ -52,7 +53,7 @@ export class PollLoop {
       intervalMs: options.intervalMs,
       connect: async (record) => new PolledAppliance(() => this.records.get(record.name) ?? record, this.options),
       onPollFailed: (appliance, err) => {
-        const message = err instanceof Error ? err.message : String(err);
+        const message = describeError(err);
         options.log?.warn({ appliance, err: message }, 'poll failed');
         options.observer.onPoll(appliance, 0, false);
         options.observer.onEvents(options.fleet.failed(appliance, message, Date.now()));
@@ -93,7 +94,7 @@ export class PollLoop {
       this.timer = null;
       const begun = Date.now();
       this.running = this.cycle()
-        .catch((err: unknown) => this.options.log?.warn({ err: err instanceof Error ? err.message : String(err) }, 'poll cycle failed'))
+        .catch((err: unknown) => this.options.log?.warn({ err: describeError(err) }, 'poll cycle failed'))
         .finally(() => {
           this.running = null;
           if (!this.stopped) this.schedule(Math.max(0, this.options.intervalMs - (Date.now() - begun)));

@@ -22,14 +22,14 @@ export const BODY = '<body>';
 
 /** 422 with every problem: `details` lists them as objects, `message` as the CLI prints them. */
 function invalid(message: string, details: readonly unknown[]): ApiError {
-  return new ApiError(422, 'invalid-rules', message, details);
+  return new ApiError(422, 'invalidRules', message, details);
 }
 
 /** The whole body is the table: YAML text, or JSON whose text was kept. */
 export function rulesFromBody(request: FastifyRequest): RuleTable {
   const body = request.body;
   const text = typeof body === 'string' ? body : request.rawBody;
-  if (text === null || text === undefined) throw new ApiError(400, 'invalid-request', 'body: send the rule table as JSON or as YAML (content-type text/yaml)');
+  if (text === null || text === undefined) throw new ApiError(400, 'invalidRequest', 'body: send the rule table as JSON or as YAML (content-type text/yaml)');
   try {
     return loadRules(text, BODY);
   } catch (err) {

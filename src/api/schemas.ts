@@ -5,11 +5,12 @@
  * them as the OpenAPI document.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { MAX_ROLLBACK_STEPS } from '../protocol/rules/limits.js';
 
 export const ErrorResponse = Type.Object(
   {
     error: Type.Object({
-      code: Type.String({ description: 'stable, machine-readable: not-found, invalid-request, unauthorized, forbidden, appliance-timeout…' }),
+      code: Type.String({ description: 'stable, machine-readable: notFound, invalidRequest, unauthorized, forbidden, applianceTimeout…' }),
       message: Type.String({ description: 'for a person: names the field or the appliance and what is wrong' }),
       details: Type.Optional(Type.Unknown()),
     }),
@@ -179,7 +180,7 @@ export const PushResponse = Type.Object({
 
 export const ConfigIdResponse = Type.Object({ configId: Type.String() });
 
-export const RollbackBody = Type.Object({ steps: Type.Optional(Type.Integer({ minimum: 1, maximum: 10, description: '1 = the config before the current (default)' })) }, { additionalProperties: false });
+export const RollbackBody = Type.Object({ steps: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_ROLLBACK_STEPS, description: '1 = the config before the current (default)' })) }, { additionalProperties: false });
 export type RollbackBody = Static<typeof RollbackBody>;
 export const RollbackResponse = Type.Object({ configId: Type.String(), previousConfigId: Type.String(), steps: Type.Integer() });
 

@@ -159,7 +159,7 @@ function installBodyParsers(app: FastifyInstance): void {
       } catch (parseError) {
         why = (parseError as Error).message;
       }
-      done(new ApiError(400, 'invalid-json', text.length === 0 ? 'the body is empty; send a JSON document' : `the body is not valid JSON: ${why}`), undefined);
+      done(new ApiError(400, 'invalidJson', text.length === 0 ? 'the body is empty; send a JSON document' : `the body is not valid JSON: ${why}`), undefined);
     });
   });
 }

@@ -23,7 +23,7 @@
 
 import { formatEndpoint, parseEndpoint } from './rules/endpoint.js';
 import type { EndpointText, Protocol } from './rules/model.js';
-import { ByteReader, ByteWriter } from './serial/wire.js';
+import { BytesError, ByteReader, ByteWriter } from './bytes/index.js';
 
 /** A backend's operational state: up/down from health checks, drain/disabled from the rule table. */
 export type BackendOperState = 'up' | 'down' | 'drain' | 'disabled';
@@ -79,14 +79,8 @@ export interface CountersSnapshot {
 export const COUNTERS_FORMAT = 1;
 
 /** Bytes that are not a counters encoding. `offset` is where the decoder found out. */
-export class CountersError extends Error {
+export class CountersError extends BytesError {
   override readonly name = 'CountersError';
-  readonly offset: number;
-
-  constructor(message: string, offset: number) {
-    super(`${message} (at byte ${offset})`);
-    this.offset = offset;
-  }
 }
 
 const PROTOCOL: Readonly<Record<Protocol, number>> = { tcp: 0, udp: 1 };

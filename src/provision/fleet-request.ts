@@ -9,7 +9,7 @@ export type FleetPushErrorCode =
   /** An option out of range, or targets that cannot be used: nothing was sent. */
   | 'invalid'
   /** Target names that are not in the inventory: `appliances` lists them. */
-  | 'unknown-appliances';
+  | 'unknownAppliances';
 
 export class FleetPushError extends Error {
   override readonly name = 'FleetPushError';
@@ -48,7 +48,7 @@ export function resolveFleetTargets(inventory: Pick<Inventory, 'list'>, targets:
   if (twice.length > 0) throw new FleetPushError('invalid', `targets: ${[...new Set(twice)].join(', ')} given more than once`);
   const byName = new Map(known.map((r) => [r.name, r]));
   const unknown = targets.filter((t) => !byName.has(t));
-  if (unknown.length > 0) throw new FleetPushError('unknown-appliances', `not in the inventory: ${unknown.join(', ')} (fulcrum appliance list)`, unknown);
+  if (unknown.length > 0) throw new FleetPushError('unknownAppliances', `not in the inventory: ${unknown.join(', ')} (fulcrum appliance list)`, unknown);
   return targets.map((t) => byName.get(t)!);
 }
 

@@ -6,6 +6,7 @@
  */
 import type { ApplianceDriver, PushResult } from '../../drivers/driver.js';
 import { configId, decodeRules, encodeRules, parseDuration } from '../protocol/rules/index.js';
+import { MAX_ROLLBACK_STEPS } from '../protocol/rules/limits.js';
 import type { RuleTable } from '../protocol/rules/model.js';
 import type { ConfigCache } from '../store/config-cache.js';
 import { plan, type Plan } from './plan.js';
@@ -28,7 +29,6 @@ export class ProvisionError extends Error {
 }
 
 /** How far back a rollback may go; the appliance keeps this many earlier configs. */
-export const MAX_ROLLBACK_STEPS = 10;
 
 /** Rollback steps as given (a number or its text) → 1..MAX_ROLLBACK_STEPS, else ProvisionError('invalid'). */
 export function checkRollbackSteps(steps: unknown): number {

@@ -36,7 +36,7 @@ export interface NewAppliance {
   credentials?: Credentials;
 }
 
-export type InventoryErrorCode = 'invalid' | 'duplicate' | 'not-found';
+export type InventoryErrorCode = 'invalid' | 'duplicate' | 'notFound';
 
 /** A request the inventory refuses; `code` says why, the message says it to a person. */
 export class InventoryError extends Error {
@@ -54,7 +54,7 @@ export interface Inventory {
   add(appliance: NewAppliance, now?: number): ApplianceRecord;
   list(): ApplianceRecord[];
   get(name: string): ApplianceRecord | null;
-  /** Throws InventoryError('not-found') for an unknown name. Metrics stay until retention drops them. */
+  /** Throws InventoryError('notFound') for an unknown name. Metrics stay until retention drops them. */
   remove(name: string): void;
 }
 
@@ -151,7 +151,7 @@ export class SqliteInventory implements Inventory {
 
   remove(name: string): void {
     if (this.db.prepare('DELETE FROM appliances WHERE name = ?').run(name).changes === 0) {
-      throw new InventoryError('not-found', `no appliance named "${name}"`);
+      throw new InventoryError('notFound', `no appliance named "${name}"`);
     }
   }
 }

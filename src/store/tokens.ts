@@ -29,7 +29,7 @@ export interface CreatedToken {
   token: string;
 }
 
-export type TokenErrorCode = 'invalid' | 'not-found' | 'ambiguous';
+export type TokenErrorCode = 'invalid' | 'notFound' | 'ambiguous';
 
 export class TokenError extends Error {
   override readonly name = 'TokenError';
@@ -103,7 +103,7 @@ export class SqliteTokenStore {
 
   /**
    * Revoke by id, or by name when exactly one valid token has it. Throws TokenError
-   * ('not-found', 'ambiguous'); revoking a revoked token is 'not-found' too.
+   * ('notFound', 'ambiguous'); revoking a revoked token is 'notFound' too.
    */
   revoke(idOrName: string, now = Date.now()): TokenRecord {
     const target = this.find(idOrName);
@@ -114,11 +114,11 @@ export class SqliteTokenStore {
   private find(idOrName: string): TokenRecord {
     if (/^\d+$/.test(idOrName)) {
       const row = this.db.prepare('SELECT * FROM api_tokens WHERE id = ? AND revoked IS NULL').get(Number(idOrName)) as Row | undefined;
-      if (!row) throw new TokenError('not-found', `no valid token with id ${idOrName} (fulcrum token list)`);
+      if (!row) throw new TokenError('notFound', `no valid token with id ${idOrName} (fulcrum token list)`);
       return fromRow(row);
     }
     const rows = this.db.prepare('SELECT * FROM api_tokens WHERE name = ? AND revoked IS NULL').all(idOrName) as Row[];
-    if (rows.length === 0) throw new TokenError('not-found', `no valid token named "${idOrName}" (fulcrum token list)`);
+    if (rows.length === 0) throw new TokenError('notFound', `no valid token named "${idOrName}" (fulcrum token list)`);
     if (rows.length > 1) throw new TokenError('ambiguous', `${rows.length} valid tokens are named "${idOrName}": revoke one by id (${rows.map((r) => r.id).join(', ')})`);
     return fromRow(rows[0]!);
   }

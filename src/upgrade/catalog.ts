@@ -11,7 +11,7 @@ import { FirmwareImageError, formatVersion, parseImage } from '../protocol/image
 import { fulcrumHome } from '../store/config-cache.js';
 import type { FirmwareImageRecord, SqliteFirmwareImages } from '../store/firmware-images.js';
 
-export type CatalogErrorCode = 'not-found' | 'damaged';
+export type CatalogErrorCode = 'notFound' | 'damaged';
 
 /** An image the catalog cannot hand out; `code` says why. */
 export class CatalogError extends Error {
@@ -59,14 +59,14 @@ export class FirmwareCatalog {
 
   /** The image's bytes, checked against their name. Throws CatalogError. */
   get(hash: string): Uint8Array {
-    if (!SHA256_HEX.test(hash)) throw new CatalogError('not-found', `${JSON.stringify(hash)} is not an image's SHA-256 (64 lower-case hex digits)`);
+    if (!SHA256_HEX.test(hash)) throw new CatalogError('notFound', `${JSON.stringify(hash)} is not an image's SHA-256 (64 lower-case hex digits)`);
     let bytes: Uint8Array;
     try {
       bytes = new Uint8Array(readFileSync(this.file(hash)));
     } catch (error) {
       const listed = this.images.get(hash) !== null;
       const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file is missing' : (error as Error).message;
-      throw new CatalogError('not-found', `firmware image ${hash} is not in the catalog (${this.file(hash)}: ${why}${listed ? '; the database lists it: add the image again' : ''})`);
+      throw new CatalogError('notFound', `firmware image ${hash} is not in the catalog (${this.file(hash)}: ${why}${listed ? '; the database lists it: add the image again' : ''})`);
     }
     const actual = toHex(sha256(bytes));
     if (actual !== hash) throw new CatalogError('damaged', `${this.file(hash)} is damaged: its SHA-256 is ${actual}; add the image again`);

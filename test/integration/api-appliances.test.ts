@@ -50,7 +50,7 @@ describe('appliances over the API', () => {
   ])('refuses %j with 400: %s', async (payload, message) => {
     const r = await add(payload);
     expect(r.statusCode).toBe(400);
-    expect(r.json().error.code).toBe('invalid-request');
+    expect(r.json().error.code).toBe('invalidRequest');
     expect(r.json().error.message).toContain(message);
     expect(api.store.inventory.list()).toEqual([]);
   });
@@ -58,7 +58,7 @@ describe('appliances over the API', () => {
   it('refuses a body that is not JSON, saying where it broke', async () => {
     const r = await api.app.inject({ method: 'POST', url: '/api/v1/appliances', headers: { ...admin(), 'content-type': 'application/json' }, payload: '{"name": "a",' });
     expect(r.statusCode).toBe(400);
-    expect(r.json().error).toMatchObject({ code: 'invalid-json', message: expect.stringMatching(/^the body is not valid JSON: /) });
+    expect(r.json().error).toMatchObject({ code: 'invalidJson', message: expect.stringMatching(/^the body is not valid JSON: /) });
   });
 
   it('adds an appliance (201) and lists it without its secrets', async () => {
@@ -112,7 +112,7 @@ describe('appliances over the API', () => {
     ] as const) {
       const r = await api.app.inject({ method, url, headers: admin(), ...(payload ? { payload } : {}) });
       expect(r.statusCode, `${method} ${url}`).toBe(404);
-      expect(r.json().error.code).toBe('not-found');
+      expect(r.json().error.code).toBe('notFound');
       expect(r.json().error.message).toContain('ghost');
     }
   });
@@ -120,7 +120,7 @@ describe('appliances over the API', () => {
   it('answers 504 with the reason when the appliance does not answer', async () => {
     const r = await api.app.inject({ url: '/api/v1/appliances/edge-v3', headers: bearer(api.read) });
     expect(r.statusCode).toBe(504);
-    expect(r.json().error).toMatchObject({ code: 'appliance-timeout', message: expect.stringContaining('did not answer') });
+    expect(r.json().error).toMatchObject({ code: 'applianceTimeout', message: expect.stringContaining('did not answer') });
   });
 
   it('serves history from the store, with bad queries named', async () => {

@@ -113,8 +113,8 @@ describe('API authentication and roles', () => {
   it('answers unknown routes with a JSON 404', async () => {
     const r = await api.app.inject({ url: '/api/v1/nothing-here', headers: bearer(api.admin) });
     expect(r.statusCode).toBe(404);
-    expect(r.json()).toEqual({ error: { code: 'not-found', message: 'no such route: GET /api/v1/nothing-here' } });
-    expect((await api.app.inject({ url: '/no/such/page' })).json().error.code).toBe('not-found');
+    expect(r.json()).toEqual({ error: { code: 'notFound', message: 'no such route: GET /api/v1/nothing-here' } });
+    expect((await api.app.inject({ url: '/no/such/page' })).json().error.code).toBe('notFound');
   });
 });
 

@@ -110,7 +110,7 @@ describe('firmware and rollouts over the API', () => {
       for (const [what, bytes, code] of cases) {
         const r = await post('/api/v1/firmware', Buffer.from(bytes), { ...OCTETS, ...admin() });
         expect(r.statusCode, what).toBe(400);
-        expect(r.json().error, what).toMatchObject({ code: 'invalid-image', details: { imageError: code } });
+        expect(r.json().error, what).toMatchObject({ code: 'invalidImage', details: { imageError: code } });
         expect(r.json().error.message, what).toContain(`[${code}]`);
       }
       const empty = await post('/api/v1/firmware', Buffer.alloc(0), { ...OCTETS, ...admin() });
@@ -164,7 +164,7 @@ describe('firmware and rollouts over the API', () => {
       expect((await get('/api/v1/rollouts', {})).statusCode).toBe(401);
       expect((await get('/api/v1/rollouts', bearer(api.read))).json()).toEqual({ rollouts: [] });
       const missing = await get('/api/v1/rollouts/42', bearer(api.read));
-      expect([missing.statusCode, missing.json().error.code]).toEqual([404, 'not-found']);
+      expect([missing.statusCode, missing.json().error.code]).toEqual([404, 'notFound']);
       expect((await get('/api/v1/rollouts/abc')).statusCode).toBe(400);
       expect((await post('/api/v1/rollouts/42/pause')).statusCode).toBe(404);
     });
@@ -215,7 +215,7 @@ describe('firmware and rollouts over the API', () => {
       for (const verb of ['pause', 'resume', 'abort']) {
         const c = await post(`/api/v1/rollouts/${created.id}/${verb}`);
         expect(c.statusCode, verb).toBe(409);
-        expect(c.json().error.code, verb).toBe('rollout-state');
+        expect(c.json().error.code, verb).toBe('rolloutState');
       }
     }, 120_000);
 

@@ -49,7 +49,7 @@ describe('rule tables over the API', () => {
       const r = await post('/api/v1/rules/validate', bad, { 'content-type': 'application/yaml' });
       expect(r.statusCode).toBe(422);
       const { error } = r.json();
-      expect(error.code).toBe('invalid-rules');
+      expect(error.code).toBe('invalidRules');
       expect(error.message.split('\n')[0]).toBe('<body>:5:43 services[0].backends[0].weight: must be an integer 0..65535');
       expect(error.details.length).toBeGreaterThanOrEqual(2);
       expect(error.details[0]).toEqual({ file: '<body>', line: 5, column: 43, path: 'services[0].backends[0].weight', message: 'must be an integer 0..65535' });
@@ -72,7 +72,7 @@ describe('rule tables over the API', () => {
     it('refuses a content type it does not read', async () => {
       const r = await post('/api/v1/rules/validate', 'services: []', { 'content-type': 'application/xml' });
       expect(r.statusCode).toBe(415);
-      expect(r.json().error.code).toBe('unsupported-media-type');
+      expect(r.json().error.code).toBe('unsupportedMediaType');
     });
   });
 
@@ -133,7 +133,7 @@ describe('rule tables over the API', () => {
       expect(sim.appliance.configManager.startup.id).toBe(configId(table));
       const again = await post('/api/v1/appliances/edge-1/rules/confirm');
       expect(again.statusCode).toBe(409);
-      expect(again.json().error).toMatchObject({ code: 'appliance-refused', details: { remote: 'nothingToConfirm' } });
+      expect(again.json().error).toMatchObject({ code: 'applianceRefused', details: { remote: 'nothingToConfirm' } });
       const [failed] = api.store.audit.list({ appliance: 'edge-1', limit: 1 });
       expect(failed).toMatchObject({ action: 'POST /api/v1/appliances/:name/rules/confirm', outcome: 'failed', status: 409 });
     });

@@ -191,7 +191,7 @@ describe('fleet push', () => {
       expect(short.json().error.message).toMatch(/^body\.confirmTimeout: .*too short/);
       const unknown = await post({ ...body, targets: ['edge-1', 'edge-7'] });
       expect(unknown.statusCode).toBe(400);
-      expect(unknown.json().error).toMatchObject({ code: 'unknown-appliances', details: { appliances: ['edge-7'] } });
+      expect(unknown.json().error).toMatchObject({ code: 'unknownAppliances', details: { appliances: ['edge-7'] } });
       const invalid = await post({ rules: { services: [{ name: 'web', listen: 'nowhere', backends: [] }] } });
       expect(invalid.statusCode).toBe(422);
       expect(running()).toEqual(before);
@@ -223,7 +223,7 @@ describe('fleet push', () => {
       const r = await post({ rules: text, targets: ['edge-1', 'edge-2', 'edge-3', 'edge-4'], settle: '1s' });
       expect(r.statusCode, r.body).toBe(409);
       const { error } = r.json();
-      expect(error.code).toBe('fleet-push-failed');
+      expect(error.code).toBe('fleetPushFailed');
       expect(error.message).toMatch(/^fleet push failed on edge-4: /);
       const report = error.details as FleetPushReport;
       expect(report.results.find((x) => x.name === 'edge-1')).toMatchObject({ result: 'rolled back', before: previous, after: previous });

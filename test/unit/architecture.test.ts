@@ -115,6 +115,16 @@ describe('architecture: imports flow one way, transitively', () => {
     expect(direct).toEqual([]);
   });
 
+  it('firmware/ and the contract use no host global (Buffer, process, timers): those arrive through ports', () => {
+    const files = [...sources('firmware'), ...sources('src/protocol').filter((f) => area(f) === 'src/protocol')];
+    const uses = files.flatMap((file) => {
+      // Comments may name them; code may not.
+      const code = readFileSync(path.join(ROOT, file), 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+      return [...code.matchAll(/\b(Buffer|process|setTimeout|setInterval|setImmediate|require)\b/g)].map((m) => `${file}: ${m[1]}`);
+    });
+    expect(uses).toEqual([]);
+  });
+
   it('has no import cycle', () => {
     // Tarjan's strongly connected components over the whole graph.
     let index = 0;

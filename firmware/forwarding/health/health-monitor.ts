@@ -1,6 +1,7 @@
 import type { EndpointText, HealthCheck } from '../../../src/protocol/rules/model.js';
 import type { Cancel, Clock, HealthProbePort, ProbeResult } from '../../ports.js';
 import { HealthState } from './health-state.js';
+import { describeError } from '../../../src/protocol/describe-error.js';
 
 export interface HealthTarget {
   /** Opaque to the monitor; handed back on every transition. */
@@ -98,7 +99,7 @@ export class HealthMonitor {
           if (settled) return;
           settled = true;
           cancel();
-          resolve({ ok: false, detail: err instanceof Error ? err.message : String(err) });
+          resolve({ ok: false, detail: describeError(err) });
         },
       );
     });

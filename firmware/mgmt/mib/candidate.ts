@@ -15,6 +15,7 @@ import { startsWith, type Oid } from '../../../src/protocol/mib/oid.js';
 import { ErrorStatus, RowStatus, SmiType } from '../../../src/protocol/mib/smi.js';
 import type { BackendRow, ServiceRow, SetVarbind } from './candidate-rows.js';
 import { backendSetter, fail, integer, isFailure, serviceSetter, type Failure } from './candidate-values.js';
+import { describeError } from '../../../src/protocol/describe-error.js';
 
 export type { BackendRow, RowState, ServiceRow, SetVarbind } from './candidate-rows.js';
 
@@ -98,7 +99,7 @@ export function buildCandidate(state: CandidateState): Built {
   try {
     table = canonicalize({ services });
   } catch (err) {
-    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+    return { ok: false, error: describeError(err) };
   }
   const problem = canonicalProblems(table)[0];
   if (problem) {

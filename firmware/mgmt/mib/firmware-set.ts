@@ -8,6 +8,7 @@ import { startsWith } from '../../../src/protocol/mib/oid.js';
 import { ErrorStatus, SmiType } from '../../../src/protocol/mib/smi.js';
 import { MgmtError } from '../errors.js';
 import type { FirmwareOps } from '../firmware-ops.js';
+import { describeError } from '../../../src/protocol/describe-error.js';
 
 export type FwAction = Exclude<keyof typeof FwActionCode, 'idle'>;
 
@@ -88,7 +89,7 @@ export async function applyFirmwareSet(ops: FirmwareOps, plan: Extract<FirmwareS
     return { errorStatus: ErrorStatus.noError, errorIndex: 0 };
   } catch (err) {
     if (ops.download.state.status !== 'downloading') ops.download.target(before);
-    ops.download.noteFailure(err instanceof Error ? err.message : String(err));
+    ops.download.noteFailure(describeError(err));
     const semantic = err instanceof MgmtError && ['firmwareState', 'badRequest', 'unsupported', 'noTransfer'].includes(err.code);
     return { errorStatus: semantic ? ErrorStatus.inconsistentValue : ErrorStatus.commitFailed, errorIndex: Math.max(1, actionIndex) };
   }

@@ -22,13 +22,13 @@ function toStored(body: NewAppliance): Credentials {
   const c = body.credentials ?? {};
   const v3 = [c.v3User, c.v3Auth, c.v3Priv];
   const v3Given = v3.some((v) => v !== undefined);
-  if (c.community !== undefined && v3Given) throw new ApiError(400, 'invalid-request', 'body.credentials: give community (v2c) or v3User/v3Auth/v3Priv (v3), not both');
-  if (v3Given && v3.some((v) => v === undefined)) throw new ApiError(400, 'invalid-request', 'body.credentials: SNMPv3 needs v3User, v3Auth and v3Priv together');
+  if (c.community !== undefined && v3Given) throw new ApiError(400, 'invalidRequest', 'body.credentials: give community (v2c) or v3User/v3Auth/v3Priv (v3), not both');
+  if (v3Given && v3.some((v) => v === undefined)) throw new ApiError(400, 'invalidRequest', 'body.credentials: SNMPv3 needs v3User, v3Auth and v3Priv together');
   const isSnmp = body.address.startsWith('snmp:');
   if (isSnmp && c.community === undefined && !v3Given) {
-    throw new ApiError(400, 'invalid-request', 'body.credentials: an SNMP appliance needs {community} or {v3User, v3Auth, v3Priv}');
+    throw new ApiError(400, 'invalidRequest', 'body.credentials: an SNMP appliance needs {community} or {v3User, v3Auth, v3Priv}');
   }
-  if (!isSnmp && (c.community !== undefined || v3Given)) throw new ApiError(400, 'invalid-request', 'body.credentials: only SNMP appliances take credentials');
+  if (!isSnmp && (c.community !== undefined || v3Given)) throw new ApiError(400, 'invalidRequest', 'body.credentials: only SNMP appliances take credentials');
   if (c.community !== undefined) return { community: c.community };
   if (v3Given) return { user: c.v3User!, authProtocol: 'sha', authKey: c.v3Auth!, privProtocol: 'aes', privKey: c.v3Priv! };
   return {};

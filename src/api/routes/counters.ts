@@ -16,15 +16,15 @@ export function durationParam(name: string, text: string): number {
   try {
     return parseDuration(text);
   } catch (err) {
-    throw new ApiError(400, 'invalid-request', `querystring.${name}: ${(err as Error).message}`);
+    throw new ApiError(400, 'invalidRequest', `querystring.${name}: ${(err as Error).message}`);
   }
 }
 
 function span(q: HistoryQuery, now: number): { from: number; spanMs: number } {
-  if (q.since !== undefined && q.from !== undefined) throw new ApiError(400, 'invalid-request', 'querystring: give since or from, not both');
+  if (q.since !== undefined && q.from !== undefined) throw new ApiError(400, 'invalidRequest', 'querystring: give since or from, not both');
   if (q.from !== undefined) {
     const from = Number(q.from);
-    if (from > now) throw new ApiError(400, 'invalid-request', 'querystring.from: is in the future');
+    if (from > now) throw new ApiError(400, 'invalidRequest', 'querystring.from: is in the future');
     return { from, spanMs: now - from };
   }
   const spanMs = q.since === undefined ? DEFAULT_SPAN_MS : durationParam('since', q.since);

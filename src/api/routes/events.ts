@@ -17,7 +17,7 @@ export function sinceParam(since: string | undefined, now = Date.now()): number 
   if (since === undefined) return undefined;
   if (/^\d{4}-\d{2}-\d{2}/.test(since)) {
     const at = Date.parse(since);
-    if (Number.isNaN(at)) throw new ApiError(400, 'invalid-request', `querystring.since: "${since}" is not an ISO 8601 time`);
+    if (Number.isNaN(at)) throw new ApiError(400, 'invalidRequest', `querystring.since: "${since}" is not an ISO 8601 time`);
     return at;
   }
   return now - durationParam('since', since);
@@ -26,7 +26,7 @@ export function sinceParam(since: string | undefined, now = Date.now()): number 
 function limitParam(limit: string | undefined, max: number): number {
   if (limit === undefined) return DEFAULT_LIMIT;
   const n = Number(limit);
-  if (n < 1 || n > max) throw new ApiError(400, 'invalid-request', `querystring.limit: must be 1..${max}`);
+  if (n < 1 || n > max) throw new ApiError(400, 'invalidRequest', `querystring.limit: must be 1..${max}`);
   return n;
 }
 

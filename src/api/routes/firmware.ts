@@ -49,7 +49,7 @@ export function firmwareRoutes(app: FastifyInstance, ctx: ApiContext): void {
         summary: 'Add a firmware image to the catalog: the body is the image file (content-type application/octet-stream)',
         description:
           'The image must read as one whole, intact image; its signature is for each appliance to check. 201 when added, 200 when the catalog already held it. ' +
-          'A bad image is 400 invalid-image with the check that failed in `details.imageError` (badMagic, badHash, badTrailer, tooLarge…).',
+          'A bad image is 400 invalidImage with the check that failed in `details.imageError` (badMagic, badHash, badTrailer, tooLarge…).',
         tags,
         consumes: [OCTETS],
         response: { 200: FirmwareImage, 201: FirmwareImage, ...errors(400, 401, 403, 413, 415) },
@@ -57,8 +57,8 @@ export function firmwareRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (request, reply) => {
       const body = request.body;
-      if (!Buffer.isBuffer(body)) throw new ApiError(415, 'unsupported-media-type', `send the image file itself with content-type ${OCTETS}`);
-      if (body.length === 0) throw new ApiError(400, 'invalid-image', 'the body is empty: send the image file', { imageError: 'truncated' });
+      if (!Buffer.isBuffer(body)) throw new ApiError(415, 'unsupportedMediaType', `send the image file itself with content-type ${OCTETS}`);
+      if (body.length === 0) throw new ApiError(400, 'invalidImage', 'the body is empty: send the image file', { imageError: 'truncated' });
       const hash = toHex(sha256(body));
       const known = catalog.entry(hash) !== null;
       noteChange(request, { detail: { sha256: hash, size: body.length } });
@@ -66,7 +66,7 @@ export function firmwareRoutes(app: FastifyInstance, ctx: ApiContext): void {
       try {
         record = catalog.add(new Uint8Array(body.buffer, body.byteOffset, body.length));
       } catch (err) {
-        if (err instanceof FirmwareImageError) throw new ApiError(400, 'invalid-image', `not a valid firmware image: ${err.message} [${err.code}]`, { imageError: err.code });
+        if (err instanceof FirmwareImageError) throw new ApiError(400, 'invalidImage', `not a valid firmware image: ${err.message} [${err.code}]`, { imageError: err.code });
         throw err;
       }
       noteChange(request, { detail: { version: record.version } });
@@ -107,14 +107,14 @@ export function firmwareRoutes(app: FastifyInstance, ctx: ApiContext): void {
         if (!(err instanceof CatalogError)) throw err;
         // The caller may hold no token: say what is missing, not where the agent keeps its files.
         request.log.warn({ err: err.message }, 'firmware image not served');
-        if (err.code === 'damaged') throw new ApiError(500, 'image-damaged', `firmware image ${hash} is damaged in the catalog: add it again`);
+        if (err.code === 'damaged') throw new ApiError(500, 'imageDamaged', `firmware image ${hash} is damaged in the catalog: add it again`);
         throw notFound(`no firmware image ${hash}`);
       }
       const range = byteRange(request.headers.range, bytes.length);
       void reply.header('etag', `"${hash}"`).header('accept-ranges', 'bytes').header('cache-control', 'public, max-age=31536000, immutable').type(OCTETS);
       if (range === 'unsatisfiable') {
         void reply.header('content-range', `bytes */${bytes.length}`);
-        throw new ApiError(416, 'range-not-satisfiable', `the image has ${bytes.length} bytes`);
+        throw new ApiError(416, 'rangeNotSatisfiable', `the image has ${bytes.length} bytes`);
       }
       if (range === null) return reply.send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
       return reply

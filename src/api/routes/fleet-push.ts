@@ -20,17 +20,17 @@ function duration(field: string, text: string | undefined, fallback: number): nu
   try {
     return parseDuration(text);
   } catch (err) {
-    throw new ApiError(400, 'invalid-request', `${field}: ${(err as Error).message}`);
+    throw new ApiError(400, 'invalidRequest', `${field}: ${(err as Error).message}`);
   }
 }
 
 function fromFleetError(err: unknown): unknown {
   if (!(err instanceof FleetPushError)) return err;
-  if (err.code === 'unknown-appliances') return new ApiError(400, 'unknown-appliances', `body.targets: ${err.message}`, { appliances: err.appliances });
+  if (err.code === 'unknownAppliances') return new ApiError(400, 'unknownAppliances', `body.targets: ${err.message}`, { appliances: err.appliances });
   // "confirm timeout: …" → "body.confirmTimeout: …", as the body names the field.
   const m = /^(canary|settle|confirm timeout|targets): /.exec(err.message);
   const field = m?.[1] === 'confirm timeout' ? 'confirmTimeout' : m?.[1];
-  return new ApiError(400, 'invalid-request', m ? `body.${field}: ${err.message.slice(m[0].length)}` : err.message);
+  return new ApiError(400, 'invalidRequest', m ? `body.${field}: ${err.message.slice(m[0].length)}` : err.message);
 }
 
 export function fleetPushRoutes(app: FastifyInstance, ctx: ApiContext): void {
@@ -40,7 +40,7 @@ export function fleetPushRoutes(app: FastifyInstance, ctx: ApiContext): void {
       schema: {
         summary: 'Push a rule table to many appliances: plan everywhere, canaries first, each confirmed after a health and traffic check; on the first failure everything changed is rolled back',
         description:
-          'Answers when the run is over. 200: every appliance runs the table (or already did). 409 fleet-push-failed: the run stopped; `details` is the same report, with the appliances rolled back.',
+          'Answers when the run is over. 200: every appliance runs the table (or already did). 409 fleetPushFailed: the run stopped; `details` is the same report, with the appliances rolled back.',
         tags: ['rules'],
         body: FleetPushBody,
         response: { 200: FleetPushReport, ...errors(400, 401, 403, 409, 422) },
@@ -86,7 +86,7 @@ export function fleetPushRoutes(app: FastifyInstance, ctx: ApiContext): void {
       if (!report.ok) {
         const { appliance, reason } = report.failure!;
         const undone = report.rolledBack.length > 0 ? `; rolled back: ${report.rolledBack.join(', ')}` : '';
-        throw new ApiError(409, 'fleet-push-failed', `fleet push failed on ${appliance}: ${reason}${undone}`, report);
+        throw new ApiError(409, 'fleetPushFailed', `fleet push failed on ${appliance}: ${reason}${undone}`, report);
       }
       return report;
     },

@@ -16,22 +16,22 @@ import { errors } from '../schemas.js';
 
 /** A RolloutError as an answer: the engine's code says which. */
 function fromRolloutError(err: unknown): unknown {
-  if (err instanceof CatalogError) return new ApiError(err.code === 'not-found' ? 404 : 500, err.code === 'not-found' ? 'not-found' : 'image-damaged', err.message);
+  if (err instanceof CatalogError) return new ApiError(err.code === 'notFound' ? 404 : 500, err.code === 'notFound' ? 'notFound' : 'imageDamaged', err.message);
   if (!(err instanceof RolloutError)) return err;
   switch (err.code) {
     case 'invalid':
-      return new ApiError(400, 'invalid-request', err.message);
-    case 'unknown-appliances':
-      return new ApiError(400, 'unknown-appliances', `body.targets: ${err.message}`, { appliances: err.appliances });
+      return new ApiError(400, 'invalidRequest', err.message);
+    case 'unknownAppliances':
+      return new ApiError(400, 'unknownAppliances', `body.targets: ${err.message}`, { appliances: err.appliances });
     case 'conflict':
       return new ApiError(409, 'conflict', err.message, { appliances: err.appliances });
-    case 'not-found':
-      return new ApiError(404, 'not-found', err.message);
+    case 'notFound':
+      return new ApiError(404, 'notFound', err.message);
     case 'state':
-      return new ApiError(409, 'rollout-state', err.message);
+      return new ApiError(409, 'rolloutState', err.message);
     case 'busy':
-    case 'lease-lost':
-      return new ApiError(409, 'rollout-busy', err.message);
+    case 'leaseLost':
+      return new ApiError(409, 'rolloutBusy', err.message);
   }
 }
 
@@ -87,7 +87,7 @@ export function rolloutRoutes(app: FastifyInstance, ctx: ApiContext): void {
         try {
           deadlineMs = parseDuration(body.deadline);
         } catch (err) {
-          throw new ApiError(400, 'invalid-request', `body.deadline: ${(err as Error).message}`);
+          throw new ApiError(400, 'invalidRequest', `body.deadline: ${(err as Error).message}`);
         }
       }
       noteChange(request, { detail: { image: body.image } });

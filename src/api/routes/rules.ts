@@ -145,7 +145,7 @@ function field<T>(name: string, check: () => T): T {
   try {
     return check();
   } catch (err) {
-    if (err instanceof ProvisionError) throw new ApiError(400, 'invalid-request', `${name}: ${err.message}`);
+    if (err instanceof ProvisionError) throw new ApiError(400, 'invalidRequest', `${name}: ${err.message}`);
     throw err;
   }
 }

@@ -14,7 +14,7 @@ async function withStore<T>(opts: DbOption, work: (s: import('../../store/index.
   try {
     return work(store);
   } catch (err) {
-    if (err instanceof InventoryError) throw new CliError(err.message, err.code === 'not-found' ? EXIT.usage : EXIT.invalidInput);
+    if (err instanceof InventoryError) throw new CliError(err.message, err.code === 'notFound' ? EXIT.usage : EXIT.invalidInput);
     throw err;
   } finally {
     store.close();

@@ -46,7 +46,7 @@ export interface ResumeOptions extends DbOption {
 /** A RolloutError or CatalogError as the operator sees it, with its exit code. */
 function asCliError(err: unknown): unknown {
   if (err instanceof RolloutError) {
-    const code = { invalid: EXIT.usage, 'unknown-appliances': EXIT.invalidInput, conflict: EXIT.invalidInput, 'not-found': EXIT.usage, state: EXIT.usage, busy: EXIT.failure, 'lease-lost': EXIT.failure }[err.code];
+    const code = { invalid: EXIT.usage, 'unknownAppliances': EXIT.invalidInput, conflict: EXIT.invalidInput, 'notFound': EXIT.usage, state: EXIT.usage, busy: EXIT.failure, 'leaseLost': EXIT.failure }[err.code];
     return new CliError(err.message, code);
   }
   if (err instanceof CatalogError) return new CliError(err.message, EXIT.failure);

@@ -22,6 +22,7 @@
  * parser refuses instead of ignoring.
  */
 
+import { toHex } from '../digest.js';
 import { FirmwareImageError } from './errors.js';
 import { checkVersion, type FirmwareVersion } from './version.js';
 
@@ -66,7 +67,7 @@ export function decodeHeader(bytes: Uint8Array): ImageHeader {
     throw new FirmwareImageError('truncated', `image header needs ${IMAGE_HEADER_SIZE} bytes, got ${bytes.length}`);
   }
   if (!magicMatches(bytes)) {
-    const seen = Buffer.from(bytes.buffer, bytes.byteOffset, 4).toString('hex');
+    const seen = toHex(bytes.subarray(0, 4));
     throw new FirmwareImageError('badMagic', `bytes 0..3 are ${seen}, not the image magic "FUFW" (46554657): not a Fulcrum firmware image`);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, IMAGE_HEADER_SIZE);

@@ -11,7 +11,7 @@
  * the agent need from the files beside it.
  */
 
-import { sha256 } from '../digest.js';
+import { sha256, toHex } from '../digest.js';
 import { FirmwareImageError } from './errors.js';
 import { decodeHeader, encodeHeader, IMAGE_HEADER_SIZE, type ImageHeader } from './header.js';
 import { keyIdOf, signWith, verifyWith, type SigningKey, type TrustedKey } from './keys.js';
@@ -57,7 +57,7 @@ export interface ParsedImage {
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+const hex = toHex;
 
 /**
  * Checks structure and hash, not the signature (verifyImage does). `bytes` may run past the

@@ -13,6 +13,7 @@
  * informational TLV is unauthenticated and must never decide anything.
  */
 
+import { toHex } from '../digest.js';
 import { FirmwareImageError } from './errors.js';
 import { TRAILER_HEADER_SIZE } from './header.js';
 
@@ -61,7 +62,7 @@ function tlvName(type: number): string {
 export function decodeTrailer(trailer: Uint8Array, imageOffset: number): TrailerFields {
   const at = (n: number): number => imageOffset + n;
   if (!TRAILER_MAGIC.every((b, i) => trailer[i] === b)) {
-    const seen = Buffer.from(trailer.buffer, trailer.byteOffset, Math.min(4, trailer.length)).toString('hex');
+    const seen = toHex(trailer.subarray(0, 4));
     throw new FirmwareImageError('badTrailer', `no trailer magic "FUTL" (4655544c) at byte ${at(0)} (found ${seen}): the payload size in the header does not match the image`);
   }
   const view = new DataView(trailer.buffer, trailer.byteOffset, trailer.byteLength);

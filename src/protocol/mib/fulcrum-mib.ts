@@ -204,7 +204,7 @@ export const LastOperationStatusCode = { none: 1, inProgress: 2, succeeded: 3, f
 
 /** Limits the MIB states in SYNTAX clauses (fulcrumBackendWeight's is the rule table's WEIGHT_MAX). */
 export const MAX_COMMIT_SECONDS = 2_147_483;
-export const MAX_ROLLBACK_STEPS = 10;
+export { MAX_ROLLBACK_STEPS } from '../rules/limits.js';
 
 /** An OID in the table of `entry`: entry.column.index… */
 export function columnInstance(entry: Oid, column: number, ...index: number[]): Oid {

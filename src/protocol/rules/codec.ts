@@ -36,6 +36,7 @@
  * fills in the canonical defaults. A version byte other than 1 is refused, not guessed at.
  */
 
+import { ByteReader, BytesError, ByteWriter } from '../bytes/index.js';
 import { formatEndpoint, parseEndpoint, type AddressFamily } from './endpoint.js';
 import { formatPath, type PathSegment } from './problems.js';
 import { canonicalProblems } from './invariants.js';
@@ -57,14 +58,8 @@ export const RULES_MAGIC = Uint8Array.of(0x46, 0x52, 0x55, 0x4c);
 export const RULES_FORMAT_VERSION = 1;
 
 /** Bytes that are not a canonical rule table. `offset` is where the decoder found out. */
-export class CodecError extends Error {
+export class CodecError extends BytesError {
   override readonly name = 'CodecError';
-  readonly offset: number;
-
-  constructor(message: string, offset: number) {
-    super(`${message} (at byte ${offset})`);
-    this.offset = offset;
-  }
 }
 
 /** Wire codes are spelled out rather than taken from array positions in model.ts, so reordering those lists cannot change the format. */
@@ -92,54 +87,12 @@ const HAS_PERSISTENCE = 0b001;
 const HAS_HEALTH = 0b010;
 const HAS_FALLBACK = 0b100;
 
-class Writer {
-  private buffer = new Uint8Array(1024);
-  private length = 0;
-
-  private reserve(size: number): DataView {
-    if (this.length + size > this.buffer.length) {
-      const grown = new Uint8Array(Math.max(this.buffer.length * 2, this.length + size));
-      grown.set(this.buffer.subarray(0, this.length));
-      this.buffer = grown;
-    }
-    const view = new DataView(this.buffer.buffer, this.length, size);
-    this.length += size;
-    return view;
-  }
-
-  u8(value: number): void {
-    this.reserve(1).setUint8(0, value);
-  }
-
-  u16(value: number): void {
-    this.reserve(2).setUint16(0, value);
-  }
-
-  u32(value: number): void {
-    this.reserve(4).setUint32(0, value);
-  }
-
-  bytes(bytes: Uint8Array): void {
-    const start = this.length;
-    this.reserve(bytes.length);
-    this.buffer.set(bytes, start);
-  }
-
-  /** Callers guarantee ASCII (names and paths are validated first). */
-  ascii(text: string): void {
-    this.bytes(Uint8Array.from(text, (char) => char.charCodeAt(0)));
-  }
-
-  endpoint(text: string): void {
-    const endpoint = parseEndpoint(text);
-    this.u8(endpoint.family);
-    this.bytes(endpoint.bytes);
-    this.u16(endpoint.port);
-  }
-
-  finish(): Uint8Array {
-    return this.buffer.slice(0, this.length);
-  }
+/** The rule table's endpoint: u8 family, the address bytes, u16 port. */
+function writeEndpoint(out: ByteWriter, text: string): void {
+  const endpoint = parseEndpoint(text);
+  out.u8(endpoint.family);
+  out.bytes(endpoint.bytes);
+  out.u16(endpoint.port);
 }
 
 /**
@@ -151,7 +104,7 @@ export function encodeRules(table: RuleTable): Uint8Array {
   if (problem !== undefined) {
     throw new TypeError(`encodeRules: not a canonical rule table: ${formatPath(problem.path)}: ${problem.message}`);
   }
-  const out = new Writer();
+  const out = new ByteWriter(1024);
   out.bytes(RULES_MAGIC);
   out.u8(RULES_FORMAT_VERSION);
   out.u16(table.services.length);
@@ -159,10 +112,10 @@ export function encodeRules(table: RuleTable): Uint8Array {
   return out.finish();
 }
 
-function writeService(out: Writer, service: Service): void {
+function writeService(out: ByteWriter, service: Service): void {
   out.u8(service.name.length);
   out.ascii(service.name);
-  out.endpoint(service.listen);
+  writeEndpoint(out, service.listen);
   out.u8(PROTOCOL.encode(service.protocol));
   out.u8(ALGORITHM.encode(service.algorithm));
   if (service.algorithm === 'maglev') {
@@ -176,11 +129,11 @@ function writeService(out: Writer, service: Service): void {
     out.u32(persistence.timeoutMs);
   }
   if (health) writeHealth(out, health);
-  if (fallback !== null) out.endpoint(fallback);
+  if (fallback !== null) writeEndpoint(out, fallback);
   out.u32(service.idleTimeoutMs);
   out.u16(service.backends.length);
   for (const backend of service.backends) {
-    out.endpoint(backend.address);
+    writeEndpoint(out, backend.address);
     out.u16(backend.weight);
     out.u32(backend.maxConnections);
     out.u8(STATE.encode(backend.state));
@@ -188,7 +141,7 @@ function writeService(out: Writer, service: Service): void {
   }
 }
 
-function writeHealth(out: Writer, health: HealthCheck): void {
+function writeHealth(out: ByteWriter, health: HealthCheck): void {
   out.u8(HEALTH.encode(health.type));
   out.u32(health.intervalMs);
   out.u32(health.timeoutMs);
@@ -202,10 +155,10 @@ function writeHealth(out: Writer, health: HealthCheck): void {
   }
 }
 
-class Reader {
-  offset = 0;
-  private readonly view: DataView;
-  /** Where each decoded field started, so a problem found later points into the bytes. */
+const codecError = (message: string, offset: number): CodecError => new CodecError(message, offset);
+
+/** The byte reader, plus where each field started so a problem found later points into the bytes. */
+class RuleReader extends ByteReader {
   readonly marks = new Map<string, number>();
 
   /**
@@ -214,44 +167,17 @@ class Reader {
    * runs to point at a problem.
    */
   constructor(
-    private readonly bytes: Uint8Array,
+    bytes: Uint8Array,
     private readonly tracking = false,
   ) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    super(bytes, codecError);
   }
 
   mark(path: string): void {
     if (this.tracking) this.marks.set(path, this.offset);
   }
 
-  private take(size: number, what: string): number {
-    if (size > this.bytes.length - this.offset) {
-      throw new CodecError(`truncated: ${what} needs ${size} byte(s), ${this.bytes.length - this.offset} left`, this.offset);
-    }
-    const at = this.offset;
-    this.offset += size;
-    return at;
-  }
-
-  u8(what: string): number {
-    return this.view.getUint8(this.take(1, what));
-  }
-
-  u16(what: string): number {
-    return this.view.getUint16(this.take(2, what));
-  }
-
-  u32(what: string): number {
-    return this.view.getUint32(this.take(4, what));
-  }
-
-  /** One character per byte; anything outside the field's ASCII alphabet is caught by the invariants. */
-  ascii(size: number, what: string): string {
-    const at = this.take(size, what);
-    return Buffer.from(this.bytes.buffer, this.bytes.byteOffset + at, size).toString('latin1');
-  }
-
-  code<T>(table: { decode(code: number): T | undefined }, what: string): T {
+  lookup<T>(table: { decode(code: number): T | undefined }, what: string): T {
     const at = this.offset;
     const code = this.u8(what);
     const value = table.decode(code);
@@ -263,9 +189,7 @@ class Reader {
     const at = this.offset;
     const family = this.u8(`${what} family`);
     if (family !== 4 && family !== 6) throw new CodecError(`${what}: unknown address family ${family}`, at);
-    const size = family === 4 ? 4 : 16;
-    const addressAt = this.take(size, `${what} address`);
-    const address = this.bytes.slice(addressAt, addressAt + size);
+    const address = this.bytes(family === 4 ? 4 : 16, `${what} address`);
     const portAt = this.offset;
     const port = this.u16(`${what} port`);
     if (port === 0) throw new CodecError(`${what}: port 0`, portAt);
@@ -275,10 +199,10 @@ class Reader {
 
 /** The table encoded in `bytes`; throws CodecError unless they are exactly a canonical encoding. */
 export function decodeRules(bytes: Uint8Array): RuleTable {
-  return decodeWith(new Reader(bytes), bytes);
+  return decodeWith(new RuleReader(bytes), bytes);
 }
 
-function decodeWith(input: Reader, bytes: Uint8Array, tracking = false): RuleTable {
+function decodeWith(input: RuleReader, bytes: Uint8Array, tracking = false): RuleTable {
   for (const expected of RULES_MAGIC) {
     const at = input.offset;
     if (input.u8('magic') !== expected) throw new CodecError('not a rule table (bad magic)', at);
@@ -294,7 +218,7 @@ function decodeWith(input: Reader, bytes: Uint8Array, tracking = false): RuleTab
   const [problem] = canonicalProblems(table);
   if (problem !== undefined) {
     // Decode again, recording offsets, to say where in the bytes the problem lies.
-    if (!tracking) return decodeWith(new Reader(bytes, true), bytes, true);
+    if (!tracking) return decodeWith(new RuleReader(bytes, true), bytes, true);
     throw new CodecError(`${formatPath(problem.path)}: ${problem.message}`, offsetOf(input.marks, problem.path));
   }
   return table;
@@ -308,18 +232,18 @@ function offsetOf(marks: Map<string, number>, path: PathSegment[]): number {
   return 0;
 }
 
-function readService(input: Reader, path: string): Service {
+function readService(input: RuleReader, path: string): Service {
   input.mark(path);
   input.mark(`${path}.name`);
   const name = input.ascii(input.u8('name length'), 'name');
   input.mark(`${path}.listen`);
   const listen = input.endpoint('listen');
-  const protocol = input.code(PROTOCOL, 'protocol');
-  const algorithm = input.code(ALGORITHM, 'algorithm');
+  const protocol = input.lookup(PROTOCOL, 'protocol');
+  const algorithm = input.lookup(ALGORITHM, 'algorithm');
   let hashKey: HashKey = DEFAULTS.hashKey;
   let maglevTableSize: number = DEFAULTS.maglevTableSize;
   if (algorithm === 'maglev') {
-    hashKey = input.code(HASH_KEY, 'hash key');
+    hashKey = input.lookup(HASH_KEY, 'hash key');
     input.mark(`${path}.maglevTableSize`);
     maglevTableSize = input.u32('maglev table size');
   }
@@ -331,7 +255,7 @@ function readService(input: Reader, path: string): Service {
   let persistence: Persistence | null = null;
   if (flags & HAS_PERSISTENCE) {
     input.mark(`${path}.persistence`);
-    const type = input.code(PERSISTENCE, 'persistence type');
+    const type = input.lookup(PERSISTENCE, 'persistence type');
     input.mark(`${path}.persistence.timeoutMs`);
     persistence = { type, timeoutMs: input.u32('persistence timeout') };
   }
@@ -347,9 +271,9 @@ function readService(input: Reader, path: string): Service {
   return { name, listen, protocol, algorithm, hashKey, maglevTableSize, persistence, health, fallback, idleTimeoutMs, backends };
 }
 
-function readHealth(input: Reader, path: string): HealthCheck {
+function readHealth(input: RuleReader, path: string): HealthCheck {
   input.mark(path);
-  const type = input.code(HEALTH, 'health check type');
+  const type = input.lookup(HEALTH, 'health check type');
   input.mark(`${path}.intervalMs`);
   const intervalMs = input.u32('health interval');
   input.mark(`${path}.timeoutMs`);
@@ -366,7 +290,7 @@ function readHealth(input: Reader, path: string): HealthCheck {
   return { type, intervalMs, timeoutMs, rise, fall, path: probePath, expectStatus };
 }
 
-function readBackend(input: Reader, path: string): Backend {
+function readBackend(input: RuleReader, path: string): Backend {
   input.mark(path);
   input.mark(`${path}.address`);
   const address = input.endpoint('backend address');
@@ -374,7 +298,7 @@ function readBackend(input: Reader, path: string): Backend {
   const weight = input.u16('weight');
   input.mark(`${path}.maxConnections`);
   const maxConnections = input.u32('max connections');
-  const state = input.code(STATE, 'backend state');
+  const state = input.lookup(STATE, 'backend state');
   const backupAt = input.offset;
   const backup = input.u8('backup flag');
   if (backup > 1) throw new CodecError(`backup flag must be 0 or 1, not ${backup}`, backupAt);

@@ -107,3 +107,6 @@ export function nameProblem(name: string): string | null {
   }
   return null;
 }
+
+/** How many earlier configs an appliance keeps to roll back to (console, SNMP, API, CLI alike). */
+export const MAX_ROLLBACK_STEPS = 10;

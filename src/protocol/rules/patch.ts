@@ -27,7 +27,7 @@
  * few bytes longer than the new bytes inserted whole.
  */
 
-import { ByteReader, ByteWriter } from '../serial/wire.js';
+import { BytesError, ByteReader, ByteWriter } from '../bytes/index.js';
 
 export const PATCH_FORMAT = 1;
 
@@ -35,13 +35,11 @@ export const PATCH_FORMAT = 1;
 export const PATCH_MAX_RESULT_BYTES = 16 * 1024 * 1024;
 
 /** A patch that is malformed or does not fit the base. `offset` is the byte of the patch where applying found out. */
-export class PatchError extends Error {
+export class PatchError extends BytesError {
   override readonly name = 'PatchError';
-  readonly offset: number;
 
   constructor(message: string, offset: number) {
-    super(`${message} (at patch byte ${offset})`);
-    this.offset = offset;
+    super(message, offset, 'patch byte');
   }
 }
 

@@ -17,16 +17,11 @@
  *
  * Encoded length: n + max(1, ⌈n / 254⌉) at most.
  */
+import { BytesError } from '../bytes/index.js';
 
 /** Bytes that are not a COBS encoding. `offset` is where the decoder found out. */
-export class CobsError extends Error {
+export class CobsError extends BytesError {
   override readonly name = 'CobsError';
-  readonly offset: number;
-
-  constructor(message: string, offset: number) {
-    super(`${message} (at byte ${offset})`);
-    this.offset = offset;
-  }
 }
 
 /** Data bytes a 0xFF block carries. */

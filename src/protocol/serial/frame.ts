@@ -19,6 +19,7 @@ import { cobsDecode, cobsEncode, cobsMaxEncodedLength } from './cobs.js';
 import { PROTOCOL_VERSION, type Frame, type Message } from './messages.js';
 import { decodePayload, encodePayload, messageTypeCode, messageTypeName } from './payload.js';
 import { APPLIANCE_LIMITS } from './session.js';
+import { describeError } from '../describe-error.js';
 
 export const FRAME_HEADER_BYTES = 6;
 export const FRAME_CRC_BYTES = 4;
@@ -218,7 +219,7 @@ export class FrameDecoder {
       message = decodePayload(type, body.subarray(FRAME_HEADER_BYTES, crcAt));
     } catch (error) {
       this.stats.malformed++;
-      reject('malformed', error instanceof Error ? error.message : String(error));
+      reject('malformed', describeError(error));
       return;
     }
     this.stats.frames++;

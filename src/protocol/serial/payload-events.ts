@@ -11,7 +11,7 @@
 
 import type { ApplianceEventMessage } from './messages.js';
 import { ID_BYTES } from './payload-responses.js';
-import type { ByteReader, ByteWriter } from './wire.js';
+import type { ByteReader, ByteWriter } from '../bytes/index.js';
 
 type Kind = ApplianceEventMessage['kind'];
 type RollbackReason = Extract<ApplianceEventMessage, { kind: 'rollback' }>['reason'];

@@ -20,7 +20,7 @@
  */
 
 import { SlotStateCode, type FirmwareStatus, type Request, type Response } from './messages.js';
-import type { ByteReader, ByteWriter } from './wire.js';
+import type { ByteReader, ByteWriter } from '../bytes/index.js';
 
 export const SHA256_BYTES = 32;
 /** Bytes of a fwChunk payload before its data. */

@@ -21,7 +21,7 @@ import { PutMode, ReadObject, type MessageTypeName, type Request as AnyRequest }
 /** The requests of this file; firmware requests are in payload-firmware.ts. */
 type Request = Exclude<AnyRequest, { type: `fw${string}` | 'reboot' }>;
 import { MIN_MAX_PAYLOAD } from './session.js';
-import type { ByteReader, ByteWriter } from './wire.js';
+import type { ByteReader, ByteWriter } from '../bytes/index.js';
 
 export const ID_PREFIX_BYTES = 8;
 /** Bytes of a put-chunk payload before its data: a chunk carries at most maxPayload − this. */

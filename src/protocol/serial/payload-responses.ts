@@ -25,7 +25,7 @@ import { ErrorCode, type Identity, type Response as AnyResponse } from './messag
 /** The responses of this file; firmware responses are in payload-firmware.ts. */
 type Response = Exclude<AnyResponse, { type: `fw${string}` | 'rebootOk' }>;
 import { MIN_MAX_PAYLOAD } from './session.js';
-import { clipUtf8, type ByteReader, type ByteWriter } from './wire.js';
+import { clipUtf8, type ByteReader, type ByteWriter } from '../bytes/index.js';
 
 export const ID_BYTES = 32;
 /** Bytes of a read-ok payload before its data: a piece carries at most maxPayload − this. */

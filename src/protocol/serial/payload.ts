@@ -26,7 +26,7 @@ import {
   type FirmwareRequest,
   type FirmwareResponse,
 } from './payload-firmware.js';
-import { ByteReader, ByteWriter } from './wire.js';
+import { BytesError, ByteReader, ByteWriter } from '../bytes/index.js';
 
 export { EVENT_KIND, ROLLBACK_REASON } from './payload-events.js';
 export { ID_PREFIX_BYTES, PUT_CHUNK_HEADER_BYTES } from './payload-requests.js';
@@ -37,13 +37,11 @@ const FIRMWARE_TYPES: ReadonlySet<string> = new Set<string>([...FIRMWARE_REQUEST
 const isFirmwareRequest = (name: string): name is FirmwareRequest['type'] => (FIRMWARE_REQUEST_TYPES as readonly string[]).includes(name);
 
 /** A payload that is not a valid encoding of its message type. `offset` is relative to the payload's first byte. */
-export class PayloadError extends Error {
+export class PayloadError extends BytesError {
   override readonly name = 'PayloadError';
-  readonly offset: number;
 
   constructor(message: string, offset: number) {
-    super(`${message} (at payload byte ${offset})`);
-    this.offset = offset;
+    super(message, offset, 'payload byte');
   }
 }
 

@@ -65,7 +65,7 @@ export class RolloutEngine {
   /**
    * Creates a rollout, `running` with every device `pending`, and returns it; nothing is
    * upgraded until `run`. Throws RolloutError: 'invalid' (waves, threshold, deadline, targets,
-   * an image not in the catalog), 'unknown-appliances', 'conflict' (targets in a rollout that is
+   * an image not in the catalog), 'unknownAppliances', 'conflict' (targets in a rollout that is
    * not over).
    */
   start(spec: RolloutSpec): RolloutStatus {
@@ -142,7 +142,7 @@ export class RolloutEngine {
 
   status(id: number): RolloutStatus {
     const status = readStatus(this.rollouts, id);
-    if (!status) throw new RolloutError('not-found', `no rollout ${id} (fulcrum rollout list)`);
+    if (!status) throw new RolloutError('notFound', `no rollout ${id} (fulcrum rollout list)`);
     return status;
   }
 
@@ -159,7 +159,7 @@ export class RolloutEngine {
 
   private get(id: number): RolloutRecord {
     const record = this.rollouts.get(id);
-    if (!record) throw new RolloutError('not-found', `no rollout ${id} (fulcrum rollout list)`);
+    if (!record) throw new RolloutError('notFound', `no rollout ${id} (fulcrum rollout list)`);
     return record;
   }
 
@@ -188,7 +188,7 @@ export class RolloutEngine {
     const names = new Set(known);
     const unknown = targets.filter((t) => !names.has(t));
     if (unknown.length > 0) {
-      throw new RolloutError('unknown-appliances', `not in the inventory: ${unknown.join(', ')} (fulcrum appliance list)`, unknown);
+      throw new RolloutError('unknownAppliances', `not in the inventory: ${unknown.join(', ')} (fulcrum appliance list)`, unknown);
     }
     return [...targets];
   }

@@ -6,17 +6,17 @@ export type RolloutErrorCode =
   /** A wave list, failure threshold, deadline or target list that does not make sense. */
   | 'invalid'
   /** Targets that are not in the inventory: `appliances` lists them. */
-  | 'unknown-appliances'
+  | 'unknownAppliances'
   /** Targets already in a rollout that is not over: `appliances` lists them. */
   | 'conflict'
   /** No rollout with that id (or none at all). */
-  | 'not-found'
+  | 'notFound'
   /** The rollout's state does not allow it (resuming a finished rollout, running a paused one). */
   | 'state'
   /** Another live process runs this rollout. */
   | 'busy'
   /** While running, another process took the rollout over (this one's lease had gone stale). */
-  | 'lease-lost';
+  | 'leaseLost';
 
 export class RolloutError extends Error {
   override readonly name = 'RolloutError';
@@ -24,7 +24,7 @@ export class RolloutError extends Error {
   constructor(
     readonly code: RolloutErrorCode,
     message: string,
-    /** The appliances concerned, for 'unknown-appliances' and 'conflict'. */
+    /** The appliances concerned, for 'unknownAppliances' and 'conflict'. */
     readonly appliances: readonly string[] = [],
   ) {
     super(message);

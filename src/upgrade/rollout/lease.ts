@@ -57,7 +57,7 @@ export class RolloutLease {
     const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     const now = options.now ?? Date.now;
     const record = store.get(rollout);
-    if (!record) throw new RolloutError('not-found', `no rollout ${rollout} (fulcrum rollout list)`);
+    if (!record) throw new RolloutError('notFound', `no rollout ${rollout} (fulcrum rollout list)`);
     const holder = record.runner;
     if (holder && runnerAlive(holder, now(), leaseMs)) throw busy(rollout, holder, now());
     const me: RunnerRecord = { token: randomBytes(12).toString('hex'), host: hostname(), pid: process.pid, heartbeat: now() };

@@ -54,12 +54,12 @@ export interface RunContext {
 
 type Outcome = { state: 'succeeded'; version: string } | { state: 'failed'; error: string; version?: string } | { state: 'stopped' };
 
-/** Runs rollout `id` (see the module comment). Throws RolloutError ('not-found', 'state', 'busy', 'lease-lost'). */
+/** Runs rollout `id` (see the module comment). Throws RolloutError ('notFound', 'state', 'busy', 'leaseLost'). */
 export async function runRollout(ctx: RunContext, id: number, options: RunOptions): Promise<void> {
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new RolloutError('invalid', `concurrency: ${concurrency} is not a whole number from 1`);
   const record = ctx.rollouts.get(id);
-  if (!record) throw new RolloutError('not-found', `no rollout ${id} (fulcrum rollout list)`);
+  if (!record) throw new RolloutError('notFound', `no rollout ${id} (fulcrum rollout list)`);
   if (record.state !== 'running') {
     const hint = record.state === 'paused' || record.state === 'halted' ? `: resume it first (fulcrum rollout resume ${id})` : '';
     throw new RolloutError('state', `rollout ${id} is ${record.state}${hint}`);
@@ -77,7 +77,7 @@ export async function runRollout(ctx: RunContext, id: number, options: RunOption
     options.signal?.removeEventListener('abort', interrupt);
     lease.release();
   }
-  if (lease.lost) throw new RolloutError('lease-lost', `rollout ${id} was taken over by another process while this one ran it (its lease went stale); this process stopped`);
+  if (lease.lost) throw new RolloutError('leaseLost', `rollout ${id} was taken over by another process while this one ran it (its lease went stale); this process stopped`);
 }
 
 class Run {

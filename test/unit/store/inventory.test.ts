@@ -44,7 +44,7 @@ describe('inventory', () => {
     again.inventory.remove('lab-1');
     expect(again.inventory.get('lab-1')).toBeNull();
     expect(again.inventory.list()).toHaveLength(2);
-    expect(refusal(() => again.inventory.remove('lab-1'))).toMatchObject({ code: 'not-found', message: 'no appliance named "lab-1"' });
+    expect(refusal(() => again.inventory.remove('lab-1'))).toMatchObject({ code: 'notFound', message: 'no appliance named "lab-1"' });
   });
 
   it('refuses a duplicate name clearly, leaving the first as it was', () => {

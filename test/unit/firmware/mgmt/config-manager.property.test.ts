@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { HISTORY_LIMIT, MgmtError, type ConfigManager } from '../../../../firmware/mgmt/config-manager.js';
+import { MAX_ROLLBACK_STEPS, MgmtError, type ConfigManager } from '../../../../firmware/mgmt/config-manager.js';
 import { durable, FlakyStorage, harness, bytesOf, type Harness } from './support.js';
 
 type Step =
@@ -26,7 +26,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 /** The history a reboot now would show: while a commit is pending, the unconfirmed config is rollback 1. */
 function rebootView(m: ConfigManager): { startupId: string; history: string[] } {
   const s = m.status();
-  const history = m.pending ? [s.runningId, ...s.history].slice(0, HISTORY_LIMIT) : s.history;
+  const history = m.pending ? [s.runningId, ...s.history].slice(0, MAX_ROLLBACK_STEPS) : s.history;
   return { startupId: s.startupId, history };
 }
 
@@ -57,7 +57,7 @@ describe('ConfigManager (property)', () => {
             expect(['nothingToConfirm', 'noSuchRollback']).toContain((err as MgmtError).code);
           }
           const m = h.manager;
-          expect(m.history.length).toBeLessThanOrEqual(HISTORY_LIMIT);
+          expect(m.history.length).toBeLessThanOrEqual(MAX_ROLLBACK_STEPS);
           if (!m.pending) expect(m.status().runningId).toBe(m.status().startupId);
           const saved = await durable(storage);
           expect({ startupId: saved.startupId, history: saved.history }).toEqual(rebootView(m));

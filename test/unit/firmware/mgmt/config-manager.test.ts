@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ConfigManager,
   HISTORY_FILE,
-  HISTORY_LIMIT,
+  MAX_ROLLBACK_STEPS,
   MAX_CONFIRM_TIMEOUT_MS,
   MgmtError,
   REVERT_RETRY_MS,
@@ -134,7 +134,7 @@ describe('ConfigManager: plain commit', () => {
     const h = await harness();
     for (let n = 1; n <= 12; n++) await commitTable(h.manager, n);
     const expected = [11, 10, 9, 8, 7, 6, 5, 4, 3, 2].map(idOf);
-    expect(HISTORY_LIMIT).toBe(10);
+    expect(MAX_ROLLBACK_STEPS).toBe(10);
     expect(h.manager.status().history).toEqual(expected);
     const rebooted = await h.reboot();
     expect(rebooted.status()).toEqual({ runningId: idOf(12), startupId: idOf(12), candidateId: null, pendingConfirmMs: 0, history: expected });

@@ -238,7 +238,7 @@ describe('rollout engine', () => {
       }
       throw new Error('expected a refusal');
     })();
-    expect(unknown).toMatchObject({ code: 'unknown-appliances', appliances: ['edge-9', 'edge-7'] });
+    expect(unknown).toMatchObject({ code: 'unknownAppliances', appliances: ['edge-9', 'edge-7'] });
     expect(() => engine.start({ image: fleet.image.sha256, targets: ['dev-01', 'dev-01'] })).toThrow(/dev-01 given more than once/);
     expect(() => engine.start({ image: 'ab'.repeat(32), targets: 'all' })).toThrow(/not in the firmware catalog/);
     expect(() => engine.start({ image: fleet.image.sha256, targets: 'all', deadlineMs: 0 })).toThrow(/deadline/);
