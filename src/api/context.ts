@@ -49,7 +49,7 @@ export function createContext(options: ContextOptions): ApiContext {
   const hub = new EventHub();
   const fleet = new FleetState(options.pollIntervalMs);
   const recordEvent: ApiContext['recordEvent'] = (event) => {
-    const id = store.metrics.appendEvent(event);
+    const id = store.events.append(event);
     hub.publish('event', { source: 'appliance', id, ...event });
   };
   const drivers = new DriverPool(options.openDriver, (appliance, e) => recordEvent(driverEvent(appliance, e)));

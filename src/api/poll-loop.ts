@@ -83,7 +83,7 @@ export class PollLoop {
     this.dropRemoved(appliances);
     await this.monitor.cycle(appliances);
     if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
-      this.options.store.metrics.prune();
+      this.options.store.prune();
       this.lastPrune = Date.now();
     }
     this.options.observer.onCycle((performance.now() - started) / 1000, appliances.map((a) => a.name));

@@ -38,7 +38,7 @@ export class RolloutRuns {
       catalog: new FirmwareCatalog(ctx.store.firmwareImages),
       inventory: ctx.store.inventory,
       // Through the context, so rollout events reach the live stream as well as the store.
-      events: { appendEvent: (e) => ctx.recordEvent({ ts: e.ts, appliance: e.appliance, kind: e.kind, detail: (e.detail ?? {}) as Record<string, unknown> }) },
+      events: { append: (e) => ctx.recordEvent({ ts: e.ts, appliance: e.appliance, kind: e.kind, detail: (e.detail ?? {}) as Record<string, unknown> }) },
     });
   }
 

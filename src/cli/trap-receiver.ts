@@ -15,7 +15,7 @@ export async function startTrapReceiver(port: number, store: AgentStore): Promis
     const varbinds = (pdu?.varbinds ?? []).map((vb) => ({ oid: vb.oid, value: Buffer.isBuffer(vb.value) ? vb.value.toString('utf8') : String(vb.value) }));
     const trapOid = varbinds.find((vb) => vb.oid === '1.3.6.1.6.3.1.1.4.1.0')?.value ?? 'unknown';
     const here = store.inventory.list().filter((a) => a.target.startsWith(`snmp://${source}:`) || a.target === `snmp://${source}`);
-    store.metrics.appendEvent({ ts: Date.now(), appliance: here.length === 1 ? here[0]!.name : source, kind: 'trap', detail: { trap: trapOid, varbinds } });
+    store.events.append({ ts: Date.now(), appliance: here.length === 1 ? here[0]!.name : source, kind: 'trap', detail: { trap: trapOid, varbinds } });
   });
   const authorizer = receiver.getAuthorizer();
   for (const a of store.inventory.list()) {

@@ -57,9 +57,7 @@ export function counterHistory(metrics: MetricStore, appliance: string, q: Histo
     .filter((s) => q.serviceLevel === undefined || (s.backend === undefined) === q.serviceLevel);
   const keys = chosen.map((s) => ({ ...(s.service ? { service: s.service } : {}), ...(s.backend ? { backend: s.backend } : {}), counter: s.counter }));
   // One pass over the stored frames for every series when the store can (SQLite can).
-  const results = metrics.queryMany
-    ? metrics.queryMany(appliance, keys, q.from, q.to, q.resolution)
-    : keys.map((k) => metrics.query({ appliance, ...k, from: q.from, to: q.to, resolution: q.resolution }));
+  const results = metrics.queryMany(appliance, keys, q.from, q.to, q.resolution);
   const series = chosen.map((s, i): HistorySeries => {
     const points = (results[i]?.points ?? []).map((p) => [p.ts, s.kind === 'counter' && !q.rate ? (p.sum ?? null) : p.value] as const);
     return { service: s.service ?? null, backend: s.backend ?? null, counter: s.counter, kind: s.kind, points };

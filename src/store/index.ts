@@ -7,8 +7,9 @@ import { SqliteAuditLog } from './audit.js';
 import { openDatabase, type Db } from './database.js';
 import { SqliteFirmwareImages } from './firmware-images.js';
 import { SqliteInventory } from './inventory.js';
-import type { Retention } from './metric-store.js';
-import { SqliteMetricStore } from './sqlite-metric-store.js';
+import type { Retention, SamplePruneSummary } from './metric-store.js';
+import { SqliteEventLog } from './sqlite/event-log.js';
+import { SqliteMetricStore } from './sqlite/metric-store.js';
 import { SqliteRolloutStore } from './rollouts.js';
 import { SqliteTokenStore } from './tokens.js';
 
@@ -19,16 +20,26 @@ export * from './inventory.js';
 export * from './firmware-images.js';
 export * from './rollouts.js';
 export * from './metric-store.js';
-export { SqliteMetricStore, type SqliteMetricStoreOptions } from './sqlite-metric-store.js';
+export * from './event-log.js';
+export { SqliteEventLog } from './sqlite/event-log.js';
+export { SqliteMetricStore, type SqliteMetricStoreOptions } from './sqlite/metric-store.js';
+
+/** Rows (or frames) deleted by a prune, per table. */
+export interface PruneSummary extends SamplePruneSummary {
+  events: number;
+}
 
 export interface AgentStore {
   readonly db: Db;
   readonly metrics: SqliteMetricStore;
+  readonly events: SqliteEventLog;
   readonly inventory: SqliteInventory;
   readonly tokens: SqliteTokenStore;
   readonly audit: SqliteAuditLog;
   readonly firmwareImages: SqliteFirmwareImages;
   readonly rollouts: SqliteRolloutStore;
+  /** Delete samples and events older than their retention, relative to `now` (ms). */
+  prune(now?: number): PruneSummary;
   /** Flush open rollup buckets and close the file. */
   close(): void;
 }
@@ -39,14 +50,19 @@ export function openStore(options: { file?: string; retention?: Partial<Retentio
   try {
     const metrics = new SqliteMetricStore(db, options.retention ? { retention: options.retention } : {});
     const inventory = new SqliteInventory(db);
+    const events = new SqliteEventLog(db);
     return {
       db,
       metrics,
+      events,
       inventory,
       tokens: new SqliteTokenStore(db),
       audit: new SqliteAuditLog(db),
       firmwareImages: new SqliteFirmwareImages(db),
       rollouts: new SqliteRolloutStore(db),
+      prune(now = Date.now()) {
+        return { ...metrics.prune(now), events: events.prune(now - metrics.retention.events) };
+      },
       close() {
         try {
           metrics.close();

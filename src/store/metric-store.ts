@@ -73,7 +73,7 @@ export interface SeriesResult {
   points: SeriesPoint[];
 }
 
-/** How long each resolution is kept, ms. */
+/** How long each resolution (and the event log) is kept, ms. */
 export interface Retention {
   raw: number;
   minute: number;
@@ -88,43 +88,11 @@ export const DEFAULT_RETENTION: Readonly<Retention> = {
   events: 90 * 24 * 3600_000,
 };
 
-/** Rows (or frames) deleted by a prune, per table. */
-export interface PruneSummary {
+/** Sample frames deleted by a prune, per table. */
+export interface SamplePruneSummary {
   raw: number;
   minute: number;
   hour: number;
-  events: number;
-}
-
-export interface EventInput {
-  /** ms */
-  ts: number;
-  appliance: string;
-  /** e.g. 'backend-down', 'commit', 'rollback', 'trap', 'unreachable' */
-  kind: string;
-  /** Anything JSON can carry. */
-  detail?: unknown;
-}
-
-export interface StoredEvent {
-  id: number;
-  ts: number;
-  appliance: string;
-  kind: string;
-  detail: unknown;
-}
-
-export interface EventQuery {
-  appliance?: string;
-  kind?: string;
-  /** Inclusive, ms. */
-  from?: number;
-  /** Inclusive, ms. */
-  to?: number;
-  /** Newest first when set to 'desc'. Default 'asc'. */
-  order?: 'asc' | 'desc';
-  /** Default 1000. */
-  limit?: number;
 }
 
 export interface MetricStore {
@@ -138,12 +106,10 @@ export interface MetricStore {
   write(points: readonly Point[]): WriteSummary;
   /** A series between two times; null if the series does not exist. */
   query(query: SeriesQuery): SeriesResult | null;
-  /** Several series of one appliance over one range, in the order of `keys` (null for an unknown one); stores that can do it in one pass. */
-  queryMany?(appliance: string, keys: readonly Omit<SeriesKey, 'appliance'>[], from: number, to: number, resolution: Resolution): Array<SeriesResult | null>;
+  /** Several series of one appliance over one range, in the order of `keys` (null for an unknown one), in one pass over its frames. */
+  queryMany(appliance: string, keys: readonly Omit<SeriesKey, 'appliance'>[], from: number, to: number, resolution: Resolution): Array<SeriesResult | null>;
   /** Delete what is older than the retention, relative to `now` (ms, default the clock). */
-  prune(now?: number): PruneSummary;
-  appendEvent(event: EventInput): number;
-  events(query?: EventQuery): StoredEvent[];
+  prune(now?: number): SamplePruneSummary;
   /** Write open rollup buckets and release the database. */
   close(): void;
 }

@@ -37,7 +37,7 @@ export function eventRoutes(app: FastifyInstance, ctx: ApiContext): void {
     async (request) => {
       const q = request.query;
       const from = sinceParam(q.since);
-      const events = ctx.store.metrics.events({
+      const events = ctx.store.events.query({
         order: 'desc',
         limit: limitParam(q.limit, MAX_LIMIT),
         ...(from !== undefined ? { from } : {}),

@@ -212,7 +212,7 @@ async function rollout(store: AgentStore, appliances: readonly DemoAppliance[], 
     rollouts: store.rollouts,
     catalog: new FirmwareCatalog(store.firmwareImages, path.join(path.dirname(store.db.name), 'firmware')),
     inventory: store.inventory,
-    events: store.metrics,
+    events: store.events,
     onEvent: (e) => {
       if (e.event === 'wave') log(`  wave ${e.wave}: ${e.appliances.join(', ')}`);
       else if (e.event === 'succeeded') log(`    ${e.appliance}: running ${e.version}, confirmed (${e.seconds.toFixed(1)} s)`);

@@ -41,7 +41,7 @@ export async function monitor(opts: { interval: string; db?: string; for?: strin
       if (opts.json) printJson({ at: cycleStart, ...summary, ms: Math.round(summary.ms) });
       else log.info(summary, 'cycle');
       if (Date.now() - lastPrune > 3_600_000) {
-        store.metrics.prune();
+        store.prune();
         lastPrune = Date.now();
       }
       const wait = Math.min(intervalMs - (Date.now() - cycleStart), forMs - (Date.now() - started));

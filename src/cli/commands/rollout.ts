@@ -100,7 +100,7 @@ function engineFor(store: AgentStore, onEvent?: (e: RolloutEvent, at: number) =>
     rollouts: store.rollouts,
     catalog: new FirmwareCatalog(store.firmwareImages),
     inventory: store.inventory,
-    events: store.metrics,
+    events: store.events,
     ...(onEvent ? { onEvent } : {}),
   });
 }

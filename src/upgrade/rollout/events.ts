@@ -4,7 +4,7 @@
  * under the appliance's name, so they show in its history; the rollout's own under
  * `rollout:ID`, which no appliance name can be (":" is not allowed in one).
  */
-import type { EventInput } from '../../store/metric-store.js';
+import type { EventInput } from '../../store/event-log.js';
 import type { RolloutState } from '../../store/rollouts.js';
 
 export type RolloutEvent =
@@ -21,9 +21,9 @@ export type RolloutEvent =
 
 export const ROLLOUT_EVENT_KIND = 'rollout';
 
-/** Where events are kept: MetricStore.appendEvent, or the API's recorder that also streams them. */
+/** Where events are kept: the store's EventLog, or the API's recorder that also streams them. */
 export interface EventSink {
-  appendEvent(event: EventInput): unknown;
+  append(event: EventInput): unknown;
 }
 
 export type RolloutEventListener = (event: RolloutEvent, at: number) => void;
@@ -34,7 +34,7 @@ export function rolloutEventSubject(event: RolloutEvent): string {
 
 /** Records `event` in the sink, then tells the listener; a listener that throws changes nothing. */
 export function emitRolloutEvent(sink: EventSink, listener: RolloutEventListener | undefined, event: RolloutEvent, at: number): void {
-  sink.appendEvent({ ts: at, appliance: rolloutEventSubject(event), kind: ROLLOUT_EVENT_KIND, detail: event });
+  sink.append({ ts: at, appliance: rolloutEventSubject(event), kind: ROLLOUT_EVENT_KIND, detail: event });
   try {
     listener?.(event, at);
   } catch {

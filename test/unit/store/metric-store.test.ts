@@ -165,21 +165,21 @@ describe('metric store: raw samples', () => {
   });
 });
 
-describe('metric store: events', () => {
+describe('event log', () => {
   it('appends events and queries them by appliance, kind and time', () => {
     const s = store();
-    const m = s.metrics;
-    m.appendEvent({ ts: T0, appliance: 'lb1', kind: 'backend-down', detail: { backend: '10.0.0.2:80', counter: 5n } });
-    m.appendEvent({ ts: T0 + 1000, appliance: 'lb2', kind: 'commit', detail: { configId: 'ab'.repeat(32) } });
-    m.appendEvent({ ts: T0 + 2000, appliance: 'lb1', kind: 'backend-up' });
-    expect(m.events().map((e) => e.kind)).toEqual(['backend-down', 'commit', 'backend-up']);
-    expect(m.events({ appliance: 'lb1' }).map((e) => e.kind)).toEqual(['backend-down', 'backend-up']);
-    expect(m.events({ kind: 'commit' })[0]).toMatchObject({ appliance: 'lb2', ts: T0 + 1000, detail: { configId: 'ab'.repeat(32) } });
-    expect(m.events({ from: T0 + 500, to: T0 + 1500 }).map((e) => e.appliance)).toEqual(['lb2']);
-    expect(m.events({ order: 'desc', limit: 1 })[0]).toMatchObject({ kind: 'backend-up', detail: null });
-    expect(m.events({ appliance: 'lb1', limit: 1 })[0]!.detail).toEqual({ backend: '10.0.0.2:80', counter: '5' });
-    expect(() => m.appendEvent({ ts: T0, appliance: '', kind: 'x' })).toThrow(TypeError);
-    expect(() => m.appendEvent({ ts: Number.NaN, appliance: 'a', kind: 'x' })).toThrow(RangeError);
+    const m = s.events;
+    m.append({ ts: T0, appliance: 'lb1', kind: 'backend-down', detail: { backend: '10.0.0.2:80', counter: 5n } });
+    m.append({ ts: T0 + 1000, appliance: 'lb2', kind: 'commit', detail: { configId: 'ab'.repeat(32) } });
+    m.append({ ts: T0 + 2000, appliance: 'lb1', kind: 'backend-up' });
+    expect(m.query().map((e) => e.kind)).toEqual(['backend-down', 'commit', 'backend-up']);
+    expect(m.query({ appliance: 'lb1' }).map((e) => e.kind)).toEqual(['backend-down', 'backend-up']);
+    expect(m.query({ kind: 'commit' })[0]).toMatchObject({ appliance: 'lb2', ts: T0 + 1000, detail: { configId: 'ab'.repeat(32) } });
+    expect(m.query({ from: T0 + 500, to: T0 + 1500 }).map((e) => e.appliance)).toEqual(['lb2']);
+    expect(m.query({ order: 'desc', limit: 1 })[0]).toMatchObject({ kind: 'backend-up', detail: null });
+    expect(m.query({ appliance: 'lb1', limit: 1 })[0]!.detail).toEqual({ backend: '10.0.0.2:80', counter: '5' });
+    expect(() => m.append({ ts: T0, appliance: '', kind: 'x' })).toThrow(TypeError);
+    expect(() => m.append({ ts: Number.NaN, appliance: 'a', kind: 'x' })).toThrow(RangeError);
   });
 });
 

@@ -34,7 +34,7 @@ describe('store schema migrations', () => {
     const store = openStore({ file });
     try {
       expect(store.inventory.list().map((a) => [a.name, a.target])).toEqual([['edge-1', 'snmp://127.0.0.1:1161']]);
-      expect(store.metrics.events().map((e) => e.kind)).toEqual(['trap']);
+      expect(store.events.query().map((e) => e.kind)).toEqual(['trap']);
       const { token, record } = store.tokens.create({ role: 'admin', name: 'ops' });
       expect(store.tokens.verify(token)?.id).toBe(record.id);
       store.audit.append({ ts: T0, actor: { id: record.id, name: 'ops' }, action: 'POST /x', status: 200, outcome: 'ok' });

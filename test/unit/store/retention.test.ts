@@ -31,13 +31,13 @@ describe('retention', () => {
       }
       s.metrics.write(points);
     }
-    for (let d = 0; d < 4; d++) s.metrics.appendEvent({ ts: T0 + d * DAY, appliance: 'lb1', kind: 'backend-down' });
+    for (let d = 0; d < 4; d++) s.events.append({ ts: T0 + d * DAY, appliance: 'lb1', kind: 'backend-down' });
     const before = { raw: tsColumn(s, 'sample_raw'), minute: tsColumn(s, 'sample_1m'), hour: tsColumn(s, 'sample_1h') };
     const hourly = s.metrics.query({ ...KEY, from: end - 2 * DAY, to: end, resolution: '1h' })!;
 
     const now = end;
     const cut = (ms: number) => Math.floor((now - ms) / 1000);
-    const summary = s.metrics.prune(now);
+    const summary = s.prune(now);
     const after = { raw: tsColumn(s, 'sample_raw'), minute: tsColumn(s, 'sample_1m'), hour: tsColumn(s, 'sample_1h') };
     const table = { raw: RETENTION.raw, minute: RETENTION.minute, hour: RETENTION.hour } as const;
     for (const name of ['raw', 'minute', 'hour'] as const) {
@@ -47,7 +47,7 @@ describe('retention', () => {
       expect(summary[name], `${name} pruned something`).toBeGreaterThan(0);
     }
     expect(summary.events).toBe(3);
-    expect(s.metrics.events().map((e) => e.ts)).toEqual([T0 + 3 * DAY]);
+    expect(s.events.query().map((e) => e.ts)).toEqual([T0 + 3 * DAY]);
 
     // What is gone reads as gaps; what is kept reads as before.
     expect(s.metrics.query({ ...KEY, from: T0, to: T0 + HOUR, resolution: 'raw' })!.points).toEqual([]);

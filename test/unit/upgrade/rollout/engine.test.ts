@@ -44,7 +44,7 @@ describe('rollout engine', () => {
     expect(events.filter((e) => e.event === 'wave').map((e) => (e as { wave: number }).wave)).toEqual([1, 2, 3, 4]);
     expect(events.at(-1)).toMatchObject({ event: 'state', state: 'succeeded' });
     // The same story is in the events table, device events under the appliance's name.
-    const recorded = store.metrics.events({ kind: 'rollout' });
+    const recorded = store.events.query({ kind: 'rollout' });
     expect(recorded.filter((e) => e.appliance === 'dev-07').map((e) => (e.detail as RolloutEvent).event)).toEqual(['upgrading', 'succeeded']);
     expect(recorded.filter((e) => e.appliance === `rollout:${created.id}`).map((e) => (e.detail as RolloutEvent).event)).toEqual(['created', 'run', 'wave', 'wave', 'wave', 'wave', 'state']);
   });

@@ -37,7 +37,7 @@ export function fleetOnDisk(devices: number, version = '2.0.0') {
       rollouts: store.rollouts,
       catalog: new FirmwareCatalog(store.firmwareImages, catalogDir),
       inventory: store.inventory,
-      events: store.metrics,
+      events: store.events,
       ...(onEvent ? { onEvent } : {}),
     });
     return { engine: e, store };

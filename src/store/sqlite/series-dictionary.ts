@@ -1,0 +1,223 @@
+/**
+ * The metric dictionary in SQLite: (appliance, service, backend, counter) → series id, and within
+ * its appliance a dense `slot` number that indexes the appliance's frames (frame-codec.ts).
+ * Tables `metric_appliance` and `metric_series` (database.ts has the DDL).
+ *
+ * What writing a point needs of its series is cached by id for every series written (a big
+ * fleet has hundreds of thousands: keep it small). Keys are not cached: the poller resolves them
+ * once per appliance layout (src/poller/recorder.ts), so a key lookup is a rare indexed SELECT.
+ */
+
+import type { Statement } from 'better-sqlite3';
+import type { Db } from '../database.js';
+import type { SeriesKey, SeriesKind } from '../metric-store.js';
+import { KIND_COUNTER, KIND_GAUGE, type ApplianceRollup } from '../rollup.js';
+
+export interface ApplianceInfo {
+  id: number;
+  name: string;
+  /** Kind of each slot (KIND_COUNTER / KIND_GAUGE). */
+  kinds: number[];
+  /** Open buckets and per-slot last times; null until first needed (then rebuilt from raw). */
+  rollup: ApplianceRollup | null;
+}
+
+export interface SeriesInfo {
+  id: number;
+  appliance: ApplianceInfo;
+  slot: number;
+  kind: number;
+}
+
+interface SeriesRow {
+  id: number;
+  appliance: number;
+  slot: number;
+  kind: number;
+}
+
+interface StoredSeries {
+  id: number;
+  slot: number;
+  service: string;
+  backend: string;
+  counter: string;
+  kind: number;
+}
+
+export const kindName = (kind: number): SeriesKind => (kind === KIND_GAUGE ? 'gauge' : 'counter');
+/** A series' key within its appliance. */
+const localKey = (k: { service?: string; backend?: string; counter: string }) => `${k.service ?? ''}\u0000${k.backend ?? ''}\u0000${k.counter}`;
+const keyText = (k: SeriesKey) => [k.appliance, k.service ?? '', k.backend ?? '', k.counter].join('/');
+
+/** The key as callers see it: service and backend absent rather than ''. */
+export function keyOf(appliance: string, service: string, backend: string, counter: string): SeriesKey {
+  return { appliance, ...(service !== '' && { service }), ...(backend !== '' && { backend }), counter };
+}
+
+export class SeriesDictionary {
+  private readonly byId = new Map<number, SeriesInfo>();
+  private readonly appliances = new Map<number, ApplianceInfo>();
+  private readonly sql: {
+    applianceByName: Statement<[string], { id: number }>;
+    applianceById: Statement<[number], { name: string }>;
+    insertAppliance: Statement<[string]>;
+    allAppliances: Statement<[], { id: number }>;
+    kinds: Statement<[number], { slot: number; kind: number }>;
+    seriesByKey: Statement<[number, string, string, string], { id: number; slot: number; kind: number }>;
+    seriesById: Statement<[number], { appliance: number; slot: number; kind: number }>;
+    seriesOf: Statement<[number], StoredSeries>;
+    insertSeries: Statement<[number, number, string, string, string, number]>;
+  };
+
+  constructor(private readonly db: Db) {
+    this.sql = {
+      applianceByName: db.prepare('SELECT id FROM metric_appliance WHERE name = ?'),
+      applianceById: db.prepare('SELECT name FROM metric_appliance WHERE id = ?'),
+      insertAppliance: db.prepare('INSERT INTO metric_appliance (name) VALUES (?)'),
+      allAppliances: db.prepare('SELECT id FROM metric_appliance'),
+      kinds: db.prepare('SELECT slot, kind FROM metric_series WHERE appliance = ?'),
+      seriesByKey: db.prepare('SELECT id, slot, kind FROM metric_series WHERE appliance = ? AND service = ? AND backend = ? AND counter = ?'),
+      seriesById: db.prepare('SELECT appliance, slot, kind FROM metric_series WHERE id = ?'),
+      seriesOf: db.prepare('SELECT id, slot, service, backend, counter, kind FROM metric_series WHERE appliance = ? ORDER BY id'),
+      insertSeries: db.prepare('INSERT INTO metric_series (appliance, slot, service, backend, counter, kind) VALUES (?, ?, ?, ?, ?, ?)'),
+    };
+  }
+
+  /** The ids of many series, created where missing in one transaction. */
+  resolve(requests: ReadonlyArray<{ key: SeriesKey; kind: SeriesKind }>): number[] {
+    const ids = new Array<number>(requests.length);
+    const missing: number[] = [];
+    // One query per appliance of the batch reads what exists (a poll resolves a whole appliance).
+    const known = new Map<string, Map<string, SeriesRow>>();
+    const existing = (key: SeriesKey) => {
+      let rows = known.get(key.appliance);
+      if (!rows) known.set(key.appliance, (rows = this.rowsOf(key.appliance)));
+      return rows;
+    };
+    requests.forEach(({ key, kind }, i) => {
+      const row = existing(key).get(localKey(key));
+      if (row) ids[i] = this.checkKind(this.remember(row), kind, key);
+      else missing.push(checkSeries(key, kind, i));
+    });
+    // New series are created in one transaction: a commit each would cost ~0.1 ms apiece, a
+    // minute for the first poll cycle of a large fleet.
+    if (missing.length > 0) {
+      try {
+        this.db.transaction(() => {
+          for (const i of missing) {
+            const { key, kind } = requests[i]!;
+            const rows = existing(key);
+            let row = rows.get(localKey(key)); // asked twice in one batch
+            if (!row) rows.set(localKey(key), (row = this.create(key, kind)));
+            ids[i] = this.checkKind(this.remember(row), kind, key);
+          }
+        })();
+      } catch (error) {
+        // Rolled back: what this batch cached may name rows that no longer exist.
+        this.forget();
+        throw error;
+      }
+    }
+    return ids;
+  }
+
+  /** The series of `key`s of one appliance (null where unknown), by indexed lookups. */
+  find(appliance: string, keys: readonly Omit<SeriesKey, 'appliance'>[]): Array<SeriesInfo | null> {
+    const info = this.applianceNamed(appliance, false);
+    if (!info) return keys.map(() => null);
+    return keys.map((k) => {
+      const row = this.sql.seriesByKey.get(info.id, k.service ?? '', k.backend ?? '', k.counter);
+      return row ? this.remember({ ...row, appliance: info.id }) : null;
+    });
+  }
+
+  list(appliance: string): Array<SeriesKey & { id: number; kind: SeriesKind }> {
+    const info = this.applianceNamed(appliance, false);
+    if (!info) return [];
+    return this.sql.seriesOf.all(info.id).map((r) => ({ ...keyOf(appliance, r.service, r.backend, r.counter), id: r.id, kind: kindName(r.kind) }));
+  }
+
+  /** What writing to series `id` needs; RangeError for an id that does not exist. */
+  info(id: number): SeriesInfo {
+    const cached = this.byId.get(id);
+    if (cached) return cached;
+    const row = this.sql.seriesById.get(id);
+    if (!row) throw new RangeError(`unknown series id ${String(id)}`);
+    return this.remember({ id, ...row });
+  }
+
+  /** Every appliance that has series, as its id. */
+  applianceIds(): number[] {
+    return this.sql.allAppliances.all().map((r) => r.id);
+  }
+
+  /** The appliances read so far (those whose rollups may be open). */
+  loaded(): Iterable<ApplianceInfo> {
+    return this.appliances.values();
+  }
+
+  /** Drop everything cached from the database; it is all read again (rollups rebuilt from raw) on demand. */
+  forget(): void {
+    this.byId.clear();
+    this.appliances.clear();
+  }
+
+  private rowsOf(name: string): Map<string, SeriesRow> {
+    const out = new Map<string, SeriesRow>();
+    const appliance = this.applianceNamed(name, false);
+    if (!appliance) return out;
+    for (const r of this.sql.seriesOf.all(appliance.id)) out.set(localKey(r), { id: r.id, appliance: appliance.id, slot: r.slot, kind: r.kind });
+    return out;
+  }
+
+  private create(key: SeriesKey, kind: SeriesKind): SeriesRow {
+    const appliance = this.applianceNamed(key.appliance, true)!;
+    // Slots are dense from 0: the next is one past the highest this appliance has.
+    const slot = appliance.kinds.length;
+    const code = kind === 'gauge' ? KIND_GAUGE : KIND_COUNTER;
+    const id = Number(this.sql.insertSeries.run(appliance.id, slot, key.service ?? '', key.backend ?? '', key.counter, code).lastInsertRowid);
+    appliance.kinds[slot] = code;
+    return { id, appliance: appliance.id, slot, kind: code };
+  }
+
+  private checkKind(info: SeriesInfo, kind: SeriesKind, key: SeriesKey): number {
+    if (kindName(info.kind) !== kind) throw new TypeError(`series ${keyText(key)} is a ${kindName(info.kind)}, not a ${kind}`);
+    return info.id;
+  }
+
+  private remember(row: SeriesRow): SeriesInfo {
+    let info = this.byId.get(row.id);
+    if (!info) this.byId.set(row.id, (info = { id: row.id, appliance: this.applianceById(row.appliance), slot: row.slot, kind: row.kind }));
+    return info;
+  }
+
+  private applianceNamed(name: string, create: boolean): ApplianceInfo | null {
+    const row = this.sql.applianceByName.get(name);
+    if (row) return this.applianceById(row.id, name);
+    if (!create) return null;
+    return this.applianceById(Number(this.sql.insertAppliance.run(name).lastInsertRowid), name);
+  }
+
+  private applianceById(id: number, name?: string): ApplianceInfo {
+    let info = this.appliances.get(id);
+    if (info) return info;
+    name ??= this.sql.applianceById.get(id)!.name;
+    const kinds: number[] = [];
+    for (const r of this.sql.kinds.all(id)) kinds[r.slot] = r.kind;
+    info = { id, name, kinds, rollup: null };
+    this.appliances.set(id, info);
+    return info;
+  }
+}
+
+function checkSeries(key: SeriesKey, kind: SeriesKind, index: number): number {
+  for (const [field, value] of [['appliance', key.appliance], ['counter', key.counter]] as const) {
+    if (typeof value !== 'string' || value === '') throw new TypeError(`series ${field} must be a non-empty string`);
+  }
+  for (const [field, value] of [['service', key.service], ['backend', key.backend]] as const) {
+    if (value !== undefined && typeof value !== 'string') throw new TypeError(`series ${field} must be a string when given`);
+  }
+  if (kind !== 'counter' && kind !== 'gauge') throw new TypeError(`series kind must be 'counter' or 'gauge', got ${String(kind)}`);
+  return index;
+}
