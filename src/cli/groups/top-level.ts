@@ -1,0 +1,72 @@
+/** The commands that are not in a group: counters, poll, monitor, serve, audit, demo. */
+
+import type { Command } from 'commander';
+import { CliError, EXIT } from '../exit-codes.js';
+import { credentialOptions, dbOption, jsonOption, targetOptions, TARGET_HELP } from '../options.js';
+
+export function defineTopLevel(program: Command): void {
+  credentialOptions(program
+    .command('counters')
+    .description('Connections, bytes and failures per service and backend: live from the appliance, or with --since from the store')
+    .argument('[name]', 'an inventory name (instead of --to)'))
+    .option('--to <target>', TARGET_HELP)
+    .addOption(dbOption())
+    .option('--since <duration>', 'history from the store over this span (e.g. 1h), as `fulcrum monitor` recorded it')
+    .option('--rate', 'with --since: rates per second instead of increases')
+    .addOption(jsonOption('machine-readable output (one JSON document per poll)'))
+    .option('--watch', 'poll until interrupted')
+    .option('--interval <seconds>', 'seconds between polls with --watch', '2')
+    .action(async (name: string | undefined, opts) => {
+      const to = name ?? opts.to;
+      if (!to) throw new CliError('counters: name an appliance (NAME or --to TARGET)', EXIT.usage);
+      if (opts.since) return (await import('../commands/history.js')).history(to, opts);
+      return (await import('../commands/counters.js')).counters({ ...opts, to });
+    });
+
+  program
+    .command('monitor')
+    .description('Poll every appliance of the inventory each interval into the store (rates, rollups, retention); traps become events')
+    .option('--interval <duration>', 'time between polls of each appliance', '10s')
+    .addOption(dbOption())
+    .option('--for <duration>', 'stop after this long (default: until interrupted)')
+    .option('--trap-port <port>', 'receive SNMP notifications on this UDP port')
+    .addOption(jsonOption('print a JSON line per polling cycle'))
+    .action(async (opts) => (await import('../commands/monitor.js')).monitor(opts));
+
+  targetOptions(program
+    .command('poll')
+    .description('Poll an appliance\'s counters (the JSON of `counters`); --once for a single poll'))
+    .option('--once', 'poll once and exit')
+    .addOption(jsonOption('machine-readable output (one JSON document per poll)'))
+    .option('--interval <seconds>', 'seconds between polls', '10')
+    .action(async (opts) => (await import('../commands/counters.js')).counters({ ...opts, watch: !opts.once }));
+
+  program
+    .command('serve')
+    .description('The HTTP API (token auth, audit log, live stream), Prometheus /metrics and the dashboard, polling the inventory meanwhile; until SIGINT/SIGTERM')
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'TCP port (0 picks a free one; the ready line gives the URL)', '8080')
+    .addOption(dbOption())
+    .option('--poll-interval <duration>', 'time between polls of each appliance', '10s')
+    .option('--no-poll', 'serve only: do not poll the inventory')
+    .option('--metrics-public', 'serve /metrics without a token')
+    .action(async (opts) => (await import('../commands/serve.js')).serve(opts));
+
+  program
+    .command('audit')
+    .description('The audit log, newest first: who changed what through the API, when, config ids before and after, outcome')
+    .option('--since <duration>', 'only the last DURATION (e.g. 24h)')
+    .option('--appliance <name>', 'only changes of this appliance')
+    .option('--limit <n>', 'at most this many entries', '100')
+    .addOption(dbOption())
+    .addOption(jsonOption())
+    .action(async (opts) => (await import('../commands/audit.js')).audit(opts));
+
+  program
+    .command('demo')
+    .description('The whole story: backends, three simulated appliances (two on serial consoles, one on SNMPv3), pushes, traffic, polling, a firmware rollout, a summary')
+    .option('--keep', 'stay up afterwards with the control plane: prints the dashboard URL and an admin token')
+    .option('--port <n>', 'with --keep: the control plane\'s port (default: any free one)')
+    .addOption(jsonOption('print the final summary as JSON'))
+    .action(async (opts: { json?: boolean; keep?: boolean; port?: string }) => (await import('../commands/demo.js')).demo(opts));
+}
