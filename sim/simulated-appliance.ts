@@ -1,7 +1,7 @@
 import { Appliance, type ApplianceEvent } from '../firmware/appliance.js';
 import { Bootloader, type BootResult } from '../firmware/boot/index.js';
 import { SerialServer } from '../firmware/mgmt/serial-server.js';
-import type { ConsolePort } from '../firmware/ports.js';
+import type { Clock, ConsolePort } from '../firmware/ports.js';
 import { fromHex } from '../src/protocol/digest.js';
 import type { RuleTable } from '../src/protocol/rules/model.js';
 import { DataPlane } from './data-plane/data-plane.js';
@@ -48,8 +48,8 @@ export interface SimulatedApplianceOptions {
   maxFlows?: number;
   /** Open a console port on a pseudo-terminal. */
   serial?: SerialOptions;
-  /** Run an SNMP agent on UDP (sim/snmp/). */
-  snmp?: SnmpOptions & { onProblem?: (message: string) => void };
+  /** Run an SNMP agent on UDP (sim/snmp/). `clock`: the agent's (sysUpTime, snmpEngineTime), default the box's; a test moves it to cross a time window. */
+  snmp?: SnmpOptions & { onProblem?: (message: string) => void; clock?: Clock };
 }
 
 /** The line a started simulator prints, so scripts and tests know where to reach it. */
@@ -150,9 +150,10 @@ export class SimulatedAppliance {
     this.bootResult = result;
     if (result.simulate.includes('slow-boot')) await new Promise((r) => setTimeout(r, SLOW_BOOT_MS));
     const options = this.options;
+    const storage = options.stateDir ? new StateDir(options.stateDir) : this.memory;
     const appliance = await Appliance.boot({
       clock: nodeClock,
-      storage: options.stateDir ? new StateDir(options.stateDir) : this.memory,
+      storage,
       probe: nodeHealthProbe,
       random: Math.random,
       firmwareVersion: result.version,
@@ -171,7 +172,7 @@ export class SimulatedAppliance {
     if (this.line) this.attachConsole(this.line, appliance);
     if (options.snmp) {
       // Port 0 picks a free port at the first boot; later boots keep it, as a box keeps its address.
-      this.snmpAgent = await SnmpAgent.start(appliance, { ...options.snmp, port: this.snmpPort ?? options.snmp.port, clock: nodeClock, sysName: options.name });
+      this.snmpAgent = await SnmpAgent.start(appliance, { ...options.snmp, port: this.snmpPort ?? options.snmp.port, clock: options.snmp.clock ?? nodeClock, storage, sysName: options.name });
       this.snmpPort = this.snmpAgent.port;
     }
   }

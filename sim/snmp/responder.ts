@@ -1,5 +1,6 @@
 /**
- * Answers GET, GETNEXT and GETBULK from a WireView the way RFC 3416 section 4.2 says, with a
+ * Answers GET, GETNEXT and GETBULK from a ReadView (the appliance's WireView, followed by the
+ * agent's own objects: sim/snmp/engine-mib.ts) the way RFC 3416 section 4.2 says, with a
  * binary search per varbind instead of net-snmp's agent, which re-sorts a MIB node's children
  * at every GETNEXT step (a walk of a 10,000-row table falls to ~500 varbinds/s) and caps a whole
  * GETBULK response at max-repetitions varbinds instead of N + M × R.
@@ -7,10 +8,9 @@
  * Pure: request in, response varbinds out; sim/snmp/snmp-agent.ts does the wire.
  */
 
-import { servedObjectOf } from '../../firmware/mgmt/mib-view.js';
 import type { Oid } from '../../src/protocol/mib/oid.js';
 import { ErrorStatus } from '../../src/protocol/mib/smi.js';
-import { Exception, varbindSize, type WireVarbind, type WireView } from './wire-view.js';
+import { Exception, varbindSize, type ReadView, type WireVarbind } from './wire-view.js';
 
 export interface ReadResponse {
   errorStatus: number;
@@ -38,26 +38,26 @@ function fitted(varbinds: (WireVarbind & { size: number })[], budget: number): R
 }
 
 /** GET: the instance, else noSuchInstance under an object the view serves, else noSuchObject. */
-export function answerGet(w: WireView, names: readonly string[], budget: number): ReadResponse {
+export function answerGet(w: ReadView, names: readonly string[], budget: number): ReadResponse {
   return fitted(
     names.map((name) => {
       const arcs = arcsOf(name);
-      const i = w.view.indexOf(arcs);
+      const i = w.indexOf(arcs);
       if (i >= 0) return w.at(i);
-      return exception(name, arcs, servedObjectOf(arcs) ? Exception.noSuchInstance : Exception.noSuchObject);
+      return exception(name, arcs, w.serves(arcs) ? Exception.noSuchInstance : Exception.noSuchObject);
     }),
     budget,
   );
 }
 
-function next(w: WireView, name: string): WireVarbind & { size: number } {
+function next(w: ReadView, name: string): WireVarbind & { size: number } {
   const arcs = arcsOf(name);
-  const i = w.view.nextIndex(arcs);
+  const i = w.nextIndex(arcs);
   return i < w.length ? w.at(i) : exception(name, arcs, Exception.endOfMibView);
 }
 
 /** GETNEXT: the first instance after each name, or endOfMibView (named as requested). */
-export function answerGetNext(w: WireView, names: readonly string[], budget: number): ReadResponse {
+export function answerGetNext(w: ReadView, names: readonly string[], budget: number): ReadResponse {
   return fitted(
     names.map((name) => next(w, name)),
     budget,
@@ -70,7 +70,7 @@ export function answerGetNext(w: WireView, names: readonly string[], budget: num
  * varbinds are dropped from the end — or (2) after a repetition in which every repeater reached
  * endOfMibView.
  */
-export function answerGetBulk(w: WireView, names: readonly string[], nonRepeaters: number, maxRepetitions: number, budget: number): ReadResponse {
+export function answerGetBulk(w: ReadView, names: readonly string[], nonRepeaters: number, maxRepetitions: number, budget: number): ReadResponse {
   const n = Math.min(Math.max(nonRepeaters, 0), names.length);
   const m = Math.max(maxRepetitions, 0);
   const out: WireVarbind[] = [];
@@ -89,7 +89,7 @@ export function answerGetBulk(w: WireView, names: readonly string[], nonRepeater
   if (repeaters.length === 0) return done();
   // Each repeater walks on from where it is: the view is sorted, so the next instance after the
   // one just returned is the next position — one binary search per repeater, not per varbind.
-  const cursor = repeaters.map((name) => w.view.nextIndex(arcsOf(name)));
+  const cursor = repeaters.map((name) => w.nextIndex(arcsOf(name)));
   const lastName = repeaters.slice();
   for (let rep = 0; rep < m; rep++) {
     let allEnded = true;

@@ -6,20 +6,28 @@
  *
  * net-snmp carries the wire (sockets, BER, v3 security); the answers come from
  * sim/snmp/responder.ts and set-handler.ts. See net-snmp-internals.ts for where the two meet.
+ * SNMPv3 requests pass RFC 3414's timeliness checks first (replay-guard.ts), against this
+ * appliance's own SNMP engine (snmp-engine.ts: engine id, boots kept in the state directory).
  */
 
 import dgram from 'node:dgram';
 import snmp from 'net-snmp';
 import type { Appliance, ApplianceEvent } from '../../firmware/appliance.js';
-import type { Clock } from '../../firmware/ports.js';
+import type { Clock, StoragePort } from '../../firmware/ports.js';
 import { ErrorStatus } from '../../src/protocol/mib/smi.js';
 import { ApplianceMib } from './appliance-mib.js';
+import { AppendedView, engineVarbinds } from './engine-mib.js';
 import { checkAgentInternals, type AgentInternals, type RemoteInfo, type RequestMessage } from './net-snmp-internals.js';
 import { notificationFor, type Notification } from './notifications.js';
 import type { SnmpOptions, SnmpUser } from './options.js';
 import { answerGet, answerGetBulk, answerGetNext, type ReadResponse } from './responder.js';
+import { ReplayGuard } from './replay-guard.js';
 import { answerSet, setResponseSize } from './set-handler.js';
-import type { WireVarbind } from './wire-view.js';
+import { SnmpEngine } from './snmp-engine.js';
+import type { ReadView, WireVarbind } from './wire-view.js';
+import { describeError } from '../../src/protocol/describe-error.js';
+
+export { engineIdFor } from './snmp-engine.js';
 
 /** The largest UDP payload: no SNMP message over UDP can be larger. */
 const UDP_MAX = 65_507;
@@ -30,20 +38,14 @@ const V3_OVERHEAD = 320;
 type Access = 'read' | 'write';
 
 export interface SnmpAgentOptions extends SnmpOptions {
+  /** sysUpTime and snmpEngineTime count on it. */
   clock: Clock;
+  /** The appliance's non-volatile storage: the SNMP engine keeps its id and boots count there (snmp-engine.ts). */
+  storage: StoragePort;
   /** sysName. */
   sysName: string;
   /** Requests the agent drops (unknown community, bad v3 credentials, SNMPv1) and send failures: for a debug log. */
   onProblem?: (message: string) => void;
-}
-
-/**
- * RFC 3411 SnmpEngineID derived from the serial number, so it is stable across restarts (a
- * trap receiver configured with it keeps working): 0x80 | enterprise 32473, format 4 (text).
- */
-export function engineIdFor(serialNumber: string): string {
-  const text = Buffer.from(serialNumber.slice(0, 27), 'utf8');
-  return Buffer.concat([Buffer.from([0x80, 0x00, 0x7e, 0xd9, 0x04]), text]).toString('hex');
 }
 
 function v3User(u: SnmpUser): snmp.User {
@@ -68,21 +70,29 @@ export class SnmpAgent {
 
   private constructor(
     private readonly agent: AgentInternals,
+    private readonly guard: ReplayGuard,
+    readonly engine: SnmpEngine,
     readonly mib: ApplianceMib,
     private readonly appliance: Appliance,
     private readonly options: SnmpAgentOptions,
     readonly host: string,
     readonly port: number,
-    readonly engineId: string,
   ) {
     this.unsubscribe = appliance.onEvent((e) => this.notify(e));
+  }
+
+  /** snmpEngineID, hex. */
+  get engineId(): string {
+    return this.engine.engineId;
   }
 
   static async start(appliance: Appliance, options: SnmpAgentOptions): Promise<SnmpAgent> {
     const host = options.host;
     const port = options.port === 0 ? await freeUdpPort(host) : options.port;
-    const engineId = engineIdFor(appliance.identity.serialNumber);
     const onProblem = options.onProblem ?? (() => undefined);
+    // Boots incremented and durable before the agent can hear anything (snmp-engine.ts).
+    const engine = await SnmpEngine.start({ storage: options.storage, clock: options.clock, serialNumber: appliance.identity.serialNumber, onProblem });
+    const engineId = engine.engineId;
     // Errors net-snmp reports (unknown community, failed authentication or decryption) are
     // requests it dropped without an answer, as an agent should: they only go to the log.
     const raw: unknown = snmp.createAgent(
@@ -92,6 +102,8 @@ export class SnmpAgent {
       },
     );
     const agent = checkAgentInternals(raw);
+    // Installed before the first datagram can be delivered (the sockets only report on a later turn).
+    const guard = new ReplayGuard(agent, engine, onProblem);
     await listening(agent);
     const access = new Map<string, Access>();
     const authorizer = agent.getAuthorizer();
@@ -105,7 +117,7 @@ export class SnmpAgent {
     const mib = new ApplianceMib(appliance, { clock: options.clock, sysName: options.sysName, ...(options.contact !== undefined ? { sysContact: options.contact } : {}), ...(options.location !== undefined ? { sysLocation: options.location } : {}), interfaceCounterBase: options.interfaceCounterBase ?? 0n });
     // The first snapshot of a big table takes tens of milliseconds: take it now, not in the first request.
     mib.current();
-    const self = new SnmpAgent(agent, mib, appliance, options, host, port, engineId);
+    const self = new SnmpAgent(agent, guard, engine, mib, appliance, options, host, port);
     const handle = (socket: dgram.Socket, message: RequestMessage, rinfo: RemoteInfo) => self.handle(socket, message, rinfo, access);
     agent.getRequest = handle;
     agent.getNextRequest = handle;
@@ -130,6 +142,8 @@ export class SnmpAgent {
   }
 
   private handle(socket: dgram.Socket, message: RequestMessage, rinfo: RemoteInfo, access: ReadonlyMap<string, Access>): void {
+    // RFC 3414 3.2 steps 3 and 7 come before access control: a refused request was reported and applies nothing.
+    if (!this.guard.admit(socket, message, rinfo)) return;
     // SNMPv1 cannot carry Counter64 (RFC 3584 would have the agent hide every Counter64 object
     // from it): the tables would be mostly holes, so v1 is not served at all.
     if (message.version === snmp.Version1) return this.problem(`snmp: SNMPv1 request from ${rinfo.address}:${rinfo.port} ignored`);
@@ -139,16 +153,16 @@ export class SnmpAgent {
     if (!level) return this.problem(`snmp: request from ${rinfo.address}:${rinfo.port} with no access (${key.startsWith('u:') ? 'v3 user' : 'community'} ${JSON.stringify(key.slice(2))})`);
     const pdu = message.pdu;
     const names = pdu.varbinds.map((v) => v.oid);
-    const max = Math.min(UDP_MAX, this.options.maxMessageSize ?? UDP_MAX);
+    const max = this.maxMessageSize();
     const budget = message.version === snmp.Version3 ? Math.min(max, message.msgGlobalData?.msgMaxSize ?? UDP_MAX) - V3_OVERHEAD - Buffer.byteLength(message.user?.name ?? '') : max - V2C_OVERHEAD - Buffer.byteLength(message.community ?? '');
     try {
       switch (pdu.type) {
         case snmp.PduType.GetRequest:
-          return this.reply(socket, rinfo, message, answerGet(this.mib.current(), names, budget));
+          return this.reply(socket, rinfo, message, answerGet(this.view(), names, budget));
         case snmp.PduType.GetNextRequest:
-          return this.reply(socket, rinfo, message, answerGetNext(this.mib.current(), names, budget));
+          return this.reply(socket, rinfo, message, answerGetNext(this.view(), names, budget));
         case snmp.PduType.GetBulkRequest:
-          return this.reply(socket, rinfo, message, answerGetBulk(this.mib.current(), names, pdu.nonRepeaters ?? 0, pdu.maxRepetitions ?? 0, budget));
+          return this.reply(socket, rinfo, message, answerGetBulk(this.view(), names, pdu.nonRepeaters ?? 0, pdu.maxRepetitions ?? 0, budget));
         case snmp.PduType.SetRequest:
           // RFC 3416 4.2.5: the response echoes the request; if it would not fit, tooBig and nothing applied.
           if (setResponseSize(pdu.varbinds) > budget) return this.reply(socket, rinfo, message, { errorStatus: ErrorStatus.tooBig, errorIndex: 0, varbinds: [] });
@@ -163,17 +177,28 @@ export class SnmpAgent {
     }
   }
 
+  /** The appliance's snapshot, then the agent's own objects as they are now. */
+  private view(): ReadView {
+    return new AppendedView(this.mib.current(), engineVarbinds(this.engine, this.maxMessageSize()));
+  }
+
+  private maxMessageSize(): number {
+    return Math.min(UDP_MAX, this.options.maxMessageSize ?? UDP_MAX);
+  }
+
   private reply(socket: dgram.Socket, rinfo: RemoteInfo, message: RequestMessage, r: ReadResponse): void {
     const response = message.pdu.getResponsePduForRequest();
     response.varbinds = r.varbinds;
     response.errorStatus = r.errorStatus;
     response.errorIndex = r.errorIndex;
-    this.agent.listener.send(message.createResponseForRequest(response), rinfo, socket);
+    const out = message.createResponseForRequest(response);
+    this.guard.stamp(out);
+    this.agent.listener.send(out, rinfo, socket);
   }
 
   /** A bug, or a value the encoder refused: genErr rather than silence, so the manager does not retry in vain. */
   private replyError(socket: dgram.Socket, rinfo: RemoteInfo, message: RequestMessage, err: unknown): void {
-    this.problem(`snmp: answering ${rinfo.address}:${rinfo.port} failed: ${err instanceof Error ? err.message : String(err)}`);
+    this.problem(`snmp: answering ${rinfo.address}:${rinfo.port} failed: ${describeError(err)}`);
     const echo: WireVarbind[] = message.pdu.varbinds.map((v) => ({ oid: v.oid, type: snmp.ObjectType.Null, value: null }));
     try {
       this.reply(socket, rinfo, message, { errorStatus: ErrorStatus.genErr, errorIndex: echo.length > 0 ? 1 : 0, varbinds: echo });

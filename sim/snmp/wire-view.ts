@@ -7,7 +7,7 @@
  * Conversion is lazy and cached per instance: a GET touches a few varbinds, a walk each one once.
  */
 
-import type { MibView } from '../../firmware/mgmt/mib-view.js';
+import { servedObjectOf, type MibView } from '../../firmware/mgmt/mib-view.js';
 import { formatOid, type Oid } from '../../src/protocol/mib/oid.js';
 import { SmiType, type Varbind } from '../../src/protocol/mib/smi.js';
 
@@ -25,7 +25,19 @@ export interface SizedVarbind extends WireVarbind {
   size: number;
 }
 
-export class WireView {
+/** What the responder reads: instances in walk order, each with its wire form. */
+export interface ReadView {
+  readonly length: number;
+  at(i: number): SizedVarbind;
+  /** The position of the instance `o`, or -1. */
+  indexOf(o: Oid): number;
+  /** The position of the first instance after `o`; `length` past the end. */
+  nextIndex(o: Oid): number;
+  /** Whether `o` is under an object served here (noSuchInstance rather than noSuchObject). */
+  serves(o: Oid): boolean;
+}
+
+export class WireView implements ReadView {
   private readonly cache: (SizedVarbind | undefined)[];
 
   constructor(readonly view: MibView) {
@@ -39,10 +51,22 @@ export class WireView {
   at(i: number): SizedVarbind {
     let w = this.cache[i];
     if (!w) {
-      w = toWire(this.view.varbinds[i]!);
+      w = wireVarbind(this.view.varbinds[i]!);
       this.cache[i] = w;
     }
     return w;
+  }
+
+  indexOf(o: Oid): number {
+    return this.view.indexOf(o);
+  }
+
+  nextIndex(o: Oid): number {
+    return this.view.nextIndex(o);
+  }
+
+  serves(o: Oid): boolean {
+    return servedObjectOf(o) !== null;
   }
 }
 
@@ -52,7 +76,8 @@ function u64(value: bigint): Buffer {
   return b;
 }
 
-function toWire(v: Varbind): SizedVarbind {
+/** A varbind in net-snmp's shape, with its encoded size. */
+export function wireVarbind(v: Varbind): SizedVarbind {
   const oid = formatOid(v.oid);
   switch (v.type) {
     case SmiType.Counter64:
