@@ -1,4 +1,5 @@
 import { DriverError } from '../driver.js';
+import { BAUDS } from '../serial/target.js';
 
 /**
  * Console-server targets: `tcp://HOST:PORT[?baud=N]` (a raw TCP port) and
@@ -16,7 +17,7 @@ export interface ConsoleTarget {
 }
 
 /** The rates serial targets accept (drivers/serial/target.ts); a test keeps the two the same. */
-export const CONSOLE_BAUDS: ReadonlySet<number> = new Set([1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600, 1000000, 2000000, 3000000, 4000000]);
+
 
 const DEFAULT_BAUD = 115_200;
 const FORM = 'tcp://HOST:PORT[?baud=N] or telnet://HOST:PORT[?baud=N]';
@@ -52,7 +53,7 @@ export function parseConsoleTarget(target: string): ConsoleTarget {
     const value = params.get('baud');
     if (value !== null) {
       baud = Number(value);
-      if (!CONSOLE_BAUDS.has(baud)) throw bad(`baud must be one of ${[...CONSOLE_BAUDS].join(', ')}`);
+      if (!BAUDS.has(baud)) throw bad(`baud must be one of ${[...BAUDS].join(', ')}`);
     }
   }
   return { kind, host, port, baud };

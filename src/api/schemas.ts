@@ -6,6 +6,7 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { MAX_ROLLBACK_STEPS } from '../protocol/rules/limits.js';
+import { TARGET_FORMS } from '../../drivers/targets.js';
 
 export const ErrorResponse = Type.Object(
   {
@@ -41,7 +42,7 @@ export const Credentials = Type.Object(
 export const NewAppliance = Type.Object(
   {
     name: Type.String({ description: 'letters, digits, ".", "_", "-" (1–64)' }),
-    address: Type.String({ description: 'serial:/dev/ttyUSB0[?baud=N] or snmp://HOST[:PORT]' }),
+    address: Type.String({ description: TARGET_FORMS }),
     credentials: Type.Optional(Credentials),
   },
   { additionalProperties: false },

@@ -3,6 +3,7 @@ import { DriverError } from '../../drivers/driver.js';
 import type { SnmpCredentials } from '../../drivers/snmp/target.js';
 import { connectTarget as openTarget, storedCredentials } from '../provision/connect.js';
 import { CliError, EXIT } from './exit-codes.js';
+import { TARGET_FORMS, targetKind } from '../../drivers/targets.js';
 
 /** The inventory's credentials as a driver takes them (src/provision/connect.ts, shared with the API). */
 export { storedCredentials };
@@ -63,8 +64,8 @@ export async function connect(opts: TargetOptions): Promise<ApplianceDriver> {
 export async function connectTarget(target: string, credentials: SnmpCredentials | null): Promise<ApplianceDriver> {
   // The same checks as src/provision/connect.ts, worded for the command line's flags.
   if (target.startsWith('snmp:') && !credentials) throw new CliError(`${target}: SNMP needs --community, or --v3-user/--v3-auth/--v3-priv`, EXIT.usage);
-  if (!/^(serial|snmp):/.test(target)) {
-    throw new CliError(`${target}: unknown target; expected serial:/dev/ttyX[?baud=N], snmp://HOST[:PORT] or an inventory name`, EXIT.usage);
+  if (targetKind(target) === null) {
+    throw new CliError(`${target}: unknown target; expected ${TARGET_FORMS}, or an inventory name`, EXIT.usage);
   }
   try {
     return await openTarget(target, credentials);

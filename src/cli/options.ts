@@ -4,8 +4,9 @@
  */
 import type { Command } from 'commander';
 import { Option } from './commander.js';
+import { TARGET_FORMS } from '../../drivers/targets.js';
 
-export const TARGET_HELP = 'appliance: serial:/dev/ttyX[?baud=N], snmp://HOST[:PORT], or an inventory name';
+export const TARGET_HELP = `appliance: ${TARGET_FORMS}, or an inventory name`;
 
 /** --db: the agent's database. `purpose` says what a command reads it for, when that is not obvious. */
 export function dbOption(purpose?: string): InstanceType<typeof Option> {

@@ -1,10 +1,12 @@
 /**
  * Targets → drivers, for every part of the agent that talks to appliances (CLI, API, poller).
- * A target is `serial:/dev/ttyX[?baud=N]` or `snmp://HOST[:PORT]`; SNMP needs credentials.
+ * A target is `serial:/dev/ttyX[?baud=N]`, a console server's port (`tcp://HOST:PORT` raw,
+ * `telnet://HOST:PORT` with RFC 2217, both `[?baud=N]`) or `snmp://HOST[:PORT]`; SNMP needs credentials.
  */
 import type { ApplianceDriver } from '../../drivers/driver.js';
 import { DriverError } from '../../drivers/driver.js';
 import type { SnmpCredentials } from '../../drivers/snmp/target.js';
+import { TARGET_FORMS } from '../../drivers/targets.js';
 
 /** The inventory's credentials (src/store/inventory.ts) as a driver takes them; null for none. */
 export function storedCredentials(credentials: object): SnmpCredentials | null {
@@ -24,10 +26,14 @@ export async function connectTarget(target: string, credentials: SnmpCredentials
     const { SerialDriver } = await import('../../drivers/serial/serial-driver.js');
     return SerialDriver.connect(target);
   }
+  if (target.startsWith('tcp:') || target.startsWith('telnet:')) {
+    const { connectConsole } = await import('../../drivers/console/connect.js');
+    return connectConsole(target);
+  }
   if (target.startsWith('snmp:')) {
     if (!credentials) throw new DriverError('badTarget', `${target}: SNMP needs credentials (a community, or a v3 user with auth and priv keys)`);
     const { SnmpDriver } = await import('../../drivers/snmp/snmp-driver.js');
     return SnmpDriver.connect(target, credentials);
   }
-  throw new DriverError('badTarget', `${target}: unknown target; expected serial:/dev/ttyX[?baud=N] or snmp://HOST[:PORT]`);
+  throw new DriverError('badTarget', `${target}: unknown target; expected ${TARGET_FORMS}`);
 }

@@ -3,6 +3,7 @@
  * in the agent's database (mode 0600, see database.ts) because of those credentials.
  */
 import type { Db } from './database.js';
+import { TARGET_FORMS, targetKind } from '../../drivers/targets.js';
 
 /** SNMPv2c (labs). */
 export interface CommunityCredentials {
@@ -23,7 +24,7 @@ export type Credentials = CommunityCredentials | UsmCredentials | Record<string,
 
 export interface ApplianceRecord {
   name: string;
-  /** `serial:/dev/ttyUSB0[?baud=…]` or `snmp://host[:port]`. */
+  /** One of TARGET_FORMS (drivers/targets.ts). */
   target: string;
   credentials: Credentials;
   /** ms since the epoch. */
@@ -68,8 +69,8 @@ export function checkApplianceName(name: unknown): string {
 }
 
 function checkTarget(target: unknown): string {
-  if (typeof target === 'string' && /^serial:.+/.test(target)) return target;
-  if (typeof target === 'string' && target.startsWith('snmp://')) {
+  if (typeof target === 'string' && targetKind(target) === 'serial') return target;
+  if (typeof target === 'string' && (targetKind(target) === 'snmp' || targetKind(target) === 'console')) {
     try {
       const url = new URL(target);
       if (url.hostname !== '' && (url.port === '' || Number(url.port) > 0)) return target;
@@ -77,7 +78,7 @@ function checkTarget(target: unknown): string {
       // reported below
     }
   }
-  throw new InventoryError('invalid', `target ${JSON.stringify(target)} is not valid: use serial:/dev/ttyUSB0 or snmp://host:port`);
+  throw new InventoryError('invalid', `target ${JSON.stringify(target)} is not valid: use ${TARGET_FORMS}`);
 }
 
 const AUTH = new Set(['md5', 'sha', 'sha224', 'sha256', 'sha384', 'sha512']);

@@ -2,6 +2,7 @@ import type { Credentials } from '../../store/inventory.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { fromFlags } from '../connect.js';
 import { printJson, table } from '../output.js';
+import { TARGET_FORMS, targetKind } from '../../../drivers/targets.js';
 
 interface DbOption {
   db?: string;
@@ -22,7 +23,7 @@ async function withStore<T>(opts: DbOption, work: (s: import('../../store/index.
 }
 
 export async function add(name: string, target: string, opts: DbOption & { community?: string; v3User?: string; v3Auth?: string; v3Priv?: string }): Promise<void> {
-  if (!/^(serial:|snmp:)/.test(target)) throw new CliError(`${target}: expected serial:/dev/ttyX[?baud=N] or snmp://HOST[:PORT]`, EXIT.usage);
+  if (targetKind(target) === null) throw new CliError(`${target}: expected ${TARGET_FORMS}`, EXIT.usage);
   const c = fromFlags(opts);
   if (target.startsWith('snmp:') && !c) throw new CliError('an SNMP appliance needs --community, or --v3-user/--v3-auth/--v3-priv', EXIT.usage);
   let credentials: Credentials = {};

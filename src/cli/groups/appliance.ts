@@ -2,6 +2,7 @@
 
 import type { Command } from 'commander';
 import { credentialOptions, dbOption, jsonOption, targetOptions } from '../options.js';
+import { TARGET_FORMS } from '../../../drivers/targets.js';
 
 export function define(appliance: Command): void {
   targetOptions(appliance
@@ -13,7 +14,7 @@ export function define(appliance: Command): void {
     .command('add')
     .description('Add an appliance to the inventory (credentials are stored in a file only you can read)')
     .argument('<name>', 'letters, digits, ".", "_", "-"')
-    .argument('<target>', 'serial:/dev/ttyX[?baud=N] or snmp://HOST[:PORT]'))
+    .argument('<target>', TARGET_FORMS))
     .addOption(dbOption())
     .addOption(jsonOption())
     .action(async (name: string, target: string, opts) => (await import('../commands/inventory.js')).add(name, target, opts));

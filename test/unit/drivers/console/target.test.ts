@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CONSOLE_BAUDS, isConsoleTarget, parseConsoleTarget } from '../../../../drivers/console/target.js';
+import { isConsoleTarget, parseConsoleTarget } from '../../../../drivers/console/target.js';
+import { BAUDS as CONSOLE_BAUDS } from '../../../../drivers/serial/target.js';
 import { parseSerialTarget } from '../../../../drivers/serial/target.js';
 
 const badTarget = (message: string | RegExp) => ({ name: 'DriverError', code: 'badTarget', message: typeof message === 'string' ? expect.stringContaining(message) : expect.stringMatching(message) });
