@@ -1,16 +1,25 @@
 import { defineConfig } from 'vitest/config';
 
+// Two projects: unit tests (pure, in-process fakes) and integration tests (real PTYs, sockets,
+// child processes, Debian tools). Files of both run in parallel: each integration file takes its
+// ports from the OS, names its own serial links, and the serial driver checks the appliance's
+// identity on every (re)connect, so a PTY number reused by another file cannot be mistaken for
+// its own appliance. Files that cannot share the machine say so with `sequential` in their name
+// list below.
+const shared = {
+  setupFiles: ['test/support/setup.ts'],
+  testTimeout: 30_000,
+  hookTimeout: 30_000,
+};
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    setupFiles: ['test/support/setup.ts'],
-    // Integration tests open real sockets and child processes: keep them from starving each other
-    // on a two-core machine.
-    maxWorkers: 2,
-    // Files run one at a time: pseudo-terminal numbers are reused as soon as one closes, and an
-    // agent reopening a killed simulator's console in one file could land on another file's.
-    fileParallelism: false,
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // Integration files wait on sockets and child processes more than they compute: more
+    // workers than the two cores keeps the CPU busy.
+    maxWorkers: 4,
+    projects: [
+      { test: { ...shared, name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { test: { ...shared, name: 'integration', include: ['test/integration/**/*.test.ts'] } },
+    ],
   },
 });

@@ -66,7 +66,7 @@ describe('inventory', () => {
   it('refuses targets and credentials it cannot use', () => {
     const s = store();
     const bad = (target: string, credentials?: unknown) => refusal(() => s.inventory.add({ name: 'x', target, credentials: credentials as never }));
-    expect(bad('http://x').message).toMatch(/use serial:\/dev\/ttyUSB0 or snmp:\/\/host:port/);
+    expect(bad('http://x').message).toMatch(/use serial:\/dev\/ttyX\[\?baud=N\], tcp:\/\/HOST:PORT or telnet:\/\/HOST:PORT \(a console server\), snmp:\/\/HOST/);
     expect(bad('serial:').code).toBe('invalid');
     expect(bad('snmp://').code).toBe('invalid');
     expect(bad('snmp://h', 'public').message).toMatch(/expected an object/);
