@@ -155,7 +155,7 @@ async function scale(rulesFile: string, dir: string): Promise<{ slowestCycleMs: 
     let peak = 0;
     const sampler = setInterval(() => (peak = Math.max(peak, rssMb(child.pid!) ?? 0)), 500);
     const cycles: Array<{ polled: number; failed: number; ms: number }> = [];
-    createInterface({ input: child.stdout! }).on('line', (line) => cycles.push(JSON.parse(line)));
+    createInterface({ input: child.stdout }).on('line', (line) => cycles.push(JSON.parse(line)));
     await new Promise((resolve) => child.once('exit', resolve));
     clearInterval(sampler);
     if (cycles.length === 0) throw new Error('fulcrum monitor reported no cycle');

@@ -59,9 +59,9 @@ export class SnmpSession {
    * there is no answer.
    */
   set(varbinds: readonly Varbind[]): Promise<void> {
-    const out = varbinds.map((v) => ({ oid: v.oid, type: v.type as snmp.ObjectType, value: v.value instanceof Uint8Array ? Buffer.from(v.value) : v.value }));
+    const out = varbinds.map((v) => ({ oid: v.oid, type: v.type, value: v.value instanceof Uint8Array ? Buffer.from(v.value) : v.value }));
     return new Promise((resolve, reject) => {
-      this.session.set(out as snmp.Varbind[], (err) => {
+      this.session.set(out, (err) => {
         if (!err) return resolve();
         const status = (err as { status?: unknown }).status;
         if (typeof status === 'number') {

@@ -1,5 +1,4 @@
 import dgram from 'node:dgram';
-import type { AddressInfo } from 'node:net';
 
 /** A real UDP echo server that prefixes its name: a backend for UDP services. */
 export class UdpEchoBackend {
@@ -20,7 +19,7 @@ export class UdpEchoBackend {
       socket.send(Buffer.concat([Buffer.from(`${this.name}:`), msg]), rinfo.port, rinfo.address);
     });
     await new Promise<void>((resolve) => socket.bind(0, this.host, () => resolve()));
-    this.boundPort = (socket.address() as AddressInfo).port;
+    this.boundPort = (socket.address()).port;
     this.socket = socket;
     return this;
   }

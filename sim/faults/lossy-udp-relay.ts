@@ -1,5 +1,4 @@
 import dgram from 'node:dgram';
-import type { AddressInfo } from 'node:net';
 
 /**
  * A UDP relay that loses a share of the datagrams each way, between SNMP managers and an agent:
@@ -24,7 +23,7 @@ export class LossyUdpRelay {
     socket.on('message', (msg, rinfo) => this.fromClient(msg, rinfo));
     await new Promise<void>((resolve) => socket.bind(0, host, () => resolve()));
     this.socket = socket;
-    return `${host}:${(socket.address() as AddressInfo).port}`;
+    return `${host}:${(socket.address()).port}`;
   }
 
   close(): void {

@@ -61,6 +61,9 @@ function describe(error: ValueError, path: PathSegment[]): Problem {
       const hint = guess === undefined ? `expected one of: ${known.join(', ')}` : `did you mean "${guess}"?`;
       return { path, message: `unknown key ${JSON.stringify(key)} (${hint})`, target: 'key' };
     }
+    default:
+      // Every other kind of problem: by the value's pattern, or the message the schema gives.
+      break;
   }
   const value = error.value;
   if (schema.pattern === ENDPOINT_PATTERN) {

@@ -132,7 +132,7 @@ export class YamlSource {
   /** The pair toJS would take the value from: the last one with that key, else one merged in with `<<`. */
   private findPair(map: unknown, key: string, depth = 0): Pair | undefined {
     if (!isMap(map) || depth > MAX_ALIAS_COUNT) return undefined;
-    const pairs = map.items as Pair[];
+    const pairs = map.items;
     let index = this.keyIndex.get(map);
     if (!index) {
       index = new Map();

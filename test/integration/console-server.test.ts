@@ -65,8 +65,8 @@ async function startSer2net(device: string, ports?: { rawPort: number; telnetPor
   // -u: no UUCP lock files, which a killed run would leave behind in /var/lock.
   const child = spawn('ser2net', ['-n', '-d', '-u', '-P', path.join(dir, 'ser2net.pid'), '-c', file], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   cleanup.push(() => stop(child));
   for (const port of [rawPort, telnetPort]) await listening(port, child, () => output);
   return { rawPort, telnetPort, log: () => output, stop: () => stop(child) };

@@ -11,7 +11,6 @@ import { DriverError } from '../../drivers/driver.js';
 import { SerialDriver } from '../../drivers/serial/serial-driver.js';
 import { UpgradeError, upgradeAppliance } from '../../src/upgrade/upgrade.js';
 import { buildImage, generateSigningKey, parseVersion, simulatorPayload, type SigningKey, type SimulatedBehaviour } from '../../src/protocol/image/image.js';
-import { encodePublicKeyPem } from '../../src/protocol/host/node-crypto.js';
 import { SimulatedAppliance } from '../../sim/simulated-appliance.js';
 import { fulcrumAsync } from '../support/cli.js';
 

@@ -72,7 +72,7 @@ export class Maglev implements Scheduler {
     // Claims by round r total at least r·Σweight/maxWeight - count/2, so the table is full by
     // round M + count at the latest: claims due later never happen and are not queued.
     const lastRound = M + count + 1;
-    const { roundHead, roundTail, link, claims } = this;
+    const { roundHead, link, claims } = this;
     roundHead.fill(-1, 0, lastRound + 1);
     for (let m = 0; m < count; m++) {
       claims[m] = 0;

@@ -8,7 +8,7 @@
  * `buildCandidate` turns the active rows into a canonical rule table and its config id.
  */
 
-import { canonicalProblems, canonicalize, configId, DEFAULTS, type Algorithm, type BackendState, type Protocol, type RuleTable, type Service } from '../../../src/protocol/rules/index.js';
+import { canonicalProblems, canonicalize, configId, DEFAULTS, type RuleTable, type Service } from '../../../src/protocol/rules/index.js';
 import { formatPath } from '../../../src/protocol/rules/problems.js';
 import { CandBackendColumn, CandServiceColumn, CandidateLoadCode, ConfigScalar, ConfirmCode, MAX_COMMIT_SECONDS, MAX_ROLLBACK_STEPS, fulcrumCandBackendEntry, fulcrumCandServiceEntry, fulcrumConfig } from '../../../src/protocol/mib/fulcrum-mib.js';
 import { startsWith, type Oid } from '../../../src/protocol/mib/oid.js';

@@ -37,7 +37,7 @@
  */
 
 import { ByteReader, BytesError, ByteWriter } from '../bytes/index.js';
-import { formatEndpoint, parseEndpoint, type AddressFamily } from './endpoint.js';
+import { formatEndpoint, parseEndpoint } from './endpoint.js';
 import { formatPath, type PathSegment } from './problems.js';
 import { canonicalProblems } from './invariants.js';
 import {
@@ -193,7 +193,7 @@ class RuleReader extends ByteReader {
     const portAt = this.offset;
     const port = this.u16(`${what} port`);
     if (port === 0) throw new CodecError(`${what}: port 0`, portAt);
-    return formatEndpoint({ family: family as AddressFamily, bytes: address, port });
+    return formatEndpoint({ family: family, bytes: address, port });
   }
 }
 

@@ -64,7 +64,7 @@ export function decodeFirmwareRequest(type: FirmwareRequest['type'], input: Byte
     case 'fwChunk':
       return { type, offset: input.u32('offset'), bytes: input.rest() };
     default:
-      return { type } as FirmwareRequest;
+      return { type };
   }
 }
 

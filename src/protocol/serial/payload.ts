@@ -12,7 +12,7 @@
  * decoder would refuse throws RangeError (a bug in the caller, not a wire problem).
  */
 
-import { MessageType, type Message, type MessageTypeName, type Request } from './messages.js';
+import { MessageType, type Message, type MessageTypeName } from './messages.js';
 import { decodeEvent, encodeEvent } from './payload-events.js';
 import { decodeRequest, encodeRequest, isRequestType } from './payload-requests.js';
 import { decodeResponse, encodeResponse } from './payload-responses.js';
@@ -59,9 +59,6 @@ export function messageTypeName(code: number): MessageTypeName | undefined {
   return TYPE_NAMES.get(code);
 }
 
-function isRequest(message: Message): message is Request {
-  return isRequestType(message.type) || isFirmwareRequest(message.type);
-}
 
 /** The payload bytes of `message` (its type byte goes in the frame header). RangeError if a field is out of range. */
 export function encodePayload(message: Message): Uint8Array {

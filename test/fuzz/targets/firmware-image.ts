@@ -73,7 +73,7 @@ const input = fc.oneof(
     if (zeroReserved) bytes.fill(0, 32, 64);
     return { bytes, original: null };
   }),
-  fc.tuple(fc.nat(), fc.nat(), mutations(4)).map(([i, j, m]) => fromImage(mutate(IMAGES[i % IMAGES.length]!, m, IMAGES[j % IMAGES.length]!), i)),
+  fc.tuple(fc.nat(), fc.nat(), mutations(4)).map(([i, j, m]) => fromImage(mutate(IMAGES[i % IMAGES.length]!, m, IMAGES[j % IMAGES.length]), i)),
   // A valid image with bytes after it (a whole flash slot): still that image.
   fc.tuple(fc.nat(), fc.uint8Array({ maxLength: 100 })).map(([i, extra]) => fromImage(concat(IMAGES[i % IMAGES.length]!, extra), i)),
 );

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { emptyCandidate, planSet, rowsOf, type CandidateState, type SetVarbind } from '../../../firmware/mgmt/mib/candidate.js';
+import { emptyCandidate, planSet, rowsOf, type CandidateState } from '../../../firmware/mgmt/mib/candidate.js';
 import { ErrorStatus } from '../../../src/protocol/mib/smi.js';
 import { canonicalProblems, configId } from '../../../src/protocol/rules/index.js';
 import { ruleTable } from '../../unit/protocol/rules/arbitraries.js';
@@ -34,7 +34,7 @@ export default target({
   check: ({ running, loaded, spinLock, pendingConfirm, historyLength, varbinds: vbs }) => {
     const state: CandidateState = { ...emptyCandidate(running), ...(loaded ? rowsOf(running) : {}), spinLock };
     const before = snapshot(state);
-    const plan = planSet(state, vbs as SetVarbind[], { running, pendingConfirm, historyLength });
+    const plan = planSet(state, vbs, { running, pendingConfirm, historyLength });
     ensure(snapshot(state) === before, 'planSet changed the state it was given');
     if (!plan.ok) {
       ensure(ERROR_STATUSES.has(plan.errorStatus), () => `error status ${plan.errorStatus} is not an RFC 3416 error`);

@@ -26,7 +26,7 @@ function patchError(base: Uint8Array, patch: Uint8Array): PatchError {
 /** `base` with a few bytes replaced, inserted or deleted at the given places. */
 type Edit = { at: number; kind: 'replace' | 'insert' | 'delete'; bytes: Uint8Array };
 function mutate(base: Uint8Array, edits: Edit[]): Uint8Array {
-  let out = Array.from(base);
+  const out = Array.from(base);
   for (const { at, kind, bytes } of [...edits].sort((a, b) => b.at - a.at)) {
     const i = out.length === 0 ? 0 : at % (out.length + 1);
     if (kind === 'insert') out.splice(i, 0, ...bytes);
