@@ -1,6 +1,6 @@
 /**
  * The metric store as the poller and the API see it. Kept small and free of SQL so that a
- * server database can take SQLite's place later (DESIGN "Growing past one machine").
+ * server database can take SQLite's place (docs/design.md).
  *
  * Times cross this interface in ms since the epoch (as `Date.now()` gives them); the SQLite
  * store keeps whole seconds, so at most one sample per series per second.
