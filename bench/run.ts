@@ -3,14 +3,13 @@
  * docs/PERFORMANCE.md. `npx tsx bench/run.ts [suite…]` runs the named suites only; the
  * report keeps the others' last results.
  */
+import '../src/protocol/host/install-node-crypto.js';
 import { performance } from 'node:perf_hooks';
 import * as forwarding from './forwarding.js';
 import * as serial from './serial.js';
 import { checksum } from './lib/measure.js';
 import { formatTable, machine, writeReport, type Result, type SuiteRun } from './lib/report.js';
-import { installNodeCrypto } from '../src/protocol/host/node-crypto.js';
 
-installNodeCrypto();
 
 /** A suite module exports `title`, `notes` and `run`. */
 interface Suite {

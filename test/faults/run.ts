@@ -6,6 +6,7 @@
  * any failure. Options: options.ts (USAGE).
  */
 
+import '../../src/protocol/host/install-node-crypto.js';
 import { deriveSeed } from '../fuzz/seed.js';
 import type { Campaign, Notes } from './campaign.js';
 import { parseOptions, USAGE, type FaultOptions } from './options.js';
@@ -16,9 +17,7 @@ import { powerCutCampaign } from './campaigns/power-cut.js';
 import { rolloutKillCampaign } from './campaigns/rollout-kill.js';
 import { serialLineCampaign } from './campaigns/serial-line.js';
 import { serialSigkillCampaign } from './campaigns/serial-sigkill.js';
-import { installNodeCrypto } from '../../src/protocol/host/node-crypto.js';
 
-installNodeCrypto();
 
 /** 1,000 serial pushes in a full run, a quarter per fault kind; 20 in a short one. */
 const CAMPAIGNS: Campaign[] = [

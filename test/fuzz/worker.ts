@@ -5,13 +5,12 @@
  * memory for the runner's hang watchdog.
  */
 
+import '../../src/protocol/host/install-node-crypto.js';
 import fc from 'fast-check';
 import { parentPort, workerData } from 'node:worker_threads';
 import { TARGETS } from './targets/index.js';
 import { PROGRESS, type FuzzJob, type FuzzOutcome } from './progress.js';
-import { installNodeCrypto } from '../../src/protocol/host/node-crypto.js';
 
-installNodeCrypto();
 
 const job = workerData as FuzzJob;
 const progress = new Int32Array(job.progress);

@@ -1,4 +1,2 @@
 /** Runs before every test file: the host side of the contract's ports that every test shares. */
-import { installNodeCrypto } from '../../src/protocol/host/node-crypto.js';
-
-installNodeCrypto();
+import '../../src/protocol/host/install-node-crypto.js';
