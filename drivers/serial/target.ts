@@ -12,12 +12,18 @@ export const BAUDS: ReadonlySet<number> = new Set([1200, 2400, 4800, 9600, 19200
 export function parseSerialTarget(target: string): SerialTarget {
   if (!target.startsWith('serial:')) throw new DriverError('badTarget', `${target}: not a serial target (expected serial:/dev/ttyX[?baud=N])`);
   const rest = target.slice('serial:'.length);
-  const [path = '', query] = rest.split('?', 2) as [string, string | undefined];
+  // Everything after the first '?' is the query: a second '?' is part of it, not dropped.
+  const q = rest.indexOf('?');
+  const path = q < 0 ? rest : rest.slice(0, q);
+  const query = q < 0 ? undefined : rest.slice(q + 1);
   if (!path.startsWith('/')) throw new DriverError('badTarget', `${target}: the device must be an absolute path such as /dev/ttyUSB0`);
   let baud = 115_200;
   if (query !== undefined) {
     const params = new URLSearchParams(query);
-    for (const key of params.keys()) if (key !== 'baud') throw new DriverError('badTarget', `${target}: unknown parameter "${key}" (only baud is understood)`);
+    for (const key of new Set(params.keys())) {
+      if (key !== 'baud') throw new DriverError('badTarget', `${target}: unknown parameter "${key}" (only baud is understood)`);
+      if (params.getAll(key).length > 1) throw new DriverError('badTarget', `${target}: baud is given more than once`);
+    }
     const value = params.get('baud');
     if (value !== null) {
       baud = Number(value);

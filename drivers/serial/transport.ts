@@ -72,6 +72,10 @@ export class SerialTransport {
   private lineFreeAt = 0;
   private reconnecting: Promise<void> | null = null;
   private probe: { seq: number; answered: (r: Response) => void } | null = null;
+  /** From a close until the reopened link's peer is verified: nothing but the handshake may be sent. */
+  private verifying = false;
+  /** Why the device is gone for good (reconnecting failed, or there is no way to): later requests fail with it. */
+  private gone: DriverError | null = null;
   private closed = false;
   /** Bytes handed to the link, framing and retransmissions included. */
   bytesWritten = 0;
@@ -91,6 +95,7 @@ export class SerialTransport {
   /** Sends a request and resolves with its response (an `error` response too: the caller decides). */
   request(request: Request): Promise<Response> {
     if (this.closed) return Promise.reject(new DriverError('unreachable', 'transport closed'));
+    if (this.gone) return Promise.reject(this.gone);
     return new Promise((resolve, reject) => {
       this.queue.push({ request, resolve, reject });
       this.pump();
@@ -121,6 +126,8 @@ export class SerialTransport {
 
   private attach(link: ByteLink): void {
     this.link = link;
+    // A frame the old link cut off must not swallow the first frame of the new one.
+    this.decoder.reset();
     link.onData((bytes) => this.decoder.push(bytes));
     link.onClose(() => {
       if (this.link !== link) return;
@@ -134,9 +141,11 @@ export class SerialTransport {
     if (this.reconnecting) return this.reconnecting;
     const reconnect = this.options.reconnect;
     if (!reconnect) {
-      this.failAll(new DriverError('unreachable', 'serial device closed'));
+      this.gone = new DriverError('unreachable', 'serial device closed');
+      this.failAll(this.gone);
       return Promise.resolve();
     }
+    this.verifying = true;
     for (const p of this.inFlight.values()) if (p.timer) clearTimeout(p.timer);
     const deadline = Date.now() + (this.options.reconnectForMs ?? 15_000);
     const attempt = async (): Promise<void> => {
@@ -152,6 +161,7 @@ export class SerialTransport {
         await new Promise((r) => setTimeout(r, 200));
         return attempt();
       }
+      this.verifying = false;
       for (const p of this.inFlight.values()) this.transmit(p);
       this.pump();
     };
@@ -161,7 +171,9 @@ export class SerialTransport {
       },
       (err: Error) => {
         this.reconnecting = null;
-        this.failAll(new DriverError('unreachable', `serial device gone: ${err.message}`));
+        this.verifying = false;
+        this.gone = new DriverError('unreachable', `serial device gone: ${err.message}`);
+        this.failAll(this.gone);
       },
     );
     return this.reconnecting;
@@ -202,7 +214,7 @@ export class SerialTransport {
   }
 
   private pump(): void {
-    while (this.link && this.inFlight.size < this.options.window && this.queue.length > 0) {
+    while (this.link && !this.verifying && this.inFlight.size < this.options.window && this.queue.length > 0) {
       const { request, resolve, reject } = this.queue.shift()!;
       this.seq = (this.seq + 1) & 0xffff;
       const pending: Pending = { seq: this.seq, wire: encodeFrame({ seq: this.seq, message: request }), tries: 0, sentAt: 0, timer: null, resolve, reject };
@@ -212,7 +224,7 @@ export class SerialTransport {
   }
 
   private transmit(p: Pending): void {
-    if (!this.link) return;
+    if (!this.link || this.verifying) return;
     p.tries++;
     if (p.tries > 1) this.retransmissions++;
     const now = performance.now();

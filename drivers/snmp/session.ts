@@ -17,6 +17,8 @@ export interface SessionOptions {
   retries?: number;
   /** Rows fetched per GETBULK; lowered automatically when an answer would be too big. */
   maxRepetitions?: number;
+  /** Opens the net-snmp session in place of a UDP one to `target` (tests pass a scripted agent). */
+  createSession?: (target: SnmpTarget, credentials: SnmpCredentials) => snmp.Session;
 }
 
 /**
@@ -31,8 +33,9 @@ export class SnmpSession {
 
   constructor(target: SnmpTarget, credentials: SnmpCredentials, options: SessionOptions = {}) {
     const common = { port: target.port, transport: target.host.includes(':') ? ('udp6' as const) : ('udp4' as const), timeout: options.timeoutMs ?? 1_000, retries: options.retries ?? 2, backoff: 1.5 };
-    this.session =
-      credentials.version === '2c'
+    this.session = options.createSession
+      ? options.createSession(target, credentials)
+      : credentials.version === '2c'
         ? snmp.createSession(target.host, credentials.community, { ...common, version: snmp.Version2c })
         : snmp.createV3Session(
             target.host,

@@ -17,10 +17,12 @@ export function parseSnmpTarget(target: string): SnmpTarget {
   } catch {
     throw new DriverError('badTarget', `${target}: not an SNMP target (expected snmp://HOST[:PORT])`);
   }
-  if (url.protocol !== 'snmp:' || !url.hostname || (url.pathname !== '' && url.pathname !== '/') || url.search || url.username) {
+  if (url.protocol !== 'snmp:' || !url.hostname || (url.pathname !== '' && url.pathname !== '/') || url.search || url.hash || url.username || url.password) {
     throw new DriverError('badTarget', `${target}: expected snmp://HOST[:PORT] and nothing else`);
   }
   const port = url.port === '' ? 161 : Number(url.port);
+  // The URL parser takes 0..65535; no agent listens on 0.
+  if (port === 0) throw new DriverError('badTarget', `${target}: port 0 is out of range (1–65535)`);
   return { host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port };
 }
 
