@@ -1,7 +1,7 @@
 /**
- * The rules JSON Schema cannot state: uniqueness across list items, relations between fields,
- * primes, valid octets, durations within range, settings that do not apply to the chosen
- * algorithm or check type.
+ * The rules JSON Schema cannot state: uniqueness across list items (listen addresses that could
+ * not all be bound: listen-conflicts.ts), relations between fields, primes, valid octets,
+ * durations within range, settings that do not apply to the chosen algorithm or check type.
  *
  * Runs on the document even when the schema found problems, so the operator sees everything in
  * one pass; each check therefore looks only at values of the right shape and leaves the rest to
@@ -25,6 +25,7 @@ import {
 } from '../protocol/rules/limits.js';
 import { ALGORITHMS, DEFAULTS, HEALTH_TYPES, PROTOCOLS } from '../protocol/rules/model.js';
 import { EXPECT_PATTERN, parseExpect } from '../protocol/rules/status.js';
+import { reportListenConflicts, type Listener } from './listen-conflicts.js';
 
 type Mapping = Record<string, unknown>;
 
@@ -89,7 +90,7 @@ export function semanticProblems(document: unknown): Problem[] {
   const services = isRecord(document) ? document.services : undefined;
   if (!Array.isArray(services)) return check.problems;
   const names = new Map<string, number>();
-  const listeners = new Map<string, number>();
+  const listeners: Listener[] = [];
   services.forEach((service, index) => {
     if (!isRecord(service)) return;
     const path = ['services', index];
@@ -101,10 +102,8 @@ export function semanticProblems(document: unknown): Problem[] {
     const listen = check.endpoint(service.listen, [...path, 'listen'], false);
     const protocol = keyword(service.protocol, PROTOCOLS, DEFAULTS.protocol);
     if (listen !== undefined && protocol !== undefined) {
-      const key = `${protocol} ${listen.text}`;
-      const first = listeners.get(key);
-      if (first === undefined) listeners.set(key, index);
-      else check.report([...path, 'listen'], `${listen.text}/${protocol} is already the listen address of services[${first}]`);
+      const name = typeof service.name === 'string' && nameProblem(service.name) === null ? service.name : undefined;
+      listeners.push({ index, name, protocol, endpoint: listen.endpoint, text: listen.text });
     }
     checkAlgorithm(check, service, path);
     if (isRecord(service.persistence)) {
@@ -118,6 +117,7 @@ export function semanticProblems(document: unknown): Problem[] {
     check.duration(service['idle-timeout'], [...path, 'idle-timeout'], 'idleTimeout');
     if (Array.isArray(service.backends)) checkBackends(check, service.backends, [...path, 'backends'], listen?.text);
   });
+  reportListenConflicts(listeners, (path, message) => check.report(path, message));
   return check.problems;
 }
 
