@@ -3,7 +3,9 @@
  * (counters into the store, as `fulcrum monitor` does), through the shared driver pool, with
  * each appliance's identity read alongside its counters so the API knows reachability, config
  * id, firmware and pending confirms. After each cycle the fleet state is published to the live
- * stream, and what changed between polls is kept as events.
+ * stream, and what changed between polls is kept as events. One poller per store: a cycle
+ * runs only while this process holds the store's poller lease (src/poller/lease.ts); while
+ * another poller holds it, cycles are skipped until it stops, and then this one takes over.
  */
 import type { ApplianceDriver, ApplianceInfo, PushOptions } from '../../drivers/driver.js';
 import { Monitor } from '../poller/monitor.js';
@@ -13,6 +15,7 @@ import type { ApplianceRecord } from '../store/inventory.js';
 import type { DriverPool } from './driver-pool.js';
 import type { FleetEvent, FleetState } from './fleet-state.js';
 import { describeError } from '../protocol/describe-error.js';
+import { describeHolder, leaseMsFor, PollerLease } from '../poller/lease.js';
 
 /** What the loop reports to (the live stream, the event log, /metrics). */
 export interface PollObserver {
@@ -45,10 +48,14 @@ export class PollLoop {
   private running: Promise<void> | null = null;
   private stopped = false;
   private lastPrune = Date.now();
+  private readonly lease: PollerLease;
+  /** The holder last reported as polling instead of this process. */
+  private standingBy: string | null = null;
   /** The inventory as of this cycle: an appliance re-added under the same name is polled where it is now. */
   private records = new Map<string, ApplianceRecord>();
 
   constructor(private readonly options: PollLoopOptions) {
+    this.lease = new PollerLease(options.store.pollerLease, { command: 'fulcrum serve', leaseMs: leaseMsFor(options.intervalMs) });
     this.monitor = new Monitor(options.store.metrics, {
       intervalMs: options.intervalMs,
       connect: async (record) => new PolledAppliance(() => this.records.get(record.name) ?? record, this.options),
@@ -73,11 +80,20 @@ export class PollLoop {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running;
+    this.lease.release();
     await this.monitor.close();
   }
 
   /** One cycle over the whole inventory (also what the timer runs). */
   async cycle(): Promise<void> {
+    const held = this.lease.hold();
+    if (!held.ok) {
+      if (this.standingBy !== held.holder.holder) this.options.log?.warn({ holder: held.holder }, `standing by: this store is polled by ${describeHolder(held.holder)}; polling starts when it stops`);
+      this.standingBy = held.holder.holder;
+      return;
+    }
+    if (this.standingBy) this.options.log?.warn({}, 'took over polling this store');
+    this.standingBy = null;
     const started = performance.now();
     const appliances = this.options.store.inventory.list();
     this.dropRemoved(appliances);

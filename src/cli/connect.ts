@@ -3,20 +3,30 @@ import { DriverError } from '../../drivers/driver.js';
 import type { SnmpCredentials } from '../../drivers/snmp/target.js';
 import { connectTarget as openTarget, storedCredentials } from '../provision/connect.js';
 import { CliError, EXIT } from './exit-codes.js';
+import { SECRET_ENV, secretEnv, secretOption } from './secret-input.js';
 import { TARGET_FORMS, targetKind } from '../../drivers/targets.js';
 
 /** The inventory's credentials as a driver takes them (src/provision/connect.ts, shared with the API). */
 export { storedCredentials };
 
-/** The options every command that talks to an appliance takes. */
-export interface TargetOptions {
-  to: string;
+/** The SNMP credential options (src/cli/options.ts credentialOptions). */
+export interface CredentialFlags {
   community?: string;
+  communityFile?: string;
   v3User?: string;
   v3Auth?: string;
+  v3AuthFile?: string;
   v3Priv?: string;
+  v3PrivFile?: string;
+}
+
+/** The options every command that talks to an appliance takes. */
+export interface TargetOptions extends CredentialFlags {
+  to: string;
   db?: string;
 }
+
+const CREDENTIALS_HELP = `--community-file FILE ($${SECRET_ENV.community}), or --v3-user with --v3-auth-file/--v3-priv-file ($${SECRET_ENV.v3Auth}/$${SECRET_ENV.v3Priv})`;
 
 interface Resolved {
   target: string;
@@ -26,7 +36,7 @@ interface Resolved {
 /**
  * What `--to` names: a target (`serial:/dev/ttyX[?baud=N]`, `snmp://HOST[:PORT]`) or the name
  * of an appliance in the inventory, whose stored target and credentials are used. Credentials
- * on the command line win over stored ones.
+ * on the command line win over stored ones; the environment's come last.
  */
 async function resolve(opts: TargetOptions): Promise<Resolved> {
   let target = opts.to;
@@ -43,15 +53,35 @@ async function resolve(opts: TargetOptions): Promise<Resolved> {
       store.close();
     }
   }
-  return { target, credentials: fromFlags(opts) ?? stored };
+  return { target, credentials: fromFlags(opts) ?? stored ?? fromEnvironment() };
 }
 
-export function fromFlags(opts: Omit<TargetOptions, 'to'>): SnmpCredentials | null {
-  if (opts.v3User || opts.v3Auth || opts.v3Priv) {
-    if (!opts.v3User || !opts.v3Auth || !opts.v3Priv) throw new CliError('SNMPv3 needs --v3-user, --v3-auth and --v3-priv together', EXIT.usage);
-    return { version: '3', user: opts.v3User, authKey: opts.v3Auth, privKey: opts.v3Priv };
+/**
+ * The credentials the command line gives: a secret from its flag or the file its file flag
+ * names; with --v3-user, the v3 pass phrases may also come from the environment.
+ */
+export function fromFlags(opts: CredentialFlags): SnmpCredentials | null {
+  const community = secretOption('--community', opts.community, '--community-file', opts.communityFile);
+  const auth = secretOption('--v3-auth', opts.v3Auth, '--v3-auth-file', opts.v3AuthFile);
+  const priv = secretOption('--v3-priv', opts.v3Priv, '--v3-priv-file', opts.v3PrivFile);
+  if (opts.v3User || auth || priv) {
+    const authKey = auth ?? secretEnv(SECRET_ENV.v3Auth);
+    const privKey = priv ?? secretEnv(SECRET_ENV.v3Priv);
+    if (!opts.v3User || !authKey || !privKey) {
+      throw new CliError(
+        `SNMPv3 needs --v3-user with an authentication pass phrase (--v3-auth-file FILE, $${SECRET_ENV.v3Auth} or --v3-auth) and a privacy pass phrase (--v3-priv-file FILE, $${SECRET_ENV.v3Priv} or --v3-priv)`,
+        EXIT.usage,
+      );
+    }
+    return { version: '3', user: opts.v3User, authKey, privKey };
   }
-  return opts.community ? { version: '2c', community: opts.community } : null;
+  return community ? { version: '2c', community } : null;
+}
+
+/** The environment's v2c community: used when neither the command line nor the inventory gives credentials. */
+export function fromEnvironment(): SnmpCredentials | null {
+  const community = secretEnv(SECRET_ENV.community);
+  return community ? { version: '2c', community } : null;
 }
 
 /** Opens the driver a target names. */
@@ -63,7 +93,7 @@ export async function connect(opts: TargetOptions): Promise<ApplianceDriver> {
 /** Opens a driver for a target string and the credentials it needs (none for serial). */
 export async function connectTarget(target: string, credentials: SnmpCredentials | null): Promise<ApplianceDriver> {
   // The same checks as src/provision/connect.ts, worded for the command line's flags.
-  if (target.startsWith('snmp:') && !credentials) throw new CliError(`${target}: SNMP needs --community, or --v3-user/--v3-auth/--v3-priv`, EXIT.usage);
+  if (target.startsWith('snmp:') && !credentials) throw new CliError(`${target}: SNMP needs credentials: ${CREDENTIALS_HELP}`, EXIT.usage);
   if (targetKind(target) === null) {
     throw new CliError(`${target}: unknown target; expected ${TARGET_FORMS}, or an inventory name`, EXIT.usage);
   }

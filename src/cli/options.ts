@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { Option } from './commander.js';
 import { TARGET_FORMS } from '../../drivers/targets.js';
+import { SECRET_ENV } from './secret-input.js';
 
 export const TARGET_HELP = `appliance: ${TARGET_FORMS}, or an inventory name`;
 
@@ -18,13 +19,28 @@ export function jsonOption(shape = 'machine-readable output'): InstanceType<type
   return new Option('--json', shape);
 }
 
-/** The SNMP credentials, on every command that may talk to an SNMP appliance. */
+/**
+ * The SNMP credentials, on every command that may talk to an SNMP appliance. A secret on the
+ * command line is visible to every user in `ps`: each has a file option (0600 or 0400) and an
+ * environment variable (src/cli/secret-input.ts), resolved in src/cli/connect.ts.
+ */
 export function credentialOptions(cmd: Command): Command {
   return cmd
-    .option('--community <name>', 'SNMP v2c community')
+    .option('--community <name>', `SNMP v2c community (visible in \`ps\`: prefer --community-file or $${SECRET_ENV.community})`)
+    .option('--community-file <file>', 'read the v2c community from FILE (mode 0600 or 0400)')
     .option('--v3-user <user>', 'SNMPv3 user (authPriv, SHA + AES)')
-    .option('--v3-auth <key>', 'SNMPv3 authentication pass phrase')
-    .option('--v3-priv <key>', 'SNMPv3 privacy pass phrase');
+    .option('--v3-auth <key>', `SNMPv3 authentication pass phrase (visible in \`ps\`: prefer --v3-auth-file or $${SECRET_ENV.v3Auth})`)
+    .option('--v3-auth-file <file>', 'read the SNMPv3 authentication pass phrase from FILE (mode 0600 or 0400)')
+    .option('--v3-priv <key>', `SNMPv3 privacy pass phrase (visible in \`ps\`: prefer --v3-priv-file or $${SECRET_ENV.v3Priv})`)
+    .option('--v3-priv-file <file>', 'read the SNMPv3 privacy pass phrase from FILE (mode 0600 or 0400)')
+    .addHelpText(
+      'after',
+      `
+Environment:
+  ${SECRET_ENV.community}  the v2c community, when no option (and for an inventory name, not the inventory) gives credentials
+  ${SECRET_ENV.v3Auth}    the SNMPv3 authentication pass phrase, with --v3-user
+  ${SECRET_ENV.v3Priv}    the SNMPv3 privacy pass phrase, with --v3-user`,
+    );
 }
 
 /** --to, the SNMP credentials and --db (for inventory names), on every command that talks to one appliance. */

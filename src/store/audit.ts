@@ -1,16 +1,19 @@
 /**
  * The audit log: who changed what, when, and how it went. Every change made through the API
- * lands here (and token changes made with the CLI), with the config ids before and after for
+ * or the CLI (src/cli/audit-cli.ts) lands here, with the config ids before and after for
  * changes of an appliance's rules. Append-only: nothing in the agent edits or deletes entries.
  */
 import type { Db } from './database.js';
 
 export type AuditOutcome = 'ok' | 'failed' | 'denied';
 
+/** Where a change came from: an API request, or a command run on the agent's machine. */
+export type AuditVia = 'api' | 'cli';
+
 export interface AuditActor {
   /** The API token's id; null for the local CLI. */
   id: number | null;
-  /** The token's name, or "cli" (with the OS user) for changes made on the agent's machine. */
+  /** The token's name, or the OS user@host for changes made with the CLI. */
   name: string;
 }
 
@@ -18,6 +21,8 @@ export interface AuditInput {
   /** ms */
   ts: number;
   actor: AuditActor;
+  /** Default 'api'. */
+  via?: AuditVia;
   /** What was asked, e.g. "POST /api/v1/appliances/:name/rules/push" or "token create". */
   action: string;
   appliance?: string | null;
@@ -34,6 +39,7 @@ export interface AuditEntry {
   id: number;
   ts: number;
   actor: AuditActor;
+  via: AuditVia;
   action: string;
   appliance: string | null;
   status: number;
@@ -56,6 +62,7 @@ interface Row {
   ts: number;
   actor_id: number | null;
   actor: string;
+  via: string;
   action: string;
   appliance: string | null;
   status: number;
@@ -69,6 +76,7 @@ const fromRow = (r: Row): AuditEntry => ({
   id: r.id,
   ts: r.ts,
   actor: { id: r.actor_id, name: r.actor },
+  via: r.via as AuditVia,
   action: r.action,
   appliance: r.appliance,
   status: r.status,
@@ -88,6 +96,7 @@ export class SqliteAuditLog {
       ts: Math.floor(entry.ts),
       actor_id: entry.actor.id,
       actor: entry.actor.name,
+      via: entry.via ?? 'api',
       action: entry.action,
       appliance: entry.appliance ?? null,
       status: entry.status,
@@ -99,8 +108,8 @@ export class SqliteAuditLog {
     const id = Number(
       this.db
         .prepare(
-          `INSERT INTO audit (ts, actor_id, actor, action, appliance, status, outcome, config_before, config_after, detail)
-           VALUES (@ts, @actor_id, @actor, @action, @appliance, @status, @outcome, @config_before, @config_after, @detail)`,
+          `INSERT INTO audit (ts, actor_id, actor, via, action, appliance, status, outcome, config_before, config_after, detail)
+           VALUES (@ts, @actor_id, @actor, @via, @action, @appliance, @status, @outcome, @config_before, @config_after, @detail)`,
         )
         .run(row).lastInsertRowid,
     );

@@ -7,6 +7,8 @@ import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { fulcrumHome } from './config-cache.js';
+import { sealClearCredentials } from './seal-migration.js';
+import { SecretBox } from './secrets.js';
 
 export type Db = Database.Database;
 
@@ -74,7 +76,13 @@ interface Migration {
   version: number;
   /** What it adds, for the error message if it fails. */
   description: string;
-  sql: string;
+  sql?: string;
+  /** A change SQL alone cannot make (sealing secrets needs the key), run after `sql`. */
+  run?: (db: Db, env: MigrationEnv) => void;
+}
+
+export interface MigrationEnv {
+  secrets: SecretBox;
 }
 
 const MIGRATIONS: readonly Migration[] = [
@@ -160,6 +168,36 @@ CREATE TABLE rollout_devices (
 CREATE INDEX rollout_devices_by_appliance ON rollout_devices (appliance);
 `,
   },
+  {
+    version: 4,
+    description: 'the poller lease',
+    // One row at most: who polls this store (src/store/poller-lease.ts), so two pollers never do.
+    sql: `
+CREATE TABLE poller_lease (
+  id      INTEGER PRIMARY KEY CHECK (id = 1),
+  holder  TEXT NOT NULL,
+  pid     INTEGER NOT NULL,
+  host    TEXT NOT NULL,
+  command TEXT NOT NULL,
+  since   INTEGER NOT NULL,
+  expires INTEGER NOT NULL
+) STRICT;
+`,
+  },
+  {
+    version: 5,
+    description: 'audit entries say whether a change came through the API or the CLI',
+    // Until now only token changes came from the CLI, named "cli:USER".
+    sql: `
+ALTER TABLE audit ADD COLUMN via TEXT NOT NULL DEFAULT 'api' CHECK (via IN ('api', 'cli'));
+UPDATE audit SET via = 'cli' WHERE actor_id IS NULL AND actor LIKE 'cli:%';
+`,
+  },
+  {
+    version: 6,
+    description: "the inventory's SNMP secrets sealed with $FULCRUM_HOME/secret.key",
+    run: sealClearCredentials,
+  },
 ];
 
 /** The version a file has once every migration ran. */
@@ -172,7 +210,7 @@ function checkMigrations(): void {
 }
 
 /** Bring `db` from `version` to SCHEMA_VERSION in one transaction: all of it or none. */
-function migrate(db: Db, file: string, version: number): void {
+function migrate(db: Db, file: string, version: number, env: MigrationEnv): void {
   checkMigrations();
   db.transaction(() => {
     // A fresh file (version 0) gets version 1's tables, then every migration like an old file.
@@ -181,9 +219,10 @@ function migrate(db: Db, file: string, version: number): void {
     for (const m of MIGRATIONS) {
       if (m.version <= from) continue;
       try {
-        db.exec(m.sql);
+        if (m.sql) db.exec(m.sql);
+        m.run?.(db, env);
       } catch (error) {
-        throw new Error(`${file}: upgrading the database to schema version ${m.version} (${m.description}) failed: ${(error as Error).message}`);
+        throw new Error(`${file}: upgrading the database to schema version ${m.version} (${m.description}) failed: ${(error as Error).message}`, { cause: error });
       }
     }
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
@@ -198,8 +237,13 @@ function prepareFile(file: string): void {
   chmodSync(file, 0o600);
 }
 
+export interface OpenDatabaseOptions {
+  /** The key that seals the inventory's secrets (default $FULCRUM_HOME/secret.key). */
+  secrets?: SecretBox;
+}
+
 /** Open (creating if needed) the database at `file`: WAL, synchronous=NORMAL, schema in place. */
-export function openDatabase(file = defaultDatabasePath()): Db {
+export function openDatabase(file = defaultDatabasePath(), options: OpenDatabaseOptions = {}): Db {
   prepareFile(file);
   const db = new Database(file);
   try {
@@ -214,7 +258,11 @@ export function openDatabase(file = defaultDatabasePath()): Db {
     if (version > SCHEMA_VERSION) {
       throw new Error(`${file}: database schema version ${version} is newer than this agent knows (${SCHEMA_VERSION}); upgrade Fulcrum to open it`);
     }
-    if (version < SCHEMA_VERSION) migrate(db, file, version);
+    if (version < SCHEMA_VERSION) {
+      migrate(db, file, version, { secrets: options.secrets ?? new SecretBox() });
+      // Pages that held what a migration rewrote (clear secrets) leave the WAL for the file now.
+      if (file !== ':memory:') db.pragma('wal_checkpoint(TRUNCATE)');
+    }
     return db;
   } catch (error) {
     db.close();

@@ -10,7 +10,9 @@ import { SqliteInventory } from './inventory.js';
 import type { Retention, SamplePruneSummary } from './metric-store.js';
 import { SqliteEventLog } from './sqlite/event-log.js';
 import { SqliteMetricStore } from './sqlite/metric-store.js';
+import { SqlitePollerLease } from './poller-lease.js';
 import { SqliteRolloutStore } from './rollouts.js';
+import { SecretBox } from './secrets.js';
 import { SqliteTokenStore } from './tokens.js';
 
 export { defaultDatabasePath, openDatabase, SCHEMA_VERSION, type Db } from './database.js';
@@ -21,6 +23,8 @@ export * from './firmware-images.js';
 export * from './rollouts.js';
 export * from './metric-store.js';
 export * from './event-log.js';
+export * from './poller-lease.js';
+export { defaultKeyPath, SecretKeyError, type SecretKeyErrorCode } from './secrets.js';
 export { SqliteEventLog } from './sqlite/event-log.js';
 export { SqliteMetricStore, type SqliteMetricStoreOptions } from './sqlite/metric-store.js';
 
@@ -38,18 +42,28 @@ export interface AgentStore {
   readonly audit: SqliteAuditLog;
   readonly firmwareImages: SqliteFirmwareImages;
   readonly rollouts: SqliteRolloutStore;
+  /** Who polls this store (one poller per store). */
+  readonly pollerLease: SqlitePollerLease;
   /** Delete samples and events older than their retention, relative to `now` (ms). */
   prune(now?: number): PruneSummary;
   /** Flush open rollup buckets and close the file. */
   close(): void;
 }
 
+export interface OpenStoreOptions {
+  file?: string;
+  retention?: Partial<Retention>;
+  /** The key sealing the inventory's secrets; default $FULCRUM_HOME/secret.key, apart from the database. */
+  keyFile?: string;
+}
+
 /** Open the agent's database (default $FULCRUM_HOME/fulcrum.db) with its metric store and inventory. */
-export function openStore(options: { file?: string; retention?: Partial<Retention> } = {}): AgentStore {
-  const db = openDatabase(options.file);
+export function openStore(options: OpenStoreOptions = {}): AgentStore {
+  const secrets = new SecretBox(options.keyFile);
+  const db = openDatabase(options.file, { secrets });
   try {
     const metrics = new SqliteMetricStore(db, options.retention ? { retention: options.retention } : {});
-    const inventory = new SqliteInventory(db);
+    const inventory = new SqliteInventory(db, secrets);
     const events = new SqliteEventLog(db);
     return {
       db,
@@ -60,6 +74,7 @@ export function openStore(options: { file?: string; retention?: Partial<Retentio
       audit: new SqliteAuditLog(db),
       firmwareImages: new SqliteFirmwareImages(db),
       rollouts: new SqliteRolloutStore(db),
+      pollerLease: new SqlitePollerLease(db),
       prune(now = Date.now()) {
         return { ...metrics.prune(now), events: events.prune(now - metrics.retention.events) };
       },

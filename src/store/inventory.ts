@@ -1,8 +1,11 @@
 /**
  * The appliances the agent manages: name, how to reach it, and the credentials to use. Lives
- * in the agent's database (mode 0600, see database.ts) because of those credentials.
+ * in the agent's database (mode 0600, see database.ts); credentials holding secrets are sealed
+ * with the key file (secrets.ts), so the row never holds a community or v3 key in clear.
  */
 import type { Db } from './database.js';
+import { hasSealedRows } from './seal-migration.js';
+import { isSealed, SecretBox } from './secrets.js';
 import { TARGET_FORMS, targetKind } from '../../drivers/targets.js';
 
 /** SNMPv2c (labs). */
@@ -123,17 +126,25 @@ interface Row {
   created: number;
 }
 
-const fromRow = (r: Row): ApplianceRecord => ({ name: r.name, target: r.target, credentials: JSON.parse(r.credentials) as Credentials, created: r.created });
-
 export class SqliteInventory implements Inventory {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly secrets = new SecretBox(),
+  ) {}
+
+  private fromRow(r: Row): ApplianceRecord {
+    const text = isSealed(r.credentials) ? this.secrets.open(r.credentials, r.name) : r.credentials;
+    return { name: r.name, target: r.target, credentials: JSON.parse(text) as Credentials, created: r.created };
+  }
 
   add(appliance: NewAppliance, now = Date.now()): ApplianceRecord {
     const name = checkApplianceName(appliance.name);
     const target = checkTarget(appliance.target);
     const credentials = checkCredentials(appliance.credentials);
+    // A missing key is made only for a table with nothing sealed yet: a new key would not open the old rows.
+    const text = this.secrets.sealCredentials(credentials, name, !hasSealedRows(this.db));
     try {
-      this.db.prepare('INSERT INTO appliances (name, target, credentials, created) VALUES (?, ?, ?, ?)').run(name, target, JSON.stringify(credentials), Math.floor(now));
+      this.db.prepare('INSERT INTO appliances (name, target, credentials, created) VALUES (?, ?, ?, ?)').run(name, target, text, Math.floor(now));
     } catch (error) {
       if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new InventoryError('duplicate', `an appliance named "${name}" already exists`);
       throw error;
@@ -142,12 +153,12 @@ export class SqliteInventory implements Inventory {
   }
 
   list(): ApplianceRecord[] {
-    return (this.db.prepare('SELECT name, target, credentials, created FROM appliances ORDER BY name').all() as Row[]).map(fromRow);
+    return (this.db.prepare('SELECT name, target, credentials, created FROM appliances ORDER BY name').all() as Row[]).map((r) => this.fromRow(r));
   }
 
   get(name: string): ApplianceRecord | null {
     const row = this.db.prepare('SELECT name, target, credentials, created FROM appliances WHERE name = ?').get(name) as Row | undefined;
-    return row ? fromRow(row) : null;
+    return row ? this.fromRow(row) : null;
   }
 
   remove(name: string): void {

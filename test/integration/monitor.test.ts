@@ -8,6 +8,7 @@ import { startHttpBackends } from '../../sim/backends/http-backend.js';
 import { freePort } from '../../sim/free-port.js';
 import { httpLoad } from '../../sim/traffic/http-load.js';
 import { fulcrumAsync } from '../support/cli.js';
+import { startCli } from '../support/cli-process.js';
 
 describe('fulcrum monitor: the inventory polled by SNMP into the SQLite store', () => {
   const cleanup: (() => Promise<void>)[] = [];
@@ -28,14 +29,20 @@ describe('fulcrum monitor: the inventory polled by SNMP into the SQLite store', 
     const env = { FULCRUM_HOME: home };
     expect((await fulcrumAsync(['appliance', 'add', 'edge-1', `snmp://${sim.readyInfo().snmp}`, '--community', 'public'], env)).code).toBe(0);
 
-    const monitor = fulcrumAsync(['monitor', '--interval', '1s', '--for', '5s', '--json'], env);
-    // Traffic while the monitor runs, after its first (baseline) poll.
-    await new Promise((r) => setTimeout(r, 1_300));
+    const monitor = startCli(['monitor', '--interval', '1s', '--for', '60s', '--json'], env);
+    // Traffic while the monitor runs, after its first (baseline) poll: waited for, not guessed,
+    // so a busy machine cannot put the traffic before it.
+    await monitor.line(0);
     expect((await httpLoad('127.0.0.1', vip, 50, 4)).failed).toBe(0);
-    const done = await monitor;
-    expect(done.code, done.stderr).toBe(0);
-    const cycles = done.stdout.trim().split('\n').map((l) => JSON.parse(l) as { polled: number; failed: number });
-    expect(cycles.length).toBeGreaterThanOrEqual(4);
+    // Until a poll that began after the traffic ended, and after the simulator's counter
+    // snapshot (up to a second old, sim/snmp/appliance-mib.ts) has caught up with it.
+    const served = Date.now() + 1_200;
+    for (let i = 1; (JSON.parse(await monitor.line(i)) as { at: number }).at <= served; i++);
+    monitor.child.kill('SIGTERM');
+    const done = await monitor.exit();
+    expect(done.code, monitor.stderr()).toBe(0);
+    const cycles = monitor.lines().map((l) => JSON.parse(l) as { polled: number; failed: number });
+    expect(cycles.length).toBeGreaterThanOrEqual(2);
     expect(cycles.every((c) => c.polled === 1 && c.failed === 0)).toBe(true);
 
     const h = await fulcrumAsync(['counters', 'edge-1', '--since', '1m', '--json'], env);

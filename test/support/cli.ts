@@ -23,8 +23,8 @@ export function fulcrum(args: string[], input?: string, env: Record<string, stri
 }
 
 /** Starts a long-running `fulcrum ARGS` and resolves with its first stdout line parsed as JSON. */
-export async function fulcrumReady<T>(args: string[]): Promise<{ child: ChildProcessWithoutNullStreams; ready: T; stderr: () => string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, FULCRUM_LOG: 'warn' } });
+export async function fulcrumReady<T>(args: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcessWithoutNullStreams; ready: T; stderr: () => string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, FULCRUM_LOG: 'warn', ...env } });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const lines = createInterface({ input: child.stdout });
@@ -53,4 +53,25 @@ export function fulcrumAsync(args: string[], env: Record<string, string> = {}): 
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/**
+ * Runs `fulcrum ARGS` on a pseudo-terminal (stdin, stdout and stderr all a TTY, as for an
+ * operator at a shell) and types `answer` and Enter once the output matches `prompt`. stdout
+ * and stderr arrive mixed, as on a screen.
+ */
+export async function fulcrumTty(args: string[], env: Record<string, string>, reply: { prompt: RegExp; answer: string }): Promise<{ code: number; output: string }> {
+  const { spawn: spawnPty } = await import('node-pty');
+  const child = spawnPty(process.execPath, [BIN, ...args], { cwd: ROOT, cols: 200, rows: 50, env: { ...process.env, FULCRUM_LOG: 'warn', NO_COLOR: '1', ...env } });
+  let output = '';
+  let answered = false;
+  child.onData((d) => {
+    output += d;
+    if (!answered && reply.prompt.test(output)) {
+      answered = true;
+      child.write(`${reply.answer}\r`);
+    }
+  });
+  const code = await new Promise<number>((resolve) => child.onExit((e) => resolve(e.exitCode)));
+  return { code, output: output.replaceAll('\r\n', '\n') };
 }

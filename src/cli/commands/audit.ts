@@ -5,7 +5,7 @@ import { printJson, table } from '../output.js';
 
 const short = (id: string | null) => (id === null ? '-' : id.slice(0, 12));
 
-/** The audit log, newest first: who changed what through the API (and tokens changed here). */
+/** The audit log, newest first: who changed what, through the API or with the CLI (src/cli/audit-cli.ts). */
 export async function audit(opts: { since?: string; appliance?: string; limit: string; json?: boolean; db?: string }): Promise<void> {
   let from: number | undefined;
   if (opts.since !== undefined) {
@@ -24,7 +24,7 @@ export async function audit(opts: { since?: string; appliance?: string; limit: s
     if (entries.length === 0) return void process.stdout.write(`nothing in the audit log${opts.since ? ` over the last ${opts.since}` : ''}\n`);
     const rows = entries.map((e) => [
       new Date(e.ts).toISOString().replace(/\.\d+Z$/, 'Z'),
-      e.actor.id === null ? e.actor.name : `${e.actor.name} (#${e.actor.id})`,
+      e.actor.id === null ? `${e.actor.name} (${e.via})` : `${e.actor.name} (#${e.actor.id})`,
       e.action,
       e.appliance ?? '-',
       e.status === 0 ? e.outcome : `${e.outcome} ${e.status}`,

@@ -1,11 +1,31 @@
+/**
+ * `fulcrum monitor`: polls the whole inventory every interval into the store, until --for runs
+ * out or a signal. One poller per store: it holds the store's poller lease (src/poller/lease.ts)
+ * while it polls; a second poller is refused naming the holder, or with --standby waits and
+ * takes over once the holder stops (SIGTERM/SIGINT release the lease at once) or goes silent.
+ */
+import { isIP } from 'node:net';
 import { parseDuration } from '../../protocol/rules/index.js';
 import { Monitor } from '../../poller/monitor.js';
+import { describeHolder, leaseMsFor, PollerLease, sleep, waitForLease } from '../../poller/lease.js';
 import { openStore } from '../../store/index.js';
 import { connectTarget, storedCredentials } from '../connect.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { printJson } from '../output.js';
 import { createLogger } from '../../log/logger.js';
-import { startTrapReceiver } from '../trap-receiver.js';
+import { startTrapReceiver, type TrapReceiver } from '../trap-receiver.js';
+
+export interface MonitorOptions {
+  interval: string;
+  db?: string;
+  for?: string;
+  trapPort?: string;
+  trapHost?: string;
+  standby?: boolean;
+  json?: boolean;
+}
+
+type Log = ReturnType<typeof createLogger>;
 
 function duration(flag: string, text: string): number {
   try {
@@ -15,41 +35,78 @@ function duration(flag: string, text: string): number {
   }
 }
 
-/** Polls the whole inventory every interval into the store, until --for runs out or a signal. */
-export async function monitor(opts: { interval: string; db?: string; for?: string; trapPort?: string; json?: boolean }): Promise<void> {
+function trapAddress(opts: MonitorOptions): { port: number; host: string } | null {
+  if (opts.trapPort === undefined) {
+    if (opts.trapHost !== undefined) throw new CliError('--trap-host goes with --trap-port', EXIT.usage);
+    return null;
+  }
+  const port = Number(opts.trapPort);
+  if (!/^\d+$/.test(opts.trapPort) || port < 1 || port > 65535) throw new CliError(`--trap-port: expected 1..65535, got "${opts.trapPort}"`, EXIT.usage);
+  const host = opts.trapHost ?? '127.0.0.1';
+  if (isIP(host) === 0) throw new CliError(`--trap-host: expected an IP address to listen on (0.0.0.0 for every interface), got "${host}"`, EXIT.usage);
+  return { port, host };
+}
+
+/** The lease, now or (--standby) once free; false when stopped while standing by. */
+async function takeLease(lease: PollerLease, standby: boolean, signal: AbortSignal, log: Log): Promise<boolean> {
+  const now = lease.hold();
+  if (now.ok) return true;
+  if (!standby) {
+    throw new CliError(`this store is already polled by ${describeHolder(now.holder)}: one poller per store; stop that one, or run with --standby to take over when it stops`, EXIT.failure);
+  }
+  return waitForLease(lease, signal, (h) => log.warn({ holder: h }, `standing by: this store is polled by ${describeHolder(h)}; polling starts when it stops or its lease expires`));
+}
+
+export async function monitor(opts: MonitorOptions): Promise<void> {
   const intervalMs = duration('--interval', opts.interval);
   const forMs = opts.for ? duration('--for', opts.for) : Infinity;
+  const traps = trapAddress(opts);
   const store = openStore(opts.db ? { file: opts.db } : {});
   const log = createLogger('monitor');
-  const m = new Monitor(store.metrics, {
-    intervalMs,
-    connect: (record) => connectTarget(record.target, storedCredentials(record.credentials)),
-    onPollFailed: (appliance, err) => log.warn({ appliance, err: (err as Error).message }, 'poll failed'),
-  });
-  const traps = opts.trapPort ? await startTrapReceiver(Number(opts.trapPort), store) : null;
-  const started = Date.now();
-  let stop = false;
-  const halt = () => (stop = true);
+  const lease = new PollerLease(store.pollerLease, { command: 'fulcrum monitor', leaseMs: leaseMsFor(intervalMs) });
+  const stopping = new AbortController();
+  const signal = Number.isFinite(forMs) ? AbortSignal.any([stopping.signal, AbortSignal.timeout(forMs)]) : stopping.signal;
+  // The next poller may start at once: the lease goes before this process has wound down.
+  const halt = () => {
+    lease.release();
+    stopping.abort();
+  };
   process.once('SIGINT', halt);
   process.once('SIGTERM', halt);
+  let m: Monitor | null = null;
+  let receiver: TrapReceiver | null = null;
   try {
+    if (!(await takeLease(lease, opts.standby === true, signal, log))) return;
+    m = new Monitor(store.metrics, {
+      intervalMs,
+      connect: (record) => connectTarget(record.target, storedCredentials(record.credentials)),
+      onPollFailed: (appliance, err) => log.warn({ appliance, err: (err as Error).message }, 'poll failed'),
+    });
+    if (traps) receiver = await startTrapReceiver(store, { ...traps, log });
     let lastPrune = Date.now();
-    while (!stop && Date.now() - started < forMs) {
+    while (!signal.aborted) {
+      const held = lease.hold();
+      if (!held.ok) {
+        if (!opts.standby) throw new CliError(`lost the poller lease: ${describeHolder(held.holder)} polls this store now`, EXIT.failure);
+        if (!(await takeLease(lease, true, signal, log))) break;
+        continue;
+      }
       const cycleStart = Date.now();
-      const appliances = store.inventory.list();
-      const summary = await m.cycle(appliances);
+      const summary = await m.cycle(store.inventory.list());
       if (opts.json) printJson({ at: cycleStart, ...summary, ms: Math.round(summary.ms) });
       else log.info(summary, 'cycle');
       if (Date.now() - lastPrune > 3_600_000) {
         store.prune();
         lastPrune = Date.now();
       }
-      const wait = Math.min(intervalMs - (Date.now() - cycleStart), forMs - (Date.now() - started));
-      if (wait > 0 && !stop) await new Promise((r) => setTimeout(r, wait));
+      await sleep(intervalMs - (Date.now() - cycleStart), signal);
     }
   } finally {
-    await m.close();
-    traps?.close();
+    process.off('SIGINT', halt);
+    process.off('SIGTERM', halt);
+    lease.release();
+    await m?.close();
+    await receiver?.close();
     store.close();
   }
 }

@@ -1,6 +1,6 @@
-import { userInfo } from 'node:os';
 import type { AgentStore } from '../../store/index.js';
 import { checkRole } from '../../store/tokens.js';
+import { recordCliChange } from '../audit-cli.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { printJson, table } from '../output.js';
 
@@ -9,23 +9,14 @@ interface DbOption {
   json?: boolean;
 }
 
-/** Token changes made on the agent's machine are audited as the local user's. */
-function cliActor(): { id: null; name: string } {
-  let user = 'unknown';
-  try {
-    user = userInfo().username;
-  } catch {
-    // no passwd entry (containers): the audit says "cli" alone
-  }
-  return { id: null, name: `cli:${user}` };
-}
-
-async function withStore<T>(opts: DbOption, work: (s: AgentStore) => T): Promise<T> {
+/** Token changes are audited (src/cli/audit-cli.ts) as the local user's; so are refusals of `action`. */
+async function withStore<T>(opts: DbOption, work: (s: AgentStore) => T, action?: string): Promise<T> {
   const { openStore, TokenError } = await import('../../store/index.js');
   const store = openStore(opts.db ? { file: opts.db } : {});
   try {
     return work(store);
   } catch (err) {
+    if (action) recordCliChange(store, action, { outcome: 'failed', detail: { error: (err as Error).message } });
     if (err instanceof TokenError) throw new CliError(err.message, EXIT.usage);
     throw err;
   } finally {
@@ -38,9 +29,9 @@ const when = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOStrin
 export async function create(opts: DbOption & { role: string; name?: string }): Promise<void> {
   const created = await withStore(opts, (s) => {
     const result = s.tokens.create({ role: checkRole(opts.role), ...(opts.name !== undefined ? { name: opts.name } : {}) });
-    s.audit.append({ ts: Date.now(), actor: cliActor(), action: 'token create', status: 0, outcome: 'ok', detail: { id: result.record.id, name: result.record.name, role: result.record.role } });
+    recordCliChange(s, 'token create', { outcome: 'ok', detail: { id: result.record.id, name: result.record.name, role: result.record.role } });
     return result;
-  });
+  }, 'token create');
   if (opts.json) return printJson({ token: created.token, id: created.record.id, name: created.record.name, role: created.record.role });
   process.stdout.write(`${created.token}\n`);
   process.stderr.write(`token ${created.record.id} "${created.record.name}" (${created.record.role}): shown once, keep it now; the agent stores only its hash\n`);
@@ -57,9 +48,9 @@ export async function list(opts: DbOption & { all?: boolean }): Promise<void> {
 export async function revoke(idOrName: string, opts: DbOption): Promise<void> {
   const revoked = await withStore(opts, (s) => {
     const r = s.tokens.revoke(idOrName);
-    s.audit.append({ ts: Date.now(), actor: cliActor(), action: 'token revoke', status: 0, outcome: 'ok', detail: { id: r.id, name: r.name, role: r.role } });
+    recordCliChange(s, 'token revoke', { outcome: 'ok', detail: { id: r.id, name: r.name, role: r.role } });
     return r;
-  });
+  }, 'token revoke');
   if (opts.json) return printJson({ revoked: revoked.id, name: revoked.name });
   process.stdout.write(`revoked token ${revoked.id} "${revoked.name}"\n`);
 }

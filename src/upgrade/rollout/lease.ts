@@ -10,20 +10,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { pidExists } from '../../store/pid-exists.js';
 import type { RunnerRecord, SqliteRolloutStore } from '../../store/rollouts.js';
 import { RolloutError } from './errors.js';
 
 export const DEFAULT_LEASE_MS = 30_000;
-
-/** Whether a process with this pid exists on this host (EPERM: it exists, as another user's). */
-function pidExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Whether the lease holder may still be running the rollout at `now`. */
 export function runnerAlive(runner: RunnerRecord, now: number, leaseMs = DEFAULT_LEASE_MS, host = hostname()): boolean {

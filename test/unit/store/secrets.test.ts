@@ -1,0 +1,96 @@
+import { chmodSync, copyFileSync, existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SCHEMA_V1 } from '../../../src/store/database.js';
+import { openStore, type AgentStore } from '../../../src/store/index.js';
+import { T0, tempDirs } from './support.js';
+
+const newDir = tempDirs();
+const open: AgentStore[] = [];
+afterEach(() => {
+  for (const s of open.splice(0)) if (s.db.open) s.close();
+});
+function store(file: string, keyFile: string): AgentStore {
+  const s = openStore({ file, keyFile });
+  open.push(s);
+  return s;
+}
+
+const COMMUNITY = 'community-4b1d9e';
+const V3 = { user: 'ops', authProtocol: 'sha', authKey: 'auth-77c0aa51', privProtocol: 'aes', privKey: 'priv-e3f90d12' } as const;
+
+/** Whether any of the secrets appears anywhere in the database's files. */
+function leaks(file: string): string[] {
+  const found: string[] = [];
+  for (const f of [file, `${file}-wal`, `${file}-shm`].filter((x) => existsSync(x))) {
+    const bytes = readFileSync(f);
+    for (const s of [COMMUNITY, V3.authKey, V3.privKey]) if (bytes.includes(Buffer.from(s))) found.push(`${s} in ${path.basename(f)}`);
+  }
+  return found;
+}
+
+describe('inventory secrets at rest', () => {
+  it('seals SNMP secrets with a key file kept apart: the database alone holds none of them', () => {
+    const dir = newDir();
+    const file = path.join(dir, 'fulcrum.db');
+    const keyFile = path.join(dir, 'home', 'secret.key');
+    const s = store(file, keyFile);
+    s.inventory.add({ name: 'v2', target: 'snmp://192.0.2.1', credentials: { community: COMMUNITY } }, T0);
+    s.inventory.add({ name: 'v3', target: 'snmp://192.0.2.2', credentials: V3 }, T0);
+    s.inventory.add({ name: 'serial', target: 'serial:/dev/ttyS0' }, T0);
+    expect(s.inventory.get('v3')?.credentials).toEqual(V3);
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    s.close();
+    expect(leaks(file)).toEqual([]);
+    expect(store(file, keyFile).inventory.get('v2')?.credentials).toEqual({ community: COMMUNITY });
+  });
+
+  it('seals the clear secrets of a file written before, in place (none left behind in the file)', () => {
+    const dir = newDir();
+    const file = path.join(dir, 'fulcrum.db');
+    const old = new Database(file);
+    old.exec(SCHEMA_V1);
+    old.pragma('user_version = 1');
+    const insert = old.prepare('INSERT INTO appliances (name, target, credentials, created) VALUES (?, ?, ?, ?)');
+    insert.run('v2', 'snmp://192.0.2.1', JSON.stringify({ community: COMMUNITY }), T0);
+    insert.run('v3', 'snmp://192.0.2.2', JSON.stringify(V3), T0);
+    old.close();
+    expect(leaks(file)).toHaveLength(3);
+
+    const keyFile = path.join(dir, 'secret.key');
+    const s = store(file, keyFile);
+    expect(s.inventory.list().map((a) => a.credentials)).toEqual([{ community: COMMUNITY }, V3]);
+    s.close();
+    expect(leaks(file)).toEqual([]);
+  });
+
+  it('a copy of the database opened without its key fails clearly, naming the key file; a wrong key too', () => {
+    const dir = newDir();
+    const file = path.join(dir, 'fulcrum.db');
+    store(file, path.join(dir, 'a', 'secret.key')).inventory.add({ name: 'v2', target: 'snmp://192.0.2.1', credentials: { community: COMMUNITY } }, T0);
+    open.pop()!.close();
+    const copy = path.join(dir, 'copy.db');
+    copyFileSync(file, copy);
+    const missing = path.join(dir, 'b', 'secret.key');
+    const withoutKey = store(copy, missing);
+    expect(() => withoutKey.inventory.list()).toThrow(missing);
+    expect(() => withoutKey.inventory.list()).toThrow(/does not exist/);
+    // Adding to it must not make a second key the old rows do not open with.
+    expect(() => withoutKey.inventory.add({ name: 'x', target: 'snmp://192.0.2.9', credentials: { community: 'c' } })).toThrow(missing);
+    expect(existsSync(missing)).toBe(false);
+
+    const other = path.join(dir, 'c', 'secret.key');
+    store(path.join(dir, 'other.db'), other).inventory.add({ name: 'o', target: 'snmp://192.0.2.3', credentials: { community: 'x' } });
+    expect(() => store(copy, other).inventory.list()).toThrow(/another key/);
+  });
+
+  it('refuses a key file other users may read', () => {
+    const dir = newDir();
+    const keyFile = path.join(dir, 'secret.key');
+    const s = store(path.join(dir, 'fulcrum.db'), keyFile);
+    s.inventory.add({ name: 'v2', target: 'snmp://192.0.2.1', credentials: { community: COMMUNITY } });
+    chmodSync(keyFile, 0o644);
+    expect(() => store(path.join(dir, 'fulcrum.db'), keyFile).inventory.list()).toThrow(/0644/);
+  });
+});
