@@ -5,11 +5,17 @@ export const EXIT = {
   failure: 1,
   /** The command line itself is wrong: unknown command or option, missing argument. */
   usage: 2,
-  /** An input file is invalid (rule table, image); nothing was changed. */
+  /**
+   * An input file is invalid (rule table, image), or a rule table's plan is destructive (it
+   * removes every service or more than half of them: most likely the wrong file); nothing was changed.
+   */
   invalidInput: 3,
   /** The appliance could not be reached, or stopped answering. */
   unreachable: 4,
-  /** The appliance refused the request; its running config is unchanged. */
+  /**
+   * The appliance refused the request, or the agent did on its behalf because of the state it
+   * is in (a commit pending confirmation that a push would replace); its running config is unchanged.
+   */
   refused: 5,
 } as const;
 

@@ -21,7 +21,8 @@ export function renderFleetPlan(configId: string, planned: readonly PlannedAppli
   const lines = planned.map((p) => {
     const name = `${p.name}${p.canary ? ' (canary)' : ''}`.padEnd(width);
     if (!p.change) return pc.dim(`  = ${name}  runs it already`);
-    return pc.yellow(`  ~ ${name}  ${short(p.before)} → ${short(configId)}: ${planCounts(p.plan)}`);
+    const line = pc.yellow(`  ~ ${name}  ${short(p.before)} → ${short(configId)}: ${planCounts(p.plan)}`);
+    return p.destructive === null ? line : `${line}${pc.red(` — ${p.destructive}`)}`;
   });
   return [head, ...lines].join('\n');
 }

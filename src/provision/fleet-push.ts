@@ -3,7 +3,9 @@
  *
  * 1. Plan everywhere first: what each appliance runs, whether it needs the change, the diff.
  *    An appliance with a commit still awaiting confirmation is not touched (someone is in the
- *    middle of a change there); any planning failure stops the run before anything is sent.
+ *    middle of a change there); any planning failure stops the run before anything is sent, and
+ *    so does a plan that removes most of an appliance's services (push-guards.ts) unless allowed.
+ *    A dry run stops here.
  * 2. Push to the canaries, each as a commit confirmed, and judge each one (push-checks.ts):
  *    counters are read over a settle time just before the push and again just after it, then
  *    the appliance must answer, run the pushed config, have lost no backend that was up, and
@@ -17,7 +19,6 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApplianceDriver } from '../../drivers/driver.js';
-import { DriverError } from '../../drivers/driver.js';
 import type { CountersSnapshot } from '../protocol/counters.js';
 import { configId as configIdOf } from '../protocol/rules/index.js';
 import type { RuleTable } from '../protocol/rules/model.js';
@@ -26,7 +27,9 @@ import type { ApplianceRecord } from '../store/inventory.js';
 import { checkFleetOptions, FLEET_CONCURRENCY } from './fleet-request.js';
 import type { Plan } from './plan.js';
 import { pushProblems } from './push-checks.js';
-import { confirmCommit, planChange, pushRules, rollbackConfig } from './push.js';
+import { describePending, fleetDestructiveMessage, GENERIC_OVERRIDES, type OverrideNames } from './push-guards.js';
+import { preflightPush } from './push-preflight.js';
+import { confirmCommit, pushRules, rollbackConfig } from './push.js';
 
 /** How the run reaches an appliance: one operation at a time per appliance (the API's DriverPool fits). */
 export interface FleetAccess {
@@ -43,6 +46,14 @@ export interface FleetPushRequest {
   cache: ConfigCache;
   /** Appliances pushed at once after the canaries (default 8). */
   concurrency?: number;
+  /** Push plans that remove every service or more than half of them on an appliance. */
+  allowDestructive?: boolean | undefined;
+  /** Asked about destructive plans when allowDestructive is not set; true goes ahead (the CLI asks on a terminal). */
+  confirmDestructive?: ((plans: readonly { appliance: string; reason: string }[]) => Promise<boolean>) | undefined;
+  /** Plan only: nothing is sent. */
+  dryRun?: boolean | undefined;
+  /** How the front end names the overrides, for the refusal's message. */
+  names?: OverrideNames | undefined;
 }
 
 export interface PlannedAppliance {
@@ -53,6 +64,8 @@ export interface PlannedAppliance {
   canary: boolean;
   /** null when the agent cannot see the running table (SNMP, and a table it never pushed). */
   plan: Plan | null;
+  /** Why the plan is destructive (it removes most services), or null. */
+  destructive: string | null;
 }
 
 export type FleetStep =
@@ -86,8 +99,10 @@ export interface FleetPushReport {
   canary: string[];
   results: FleetResult[];
   rolledBack: string[];
-  /** The appliance whose failure stopped the run, and why. */
-  failure: { appliance: string; reason: string } | null;
+  /** The appliance whose failure stopped the run, and why; `code` when the run was refused before anything was sent. */
+  failure: { appliance: string; reason: string; code?: 'destructivePlan' } | null;
+  /** A dry run: planned, nothing sent. */
+  dryRun?: true;
 }
 
 type State = 'planned' | 'unchanged' | 'pushing' | 'pending' | 'confirmed' | 'failed';
@@ -104,6 +119,7 @@ interface Entry {
   after: string | null;
   error: string | null;
   rolledBack: boolean;
+  destructive: string | null;
 }
 
 const message = (err: unknown): string => (err instanceof Error ? err.message || err.name : String(err));
@@ -116,7 +132,7 @@ export async function pushToFleet(request: FleetPushRequest, access: FleetAccess
 class FleetPushRun {
   private readonly entries: Entry[];
   private readonly wanted: string;
-  private failure: { appliance: string; reason: string } | null = null;
+  private failure: FleetPushReport['failure'] = null;
 
   constructor(
     private readonly request: FleetPushRequest,
@@ -124,7 +140,7 @@ class FleetPushRun {
     private readonly observer: FleetObserver,
   ) {
     this.wanted = configIdOf(request.rules);
-    this.entries = request.targets.map((record) => ({ record, state: 'planned', before: null, canary: false, sent: false, changed: false, after: null, error: null, rolledBack: false }));
+    this.entries = request.targets.map((record) => ({ record, state: 'planned', before: null, canary: false, sent: false, changed: false, after: null, error: null, rolledBack: false, destructive: null }));
   }
 
   async execute(): Promise<FleetPushReport> {
@@ -132,7 +148,11 @@ class FleetPushRun {
     if (this.failure) return this.report();
     const changing = this.entries.filter((e) => e.state === 'planned');
     changing.slice(0, this.request.canary).forEach((e) => (e.canary = true));
-    this.observer.onPlan?.(this.entries.map((e, i) => ({ name: e.record.name, before: e.before!, change: e.state === 'planned', canary: e.canary, plan: plans[i] ?? null })));
+    this.observer.onPlan?.(
+      this.entries.map((e, i) => ({ name: e.record.name, before: e.before!, change: e.state === 'planned', canary: e.canary, plan: plans[i] ?? null, destructive: e.destructive })),
+    );
+    if (this.request.dryRun === true) return { ...this.report(), dryRun: true };
+    if (!(await this.destructiveAllowed(changing))) return this.report();
     await this.pushAll(changing.filter((e) => e.canary));
     if (!this.failure) await this.pushAll(changing.filter((e) => !e.canary));
     if (this.failure) await this.rollBackAll();
@@ -145,14 +165,12 @@ class FleetPushRun {
     await limited(this.entries, FLEET_CONCURRENCY, async (entry, i) => {
       try {
         plans[i] = await this.access.use(entry.record, async (d) => {
-          const info = await d.info();
-          entry.before = info.configId;
-          entry.after = info.configId;
-          if (info.pendingConfirm !== null) {
-            throw new Error(`a commit is pending confirmation there (it reverts in ${info.pendingConfirm} s): confirm or roll it back first`);
-          }
-          if (info.configId === this.wanted) return null;
-          return planOrUnknown(d, this.request);
+          const found = await preflightPush(d, this.request.rules, this.request.cache);
+          entry.before = found.runningConfigId;
+          entry.after = found.runningConfigId;
+          if (found.pending !== null) throw new Error(`a commit confirmed is pending there: ${describePending(found.pending)}; confirm it or roll it back first`);
+          entry.destructive = found.destructive;
+          return found.upToDate ? null : found.plan;
         });
         entry.state = entry.before === this.wanted ? 'unchanged' : 'planned';
       } catch (err) {
@@ -163,6 +181,18 @@ class FleetPushRun {
     const first = this.entries.find((e) => e.state === 'failed');
     if (first) this.failure = { appliance: first.record.name, reason: first.error! };
     return plans;
+  }
+
+  /** True unless plans that remove most services are neither allowed nor confirmed; then the run is refused, nothing sent. */
+  private async destructiveAllowed(changing: Entry[]): Promise<boolean> {
+    const risky = changing.filter((e) => e.destructive !== null);
+    if (risky.length === 0 || this.request.allowDestructive === true) return true;
+    const plans = risky.map((e) => ({ appliance: e.record.name, reason: e.destructive! }));
+    if ((await this.request.confirmDestructive?.(plans)) === true) return true;
+    for (const e of risky) e.error = `the plan ${e.destructive!}`;
+    const reason = fleetDestructiveMessage(plans.map((p) => p.appliance), this.request.names ?? GENERIC_OVERRIDES);
+    this.failure = { appliance: risky[0]!.record.name, reason, code: 'destructivePlan' };
+    return false;
   }
 
   private async pushAll(entries: Entry[]): Promise<void> {
@@ -281,7 +311,7 @@ class FleetPushRun {
       if (e.rolledBack) return { ...base, result: 'rolled back' };
       if (e.state === 'unchanged') return { ...base, result: 'unchanged' };
       if (e.state === 'confirmed') return { ...base, result: 'changed' };
-      return { ...base, result: 'not pushed' };
+      return { ...base, result: 'not pushed', ...(e.error !== null ? { error: e.error } : {}) };
     });
     return {
       ok: this.failure === null,
@@ -303,16 +333,6 @@ interface Snapshot {
 async function snapshot(d: ApplianceDriver): Promise<Snapshot> {
   const counters = await d.counters();
   return { counters, at: performance.now() };
-}
-
-/** The diff, or null when the appliance cannot hand its running table to the agent (SNMP). */
-async function planOrUnknown(d: ApplianceDriver, request: FleetPushRequest): Promise<Plan | null> {
-  try {
-    return (await planChange(d, request.rules, request.cache)).plan;
-  } catch (err) {
-    if (err instanceof DriverError && err.remote === 'unsupported') return null;
-    throw err;
-  }
 }
 
 /** Runs `work` over `items`, at most `limit` at a time. */

@@ -53,9 +53,12 @@ export interface RunningTable {
   table: RuleTable;
 }
 
-/** The running table: from the cache when the agent has seen that id, else read from the appliance (and cached). */
-export async function runningTable(driver: ApplianceDriver, cache: ConfigCache): Promise<RunningTable> {
-  const { configId: id } = await driver.info();
+/**
+ * The running table: from the cache when the agent has seen that id, else read from the
+ * appliance (and cached). `known` is its id when the caller has just asked (saves a round trip).
+ */
+export async function runningTable(driver: ApplianceDriver, cache: ConfigCache, known?: string): Promise<RunningTable> {
+  const id = known ?? (await driver.info()).configId;
   const cached = cache.get(id);
   if (cached) return { configId: id, table: decodeRules(cached) };
   const bytes = await driver.readRunning();

@@ -29,6 +29,8 @@ describe('fleet push', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'fulcrum-fleet-push-'));
   const db = path.join(dir, 'fulcrum.db');
   const env = { FULCRUM_HOME: path.join(dir, 'home') };
+  // The key sealing the inventory's secrets: the one the CLI finds under its FULCRUM_HOME.
+  const keyFile = path.join(env.FULCRUM_HOME, 'secret.key');
   let backends: HttpBackend[];
   let blocker: Server;
   let vip: number;
@@ -63,7 +65,7 @@ describe('fleet push', () => {
     blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(taken, '127.0.0.1', resolve));
     const seed = loadRules(rules({ weight: 1 }), 'seed.yaml');
-    const store = openStore({ file: db });
+    const store = openStore({ file: db, keyFile });
     try {
       for (const name of NAMES) {
         // edge-1 is reached over its console, edge-4 opens real listeners (the others manage only).
@@ -91,7 +93,7 @@ describe('fleet push', () => {
     it('takes exactly one of --to, --all and --targets, and fleet options only with a fleet', async () => {
       const table = file('any.yaml', rules({ weight: 9 }));
       const before = running();
-      for (const args of [[table], [table, '--all', '--to', 'edge-1'], [table, '--all', '--targets', 'edge-1'], [table, '--to', 'edge-1', '--canary', '2']]) {
+      for (const args of [[table], [table, '--all', '--to', 'edge-1'], [table, '--all', '--targets', 'edge-1'], [table, '--to', 'edge-1', '--canary', '2'], [table, '--all', '--replace-pending'], [table, '--all', '--force']]) {
         const r = await push(args);
         expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
       }
@@ -110,6 +112,30 @@ describe('fleet push', () => {
       expect(r.code).toBe(3);
       expect(r.stderr).toContain('not in the inventory: edge-9, core-1');
       expect(running()).toEqual(before);
+    });
+
+    it('a table that removes every service the appliances run: refused before anything is sent (exit 3), with the plan', async () => {
+      const before = running();
+      const from = log.length;
+      const renamed = rules({ weight: 9 }).replace('name: web', 'name: www');
+      const r = await push([file('renamed.yaml', renamed), '--all', '--settle', '1s']);
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stdout).toContain('edge-1 (canary)');
+      expect(r.stdout.match(/removes every service \(1 of 1\)/g)).toHaveLength(4);
+      expect(r.stderr).toMatch(/^fleet push refused: the plan removes most services on edge-1, edge-2, edge-3, edge-4 .*--allow-destructive/);
+      expect(running()).toEqual(before);
+      expect(log.slice(from)).toEqual([]);
+    });
+
+    it('--dry-run plans everywhere and sends nothing', async () => {
+      const before = running();
+      const from = log.length;
+      const r = await push([file('dry.yaml', rules({ weight: 9 })), '--all', '--dry-run']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain('4 appliances to change');
+      expect(r.stdout).toContain('dry run: nothing was sent');
+      expect(running()).toEqual(before);
+      expect(log.slice(from)).toEqual([]);
     });
 
     it('a good table: planned everywhere, the canary confirmed before any other appliance is pushed, all confirmed', async () => {
@@ -170,7 +196,7 @@ describe('fleet push', () => {
     beforeAll(async () => {
       await backendsUp();
       api = await startApi();
-      const store = openStore({ file: db });
+      const store = openStore({ file: db, keyFile });
       try {
         for (const r of store.inventory.list()) api.store.inventory.add({ name: r.name, target: r.target, credentials: r.credentials });
       } finally {
@@ -195,6 +221,17 @@ describe('fleet push', () => {
       const invalid = await post({ rules: { services: [{ name: 'web', listen: 'nowhere', backends: [] }] } });
       expect(invalid.statusCode).toBe(422);
       expect(running()).toEqual(before);
+    });
+
+    it('a table that removes every service: 409 destructivePlan before anything is sent', async () => {
+      const before = running();
+      const from = log.length;
+      const r = await post({ rules: rules({ weight: 8 }).replace('name: web', 'name: www'), settle: '1s' });
+      expect(r.statusCode, r.body).toBe(409);
+      expect(r.json().error).toMatchObject({ code: 'destructivePlan', details: { ok: false, failure: { code: 'destructivePlan' } } });
+      expect(r.json().error.message).toMatch(/allowDestructive: true/);
+      expect(running()).toEqual(before);
+      expect(log.slice(from)).toEqual([]);
     });
 
     it('pushes to the fleet (the canary first), records each step as an event and the whole in the audit log', async () => {

@@ -12,6 +12,7 @@ import { noteChange } from '../audit.js';
 import type { ApiContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { FleetPushBody, FleetPushReport } from '../fleet-push-schemas.js';
+import { API_OVERRIDES } from '../push-refusal.js';
 import { rulesFromField } from '../rules-input.js';
 import { errors } from '../schemas.js';
 
@@ -40,7 +41,8 @@ export function fleetPushRoutes(app: FastifyInstance, ctx: ApiContext): void {
       schema: {
         summary: 'Push a rule table to many appliances: plan everywhere, canaries first, each confirmed after a health and traffic check; on the first failure everything changed is rolled back',
         description:
-          'Answers when the run is over. 200: every appliance runs the table (or already did). 409 fleetPushFailed: the run stopped; `details` is the same report, with the appliances rolled back.',
+          'Answers when the run is over. 200: every appliance runs the table (or already did). 409 fleetPushFailed: the run stopped; `details` is the same report, with the appliances rolled back. ' +
+          '409 destructivePlan: the plan removes every service or more than half of them on some appliance and allowDestructive is not set; nothing was sent.',
         tags: ['rules'],
         body: FleetPushBody,
         response: { 200: FleetPushReport, ...errors(400, 401, 403, 409, 422) },
@@ -58,7 +60,7 @@ export function fleetPushRoutes(app: FastifyInstance, ctx: ApiContext): void {
       } catch (err) {
         throw fromFleetError(err);
       }
-      const rules = rulesFromField(body.rules, 'rules');
+      const rules = await rulesFromField(body.rules, 'rules', ctx.rules);
       const wanted = configId(rules);
       noteChange(request, { configAfter: wanted, detail: { configId: wanted, targets: targets.map((t) => t.name), canary, confirmTimeoutMs, settleMs } });
 
@@ -78,11 +80,14 @@ export function fleetPushRoutes(app: FastifyInstance, ctx: ApiContext): void {
           ctx.recordEvent({ ts: at, appliance, kind: 'push-failed', detail: { error: step.error, by, fleetPush: true } });
         }
       };
-      const report = await pushToFleet({ rules, targets, canary, confirmTimeoutMs, settleMs, cache: ctx.configCache }, ctx.drivers, { onStep: record });
+      const guards = { allowDestructive: body.allowDestructive, names: API_OVERRIDES };
+      const report = await pushToFleet({ rules, targets, canary, confirmTimeoutMs, settleMs, cache: ctx.configCache, ...guards }, ctx.drivers, { onStep: record });
       noteChange(request, {
         configAfter: report.ok ? wanted : null,
         detail: { appliances: report.results.map(({ name, before, after, result }) => ({ name, before, after, result })), rolledBack: report.rolledBack },
       });
+      // Refused at planning (push-guards.ts), as a single push is: nothing was sent.
+      if (report.failure?.code === 'destructivePlan') throw new ApiError(409, 'destructivePlan', `fleet push refused: ${report.failure.reason}`, report);
       if (!report.ok) {
         const { appliance, reason } = report.failure!;
         const undone = report.rolledBack.length > 0 ? `; rolled back: ${report.rolledBack.join(', ')}` : '';

@@ -2,8 +2,9 @@
  * `fulcrum rules push FILE --all | --targets A,B,…`: one rule table to many appliances of the
  * inventory, canaries first, each push confirmed only once the appliance is judged healthy,
  * and everything this run changed rolled back on the first failure (src/provision/fleet-push.ts).
- * Option values that are wrong exit 2, an invalid table or names not in the inventory exit 3,
- * a failure (after the rollback) exits 1.
+ * Option values that are wrong exit 2; an invalid table, names not in the inventory or a plan
+ * that removes most services of an appliance (without --allow-destructive) exit 3, nothing sent;
+ * a failure (after the rollback) exits 1. --dry-run plans everywhere and stops.
  */
 import type { ApplianceDriver } from '../../../drivers/driver.js';
 import { configId, parseDuration } from '../../protocol/rules/index.js';
@@ -13,9 +14,12 @@ import { connectTarget, storedCredentials } from '../../provision/connect.js';
 import type { ApplianceRecord } from '../../store/inventory.js';
 import { ConfigCache } from '../../store/config-cache.js';
 import { fromFlags } from '../connect.js';
+import { audited, fleetPushAudit } from '../audit-cli.js';
 import { CliError, EXIT } from '../exit-codes.js';
+import { askYesNo, canAsk } from '../ask.js';
 import { printJson } from '../output.js';
 import { describeStep, renderFleetPlan, renderFleetReport } from '../render-fleet-push.js';
+import { CLI_OVERRIDES } from '../render-push.js';
 import { readRules } from '../rules-input.js';
 
 export interface FleetPushOptions {
@@ -24,6 +28,8 @@ export interface FleetPushOptions {
   canary?: string;
   settle?: string;
   confirmTimeout?: string;
+  allowDestructive?: boolean;
+  dryRun?: boolean;
   json?: boolean;
   db?: string;
   community?: string;
@@ -98,16 +104,31 @@ export async function fleetPush(file: string, opts: FleetPushOptions): Promise<v
 
   const human = !opts.json;
   const settleSeconds = settleMs / 1000;
-  const report = await pushToFleet({ rules, targets: records, canary, settleMs, confirmTimeoutMs, cache: new ConfigCache() }, openPerUse(credentials), {
+  const guards = {
+    allowDestructive: opts.allowDestructive,
+    dryRun: opts.dryRun,
+    names: CLI_OVERRIDES,
+    // The plan was just printed (onPlan): the question only has to name the appliances.
+    confirmDestructive: canAsk(file) ? (plans: readonly { appliance: string }[]) => askYesNo(`The plan removes most services on ${plans.map((p) => p.appliance).join(', ')}. Push it anyway?`) : undefined,
+  };
+  let destructive: string[] = [];
+  const report = await audited(fleetPushAudit(opts), () => pushToFleet({ rules, targets: records, canary, settleMs, confirmTimeoutMs, cache: new ConfigCache(), ...guards }, openPerUse(credentials), {
     onPlan: (planned) => {
+      destructive = planned.filter((p) => p.change && p.destructive !== null).map((p) => p.name);
       if (human) process.stdout.write(`${renderFleetPlan(configId(rules), planned)}\n\n`);
     },
     onStep: (step) => {
       if (human) process.stdout.write(`${describeStep(step, settleSeconds)}\n`);
     },
-  });
+  }));
   if (opts.json) printJson(report);
-  else process.stdout.write(`\n${renderFleetReport(report)}\n`);
+  else if (report.dryRun === true) {
+    const warning = destructive.length === 0 ? '' : `a push now would be refused: the plan removes most services on ${destructive.join(', ')}; add ${CLI_OVERRIDES.allowDestructive} if that is what you mean\n`;
+    process.stdout.write(`${warning}dry run: nothing was sent\n`);
+  }
+  // Refused before anything was sent: the plan above says it all.
+  else if (report.failure?.code !== 'destructivePlan') process.stdout.write(`\n${renderFleetReport(report)}\n`);
+  if (report.failure?.code === 'destructivePlan') throw new CliError(`fleet push refused: ${report.failure.reason}`, EXIT.invalidInput);
   if (!report.ok) {
     const { appliance, reason } = report.failure!;
     const leftChanged = report.results.filter((r) => r.after !== r.before).map((r) => r.name);
