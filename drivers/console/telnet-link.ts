@@ -43,7 +43,9 @@ export interface BreakSender {
   sendBreak(ms: number): Promise<void>;
 }
 
-export const SETTLE_MS = 2_000;
+// How long a console server may take to start negotiating, and to answer each line setting. Only
+// a server that never answers waits it out; ser2net on a loaded two-core machine took over 2 s.
+export const SETTLE_MS = 5_000;
 const MAX_BREAK_MS = 10_000;
 
 export function openTelnetLink(host: string, port: number, opts: TelnetLinkOptions & { allowBreak: true }): Promise<TelnetLink & BreakSender>;
