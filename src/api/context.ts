@@ -1,6 +1,6 @@
 /**
  * What every route of the API works with: the store, the fleet's last known state, the driver
- * pool, the live stream's hub and the config cache. Routes receive it as their plugin options;
+ * pool, the live stream's hub, the config cache and the rule loader. Routes receive it as their plugin options;
  * a new route module (firmware, rollouts…) takes the same and needs nothing else wired.
  */
 import type { ApplianceEvent } from '../../drivers/driver.js';
@@ -11,6 +11,7 @@ import { DriverPool, type OpenDriver } from './driver-pool.js';
 import { notFound } from './errors.js';
 import { FleetState } from './fleet-state.js';
 import { AgentMetrics } from './metrics.js';
+import { RuleLoader } from './rule-loader.js';
 import { EventHub } from './sse.js';
 
 export interface ApiContext {
@@ -20,6 +21,8 @@ export interface ApiContext {
   readonly hub: EventHub;
   readonly configCache: ConfigCache;
   readonly metrics: AgentMetrics;
+  /** Loads rule tables off the event loop (close it with the server). */
+  readonly rules: RuleLoader;
   /** The inventory's record of `name`, or a 404 that names it. */
   appliance(name: string): ApplianceRecord;
   /** Keep an appliance event in the store and send it to the live stream. */
@@ -60,6 +63,7 @@ export function createContext(options: ContextOptions): ApiContext {
     hub,
     configCache: options.configCache ?? new ConfigCache(),
     metrics: new AgentMetrics(fleet),
+    rules: new RuleLoader(),
     appliance(name) {
       const record = store.inventory.get(name);
       if (!record) throw notFound(`no appliance named "${name}" in the inventory`);

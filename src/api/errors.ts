@@ -6,7 +6,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DriverError } from '../../drivers/driver.js';
-import { RulesError } from '../rules/index.js';
+import { RulesError, RulesLimitError } from '../rules/index.js';
 import { ProvisionError } from '../provision/push.js';
 import { InventoryError } from '../store/inventory.js';
 import { TokenError } from '../store/tokens.js';
@@ -75,10 +75,17 @@ function fromDriver(err: DriverError): ApiError {
   return new ApiError(409, 'applianceRefused', `the appliance refused (its running config is unchanged): ${err.message}`, err.remote ? { remote: err.remote } : undefined);
 }
 
+/** Rule text refused before parsing: too big is 413, too deep or too many aliases 400; the message names the limit. */
+export function fromLimit(err: RulesLimitError): ApiError {
+  if (err.limit === 'size') return new ApiError(413, 'tooLarge', err.message, err.errors);
+  return new ApiError(400, err.limit === 'depth' ? 'tooDeep' : 'tooManyAliases', err.message, err.errors);
+}
+
 /** Any thrown value → the ApiError to answer with. */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof DriverError) return fromDriver(err);
+  if (err instanceof RulesLimitError) return fromLimit(err);
   if (err instanceof RulesError) return new ApiError(422, 'invalidRules', err.message, err.errors);
   if (err instanceof InventoryError) {
     const status = err.code === 'notFound' ? 404 : err.code === 'duplicate' ? 409 : 400;
@@ -94,7 +101,7 @@ export function toApiError(err: unknown): ApiError {
     return new ApiError(400, 'invalidRequest', message, details);
   }
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-    return new ApiError(fe.statusCode, FASTIFY_CODES[fe.code ?? ''] ?? 'bad-request', fe.message ?? 'bad request');
+    return new ApiError(fe.statusCode, FASTIFY_CODES[fe.code ?? ''] ?? 'badRequest', fe.message ?? 'bad request');
   }
   return new ApiError(500, 'internal', 'the agent failed while answering; its log has the details');
 }
@@ -104,8 +111,8 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'invalidJson',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'invalidJson',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupportedMediaType',
-  FST_ERR_CTP_BODY_TOO_LARGE: 'body-too-large',
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad-request',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'tooLarge',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'badRequest',
 };
 
 declare module 'fastify' {

@@ -9,6 +9,7 @@ import { createSocket } from 'node:dgram';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isIP } from 'node:net';
+import { Server as TlsServer } from 'node:tls';
 
 const WILDCARD = new Set(['0.0.0.0', '::', '::0']);
 
@@ -42,5 +43,7 @@ export async function imageUrlFor(server: Server, applianceHost: string, sha256:
   }
   const host = WILDCARD.has(bound.address) ? await localAddressToward(applianceHost) : bound.address;
   const hostText = isIP(host) === 6 ? `[${host}]` : host;
-  return `http://${hostText}:${bound.port}/api/v1/firmware/${sha256}/image`;
+  // Over TLS the appliance must fetch with HTTPS, and trust the agent's certificate.
+  const scheme = server instanceof TlsServer ? 'https' : 'http';
+  return `${scheme}://${hostText}:${bound.port}/api/v1/firmware/${sha256}/image`;
 }

@@ -164,7 +164,10 @@ export const PlanResponse = Type.Object({
 export const PushBody = Type.Object(
   {
     rules: Type.Union([Type.Object({}, { additionalProperties: true }), Type.String()], { description: 'the rule table: JSON, or YAML/JSON text' }),
-    confirmTimeout: Type.Optional(Duration('commit confirmed: the appliance reverts unless confirmed within this time (e.g. 5m)')),
+    confirmTimeout: Type.Optional(Duration('commit confirmed: the appliance reverts unless confirmed within this time (e.g. 5m; at least 10s unless force)')),
+    force: Type.Optional(Type.Boolean({ description: 'allow a confirmTimeout under 10 s' })),
+    allowDestructive: Type.Optional(Type.Boolean({ description: 'push a plan that removes every service or more than half of them (else 409 destructivePlan)' })),
+    replacePending: Type.Optional(Type.Boolean({ description: 'push over a commit pending confirmation, replacing it (else 409 pendingCommit)' })),
   },
   { additionalProperties: false },
 );
@@ -177,6 +180,8 @@ export const PushResponse = Type.Object({
   bytes: Type.Integer(),
   seconds: Type.Number(),
   confirmBy: Nullable(Type.Integer({ description: 'ms by which confirm must arrive, for a commit confirmed' })),
+  unchanged: Type.Optional(Type.Boolean({ description: 'true: the appliance ran this table already; nothing was sent (mode "none")' })),
+  replaced: Type.Optional(Nullable(Type.Object({ configId: Type.String(), confirmBy: Type.Integer({ description: 'ms when it was to revert' }) }, { description: 'the pending commit this push replaced (replacePending)' }))),
 });
 
 export const ConfigIdResponse = Type.Object({ configId: Type.String() });

@@ -1,13 +1,15 @@
 /**
  * The agent's HTTP control plane: the JSON API under /api/v1 (token auth, audit log, live
- * stream), its OpenAPI document and docs page, Prometheus /metrics, and the dashboard at /.
+ * stream), its OpenAPI document and docs page (behind the token unless publicDocs), Prometheus
+ * /metrics, and the dashboard at /; over HTTPS when given a certificate, with security headers
+ * on every answer.
  * `buildServer` returns a fastify instance that is not listening yet: `app.inject()` tests it
  * without a socket, `app.listen()` serves it. With `poll`, it also polls the inventory for as
  * long as it runs (started when ready, stopped on close).
  */
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, type onRequestHookHandler } from 'fastify';
 import { pino } from 'pino';
 import type { AgentStore } from '../store/index.js';
 import type { ConfigCache } from '../store/config-cache.js';
@@ -16,12 +18,16 @@ import { authenticate } from './auth.js';
 import { createContext, type ApiContext } from './context.js';
 import { serveDashboard } from './static-files.js';
 import type { OpenDriver } from './driver-pool.js';
+import { MAX_RULE_TEXT_BYTES, positionOf, RULE_TEXT_LIMITS, scanRuleText } from '../rules/index.js';
 import { ApiError, installErrorHandling } from './errors.js';
 import { summarize } from './fleet-summary.js';
 import { PollLoop } from './poll-loop.js';
+import { urlForLog } from './request-log.js';
 import { API_ROUTES } from './routes/index.js';
 import { ErrorResponse } from './schemas.js';
-import { streamRoutes, type StreamMessage } from './sse.js';
+import { installSecurityHeaders } from './security-headers.js';
+import type { TlsPair } from './tls.js';
+import { DEFAULT_MAX_STREAMS, DEFAULT_STREAM_BUFFER_BYTES, streamRoutes, type StreamMessage } from './sse.js';
 
 export interface ServerOptions {
   store: AgentStore;
@@ -33,6 +39,14 @@ export interface ServerOptions {
   logLevel?: string | false;
   /** Seconds between SSE heartbeats, ms (default 15 s). */
   heartbeatMs?: number;
+  /** Live streams served at once (default 100); more are answered 429. */
+  maxStreams?: number;
+  /** Bytes one stream client may leave unread before it is dropped (default 1 MiB). */
+  streamBufferBytes?: number;
+  /** Serve the OpenAPI document and the docs page without a token (default: a token, like the API). */
+  publicDocs?: boolean;
+  /** Serve HTTPS with this certificate and key (default: plain HTTP). */
+  tls?: TlsPair;
   openDriver?: OpenDriver;
   configCache?: ConfigCache;
 }
@@ -45,13 +59,8 @@ declare module 'fastify' {
 }
 
 export const API_PREFIX = '/api/v1';
-/** Rule tables of thousands of services run to megabytes of YAML. */
-const BODY_LIMIT = 16 * 1024 * 1024;
-
-/** Request logs without the secret a stream URL may carry. */
-function redact(url: string): string {
-  return url.replace(/([?&]token=)[^&]*/g, '$1[redacted]');
-}
+/** The largest rule table (MAX_RULE_TEXT_BYTES) and room for the JSON around it (`{rules: "…"}`). */
+const BODY_LIMIT = MAX_RULE_TEXT_BYTES + 1024 * 1024;
 
 function loggerOptions(level: string | false | undefined): FastifyServerOptions['logger'] {
   if (level === false) return false;
@@ -61,19 +70,21 @@ function loggerOptions(level: string | false | undefined): FastifyServerOptions[
     // stdout carries the ready line: logs go to stderr, like every fulcrum command's.
     stream: pino.destination({ fd: 2, sync: true }),
     serializers: {
-      req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redact(req.url), remoteAddress: req.ip }),
+      req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: urlForLog(req.url), remoteAddress: req.ip }),
     },
   } as FastifyServerOptions['logger'];
 }
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  // Typed as the HTTP server the routes see either way: nothing below depends on which it is.
   const app = Fastify({
+    ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
     logger: loggerOptions(options.logLevel),
     bodyLimit: BODY_LIMIT,
     // Bodies are checked as sent: no silent coercion ("5" is not 5) and no dropping of unknown
     // fields; query strings are declared as strings and parsed by the routes.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
-  });
+  }) as unknown as FastifyInstance;
   const pollIntervalMs = options.poll ? options.poll.intervalMs : undefined;
   const ctx = createContext({
     store: options.store,
@@ -84,16 +95,17 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.decorate('fulcrum', ctx);
 
   installErrorHandling(app);
+  await installSecurityHeaders(app, { tls: options.tls !== undefined });
   installBodyParsers(app);
   app.addSchema(ErrorResponse);
-  await installOpenApi(app);
+  const tokenAuth = authenticate(options.store.tokens);
+  await installOpenApi(app, options.publicDocs ? null : tokenAuth);
 
   let lastCounters: StreamMessage | null = null;
   ctx.hub.subscribe((m) => {
     if (m.type === 'counters') lastCounters = m;
   });
 
-  const tokenAuth = authenticate(options.store.tokens);
   app.get(
     '/metrics',
     {
@@ -107,7 +119,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     async (api) => {
       api.addHook('onRequest', tokenAuth);
       installAudit(api, ctx);
-      streamRoutes(api, { hub: ctx.hub, heartbeatMs: options.heartbeatMs ?? 15_000, initial: () => lastCounters });
+      streamRoutes(api, {
+        hub: ctx.hub,
+        heartbeatMs: options.heartbeatMs ?? 15_000,
+        initial: () => lastCounters,
+        maxStreams: options.maxStreams ?? DEFAULT_MAX_STREAMS,
+        maxBufferBytes: options.streamBufferBytes ?? DEFAULT_STREAM_BUFFER_BYTES,
+      });
       for (const routes of API_ROUTES) await routes(api, ctx);
     },
     { prefix: API_PREFIX },
@@ -138,17 +156,30 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     app.addHook('onReady', async () => loop.start());
     app.addHook('preClose', async () => loop.stop());
   }
-  app.addHook('onClose', async () => ctx.drivers.close());
+  app.addHook('onClose', async () => {
+    await ctx.rules.close();
+    await ctx.drivers.close();
+  });
   return app;
 }
 
-/** YAML bodies as text; JSON parsed as fastify does, its text kept for rule errors' positions. */
+/**
+ * YAML bodies as text (loaded, with its limits, by the rule loader); JSON parsed as fastify does
+ * once its nesting passed the same scan as rule text, its text kept for rule errors' positions.
+ */
 function installBodyParsers(app: FastifyInstance): void {
   app.decorateRequest('rawBody', null);
   app.addContentTypeParser(['text/yaml', 'application/yaml', 'application/x-yaml'], { parseAs: 'string' }, (_request, body, done) => done(null, body));
   const parseJson = app.getDefaultJsonParser('error', 'error');
+  const limits = { ...RULE_TEXT_LIMITS, maxBytes: BODY_LIMIT };
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string;
+    const problem = scanRuleText(text, limits).problem;
+    if (problem) {
+      const { line, column } = positionOf(text, problem.offset);
+      done(new ApiError(400, problem.limit === 'depth' ? 'tooDeep' : 'tooManyAliases', `body:${line}:${column} ${problem.message}`), undefined);
+      return;
+    }
     request.rawBody = text;
     // The default parser answers through the callback; its return value carries nothing.
     void parseJson(request, text, (err, value) => {
@@ -165,7 +196,8 @@ function installBodyParsers(app: FastifyInstance): void {
   });
 }
 
-async function installOpenApi(app: FastifyInstance): Promise<void> {
+/** The OpenAPI document and the docs page (every file of it), behind `auth` unless that is null (--public-docs). */
+async function installOpenApi(app: FastifyInstance, auth: onRequestHookHandler | null): Promise<void> {
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.0.3',
@@ -180,6 +212,10 @@ async function installOpenApi(app: FastifyInstance): Promise<void> {
     // Shared schemas appear under components by their $id ("Error").
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
-  await app.register(fastifySwaggerUi, { routePrefix: `${API_PREFIX}/docs`, uiConfig: { docExpansion: 'list', deepLinking: true } });
-  app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
+  await app.register(fastifySwaggerUi, {
+    routePrefix: `${API_PREFIX}/docs`,
+    uiConfig: { docExpansion: 'list', deepLinking: true },
+    ...(auth ? { uiHooks: { onRequest: auth } } : {}),
+  });
+  app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true }, ...(auth ? { onRequest: auth } : {}) }, async () => app.swagger());
 }

@@ -4,9 +4,14 @@
  * - `event` for each appliance event and audit entry: `{source: 'appliance' | 'audit', ...}`;
  * and a comment line as heartbeat, so proxies and browsers keep an idle stream open. A client
  * that goes away is unsubscribed at once; stopping the server ends every stream.
+ *
+ * Bounded: at most `maxStreams` at once (429 beyond), and a client that does not read is dropped
+ * once `maxBufferBytes` wait for it in the server's buffers, instead of being buffered for
+ * without end (its EventSource reconnects, and gets the latest counters on connecting).
  */
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
+import { ApiError, sendError } from './errors.js';
 
 export type StreamEventType = 'counters' | 'event';
 
@@ -48,7 +53,15 @@ export interface StreamOptions {
   heartbeatMs: number;
   /** The message a client gets on connecting (the last counters), so a page has data at once. */
   initial?: () => StreamMessage | null;
+  /** Streams open at once; more are refused with 429. */
+  maxStreams: number;
+  /** Bytes written to one client and not yet taken by it; past this the client is dropped. */
+  maxBufferBytes: number;
 }
+
+export const DEFAULT_MAX_STREAMS = 100;
+/** A minute of counters for a few hundred appliances. */
+export const DEFAULT_STREAM_BUFFER_BYTES = 1024 * 1024;
 
 export function streamRoutes(app: FastifyInstance, options: StreamOptions): void {
   const open = new Set<() => void>();
@@ -72,6 +85,9 @@ export function streamRoutes(app: FastifyInstance, options: StreamOptions): void
       },
     },
     (request, reply) => {
+      if (open.size >= options.maxStreams) {
+        return sendError(request, reply, new ApiError(429, 'tooManyStreams', `${options.maxStreams} live streams are open, the most this agent serves at once: close one, or start serve with a higher --max-streams`));
+      }
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {
@@ -81,11 +97,21 @@ export function streamRoutes(app: FastifyInstance, options: StreamOptions): void
         // Tells nginx-style proxies not to buffer the stream.
         'x-accel-buffering': 'no',
       });
-      res.write('retry: 3000\n\n');
+      // write() buffers whatever the socket cannot take yet: look at how much waits, and drop a
+      // client that lets it pile up rather than hold its backlog in memory.
+      const send = (text: string) => {
+        if (res.destroyed) return;
+        res.write(text);
+        if (res.writableLength > options.maxBufferBytes) {
+          request.log.info({ buffered: res.writableLength }, 'stream dropped: the client does not keep up');
+          res.destroy();
+        }
+      };
+      send('retry: 3000\n\n');
       const first = options.initial?.();
-      if (first) res.write(formatMessage(first));
-      const unsubscribe = options.hub.subscribe((m) => res.write(formatMessage(m)));
-      const heartbeat = setInterval(() => res.write(`: heartbeat ${Date.now()}\n\n`), options.heartbeatMs);
+      if (first) send(formatMessage(first));
+      const unsubscribe = options.hub.subscribe((m) => send(formatMessage(m)));
+      const heartbeat = setInterval(() => send(`: heartbeat ${Date.now()}\n\n`), options.heartbeatMs);
       heartbeat.unref();
       const end = () => {
         clearInterval(heartbeat);

@@ -4,13 +4,12 @@
  * pays for neither the simulator, sockets nor YAML parser, nor for the options of some two
  * hundred subcommands.
  */
+import '../protocol/host/install-node-crypto.js';
 import { Command, CommanderError } from './commander.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { defineTopLevel } from './groups/top-level.js';
 import { packageVersion } from './version.js';
-import { installNodeCrypto } from '../protocol/host/node-crypto.js';
 
-installNodeCrypto();
 
 const args = process.argv.slice(2);
 const program = new Command('fulcrum')
@@ -76,6 +75,13 @@ async function main(): Promise<void> {
     if (err instanceof CliError) {
       process.stderr.write(`${err.message}\n`);
       process.exitCode = err.exitCode;
+      return;
+    }
+    // The store's key file cannot open the inventory (src/store/secrets.ts): the message says
+    // which file is needed. Matched by name, so this module does not load the store.
+    if (err instanceof Error && err.name === 'SecretKeyError') {
+      process.stderr.write(`${err.message}\n`);
+      process.exitCode = EXIT.failure;
       return;
     }
     process.stderr.write(`fulcrum: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

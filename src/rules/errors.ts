@@ -14,6 +14,9 @@ export interface RuleError {
   message: string;
 }
 
+/** Problems listed in one error at most: enough to fix a file, and the report stays quick to build. */
+export const MAX_REPORTED = 200;
+
 export function formatRuleError(error: RuleError): string {
   return `${error.file}:${error.line}:${error.column} ${error.path}: ${error.message}`;
 }

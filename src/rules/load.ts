@@ -2,22 +2,26 @@
  * Rule file text → canonical RuleTable, or one RulesError listing its problems (the first MAX_REPORTED) with their
  * file, line, column and path.
  *
- * Stages: YAML (syntax errors stop here: past them the structure is guesswork), then schema and
+ * Stages: the text's limits (size, nesting, aliases: a RulesLimitError, before any parser runs),
+ * YAML (syntax errors stop here: past them the structure is guesswork), then schema and
  * semantic checks together (both see the whole document, so one run reports everything), then
  * canonical form.
  */
 
 import { readFile } from 'node:fs/promises';
 import { toCanonical } from './document.js';
-import { RulesError, type RuleError } from './errors.js';
+import { MAX_REPORTED, RulesError, type RuleError } from './errors.js';
 import { formatPath, type Problem } from '../protocol/rules/problems.js';
 import type { RuleTable } from '../protocol/rules/model.js';
 import type { RulesDocument } from './schema.js';
 import { schemaProblems } from './schema-errors.js';
 import { semanticProblems } from './semantic.js';
+import { checkRuleText, limitError } from './text-limits.js';
 import { YamlSource, type SourceProblem } from './yaml-source.js';
 
 export function loadRules(text: string, file: string): RuleTable {
+  const limit = checkRuleText(text);
+  if (limit) throw limitError(limit, text, file);
   const { source, fatal, problems } = YamlSource.parse(text);
   const place = (problem: SourceProblem): RuleError => ({
     file,
@@ -25,17 +29,11 @@ export function loadRules(text: string, file: string): RuleTable {
     path: formatPath(problem.path),
     message: problem.message,
   });
-  if (fatal.length > 0) throw new RulesError(sorted(fatal.map(place)));
+  if (fatal.length > 0) throw new RulesError(sorted(fatal.slice(0, MAX_REPORTED).map(place)));
   if (source.isEmpty) {
     throw new RulesError([place({ path: [], message: 'the file is empty; expected a mapping with a "services" list', offset: 0 })]);
   }
-  let document: unknown;
-  try {
-    document = source.toJS();
-  } catch (error) {
-    // toJS refuses alias expansions big enough to be an attack; say so instead of crashing.
-    throw new RulesError([place({ path: [], message: `cannot expand the document: ${(error as Error).message}`, offset: 0 })]);
-  }
+  const document = source.toJS();
   const located = (problem: Problem): SourceProblem => ({ ...problem, offset: source.locate(problem.path, problem.target) });
   const checked = [...schemaProblems(document), ...semanticProblems(document)];
   // A file that is wrong everywhere (a generated table gone bad) gets the first MAX_REPORTED
@@ -48,8 +46,7 @@ export function loadRules(text: string, file: string): RuleTable {
   return toCanonical(document as RulesDocument);
 }
 
-/** Problems listed in one error at most. */
-export const MAX_REPORTED = 200;
+export { MAX_REPORTED };
 
 /** Reads `path` as UTF-8; I/O errors (missing file, permissions) propagate unchanged. */
 export async function loadRulesFile(path: string): Promise<RuleTable> {

@@ -49,12 +49,17 @@ export function hasHistory(metrics: MetricStore, appliance: string): boolean {
   return metrics.listSeries(appliance).length > 0;
 }
 
-export function counterHistory(metrics: MetricStore, appliance: string, q: HistoryQuery): History {
+/** The series a query selects (its counters, service and level), in creation order. */
+export function chosenSeries(metrics: MetricStore, appliance: string, q: Pick<HistoryQuery, 'counters' | 'service' | 'serviceLevel'>): ReturnType<MetricStore['listSeries']> {
   const wanted = q.counters ? new Set(q.counters) : null;
-  const chosen = metrics
+  return metrics
     .listSeries(appliance)
     .filter((s) => (wanted === null || wanted.has(s.counter)) && (q.service === undefined || s.service === q.service))
     .filter((s) => q.serviceLevel === undefined || (s.backend === undefined) === q.serviceLevel);
+}
+
+export function counterHistory(metrics: MetricStore, appliance: string, q: HistoryQuery): History {
+  const chosen = chosenSeries(metrics, appliance, q);
   const keys = chosen.map((s) => ({ ...(s.service ? { service: s.service } : {}), ...(s.backend ? { backend: s.backend } : {}), counter: s.counter }));
   // One pass over the stored frames for every series when the store can (SQLite can).
   const results = metrics.queryMany(appliance, keys, q.from, q.to, q.resolution);

@@ -1,7 +1,7 @@
 /**
  * The API's gate: bearer tokens (401 without or with a bad one), roles (403 for a read token on
  * a change), ?token= only on the stream, /metrics behind a token unless made public, the API
- * description public — and the audit log of every change asked, denied ones included.
+ * description behind a token too — and the audit log of every change asked, denied ones included.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, startApi, type ApiHarness } from '../support/api.js';
@@ -97,15 +97,16 @@ describe('API authentication and roles', () => {
     expect(r.json().entries).toHaveLength(2);
   });
 
-  it('serves the OpenAPI document and the docs page without a token', async () => {
-    const doc = await api.app.inject({ url: '/api/v1/openapi.json' });
+  it('serves the OpenAPI document and the docs page with a token (any role), not without', async () => {
+    expect((await api.app.inject({ url: '/api/v1/openapi.json' })).statusCode).toBe(401);
+    const doc = await api.app.inject({ url: '/api/v1/openapi.json', headers: bearer(api.read) });
     expect(doc.statusCode).toBe(200);
     const spec = doc.json();
     expect(spec.openapi).toMatch(/^3\./);
     expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/api/v1/appliances', '/api/v1/appliances/{name}/rules/push', '/api/v1/stream', '/api/v1/audit', '/metrics']));
     expect(spec.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer' });
     expect(spec.components.schemas.Error).toBeDefined();
-    const docs = await api.app.inject({ url: '/api/v1/docs' });
+    const docs = await api.app.inject({ url: '/api/v1/docs/', headers: bearer(api.read) });
     expect(docs.statusCode).toBe(200);
     expect(docs.body).toContain('Swagger UI');
   });

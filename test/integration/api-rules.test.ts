@@ -9,7 +9,7 @@ import { SimulatedAppliance } from '../../sim/simulated-appliance.js';
 import { configId } from '../../src/protocol/rules/index.js';
 import { loadRules } from '../../src/rules/index.js';
 import { parse as parseYaml } from 'yaml';
-import { bearer, startApi, type ApiHarness } from '../support/api.js';
+import { bearer, eventually, startApi, type ApiHarness } from '../support/api.js';
 
 const yaml = (weight: number, extra = '') => `services:
   - name: web
@@ -50,9 +50,11 @@ describe('rule tables over the API', () => {
       expect(r.statusCode).toBe(422);
       const { error } = r.json();
       expect(error.code).toBe('invalidRules');
-      expect(error.message.split('\n')[0]).toBe('<body>:5:43 services[0].backends[0].weight: must be an integer 0..65535');
-      expect(error.details.length).toBeGreaterThanOrEqual(2);
-      expect(error.details[0]).toEqual({ file: '<body>', line: 5, column: 43, path: 'services[0].backends[0].weight', message: 'must be an integer 0..65535' });
+      // In file order: the shared listen address is reported at both services (lines 3 and 7).
+      expect(error.message.split('\n')[1]).toBe('<body>:5:43 services[0].backends[0].weight: must be an integer 0..65535');
+      expect(error.details.length).toBeGreaterThanOrEqual(3);
+      expect(error.details[1]).toEqual({ file: '<body>', line: 5, column: 43, path: 'services[0].backends[0].weight', message: 'must be an integer 0..65535' });
+      expect(error.details.some((d: { line: number; path: string }) => d.line === 3 && d.path === 'services[0].listen')).toBe(true);
       expect(error.details.some((d: { line: number; path: string }) => d.line === 7 && d.path === 'services[1].listen')).toBe(true);
     });
 
@@ -166,6 +168,95 @@ describe('rule tables over the API', () => {
       } finally {
         await other.stop();
       }
+    });
+  });
+
+  describe('operator mistakes (the rules of src/provision/push-guards.ts)', () => {
+    const push = (body: object) => post('/api/v1/appliances/edge-1/rules/push', body);
+    const commits = async () =>
+      ((await api.app.inject({ url: '/api/v1/events?appliance=edge-1&limit=200', headers: bearer(api.read) })).json().events as { kind: string }[]).filter((e) => e.kind === 'commit').length;
+
+    it('a table that removes every service: 409 destructivePlan with the plan, nothing sent; allowDestructive: true goes ahead', async () => {
+      const before = sim.appliance.configId;
+      const r = await push({ rules: { services: [] } });
+      expect(r.statusCode, r.body).toBe(409);
+      expect(r.json().error).toMatchObject({ code: 'destructivePlan', details: { runningConfigId: before, plan: { removed: [{ name: 'web' }] } } });
+      expect(r.json().error.message).toMatch(/removes every service \(1 of 1\).*allowDestructive: true/);
+      expect(sim.appliance.configId).toBe(before);
+      const [entry] = api.store.audit.list({ appliance: 'edge-1', limit: 1 });
+      expect(entry).toMatchObject({ action: 'POST /api/v1/appliances/:name/rules/push', outcome: 'failed', status: 409 });
+
+      const allowed = await push({ rules: { services: [] }, allowDestructive: true });
+      expect(allowed.statusCode, allowed.body).toBe(200);
+      expect(sim.appliance.rules.services).toEqual([]);
+      // Nothing runs, so nothing is removed: a table onto an empty appliance needs no permission.
+      expect((await push({ rules: yaml(7) })).statusCode).toBe(200);
+    });
+
+    it('knows what an appliance runs even when the agent cannot read its table (SNMP): from its counters', async () => {
+      const other = await SimulatedAppliance.start({ name: 'rules-3', rules: loadRules(yaml(3), 'o.yaml'), listen: false, snmp: { host: '127.0.0.1', port: 0, community: 'public', writeCommunity: 'private' } });
+      try {
+        api.store.inventory.add({ name: 'edge-3', target: `snmp://${other.readyInfo().snmp}`, credentials: { community: 'private' } });
+        const renamed = { services: [{ name: 'api', listen: '127.0.0.1:18082', backends: [{ address: '192.0.2.10:80' }] }] };
+        const r = await post('/api/v1/appliances/edge-3/rules/push', { rules: renamed });
+        expect(r.statusCode, r.body).toBe(409);
+        expect(r.json().error).toMatchObject({ code: 'destructivePlan', details: { plan: null, removed: [{ name: 'web' }] } });
+        expect(other.appliance.configId).toBe(configId(loadRules(yaml(3), 'o.yaml')));
+      } finally {
+        await other.stop();
+      }
+    });
+
+    it('a confirm timeout under 10 s: 400 naming the value and the minimum; force: true lets it through', async () => {
+      const before = sim.appliance.configId;
+      const r = await push({ rules: yaml(8), confirmTimeout: '5ms' });
+      expect(r.statusCode).toBe(400);
+      expect(r.json().error.message).toMatch(/^body\.confirmTimeout: 5ms is too short: .*at least 10 s.*force: true/);
+      expect(sim.appliance.configId).toBe(before);
+      const forced = await push({ rules: yaml(8), confirmTimeout: '1s', force: true });
+      expect(forced.statusCode, forced.body).toBe(200);
+      // Nobody confirms it: the appliance goes back by itself.
+      await eventually(() => sim.appliance.configId === before && sim.appliance.configManager.pending === null, 10_000, 'the revert');
+    });
+
+    it('a push over a pending commit: 409 pendingCommit naming its config and deadline; replacePending: true replaces it and says so', async () => {
+      const pending = configId(loadRules(yaml(12), 'p.yaml'));
+      expect((await push({ rules: yaml(12), confirmTimeout: '5m' })).statusCode).toBe(200);
+      const r = await push({ rules: yaml(13) });
+      expect(r.statusCode, r.body).toBe(409);
+      const { error } = r.json();
+      expect(error).toMatchObject({ code: 'pendingCommit', details: { configId: pending, confirmBy: expect.any(Number), pendingConfirm: expect.any(Number) } });
+      expect(error.message).toContain(pending);
+      expect(error.message).toMatch(/reverts at \d{4}-\d\d-\d\dT.*replacePending: true/);
+      expect(sim.appliance.configId).toBe(pending);
+      expect(sim.appliance.configManager.pending).not.toBeNull();
+
+      const replaced = await push({ rules: yaml(13), replacePending: true });
+      expect(replaced.statusCode, replaced.body).toBe(200);
+      expect(replaced.json()).toMatchObject({ configId: configId(loadRules(yaml(13), 'x')), replaced: { configId: pending } });
+      // The appliance counts in whole seconds: the deadline is known to about one.
+      expect(Math.abs(replaced.json().replaced.confirmBy - error.details.confirmBy)).toBeLessThan(2_000);
+      expect(sim.appliance.configManager.pending).toBeNull();
+    });
+
+    it('the table already running: 200 unchanged, nothing committed, nothing pending', async () => {
+      const running = configId(loadRules(yaml(13), 'x'));
+      const history = sim.appliance.configManager.history.length;
+      const before = await commits();
+      const r = await push({ rules: yaml(13), confirmTimeout: '5m' });
+      expect(r.statusCode, r.body).toBe(200);
+      expect(r.json()).toMatchObject({ unchanged: true, configId: running, previousConfigId: running, bytes: 0, confirmBy: null });
+      expect(sim.appliance.configManager.pending).toBeNull();
+      expect(sim.appliance.configManager.history.length).toBe(history);
+      expect(await commits()).toBe(before);
+    });
+
+    it('validation refuses a wildcard listen address next to a specific one on the same port, naming both services', async () => {
+      const text = `services:\n  - name: local\n    listen: 127.0.0.1:18080\n    backends: [{ address: 192.0.2.10:80 }]\n  - name: any\n    listen: 0.0.0.0:18080\n    backends: [{ address: 192.0.2.10:80 }]\n`;
+      const r = await post('/api/v1/rules/validate', text, { 'content-type': 'text/yaml' });
+      expect(r.statusCode).toBe(422);
+      const lines = (r.json().error.message as string).split('\n');
+      expect(lines).toEqual([expect.stringMatching(/^<body>:3:13 services\[0\]\.listen: .*"any"/), expect.stringMatching(/^<body>:6:13 services\[1\]\.listen: .*"local"/)]);
     });
   });
 });

@@ -51,7 +51,11 @@ describe('fulcrum CLI over a serial console (real PTY)', () => {
     expect(plan.added).toHaveLength(40);
     expect(plan.removed.map((r) => r.name)).toEqual(['seed']);
 
-    const full = json<{ mode: string; configId: string; previousConfigId: string; bytes: number }>(run('rules', 'push', first, '--to', target, '--json'));
+    // The plan removes the one service the appliance runs: refused unless the operator means it.
+    const refused = run('rules', 'push', first, '--to', target);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain('removes every service (1 of 1)');
+    const full = json<{ mode: string; configId: string; previousConfigId: string; bytes: number }>(run('rules', 'push', first, '--to', target, '--json', '--allow-destructive'));
     // `diff` read the running table and cached it, so even this first push goes as a patch.
     expect(full).toMatchObject({ mode: 'delta', previousConfigId: sim.ready.configId });
     expect(full.configId).toBe(run('rules', 'id', first).stdout.trim());
@@ -73,7 +77,7 @@ describe('fulcrum CLI over a serial console (real PTY)', () => {
 
     expect(json<{ configId: string }>(run('rules', 'rollback', '--to', target, '--json'))).toEqual({ configId: full.configId });
     expect(run('rules', 'rollback', '--steps', '0', '--to', target).code).toBe(2);
-  });
+  }, 60_000);
 
   it('counters --json reads every service', () => {
     const c = json<{ services: { name: string; connsTotal: number; backends: { address: string; state: string }[] }[] }>(run('counters', '--to', target, '--json'));

@@ -62,7 +62,9 @@ describe('fulcrum serve, token and audit', () => {
     const entries = JSON.parse(audit.stdout) as { action: string; actor: { name: string }; appliance: string | null; outcome: string }[];
     expect(entries.map((e) => e.action)).toEqual(['token revoke', 'POST /api/v1/appliances', 'token create', 'token create']);
     expect(entries[1]).toMatchObject({ actor: { name: 'ci' }, appliance: 'lab-2', outcome: 'ok' });
-    expect(entries[0]!.actor.name).toMatch(/^cli:/);
+    // Made with the CLI: the OS user@host, via cli.
+    expect(entries[0]).toMatchObject({ via: 'cli', actor: { id: null, name: expect.stringMatching(/^[^@\s]+@\S+$/) } });
+    expect(entries[1]).toMatchObject({ via: 'api' });
     const table = fulcrum(['audit', '--db', db, '--since', '1h']);
     expect(table.stdout).toContain('POST /api/v1/appliances');
     expect(fulcrum(['audit', '--db', db, '--since', 'soon']).code).toBe(2);

@@ -1,12 +1,13 @@
 /**
  * Counters: read live from the appliance, or their history from the store as the poll loop
- * (or `fulcrum monitor`) recorded it.
+ * (or `fulcrum monitor`) recorded it, within the bounds of history-limits.ts.
  */
 import type { FastifyInstance } from 'fastify';
 import { parseDuration } from '../../protocol/rules/index.js';
-import { counterHistory, hasHistory, resolutionFor } from '../../store/history.js';
+import { chosenSeries, counterHistory, hasHistory, resolutionFor } from '../../store/history.js';
 import type { ApiContext } from '../context.js';
 import { ApiError, notFound } from '../errors.js';
+import { API_WORDS, checkAnswer, checkFrom, checkGrid, checkSpan, HistoryLimitError } from '../history-limits.js';
 import { CountersResponse, errors, HistoryQuery, HistoryResponse, NameParams } from '../schemas.js';
 
 const DEFAULT_SPAN_MS = 3_600_000;
@@ -20,15 +21,27 @@ export function durationParam(name: string, text: string): number {
   }
 }
 
+/** The range asked for, checked against the retention before anything is computed from it. */
 function span(q: HistoryQuery, now: number): { from: number; spanMs: number } {
   if (q.since !== undefined && q.from !== undefined) throw new ApiError(400, 'invalidRequest', 'querystring: give since or from, not both');
   if (q.from !== undefined) {
     const from = Number(q.from);
-    if (from > now) throw new ApiError(400, 'invalidRequest', 'querystring.from: is in the future');
+    limited(() => checkFrom(from, now, API_WORDS));
     return { from, spanMs: now - from };
   }
   const spanMs = q.since === undefined ? DEFAULT_SPAN_MS : durationParam('since', q.since);
+  limited(() => checkSpan(spanMs, API_WORDS));
   return { from: now - spanMs, spanMs };
+}
+
+/** A history limit as the API answers it: 400, the range as invalidRequest, too many points as tooManyPoints. */
+function limited<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    if (!(err instanceof HistoryLimitError)) throw err;
+    throw new ApiError(400, err.kind === 'range' ? 'invalidRequest' : 'tooManyPoints', err.message, err.details);
+  }
 }
 
 export function counterRoutes(app: FastifyInstance, ctx: ApiContext): void {
@@ -65,15 +78,16 @@ export function counterRoutes(app: FastifyInstance, ctx: ApiContext): void {
         ?.split(',')
         .map((c) => c.trim())
         .filter((c) => c !== '');
-      return counterHistory(ctx.store.metrics, name, {
-        from,
-        to,
-        resolution: q.resolution ?? resolutionFor(spanMs),
-        rate: q.rate === 'true',
+      const resolution = q.resolution ?? resolutionFor(spanMs);
+      const selection = {
         ...(counters ? { counters } : {}),
         ...(q.service !== undefined ? { service: q.service } : {}),
         ...(q.level !== undefined ? { serviceLevel: q.level === 'service' } : {}),
-      });
+      };
+      limited(() => checkGrid(chosenSeries(ctx.store.metrics, name, selection).length, spanMs, resolution, API_WORDS));
+      const history = counterHistory(ctx.store.metrics, name, { from, to, resolution, rate: q.rate === 'true', ...selection });
+      limited(() => checkAnswer(history.series, resolution, API_WORDS));
+      return history;
     },
   );
 }

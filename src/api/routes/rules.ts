@@ -1,13 +1,17 @@
 /**
  * Rule tables: validate (no appliance involved), plan, push (optionally commit confirmed),
- * confirm, rollback — the same functions the CLI runs (src/provision/push.ts). Changes are
- * audited with the config ids before and after, and kept in the event log.
+ * confirm, rollback — the same functions the CLI runs (src/provision/push.ts, and for a push the
+ * checks of push-preflight.ts). Changes are audited with the config ids before and after, and
+ * kept in the event log.
  */
 import type { FastifyInstance } from 'fastify';
 import { configId } from '../../protocol/rules/index.js';
-import { planChange, parseConfirmTimeout, ProvisionError, pushRules, rollbackConfig, confirmCommit } from '../../provision/push.js';
+import { planChange, ProvisionError, rollbackConfig, confirmCommit } from '../../provision/push.js';
 import { planIsEmpty } from '../../provision/plan.js';
+import { checkConfirmTimeout } from '../../provision/push-guards.js';
+import { pushChecked } from '../../provision/push-preflight.js';
 import { noteChange } from '../audit.js';
+import { API_OVERRIDES, fromPushRefusal } from '../push-refusal.js';
 import type { ApiContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { rulesFromBody, rulesFromField } from '../rules-input.js';
@@ -32,10 +36,10 @@ export function ruleRoutes(app: FastifyInstance, ctx: ApiContext): void {
     '/rules/validate',
     {
       config: { access: 'read', audit: false },
-      schema: { summary: 'Check a rule table; errors give line, column, path and rule, as the CLI prints them', description: RULES_CONTENT, tags, body: RulesBody, response: { 200: ValidateResponse, ...errors(400, 401, 422) } },
+      schema: { summary: 'Check a rule table; errors give line, column, path and rule, as the CLI prints them', description: RULES_CONTENT, tags, body: RulesBody, response: { 200: ValidateResponse, ...errors(400, 401, 413, 422) } },
     },
     async (request) => {
-      const rules = rulesFromBody(request);
+      const rules = await rulesFromBody(request, ctx.rules);
       return { valid: true as const, configId: configId(rules), services: rules.services.length, backends: rules.services.reduce((n, s) => n + s.backends.length, 0), rules };
     },
   );
@@ -55,7 +59,7 @@ export function ruleRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (request) => {
       const record = ctx.appliance(request.params.name);
-      const next = rulesFromBody(request);
+      const next = await rulesFromBody(request, ctx.rules);
       const planned = await ctx.drivers.use(record, (d) => planChange(d, next, ctx.configCache));
       return { ...planned, empty: planIsEmpty(planned.plan) };
     },
@@ -77,10 +81,25 @@ export function ruleRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const before = ctx.fleet.get(record.name)?.info?.configId ?? null;
       noteChange(request, { configBefore: before });
       let confirmTimeoutMs = 0;
-      if (request.body.confirmTimeout !== undefined) confirmTimeoutMs = field('body.confirmTimeout', () => parseConfirmTimeout(request.body.confirmTimeout!));
-      const rules = rulesFromField(request.body.rules, 'rules');
+      const { force, allowDestructive, replacePending } = request.body;
+      if (request.body.confirmTimeout !== undefined) confirmTimeoutMs = field('body.confirmTimeout', () => checkConfirmTimeout(request.body.confirmTimeout!, { force, names: API_OVERRIDES }));
+      const rules = await rulesFromField(request.body.rules, 'rules', ctx.rules);
       noteChange(request, { detail: { configId: configId(rules), confirmTimeoutMs } });
-      const result = await ctx.drivers.use(record, (d) => pushRules(d, { rules, confirmTimeoutMs, cache: ctx.configCache }));
+      // The rules of src/provision/push-guards.ts, as the CLI applies them: refused (409) before anything is sent.
+      let checked;
+      try {
+        checked = await ctx.drivers.use(record, (d) => pushChecked(d, { rules, confirmTimeoutMs, cache: ctx.configCache, allowDestructive, replacePending, names: API_OVERRIDES }));
+      } catch (err) {
+        throw fromPushRefusal(err);
+      }
+      if (checked.result === null) {
+        // It runs this table already: nothing committed, so no commit event; nothing left pending by this request.
+        const { runningConfigId: id, pending } = checked.preflight;
+        noteChange(request, { configBefore: id, configAfter: id, detail: { unchanged: true } });
+        ctx.fleet.noteConfig(record.name, id, pending?.seconds ?? null);
+        return { configId: id, previousConfigId: id, mode: 'none', bytes: 0, seconds: 0, confirmBy: null, unchanged: true };
+      }
+      const { result, replaced } = checked;
       const pendingConfirm = confirmTimeoutMs > 0 ? Math.ceil(confirmTimeoutMs / 1000) : null;
       noteChange(request, { configBefore: result.previousConfigId, configAfter: result.configId, detail: { mode: result.mode } });
       ctx.fleet.noteConfig(record.name, result.configId, pendingConfirm);
@@ -90,7 +109,7 @@ export function ruleRoutes(app: FastifyInstance, ctx: ApiContext): void {
         kind: 'commit',
         detail: { before: result.previousConfigId, after: result.configId, confirmTimeoutMs, by: request.actor?.name ?? null },
       });
-      return { ...result, confirmBy: confirmTimeoutMs > 0 ? Date.now() + confirmTimeoutMs : null };
+      return { ...result, confirmBy: confirmTimeoutMs > 0 ? Date.now() + confirmTimeoutMs : null, replaced: replaced && { configId: replaced.configId, confirmBy: replaced.deadline } };
     },
   );
 

@@ -47,7 +47,8 @@ export async function demo(opts: { json?: boolean; keep?: boolean; port?: string
   const dns = await Promise.all([new UdpEchoBackend('dns-1').start(), new UdpEchoBackend('dns-2').start()]);
   const key = generateSigningKey();
   const appliances: DemoAppliance[] = [];
-  const store = openStore({ file: path.join(home, 'fulcrum.db') });
+  // The demo's key sealing its inventory's secrets stays in its own directory, with its database.
+  const store = openStore({ file: path.join(home, 'fulcrum.db'), keyFile: path.join(home, 'secret.key') });
   try {
     for (const [i, over] of (['serial', 'serial', 'snmp'] as const).entries()) {
       const name = `lb-${i + 1}`;

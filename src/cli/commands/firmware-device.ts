@@ -8,6 +8,7 @@ import { printJson, table } from '../output.js';
 import { DelayedProgress } from '../progress.js';
 import { withDriver, type TargetOptions } from '../connect.js';
 import { readImageFile } from './firmware-files.js';
+import { audited, onTarget } from '../audit-cli.js';
 
 /** `--serve-address HOST:PORT[/ADVERTISED]`: where an SNMP appliance fetches the image from (default 127.0.0.1, any port). */
 async function imageServerFor(opts: TargetOptions & { serveAddress?: string }): Promise<ImageServer | null> {
@@ -38,8 +39,9 @@ function slots(d: ApplianceDriver): ApplianceDriver & FirmwareDriver {
 
 export async function upgrade(file: string, opts: TargetOptions & { json?: boolean; serveAddress?: string }): Promise<void> {
   const bytes = readImageFile(file);
+  let header;
   try {
-    parseImage(bytes);
+    header = parseImage(bytes).header;
   } catch (err) {
     // Checked before the appliance is contacted: a damaged file is the operator's to fix.
     throw new CliError(`${file}: not a valid firmware image: ${(err as Error).message}`, EXIT.invalidInput);
@@ -52,7 +54,8 @@ export async function upgrade(file: string, opts: TargetOptions & { json?: boole
     if (!opts.json) process.stderr.write(`${text}\n`);
   };
   try {
-    const r = await withDriver(opts, (d) =>
+    const change = onTarget('firmware upgrade', opts, (u: { version: string; bytes: number; confirmed: boolean }) => ({ detail: { version: u.version, bytes: u.bytes, confirmed: u.confirmed } }), { image: file, securityCounter: header.securityCounter });
+    const r = await audited(change, () => withDriver(opts, (d) =>
       upgradeAppliance(slots(d), bytes, {
         onProgress: (sent, total) => progress.update(sent, total),
         ...(imageUrl ? { imageUrl } : {}),
@@ -62,7 +65,7 @@ export async function upgrade(file: string, opts: TargetOptions & { json?: boole
           if (step === 'verify') say('waiting for the new image to confirm itself…');
         },
       }),
-    );
+    ));
     progress.stop();
     await server?.close();
     if (opts.json) printJson(r);
@@ -90,14 +93,14 @@ export async function status(opts: TargetOptions & { json?: boolean }): Promise<
 
 /** Back to the previously confirmed image: the bootloader switches, the appliance reboots into it. */
 export async function rollback(opts: TargetOptions & { json?: boolean; bootTimeout?: string }): Promise<void> {
-  const r = await withDriver(opts, async (d) => {
+  const r = await audited(onTarget('firmware rollback', opts, (b: { version: string; slot: string }) => ({ detail: { version: b.version, slot: b.slot } })), () => withDriver(opts, async (d) => {
     const fw = slots(d);
     const to = await fw.rollbackFirmware();
     await fw.rebootAndWait(60_000);
     const s = await fw.firmwareStatus();
     if (s.active.version !== to.version) throw new DriverError('refused', `the appliance runs ${s.active.version} after the rollback, not ${to.version}`);
     return { version: s.active.version, slot: s.active.slot, confirmed: s.active.confirmed };
-  });
+  }));
   if (opts.json) printJson(r);
   else process.stdout.write(`rolled back: running ${r.version} from slot ${r.slot}\n`);
 }

@@ -1,6 +1,7 @@
 import { parseDuration } from '../../protocol/rules/index.js';
 import { counterHistory, hasHistory, resolutionFor } from '../../store/history.js';
 import { openStore } from '../../store/index.js';
+import { checkAnswer, checkGrid, checkSpan, HistoryLimitError } from '../../api/history-limits.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { printJson, table } from '../output.js';
 
@@ -16,13 +17,17 @@ export async function history(name: string, opts: { since: string; rate?: boolea
   } catch (err) {
     throw new CliError(`--since: ${(err as Error).message}`, EXIT.usage);
   }
+  const words = { since: '--since' };
+  limited(() => checkSpan(spanMs, words));
   const to = Date.now();
   const from = to - spanMs;
   const resolution = resolutionFor(spanMs);
   const store = openStore(opts.db ? { file: opts.db } : {});
   try {
     if (!hasHistory(store.metrics, name)) throw new CliError(`${name}: nothing stored for this appliance (is \`fulcrum monitor\` polling it?)`, EXIT.usage);
+    limited(() => checkGrid(store.metrics.listSeries(name).length, spanMs, resolution, words));
     const h = counterHistory(store.metrics, name, { from, to, resolution, rate: opts.rate === true });
+    limited(() => checkAnswer(h.series, resolution, words));
     const out = h.series;
     if (opts.json) return printJson(h);
     const rows = out.map((s) => {
@@ -35,5 +40,15 @@ export async function history(name: string, opts: { since: string; rate?: boolea
     process.stdout.write(`${table(['service', 'backend', 'counter', 'kind', opts.rate ? 'rate/s' : 'value', 'points', 'gaps'], rows, [4, 5, 6])}\n`);
   } finally {
     store.close();
+  }
+}
+
+/** The history limits (src/api/history-limits.ts) as usage errors. */
+function limited(check: () => void): void {
+  try {
+    check();
+  } catch (err) {
+    if (err instanceof HistoryLimitError) throw new CliError(err.message, EXIT.usage);
+    throw err;
   }
 }

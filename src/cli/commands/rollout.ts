@@ -24,6 +24,7 @@ import { CliError, EXIT } from '../exit-codes.js';
 import { printJson, toJson } from '../output.js';
 import { renderList, renderStatus, RolloutProgress } from '../rollout-display.js';
 import { readImageFile } from './firmware-files.js';
+import { audited, type CliChange } from '../audit-cli.js';
 
 interface DbOption {
   db?: string;
@@ -93,6 +94,11 @@ async function withStore<T>(opts: DbOption, work: (store: AgentStore) => Promise
   } finally {
     store.close();
   }
+}
+
+/** A change of rollout `id` (or of a new one), audited in `store` with the state it left the rollout in. */
+function rolloutChange(action: string, store: AgentStore, detail: Record<string, unknown>): CliChange<RolloutStatus> {
+  return { action, store, detail, describe: (s) => ({ detail: { rollout: s.id, version: s.version, state: s.state, devices: s.totals.devices } }) };
 }
 
 function engineFor(store: AgentStore, onEvent?: (e: RolloutEvent, at: number) => void): RolloutEngine {
@@ -175,14 +181,16 @@ export async function start(file: string, opts: StartOptions): Promise<void> {
     const upgrade = await upgradeThroughInventory(store);
     const progress = new RolloutProgress(opts.json === true);
     const engine = engineFor(store, (e, at) => progress.event(e, at));
-    let sha256: string;
-    try {
-      sha256 = engine.catalog.add(bytes).sha256;
-    } catch (err) {
-      if (err instanceof FirmwareImageError) throw new CliError(`${file}: ${err.message} [${err.code}]`, EXIT.invalidInput);
-      throw err;
-    }
-    const rollout = engine.start({ image: sha256, targets, deadlineMs, ...(waves ? { waves } : {}), ...(maxFailures !== undefined ? { maxFailures } : {}) });
+    const rollout = await audited(rolloutChange('rollout start', store, { image: file, targets }), async () => {
+      let sha256: string;
+      try {
+        sha256 = engine.catalog.add(bytes).sha256;
+      } catch (err) {
+        if (err instanceof FirmwareImageError) throw new CliError(`${file}: ${err.message} [${err.code}]`, EXIT.invalidInput);
+        throw err;
+      }
+      return engine.start({ image: sha256, targets, deadlineMs, ...(waves ? { waves } : {}), ...(maxFailures !== undefined ? { maxFailures } : {}) });
+    });
     await runInForeground(engine, rollout.id, upgrade, concurrency, progress, opts.json === true);
   });
 }
@@ -194,7 +202,7 @@ export async function resume(idText: string, opts: ResumeOptions): Promise<void>
     const upgrade = await upgradeThroughInventory(store);
     const progress = new RolloutProgress(opts.json === true);
     const engine = engineFor(store, (e, at) => progress.event(e, at));
-    const status = engine.resume(id);
+    const status = await audited(rolloutChange('rollout resume', store, { rollout: id }), async () => engine.resume(id));
     progress.track(status.totals.devices, status.totals.succeeded + status.totals.failed);
     await runInForeground(engine, id, upgrade, concurrency, progress, opts.json === true);
   });
@@ -202,7 +210,7 @@ export async function resume(idText: string, opts: ResumeOptions): Promise<void>
 
 export async function pause(idText: string, opts: DbOption): Promise<void> {
   const id = parseId(idText);
-  const status = await withStore(opts, async (store) => engineFor(store).pause(id));
+  const status = await withStore(opts, (store) => audited(rolloutChange('rollout pause', store, { rollout: id }), async () => engineFor(store).pause(id)));
   if (opts.json) return printJson(status);
   const upgrading = status.totals.upgrading;
   process.stdout.write(`rollout ${id} paused: no appliance starts an upgrade any more${upgrading > 0 ? `; the ${upgrading} upgrading finish first` : ''}. \`fulcrum rollout resume ${id}\` carries on\n`);
@@ -210,7 +218,7 @@ export async function pause(idText: string, opts: DbOption): Promise<void> {
 
 export async function abort(idText: string, opts: DbOption): Promise<void> {
   const id = parseId(idText);
-  const status = await withStore(opts, async (store) => engineFor(store).abort(id));
+  const status = await withStore(opts, (store) => audited(rolloutChange('rollout abort', store, { rollout: id }), async () => engineFor(store).abort(id)));
   if (opts.json) return printJson(status);
   const upgrading = status.totals.upgrading;
   process.stdout.write(`rollout ${id} aborted: ${status.totals.succeeded} of ${status.totals.devices} appliances upgraded${upgrading > 0 ? `; the ${upgrading} upgrading finish first` : ''}\n`);

@@ -1,7 +1,9 @@
 import { parseDuration } from '../../protocol/rules/index.js';
+import { describeHolder, leaseMsFor, PollerLease } from '../../poller/lease.js';
 import { openStore } from '../../store/index.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { printJson } from '../output.js';
+import { serveTls } from '../serve-tls.js';
 
 export interface ServeOptions {
   host: string;
@@ -9,7 +11,25 @@ export interface ServeOptions {
   db?: string;
   pollInterval: string;
   poll: boolean;
+  /** Another poller holds the store: take over once it stops, instead of serving without polling. */
+  standby?: boolean;
   metricsPublic?: boolean;
+  /** The OpenAPI document and docs page without a token. */
+  publicDocs?: boolean;
+  /** Live streams served at once. */
+  maxStreams?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsSelfSigned?: boolean;
+  /** Plain HTTP on an address other machines can reach. */
+  insecureHttp?: boolean;
+}
+
+function maxStreams(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > 10_000) throw new CliError(`--max-streams: expected 1..10000, got "${text}"`, EXIT.usage);
+  return n;
 }
 
 function port(text: string): number {
@@ -20,7 +40,10 @@ function port(text: string): number {
 
 /**
  * The HTTP API, /metrics and the dashboard, polling the inventory into the store meanwhile,
- * until SIGINT/SIGTERM. Prints one JSON line `{"url": …}` on stdout once listening.
+ * until SIGINT/SIGTERM. Prints one JSON line `{"url": …}` on stdout once listening (with
+ * `tlsFingerprint` over HTTPS; see serve-tls.ts for when plain HTTP is refused). One poller
+ * per store: next to a `fulcrum monitor` it serves without polling and says so, or with
+ * --standby its poll loop waits for the lease (src/api/poll-loop.ts) and takes over.
  */
 export async function serve(opts: ServeOptions): Promise<void> {
   const listenPort = port(opts.port);
@@ -34,9 +57,22 @@ export async function serve(opts: ServeOptions): Promise<void> {
     // The store keeps one sample per appliance per second: faster polls would be dropped.
     if (intervalMs < 1_000) throw new CliError('--poll-interval: must be at least 1s', EXIT.usage);
   }
+  const streams = maxStreams(opts.maxStreams);
+  const tls = await serveTls(opts);
   const store = openStore(opts.db ? { file: opts.db } : {});
+  // Fail now, not at the first poll, when the inventory's secrets cannot be opened (no key file).
+  store.inventory.list();
+  const holder = opts.poll ? new PollerLease(store.pollerLease, { command: 'fulcrum serve', leaseMs: leaseMsFor(intervalMs) }).other() : null;
+  const poll = opts.poll && (holder === null || opts.standby === true);
   const { buildServer } = await import('../../api/server.js');
-  const app = await buildServer({ store, poll: opts.poll ? { intervalMs } : false, metricsPublic: opts.metricsPublic === true });
+  const app = await buildServer({
+    store,
+    poll: poll ? { intervalMs } : false,
+    metricsPublic: opts.metricsPublic === true,
+    publicDocs: opts.publicDocs === true,
+    ...(streams !== undefined ? { maxStreams: streams } : {}),
+    ...(tls ? { tls: tls.pair } : {}),
+  });
   try {
     await app.listen({ host: opts.host, port: listenPort });
   } catch (err) {
@@ -50,7 +86,12 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const address = app.server.address();
   const bound = typeof address === 'object' && address ? address.port : listenPort;
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
-  printJson({ url: `http://${host}:${bound}` });
+  printJson({ url: `${tls ? 'https' : 'http'}://${host}:${bound}`, ...(tls ? { tlsFingerprint: tls.fingerprint } : {}) });
+  if (tls?.selfSigned) {
+    const { dir, created } = tls.selfSigned;
+    app.log.warn({ fingerprint: tls.fingerprint, dir }, `serving a self-signed certificate (${created ? 'made now' : 'made earlier'}, kept in ${dir}): clients should pin its SHA-256 fingerprint ${tls.fingerprint}`);
+  } else if (tls) app.log.info({ fingerprint: tls.fingerprint }, `serving HTTPS; certificate SHA-256 fingerprint ${tls.fingerprint}`);
+  if (holder && !poll) app.log.warn({ holder }, `not polling: this store is polled by ${describeHolder(holder)}; serving only (--standby takes over polling once it stops)`);
   if (store.tokens.list().length === 0) app.log.warn('no API tokens yet: every API request will be refused until one is made with `fulcrum token create --role admin|read`');
 
   let stopping = false;

@@ -35,9 +35,13 @@ export function define(rules: Command): void {
     .option('--targets <names>', 'fleet push to these inventory names, comma-separated (canaries: the first named)')
     .option('--canary <n>', 'fleet push: appliances pushed and checked before the rest (default 1)')
     .option('--settle <duration>', 'fleet push: how long traffic is watched before and after each push (default 3s)')
-    .option('--confirm-timeout <duration>', 'commit confirmed: revert automatically unless confirmed within this time (e.g. 5m; a fleet push always uses one, default 5m)'))
+    .option('--confirm-timeout <duration>', 'commit confirmed: revert automatically unless confirmed within this time (e.g. 5m; at least 10s; a fleet push always uses one, default 5m)')
+    .option('--dry-run', 'print the plan and the bytes a push would send, and send nothing')
+    .option('--allow-destructive', 'push a plan that removes every service or more than half of them (refused otherwise, exit 3; on a terminal you are asked)')
+    .option('--replace-pending', 'with --to: push over a commit still pending confirmation, replacing it (refused otherwise, exit 5)')
+    .option('--force', 'with --to: allow a confirm timeout under 10 s'))
     .addOption(dbOption('for inventory names'))
-    .addOption(jsonOption('machine-readable output: {configId, previousConfigId, mode, bytes, seconds}; a fleet push: {canary, results, rolledBack, …}'))
+    .addOption(jsonOption('machine-readable output: {configId, previousConfigId, mode, bytes, seconds} (unchanged: true when it ran the table already); a fleet push: {canary, results, rolledBack, …}'))
     .action(async (file: string, opts) => {
       const chosen = [opts.to !== undefined, opts.all === true, opts.targets !== undefined].filter(Boolean).length;
       if (chosen !== 1) throw new CliError('rules push: give one of --to TARGET (one appliance), --all or --targets A,B,… (a fleet push)', EXIT.usage);
@@ -45,6 +49,8 @@ export function define(rules: Command): void {
         if (opts.canary !== undefined || opts.settle !== undefined) throw new CliError('--canary and --settle go with a fleet push (--all or --targets)', EXIT.usage);
         return (await import('../commands/push.js')).push(file, opts);
       }
+      // A fleet push never pushes over a pending commit, and its confirm timeout must outlast its checks.
+      if (opts.replacePending === true || opts.force === true) throw new CliError('--replace-pending and --force go with --to (one appliance)', EXIT.usage);
       return (await import('../commands/fleet-push.js')).fleetPush(file, opts);
     });
   targetOptions(rules
@@ -58,6 +64,24 @@ export function define(rules: Command): void {
     .option('--steps <n>', 'how far back, 1..10', '1')
     .addOption(jsonOption())
     .action(async (opts) => (await import('../commands/push.js')).rollback(opts));
+  rules
+    .command('import')
+    .description('Turn an HAProxy, keepalived or nginx configuration into a rule table (stdout or --out); what did not carry over is reported on stderr as FILE:LINE')
+    .argument('<file>', 'configuration file, or - for standard input')
+    .option('--from <kind>', 'haproxy, keepalived or nginx (default: guessed from the content)')
+    .option('--out <file>', 'write the rule table there instead of stdout')
+    .option('--strict', 'exit 3 if anything was not carried over')
+    .addOption(jsonOption('machine-readable output: {format, rules, report}'))
+    .action(async (file: string, opts) => (await import('../commands/interop.js')).importRules(file, opts));
+  rules
+    .command('export')
+    .description('Render a rule table as a configuration HAProxy, keepalived or nginx accepts; what it cannot express is reported on stderr')
+    .argument('<file>', 'rule table file, or - for standard input')
+    .requiredOption('--format <kind>', 'haproxy, keepalived or nginx')
+    .option('--out <file>', 'write the configuration there instead of stdout')
+    .option('--strict', 'exit 3 if a setting cannot be expressed')
+    .addOption(jsonOption('machine-readable output: {format, text, report}'))
+    .action(async (file: string, opts) => (await import('../commands/interop.js')).exportRules(file, opts));
   rules
     .command('schema')
     .description('Print the JSON Schema of rule tables, for editors')

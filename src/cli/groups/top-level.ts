@@ -25,11 +25,13 @@ export function defineTopLevel(program: Command): void {
 
   program
     .command('monitor')
-    .description('Poll every appliance of the inventory each interval into the store (rates, rollups, retention); traps become events')
+    .description('Poll every appliance of the inventory each interval into the store (rates, rollups, retention); traps become events. One poller per store: a second one exits 1 naming the first')
     .option('--interval <duration>', 'time between polls of each appliance', '10s')
     .addOption(dbOption())
     .option('--for <duration>', 'stop after this long (default: until interrupted)')
-    .option('--trap-port <port>', 'receive SNMP notifications on this UDP port')
+    .option('--trap-port <port>', "receive SNMP notifications on this UDP port (only from inventory addresses, with that appliance's community or v3 user; 20/s per source, burst 50)")
+    .option('--trap-host <address>', 'address the notifications are received on (default 127.0.0.1; 0.0.0.0 for every interface)')
+    .option('--standby', 'when another poller holds this store, wait and take over once it stops, instead of exiting 1')
     .addOption(jsonOption('print a JSON line per polling cycle'))
     .action(async (opts) => (await import('../commands/monitor.js')).monitor(opts));
 
@@ -49,12 +51,19 @@ export function defineTopLevel(program: Command): void {
     .addOption(dbOption())
     .option('--poll-interval <duration>', 'time between polls of each appliance', '10s')
     .option('--no-poll', 'serve only: do not poll the inventory')
+    .option('--standby', 'when another poller (a `fulcrum monitor`) holds this store, take over polling once it stops; without it, serve without polling')
     .option('--metrics-public', 'serve /metrics without a token')
+    .option('--public-docs', 'serve the OpenAPI document and the docs page (/api/v1/docs) without a token')
+    .option('--max-streams <n>', 'live streams (/api/v1/stream) served at once; more are answered 429', '100')
+    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)')
+    .option('--tls-key <file>', 'the PEM private key of --tls-cert')
+    .option('--tls-self-signed', 'serve HTTPS with a self-signed certificate made on first use in $FULCRUM_HOME/tls (its SHA-256 fingerprint is printed)')
+    .option('--insecure-http', 'serve plain HTTP on a non-loopback --host (refused otherwise: tokens would cross the network in the clear)')
     .action(async (opts) => (await import('../commands/serve.js')).serve(opts));
 
   program
     .command('audit')
-    .description('The audit log, newest first: who changed what through the API, when, config ids before and after, outcome')
+    .description('The audit log, newest first: who changed what through the API or the CLI, when, config ids before and after, outcome')
     .option('--since <duration>', 'only the last DURATION (e.g. 24h)')
     .option('--appliance <name>', 'only changes of this appliance')
     .option('--limit <n>', 'at most this many entries', '100')

@@ -98,7 +98,8 @@ export class SqliteMetricStore implements MetricStore {
     this.retention = checkRetention({ ...DEFAULT_RETENTION, ...options.retention });
     this.dictionary = new SeriesDictionary(db);
     this.sql = {
-      insertRaw: db.prepare('INSERT INTO sample_raw (appliance, ts, data) VALUES (?, ?, ?)'),
+      // OR IGNORE: a frame already stored for that second (another process on the file) stands.
+      insertRaw: db.prepare('INSERT OR IGNORE INTO sample_raw (appliance, ts, data) VALUES (?, ?, ?)'),
       put1m: db.prepare('INSERT OR REPLACE INTO sample_1m (appliance, ts, data) VALUES (?, ?, ?)'),
       put1h: db.prepare('INSERT OR REPLACE INTO sample_1h (appliance, ts, data) VALUES (?, ?, ?)'),
       lastRaw: db.prepare('SELECT max(ts) AS ts FROM sample_raw WHERE appliance = ?'),
@@ -199,7 +200,13 @@ export class SqliteMetricStore implements MetricStore {
       this.frame.value(v);
       numbers[i] = v === null ? null : Number(v);
     }
-    this.sql.insertRaw.run(g.appliance.id, g.ts, this.frame.bytes());
+    if (this.sql.insertRaw.run(g.appliance.id, g.ts, this.frame.bytes()).changes === 0) {
+      // Someone else wrote this second (only one poller holds the lease, but a file may be
+      // shared): their frame stands, these points are stale, and the rollups are rebuilt from
+      // disk, where that frame is, the next time the appliance is touched.
+      g.appliance.rollup = null;
+      return 0;
+    }
     rollup.add(g.ts, slots, numbers, slots.length, (bucket) => this.putBucket(g.appliance, bucket));
     return slots.length;
   }
