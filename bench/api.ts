@@ -34,14 +34,22 @@ export const notes = [
 ];
 
 async function startServe(db: string): Promise<{ child: ChildProcess; url: string }> {
-  const { child, line } = await spawnUntilLine(process.execPath, [path.join(repoRoot(), 'bin/fulcrum.js'), 'serve', '--port', '0', '--db', db, '--poll-interval', POLL_INTERVAL], {
-    env: { ...process.env, FULCRUM_LOG: 'warn' },
-  });
+  const { child, line } = await spawnUntilLine(
+    process.execPath,
+    [path.join(repoRoot(), 'bin/fulcrum.js'), 'serve', '--port', '0', '--db', db, '--poll-interval', POLL_INTERVAL],
+    {
+      env: { ...process.env, FULCRUM_LOG: 'warn' },
+    },
+  );
   return { child, url: (JSON.parse(line) as { url: string }).url };
 }
 
 function createToken(db: string): string {
-  const out = spawnSync(process.execPath, [path.join(repoRoot(), 'bin/fulcrum.js'), 'token', 'create', '--role', 'read', '--name', 'bench', '--db', db, '--json'], { encoding: 'utf8' });
+  const out = spawnSync(
+    process.execPath,
+    [path.join(repoRoot(), 'bin/fulcrum.js'), 'token', 'create', '--role', 'read', '--name', 'bench', '--db', db, '--json'],
+    { encoding: 'utf8' },
+  );
   if (out.status !== 0) throw new Error(`fulcrum token create failed: ${out.stderr}`);
   return (JSON.parse(out.stdout) as { token: string }).token;
 }
@@ -94,8 +102,19 @@ export async function run(): Promise<Result[]> {
     return [
       result({ name: `API latency p50 ${at}`, value: r.latency.p50, unit: 'ms', better: 'lower' }),
       result({ name: `API latency p99 ${at}`, value: r.latency.p99, unit: 'ms', better: 'lower', goal: { value: 50 } }),
-      result({ name: `requests answered per second (asked: ${RATE.toLocaleString('en-US')})`, value: r['2xx'] / r.duration, unit: 'requests/s', better: 'higher' }),
-      result({ name: `failed requests of ${r.requests.sent.toLocaleString('en-US')} (errors, timeouts, non-2xx)`, value: failed, unit: 'requests', better: 'lower', goal: { value: 0 } }),
+      result({
+        name: `requests answered per second (asked: ${RATE.toLocaleString('en-US')})`,
+        value: r['2xx'] / r.duration,
+        unit: 'requests/s',
+        better: 'higher',
+      }),
+      result({
+        name: `failed requests of ${r.requests.sent.toLocaleString('en-US')} (errors, timeouts, non-2xx)`,
+        value: failed,
+        unit: 'requests',
+        better: 'lower',
+        goal: { value: 0 },
+      }),
     ];
   } finally {
     if (serve) await stop(serve);

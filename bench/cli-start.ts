@@ -40,6 +40,13 @@ export async function run(): Promise<Result[]> {
     floor.push(wallMs(bare));
   }
   return [
-    result({ name: '`fulcrum --help`, spawn to exit (median)', value: median(ours), unit: 'ms', better: 'lower', peer: { name: 'node -e 0', value: median(floor) }, goal: { value: 150 } }),
+    result({
+      name: '`fulcrum --help`, spawn to exit (median)',
+      value: median(ours),
+      unit: 'ms',
+      better: 'lower',
+      peer: { name: 'node -e 0', value: median(floor) },
+      goal: { value: 150 },
+    }),
   ];
 }

@@ -70,7 +70,14 @@ async function startBackends(): Promise<{ child: ChildProcess; ports: number[] }
 async function startSimulator(dir: string, backendPorts: number[]): Promise<Proxy> {
   const port = await freePort();
   const rules = path.join(dir, 'dataplane.yaml');
-  const lines = ['services:', '  - name: web', `    listen: 127.0.0.1:${port}`, '    algorithm: round-robin', '    backends:', ...backendPorts.map((p) => `      - { address: 127.0.0.1:${p} }`)];
+  const lines = [
+    'services:',
+    '  - name: web',
+    `    listen: 127.0.0.1:${port}`,
+    '    algorithm: round-robin',
+    '    backends:',
+    ...backendPorts.map((p) => `      - { address: 127.0.0.1:${p} }`),
+  ];
   writeFileSync(rules, `${lines.join('\n')}\n`);
   const cmd = pinned(PROXY_CPU, process.execPath, [path.join(repoRoot(), 'bin/fulcrum.js'), 'sim', 'start', '--name', 'bench-dp', '--rules', rules, '--json']);
   const { child } = await spawnUntilLine(cmd.command, cmd.args, { env: { ...process.env, FULCRUM_LOG: 'warn' } });
@@ -115,7 +122,14 @@ function haproxyName(): string {
 
 async function load(proxy: Proxy, mode: Mode, dir: string, seconds = SECONDS): Promise<Sample> {
   const before = cpuSeconds(proxy.pid);
-  const run = await wrk({ url: `http://127.0.0.1:${proxy.port}/${mode === 'large' ? 'large' : ''}`, connections: CONNECTIONS, seconds, close: mode === 'close', cpu: LOAD_CPU, dir });
+  const run = await wrk({
+    url: `http://127.0.0.1:${proxy.port}/${mode === 'large' ? 'large' : ''}`,
+    connections: CONNECTIONS,
+    seconds,
+    close: mode === 'close',
+    cpu: LOAD_CPU,
+    dir,
+  });
   const after = cpuSeconds(proxy.pid);
   if (run.errors > 0) console.log(`  ${proxy.name} ${mode}: ${run.errors} errors in ${run.requests} requests`);
   return { run, cpu: before === null || after === null ? null : after - before };
@@ -135,7 +149,12 @@ function cpuCost(mode: Mode, s: Sample): number | null {
 const LABEL: Record<Mode, { rate: string; unit: string; cost: string; costUnit: string }> = {
   close: { rate: 'new connections/s (Connection: close)', unit: 'connections/s', cost: 'proxy CPU per new connection', costUnit: 'µs' },
   keepalive: { rate: 'requests/s, keep-alive', unit: 'requests/s', cost: 'proxy CPU per keep-alive request', costUnit: 'µs' },
-  large: { rate: `throughput, keep-alive, ${LARGE_BODY_BYTES / 1024} KiB answers`, unit: 'MB/s', cost: `proxy CPU per MB (${LARGE_BODY_BYTES / 1024} KiB answers)`, costUnit: 'µs' },
+  large: {
+    rate: `throughput, keep-alive, ${LARGE_BODY_BYTES / 1024} KiB answers`,
+    unit: 'MB/s',
+    cost: `proxy CPU per MB (${LARGE_BODY_BYTES / 1024} KiB answers)`,
+    costUnit: 'µs',
+  },
 };
 
 function medianOf(samples: Sample[], f: (s: Sample) => number | null): number | null {
@@ -177,7 +196,9 @@ export async function run(): Promise<Result[]> {
       }
     }
 
-    const out: Result[] = [result({ name: 'backends alone (wrk → one backend), new connections/s', value: ceiling.requestsPerSec, unit: 'connections/s', better: 'higher' })];
+    const out: Result[] = [
+      result({ name: 'backends alone (wrk → one backend), new connections/s', value: ceiling.requestsPerSec, unit: 'connections/s', better: 'higher' }),
+    ];
     const peerName = withHaproxy ? haproxyName() : 'HAProxy (skipped: not installed)';
     for (const mode of MODES) {
       const ours = samples.get(`simulator ${mode}`)!;
@@ -187,7 +208,14 @@ export async function run(): Promise<Result[]> {
       const goal = mode === 'close' ? { ratio: 0.7 } : undefined;
       out.push(
         theirs
-          ? result({ name: label.rate, value, unit: label.unit, better: 'higher', peer: { name: peerName, value: medianOf(theirs, (s) => rate(mode, s))! }, ...(goal ? { goal } : {}) })
+          ? result({
+              name: label.rate,
+              value,
+              unit: label.unit,
+              better: 'higher',
+              peer: { name: peerName, value: medianOf(theirs, (s) => rate(mode, s))! },
+              ...(goal ? { goal } : {}),
+            })
           : { ...result({ name: label.rate, value, unit: label.unit, better: 'higher' }), peer: peerName },
       );
     }

@@ -50,6 +50,12 @@ export async function run(): Promise<Result[]> {
   return [
     result({ name: 'firmware upload, 128 KiB at 115200 baud', value: slow.goodput * 100, unit: '% of line', better: 'higher', peer, goal: { value: 97 } }),
     result({ name: 'firmware upload, 512 KiB at 921600 baud', value: fast.goodput * 100, unit: '% of line', better: 'higher', peer, goal: { value: 97 } }),
-    result({ name: `firmware upload, 128 KiB at 115200, bit errors 1e-5 (${noisy.resends} resends)`, value: noisy.goodput * 100, unit: '% of line', better: 'higher', goal: { value: 90 } }),
+    result({
+      name: `firmware upload, 128 KiB at 115200, bit errors 1e-5 (${noisy.resends} resends)`,
+      value: noisy.goodput * 100,
+      unit: '% of line',
+      better: 'higher',
+      goal: { value: 90 },
+    }),
   ];
 }

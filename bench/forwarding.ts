@@ -107,7 +107,10 @@ function consistentHashing(flows: Flows): Result[] {
   const maglevRate = rate(loop((j) => maglev.pick(hashFlow4(srcIp[j]!, srcPort[j]!, VIP, VIP_PORT, TCP), eligible)));
   const maglevTextRate = rate(loop((j) => maglev.pick(hashString(text[j]!), eligible)));
   const ringRate = rate(loop((j) => ring.get(text[j]!)!.length));
-  const hashringRate = rate(loop((j) => hashring.get(text[j]!)!.length), { repeats: 5 });
+  const hashringRate = rate(
+    loop((j) => hashring.get(text[j]!)!.length),
+    { repeats: 5 },
+  );
   const fastest = ringRate >= hashringRate ? { name: 'consistent-hash', value: ringRate } : { name: 'hashring', value: hashringRate };
 
   // Load: the table's shares, then the keys each actually receives.
@@ -123,10 +126,7 @@ function consistentHashing(flows: Flows): Result[] {
   }
   const ringImbalance = maxOverMean(ringLoad);
   const hashringImbalance = maxOverMean(hashringLoad);
-  const bestPeer =
-    ringImbalance <= hashringImbalance
-      ? { name: 'consistent-hash', value: ringImbalance }
-      : { name: 'hashring', value: hashringImbalance };
+  const bestPeer = ringImbalance <= hashringImbalance ? { name: 'consistent-hash', value: ringImbalance } : { name: 'hashring', value: hashringImbalance };
   const keys = `${flows.count / 1e6}M keys, ${BACKENDS} backends`;
 
   return [

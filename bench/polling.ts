@@ -45,7 +45,11 @@ async function fulcrumThroughput(targets: string[], dir: string): Promise<{ vbPe
   const store = openStore({ file: path.join(dir, 'throughput.db') });
   try {
     targets.forEach((t, i) => store.inventory.add({ name: `a${i}`, target: t, credentials: { community: 'public' } }));
-    const monitor = new Monitor(store.metrics, { intervalMs: 10_000, concurrency: CONCURRENCY, connect: async (r) => SnmpDriver.connect(r.target, { version: '2c', community: 'public' }) });
+    const monitor = new Monitor(store.metrics, {
+      intervalMs: 10_000,
+      concurrency: CONCURRENCY,
+      connect: async (r) => SnmpDriver.connect(r.target, { version: '2c', community: 'public' }),
+    });
     const list = store.inventory.list();
     await monitor.cycle(list);
     const rates: number[] = [];
@@ -76,7 +80,9 @@ async function exporterThroughput(targets: string[]): Promise<number | null> {
   if (!has('prometheus-snmp-exporter')) return null;
   const port = await freePort();
   const config = path.join(repoRoot(), 'bench/snmp-exporter/snmp.yml');
-  const child: ChildProcess = spawn('prometheus-snmp-exporter', [`--config.file=${config}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { stdio: 'ignore' });
+  const child: ChildProcess = spawn('prometheus-snmp-exporter', [`--config.file=${config}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], {
+    stdio: 'ignore',
+  });
   try {
     const base = `http://127.0.0.1:${port}`;
     for (let i = 0; ; i++) {
@@ -120,7 +126,9 @@ async function bulkwalkThroughput(targets: string[]): Promise<number | null> {
   if (!has('snmpbulkwalk')) return null;
   const walk = (target: string, table: string) =>
     new Promise<number>((resolve, reject) => {
-      const child = spawn('snmpbulkwalk', ['-v2c', '-c', 'public', '-Cr25', '-OQn', target.slice('snmp://'.length), table], { stdio: ['ignore', 'pipe', 'ignore'] });
+      const child = spawn('snmpbulkwalk', ['-v2c', '-c', 'public', '-Cr25', '-OQn', target.slice('snmp://'.length), table], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
       let lines = 0;
       child.stdout.on('data', (d: Buffer) => {
         for (const b of d) if (b === 10) lines++;
@@ -148,10 +156,14 @@ async function scale(rulesFile: string, dir: string): Promise<{ slowestCycleMs: 
     const store = openStore({ file: db });
     fleet.targets.forEach((t, i) => store.inventory.add({ name: `s${i}`, target: t, credentials: { community: 'public' } }));
     store.close();
-    const child = spawn(process.execPath, [path.join(repoRoot(), 'bin/fulcrum.js'), 'monitor', '--interval', '10s', '--for', `${SCALE_SECONDS}s`, '--json', '--db', db], {
-      env: { ...process.env, FULCRUM_LOG: 'error' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [path.join(repoRoot(), 'bin/fulcrum.js'), 'monitor', '--interval', '10s', '--for', `${SCALE_SECONDS}s`, '--json', '--db', db],
+      {
+        env: { ...process.env, FULCRUM_LOG: 'error' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let peak = 0;
     const sampler = setInterval(() => (peak = Math.max(peak, rssMb(child.pid!) ?? 0)), 500);
     const cycles: Array<{ polled: number; failed: number; ms: number }> = [];
@@ -185,16 +197,40 @@ export async function run(): Promise<Result[]> {
     out.push(
       exporter === null
         ? { ...result({ name, value: ours.vbPerSec, unit: 'varbinds/s', better: 'higher' }), peer: 'snmp_exporter (skipped: not installed)' }
-        : result({ name, value: ours.vbPerSec, unit: 'varbinds/s', better: 'higher', peer: { name: 'snmp_exporter 0.21', value: exporter }, goal: { ratio: 1.5 } }),
+        : result({
+            name,
+            value: ours.vbPerSec,
+            unit: 'varbinds/s',
+            better: 'higher',
+            peer: { name: 'snmp_exporter 0.21', value: exporter },
+            goal: { ratio: 1.5 },
+          }),
     );
     out.push(
       bulkwalk === null
-        ? { ...result({ name: `${name}, vs snmpbulkwalk`, value: ours.vbPerSec, unit: 'varbinds/s', better: 'higher' }), peer: 'snmpbulkwalk (skipped: not installed)' }
-        : result({ name: `${name}, vs snmpbulkwalk`, value: ours.vbPerSec, unit: 'varbinds/s', better: 'higher', peer: { name: 'snmpbulkwalk -Cr25', value: bulkwalk } }),
+        ? {
+            ...result({ name: `${name}, vs snmpbulkwalk`, value: ours.vbPerSec, unit: 'varbinds/s', better: 'higher' }),
+            peer: 'snmpbulkwalk (skipped: not installed)',
+          }
+        : result({
+            name: `${name}, vs snmpbulkwalk`,
+            value: ours.vbPerSec,
+            unit: 'varbinds/s',
+            better: 'higher',
+            peer: { name: 'snmpbulkwalk -Cr25', value: bulkwalk },
+          }),
     );
     const s = await scale(rulesFile, dir);
     if (s.failed > 0) console.log(`scale: ${s.failed} polls failed over ${s.cycles} cycles`);
-    out.push(result({ name: `${SCALE_FLEET} appliances × ${COUNTERS_PER_APPLIANCE} counters every 10 s: slowest of ${s.cycles} cycles`, value: s.slowestCycleMs / 1000, unit: 's', better: 'lower', goal: { value: 10 } }));
+    out.push(
+      result({
+        name: `${SCALE_FLEET} appliances × ${COUNTERS_PER_APPLIANCE} counters every 10 s: slowest of ${s.cycles} cycles`,
+        value: s.slowestCycleMs / 1000,
+        unit: 's',
+        better: 'lower',
+        goal: { value: 10 },
+      }),
+    );
     out.push(result({ name: `${SCALE_FLEET} appliances every 10 s: agent peak RSS`, value: s.peakRssMb, unit: 'MB', better: 'lower', goal: { value: 200 } }));
     return out;
   } finally {

@@ -10,7 +10,6 @@ import * as serial from './serial.js';
 import { checksum } from './lib/measure.js';
 import { formatTable, machine, writeReport, type Result, type SuiteRun } from './lib/report.js';
 
-
 /** A suite module exports `title`, `notes` and `run`. */
 interface Suite {
   name: string;

@@ -20,7 +20,10 @@ export const notes = [
 const BAUD = 115_200;
 const LINE_BYTES_PER_S = BAUD / 10;
 
-async function timedPush(ber: number, table: ReturnType<typeof bigRules>): Promise<{ goodput: number; seconds: number; bytes: number; retransmissions: number }> {
+async function timedPush(
+  ber: number,
+  table: ReturnType<typeof bigRules>,
+): Promise<{ goodput: number; seconds: number; bytes: number; retransmissions: number }> {
   const sim = await SimulatedAppliance.start({ name: 'bench', rules: bigRules(1), listen: false, serial: { baud: BAUD, noiseBer: ber } });
   try {
     const encoding = encodeRules(table);
@@ -74,9 +77,28 @@ export async function run(): Promise<Result[]> {
   const delta = await deltaBytes();
   const ymodemG = 0.95;
   return [
-    result({ name: `full push, 1,000 services (${size} B), clean line`, value: clean.goodput * 100, unit: '% of line', better: 'higher', peer: { name: 'YMODEM-G (cited)', value: ymodemG * 100 }, goal: { value: 97 } }),
-    result({ name: `full push, 1,000 services, bit errors 1e-5 (${noisy.retransmissions} resends)`, value: noisy.goodput * 100, unit: '% of line', better: 'higher', goal: { value: 90 } }),
-    result({ name: 'full push time, clean line', value: clean.seconds, unit: 's', better: 'lower', peer: { name: 'line rate limit', value: size / LINE_BYTES_PER_S } }),
+    result({
+      name: `full push, 1,000 services (${size} B), clean line`,
+      value: clean.goodput * 100,
+      unit: '% of line',
+      better: 'higher',
+      peer: { name: 'YMODEM-G (cited)', value: ymodemG * 100 },
+      goal: { value: 97 },
+    }),
+    result({
+      name: `full push, 1,000 services, bit errors 1e-5 (${noisy.retransmissions} resends)`,
+      value: noisy.goodput * 100,
+      unit: '% of line',
+      better: 'higher',
+      goal: { value: 90 },
+    }),
+    result({
+      name: 'full push time, clean line',
+      value: clean.seconds,
+      unit: 's',
+      better: 'lower',
+      peer: { name: 'line rate limit', value: size / LINE_BYTES_PER_S },
+    }),
     result({ name: 'delta push: one weight in 200 services, bytes on the line', value: delta, unit: 'B', better: 'lower', goal: { value: 128 } }),
   ];
 }

@@ -67,7 +67,8 @@ function cycleValues(fleet: Fleet, cycle: number, rnd: () => number, out: Float6
   }
 }
 
-const tableBytes = (db: Database.Database, name: string) => (db.prepare('SELECT coalesce(sum(pgsize), 0) AS b FROM dbstat WHERE name = ?').get(name) as { b: number }).b;
+const tableBytes = (db: Database.Database, name: string) =>
+  (db.prepare('SELECT coalesce(sum(pgsize), 0) AS b FROM dbstat WHERE name = ?').get(name) as { b: number }).b;
 
 interface Round {
   rate: number;
@@ -159,7 +160,12 @@ export async function run(): Promise<Result[]> {
       peer: { name: peerName, value: med(rounds.keyed, (r) => r.rate) },
       goal: { value: 500_000 },
     }),
-    result({ name: 'better-sqlite3 INSERT per sample into a heap table (no key, not queryable per series)', value: med(rounds.heap, (r) => r.rate), unit: 'samples/s', better: 'higher' }),
+    result({
+      name: 'better-sqlite3 INSERT per sample into a heap table (no key, not queryable per series)',
+      value: med(rounds.heap, (r) => r.rate),
+      unit: 'samples/s',
+      better: 'higher',
+    }),
     result({
       name: 'bytes per raw sample on disk (sample table pages)',
       value: med(rounds.ours, (r) => r.bytesPerSample),
@@ -168,6 +174,11 @@ export async function run(): Promise<Result[]> {
       peer: { name: peerName, value: med(rounds.keyed, (r) => r.bytesPerSample) },
       goal: { value: 16 },
     }),
-    result({ name: 'bytes per raw sample, whole file (with rollups, dictionary, free pages)', value: med(rounds.ours, (r) => r.fileBytesPerSample!), unit: 'B/sample', better: 'lower' }),
+    result({
+      name: 'bytes per raw sample, whole file (with rollups, dictionary, free pages)',
+      value: med(rounds.ours, (r) => r.fileBytesPerSample!),
+      unit: 'B/sample',
+      better: 'lower',
+    }),
   ];
 }

@@ -1,7 +1,6 @@
 import type { FirmwareStatus } from '../src/protocol/serial/messages.js';
 import type { CountersSnapshot } from '../src/protocol/counters.js';
 
-
 /** What an appliance says about itself. */
 export interface ApplianceInfo {
   model: string;

@@ -141,7 +141,9 @@ export class Appliance {
     await boot.bootloader.markRunning();
     const at = this.options.clock.epochMs();
     if (boot.result.simulate.includes('fails-health')) {
-      queueMicrotask(() => this.emit({ type: 'problem', detail: `firmware ${boot.result.version} failed its post-boot self-test: restarting to the previous image`, at }));
+      queueMicrotask(() =>
+        this.emit({ type: 'problem', detail: `firmware ${boot.result.version} failed its post-boot self-test: restarting to the previous image`, at }),
+      );
       this.options.clock.after(SELF_TEST_RESTART_MS, boot.restart);
       return;
     }
@@ -175,7 +177,8 @@ export class Appliance {
   }
 
   private onConfigEvent(e: ConfigEvent): void {
-    if (e.kind === 'revert-failed') this.emit({ type: 'problem', detail: `confirm timeout: reverting to ${e.configId} failed (${e.detail}); retrying in ${e.retryInMs}ms`, at: e.at });
+    if (e.kind === 'revert-failed')
+      this.emit({ type: 'problem', detail: `confirm timeout: reverting to ${e.configId} failed (${e.detail}); retrying in ${e.retryInMs}ms`, at: e.at });
     else this.emit({ ...e, type: e.kind } as ApplianceEvent);
   }
 
@@ -243,7 +246,9 @@ async function loadIdentity(options: ApplianceOptions): Promise<ApplianceIdentit
       // An unreadable identity is replaced below, as a factory reset of that one field would.
     }
   }
-  const serialNumber = `FL${Math.floor(options.random() * 1e10).toString().padStart(10, '0')}`;
+  const serialNumber = `FL${Math.floor(options.random() * 1e10)
+    .toString()
+    .padStart(10, '0')}`;
   await options.storage.writeAtomic(IDENTITY, new TextEncoder().encode(JSON.stringify({ serialNumber })));
   return { model: MODEL, serialNumber, firmware: options.firmwareVersion };
 }

@@ -5,7 +5,16 @@ import type { Clock, ConsolePort } from '../firmware/ports.js';
 import { fromHex } from '../src/protocol/digest.js';
 import type { RuleTable } from '../src/protocol/rules/model.js';
 import { DataPlane } from './data-plane/data-plane.js';
-import { DEFAULT_FIRMWARE_VERSION, FLASH_FILE, FileFlash, MemoryFlash, buildFactoryImage, simFlash, simulatorTrustedKeys, type FaultableFlash } from './flash/index.js';
+import {
+  DEFAULT_FIRMWARE_VERSION,
+  FLASH_FILE,
+  FileFlash,
+  MemoryFlash,
+  buildFactoryImage,
+  simFlash,
+  simulatorTrustedKeys,
+  type FaultableFlash,
+} from './flash/index.js';
 import { nodeClock } from './ports/node-clock.js';
 import { nodeHealthProbe } from './ports/node-health-probe.js';
 import { nodeImageFetch } from './ports/node-image-fetch.js';
@@ -172,7 +181,13 @@ export class SimulatedAppliance {
     if (this.line) this.attachConsole(this.line, appliance);
     if (options.snmp) {
       // Port 0 picks a free port at the first boot; later boots keep it, as a box keeps its address.
-      this.snmpAgent = await SnmpAgent.start(appliance, { ...options.snmp, port: this.snmpPort ?? options.snmp.port, clock: options.snmp.clock ?? nodeClock, storage, sysName: options.name });
+      this.snmpAgent = await SnmpAgent.start(appliance, {
+        ...options.snmp,
+        port: this.snmpPort ?? options.snmp.port,
+        clock: options.snmp.clock ?? nodeClock,
+        storage,
+        sysName: options.name,
+      });
       this.snmpPort = this.snmpAgent.port;
     }
   }
@@ -212,7 +227,8 @@ export class SimulatedAppliance {
     unsubscribe.push(
       appliance.onEvent((e) => {
         if (e.type === 'backend-state') server.notify({ type: 'event', kind: 'backend-state', at: e.at, service: e.service, address: e.address, up: e.up });
-        else if (e.type === 'commit') server.notify({ type: 'event', kind: 'commit', at: e.at, configId: fromHex(e.configId), pendingConfirm: e.pendingConfirm });
+        else if (e.type === 'commit')
+          server.notify({ type: 'event', kind: 'commit', at: e.at, configId: fromHex(e.configId), pendingConfirm: e.pendingConfirm });
         else if (e.type === 'rollback') server.notify({ type: 'event', kind: 'rollback', at: e.at, configId: fromHex(e.configId), reason: e.reason });
       }),
     );

@@ -65,7 +65,11 @@ export function result(spec: ResultSpec): Result {
 /** Rates get an SI prefix; everything else four significant digits. */
 export function formatValue(value: number, unit: string): string {
   if (unit.endsWith('/s')) {
-    for (const [scale, prefix] of [[1e9, 'G'], [1e6, 'M'], [1e3, 'k']] as const) {
+    for (const [scale, prefix] of [
+      [1e9, 'G'],
+      [1e6, 'M'],
+      [1e3, 'k'],
+    ] as const) {
       if (Math.abs(value) >= scale) return `${(value / scale).toPrecision(3)} ${prefix}`;
     }
   }
@@ -85,7 +89,14 @@ function formatGoal(r: Result): string {
 export function formatTable(results: readonly Result[]): string {
   const rows = results.map((r) => [r.name, `${formatValue(r.value, r.unit)} ${r.unit}`, formatRatio(r), formatGoal(r)]);
   const widths = [0, 1, 2, 3].map((c) => Math.max(0, ...rows.map((row) => row[c]!.length)));
-  return rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c]!)).join('   ').trimEnd()).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((cell, c) => cell.padEnd(widths[c]!))
+        .join('   ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export interface Machine {
@@ -173,7 +184,9 @@ function renderMarkdown(suites: readonly SuiteRun[]): string {
   for (const run of suites) {
     for (const r of run.results.filter((x) => x.goal !== undefined)) {
       const peer = r.peer === null ? '—' : `${escape(r.peer)}${r.ratio === null ? '' : ` (${r.ratio.toFixed(2)}×)`}`;
-      lines.push(`| ${run.suite} | ${escape(r.name)} | ${formatValue(r.value, r.unit)} ${escape(r.unit)} | ${peer} | ${escape(r.goal!)} | ${r.goalMet ? '✓' : '✗'} |`);
+      lines.push(
+        `| ${run.suite} | ${escape(r.name)} | ${formatValue(r.value, r.unit)} ${escape(r.unit)} | ${peer} | ${escape(r.goal!)} | ${r.goalMet ? '✓' : '✗'} |`,
+      );
     }
   }
   lines.push('');

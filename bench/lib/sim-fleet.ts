@@ -29,11 +29,28 @@ export function writeFleetRules(file: string, services: number, backends: number
 
 export async function startFleet(count: number, rulesFile: string): Promise<RunningFleet> {
   const root = repoRoot();
-  const child: ChildProcess = spawn(process.execPath, [path.join(root, 'bin/fulcrum.js'), 'sim', 'fleet', '--count', String(count), '--snmp', '127.0.0.1:0', '--community', 'public', '--rules', rulesFile, '--json'], {
-    cwd: root,
-    env: { ...process.env, FULCRUM_LOG: 'warn' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      path.join(root, 'bin/fulcrum.js'),
+      'sim',
+      'fleet',
+      '--count',
+      String(count),
+      '--snmp',
+      '127.0.0.1:0',
+      '--community',
+      'public',
+      '--rules',
+      rulesFile,
+      '--json',
+    ],
+    {
+      cwd: root,
+      env: { ...process.env, FULCRUM_LOG: 'warn' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const first = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`sim fleet exited with ${code} before it was ready`)));
@@ -54,7 +71,9 @@ export async function startFleet(count: number, rulesFile: string): Promise<Runn
 /** Resident set size of a process in MB, from /proc; null where there is none. */
 export function rssMb(pid: number): number | null {
   try {
-    const line = readProc(`/proc/${pid}/status`).split('\n').find((l) => l.startsWith('VmRSS:'));
+    const line = readProc(`/proc/${pid}/status`)
+      .split('\n')
+      .find((l) => l.startsWith('VmRSS:'));
     return line ? Number(line.split(/\s+/)[1]) / 1024 : null;
   } catch {
     return null;

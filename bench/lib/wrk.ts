@@ -52,7 +52,16 @@ export async function wrk(options: WrkOptions): Promise<WrkRun> {
   });
   const line = /^WRK_SUMMARY (.*)$/m.exec(output);
   if (!line) throw new Error(`wrk printed no summary: ${output.slice(0, 500)}`);
-  const [requests, bytes, micros, connect, read, write, status, timeout] = line[1]!.split(' ').map(Number) as [number, number, number, number, number, number, number, number];
+  const [requests, bytes, micros, connect, read, write, status, timeout] = line[1]!.split(' ').map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const seconds = micros / 1e6;
   return { requests, bytes, seconds, errors: connect + read + write + status + timeout, requestsPerSec: requests / seconds, bytesPerSec: bytes / seconds };
 }

@@ -18,7 +18,6 @@ export interface ConsoleTarget {
 
 /** The rates serial targets accept (drivers/serial/target.ts); a test keeps the two the same. */
 
-
 const DEFAULT_BAUD = 115_200;
 const FORM = 'tcp://HOST:PORT[?baud=N] or telnet://HOST:PORT[?baud=N]';
 
@@ -37,7 +36,8 @@ export function parseConsoleTarget(target: string): ConsoleTarget {
   const m = /^(\[[0-9A-Fa-f:.]+\]|[^\s:/?#[\]@]+)(?::(.*))?$/.exec(authority);
   if (!m) throw bad(authority === '' ? 'the host is missing' : `"${authority}" is not HOST:PORT (an IPv6 address goes in brackets: [::1]:PORT; no path)`);
   const host = m[1]!.startsWith('[') ? m[1]!.slice(1, -1) : m[1]!;
-  if (m[2] === undefined || m[2] === '') throw bad(`the port is missing: a console server has no standard port (ser2net, Opengear, Lantronix each use their own), write ${kind}://${m[1]}:PORT`);
+  if (m[2] === undefined || m[2] === '')
+    throw bad(`the port is missing: a console server has no standard port (ser2net, Opengear, Lantronix each use their own), write ${kind}://${m[1]}:PORT`);
   if (m[2].includes(':')) throw bad(`"${authority}" is not HOST:PORT: an IPv6 address goes in brackets, as in [fd00::1]:PORT`);
   if (!/^\d+$/.test(m[2])) throw bad(`the port must be a number, not "${m[2]}"`);
   const port = Number(m[2]);

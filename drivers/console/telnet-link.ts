@@ -2,7 +2,18 @@ import { DriverError } from '../driver.js';
 import type { ByteLink } from '../serial/transport.js';
 import { connectSocket, hostPort, retrying } from './socket.js';
 import { TelnetSession } from './telnet-session.js';
-import { DEFAULT_LINE, Option, SETTING_COMMANDS, breakRequest, concatFrames, judgeReplies, lineRequests, purgeRequest, type LineSettings, type LineTook } from './telnet/index.js';
+import {
+  DEFAULT_LINE,
+  Option,
+  SETTING_COMMANDS,
+  breakRequest,
+  concatFrames,
+  judgeReplies,
+  lineRequests,
+  purgeRequest,
+  type LineSettings,
+  type LineTook,
+} from './telnet/index.js';
 
 /**
  * A console server's telnet port with RFC 2217 (ser2net `accepter: telnet(rfc2217),…`) as a
@@ -69,10 +80,12 @@ export async function openTelnetLink(host: string, port: number, opts: TelnetLin
   const { negotiator } = session;
   session.sendRaw(concatFrames(negotiator.start()));
   await session.waitFor(() => !negotiator.pending, settleMs);
-  if (session.closed) return fail('the console server closed the connection during telnet negotiation (another session holding the port, and kickolduser off?)');
+  if (session.closed)
+    return fail('the console server closed the connection during telnet negotiation (another session holding the port, and kickolduser off?)');
   if (!session.heardTelnet) return fail(`no telnet negotiation within ${settleMs / 1000} s: is this a raw TCP port? (use tcp://${where})`);
   for (const side of ['us', 'him'] as const) {
-    if (!negotiator.enabled(side, Option.BINARY)) return fail(`the console server refused BINARY ${side === 'us' ? 'for what we send' : 'for what it sends'}: the channel would not be 8-bit clean`);
+    if (!negotiator.enabled(side, Option.BINARY))
+      return fail(`the console server refused BINARY ${side === 'us' ? 'for what we send' : 'for what it sends'}: the channel would not be 8-bit clean`);
   }
 
   const report: LineReport = { comPort: negotiator.enabled('us', Option.COM_PORT), took: {}, problems: [] };
@@ -85,7 +98,9 @@ export async function openTelnetLink(host: string, port: number, opts: TelnetLin
   } else {
     const refused = negotiator.refused.some((r) => r.side === 'us' && r.option === Option.COM_PORT);
     const why = refused ? 'the console server refused COM-PORT-OPTION' : `no answer to WILL COM-PORT-OPTION within ${settleMs / 1000} s`;
-    report.problems.push(`${why}: the line runs at the console server's own settings, not necessarily ${line.baud} ${line.dataBits}${line.parity[0]!.toUpperCase()}${line.stopBits}`);
+    report.problems.push(
+      `${why}: the line runs at the console server's own settings, not necessarily ${line.baud} ${line.dataBits}${line.parity[0]!.toUpperCase()}${line.stopBits}`,
+    );
   }
   if (report.problems.length > 0) {
     if (opts.requireLineSettings) return fail(`the serial line could not be set as required: ${report.problems.join('; ')}`);

@@ -1,6 +1,16 @@
 import type net from 'node:net';
 import { endSocket } from './socket.js';
-import { Negotiator, Option, TelnetParser, escapeData, optionName, parseReply, type ComPortReply, type OptionChange, type TelnetEvent } from './telnet/index.js';
+import {
+  Negotiator,
+  Option,
+  TelnetParser,
+  escapeData,
+  optionName,
+  parseReply,
+  type ComPortReply,
+  type OptionChange,
+  type TelnetEvent,
+} from './telnet/index.js';
 
 /**
  * One telnet connection to a console server: the socket, the parser and the option negotiator
@@ -125,7 +135,9 @@ export class TelnetSession {
     // Once the link is in use, losing BINARY would let the server translate CR and NUL in the
     // frames: better to close, and let the reconnect negotiate a clean channel again.
     if (this.delivering && change.option === Option.BINARY && !change.enabled) {
-      this.abort(`the console server switched ${optionName(change.option)} off (${change.side === 'us' ? 'for what we send' : 'for what it sends'}): closing the connection`);
+      this.abort(
+        `the console server switched ${optionName(change.option)} off (${change.side === 'us' ? 'for what we send' : 'for what it sends'}): closing the connection`,
+      );
     }
   }
 

@@ -45,7 +45,14 @@ export class FirmwareChannel {
       (r) => void expect(r, 'fwChunkOk'),
     );
     const end = expect(await this.transport.request({ type: 'fwEnd' }), 'fwEndOk');
-    return { bytesSent: image.length - from, resumedFrom: from, lineBytes: this.transport.bytesWritten - lineBefore, slot: end.slot, version: end.version, securityCounter: end.securityCounter };
+    return {
+      bytesSent: image.length - from,
+      resumedFrom: from,
+      lineBytes: this.transport.bytesWritten - lineBefore,
+      slot: end.slot,
+      version: end.version,
+      securityCounter: end.securityCounter,
+    };
   }
 
   async activate() {

@@ -3,7 +3,16 @@ import type { CountersSnapshot } from '../../src/protocol/counters.js';
 import { decodeCounters } from '../../src/protocol/counters.js';
 import { computePatch } from '../../src/protocol/rules/patch.js';
 import type { Identity, ReadObjectName, Request, Response } from '../../src/protocol/serial/messages.js';
-import { DriverError, type ApplianceDriver, type ApplianceEvent, type ApplianceInfo, type FirmwareDriver, type FirmwareUpload, type PushOptions, type PushResult } from '../driver.js';
+import {
+  DriverError,
+  type ApplianceDriver,
+  type ApplianceEvent,
+  type ApplianceInfo,
+  type FirmwareDriver,
+  type FirmwareUpload,
+  type PushOptions,
+  type PushResult,
+} from '../driver.js';
 import { FirmwareChannel, expect } from './firmware-channel.js';
 import type { FirmwareStatus } from '../../src/protocol/serial/messages.js';
 import { openSerialLink, reopener } from './port-link.js';
@@ -20,7 +29,6 @@ const WANT_WINDOW = 8;
 const RECONNECT_FOR_MS = 15_000;
 /** Whole-push attempts when the appliance lost the transfer (it restarted mid-push). */
 const PUSH_ATTEMPTS = 3;
-
 
 /**
  * An appliance behind its serial console port. It asks for 4 KiB payloads, which bring
@@ -59,7 +67,11 @@ export class SerialDriver implements ApplianceDriver, FirmwareDriver {
    * The driver over a console line opened elsewhere (a console server's TCP port): `where` names
    * it in messages, `reconnect` reopens it when it goes away (none: the driver fails instead).
    */
-  static async overLink(target: string, link: ByteLink, line: { baud: number; where: string; reconnect?: () => Promise<ByteLink>; reconnectForMs?: number }): Promise<SerialDriver> {
+  static async overLink(
+    target: string,
+    link: ByteLink,
+    line: { baud: number; where: string; reconnect?: () => Promise<ByteLink>; reconnectForMs?: number },
+  ): Promise<SerialDriver> {
     let driver: SerialDriver | null = null;
     const transport = new SerialTransport(link, {
       baud: line.baud,
@@ -99,7 +111,8 @@ export class SerialDriver implements ApplianceDriver, FirmwareDriver {
   private samePeer(r: Response, path: string): string | null {
     if (r.type !== 'helloOk') return `unexpected answer ${r.type} to the handshake`;
     const was = this.identity?.serialNumber;
-    if (was !== undefined && r.identity.serialNumber !== was) return `a different appliance (serial number ${r.identity.serialNumber}) answers on ${path}, not ${was}`;
+    if (was !== undefined && r.identity.serialNumber !== was)
+      return `a different appliance (serial number ${r.identity.serialNumber}) answers on ${path}, not ${was}`;
     return null;
   }
 
@@ -146,7 +159,13 @@ export class SerialDriver implements ApplianceDriver, FirmwareDriver {
       const body = delta ? patch : encoding;
       try {
         const done = await this.transfer(body, delta, fromHex(running), resultId, options);
-        return { configId: toHex(done.candidateId), previousConfigId: toHex(done.previousId), mode: delta ? 'delta' : 'full', bytes: bytes(), seconds: (performance.now() - started) / 1000 };
+        return {
+          configId: toHex(done.candidateId),
+          previousConfigId: toHex(done.previousId),
+          mode: delta ? 'delta' : 'full',
+          bytes: bytes(),
+          seconds: (performance.now() - started) / 1000,
+        };
       } catch (err) {
         lastError = err;
         // The appliance forgot the transfer (restarted) or the base moved: start over from what it runs.
@@ -167,9 +186,15 @@ export class SerialDriver implements ApplianceDriver, FirmwareDriver {
       confirmTimeoutMs: options.confirmTimeoutMs,
     };
     expect(await this.transport.request(begin), 'putBeginOk');
-    await sendChunks(this.transport, body, { maxChunk: this.maxPayload - PUT_CHUNK_HEADER_BYTES, window: this.window, onProgress: options.onProgress }, (r) => void expect(r, 'putChunkOk'));
+    await sendChunks(
+      this.transport,
+      body,
+      { maxChunk: this.maxPayload - PUT_CHUNK_HEADER_BYTES, window: this.window, onProgress: options.onProgress },
+      (r) => void expect(r, 'putChunkOk'),
+    );
     const end = expect(await this.transport.request({ type: 'putEnd' }), 'putEndOk');
-    if (toHex(end.candidateId) !== toHex(resultId)) throw new DriverError('refused', `the appliance assembled ${toHex(end.candidateId)}, not ${toHex(resultId)}`, 'hashMismatch');
+    if (toHex(end.candidateId) !== toHex(resultId))
+      throw new DriverError('refused', `the appliance assembled ${toHex(end.candidateId)}, not ${toHex(resultId)}`, 'hashMismatch');
     if (this.identity) this.identity = { ...this.identity, configId: end.candidateId };
     return end;
   }
@@ -223,7 +248,8 @@ export class SerialDriver implements ApplianceDriver, FirmwareDriver {
     while (performance.now() < deadline) {
       try {
         await this.hello();
-        if (before !== undefined && this.identity?.serialNumber !== before) throw new DriverError('refused', `a different appliance (${this.identity?.serialNumber}) answers after the reboot`);
+        if (before !== undefined && this.identity?.serialNumber !== before)
+          throw new DriverError('refused', `a different appliance (${this.identity?.serialNumber}) answers after the reboot`);
         return;
       } catch (err) {
         if (err instanceof DriverError && err.code === 'refused') throw err;
@@ -231,7 +257,10 @@ export class SerialDriver implements ApplianceDriver, FirmwareDriver {
         await new Promise((r) => setTimeout(r, 250));
       }
     }
-    throw new DriverError('unreachable', `the appliance did not come back within ${Math.round(timeoutMs / 1000)} s of the reboot${last instanceof Error ? ` (${last.message})` : ''}`);
+    throw new DriverError(
+      'unreachable',
+      `the appliance did not come back within ${Math.round(timeoutMs / 1000)} s of the reboot${last instanceof Error ? ` (${last.message})` : ''}`,
+    );
   }
 
   onEvent(listener: (e: ApplianceEvent) => void): () => void {

@@ -6,7 +6,9 @@ export interface SerialTarget {
 }
 
 /** The line rates a console port may be set to (a serial device or a console server's port). */
-export const BAUDS: ReadonlySet<number> = new Set([1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600, 1000000, 2000000, 3000000, 4000000]);
+export const BAUDS: ReadonlySet<number> = new Set([
+  1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600, 1000000, 2000000, 3000000, 4000000,
+]);
 
 /** Parses `serial:/dev/ttyX[?baud=N]` (baud defaults to 115200). */
 export function parseSerialTarget(target: string): SerialTarget {

@@ -81,7 +81,10 @@ export class SerialTransport {
   bytesWritten = 0;
   retransmissions = 0;
 
-  constructor(link: ByteLink, private readonly options: TransportOptions) {
+  constructor(
+    link: ByteLink,
+    private readonly options: TransportOptions,
+  ) {
     this.seq = Math.floor(Math.random() * 0x10000);
     this.decoder = new FrameDecoder({ maxPayload: Math.max(options.maxPayload, 4096), onFrame: (f) => this.onFrame(f) });
     this.link = null;

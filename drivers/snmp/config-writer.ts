@@ -64,7 +64,11 @@ function refused(err: unknown, what: string, hints: Partial<Record<string, [stri
   const status = STATUS_NAME.get(err.status) ?? `error ${err.status}`;
   const hint = hints[status];
   if (status === 'notWritable') {
-    return new DriverError('refused', `${what}: this appliance's SNMP agent does not take configuration writes (notWritable); use the serial console (serial:/dev/ttyX)`, 'unsupported');
+    return new DriverError(
+      'refused',
+      `${what}: this appliance's SNMP agent does not take configuration writes (notWritable); use the serial console (serial:/dev/ttyX)`,
+      'unsupported',
+    );
   }
   if (status === 'noAccess' || status === 'authorizationError') {
     return new DriverError('refused', `${what}: the appliance refused (${status}): this community or v3 user may not write the configuration`, 'noAccess');
@@ -88,7 +92,8 @@ export class ConfigWriter {
     }
     const want = idOf(table);
     const seconds = Math.ceil(Math.max(0, options.confirmTimeoutMs) / 1000);
-    if (seconds > M.MAX_COMMIT_SECONDS) throw new DriverError('refused', `a confirm timeout over ${M.MAX_COMMIT_SECONDS} s cannot be written to fulcrumCommit`, 'badRequest');
+    if (seconds > M.MAX_COMMIT_SECONDS)
+      throw new DriverError('refused', `a confirm timeout over ${M.MAX_COMMIT_SECONDS} s cannot be written to fulcrumCommit`, 'badRequest');
 
     const [lock, running] = await this.session.get([scalar(M.fulcrumCandidateSpinLock), scalar(M.fulcrumConfigId)]);
     this.lock = Number(lock?.value ?? 0);
@@ -99,7 +104,7 @@ export class ConfigWriter {
     const total = groups.reduce((n, g) => n + g.reduce((m, v) => m + sizeOf(v), 0), 0);
     let sent = 0;
     let budget = FIRST_BUDGET;
-    for (let at = 0; at < groups.length; ) {
+    for (let at = 0; at < groups.length;) {
       const batch: Varbind[] = [];
       let size = 0;
       let end = at;
@@ -114,7 +119,8 @@ export class ConfigWriter {
         await this.locked(batch, 'creating candidate rows');
       } catch (err) {
         if (!(err instanceof TooBig)) throw err;
-        if (end - at === 1) throw new DriverError('refused', `creating candidate rows: one row does not fit in the largest message the appliance takes (tooBig)`, 'tooBig');
+        if (end - at === 1)
+          throw new DriverError('refused', `creating candidate rows: one row does not fit in the largest message the appliance takes (tooBig)`, 'tooBig');
         budget = Math.max(1, Math.floor(size / 2));
         continue;
       }
@@ -138,7 +144,8 @@ export class ConfigWriter {
     await this.locked([{ oid: scalar(M.fulcrumCommit), type: SmiType.Gauge32, value: seconds }], 'committing', {
       inconsistentValue: ['invalidConfig', 'the candidate is not a valid rule table'],
     }).catch(async (err: unknown) => {
-      if (err instanceof DriverError && err.remote === 'commitFailed') throw new DriverError('refused', `committing failed: ${await this.lastMessage()}`, 'commitFailed');
+      if (err instanceof DriverError && err.remote === 'commitFailed')
+        throw new DriverError('refused', `committing failed: ${await this.lastMessage()}`, 'commitFailed');
       throw err;
     });
     const configId = await this.runningId();
@@ -153,7 +160,8 @@ export class ConfigWriter {
   }
 
   async rollback(steps: number): Promise<{ configId: string }> {
-    if (!Number.isInteger(steps) || steps < 1 || steps > M.MAX_ROLLBACK_STEPS) throw new DriverError('refused', `rollback steps must be 1..${M.MAX_ROLLBACK_STEPS}`, 'badRequest');
+    if (!Number.isInteger(steps) || steps < 1 || steps > M.MAX_ROLLBACK_STEPS)
+      throw new DriverError('refused', `rollback steps must be 1..${M.MAX_ROLLBACK_STEPS}`, 'badRequest');
     await this.write([{ oid: scalar(M.fulcrumRollback), type: SmiType.Gauge32, value: steps }], `rolling back ${steps}`, {
       inconsistentValue: ['noSuchRollback', `the appliance's history holds fewer than ${steps} configs`],
     });
@@ -167,7 +175,11 @@ export class ConfigWriter {
       await this.session.set([lock, ...varbinds]);
     } catch (err) {
       if (err instanceof SetError && err.index === 0 && err.status === ErrorStatus.inconsistentValue) {
-        throw new DriverError('refused', `${what}: another manager is editing the candidate (fulcrumCandidateSpinLock moved on); nothing was committed, try again`, 'locked');
+        throw new DriverError(
+          'refused',
+          `${what}: another manager is editing the candidate (fulcrumCandidateSpinLock moved on); nothing was committed, try again`,
+          'locked',
+        );
       }
       if (err instanceof SetError && err.tooBig) throw new TooBig();
       throw refused(err, what, hints);
@@ -179,7 +191,8 @@ export class ConfigWriter {
     try {
       await this.session.set(varbinds);
     } catch (err) {
-      if (err instanceof SetError && err.status === ErrorStatus.commitFailed) throw new DriverError('refused', `${what} failed: ${await this.lastMessage()}`, 'commitFailed');
+      if (err instanceof SetError && err.status === ErrorStatus.commitFailed)
+        throw new DriverError('refused', `${what} failed: ${await this.lastMessage()}`, 'commitFailed');
       throw refused(err, what, hints);
     }
   }

@@ -18,8 +18,11 @@ export class FirmwarePuller {
   constructor(private readonly session: SnmpSession) {}
 
   async status(): Promise<FirmwareStatus> {
-    const [slot, confirmed, min, version] = await this.session.get([M.fulcrumFwActiveSlot, M.fulcrumFwActiveConfirmed, M.fulcrumFwMinSecurityCounter, M.fulcrumFirmwareVersion].map(scalar));
-    if (slot?.value === null || slot?.value === undefined || typeof slot.value !== 'number') throw new DriverError('refused', 'the appliance has no fulcrumFirmware objects (no network upgrades)', 'unsupported');
+    const [slot, confirmed, min, version] = await this.session.get(
+      [M.fulcrumFwActiveSlot, M.fulcrumFwActiveConfirmed, M.fulcrumFwMinSecurityCounter, M.fulcrumFirmwareVersion].map(scalar),
+    );
+    if (slot?.value === null || slot?.value === undefined || typeof slot.value !== 'number')
+      throw new DriverError('refused', 'the appliance has no fulcrumFirmware objects (no network upgrades)', 'unsupported');
     return {
       active: { slot: slot.value === M.FwSlotCode.slotA ? 'A' : 'B', version: text(version), confirmed: confirmed?.value === TruthValue.true },
       // The MIB lists the running image only; the console's fwStatus lists every slot.

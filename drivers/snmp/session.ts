@@ -32,14 +32,27 @@ export class SnmpSession {
   private closed = false;
 
   constructor(target: SnmpTarget, credentials: SnmpCredentials, options: SessionOptions = {}) {
-    const common = { port: target.port, transport: target.host.includes(':') ? ('udp6' as const) : ('udp4' as const), timeout: options.timeoutMs ?? 1_000, retries: options.retries ?? 2, backoff: 1.5 };
+    const common = {
+      port: target.port,
+      transport: target.host.includes(':') ? ('udp6' as const) : ('udp4' as const),
+      timeout: options.timeoutMs ?? 1_000,
+      retries: options.retries ?? 2,
+      backoff: 1.5,
+    };
     this.session = options.createSession
       ? options.createSession(target, credentials)
       : credentials.version === '2c'
         ? snmp.createSession(target.host, credentials.community, { ...common, version: snmp.Version2c })
         : snmp.createV3Session(
             target.host,
-            { name: credentials.user, level: snmp.SecurityLevel.authPriv, authProtocol: snmp.AuthProtocols.sha, authKey: credentials.authKey, privProtocol: snmp.PrivProtocols.aes, privKey: credentials.privKey },
+            {
+              name: credentials.user,
+              level: snmp.SecurityLevel.authPriv,
+              authProtocol: snmp.AuthProtocols.sha,
+              authKey: credentials.authKey,
+              privProtocol: snmp.PrivProtocols.aes,
+              privKey: credentials.privKey,
+            },
             { ...common, version: snmp.Version3 },
           );
     // A socket error must reject the calls in flight, not crash the agent.
@@ -68,7 +81,10 @@ export class SnmpSession {
         if (!err) return resolve();
         const status = (err as { status?: unknown }).status;
         if (typeof status === 'number') {
-          const index = Math.max(0, out.findIndex((v) => err.message.endsWith(`: ${v.oid}`)));
+          const index = Math.max(
+            0,
+            out.findIndex((v) => err.message.endsWith(`: ${v.oid}`)),
+          );
           return reject(new SetError(status, index, err.message));
         }
         // A request too large for one datagram never left: the caller splits it like a tooBig.

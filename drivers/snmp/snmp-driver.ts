@@ -1,6 +1,15 @@
 import type { BackendCounters, CountersSnapshot, InterfaceCounters, ServiceCounters } from '../../src/protocol/counters.js';
 import { formatOid, FulcrumMib as M, IfMib, sysUpTime } from '../../src/protocol/mib/index.js';
-import { DriverError, type ApplianceDriver, type ApplianceEvent, type ApplianceInfo, type FirmwareDriver, type FirmwareUpload, type PushOptions, type PushResult } from '../driver.js';
+import {
+  DriverError,
+  type ApplianceDriver,
+  type ApplianceEvent,
+  type ApplianceInfo,
+  type FirmwareDriver,
+  type FirmwareUpload,
+  type PushOptions,
+  type PushResult,
+} from '../driver.js';
 import type { FirmwareStatus } from '../../src/protocol/serial/messages.js';
 import { FirmwarePuller } from './firmware-puller.js';
 import { ConfigWriter } from './config-writer.js';
@@ -11,8 +20,12 @@ import { toHex } from '../../src/protocol/digest.js';
 const o = (x: readonly number[]) => formatOid(x);
 /** Interface rows asked for with sysUpTime (see uptimeAndInterfaces). */
 const IF_BULK = 4;
-const STATE_BY_CODE = new Map<number, BackendCounters['state']>(Object.entries(M.BackendStateCode).map(([name, code]) => [code, name as BackendCounters['state']]));
-const PROTOCOL_BY_CODE = new Map<number, ServiceCounters['protocol']>(Object.entries(M.ProtocolCode).map(([name, code]) => [code, name as ServiceCounters['protocol']]));
+const STATE_BY_CODE = new Map<number, BackendCounters['state']>(
+  Object.entries(M.BackendStateCode).map(([name, code]) => [code, name as BackendCounters['state']]),
+);
+const PROTOCOL_BY_CODE = new Map<number, ServiceCounters['protocol']>(
+  Object.entries(M.ProtocolCode).map(([name, code]) => [code, name as ServiceCounters['protocol']]),
+);
 
 /** Counters read in one poll, with the appliance's clock for rate computation. */
 export interface SnmpPoll {
@@ -127,14 +140,22 @@ export class SnmpDriver implements ApplianceDriver, FirmwareDriver {
       if (inColumn.length >= IF_BULK) inColumn = await this.session.walk(column);
       byColumn.push(new Map(inColumn.map((vb) => [vb.oid.slice(column.length + 1), vb])));
     }
-    const [names, in32, out32, hcIn, hcOut] = byColumn as [Map<string, Varbind>, Map<string, Varbind>, Map<string, Varbind>, Map<string, Varbind>, Map<string, Varbind>];
-    const interfaces = [...in32.keys()].filter((index) => out32.has(index)).map((index): InterfaceCounters => ({
-      name: names.has(index) ? text(names.get(index)) : `if${index}`,
-      inOctets32: Number(in32.get(index)!.value),
-      outOctets32: Number(out32.get(index)!.value),
-      hcInOctets: hcIn.has(index) ? big(hcIn.get(index)) : null,
-      hcOutOctets: hcOut.has(index) ? big(hcOut.get(index)) : null,
-    }));
+    const [names, in32, out32, hcIn, hcOut] = byColumn as [
+      Map<string, Varbind>,
+      Map<string, Varbind>,
+      Map<string, Varbind>,
+      Map<string, Varbind>,
+      Map<string, Varbind>,
+    ];
+    const interfaces = [...in32.keys()]
+      .filter((index) => out32.has(index))
+      .map((index): InterfaceCounters => ({
+        name: names.has(index) ? text(names.get(index)) : `if${index}`,
+        inOctets32: Number(in32.get(index)!.value),
+        outOctets32: Number(out32.get(index)!.value),
+        hcInOctets: hcIn.has(index) ? big(hcIn.get(index)) : null,
+        hcOutOctets: hcOut.has(index) ? big(hcOut.get(index)) : null,
+      }));
     return { sysUp: Number(up.value ?? 0), interfaces };
   }
 
@@ -164,7 +185,8 @@ export class SnmpDriver implements ApplianceDriver, FirmwareDriver {
 
   /** Over SNMP the appliance pulls the image: `url` is where the agent serves it (HTTP, Range). */
   uploadFirmware(image: Uint8Array, options: { onProgress?: (sent: number, total: number) => void; url?: string } = {}): Promise<FirmwareUpload> {
-    if (!options.url) return Promise.reject(new DriverError('badTarget', 'over SNMP the appliance fetches the image over HTTP: the agent must serve it (give an image URL)'));
+    if (!options.url)
+      return Promise.reject(new DriverError('badTarget', 'over SNMP the appliance fetches the image over HTTP: the agent must serve it (give an image URL)'));
     return this.firmware.pull(image, options.url, options.onProgress);
   }
 
@@ -199,7 +221,10 @@ export class SnmpDriver implements ApplianceDriver, FirmwareDriver {
       }
       await new Promise((r) => setTimeout(r, 250));
     }
-    throw new DriverError('unreachable', `the appliance did not come back within ${Math.round(timeoutMs / 1000)} s of the reboot${last instanceof Error ? ` (${last.message})` : ''}`);
+    throw new DriverError(
+      'unreachable',
+      `the appliance did not come back within ${Math.round(timeoutMs / 1000)} s of the reboot${last instanceof Error ? ` (${last.message})` : ''}`,
+    );
   }
 
   private async activeSlot(): Promise<{ slot: 'A' | 'B'; version: string }> {
@@ -218,7 +243,9 @@ export class SnmpDriver implements ApplianceDriver, FirmwareDriver {
 }
 
 function unsupported(what: string): Promise<never> {
-  return Promise.reject(new DriverError('refused', `${what} over SNMP is not available in this version; use the serial console (serial:/dev/ttyX)`, 'unsupported'));
+  return Promise.reject(
+    new DriverError('refused', `${what} over SNMP is not available in this version; use the serial console (serial:/dev/ttyX)`, 'unsupported'),
+  );
 }
 
 /** Groups a table walk by row index: index text (e.g. "3" or "3.7") → column → varbind. */

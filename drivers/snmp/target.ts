@@ -1,8 +1,6 @@
 import { DriverError } from '../driver.js';
 
-export type SnmpCredentials =
-  | { version: '2c'; community: string }
-  | { version: '3'; user: string; authKey: string; privKey: string };
+export type SnmpCredentials = { version: '2c'; community: string } | { version: '3'; user: string; authKey: string; privKey: string };
 
 export interface SnmpTarget {
   host: string;

@@ -186,7 +186,10 @@ export class Bootloader {
       const choice = { slot: running.slot, version: running.version };
       if (state.confirmed === running.slot) return choice;
       if (state.pending !== running.slot) {
-        throw new BootError('nothingToConfirm', `slot ${running.slot} (${running.version}) runs, but its trial was rolled back: slot ${state.confirmed} boots next`);
+        throw new BootError(
+          'nothingToConfirm',
+          `slot ${running.slot} (${running.version}) runs, but its trial was rolled back: slot ${state.confirmed} boots next`,
+        );
       }
       const min = Math.max(state.minSecurityCounter, running.verified.info.securityCounter);
       const other = otherSlot(running.slot);
@@ -220,7 +223,10 @@ export class Bootloader {
       const target = otherSlot(running.slot);
       const record = state.slots[target];
       if (record.state !== 'ready') {
-        throw new BootError('nothingToActivate', `slot ${target} is ${record.state}${record.problem ? ` (${record.problem})` : ''}: install an image into it first`);
+        throw new BootError(
+          'nothingToActivate',
+          `slot ${target} is ${record.state}${record.problem ? ` (${record.problem})` : ''}: install an image into it first`,
+        );
       }
       const verified = await this.tryVerify(target, state.minSecurityCounter);
       if (verified instanceof FirmwareImageError) {
@@ -258,7 +264,9 @@ export class Bootloader {
       const verified = await this.tryVerify(target, state.minSecurityCounter);
       if (verified instanceof FirmwareImageError) {
         await this.save(state, {}, { [target]: invalid(record, problemOf(verified)) });
-        throw new BootError('noRollbackTarget', `cannot roll back to slot ${target} (${versionOf(record) ?? '?'}): ${verified.message}`, verified.code, { cause: verified });
+        throw new BootError('noRollbackTarget', `cannot roll back to slot ${target} (${versionOf(record) ?? '?'}): ${verified.message}`, verified.code, {
+          cause: verified,
+        });
       }
       await this.save(state, { confirmed: target }, { [target]: confirmedRecord(verified) });
       return { slot: target, version: formatVersion(verified.info.version) };
@@ -292,7 +300,8 @@ export class Bootloader {
   private installBlocker(): string {
     const state = this.store.current;
     if (!this.running || !state) return 'the bootloader has not booted yet';
-    if (state.pending !== null && state.pending !== this.running.slot) return `slot ${state.pending} is activated for a trial at the next boot: reboot, or roll back, first`;
+    if (state.pending !== null && state.pending !== this.running.slot)
+      return `slot ${state.pending} is activated for a trial at the next boot: reboot, or roll back, first`;
     if (state.pending !== null) return `slot ${this.running.slot} runs on trial: confirm or roll it back first`;
     return `slot ${state.confirmed} boots next (rolled back): reboot first`;
   }
@@ -307,7 +316,8 @@ export class Bootloader {
       run: (op) => this.queue.run(op),
       checkCurrent: (installer) => {
         if (installer.generation !== this.installerGeneration) throw new BootError('noInstall', 'this installer was replaced by a newer one');
-        if (this.installTarget() !== installer.slot) throw new BootError('noInstallTarget', `slot ${installer.slot} may no longer be written: ${this.installBlocker()}`);
+        if (this.installTarget() !== installer.slot)
+          throw new BootError('noInstallTarget', `slot ${installer.slot} may no longer be written: ${this.installBlocker()}`);
       },
     };
   }

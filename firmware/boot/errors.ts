@@ -53,4 +53,3 @@ export class BootError extends Error {
     super(message, options);
   }
 }
-

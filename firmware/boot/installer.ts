@@ -87,7 +87,10 @@ export class Installer {
         throw new BootError('badRequest', `an image of ${spec.size} bytes does not fit slot ${this.slot} (1..${region.size} bytes)`);
       }
       if (!(spec.sha256 instanceof Uint8Array) || spec.sha256.length !== 32) {
-        throw new BootError('badRequest', `the image's SHA-256 must be 32 bytes, got ${spec.sha256 instanceof Uint8Array ? spec.sha256.length : typeof spec.sha256}`);
+        throw new BootError(
+          'badRequest',
+          `the image's SHA-256 must be 32 bytes, got ${spec.sha256 instanceof Uint8Array ? spec.sha256.length : typeof spec.sha256}`,
+        );
       }
       const announced: InstallSpec = { size: spec.size, sha256: spec.sha256.slice() };
       const state = this.ctx.store.current!;
@@ -169,7 +172,10 @@ export class Installer {
       const digest = sha256(bytes);
       if (!sameBytes(digest, s.spec.sha256)) {
         await this.refuse('verification');
-        throw new BootError('hashMismatch', `slot ${this.slot} holds bytes with SHA-256 ${toHex(digest)}, not the announced ${toHex(s.spec.sha256)}: the upload was damaged; begin again`);
+        throw new BootError(
+          'hashMismatch',
+          `slot ${this.slot} holds bytes with SHA-256 ${toHex(digest)}, not the announced ${toHex(s.spec.sha256)}: the upload was damaged; begin again`,
+        );
       }
       let verified;
       try {
@@ -192,7 +198,8 @@ export class Installer {
   }
 
   private requireSession(): Session {
-    if (!this.session) throw new BootError('noInstall', `no upload in progress into slot ${this.slot}: call begin (it resumes an interrupted upload of the same image)`);
+    if (!this.session)
+      throw new BootError('noInstall', `no upload in progress into slot ${this.slot}: call begin (it resumes an interrupted upload of the same image)`);
     return this.session;
   }
 

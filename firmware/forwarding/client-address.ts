@@ -50,7 +50,7 @@ export function clientWords(text: string, out: Uint32Array): 1 | 4 {
 function expandIpv6(text: string): number[] {
   const zone = text.indexOf('%');
   const bare = zone >= 0 ? text.slice(0, zone) : text;
-  const [head, tail] = bare.includes('::') ? bare.split('::', 2) as [string, string] : [bare, null];
+  const [head, tail] = bare.includes('::') ? (bare.split('::', 2) as [string, string]) : [bare, null];
   const parse = (s: string) => (s === '' ? [] : s.split(':').map((g) => parseInt(g, 16) & 0xffff));
   const left = parse(head);
   const right = tail === null ? [] : parse(tail);

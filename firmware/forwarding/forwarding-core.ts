@@ -61,7 +61,10 @@ export class ForwardingCore {
   private readonly key4 = new Uint32Array(3);
   private readonly key6 = new Uint32Array(6);
 
-  constructor(rules: RuleTable, private readonly options: ForwardingOptions) {
+  constructor(
+    rules: RuleTable,
+    private readonly options: ForwardingOptions,
+  ) {
     this.compile(rules, options.nowEpochMs);
     const n = options.maxFlows;
     this.flowService = new Int32Array(n).fill(-1);
@@ -353,4 +356,3 @@ function toTarget(address: string): Target {
   const { host, port } = parseEndpoint(address);
   return { host, port };
 }
-

@@ -407,7 +407,13 @@ export class ConfigManager {
     } catch (err) {
       // Keep the commit pending (an operator can still confirm or roll back) and try again.
       pending.cancel = this.options.clock.after(REVERT_RETRY_MS, () => this.queueRevert(token));
-      this.emit({ kind: 'revert-failed', configId: pending.previous.id, detail: describeError(err), retryInMs: REVERT_RETRY_MS, at: this.options.clock.epochMs() });
+      this.emit({
+        kind: 'revert-failed',
+        configId: pending.previous.id,
+        detail: describeError(err),
+        retryInMs: REVERT_RETRY_MS,
+        at: this.options.clock.epochMs(),
+      });
       return;
     }
     this.pendingState = null;

@@ -24,4 +24,3 @@ export class MgmtError extends Error {
     super(message, options);
   }
 }
-

@@ -60,7 +60,8 @@ export function firmwareOps(bootloader: Bootloader, reboot: () => void, fetch: I
         if (!inst) throw new MgmtError('noTransfer', 'firmware chunk without fwBegin');
         if (offset + bytes.length <= next) return; // already written: a repeat after a lost answer
         if (offset > next) {
-          if (waitingBytes + bytes.length > REORDER_LIMIT) throw new MgmtError('noTransfer', `chunk at ${offset} is too far ahead of ${next}: send from ${next}`);
+          if (waitingBytes + bytes.length > REORDER_LIMIT)
+            throw new MgmtError('noTransfer', `chunk at ${offset} is too far ahead of ${next}: send from ${next}`);
           if (!waiting.has(offset)) {
             waiting.set(offset, bytes.slice());
             waitingBytes += bytes.length;

@@ -66,9 +66,13 @@ export function encodeJournal(journal: Journal): Uint8Array {
   }
 
   const size =
-    HISTORY_MAGIC.length + 1 + 1 +
+    HISTORY_MAGIC.length +
+    1 +
+    1 +
     pool.reduce((n, e) => n + 4 + e.encoding.length, 0) +
-    2 * (ID_BYTES + 1) + journal.current.history.length + journal.previous.history.length +
+    2 * (ID_BYTES + 1) +
+    journal.current.history.length +
+    journal.previous.history.length +
     4;
   const out = new Uint8Array(size);
   const view = new DataView(out.buffer);

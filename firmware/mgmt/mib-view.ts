@@ -107,8 +107,12 @@ export const SERVED_OBJECTS: readonly Oid[] = [
   ...backendColumns().map((c) => [...fulcrumBackendEntry, c]),
   fulcrumCandidateSpinLock,
   fulcrumCandidateLoad,
-  ...Object.values(CandServiceColumn).filter((c) => c !== CandServiceColumn.index).map((c) => [...fulcrumCandServiceEntry, c]),
-  ...Object.values(CandBackendColumn).filter((c) => c !== CandBackendColumn.index).map((c) => [...fulcrumCandBackendEntry, c]),
+  ...Object.values(CandServiceColumn)
+    .filter((c) => c !== CandServiceColumn.index)
+    .map((c) => [...fulcrumCandServiceEntry, c]),
+  ...Object.values(CandBackendColumn)
+    .filter((c) => c !== CandBackendColumn.index)
+    .map((c) => [...fulcrumCandBackendEntry, c]),
   fulcrumCandidateConfigId,
   fulcrumCandidateError,
   fulcrumCommit,
@@ -175,23 +179,36 @@ export class MibView {
     gauge(sys(SystemScalar.pendingConfirm), Math.ceil(input.pendingConfirmMs / 1000));
     timeticks(sys(SystemScalar.lastCommitTime), stamp(input.lastCommitEpochMs));
     gauge(sys(SystemScalar.serviceCount), services.length);
-    gauge(sys(SystemScalar.backendCount), services.reduce((n, s) => n + s.backends.length, 0));
+    gauge(
+      sys(SystemScalar.backendCount),
+      services.reduce((n, s) => n + s.backends.length, 0),
+    );
 
     // A table walks column by column, rows in index order within each column.
     for (const column of serviceColumns()) {
       services.forEach((s, i) => {
         const o: Oid = [...fulcrumServiceEntry, column, i + 1];
         switch (column) {
-          case ServiceColumn.name: return text(o, s.name);
-          case ServiceColumn.listen: return text(o, s.listen);
-          case ServiceColumn.protocol: return int(o, ProtocolCode[s.protocol]);
-          case ServiceColumn.connsTotal: return c64(o, s.connsTotal);
-          case ServiceColumn.connsActive: return gauge(o, s.connsActive);
-          case ServiceColumn.bytesIn: return c64(o, s.bytesIn);
-          case ServiceColumn.bytesOut: return c64(o, s.bytesOut);
-          case ServiceColumn.failures: return c64(o, s.failures);
-          case ServiceColumn.fallbackConns: return c64(o, s.fallbackConns);
-          case ServiceColumn.backendCount: return gauge(o, s.backends.length);
+          case ServiceColumn.name:
+            return text(o, s.name);
+          case ServiceColumn.listen:
+            return text(o, s.listen);
+          case ServiceColumn.protocol:
+            return int(o, ProtocolCode[s.protocol]);
+          case ServiceColumn.connsTotal:
+            return c64(o, s.connsTotal);
+          case ServiceColumn.connsActive:
+            return gauge(o, s.connsActive);
+          case ServiceColumn.bytesIn:
+            return c64(o, s.bytesIn);
+          case ServiceColumn.bytesOut:
+            return c64(o, s.bytesOut);
+          case ServiceColumn.failures:
+            return c64(o, s.failures);
+          case ServiceColumn.fallbackConns:
+            return c64(o, s.fallbackConns);
+          case ServiceColumn.backendCount:
+            return gauge(o, s.backends.length);
         }
       });
     }
@@ -200,16 +217,26 @@ export class MibView {
         s.backends.forEach((b, j) => {
           const o: Oid = [...fulcrumBackendEntry, column, i + 1, j + 1];
           switch (column) {
-            case BackendColumn.address: return text(o, b.address);
-            case BackendColumn.state: return int(o, BackendStateCode[b.state]);
-            case BackendColumn.weight: return gauge(o, b.weight);
-            case BackendColumn.backup: return int(o, b.backup ? TruthValue.true : TruthValue.false);
-            case BackendColumn.connsTotal: return c64(o, b.connsTotal);
-            case BackendColumn.connsActive: return gauge(o, b.connsActive);
-            case BackendColumn.bytesIn: return c64(o, b.bytesIn);
-            case BackendColumn.bytesOut: return c64(o, b.bytesOut);
-            case BackendColumn.connectFailures: return c64(o, b.connectFailures);
-            case BackendColumn.lastChange: return timeticks(o, stamp(b.lastChange));
+            case BackendColumn.address:
+              return text(o, b.address);
+            case BackendColumn.state:
+              return int(o, BackendStateCode[b.state]);
+            case BackendColumn.weight:
+              return gauge(o, b.weight);
+            case BackendColumn.backup:
+              return int(o, b.backup ? TruthValue.true : TruthValue.false);
+            case BackendColumn.connsTotal:
+              return c64(o, b.connsTotal);
+            case BackendColumn.connsActive:
+              return gauge(o, b.connsActive);
+            case BackendColumn.bytesIn:
+              return c64(o, b.bytesIn);
+            case BackendColumn.bytesOut:
+              return c64(o, b.bytesOut);
+            case BackendColumn.connectFailures:
+              return c64(o, b.connectFailures);
+            case BackendColumn.lastChange:
+              return timeticks(o, stamp(b.lastChange));
           }
         });
       });
@@ -264,4 +291,3 @@ export function servedObjectOf(o: Oid): Oid | null {
   for (const object of SERVED_OBJECTS) if (startsWith(o, object)) return object;
   return null;
 }
-

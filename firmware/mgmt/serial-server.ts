@@ -204,7 +204,25 @@ export class SerialServer {
 }
 
 function isRequest(m: Frame['message']): m is Request {
-  return ['hello', 'info', 'read', 'putBegin', 'putChunk', 'putEnd', 'commit', 'confirm', 'rollback', 'fwBegin', 'fwChunk', 'fwEnd', 'fwActivate', 'fwConfirm', 'fwRollback', 'fwStatus', 'reboot'].includes(m.type);
+  return [
+    'hello',
+    'info',
+    'read',
+    'putBegin',
+    'putChunk',
+    'putEnd',
+    'commit',
+    'confirm',
+    'rollback',
+    'fwBegin',
+    'fwChunk',
+    'fwEnd',
+    'fwActivate',
+    'fwConfirm',
+    'fwRollback',
+    'fwStatus',
+    'reboot',
+  ].includes(m.type);
 }
 
 function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {

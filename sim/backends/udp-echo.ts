@@ -6,7 +6,10 @@ export class UdpEchoBackend {
   private socket: dgram.Socket | null = null;
   private boundPort = 0;
 
-  constructor(readonly name: string, readonly host = '127.0.0.1') {}
+  constructor(
+    readonly name: string,
+    readonly host = '127.0.0.1',
+  ) {}
 
   get address(): string {
     return `${this.host}:${this.boundPort}`;
@@ -19,7 +22,7 @@ export class UdpEchoBackend {
       socket.send(Buffer.concat([Buffer.from(`${this.name}:`), msg]), rinfo.port, rinfo.address);
     });
     await new Promise<void>((resolve) => socket.bind(0, this.host, () => resolve()));
-    this.boundPort = (socket.address()).port;
+    this.boundPort = socket.address().port;
     this.socket = socket;
     return this;
   }

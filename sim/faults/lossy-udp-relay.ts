@@ -23,7 +23,7 @@ export class LossyUdpRelay {
     socket.on('message', (msg, rinfo) => this.fromClient(msg, rinfo));
     await new Promise<void>((resolve) => socket.bind(0, host, () => resolve()));
     this.socket = socket;
-    return `${host}:${(socket.address()).port}`;
+    return `${host}:${socket.address().port}`;
   }
 
   close(): void {

@@ -32,7 +32,10 @@ export class FileFlash implements FaultableFlash {
     try {
       const { size } = await data.stat();
       if (size !== geometry.size) {
-        throw new FlashError('device', `${file} is ${size} bytes, the configured flash is ${geometry.size}: use the size it was made with, or a new state directory`);
+        throw new FlashError(
+          'device',
+          `${file} is ${size} bytes, the configured flash is ${geometry.size}: use the size it was made with, or a new state directory`,
+        );
       }
       const sectors = sectorCount(geometry);
       const wearFile = await device(`opening ${file}.wear`, () => openOrCreate(`${file}.wear`, sectors * 4, 0));

@@ -40,9 +40,7 @@ function httpProbe(host: string, port: number, check: HealthCheck): Promise<Prob
         const status = res.statusCode ?? 0;
         res.resume();
         const [lo, hi] = check.expectStatus;
-        done(status >= lo && status <= hi
-          ? { ok: true, detail: `http ${status}` }
-          : { ok: false, detail: `http ${status}, expected ${lo}-${hi}` });
+        done(status >= lo && status <= hi ? { ok: true, detail: `http ${status}` } : { ok: false, detail: `http ${status}, expected ${lo}-${hi}` });
       },
     );
     req.once('timeout', () => done({ ok: false, detail: `http timeout after ${check.timeoutMs}ms` }));

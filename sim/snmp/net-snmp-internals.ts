@@ -119,7 +119,9 @@ export function checkAgentInternals(agent: unknown): AgentInternals {
 }
 
 /** Whether a decoded v3 request has what replay-guard.ts reads (checked per message: messages only exist once one arrives). */
-export function hasV3Internals(m: RequestMessage): m is RequestMessage & { msgSecurityParameters: SecurityParameters; msgGlobalData: { msgID: number; msgMaxSize: number; msgFlags: number } } {
+export function hasV3Internals(
+  m: RequestMessage,
+): m is RequestMessage & { msgSecurityParameters: SecurityParameters; msgGlobalData: { msgID: number; msgMaxSize: number; msgFlags: number } } {
   const p = m.msgSecurityParameters;
   return (
     p !== undefined &&

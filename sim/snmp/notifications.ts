@@ -59,7 +59,10 @@ export function notificationFor(e: ApplianceEvent, running: RuleTable, pendingCo
     case 'commit':
       return {
         trapOid: formatOid(fulcrumConfigCommitted),
-        varbinds: [configIdVarbind(e.configId), { oid: at(fulcrumPendingConfirm, 0), type: SmiType.Gauge32, value: e.pendingConfirm ? Math.ceil(pendingConfirmMs / 1000) : 0 }],
+        varbinds: [
+          configIdVarbind(e.configId),
+          { oid: at(fulcrumPendingConfirm, 0), type: SmiType.Gauge32, value: e.pendingConfirm ? Math.ceil(pendingConfirmMs / 1000) : 0 },
+        ],
       };
     case 'confirm':
       return { trapOid: formatOid(fulcrumConfigConfirmed), varbinds: [configIdVarbind(e.configId)] };

@@ -61,7 +61,9 @@ export class ReplayGuard {
     if (message.version !== snmp.Version3) return true;
     if (!hasV3Internals(message)) {
       // Fail closed: an upgrade of net-snmp that moved these fields must not turn the checks off.
-      this.onProblem(`snmp: SNMPv3 request from ${rinfo.address}:${rinfo.port} dropped: net-snmp's message lacks the fields the timeliness check reads (sim/snmp/net-snmp-internals.ts)`);
+      this.onProblem(
+        `snmp: SNMPv3 request from ${rinfo.address}:${rinfo.port} dropped: net-snmp's message lacks the fields the timeliness check reads (sim/snmp/net-snmp-internals.ts)`,
+      );
       return false;
     }
     const p = message.msgSecurityParameters;
@@ -99,7 +101,12 @@ export class ReplayGuard {
     if (verdict === 'notInTimeWindow' && user?.authKey !== undefined && report.msgSecurityParameters && report.setAuthentication) {
       // Step 7a: reported at authNoPriv, so the manager can trust the boots and time in it and
       // resynchronise (net-snmp's Session, the driver's, takes no time from an unauthenticated one).
-      report.user = { name: user.name, level: snmp.SecurityLevel.authNoPriv, ...(user.authProtocol !== undefined ? { authProtocol: user.authProtocol } : {}), authKey: user.authKey };
+      report.user = {
+        name: user.name,
+        level: snmp.SecurityLevel.authNoPriv,
+        ...(user.authProtocol !== undefined ? { authProtocol: user.authProtocol } : {}),
+        authKey: user.authKey,
+      };
       report.msgSecurityParameters.msgUserName = user.name;
       report.setAuthentication(true);
     }

@@ -46,7 +46,11 @@ export interface SetResponse {
  * `canWrite` is the requester's access (a read-only community or user gets noAccess);
  * `target` is null when the appliance takes no writes at all.
  */
-export async function answerSet(varbinds: readonly WireVarbind[], canWrite: boolean, target: (WeightTarget & Partial<ConfigTarget> & Partial<FirmwareTarget>) | null): Promise<SetResponse> {
+export async function answerSet(
+  varbinds: readonly WireVarbind[],
+  canWrite: boolean,
+  target: (WeightTarget & Partial<ConfigTarget> & Partial<FirmwareTarget>) | null,
+): Promise<SetResponse> {
   const echo = varbinds.map((v) => ({ oid: v.oid, type: v.type, value: v.value }));
   const fail = (status: number, index: number): SetResponse => ({ errorStatus: status, errorIndex: index, varbinds: echo });
   // RFC 3416 4.2.5 (1): nothing is in a read-only requester's write view.

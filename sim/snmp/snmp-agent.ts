@@ -49,7 +49,14 @@ export interface SnmpAgentOptions extends SnmpOptions {
 }
 
 function v3User(u: SnmpUser): snmp.User {
-  return { name: u.name, level: snmp.SecurityLevel.authPriv, authProtocol: snmp.AuthProtocols.sha, authKey: u.authKey, privProtocol: snmp.PrivProtocols.aes, privKey: u.privKey };
+  return {
+    name: u.name,
+    level: snmp.SecurityLevel.authPriv,
+    authProtocol: snmp.AuthProtocols.sha,
+    authKey: u.authKey,
+    privProtocol: snmp.PrivProtocols.aes,
+    privKey: u.privKey,
+  };
 }
 
 /** A UDP port that was free a moment ago (net-snmp turns port 0 into 161, so "any port" is chosen here). */
@@ -95,12 +102,9 @@ export class SnmpAgent {
     const engineId = engine.engineId;
     // Errors net-snmp reports (unknown community, failed authentication or decryption) are
     // requests it dropped without an answer, as an agent should: they only go to the log.
-    const raw: unknown = snmp.createAgent(
-      { address: host, port, transport: host.includes(':') ? 'udp6' : 'udp4', engineID: engineId },
-      (err: Error | null) => {
-        if (err) onProblem(`snmp: ${err.message}`);
-      },
-    );
+    const raw: unknown = snmp.createAgent({ address: host, port, transport: host.includes(':') ? 'udp6' : 'udp4', engineID: engineId }, (err: Error | null) => {
+      if (err) onProblem(`snmp: ${err.message}`);
+    });
     const agent = checkAgentInternals(raw);
     // Installed before the first datagram can be delivered (the sockets only report on a later turn).
     const guard = new ReplayGuard(agent, engine, onProblem);
@@ -114,7 +118,13 @@ export class SnmpAgent {
       authorizer.addUser(v3User(options.v3User));
       access.set(`u:${options.v3User.name}`, options.v3User.write ? 'write' : 'read');
     }
-    const mib = new ApplianceMib(appliance, { clock: options.clock, sysName: options.sysName, ...(options.contact !== undefined ? { sysContact: options.contact } : {}), ...(options.location !== undefined ? { sysLocation: options.location } : {}), interfaceCounterBase: options.interfaceCounterBase ?? 0n });
+    const mib = new ApplianceMib(appliance, {
+      clock: options.clock,
+      sysName: options.sysName,
+      ...(options.contact !== undefined ? { sysContact: options.contact } : {}),
+      ...(options.location !== undefined ? { sysLocation: options.location } : {}),
+      interfaceCounterBase: options.interfaceCounterBase ?? 0n,
+    });
     // The first snapshot of a big table takes tens of milliseconds: take it now, not in the first request.
     mib.current();
     const self = new SnmpAgent(agent, guard, engine, mib, appliance, options, host, port);
@@ -150,11 +160,17 @@ export class SnmpAgent {
     const key = message.version === snmp.Version3 ? `u:${message.user?.name ?? ''}` : `c:${message.community ?? ''}`;
     const level = access.get(key);
     // The v3 user "" (noAuthNoPriv) passes net-snmp's checks; it has no access here.
-    if (!level) return this.problem(`snmp: request from ${rinfo.address}:${rinfo.port} with no access (${key.startsWith('u:') ? 'v3 user' : 'community'} ${JSON.stringify(key.slice(2))})`);
+    if (!level)
+      return this.problem(
+        `snmp: request from ${rinfo.address}:${rinfo.port} with no access (${key.startsWith('u:') ? 'v3 user' : 'community'} ${JSON.stringify(key.slice(2))})`,
+      );
     const pdu = message.pdu;
     const names = pdu.varbinds.map((v) => v.oid);
     const max = this.maxMessageSize();
-    const budget = message.version === snmp.Version3 ? Math.min(max, message.msgGlobalData?.msgMaxSize ?? UDP_MAX) - V3_OVERHEAD - Buffer.byteLength(message.user?.name ?? '') : max - V2C_OVERHEAD - Buffer.byteLength(message.community ?? '');
+    const budget =
+      message.version === snmp.Version3
+        ? Math.min(max, message.msgGlobalData?.msgMaxSize ?? UDP_MAX) - V3_OVERHEAD - Buffer.byteLength(message.user?.name ?? '')
+        : max - V2C_OVERHEAD - Buffer.byteLength(message.community ?? '');
     try {
       switch (pdu.type) {
         case snmp.PduType.GetRequest:
@@ -165,7 +181,8 @@ export class SnmpAgent {
           return this.reply(socket, rinfo, message, answerGetBulk(this.view(), names, pdu.nonRepeaters ?? 0, pdu.maxRepetitions ?? 0, budget));
         case snmp.PduType.SetRequest:
           // RFC 3416 4.2.5: the response echoes the request; if it would not fit, tooBig and nothing applied.
-          if (setResponseSize(pdu.varbinds) > budget) return this.reply(socket, rinfo, message, { errorStatus: ErrorStatus.tooBig, errorIndex: 0, varbinds: [] });
+          if (setResponseSize(pdu.varbinds) > budget)
+            return this.reply(socket, rinfo, message, { errorStatus: ErrorStatus.tooBig, errorIndex: 0, varbinds: [] });
           answerSet(pdu.varbinds, level === 'write', this.mib).then(
             (r) => this.reply(socket, rinfo, message, r),
             (err: unknown) => this.replyError(socket, rinfo, message, err),

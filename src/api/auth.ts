@@ -63,7 +63,11 @@ export function authenticate(tokens: SqliteTokenStore): onRequestHookHandler {
       return;
     }
     if (token === null) {
-      sendError(request, reply, new ApiError(401, 'unauthorized', 'this route needs an API token: send "Authorization: Bearer TOKEN" (create one with `fulcrum token create`)'));
+      sendError(
+        request,
+        reply,
+        new ApiError(401, 'unauthorized', 'this route needs an API token: send "Authorization: Bearer TOKEN" (create one with `fulcrum token create`)'),
+      );
       return;
     }
     const record = tokens.verify(token);
@@ -74,7 +78,11 @@ export function authenticate(tokens: SqliteTokenStore): onRequestHookHandler {
     request.actor = record;
     if (neededRole(request) === 'admin' && record.role !== 'admin') {
       const route = `${request.method} ${request.routeOptions.url ?? request.url}`;
-      sendError(request, reply, new ApiError(403, 'forbidden', `${route} changes the fleet: it needs an admin token, and token "${record.name}" has the read role`));
+      sendError(
+        request,
+        reply,
+        new ApiError(403, 'forbidden', `${route} changes the fleet: it needs an admin token, and token "${record.name}" has the read role`),
+      );
       return;
     }
     done();

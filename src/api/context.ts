@@ -42,7 +42,8 @@ export interface ContextOptions {
 /** Events the console pushes (serial), in the event log's words. */
 function driverEvent(appliance: string, e: ApplianceEvent): { ts: number; appliance: string; kind: string; detail: Record<string, unknown> } {
   const ts = Date.now();
-  if (e.kind === 'backend-state') return { ts, appliance, kind: 'backend-state', detail: { service: e.service, backend: e.address, after: e.up ? 'up' : 'down', source: 'appliance' } };
+  if (e.kind === 'backend-state')
+    return { ts, appliance, kind: 'backend-state', detail: { service: e.service, backend: e.address, after: e.up ? 'up' : 'down', source: 'appliance' } };
   if (e.kind === 'commit') return { ts, appliance, kind: 'commit', detail: { configId: e.configId, pendingConfirm: e.pendingConfirm, source: 'appliance' } };
   return { ts, appliance, kind: 'rollback', detail: { configId: e.configId, reason: e.reason, source: 'appliance' } };
 }

@@ -40,9 +40,15 @@ interface AjvError {
 
 /** `/credentials/community` in the body → `body.credentials.community`. */
 function fieldPath(context: string, instancePath: string, extra?: unknown): string {
-  const parts = instancePath.split('/').filter((p) => p !== '').map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'));
+  const parts = instancePath
+    .split('/')
+    .filter((p) => p !== '')
+    .map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'));
   if (typeof extra === 'string') parts.push(extra);
-  return [context, ...parts].map((p, i) => (i > 0 && /^\d+$/.test(p) ? `[${p}]` : p)).join('.').replaceAll('.[', '[');
+  return [context, ...parts]
+    .map((p, i) => (i > 0 && /^\d+$/.test(p) ? `[${p}]` : p))
+    .join('.')
+    .replaceAll('.[', '[');
 }
 
 /** An ajv complaint as a sentence naming the field: "body.steps: must be <= 10". */
@@ -72,7 +78,12 @@ function fromDriver(err: DriverError): ApiError {
   }
   if (err.code === 'badTarget') return new ApiError(400, 'badTarget', err.message);
   if (err.remote === 'unsupported') return new ApiError(501, 'unsupported', err.message, { remote: err.remote });
-  return new ApiError(409, 'applianceRefused', `the appliance refused (its running config is unchanged): ${err.message}`, err.remote ? { remote: err.remote } : undefined);
+  return new ApiError(
+    409,
+    'applianceRefused',
+    `the appliance refused (its running config is unchanged): ${err.message}`,
+    err.remote ? { remote: err.remote } : undefined,
+  );
 }
 
 /** Rule text refused before parsing: too big is 413, too deep or too many aliases 400; the message names the limit. */

@@ -26,7 +26,9 @@ export const RolloutListQuery = Type.Object(
 );
 export type RolloutListQuery = Static<typeof RolloutListQuery>;
 
-const WaveStep = Type.Union([Type.Integer({ minimum: 1 }), Type.String({ minLength: 1, maxLength: 16 })], { description: 'a device count, or a share like "10%"' });
+const WaveStep = Type.Union([Type.Integer({ minimum: 1 }), Type.String({ minLength: 1, maxLength: 16 })], {
+  description: 'a device count, or a share like "10%"',
+});
 
 export const NewRollout = Type.Object(
   {
@@ -37,7 +39,11 @@ export const NewRollout = Type.Object(
       }),
     ),
     waves: Type.Optional(Type.Array(WaveStep, { minItems: 1, description: 'cumulative wave steps (default [1, "10%", "50%", "100%"])' })),
-    maxFailures: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.String({ minLength: 1, maxLength: 16 })], { description: 'failures tolerated: a count, or a share like "5%" (default 0)' })),
+    maxFailures: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 0 }), Type.String({ minLength: 1, maxLength: 16 })], {
+        description: 'failures tolerated: a count, or a share like "5%" (default 0)',
+      }),
+    ),
     deadline: Type.Optional(Type.String({ minLength: 1, maxLength: 32, description: "one appliance's upgrade may take this long (default 10m)" })),
     concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'appliances upgraded at once within a wave (default 8)' })),
   },
@@ -86,7 +92,9 @@ export const RolloutList = Type.Object({
   rollouts: Type.Array(
     Type.Object({
       ...RolloutFields,
-      failed: Type.Array(Type.Object({ appliance: Type.String(), wave: Type.Integer(), error: Nullable(Type.String()) }), { description: 'the failed appliances with their errors' }),
+      failed: Type.Array(Type.Object({ appliance: Type.String(), wave: Type.Integer(), error: Nullable(Type.String()) }), {
+        description: 'the failed appliances with their errors',
+      }),
     }),
   ),
 });

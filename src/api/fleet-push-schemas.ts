@@ -12,9 +12,13 @@ export const FleetPushBody = Type.Object(
       }),
     ),
     canary: Type.Optional(Type.Integer({ minimum: 1, description: 'appliances pushed and checked before the rest (default 1)' })),
-    confirmTimeout: Type.Optional(Type.String({ minLength: 1, maxLength: 32, description: 'every push is a commit confirmed reverting after this long unless confirmed (default 5m)' })),
+    confirmTimeout: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 32, description: 'every push is a commit confirmed reverting after this long unless confirmed (default 5m)' }),
+    ),
     settle: Type.Optional(Type.String({ minLength: 1, maxLength: 32, description: 'how long traffic is watched before and after each push (default 3s)' })),
-    allowDestructive: Type.Optional(Type.Boolean({ description: 'push plans that remove every service or more than half of them on an appliance (else 409 destructivePlan)' })),
+    allowDestructive: Type.Optional(
+      Type.Boolean({ description: 'push plans that remove every service or more than half of them on an appliance (else 409 destructivePlan)' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -34,5 +38,12 @@ export const FleetPushReport = Type.Object({
     }),
   ),
   rolledBack: Type.Array(Type.String(), { description: 'appliances this run changed and put back' }),
-  failure: Type.Union([Type.Object({ appliance: Type.String(), reason: Type.String(), code: Type.Optional(Type.String({ description: 'destructivePlan: refused before anything was sent' })) }), Type.Null()]),
+  failure: Type.Union([
+    Type.Object({
+      appliance: Type.String(),
+      reason: Type.String(),
+      code: Type.Optional(Type.String({ description: 'destructivePlan: refused before anything was sent' })),
+    }),
+    Type.Null(),
+  ]),
 });

@@ -67,7 +67,12 @@ export class FleetState {
     const at = poll.timeMs;
     if (state.reachable === false) events.push({ ts: at, appliance: name, kind: 'reachable', detail: { previousError: state.error } });
     if (state.info && state.info.configId !== poll.info.configId) {
-      events.push({ ts: at, appliance: name, kind: 'config-changed', detail: { before: state.info.configId, after: poll.info.configId, pendingConfirm: poll.info.pendingConfirm } });
+      events.push({
+        ts: at,
+        appliance: name,
+        kind: 'config-changed',
+        detail: { before: state.info.configId, after: poll.info.configId, pendingConfirm: poll.info.pendingConfirm },
+      });
     }
     if (state.snapshot) events.push(...backendChanges(name, at, state.snapshot, poll.snapshot));
 
@@ -106,7 +111,18 @@ export class FleetState {
   private entry(name: string): ApplianceState {
     let state = this.states.get(name);
     if (!state) {
-      state = { name, reachable: null, lastPoll: null, error: null, info: null, snapshot: null, pollMs: null, rates: new Map(), increases: new Map(), sample: null };
+      state = {
+        name,
+        reachable: null,
+        lastPoll: null,
+        error: null,
+        info: null,
+        snapshot: null,
+        pollMs: null,
+        rates: new Map(),
+        increases: new Map(),
+        sample: null,
+      };
       this.states.set(name, state);
     }
     return state;

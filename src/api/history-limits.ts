@@ -25,7 +25,12 @@ export interface HistoryWords {
   filters?: string;
 }
 
-export const API_WORDS: HistoryWords = { since: 'querystring.since', from: 'querystring.from', resolution: 'resolution=1m or resolution=1h', filters: 'counter=, service= or level=' };
+export const API_WORDS: HistoryWords = {
+  since: 'querystring.since',
+  from: 'querystring.from',
+  resolution: 'resolution=1m or resolution=1h',
+  filters: 'counter=, service= or level=',
+};
 
 export class HistoryLimitError extends Error {
   constructor(
@@ -40,7 +45,10 @@ export class HistoryLimitError extends Error {
 /** A span back from now, or why not. */
 export function checkSpan(spanMs: number, words: HistoryWords): void {
   if (spanMs > MAX_HISTORY_SPAN_MS) {
-    throw new HistoryLimitError(`${words.since}: ${formatDuration(spanMs)} is longer than the ${formatDuration(MAX_HISTORY_SPAN_MS)} history is kept; ask for at most ${formatDuration(MAX_HISTORY_SPAN_MS)}`, 'range');
+    throw new HistoryLimitError(
+      `${words.since}: ${formatDuration(spanMs)} is longer than the ${formatDuration(MAX_HISTORY_SPAN_MS)} history is kept; ask for at most ${formatDuration(MAX_HISTORY_SPAN_MS)}`,
+      'range',
+    );
   }
 }
 
@@ -50,7 +58,10 @@ export function checkFrom(from: number, now: number, words: HistoryWords): void 
   if (!Number.isSafeInteger(from)) throw new HistoryLimitError(`${name}: must be a time in ms since the epoch`, 'range');
   if (from > now) throw new HistoryLimitError(`${name}: is in the future`, 'range');
   if (now - from > MAX_HISTORY_SPAN_MS) {
-    throw new HistoryLimitError(`${name}: ${from} is more than ${formatDuration(MAX_HISTORY_SPAN_MS)} ago, longer than history is kept; give a time within the last ${formatDuration(MAX_HISTORY_SPAN_MS)}`, 'range');
+    throw new HistoryLimitError(
+      `${name}: ${from} is more than ${formatDuration(MAX_HISTORY_SPAN_MS)} ago, longer than history is kept; give a time within the last ${formatDuration(MAX_HISTORY_SPAN_MS)}`,
+      'range',
+    );
   }
 }
 

@@ -31,7 +31,11 @@ export class AgentMetrics {
       registers: register,
     });
     this.pollErrors = new Counter({ name: 'fulcrum_poll_errors_total', help: 'Polls that failed', labelNames: ['appliance'], registers: register });
-    this.cycleDuration = new Gauge({ name: 'fulcrum_poll_cycle_duration_seconds', help: 'Time the last poll cycle of the whole inventory took', registers: register });
+    this.cycleDuration = new Gauge({
+      name: 'fulcrum_poll_cycle_duration_seconds',
+      help: 'Time the last poll cycle of the whole inventory took',
+      registers: register,
+    });
     this.defineFleetMetrics();
   }
 
@@ -64,7 +68,12 @@ export class AgentMetrics {
     const svc = ['appliance', 'service'] as const;
     const be = ['appliance', 'service', 'backend'] as const;
     /** A counter whose values are the appliances' own, set afresh at every scrape. */
-    const mirrored = <L extends string>(name: string, help: string, labelNames: readonly L[], fill: (set: (labels: Record<L, string>, value: number) => void) => void) =>
+    const mirrored = <L extends string>(
+      name: string,
+      help: string,
+      labelNames: readonly L[],
+      fill: (set: (labels: Record<L, string>, value: number) => void) => void,
+    ) =>
       new Counter<L>({
         name,
         help,
@@ -75,7 +84,12 @@ export class AgentMetrics {
           fill((labels, value) => this.inc(labels as never, value));
         },
       });
-    const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[], fill: (set: (labels: Record<L, string>, value: number) => void) => void) =>
+    const gauge = <L extends string>(
+      name: string,
+      help: string,
+      labelNames: readonly L[],
+      fill: (set: (labels: Record<L, string>, value: number) => void) => void,
+    ) =>
       new Gauge<L>({
         name,
         help,
@@ -106,10 +120,18 @@ export class AgentMetrics {
     mirrored('fulcrum_service_connections_total', 'Connections (TCP) or sessions (UDP) the virtual service accepted', svc, (set) =>
       services((appliance, s) => set({ appliance, service: s.name }, Number(s.connsTotal))),
     );
-    mirrored('fulcrum_service_received_bytes_total', 'Bytes from clients to the virtual service', svc, (set) => services((appliance, s) => set({ appliance, service: s.name }, Number(s.bytesIn))));
-    mirrored('fulcrum_service_sent_bytes_total', 'Bytes from the virtual service to clients', svc, (set) => services((appliance, s) => set({ appliance, service: s.name }, Number(s.bytesOut))));
-    mirrored('fulcrum_service_failures_total', 'Flows the service refused: no backend could take them', svc, (set) => services((appliance, s) => set({ appliance, service: s.name }, Number(s.failures))));
-    gauge('fulcrum_service_active_connections', 'Connections open through the virtual service', svc, (set) => services((appliance, s) => set({ appliance, service: s.name }, s.connsActive)));
+    mirrored('fulcrum_service_received_bytes_total', 'Bytes from clients to the virtual service', svc, (set) =>
+      services((appliance, s) => set({ appliance, service: s.name }, Number(s.bytesIn))),
+    );
+    mirrored('fulcrum_service_sent_bytes_total', 'Bytes from the virtual service to clients', svc, (set) =>
+      services((appliance, s) => set({ appliance, service: s.name }, Number(s.bytesOut))),
+    );
+    mirrored('fulcrum_service_failures_total', 'Flows the service refused: no backend could take them', svc, (set) =>
+      services((appliance, s) => set({ appliance, service: s.name }, Number(s.failures))),
+    );
+    gauge('fulcrum_service_active_connections', 'Connections open through the virtual service', svc, (set) =>
+      services((appliance, s) => set({ appliance, service: s.name }, s.connsActive)),
+    );
 
     const backends = (visit: (labels: Record<(typeof be)[number], string>, b: BackendCounters) => void) =>
       services((appliance, s) => {
@@ -118,13 +140,19 @@ export class AgentMetrics {
     mirrored('fulcrum_backend_connections_total', 'Connections the backend was given', be, (set) => backends((l, b) => set(l, Number(b.connsTotal))));
     mirrored('fulcrum_backend_received_bytes_total', 'Bytes from clients forwarded to the backend', be, (set) => backends((l, b) => set(l, Number(b.bytesIn))));
     mirrored('fulcrum_backend_sent_bytes_total', 'Bytes from the backend forwarded to clients', be, (set) => backends((l, b) => set(l, Number(b.bytesOut))));
-    mirrored('fulcrum_backend_connect_failures_total', 'Connects to the backend that failed', be, (set) => backends((l, b) => set(l, Number(b.connectFailures))));
+    mirrored('fulcrum_backend_connect_failures_total', 'Connects to the backend that failed', be, (set) =>
+      backends((l, b) => set(l, Number(b.connectFailures))),
+    );
     gauge('fulcrum_backend_active_connections', 'Connections open to the backend', be, (set) => backends((l, b) => set(l, b.connsActive)));
-    gauge('fulcrum_backend_weight', 'The backend\'s weight in its service', be, (set) => backends((l, b) => set(l, b.weight)));
-    gauge('fulcrum_backend_state', 'The backend\'s operational state: 1 for the state it is in (up, down, drain, disabled), 0 for the others', [...be, 'state'], (set) =>
-      backends((l, b) => {
-        for (const state of BACKEND_STATES) set({ ...l, state }, b.state === state ? 1 : 0);
-      }),
+    gauge('fulcrum_backend_weight', "The backend's weight in its service", be, (set) => backends((l, b) => set(l, b.weight)));
+    gauge(
+      'fulcrum_backend_state',
+      "The backend's operational state: 1 for the state it is in (up, down, drain, disabled), 0 for the others",
+      [...be, 'state'],
+      (set) =>
+        backends((l, b) => {
+          for (const state of BACKEND_STATES) set({ ...l, state }, b.state === state ? 1 : 0);
+        }),
     );
   }
 }

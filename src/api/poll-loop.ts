@@ -88,7 +88,8 @@ export class PollLoop {
   async cycle(): Promise<void> {
     const held = this.lease.hold();
     if (!held.ok) {
-      if (this.standingBy !== held.holder.holder) this.options.log?.warn({ holder: held.holder }, `standing by: this store is polled by ${describeHolder(held.holder)}; polling starts when it stops`);
+      if (this.standingBy !== held.holder.holder)
+        this.options.log?.warn({ holder: held.holder }, `standing by: this store is polled by ${describeHolder(held.holder)}; polling starts when it stops`);
       this.standingBy = held.holder.holder;
       return;
     }
@@ -102,7 +103,10 @@ export class PollLoop {
       this.options.store.prune();
       this.lastPrune = Date.now();
     }
-    this.options.observer.onCycle((performance.now() - started) / 1000, appliances.map((a) => a.name));
+    this.options.observer.onCycle(
+      (performance.now() - started) / 1000,
+      appliances.map((a) => a.name),
+    );
   }
 
   private schedule(delayMs: number): void {
@@ -151,7 +155,11 @@ class PolledAppliance implements ApplianceDriver {
       const info = await d.info();
       const infoAt = Date.now();
       // The sample is timed when sysUpTime was read, not when the poll ended: retries after it must not look like a reboot.
-      const { sysUpTime, snapshot, at = infoAt } = hasPoll(d) ? await d.poll() : { sysUpTime: info.uptimeSeconds * 100, snapshot: await d.counters(), at: infoAt };
+      const {
+        sysUpTime,
+        snapshot,
+        at = infoAt,
+      } = hasPoll(d) ? await d.poll() : { sysUpTime: info.uptimeSeconds * 100, snapshot: await d.counters(), at: infoAt };
       const pollMs = performance.now() - started;
       this.options.observer.onPoll(record.name, pollMs / 1000, true);
       this.options.observer.onEvents(this.options.fleet.observe(record.name, { timeMs: Date.now(), pollMs, info, sysUpTime, snapshot }));

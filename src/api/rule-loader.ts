@@ -19,7 +19,8 @@ export interface LoadJob {
   file: string;
 }
 
-export type LoadOutcome = { id: number; table: RuleTable } | { id: number; errors: readonly RuleError[]; limit: TextLimit | null } | { id: number; failure: string };
+export type LoadOutcome =
+  { id: number; table: RuleTable } | { id: number; errors: readonly RuleError[]; limit: TextLimit | null } | { id: number; failure: string };
 
 export interface RuleLoaderOptions {
   /** A table taking longer is abandoned (its worker replaced): the largest valid one takes ~15 s. */
@@ -98,7 +99,10 @@ export class RuleLoader {
     const worker = this.ensureWorker();
     worker.ref();
     this.current = job;
-    this.timer = setTimeout(() => this.abandon(new ApiError(503, 'tooSlow', `checking the rule table took more than ${this.timeoutMs / 1000} s: send a smaller table`)), this.timeoutMs);
+    this.timer = setTimeout(
+      () => this.abandon(new ApiError(503, 'tooSlow', `checking the rule table took more than ${this.timeoutMs / 1000} s: send a smaller table`)),
+      this.timeoutMs,
+    );
     worker.postMessage({ id: job.id, text: job.text, file: job.file } satisfies LoadJob);
   }
 

@@ -118,7 +118,9 @@ export const HistoryQuery = Type.Object(
     since: Type.Optional(Duration('how far back, e.g. 15m or 1h (default 1h); or give from')),
     from: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$', description: 'start, ms since the epoch (instead of since)' })),
     rate: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')], { description: 'counters per second instead of increases per step' })),
-    resolution: Type.Optional(Type.Union([Type.Literal('raw'), Type.Literal('1m'), Type.Literal('1h')], { description: 'default: raw up to 2 h, 1m up to 2 days, 1h beyond' })),
+    resolution: Type.Optional(
+      Type.Union([Type.Literal('raw'), Type.Literal('1m'), Type.Literal('1h')], { description: 'default: raw up to 2 h, 1m up to 2 days, 1h beyond' }),
+    ),
     counter: Type.Optional(Type.String({ description: 'only these counters, comma-separated (connsTotal,bytesIn,bytesOut,connsActive…)' })),
     service: Type.Optional(Type.String({ description: 'only this service' })),
     level: Type.Optional(Type.Union([Type.Literal('service'), Type.Literal('backend')], { description: 'only service-wide or only per-backend series' })),
@@ -144,7 +146,10 @@ export const HistoryResponse = Type.Object({
   ),
 });
 
-export const RulesBody = Type.Union([Type.Object({}, { additionalProperties: true, description: 'a rule table as JSON (fulcrum rules schema)' }), Type.String({ description: 'a rule table as YAML text (content-type text/yaml)' })]);
+export const RulesBody = Type.Union([
+  Type.Object({}, { additionalProperties: true, description: 'a rule table as JSON (fulcrum rules schema)' }),
+  Type.String({ description: 'a rule table as YAML text (content-type text/yaml)' }),
+]);
 
 export const ValidateResponse = Type.Object({
   valid: Type.Literal(true),
@@ -166,7 +171,9 @@ export const PushBody = Type.Object(
     rules: Type.Union([Type.Object({}, { additionalProperties: true }), Type.String()], { description: 'the rule table: JSON, or YAML/JSON text' }),
     confirmTimeout: Type.Optional(Duration('commit confirmed: the appliance reverts unless confirmed within this time (e.g. 5m; at least 10s unless force)')),
     force: Type.Optional(Type.Boolean({ description: 'allow a confirmTimeout under 10 s' })),
-    allowDestructive: Type.Optional(Type.Boolean({ description: 'push a plan that removes every service or more than half of them (else 409 destructivePlan)' })),
+    allowDestructive: Type.Optional(
+      Type.Boolean({ description: 'push a plan that removes every service or more than half of them (else 409 destructivePlan)' }),
+    ),
     replacePending: Type.Optional(Type.Boolean({ description: 'push over a commit pending confirmation, replacing it (else 409 pendingCommit)' })),
   },
   { additionalProperties: false },
@@ -181,12 +188,22 @@ export const PushResponse = Type.Object({
   seconds: Type.Number(),
   confirmBy: Nullable(Type.Integer({ description: 'ms by which confirm must arrive, for a commit confirmed' })),
   unchanged: Type.Optional(Type.Boolean({ description: 'true: the appliance ran this table already; nothing was sent (mode "none")' })),
-  replaced: Type.Optional(Nullable(Type.Object({ configId: Type.String(), confirmBy: Type.Integer({ description: 'ms when it was to revert' }) }, { description: 'the pending commit this push replaced (replacePending)' }))),
+  replaced: Type.Optional(
+    Nullable(
+      Type.Object(
+        { configId: Type.String(), confirmBy: Type.Integer({ description: 'ms when it was to revert' }) },
+        { description: 'the pending commit this push replaced (replacePending)' },
+      ),
+    ),
+  ),
 });
 
 export const ConfigIdResponse = Type.Object({ configId: Type.String() });
 
-export const RollbackBody = Type.Object({ steps: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_ROLLBACK_STEPS, description: '1 = the config before the current (default)' })) }, { additionalProperties: false });
+export const RollbackBody = Type.Object(
+  { steps: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_ROLLBACK_STEPS, description: '1 = the config before the current (default)' })) },
+  { additionalProperties: false },
+);
 export type RollbackBody = Static<typeof RollbackBody>;
 export const RollbackResponse = Type.Object({ configId: Type.String(), previousConfigId: Type.String(), steps: Type.Integer() });
 

@@ -110,7 +110,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     '/metrics',
     {
       ...(options.metricsPublic ? {} : { onRequest: tokenAuth }),
-      schema: { summary: 'Prometheus exposition: fleet counters from the last poll, polling, and the agent process', tags: ['metrics'], produces: ['text/plain'] },
+      schema: {
+        summary: 'Prometheus exposition: fleet counters from the last poll, polling, and the agent process',
+        tags: ['metrics'],
+        produces: ['text/plain'],
+      },
     },
     async (_request, reply) => reply.type(ctx.metrics.contentType).send(await ctx.metrics.text()),
   );
@@ -145,7 +149,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         onCycle: (seconds, names) => {
           ctx.metrics.observeCycle(seconds);
           const polled = new Set(names);
-          ctx.hub.publish('counters', { at: Date.now(), appliances: ctx.fleet.all().filter((s) => polled.has(s.name)).map(summarize) });
+          ctx.hub.publish('counters', {
+            at: Date.now(),
+            appliances: ctx.fleet
+              .all()
+              .filter((s) => polled.has(s.name))
+              .map(summarize),
+          });
         },
         onRemoved: (appliance) => {
           ctx.metrics.forget(appliance);
@@ -204,7 +214,8 @@ async function installOpenApi(app: FastifyInstance, auth: onRequestHookHandler |
       info: {
         title: 'Fulcrum agent API',
         version: '1',
-        description: 'Fleet management for Fulcrum load-balancer appliances. Every route needs `Authorization: Bearer TOKEN` (`fulcrum token create`); read tokens may not change anything.',
+        description:
+          'Fleet management for Fulcrum load-balancer appliances. Every route needs `Authorization: Bearer TOKEN` (`fulcrum token create`); read tokens may not change anything.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],

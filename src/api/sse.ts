@@ -81,12 +81,23 @@ export function streamRoutes(app: FastifyInstance, options: StreamOptions): void
           'text/event-stream. Events: `counters` after each poll cycle, `event` for appliance events and audit entries; a comment line every heartbeat. ' +
           'EventSource cannot send headers, so this route also takes the token as `?token=`.',
         tags: ['live'],
-        querystring: Type.Object({ token: Type.Optional(Type.String({ description: 'API token, for clients that cannot set Authorization' })) }, { additionalProperties: false }),
+        querystring: Type.Object(
+          { token: Type.Optional(Type.String({ description: 'API token, for clients that cannot set Authorization' })) },
+          { additionalProperties: false },
+        ),
       },
     },
     (request, reply) => {
       if (open.size >= options.maxStreams) {
-        return sendError(request, reply, new ApiError(429, 'tooManyStreams', `${options.maxStreams} live streams are open, the most this agent serves at once: close one, or start serve with a higher --max-streams`));
+        return sendError(
+          request,
+          reply,
+          new ApiError(
+            429,
+            'tooManyStreams',
+            `${options.maxStreams} live streams are open, the most this agent serves at once: close one, or start serve with a higher --max-streams`,
+          ),
+        );
       }
       reply.hijack();
       const res = reply.raw;

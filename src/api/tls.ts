@@ -29,19 +29,25 @@ export async function selfSignedPair(names: readonly string[]): Promise<TlsPair>
   const notAfterDate = new Date(notBeforeDate.getTime() + 825 * 86_400_000);
   // Loaded only when a pair is made: the library is large and most runs never need it.
   const { generate } = await import('selfsigned');
-  const pems = await generate([{ name: 'commonName', value: unique[0] ?? 'localhost' }, { name: 'organizationName', value: 'Fulcrum agent' }], {
-    keyType: 'ec',
-    curve: 'P-256',
-    algorithm: 'sha256',
-    notBeforeDate,
-    notAfterDate,
-    extensions: [
-      { name: 'basicConstraints', cA: false, critical: true },
-      { name: 'keyUsage', digitalSignature: true, critical: true },
-      { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames },
+  const pems = await generate(
+    [
+      { name: 'commonName', value: unique[0] ?? 'localhost' },
+      { name: 'organizationName', value: 'Fulcrum agent' },
     ],
-  });
+    {
+      keyType: 'ec',
+      curve: 'P-256',
+      algorithm: 'sha256',
+      notBeforeDate,
+      notAfterDate,
+      extensions: [
+        { name: 'basicConstraints', cA: false, critical: true },
+        { name: 'keyUsage', digitalSignature: true, critical: true },
+        { name: 'extKeyUsage', serverAuth: true },
+        { name: 'subjectAltName', altNames },
+      ],
+    },
+  );
   return { cert: pems.cert, key: pems.private };
 }
 
@@ -49,11 +55,15 @@ export async function selfSignedPair(names: readonly string[]): Promise<TlsPair>
 export async function selfSignedIn(dir: string, names: readonly string[]): Promise<{ pair: TlsPair; created: boolean }> {
   const certFile = path.join(dir, 'cert.pem');
   const keyFile = path.join(dir, 'key.pem');
-  if (existsSync(certFile) && existsSync(keyFile)) return { pair: { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') }, created: false };
+  if (existsSync(certFile) && existsSync(keyFile))
+    return { pair: { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') }, created: false };
   const pair = await selfSignedPair(names);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   // Key first, each written whole then renamed: a crash leaves no certificate without its key.
-  for (const [file, text, mode] of [[keyFile, pair.key, 0o600], [certFile, pair.cert, 0o644]] as const) {
+  for (const [file, text, mode] of [
+    [keyFile, pair.key, 0o600],
+    [certFile, pair.cert, 0o644],
+  ] as const) {
     const partial = `${file}.partial`;
     writeFileSync(partial, text, { mode });
     chmodSync(partial, mode);

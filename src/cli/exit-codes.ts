@@ -21,7 +21,10 @@ export const EXIT = {
 
 /** An error that carries its exit code and a message meant for the operator (no stack trace). */
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode: number = EXIT.failure) {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.failure,
+  ) {
     super(message);
     this.name = 'CliError';
   }

@@ -10,7 +10,6 @@ import { CliError, EXIT } from './exit-codes.js';
 import { defineTopLevel } from './groups/top-level.js';
 import { packageVersion } from './version.js';
 
-
 const args = process.argv.slice(2);
 const program = new Command('fulcrum')
   .description('Manage fleets of Fulcrum load-balancer appliances, and simulate them.')
@@ -21,10 +20,13 @@ const program = new Command('fulcrum')
   .enablePositionalOptions()
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride()
-  .addHelpText('after', `
+  .addHelpText(
+    'after',
+    `
 Exit codes: 0 success, 1 failure, 2 usage error, 3 invalid input (nothing was changed),
 4 appliance unreachable, 5 refused by the appliance (its running config is unchanged).
-Logs are JSON lines on stderr; FULCRUM_LOG=debug|info|warn|error|silent sets the level.`);
+Logs are JSON lines on stderr; FULCRUM_LOG=debug|info|warn|error|silent sets the level.`,
+  );
 
 type GroupModule = { define(cmd: Command): void };
 
@@ -34,7 +36,11 @@ const GROUPS: ReadonlyArray<[name: string, description: string, load: () => Prom
   ['appliance', 'Appliances: identity, state and the inventory', () => import('./groups/appliance.js')],
   ['firmware', 'Firmware: signing keys, signed images, and upgrades of appliances', () => import('./groups/firmware.js')],
   ['token', 'API tokens: bearer secrets for the HTTP API (stored hashed)', () => import('./groups/token.js')],
-  ['rollout', 'Staged firmware rollouts over the inventory: waves, failure threshold, pause/resume/abort; state kept in the database', () => import('./groups/rollout.js')],
+  [
+    'rollout',
+    'Staged firmware rollouts over the inventory: waves, failure threshold, pause/resume/abort; state kept in the database',
+    () => import('./groups/rollout.js'),
+  ],
   ['sim', 'The software appliance simulator', () => import('./groups/sim.js')],
 ];
 

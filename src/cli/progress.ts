@@ -17,7 +17,11 @@ export class DelayedProgress {
     this.firstSent ??= sent;
     if (!this.bar) {
       if (performance.now() - this.startedAt < 1_000) return;
-      this.bar = new SingleBar({ format: `${this.label} [{bar}] {percentage}% {value}/{total} bytes {speed} B/s eta {eta}s`, stream: process.stderr, hideCursor: true });
+      this.bar = new SingleBar({
+        format: `${this.label} [{bar}] {percentage}% {value}/{total} bytes {speed} B/s eta {eta}s`,
+        stream: process.stderr,
+        hideCursor: true,
+      });
       this.bar.start(total, sent, { speed: 0 });
     }
     const seconds = (performance.now() - this.startedAt) / 1000;

@@ -55,7 +55,10 @@ export class RolloutProgress {
   track(total: number, done: number): void {
     this.done = done;
     if (this.bars || this.json || total === 0 || process.stdout.isTTY !== true || process.stderr.isTTY !== true) return;
-    this.bars = new MultiBar({ format: ' {bar} {value}/{total} appliances done', hideCursor: true, stream: process.stderr, clearOnComplete: true }, Presets.shades_classic);
+    this.bars = new MultiBar(
+      { format: ' {bar} {value}/{total} appliances done', hideCursor: true, stream: process.stderr, clearOnComplete: true },
+      Presets.shades_classic,
+    );
     this.bar = this.bars.create(total, done);
   }
 

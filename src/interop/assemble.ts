@@ -100,7 +100,11 @@ function fixService(draft: ServiceDraft, report: ImportReport): Service | null {
   }
   let fallback = draft.fallback?.address ?? null;
   if (draft.fallback !== null && (isWildcard(draft.fallback.address) || draft.fallback.address === draft.listen)) {
-    report.omit(draft.fallback.origin.line, draft.fallback.origin.directive, `${draft.fallback.address} cannot be a fallback (unspecified or the listen address); not imported`);
+    report.omit(
+      draft.fallback.origin.line,
+      draft.fallback.origin.directive,
+      `${draft.fallback.address} cannot be a fallback (unspecified or the listen address); not imported`,
+    );
     fallback = null;
   }
   const { origin: _origin, backends: _drafts, fallback: _fallback, ...rest } = draft;
@@ -121,7 +125,11 @@ function fixHealth(health: HealthCheck, at: Origin, report: ImportReport): Healt
   const intervalMs = clampDuration(health.intervalMs, 'healthInterval', at, 'health check interval', report);
   let timeoutMs = clampDuration(health.timeoutMs, 'healthTimeout', at, 'health check timeout', report);
   if (timeoutMs > intervalMs) {
-    report.omit(at.line, at.directive, `health check timeout ${formatDuration(timeoutMs)} is longer than the interval ${formatDuration(intervalMs)}; shortened to the interval`);
+    report.omit(
+      at.line,
+      at.directive,
+      `health check timeout ${formatDuration(timeoutMs)} is longer than the interval ${formatDuration(intervalMs)}; shortened to the interval`,
+    );
     timeoutMs = intervalMs;
   }
   const rise = clampInt(health.rise, HEALTH_COUNT_MIN, HEALTH_COUNT_MAX, at, 'rise count', report);

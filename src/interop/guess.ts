@@ -40,7 +40,10 @@ export function guessFormat(text: string, file: string): Format {
     1,
     best === undefined || best.score === 0
       ? 'cannot tell the configuration format: this does not look like HAProxy, keepalived or nginx configuration (name it with from: "haproxy", "keepalived" or "nginx")'
-      : `cannot tell the configuration format: it looks like ${scores.filter((s) => s.score === best.score).map((s) => s.format).join(' and ')} alike (name it with from)`,
+      : `cannot tell the configuration format: it looks like ${scores
+          .filter((s) => s.score === best.score)
+          .map((s) => s.format)
+          .join(' and ')} alike (name it with from)`,
   );
 }
 

@@ -20,12 +20,20 @@ export function exportWeights(service: Service, maxWeight: number, report: Expor
     weights = weights.map((w) => (w > 0 ? 1 : 0));
     report.omit(service.name, 'backends[].weight', `${service.algorithm} ignores weights other than 0; written as 1 so the format does not weigh them`);
   } else if (WEIGHTED.has(service.algorithm) && uniformWeights(weights)) {
-    report.omit(service.name, 'algorithm', `${service.algorithm} with equal weights behaves like ${service.algorithm.replace('weighted-', '')}, which is what it reads back as`);
+    report.omit(
+      service.name,
+      'algorithm',
+      `${service.algorithm} with equal weights behaves like ${service.algorithm.replace('weighted-', '')}, which is what it reads back as`,
+    );
   }
   const max = Math.max(...weights);
   if (max > maxWeight) {
     weights = weights.map((w) => (w === 0 ? 0 : Math.max(1, Math.round((w * maxWeight) / max))));
-    report.omit(service.name, 'backends[].weight', `weights above ${maxWeight} are scaled to 1..${maxWeight}, keeping their proportions as closely as integers allow`);
+    report.omit(
+      service.name,
+      'backends[].weight',
+      `weights above ${maxWeight} are scaled to 1..${maxWeight}, keeping their proportions as closely as integers allow`,
+    );
   }
   return weights;
 }

@@ -119,7 +119,7 @@ export function intervalGap(prev: PollSample, next: PollSample, options: RateOpt
   const elapsedMs = next.timeMs - prev.timeMs;
   if (!(elapsedMs > 0)) return 'clock';
   if (next.discontinuity) return 'discontinuity';
-  const advanceMs = (((next.sysUpTime - prev.sysUpTime) % TIMETICKS_MODULUS) + TIMETICKS_MODULUS) % TIMETICKS_MODULUS * 10;
+  const advanceMs = ((((next.sysUpTime - prev.sysUpTime) % TIMETICKS_MODULUS) + TIMETICKS_MODULUS) % TIMETICKS_MODULUS) * 10;
   const slack = (options.uptimeSlackMs ?? 2000) + (options.uptimeSlackRatio ?? 0.02) * elapsedMs;
   if (Math.abs(advanceMs - elapsedMs) > slack) return 'reboot';
   if (elapsedMs > (options.heartbeat ?? 3) * options.expectedIntervalMs) return 'missed-polls';

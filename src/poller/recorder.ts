@@ -68,7 +68,9 @@ export class PollRecorder {
     const names = [...counters.map(([name]) => name), ...gauges.map(([name]) => name)];
     let layout = this.layouts.get(input.appliance);
     if (!layout || layout.counters !== counters.length || !sameNames(layout.names, names)) {
-      const ids = this.store.seriesMany(names.map((name, i) => ({ key: readings.keys.get(name)!, kind: i < counters.length ? ('counter' as const) : ('gauge' as const) })));
+      const ids = this.store.seriesMany(
+        names.map((name, i) => ({ key: readings.keys.get(name)!, kind: i < counters.length ? ('counter' as const) : ('gauge' as const) })),
+      );
       layout = { names, counters: counters.length, ids };
       this.layouts.set(input.appliance, layout);
     }

@@ -140,7 +140,18 @@ class FleetPushRun {
     private readonly observer: FleetObserver,
   ) {
     this.wanted = configIdOf(request.rules);
-    this.entries = request.targets.map((record) => ({ record, state: 'planned', before: null, canary: false, sent: false, changed: false, after: null, error: null, rolledBack: false, destructive: null }));
+    this.entries = request.targets.map((record) => ({
+      record,
+      state: 'planned',
+      before: null,
+      canary: false,
+      sent: false,
+      changed: false,
+      after: null,
+      error: null,
+      rolledBack: false,
+      destructive: null,
+    }));
   }
 
   async execute(): Promise<FleetPushReport> {
@@ -149,7 +160,14 @@ class FleetPushRun {
     const changing = this.entries.filter((e) => e.state === 'planned');
     changing.slice(0, this.request.canary).forEach((e) => (e.canary = true));
     this.observer.onPlan?.(
-      this.entries.map((e, i) => ({ name: e.record.name, before: e.before!, change: e.state === 'planned', canary: e.canary, plan: plans[i] ?? null, destructive: e.destructive })),
+      this.entries.map((e, i) => ({
+        name: e.record.name,
+        before: e.before!,
+        change: e.state === 'planned',
+        canary: e.canary,
+        plan: plans[i] ?? null,
+        destructive: e.destructive,
+      })),
     );
     if (this.request.dryRun === true) return { ...this.report(), dryRun: true };
     if (!(await this.destructiveAllowed(changing))) return this.report();
@@ -168,7 +186,8 @@ class FleetPushRun {
           const found = await preflightPush(d, this.request.rules, this.request.cache);
           entry.before = found.runningConfigId;
           entry.after = found.runningConfigId;
-          if (found.pending !== null) throw new Error(`a commit confirmed is pending there: ${describePending(found.pending)}; confirm it or roll it back first`);
+          if (found.pending !== null)
+            throw new Error(`a commit confirmed is pending there: ${describePending(found.pending)}; confirm it or roll it back first`);
           entry.destructive = found.destructive;
           return found.upToDate ? null : found.plan;
         });
@@ -190,7 +209,10 @@ class FleetPushRun {
     const plans = risky.map((e) => ({ appliance: e.record.name, reason: e.destructive! }));
     if ((await this.request.confirmDestructive?.(plans)) === true) return true;
     for (const e of risky) e.error = `the plan ${e.destructive!}`;
-    const reason = fleetDestructiveMessage(plans.map((p) => p.appliance), this.request.names ?? GENERIC_OVERRIDES);
+    const reason = fleetDestructiveMessage(
+      plans.map((p) => p.appliance),
+      this.request.names ?? GENERIC_OVERRIDES,
+    );
     this.failure = { appliance: risky[0]!.record.name, reason, code: 'destructivePlan' };
     return false;
   }
@@ -216,7 +238,9 @@ class FleetPushRun {
       const beforeEnd = await snapshot(d);
       const info = await d.info();
       if (info.configId !== entry.before || info.pendingConfirm !== null) {
-        throw new Error(`its config changed since planning (it runs ${info.configId.slice(0, 12)}${info.pendingConfirm !== null ? ', pending confirmation' : ''}): left alone`);
+        throw new Error(
+          `its config changed since planning (it runs ${info.configId.slice(0, 12)}${info.pendingConfirm !== null ? ', pending confirmation' : ''}): left alone`,
+        );
       }
       entry.sent = true;
       entry.state = 'pushing';
@@ -278,7 +302,8 @@ class FleetPushRun {
         : `it runs ${outcome.after.slice(0, 12)}, neither the pushed config nor the one before: left alone`;
       this.noteRollbackFailure(entry, why);
     } catch (err) {
-      const pending = entry.state !== 'confirmed' ? `; the unconfirmed commit reverts by itself within ${Math.round(this.request.confirmTimeoutMs / 1000)} s` : '';
+      const pending =
+        entry.state !== 'confirmed' ? `; the unconfirmed commit reverts by itself within ${Math.round(this.request.confirmTimeoutMs / 1000)} s` : '';
       this.noteRollbackFailure(entry, `rolling back failed: ${message(err)}${pending}`);
     }
   }

@@ -58,7 +58,8 @@ export function pushProblems(evidence: PushEvidence): string[] {
   const was = backendStates(before.end);
   for (const s of after.end.services) {
     for (const b of s.backends) {
-      if (b.state === 'down' && was.get(backendKey(s.name, b.address)) === 'up') problems.push(`backend ${b.address} of service ${s.name} went down (it was up before the push)`);
+      if (b.state === 'down' && was.get(backendKey(s.name, b.address)) === 'up')
+        problems.push(`backend ${b.address} of service ${s.name} went down (it was up before the push)`);
     }
   }
 
@@ -75,7 +76,9 @@ export function pushProblems(evidence: PushEvidence): string[] {
     if (!afterEnd.has(name)) continue;
     const has = connectionsBetween(afterStart, afterEnd, name);
     if (has === null || has === 0n) {
-      problems.push(`service ${name} stopped taking connections: ${had} in the ${secondsText(before.seconds)} before the push, none in the ${secondsText(after.seconds)} after`);
+      problems.push(
+        `service ${name} stopped taking connections: ${had} in the ${secondsText(before.seconds)} before the push, none in the ${secondsText(after.seconds)} after`,
+      );
     }
   }
   return problems;

@@ -30,22 +30,17 @@ function serviceFrom(service: ServiceDocument): Service {
     algorithm: service.algorithm ?? DEFAULTS.algorithm,
     hashKey: service['hash-key'] ?? DEFAULTS.hashKey,
     maglevTableSize: service['maglev-table-size'] ?? DEFAULTS.maglevTableSize,
-    persistence:
-      persistence === undefined
-        ? null
-        : { type: persistence.type, timeoutMs: milliseconds(persistence.timeout, DEFAULTS.persistenceTimeoutMs) },
+    persistence: persistence === undefined ? null : { type: persistence.type, timeoutMs: milliseconds(persistence.timeout, DEFAULTS.persistenceTimeoutMs) },
     health: service.health === undefined ? null : healthFrom(service.health),
     fallback: service.fallback ?? null,
     idleTimeoutMs: milliseconds(service['idle-timeout'], DEFAULTS.idleTimeoutMs[protocol]),
-    backends: service.backends.map(
-      (backend): Backend => ({
-        address: backend.address,
-        weight: backend.weight ?? DEFAULTS.weight,
-        maxConnections: backend['max-connections'] ?? DEFAULTS.maxConnections,
-        backup: backend.backup ?? DEFAULTS.backup,
-        state: backend.state ?? DEFAULTS.state,
-      }),
-    ),
+    backends: service.backends.map((backend): Backend => ({
+      address: backend.address,
+      weight: backend.weight ?? DEFAULTS.weight,
+      maxConnections: backend['max-connections'] ?? DEFAULTS.maxConnections,
+      backup: backend.backup ?? DEFAULTS.backup,
+      state: backend.state ?? DEFAULTS.state,
+    })),
   };
 }
 

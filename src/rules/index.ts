@@ -6,6 +6,19 @@
 
 export { RulesError, formatRuleError, type RuleError } from './errors.js';
 export { loadRules, loadRulesFile } from './load.js';
-export { checkRuleText, limitError, MAX_LINES, MAX_NESTING_DEPTH, MAX_VALUES, positionOf, MAX_RULE_TEXT_BYTES, RULE_TEXT_LIMITS, RulesLimitError, scanRuleText, type TextLimit, type TextLimitProblem } from './text-limits.js';
+export {
+  checkRuleText,
+  limitError,
+  MAX_LINES,
+  MAX_NESTING_DEPTH,
+  MAX_VALUES,
+  positionOf,
+  MAX_RULE_TEXT_BYTES,
+  RULE_TEXT_LIMITS,
+  RulesLimitError,
+  scanRuleText,
+  type TextLimit,
+  type TextLimitProblem,
+} from './text-limits.js';
 export { toCanonical } from './document.js';
 export { RulesDocument, ruleTableJsonSchema, SCHEMA_ID } from './schema.js';

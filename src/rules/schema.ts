@@ -35,28 +35,13 @@ import { EXPECT_PATTERN } from '../protocol/rules/status.js';
 export const SCHEMA_ID = 'urn:fulcrum:schema:rules:v1';
 export const SCHEMA_DIALECT = 'https://json-schema.org/draft/2020-12/schema';
 
-export type ErrorMessageKeyword =
-  | 'type'
-  | 'const'
-  | 'minimum'
-  | 'maximum'
-  | 'pattern'
-  | 'minLength'
-  | 'maxLength'
-  | 'minItems'
-  | 'maxItems'
-  | 'anyOf'
-  | '_';
+export type ErrorMessageKeyword = 'type' | 'const' | 'minimum' | 'maximum' | 'pattern' | 'minLength' | 'maxLength' | 'minItems' | 'maxItems' | 'anyOf' | '_';
 export type ErrorMessage = string | Partial<Record<ErrorMessageKeyword, string>>;
 
 type Literals<T extends readonly string[]> = { -readonly [K in keyof T]: TLiteral<T[K]> };
 
 /** A closed set of words, published as `anyOf` of `const` so editors offer completions. */
-function Keyword<const T extends readonly string[]>(
-  values: T,
-  description: string,
-  defaultValue?: T[number],
-): TUnion<Literals<T> & TSchema[]> {
+function Keyword<const T extends readonly string[]>(values: T, description: string, defaultValue?: T[number]): TUnion<Literals<T> & TSchema[]> {
   const literals = values.map((value) => Type.Literal(value)) as unknown as Literals<T> & TSchema[];
   const options = { description, default: defaultValue, errorMessage: `must be one of: ${values.join(', ')}` };
   // Type.Union's conditional return type cannot be resolved for a generic tuple.
@@ -111,11 +96,7 @@ const Backend = Type.Object(
       }),
     ),
     state: Type.Optional(
-      Keyword(
-        BACKEND_STATES,
-        'enabled (default) takes traffic; drain keeps established flows but takes no new ones; disabled takes nothing.',
-        DEFAULTS.state,
-      ),
+      Keyword(BACKEND_STATES, 'enabled (default) takes traffic; drain keeps established flows but takes no new ones; disabled takes nothing.', DEFAULTS.state),
     ),
   },
   { additionalProperties: false, description: 'One real server behind the virtual service.', errorMessage: 'must be a mapping' },
@@ -139,22 +120,12 @@ const health = DEFAULTS.health;
 const Health = Type.Object(
   {
     type: Keyword(HEALTH_TYPES, 'tcp: a connect succeeds; http: a GET of `path` answers with an expected status.'),
-    interval: Type.Optional(
-      Duration('healthInterval', `Time between probes (default ${formatDuration(health.intervalMs)}).`, health.intervalMs),
-    ),
+    interval: Type.Optional(Duration('healthInterval', `Time between probes (default ${formatDuration(health.intervalMs)}).`, health.intervalMs)),
     timeout: Type.Optional(
-      Duration(
-        'healthTimeout',
-        `How long a probe may take; at most the interval (default ${formatDuration(health.timeoutMs)}).`,
-        health.timeoutMs,
-      ),
+      Duration('healthTimeout', `How long a probe may take; at most the interval (default ${formatDuration(health.timeoutMs)}).`, health.timeoutMs),
     ),
-    rise: Type.Optional(
-      Integer(HEALTH_COUNT_MIN, HEALTH_COUNT_MAX, `Consecutive successes that bring a backend up (default ${health.rise}).`, health.rise),
-    ),
-    fall: Type.Optional(
-      Integer(HEALTH_COUNT_MIN, HEALTH_COUNT_MAX, `Consecutive failures that take a backend down (default ${health.fall}).`, health.fall),
-    ),
+    rise: Type.Optional(Integer(HEALTH_COUNT_MIN, HEALTH_COUNT_MAX, `Consecutive successes that bring a backend up (default ${health.rise}).`, health.rise)),
+    fall: Type.Optional(Integer(HEALTH_COUNT_MIN, HEALTH_COUNT_MAX, `Consecutive failures that take a backend down (default ${health.fall}).`, health.fall)),
     path: Type.Optional(
       Type.String({
         description: `http only: the path requested with GET: starting with "/", visible ASCII, at most ${HTTP_PATH_MAX_LENGTH} characters (default "${health.path}").`,
@@ -164,17 +135,11 @@ const Health = Type.Object(
       }),
     ),
     expect: Type.Optional(
-      Type.Union(
-        [
-          Type.Integer({ minimum: STATUS_MIN, maximum: STATUS_MAX }),
-          Type.String({ pattern: EXPECT_PATTERN }),
-        ],
-        {
-          description: `http only: healthy status codes, as a code (200), a class ("2xx") or a range ("200-399"); default "${health.expectStatus[0]}-${health.expectStatus[1]}".`,
-          examples: [200, '2xx', '200-399'],
-          errorMessage: 'must be a status code (200), a class ("2xx") or a range ("200-399")',
-        },
-      ),
+      Type.Union([Type.Integer({ minimum: STATUS_MIN, maximum: STATUS_MAX }), Type.String({ pattern: EXPECT_PATTERN })], {
+        description: `http only: healthy status codes, as a code (200), a class ("2xx") or a range ("200-399"); default "${health.expectStatus[0]}-${health.expectStatus[1]}".`,
+        examples: [200, '2xx', '200-399'],
+        errorMessage: 'must be a status code (200), a class ("2xx") or a range ("200-399")',
+      }),
     ),
   },
   { additionalProperties: false, description: 'Active health check of every backend.', errorMessage: 'must be a mapping' },
@@ -193,9 +158,7 @@ const Service = Type.Object(
     }),
     listen: Endpoint('The virtual service address (VIP and port); unique per protocol.'),
     protocol: Type.Optional(Keyword(PROTOCOLS, `Transport protocol (default ${DEFAULTS.protocol}).`, DEFAULTS.protocol)),
-    algorithm: Type.Optional(
-      Keyword(ALGORITHMS, `How a backend is chosen for a new flow (default ${DEFAULTS.algorithm}).`, DEFAULTS.algorithm),
-    ),
+    algorithm: Type.Optional(Keyword(ALGORITHMS, `How a backend is chosen for a new flow (default ${DEFAULTS.algorithm}).`, DEFAULTS.algorithm)),
     'hash-key': Type.Optional(Keyword(HASH_KEYS, `maglev only: what is hashed (default ${DEFAULTS.hashKey}).`, DEFAULTS.hashKey)),
     'maglev-table-size': Type.Optional(
       Integer(
@@ -209,9 +172,7 @@ const Service = Type.Object(
     persistence: Type.Optional(Persistence),
     health: Type.Optional(Health),
     fallback: Type.Optional(Endpoint('Sorry server used when no backend is available.')),
-    'idle-timeout': Type.Optional(
-      Duration('idleTimeout', `A flow with no traffic for this long is forgotten (default ${idleDefaults}).`),
-    ),
+    'idle-timeout': Type.Optional(Duration('idleTimeout', `A flow with no traffic for this long is forgotten (default ${idleDefaults}).`)),
     backends: Type.Array(Backend, {
       minItems: 1,
       maxItems: MAX_BACKENDS,

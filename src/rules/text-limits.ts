@@ -112,7 +112,13 @@ export function checkRuleText(text: string, limits: TextLimits = RULE_TEXT_LIMIT
 
 export function scanRuleText(text: string, limits: TextLimits = RULE_TEXT_LIMITS): TextScan {
   const crossing = sizeCrossing(text, limits.maxBytes);
-  if (crossing >= 0) return { depth: 0, values: 0, lines: 0, problem: { limit: 'size', offset: crossing, message: `the text is larger than ${formatBytes(limits.maxBytes)}, the limit for a rule table` } };
+  if (crossing >= 0)
+    return {
+      depth: 0,
+      values: 0,
+      lines: 0,
+      problem: { limit: 'size', offset: crossing, message: `the text is larger than ${formatBytes(limits.maxBytes)}, the limit for a rule table` },
+    };
   return new Scanner(text, limits).run();
 }
 

@@ -8,7 +8,22 @@
  * nest deeper or expand the document further than the limits once toJS shares their values out.
  */
 
-import { Composer, isAlias, isMap, isScalar, isSeq, Lexer, LineCounter, Parser, YAMLParseError, type Alias, type Document, type Node, type Pair, type YAMLError } from 'yaml';
+import {
+  Composer,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  Lexer,
+  LineCounter,
+  Parser,
+  YAMLParseError,
+  type Alias,
+  type Document,
+  type Node,
+  type Pair,
+  type YAMLError,
+} from 'yaml';
 import type { PathSegment, Target } from '../protocol/rules/problems.js';
 import { MAX_REPORTED } from './errors.js';
 import { depthMessage, MAX_NESTING_DEPTH } from './text-limits.js';
@@ -250,7 +265,15 @@ export class YamlSource {
     return shape;
   }
 
-  private checkMap(pairs: Pair[], mapOffset: number, path: PathSegment[], depth: number, walk: AliasWalk, fatal: SourceProblem[], problems: SourceProblem[]): Shape {
+  private checkMap(
+    pairs: Pair[],
+    mapOffset: number,
+    path: PathSegment[],
+    depth: number,
+    walk: AliasWalk,
+    fatal: SourceProblem[],
+    problems: SourceProblem[],
+  ): Shape {
     const shape: Shape = { height: 1, nodes: 1 };
     const seen = new Map<string, number>();
     for (const pair of pairs) {

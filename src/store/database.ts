@@ -17,7 +17,6 @@ export function defaultDatabasePath(): string {
   return path.join(fulcrumHome(), 'fulcrum.db');
 }
 
-
 /*
  * Times: `ts` of samples and rollups is whole seconds since the epoch (4 bytes on disk until
  * 2038, 6 after); events and inventory keep ms, as Date.now() gives them.
@@ -205,7 +204,8 @@ export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 1;
 
 function checkMigrations(): void {
   MIGRATIONS.forEach((m, i) => {
-    if (m.version !== i + 2) throw new Error(`schema migration "${m.description}" is numbered ${m.version}, expected ${i + 2}: migrations are consecutive from 2`);
+    if (m.version !== i + 2)
+      throw new Error(`schema migration "${m.description}" is numbered ${m.version}, expected ${i + 2}: migrations are consecutive from 2`);
   });
 }
 
@@ -222,7 +222,9 @@ function migrate(db: Db, file: string, version: number, env: MigrationEnv): void
         if (m.sql) db.exec(m.sql);
         m.run?.(db, env);
       } catch (error) {
-        throw new Error(`${file}: upgrading the database to schema version ${m.version} (${m.description}) failed: ${(error as Error).message}`, { cause: error });
+        throw new Error(`${file}: upgrading the database to schema version ${m.version} (${m.description}) failed: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
     }
     db.pragma(`user_version = ${SCHEMA_VERSION}`);

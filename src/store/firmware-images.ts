@@ -28,7 +28,14 @@ interface Row {
   added: number;
 }
 
-const fromRow = (r: Row): FirmwareImageRecord => ({ sha256: r.sha256, version: r.version, securityCounter: r.security_counter, size: r.size, keyId: r.key_id, added: r.added });
+const fromRow = (r: Row): FirmwareImageRecord => ({
+  sha256: r.sha256,
+  version: r.version,
+  securityCounter: r.security_counter,
+  size: r.size,
+  keyId: r.key_id,
+  added: r.added,
+});
 
 export class SqliteFirmwareImages {
   constructor(private readonly db: Db) {}

@@ -50,7 +50,11 @@ export function hasHistory(metrics: MetricStore, appliance: string): boolean {
 }
 
 /** The series a query selects (its counters, service and level), in creation order. */
-export function chosenSeries(metrics: MetricStore, appliance: string, q: Pick<HistoryQuery, 'counters' | 'service' | 'serviceLevel'>): ReturnType<MetricStore['listSeries']> {
+export function chosenSeries(
+  metrics: MetricStore,
+  appliance: string,
+  q: Pick<HistoryQuery, 'counters' | 'service' | 'serviceLevel'>,
+): ReturnType<MetricStore['listSeries']> {
   const wanted = q.counters ? new Set(q.counters) : null;
   return metrics
     .listSeries(appliance)

@@ -146,7 +146,8 @@ export class SqliteInventory implements Inventory {
     try {
       this.db.prepare('INSERT INTO appliances (name, target, credentials, created) VALUES (?, ?, ?, ?)').run(name, target, text, Math.floor(now));
     } catch (error) {
-      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new InventoryError('duplicate', `an appliance named "${name}" already exists`);
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE')
+        throw new InventoryError('duplicate', `an appliance named "${name}" already exists`);
       throw error;
     }
     return { name, target, credentials, created: Math.floor(now) };

@@ -134,7 +134,16 @@ export class SqliteRolloutStore {
           `INSERT INTO rollouts (image, version, created, updated, state, waves, max_failures, allowed_failures, deadline_ms)
            VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?)`,
         )
-        .run(rollout.image, rollout.version, at, at, JSON.stringify(rollout.waves), rollout.maxFailures, rollout.allowedFailures, Math.floor(rollout.deadlineMs)).lastInsertRowid;
+        .run(
+          rollout.image,
+          rollout.version,
+          at,
+          at,
+          JSON.stringify(rollout.waves),
+          rollout.maxFailures,
+          rollout.allowedFailures,
+          Math.floor(rollout.deadlineMs),
+        ).lastInsertRowid;
       const insert = this.db.prepare("INSERT INTO rollout_devices (rollout, appliance, position, wave, state) VALUES (?, ?, ?, ?, 'pending')");
       rollout.devices.forEach((d, i) => insert.run(rowid, d.appliance, i, d.wave));
       return Number(rowid);
@@ -159,15 +168,20 @@ export class SqliteRolloutStore {
 
   /** By wave, then in the order the targets were given. */
   devices(id: number): RolloutDeviceRecord[] {
-    return (this.db.prepare('SELECT appliance, position, wave, state, started, finished, error, version FROM rollout_devices WHERE rollout = ? ORDER BY wave, position').all(id) as DeviceRow[]).map(
-      fromDeviceRow,
-    );
+    return (
+      this.db
+        .prepare('SELECT appliance, position, wave, state, started, finished, error, version FROM rollout_devices WHERE rollout = ? ORDER BY wave, position')
+        .all(id) as DeviceRow[]
+    ).map(fromDeviceRow);
   }
 
   /** How many of the rollout's devices are in each state. */
   countByState(id: number): Record<DeviceState, number> {
     const counts: Record<DeviceState, number> = { pending: 0, upgrading: 0, succeeded: 0, failed: 0 };
-    const rows = this.db.prepare('SELECT state, count(*) AS n FROM rollout_devices WHERE rollout = ? GROUP BY state').all(id) as Array<{ state: DeviceState; n: number }>;
+    const rows = this.db.prepare('SELECT state, count(*) AS n FROM rollout_devices WHERE rollout = ? GROUP BY state').all(id) as Array<{
+      state: DeviceState;
+      n: number;
+    }>;
     for (const r of rows) counts[r.state] = r.n;
     return counts;
   }
@@ -190,7 +204,9 @@ export class SqliteRolloutStore {
       const held = this.db.prepare("SELECT 1 FROM rollouts WHERE id = ? AND state = 'running' AND runner_token = ?").get(id, token);
       if (!held) return false;
       const changed = this.db
-        .prepare("UPDATE rollout_devices SET state = 'upgrading', started = ?, finished = NULL, error = NULL, version = NULL WHERE rollout = ? AND appliance = ? AND state IN ('pending', 'upgrading')")
+        .prepare(
+          "UPDATE rollout_devices SET state = 'upgrading', started = ?, finished = NULL, error = NULL, version = NULL WHERE rollout = ? AND appliance = ? AND state IN ('pending', 'upgrading')",
+        )
         .run(at, id, appliance).changes;
       if (changed === 1) this.db.prepare('UPDATE rollouts SET updated = ? WHERE id = ?').run(at, id);
       return changed === 1;
@@ -220,9 +236,18 @@ export class SqliteRolloutStore {
   resumeHalted(id: number, now = Date.now()): string[] | null {
     const at = Math.floor(now);
     return this.db.transaction(() => {
-      if (this.db.prepare("UPDATE rollouts SET state = 'running', reason = NULL, updated = ? WHERE id = ? AND state = 'halted'").run(at, id).changes !== 1) return null;
-      const failed = (this.db.prepare("SELECT appliance FROM rollout_devices WHERE rollout = ? AND state = 'failed' ORDER BY wave, position").all(id) as Array<{ appliance: string }>).map((r) => r.appliance);
-      this.db.prepare("UPDATE rollout_devices SET state = 'pending', started = NULL, finished = NULL, error = NULL, version = NULL WHERE rollout = ? AND state = 'failed'").run(id);
+      if (this.db.prepare("UPDATE rollouts SET state = 'running', reason = NULL, updated = ? WHERE id = ? AND state = 'halted'").run(at, id).changes !== 1)
+        return null;
+      const failed = (
+        this.db.prepare("SELECT appliance FROM rollout_devices WHERE rollout = ? AND state = 'failed' ORDER BY wave, position").all(id) as Array<{
+          appliance: string;
+        }>
+      ).map((r) => r.appliance);
+      this.db
+        .prepare(
+          "UPDATE rollout_devices SET state = 'pending', started = NULL, finished = NULL, error = NULL, version = NULL WHERE rollout = ? AND state = 'failed'",
+        )
+        .run(id);
       return failed;
     })();
   }
@@ -262,6 +287,8 @@ export class SqliteRolloutStore {
   }
 
   releaseRunner(id: number, token: string): void {
-    this.db.prepare('UPDATE rollouts SET runner_token = NULL, runner_host = NULL, runner_pid = NULL, heartbeat = NULL WHERE id = ? AND runner_token = ?').run(id, token);
+    this.db
+      .prepare('UPDATE rollouts SET runner_token = NULL, runner_host = NULL, runner_pid = NULL, heartbeat = NULL WHERE id = ? AND runner_token = ?')
+      .run(id, token);
   }
 }

@@ -75,7 +75,9 @@ export class SqliteTokenStore {
     if (!NAME.test(name)) throw new TokenError('invalid', `token name ${JSON.stringify(name)} is not valid: 1–64 letters, digits, spaces or . _ @ : -`);
     const token = PREFIX + randomBytes(32).toString('base64url');
     const created = Math.floor(now);
-    const id = Number(this.db.prepare('INSERT INTO api_tokens (hash, role, name, created) VALUES (?, ?, ?, ?)').run(digest(token), role, name, created).lastInsertRowid);
+    const id = Number(
+      this.db.prepare('INSERT INTO api_tokens (hash, role, name, created) VALUES (?, ?, ?, ?)').run(digest(token), role, name, created).lastInsertRowid,
+    );
     return { token, record: { id, role, name, created, lastUsed: null, revoked: null } };
   }
 
@@ -119,7 +121,8 @@ export class SqliteTokenStore {
     }
     const rows = this.db.prepare('SELECT * FROM api_tokens WHERE name = ? AND revoked IS NULL').all(idOrName) as Row[];
     if (rows.length === 0) throw new TokenError('notFound', `no valid token named "${idOrName}" (fulcrum token list)`);
-    if (rows.length > 1) throw new TokenError('ambiguous', `${rows.length} valid tokens are named "${idOrName}": revoke one by id (${rows.map((r) => r.id).join(', ')})`);
+    if (rows.length > 1)
+      throw new TokenError('ambiguous', `${rows.length} valid tokens are named "${idOrName}": revoke one by id (${rows.map((r) => r.id).join(', ')})`);
     return fromRow(rows[0]!);
   }
 }

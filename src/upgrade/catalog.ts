@@ -66,7 +66,10 @@ export class FirmwareCatalog {
     } catch (error) {
       const listed = this.images.get(hash) !== null;
       const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file is missing' : (error as Error).message;
-      throw new CatalogError('notFound', `firmware image ${hash} is not in the catalog (${this.file(hash)}: ${why}${listed ? '; the database lists it: add the image again' : ''})`);
+      throw new CatalogError(
+        'notFound',
+        `firmware image ${hash} is not in the catalog (${this.file(hash)}: ${why}${listed ? '; the database lists it: add the image again' : ''})`,
+      );
     }
     const actual = toHex(sha256(bytes));
     if (actual !== hash) throw new CatalogError('damaged', `${this.file(hash)} is damaged: its SHA-256 is ${actual}; add the image again`);

@@ -16,7 +16,13 @@ export interface InventoryUpgrader {
   close(): Promise<void>;
 }
 
-export function inventoryUpgrader(inventory: Pick<Inventory, 'get'>, options: { serveAddress?: { host: string; port: number; advertise?: string }; connect?: (target: string, credentials: ReturnType<typeof storedCredentials>) => Promise<ApplianceDriver> } = {}): InventoryUpgrader {
+export function inventoryUpgrader(
+  inventory: Pick<Inventory, 'get'>,
+  options: {
+    serveAddress?: { host: string; port: number; advertise?: string };
+    connect?: (target: string, credentials: ReturnType<typeof storedCredentials>) => Promise<ApplianceDriver>;
+  } = {},
+): InventoryUpgrader {
   let server: Promise<ImageServer> | null = null;
   const connect = options.connect ?? connectTarget;
   return {

@@ -70,10 +70,14 @@ export async function upgradeAppliance(driver: ApplianceDriver, image: Uint8Arra
   checkAbort();
   options.onStep?.('upload');
   const t0 = performance.now();
-  const upload = await driver.uploadFirmware(image, { ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(options.imageUrl ? { url: options.imageUrl } : {}) });
+  const upload = await driver.uploadFirmware(image, {
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.imageUrl ? { url: options.imageUrl } : {}),
+  });
   const uploadSeconds = (performance.now() - t0) / 1000;
   // Over SNMP the appliance does not report the version it verified (''): the status after the reboot does.
-  if (upload.version !== '' && upload.version !== version) throw new UpgradeError('badImage', `the appliance verified version ${upload.version}, not ${version}`);
+  if (upload.version !== '' && upload.version !== version)
+    throw new UpgradeError('badImage', `the appliance verified version ${upload.version}, not ${version}`);
 
   checkAbort();
   options.onStep?.('activate');
@@ -87,7 +91,10 @@ export async function upgradeAppliance(driver: ApplianceDriver, image: Uint8Arra
   const status = await waitForVerdict(driver, version, before.active.version, options.confirmTimeoutMs ?? 30_000, options.bootTimeoutMs ?? 60_000);
   const configAfter = (await driver.info()).configId;
   if (configAfter !== configBefore) {
-    throw new UpgradeError('configChanged', `version ${version} runs config ${configAfter.slice(0, 12)}, not ${configBefore.slice(0, 12)} as before the upgrade: check it, then \`fulcrum firmware rollback\` if needed`);
+    throw new UpgradeError(
+      'configChanged',
+      `version ${version} runs config ${configAfter.slice(0, 12)}, not ${configBefore.slice(0, 12)} as before the upgrade: check it, then \`fulcrum firmware rollback\` if needed`,
+    );
   }
   return { version, bytes: upload.bytesSent, uploadSeconds, rebootSeconds, confirmed: status.active.confirmed };
 }
@@ -97,7 +104,13 @@ export async function upgradeAppliance(driver: ApplianceDriver, image: Uint8Arra
  * one again (it reverted: crash on boot, failed self-test). A self-test that fails restarts the
  * box, so the appliance may vanish for a while in between: that is waited for.
  */
-async function waitForVerdict(driver: ApplianceDriver & FirmwareDriver, version: string, previous: string, confirmMs: number, bootMs: number): Promise<FirmwareStatus> {
+async function waitForVerdict(
+  driver: ApplianceDriver & FirmwareDriver,
+  version: string,
+  previous: string,
+  confirmMs: number,
+  bootMs: number,
+): Promise<FirmwareStatus> {
   const deadline = performance.now() + confirmMs + bootMs;
   let unconfirmedSince: number | null = null;
   for (;;) {
@@ -110,14 +123,21 @@ async function waitForVerdict(driver: ApplianceDriver & FirmwareDriver, version:
     if (status) {
       if (status.active.version === version && status.active.confirmed) return status;
       if (status.active.version !== version) {
-        throw new UpgradeError('reverted', `the appliance went back to ${status.active.version || previous}: version ${version} did not boot or failed its self-test`);
+        throw new UpgradeError(
+          'reverted',
+          `the appliance went back to ${status.active.version || previous}: version ${version} did not boot or failed its self-test`,
+        );
       }
       unconfirmedSince ??= performance.now();
       if (performance.now() - unconfirmedSince > confirmMs) {
-        throw new UpgradeError('notConfirmed', `version ${version} runs but did not confirm itself within ${Math.round(confirmMs / 1000)} s; it reverts at the next reboot`);
+        throw new UpgradeError(
+          'notConfirmed',
+          `version ${version} runs but did not confirm itself within ${Math.round(confirmMs / 1000)} s; it reverts at the next reboot`,
+        );
       }
     }
-    if (performance.now() > deadline) throw new DriverError('unreachable', `no verdict on version ${version} within ${Math.round((confirmMs + bootMs) / 1000)} s`);
+    if (performance.now() > deadline)
+      throw new DriverError('unreachable', `no verdict on version ${version} within ${Math.round((confirmMs + bootMs) / 1000)} s`);
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }

@@ -29,7 +29,15 @@ export function formatTable(results: readonly KindResult[], wallSeconds: number)
   const sum = (f: (r: KindResult) => number) => results.reduce((n, r) => n + f(r), 0);
   rows.push(['total', String(sum((r) => r.trials)), String(sum((r) => r.ok)), String(sum((r) => r.failed)), wallSeconds.toFixed(1), '']);
   const widths = header.map((h, i) => (i === header.length - 1 ? 0 : Math.max(h.length, ...rows.map((r) => r[i]!.length))));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : i === cells.length - 1 ? c : c.padStart(widths[i]!))).join('  ').trimEnd();
-  const rule = widths.slice(0, -1).map((w) => '-'.repeat(w)).join('  ') + '  -----';
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : i === cells.length - 1 ? c : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  const rule =
+    widths
+      .slice(0, -1)
+      .map((w) => '-'.repeat(w))
+      .join('  ') + '  -----';
   return [line(header), rule, ...rows.slice(0, -1).map(line), rule, line(rows.at(-1)!)].join('\n');
 }

@@ -18,7 +18,6 @@ import { rolloutKillCampaign } from './campaigns/rollout-kill.js';
 import { serialLineCampaign } from './campaigns/serial-line.js';
 import { serialSigkillCampaign } from './campaigns/serial-sigkill.js';
 
-
 /** 1,000 serial pushes in a full run, a quarter per fault kind; 20 in a short one. */
 const CAMPAIGNS: Campaign[] = [
   serialLineCampaign({ kind: 'serial-ber', ber: 1e-4 }, { full: 250, short: 5 }),
@@ -94,7 +93,9 @@ async function main(): Promise<number> {
     return 2;
   }
   const mode = options.short ? ' --short' : '';
-  console.log(`fault campaign${mode}: FAULT_SEED=${options.seed}${options.only ? ` --only ${options.only.kind}${options.only.index !== null ? `:${options.only.index}` : ''}` : ''}`);
+  console.log(
+    `fault campaign${mode}: FAULT_SEED=${options.seed}${options.only ? ` --only ${options.only.kind}${options.only.index !== null ? `:${options.only.index}` : ''}` : ''}`,
+  );
   for (const c of kinds) console.log(`  ${c.kind}: ${c.about}`);
 
   const results: KindResult[] = [];
@@ -107,7 +108,9 @@ async function main(): Promise<number> {
   const seconds = (performance.now() - started) / 1000;
   console.log(`\n${formatTable(results, seconds)}`);
   const failed = results.reduce((n, r) => n + r.failed, 0);
-  console.log(failed === 0 ? `\nfault campaign: no failures (FAULT_SEED=${options.seed})` : `\nfault campaign: ${failed} failed trial(s) (FAULT_SEED=${options.seed})`);
+  console.log(
+    failed === 0 ? `\nfault campaign: no failures (FAULT_SEED=${options.seed})` : `\nfault campaign: ${failed} failed trial(s) (FAULT_SEED=${options.seed})`,
+  );
   return failed === 0 ? 0 : 1;
 }
 

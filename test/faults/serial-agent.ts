@@ -56,7 +56,11 @@ export async function ensureRunning(target: string, table: RuleTable, currentId:
 }
 
 /** How a push will go: whole or as a patch against `base` (when the agent knows it), and how many bytes. */
-export function pushPlan(base: RuleTable, next: RuleTable, delta: boolean): { encoding: Uint8Array; baseFor: ((id: string) => Uint8Array | null) | undefined; bytes: number } {
+export function pushPlan(
+  base: RuleTable,
+  next: RuleTable,
+  delta: boolean,
+): { encoding: Uint8Array; baseFor: ((id: string) => Uint8Array | null) | undefined; bytes: number } {
   const encoding = encodeRules(next);
   if (!delta) return { encoding, baseFor: undefined, bytes: encoding.length };
   const baseBytes = encodeRules(base);

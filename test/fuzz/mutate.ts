@@ -24,8 +24,23 @@ const position = fc.nat({ max: 1 << 20 });
 
 export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('flip' as const), at: position, bit: fc.integer({ min: 0, max: 7 }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('set' as const), at: position, value: fc.oneof(fc.constantFrom(0, 0xff, 0x7f, 0x80), fc.integer({ min: 0, max: 255 })) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('word' as const), at: position, width: fc.constantFrom(2 as const, 4 as const), value: fc.oneof(fc.constantFrom(...BOUNDARY), fc.nat()) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('set' as const),
+      at: position,
+      value: fc.oneof(fc.constantFrom(0, 0xff, 0x7f, 0x80), fc.integer({ min: 0, max: 255 })),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('word' as const),
+      at: position,
+      width: fc.constantFrom(2 as const, 4 as const),
+      value: fc.oneof(fc.constantFrom(...BOUNDARY), fc.nat()),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('truncate' as const), at: position }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('cut' as const), at: position, length: fc.integer({ min: 1, max: 64 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('insert' as const), at: position, bytes: fc.uint8Array({ minLength: 1, maxLength: 24 }) }) },

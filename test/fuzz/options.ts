@@ -44,7 +44,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): F
   const targets = wanted ? TARGETS.filter((t) => wanted.includes(t.name)) : [...TARGETS];
 
   const path = env.FUZZ_PATH || null;
-  if (path !== null && (targets.length !== 1 || !env.FUZZ_SEED)) throw new RangeError('FUZZ_PATH replays one counterexample: give FUZZ_SEED and exactly one FUZZ_TARGET with it');
+  if (path !== null && (targets.length !== 1 || !env.FUZZ_SEED))
+    throw new RangeError('FUZZ_PATH replays one counterexample: give FUZZ_SEED and exactly one FUZZ_TARGET with it');
   if (path !== null && !/^\d+(:\d+)*$/.test(path)) throw new RangeError(`FUZZ_PATH looks like 12:0:3, got "${path}"`);
 
   const budgetMs = positive(env.FUZZ_BUDGET_MS, 'FUZZ_BUDGET_MS', 1_000);

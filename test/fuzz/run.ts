@@ -25,7 +25,17 @@ function runTarget(entry: TargetEntry, options: FuzzOptions): Promise<FuzzOutcom
     progress: progress.buffer as SharedArrayBuffer,
   };
   const started = performance.now();
-  const outcome = (o: Partial<FuzzOutcome>): FuzzOutcome => ({ name: entry.name, inputs: 0, failed: true, seed: job.seed, path: null, error: null, counterexample: null, seconds: (performance.now() - started) / 1000, ...o });
+  const outcome = (o: Partial<FuzzOutcome>): FuzzOutcome => ({
+    name: entry.name,
+    inputs: 0,
+    failed: true,
+    seed: job.seed,
+    path: null,
+    error: null,
+    counterexample: null,
+    seconds: (performance.now() - started) / 1000,
+    ...o,
+  });
   return new Promise((resolve) => {
     const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: job });
     let settled = false;
@@ -49,14 +59,24 @@ function runTarget(entry: TargetEntry, options: FuzzOptions): Promise<FuzzOutcom
       const first = Atomics.load(progress, PROGRESS.firstFailure);
       const index = first >= 0 ? first : Math.max(0, calls - 1);
       void worker.terminate();
-      settle(outcome({ inputs: calls, path: options.path ?? String(index), error: `hang: input ${index} ran for more than ${Math.round(options.hangMs / 1000)} s (the worker was stopped)` }));
+      settle(
+        outcome({
+          inputs: calls,
+          path: options.path ?? String(index),
+          error: `hang: input ${index} ran for more than ${Math.round(options.hangMs / 1000)} s (the worker was stopped)`,
+        }),
+      );
     }, WATCH_EVERY_MS);
     worker.once('message', (o: FuzzOutcome) => {
       settle(o);
       void worker.terminate();
     });
-    worker.once('error', (error) => settle(outcome({ inputs: Atomics.load(progress, PROGRESS.calls), error: `the worker crashed: ${error.stack ?? String(error)}` })));
-    worker.once('exit', (code) => settle(outcome({ inputs: Atomics.load(progress, PROGRESS.calls), error: `the worker exited with code ${code} before reporting` })));
+    worker.once('error', (error) =>
+      settle(outcome({ inputs: Atomics.load(progress, PROGRESS.calls), error: `the worker crashed: ${error.stack ?? String(error)}` })),
+    );
+    worker.once('exit', (code) =>
+      settle(outcome({ inputs: Atomics.load(progress, PROGRESS.calls), error: `the worker exited with code ${code} before reporting` })),
+    );
   });
 }
 
@@ -70,8 +90,12 @@ async function main(): Promise<number> {
     return 2;
   }
   const total = options.targets.reduce((n, t) => n + runsFor(t, options.scale), 0);
-  if (options.path !== null) console.log(`fuzz: replaying FUZZ_PATH=${options.path} of ${options.targets[0]!.name} (FUZZ_SEED=${options.seed}), then shrinking it`);
-  else console.log(`fuzz: ${options.targets.length} targets, ${total.toLocaleString('en-US')} inputs, FUZZ_SEED=${options.seed}, ${options.workers} workers, ${options.budgetMs} ms per input`);
+  if (options.path !== null)
+    console.log(`fuzz: replaying FUZZ_PATH=${options.path} of ${options.targets[0]!.name} (FUZZ_SEED=${options.seed}), then shrinking it`);
+  else
+    console.log(
+      `fuzz: ${options.targets.length} targets, ${total.toLocaleString('en-US')} inputs, FUZZ_SEED=${options.seed}, ${options.workers} workers, ${options.budgetMs} ms per input`,
+    );
 
   // Longest first, so the last worker to finish does not start a big target alone.
   const queue = [...options.targets].sort((a, b) => runsFor(b, options.scale) * b.cost - runsFor(a, options.scale) * a.cost);
@@ -96,10 +120,15 @@ async function main(): Promise<number> {
   for (const f of failures) {
     console.log(`\nFAILED ${f.name}: ${f.error ?? 'no error recorded'}`);
     if (f.counterexample !== null) console.log(`counterexample: ${f.counterexample}`);
-    if (f.path !== null) console.log(`replay: FUZZ_SEED=${options.seed} FUZZ_TARGET=${f.name} FUZZ_PATH=${f.path} npm run test:fuzz   (fast-check seed ${f.seed}, path ${f.path})`);
+    if (f.path !== null)
+      console.log(
+        `replay: FUZZ_SEED=${options.seed} FUZZ_TARGET=${f.name} FUZZ_PATH=${f.path} npm run test:fuzz   (fast-check seed ${f.seed}, path ${f.path})`,
+      );
     else console.log(`rerun: FUZZ_SEED=${options.seed} FUZZ_TARGET=${f.name} FUZZ_SCALE=${options.scale} npm run test:fuzz`);
   }
-  console.log(failures.length === 0 ? `\nfuzz: no failures (FUZZ_SEED=${options.seed})` : `\nfuzz: ${failures.length} target(s) failed (FUZZ_SEED=${options.seed})`);
+  console.log(
+    failures.length === 0 ? `\nfuzz: no failures (FUZZ_SEED=${options.seed})` : `\nfuzz: ${failures.length} target(s) failed (FUZZ_SEED=${options.seed})`,
+  );
   return failures.length === 0 ? 0 : 1;
 }
 

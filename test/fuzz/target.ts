@@ -24,7 +24,10 @@ export function target<T>(t: FuzzTarget<T>): FuzzTarget<T> {
  * Runs `fn` and returns the error it threw if it is one of `allowed`, `undefined` if it returned
  * normally; any other error propagates (that is the finding).
  */
-export function expectOnly<R>(fn: () => R, ...allowed: (abstract new (...args: never[]) => Error)[]): { value: R; error?: undefined } | { value?: undefined; error: Error } {
+export function expectOnly<R>(
+  fn: () => R,
+  ...allowed: (abstract new (...args: never[]) => Error)[]
+): { value: R; error?: undefined } | { value?: undefined; error: Error } {
   try {
     return { value: fn() };
   } catch (error) {
@@ -40,4 +43,5 @@ export function ensure(condition: unknown, message: string | (() => string)): as
 
 export const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 
-export const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+export const sameBytes = (a: Uint8Array, b: Uint8Array): boolean =>
+  a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));

@@ -11,7 +11,6 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { TARGETS } from './targets/index.js';
 import { PROGRESS, type FuzzJob, type FuzzOutcome } from './progress.js';
 
-
 const job = workerData as FuzzJob;
 const progress = new Int32Array(job.progress);
 const entry = TARGETS.find((t) => t.name === job.name);
@@ -47,7 +46,8 @@ function failed(error: unknown): void {
 function checkBudget(first: number, again: () => number): void {
   if (first <= job.budgetMs) return;
   const second = again();
-  if (second > job.budgetMs) throw new BudgetError(`one input took ${Math.round(first)} ms, then ${Math.round(second)} ms again: over the ${job.budgetMs} ms budget`);
+  if (second > job.budgetMs)
+    throw new BudgetError(`one input took ${Math.round(first)} ms, then ${Math.round(second)} ms again: over the ${job.budgetMs} ms budget`);
 }
 
 const check = fuzz.check;
@@ -92,7 +92,8 @@ const started = performance.now();
 const parameters = { numRuns: job.runs, seed: job.seed, ...(job.path !== null ? { path: job.path } : {}) };
 const details = fuzz.async ? await fc.check(property as fc.IAsyncProperty<[unknown]>, parameters) : fc.check(property as fc.IProperty<[unknown]>, parameters);
 
-const describe = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}${error.stack ? `\n${error.stack.split('\n').slice(1, 6).join('\n')}` : ''}` : String(error));
+const describe = (error: unknown): string =>
+  error instanceof Error ? `${error.name}: ${error.message}${error.stack ? `\n${error.stack.split('\n').slice(1, 6).join('\n')}` : ''}` : String(error);
 
 const clip = (text: string): string => (text.length <= 2_000 ? text : `${text.slice(0, 2_000)}… (${text.length.toLocaleString('en-US')} characters in all)`);
 

@@ -24,7 +24,12 @@ describe('appliances over the API', () => {
   const admin = () => bearer(api.admin);
 
   beforeAll(async () => {
-    sim = await SimulatedAppliance.start({ name: 'api-1', rules: loadRules(RULES, 'r.yaml'), listen: false, snmp: { host: '127.0.0.1', port: 0, community: 'public', writeCommunity: 'private' } });
+    sim = await SimulatedAppliance.start({
+      name: 'api-1',
+      rules: loadRules(RULES, 'r.yaml'),
+      listen: false,
+      snmp: { host: '127.0.0.1', port: 0, community: 'public', writeCommunity: 'private' },
+    });
     snmp = `snmp://${sim.readyInfo().snmp}`;
     api = await startApi();
   });
@@ -40,7 +45,10 @@ describe('appliances over the API', () => {
     [{ name: 'a', credentials: { community: 'x' } }, 'body.address: is required'],
     [{ name: 'a', address: 'snmp://127.0.0.1:1', credentials: { community: 'x' }, colour: 'red' }, 'body.colour: is not a known field'],
     [{ name: 'a', address: 'snmp://127.0.0.1:1', credentials: { community: 42 } }, 'body.credentials.community: must be string'],
-    [{ name: 'a', address: 'snmp://127.0.0.1:1', credentials: { v3User: 'ops', v3Auth: 'short', v3Priv: 'long-enough' } }, 'body.credentials.v3Auth: must NOT have fewer than 8 characters'],
+    [
+      { name: 'a', address: 'snmp://127.0.0.1:1', credentials: { v3User: 'ops', v3Auth: 'short', v3Priv: 'long-enough' } },
+      'body.credentials.v3Auth: must NOT have fewer than 8 characters',
+    ],
     [{ name: 'a', address: 'snmp://127.0.0.1:1', credentials: { v3User: 'ops' } }, 'body.credentials: SNMPv3 needs v3User, v3Auth and v3Priv together'],
     [{ name: 'a', address: 'snmp://127.0.0.1:1', credentials: { community: 'x', v3User: 'ops', v3Auth: 'auth-pass', v3Priv: 'priv-pass' } }, 'not both'],
     [{ name: 'a', address: 'snmp://127.0.0.1:1' }, 'body.credentials: an SNMP appliance needs {community} or {v3User, v3Auth, v3Priv}'],
@@ -56,7 +64,12 @@ describe('appliances over the API', () => {
   });
 
   it('refuses a body that is not JSON, saying where it broke', async () => {
-    const r = await api.app.inject({ method: 'POST', url: '/api/v1/appliances', headers: { ...admin(), 'content-type': 'application/json' }, payload: '{"name": "a",' });
+    const r = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/appliances',
+      headers: { ...admin(), 'content-type': 'application/json' },
+      payload: '{"name": "a",',
+    });
     expect(r.statusCode).toBe(400);
     expect(r.json().error).toMatchObject({ code: 'invalidJson', message: expect.stringMatching(/^the body is not valid JSON: /) });
   });
@@ -67,7 +80,13 @@ describe('appliances over the API', () => {
     expect(r.json()).toMatchObject({ name: 'edge-1', address: snmp, credentials: 'v2c community', reachable: null });
     const v3 = await add({ name: 'edge-v3', address: 'snmp://127.0.0.1:9', credentials: { v3User: 'ops', v3Auth: 'auth-secret-1', v3Priv: 'priv-secret-1' } });
     expect(v3.statusCode).toBe(201);
-    expect(api.store.inventory.get('edge-v3')?.credentials).toEqual({ user: 'ops', authProtocol: 'sha', authKey: 'auth-secret-1', privProtocol: 'aes', privKey: 'priv-secret-1' });
+    expect(api.store.inventory.get('edge-v3')?.credentials).toEqual({
+      user: 'ops',
+      authProtocol: 'sha',
+      authKey: 'auth-secret-1',
+      privProtocol: 'aes',
+      privKey: 'priv-secret-1',
+    });
     const list = await api.app.inject({ url: '/api/v1/appliances', headers: bearer(api.read) });
     expect(list.json().appliances.map((a: { name: string; credentials: string }) => [a.name, a.credentials])).toEqual([
       ['edge-1', 'v2c community'],

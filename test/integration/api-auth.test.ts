@@ -103,7 +103,9 @@ describe('API authentication and roles', () => {
     expect(doc.statusCode).toBe(200);
     const spec = doc.json();
     expect(spec.openapi).toMatch(/^3\./);
-    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/api/v1/appliances', '/api/v1/appliances/{name}/rules/push', '/api/v1/stream', '/api/v1/audit', '/metrics']));
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/appliances', '/api/v1/appliances/{name}/rules/push', '/api/v1/stream', '/api/v1/audit', '/metrics']),
+    );
     expect(spec.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer' });
     expect(spec.components.schemas.Error).toBeDefined();
     const docs = await api.app.inject({ url: '/api/v1/docs/', headers: bearer(api.read) });

@@ -16,7 +16,8 @@ import { buildImage, generateSigningKey, parseVersion, simulatorPayload } from '
 import { bearer, eventually, startApi, type ApiHarness } from '../support/api.js';
 
 const key = generateSigningKey();
-const image = (version: string) => buildImage({ version: parseVersion(version), securityCounter: 1, payload: simulatorPayload({ simulate: [], size: 48 * 1024 }) }, key);
+const image = (version: string) =>
+  buildImage({ version: parseVersion(version), securityCounter: 1, payload: simulatorPayload({ simulate: [], size: 48 * 1024 }) }, key);
 const hashOf = (bytes: Uint8Array) => toHex(sha256(bytes));
 const OCTETS = { 'content-type': 'application/octet-stream' };
 

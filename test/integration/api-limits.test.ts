@@ -49,7 +49,12 @@ describe('hostile rule bodies', () => {
   });
 
   it('guards every JSON body, not only rule tables', async () => {
-    const r = await api.app.inject({ method: 'POST', url: '/api/v1/appliances', headers: { ...bearer(api.admin), 'content-type': 'application/json' }, payload: deepJson(100) });
+    const r = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/appliances',
+      headers: { ...bearer(api.admin), 'content-type': 'application/json' },
+      payload: deepJson(100),
+    });
     expect(r.statusCode).toBe(400);
     expect(r.json().error.code).toBe('tooDeep');
   });
@@ -74,7 +79,9 @@ describe('history queries', () => {
     api = await startApi();
     api.store.inventory.add({ name: 'edge-1', target: 'serial:/dev/ttyUSB9' });
     // 20 services × 3 counters: 60 series, one sample each.
-    const keys = Array.from({ length: 20 }, (_, s) => ['connsTotal', 'bytesIn', 'bytesOut'].map((counter) => ({ key: { appliance: 'edge-1', service: `svc-${s}`, counter }, kind: 'counter' as const }))).flat();
+    const keys = Array.from({ length: 20 }, (_, s) =>
+      ['connsTotal', 'bytesIn', 'bytesOut'].map((counter) => ({ key: { appliance: 'edge-1', service: `svc-${s}`, counter }, kind: 'counter' as const })),
+    ).flat();
     const ids = api.store.metrics.seriesMany(keys);
     api.store.metrics.write(ids.map((series) => ({ series, ts: Date.now() - 60_000, value: 5 })));
   });
@@ -137,10 +144,12 @@ describe('rule validation off the event loop', () => {
     // About 1 MB: seconds of YAML parsing and checking.
     const body = bigTable(3_600);
     const order: string[] = [];
-    const big = fetch(`${api.url}/api/v1/rules/validate`, { method: 'POST', headers: { ...bearer(api.read), 'content-type': 'text/yaml' }, body }).then(async (r) => {
-      order.push('big');
-      return { status: r.status, body: (await r.json()) as { services: number } };
-    });
+    const big = fetch(`${api.url}/api/v1/rules/validate`, { method: 'POST', headers: { ...bearer(api.read), 'content-type': 'text/yaml' }, body }).then(
+      async (r) => {
+        order.push('big');
+        return { status: r.status, body: (await r.json()) as { services: number } };
+      },
+    );
     // Let the body arrive and the validation start.
     await new Promise((r) => setTimeout(r, 300));
     const small = await fetch(`${api.url}/api/v1/appliances`, { headers: bearer(api.read) });
@@ -169,13 +178,20 @@ describe('live streams', () => {
       expect([a.status, b.status]).toEqual([200, 200]);
       const c = await fetch(`${api.url}/api/v1/stream`, { headers: bearer(api.read) });
       expect(c.status).toBe(429);
-      expect(((await c.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'tooManyStreams', message: expect.stringContaining('2') });
+      expect(((await c.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+        code: 'tooManyStreams',
+        message: expect.stringContaining('2'),
+      });
       a.close();
-      await eventually(async () => {
-        const d = await openStream(`${api.url}/api/v1/stream`, bearer(api.read));
-        d.close();
-        return d.status === 200;
-      }, 5_000, 'a free stream slot');
+      await eventually(
+        async () => {
+          const d = await openStream(`${api.url}/api/v1/stream`, bearer(api.read));
+          d.close();
+          return d.status === 200;
+        },
+        5_000,
+        'a free stream slot',
+      );
     } finally {
       a.close();
       b.close();

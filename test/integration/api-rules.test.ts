@@ -27,7 +27,12 @@ describe('rule tables over the API', () => {
     api.app.inject({ method: 'POST', url, headers: { ...admin(), ...headers }, ...(payload !== undefined ? { payload: payload as string } : {}) });
 
   beforeAll(async () => {
-    sim = await SimulatedAppliance.start({ name: 'rules-1', rules: loadRules(yaml(1), 'seed.yaml'), listen: false, snmp: { host: '127.0.0.1', port: 0, community: 'public', writeCommunity: 'private' } });
+    sim = await SimulatedAppliance.start({
+      name: 'rules-1',
+      rules: loadRules(yaml(1), 'seed.yaml'),
+      listen: false,
+      snmp: { host: '127.0.0.1', port: 0, community: 'public', writeCommunity: 'private' },
+    });
     api = await startApi();
     api.store.inventory.add({ name: 'edge-1', target: `snmp://${sim.readyInfo().snmp}`, credentials: { community: 'private' } });
   });
@@ -87,7 +92,9 @@ describe('rule tables over the API', () => {
       const badTimeout = await post('/api/v1/appliances/edge-1/rules/push', { rules: yaml(2), confirmTimeout: '5 minutes' });
       expect(badTimeout.statusCode).toBe(400);
       expect(badTimeout.json().error.message).toMatch(/^body\.confirmTimeout: /);
-      const badRules = await post('/api/v1/appliances/edge-1/rules/push', { rules: { services: [{ name: 'web', listen: '127.0.0.1:1', backends: [{ address: 'x' }] }] } });
+      const badRules = await post('/api/v1/appliances/edge-1/rules/push', {
+        rules: { services: [{ name: 'web', listen: '127.0.0.1:1', backends: [{ address: 'x' }] }] },
+      });
       expect(badRules.statusCode).toBe(422);
       expect(badRules.json().error.message).toMatch(/^rules\.services\[0\]\.backends\[0\]\.address: /);
       expect(sim.appliance.configId).toBe(running);
@@ -148,14 +155,25 @@ describe('rule tables over the API', () => {
       expect(r.json()).toEqual({ configId: previous, previousConfigId: current, steps: 1 });
       expect(sim.appliance.configId).toBe(previous);
       const [entry] = api.store.audit.list({ appliance: 'edge-1', limit: 1 });
-      expect(entry).toMatchObject({ action: 'POST /api/v1/appliances/:name/rules/rollback', outcome: 'ok', configBefore: current, configAfter: previous, detail: { steps: 1 } });
+      expect(entry).toMatchObject({
+        action: 'POST /api/v1/appliances/:name/rules/rollback',
+        outcome: 'ok',
+        configBefore: current,
+        configAfter: previous,
+        detail: { steps: 1 },
+      });
       const tooFar = await post('/api/v1/appliances/edge-1/rules/rollback', { steps: 0 });
       expect(tooFar.statusCode).toBe(400);
       expect(tooFar.json().error.message).toBe('body.steps: must be >= 1');
     });
 
     it('cannot plan over SNMP against a table the agent never saw: 501 saying to use the console', async () => {
-      const other = await SimulatedAppliance.start({ name: 'rules-2', rules: loadRules(yaml(3), 'o.yaml'), listen: false, snmp: { host: '127.0.0.1', port: 0, community: 'public' } });
+      const other = await SimulatedAppliance.start({
+        name: 'rules-2',
+        rules: loadRules(yaml(3), 'o.yaml'),
+        listen: false,
+        snmp: { host: '127.0.0.1', port: 0, community: 'public' },
+      });
       try {
         api.store.inventory.add({ name: 'edge-2', target: `snmp://${other.readyInfo().snmp}`, credentials: { community: 'public' } });
         const r = await post('/api/v1/appliances/edge-2/rules/plan', yaml(4), { 'content-type': 'text/yaml' });
@@ -174,7 +192,9 @@ describe('rule tables over the API', () => {
   describe('operator mistakes (the rules of src/provision/push-guards.ts)', () => {
     const push = (body: object) => post('/api/v1/appliances/edge-1/rules/push', body);
     const commits = async () =>
-      ((await api.app.inject({ url: '/api/v1/events?appliance=edge-1&limit=200', headers: bearer(api.read) })).json().events as { kind: string }[]).filter((e) => e.kind === 'commit').length;
+      ((await api.app.inject({ url: '/api/v1/events?appliance=edge-1&limit=200', headers: bearer(api.read) })).json().events as { kind: string }[]).filter(
+        (e) => e.kind === 'commit',
+      ).length;
 
     it('a table that removes every service: 409 destructivePlan with the plan, nothing sent; allowDestructive: true goes ahead', async () => {
       const before = sim.appliance.configId;
@@ -194,7 +214,12 @@ describe('rule tables over the API', () => {
     });
 
     it('knows what an appliance runs even when the agent cannot read its table (SNMP): from its counters', async () => {
-      const other = await SimulatedAppliance.start({ name: 'rules-3', rules: loadRules(yaml(3), 'o.yaml'), listen: false, snmp: { host: '127.0.0.1', port: 0, community: 'public', writeCommunity: 'private' } });
+      const other = await SimulatedAppliance.start({
+        name: 'rules-3',
+        rules: loadRules(yaml(3), 'o.yaml'),
+        listen: false,
+        snmp: { host: '127.0.0.1', port: 0, community: 'public', writeCommunity: 'private' },
+      });
       try {
         api.store.inventory.add({ name: 'edge-3', target: `snmp://${other.readyInfo().snmp}`, credentials: { community: 'private' } });
         const renamed = { services: [{ name: 'api', listen: '127.0.0.1:18082', backends: [{ address: '192.0.2.10:80' }] }] };
@@ -256,7 +281,10 @@ describe('rule tables over the API', () => {
       const r = await post('/api/v1/rules/validate', text, { 'content-type': 'text/yaml' });
       expect(r.statusCode).toBe(422);
       const lines = (r.json().error.message as string).split('\n');
-      expect(lines).toEqual([expect.stringMatching(/^<body>:3:13 services\[0\]\.listen: .*"any"/), expect.stringMatching(/^<body>:6:13 services\[1\]\.listen: .*"local"/)]);
+      expect(lines).toEqual([
+        expect.stringMatching(/^<body>:3:13 services\[0\]\.listen: .*"any"/),
+        expect.stringMatching(/^<body>:6:13 services\[1\]\.listen: .*"local"/),
+      ]);
     });
   });
 });

@@ -27,7 +27,10 @@ describe('live counters, events and metrics while polling', () => {
   beforeAll(async () => {
     backends = await startHttpBackends(2);
     vip = await freePort();
-    const rules = loadRules(`services:\n  - name: web\n    listen: 127.0.0.1:${vip}\n    backends:\n${backends.map((b) => `      - { address: ${b.address} }`).join('\n')}\n`, 'live.yaml');
+    const rules = loadRules(
+      `services:\n  - name: web\n    listen: 127.0.0.1:${vip}\n    backends:\n${backends.map((b) => `      - { address: ${b.address} }`).join('\n')}\n`,
+      'live.yaml',
+    );
     sim = await SimulatedAppliance.start({ name: 'live-1', rules, snmp: { host: '127.0.0.1', port: 0, community: 'public' } });
     // Over a second apart: the store keeps one sample per appliance per second.
     api = await startApi({ listen: true, poll: { intervalMs: 1_200 }, heartbeatMs: 200 });
@@ -65,12 +68,23 @@ describe('live counters, events and metrics while polling', () => {
 
   it('lists the appliance with its last known state', async () => {
     const r = await api.app.inject({ url: '/api/v1/appliances', headers: bearer(api.read) });
-    expect(r.json().appliances[0]).toMatchObject({ name: 'edge-1', reachable: true, configId: sim.appliance.configId, firmware: '1.0.0', model: expect.any(String), error: null, pendingConfirm: null });
+    expect(r.json().appliances[0]).toMatchObject({
+      name: 'edge-1',
+      reachable: true,
+      configId: sim.appliance.configId,
+      firmware: '1.0.0',
+      model: expect.any(String),
+      error: null,
+      pendingConfirm: null,
+    });
   });
 
   it('keeps the polled counters in the store: the history adds up to what was sent', async () => {
     const total = await eventually(async () => {
-      const r = await api.app.inject({ url: '/api/v1/appliances/edge-1/counters/history?since=5m&counter=connsTotal&level=service', headers: bearer(api.read) });
+      const r = await api.app.inject({
+        url: '/api/v1/appliances/edge-1/counters/history?since=5m&counter=connsTotal&level=service',
+        headers: bearer(api.read),
+      });
       const series = r.json().series as { service: string; points: [number, number | null][] }[];
       const sum = series[0]?.points.reduce((n, [, v]) => n + (v ?? 0), 0);
       return sum === 40 ? sum : undefined;
@@ -78,7 +92,7 @@ describe('live counters, events and metrics while polling', () => {
     expect(total).toBe(40);
   });
 
-  it('exposes the fleet to Prometheus with the appliance\'s own values', async () => {
+  it("exposes the fleet to Prometheus with the appliance's own values", async () => {
     const r = await api.app.inject({ url: '/metrics', headers: bearer(api.read) });
     expect(r.statusCode).toBe(200);
     expect(r.headers['content-type']).toMatch(/^text\/plain/);
@@ -109,7 +123,11 @@ describe('live counters, events and metrics while polling', () => {
     try {
       await sim.snmpAgent!.stop();
       sim.snmpAgent = null;
-      const event = await stream.next<{ source: string; kind: string; appliance: string; detail: { error: string } }>('event', (e) => e.kind === 'unreachable', 20_000);
+      const event = await stream.next<{ source: string; kind: string; appliance: string; detail: { error: string } }>(
+        'event',
+        (e) => e.kind === 'unreachable',
+        20_000,
+      );
       expect(event).toMatchObject({ source: 'appliance', appliance: 'edge-1' });
       expect(event.detail.error).toMatch(/no SNMP answer/);
       const events = await api.app.inject({ url: '/api/v1/events?appliance=edge-1&since=5m', headers: bearer(api.read) });

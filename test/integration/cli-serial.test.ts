@@ -31,7 +31,21 @@ describe('fulcrum CLI over a serial console (real PTY)', () => {
   beforeAll(async () => {
     const seed = path.join(dir, 'seed.json');
     writeFileSync(seed, JSON.stringify({ services: [{ name: 'seed', listen: '127.0.0.1:1', backends: [{ address: '127.0.0.1:2' }] }] }));
-    sim = await fulcrumReady(['sim', 'start', '--rules', seed, '--state', path.join(dir, 'flash'), '--serial', '--serial-link', link, '--baud', '921600', '--no-listen', '--json']);
+    sim = await fulcrumReady([
+      'sim',
+      'start',
+      '--rules',
+      seed,
+      '--state',
+      path.join(dir, 'flash'),
+      '--serial',
+      '--serial-link',
+      link,
+      '--baud',
+      '921600',
+      '--no-listen',
+      '--json',
+    ]);
   });
   afterAll(async () => {
     sim.child.kill('SIGTERM');
@@ -39,7 +53,9 @@ describe('fulcrum CLI over a serial console (real PTY)', () => {
   });
 
   it('appliance info names the running config', () => {
-    const info = json<{ model: string; configId: string; pendingConfirm: number | null; uptimeSeconds: number }>(run('appliance', 'info', '--to', target, '--json'));
+    const info = json<{ model: string; configId: string; pendingConfirm: number | null; uptimeSeconds: number }>(
+      run('appliance', 'info', '--to', target, '--json'),
+    );
     expect(info).toMatchObject({ model: 'FL-1000', configId: sim.ready.configId, pendingConfirm: null });
     expect(sim.ready.serial).toMatch(/^\/dev\/pts\/\d+$/);
   });
@@ -55,7 +71,9 @@ describe('fulcrum CLI over a serial console (real PTY)', () => {
     const refused = run('rules', 'push', first, '--to', target);
     expect(refused.code).toBe(3);
     expect(refused.stderr).toContain('removes every service (1 of 1)');
-    const full = json<{ mode: string; configId: string; previousConfigId: string; bytes: number }>(run('rules', 'push', first, '--to', target, '--json', '--allow-destructive'));
+    const full = json<{ mode: string; configId: string; previousConfigId: string; bytes: number }>(
+      run('rules', 'push', first, '--to', target, '--json', '--allow-destructive'),
+    );
     // `diff` read the running table and cached it, so even this first push goes as a patch.
     expect(full).toMatchObject({ mode: 'delta', previousConfigId: sim.ready.configId });
     expect(full.configId).toBe(run('rules', 'id', first).stdout.trim());
@@ -80,7 +98,9 @@ describe('fulcrum CLI over a serial console (real PTY)', () => {
   }, 60_000);
 
   it('counters --json reads every service', () => {
-    const c = json<{ services: { name: string; connsTotal: number; backends: { address: string; state: string }[] }[] }>(run('counters', '--to', target, '--json'));
+    const c = json<{ services: { name: string; connsTotal: number; backends: { address: string; state: string }[] }[] }>(
+      run('counters', '--to', target, '--json'),
+    );
     expect(c.services).toHaveLength(40);
     expect(c.services[0]!.backends[0]).toMatchObject({ state: 'up' });
   });
@@ -91,4 +111,3 @@ describe('fulcrum CLI over a serial console (real PTY)', () => {
     expect(run('appliance', 'info', '--to', 'serial:/dev/x?baud=12').code).toBe(2);
   });
 });
-

@@ -24,13 +24,16 @@ interface Ready {
 
 describe('fulcrum CLI', () => {
   it('rules validate reports every error as FILE:LINE:COL path: message and exits 3', () => {
-    const bad = file('bad.yaml', `services:
+    const bad = file(
+      'bad.yaml',
+      `services:
   - name: web
     listen: 127.0.0.1:8080
     backends:
       - { address: 127.0.0.1:9001, weight: 3 }
       - { address: 127.0.0.1:9002, weight: 70000 }
-`);
+`,
+    );
     const r = fulcrum(['rules', 'validate', bad]);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(`${bad}:6:44 services[0].backends[1].weight: must be an integer 0..65535`);
@@ -47,14 +50,32 @@ describe('fulcrum CLI', () => {
   });
 
   it('rules id gives the same id for the same rules written differently (YAML and JSON)', () => {
-    const a = file('a.yaml', 'services:\n  - name: web\n    listen: 127.0.0.1:8080\n    backends:\n      - { address: 127.0.0.1:9001 }\n      - { address: 127.0.0.1:9002, weight: 1 }\n');
-    const b = file('b.json', JSON.stringify({ services: [{ backends: [{ address: '127.0.0.1:9002' }, { address: '127.0.0.1:9001', state: 'enabled' }], listen: '127.0.0.1:8080', name: 'web', protocol: 'tcp' }] }));
+    const a = file(
+      'a.yaml',
+      'services:\n  - name: web\n    listen: 127.0.0.1:8080\n    backends:\n      - { address: 127.0.0.1:9001 }\n      - { address: 127.0.0.1:9002, weight: 1 }\n',
+    );
+    const b = file(
+      'b.json',
+      JSON.stringify({
+        services: [
+          {
+            backends: [{ address: '127.0.0.1:9002' }, { address: '127.0.0.1:9001', state: 'enabled' }],
+            listen: '127.0.0.1:8080',
+            name: 'web',
+            protocol: 'tcp',
+          },
+        ],
+      }),
+    );
     const ra = fulcrum(['rules', 'id', a]);
     const rb = fulcrum(['rules', 'id', b]);
     expect(ra.code).toBe(0);
     expect(ra.stdout).toMatch(/^[0-9a-f]{64}\n$/);
     expect(rb.stdout).toBe(ra.stdout);
-    const c = file('c.yaml', 'services:\n  - name: web\n    listen: 127.0.0.1:8080\n    backends:\n      - { address: 127.0.0.1:9001, weight: 2 }\n      - { address: 127.0.0.1:9002 }\n');
+    const c = file(
+      'c.yaml',
+      'services:\n  - name: web\n    listen: 127.0.0.1:8080\n    backends:\n      - { address: 127.0.0.1:9001, weight: 2 }\n      - { address: 127.0.0.1:9002 }\n',
+    );
     expect(fulcrum(['rules', 'id', c]).stdout).not.toBe(ra.stdout);
   });
 
@@ -83,7 +104,8 @@ describe('fulcrum CLI', () => {
     it('prints a ready line, carries traffic, stops cleanly on SIGTERM, and keeps its startup config across restarts', async () => {
       const backends = await startHttpBackends(2);
       const vip = await freePort();
-      const rules = (weight: number) => `services:\n  - name: web\n    listen: 127.0.0.1:${vip}\n    backends:\n      - { address: ${backends[0]!.address}, weight: ${weight} }\n      - { address: ${backends[1]!.address} }\n`;
+      const rules = (weight: number) =>
+        `services:\n  - name: web\n    listen: 127.0.0.1:${vip}\n    backends:\n      - { address: ${backends[0]!.address}, weight: ${weight} }\n      - { address: ${backends[1]!.address} }\n`;
       const first = file('first.yaml', rules(1));
       const second = file('second.yaml', rules(5));
       const state = path.join(dir, 'state');
@@ -91,7 +113,14 @@ describe('fulcrum CLI', () => {
 
       const run1 = await fulcrumReady<Ready>(['sim', 'start', '--rules', first, '--state', state, '--name', 'edge-1', '--json']);
       children.push(run1.child);
-      expect(run1.ready).toEqual({ name: 'edge-1', configId: firstId, firmware: '1.0.0', services: [{ name: 'web', listen: `127.0.0.1:${vip}`, protocol: 'tcp' }], serial: null, snmp: null });
+      expect(run1.ready).toEqual({
+        name: 'edge-1',
+        configId: firstId,
+        firmware: '1.0.0',
+        services: [{ name: 'web', listen: `127.0.0.1:${vip}`, protocol: 'tcp' }],
+        serial: null,
+        snmp: null,
+      });
       const load = await httpLoad('127.0.0.1', vip, 40, 4);
       expect(load.failed).toBe(0);
       expect(Object.fromEntries(load.byBackend)).toEqual({ b1: 20, b2: 20 });

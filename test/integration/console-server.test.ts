@@ -22,7 +22,8 @@ import { SimulatedAppliance } from '../../sim/simulated-appliance.js';
  */
 
 const HAS_SER2NET = spawnSync('sh', ['-c', 'command -v ser2net']).status === 0;
-if (!HAS_SER2NET) console.warn('skipping test/integration/console-server.test.ts: ser2net is not on PATH (Debian: apt-get install ser2net; it is often in /usr/sbin)');
+if (!HAS_SER2NET)
+  console.warn('skipping test/integration/console-server.test.ts: ser2net is not on PATH (Debian: apt-get install ser2net; it is often in /usr/sbin)');
 
 const BAUD = 115_200;
 const ALL = Uint8Array.from({ length: 256 }, (_, i) => i);
@@ -186,7 +187,12 @@ describe.skipIf(!HAS_SER2NET)('console server: real ser2net in front of a PTY', 
         cleanup.push(() => driver.close());
 
         const info = await driver.info();
-        expect(info).toMatchObject({ model: 'FL-1000', serialNumber: sim.appliance.identity.serialNumber, configId: configId(bigRules(2)), pendingConfirm: null });
+        expect(info).toMatchObject({
+          model: 'FL-1000',
+          serialNumber: sim.appliance.identity.serialNumber,
+          configId: configId(bigRules(2)),
+          pendingConfirm: null,
+        });
 
         const pushed = await driver.push(encodeRules(rules), { confirmTimeoutMs: 30_000 });
         expect(pushed).toMatchObject({ mode: 'full', configId: configId(rules), previousConfigId: configId(bigRules(2)) });

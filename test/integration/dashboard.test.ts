@@ -24,7 +24,16 @@ const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`dashboard tests skipped: ${CHROMIUM} is missing (apt-get install chromium)`);
 
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+];
 const SENT = 30;
 
 describe.skipIf(!haveChromium)('dashboard in a real browser', () => {
@@ -44,15 +53,25 @@ describe.skipIf(!haveChromium)('dashboard in a real browser', () => {
   beforeAll(async () => {
     backends = await startHttpBackends(2);
     vip = await freePort();
-    rulesText = (weight) => `services:\n  - name: web\n    listen: 127.0.0.1:${vip}\n    backends:\n${backends.map((b) => `      - { address: ${b.address}, weight: ${weight} }`).join('\n')}\n`;
-    sim = await SimulatedAppliance.start({ name: 'dash-1', rules: loadRules(rulesText(1), 'dash.yaml'), snmp: { host: '127.0.0.1', port: 0, community: 'public', writeCommunity: 'private' } });
+    rulesText = (weight) =>
+      `services:\n  - name: web\n    listen: 127.0.0.1:${vip}\n    backends:\n${backends.map((b) => `      - { address: ${b.address}, weight: ${weight} }`).join('\n')}\n`;
+    sim = await SimulatedAppliance.start({
+      name: 'dash-1',
+      rules: loadRules(rulesText(1), 'dash.yaml'),
+      snmp: { host: '127.0.0.1', port: 0, community: 'public', writeCommunity: 'private' },
+    });
     process.env.FULCRUM_HOME = fulcrumHome;
     // Polls a little over a second apart: the store keeps one sample per appliance per second.
     api = await startApi({ listen: true, poll: { intervalMs: 1_100 } });
     api.store.inventory.add({ name: 'edge-1', target: `snmp://${sim.readyInfo().snmp}`, credentials: { community: 'private' } });
     await eventually(() => api.app.fulcrum.fleet.get('edge-1')?.reachable === true, 15_000, 'the first poll');
     profile = mkdtempSync(path.join(tmpdir(), 'fulcrum-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1400, height: 900 } });
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: FLAGS,
+      viewport: { width: 1400, height: 900 },
+    });
     page = browser.pages()[0] ?? (await browser.newPage());
     page.on('pageerror', (err) => pageErrors.push(err.message));
   });
@@ -90,10 +109,13 @@ describe.skipIf(!haveChromium)('dashboard in a real browser', () => {
     const load = await httpLoad('127.0.0.1', vip, SENT, 4);
     expect(load.failed).toBe(0);
     // Every poll after the traffic extends the chart: wait until it has all of it.
-    await page.waitForFunction((sent) => document.querySelector<HTMLElement>('#chart-connections')?.dataset.newConnections === String(sent), SENT, { timeout: 20_000 });
+    await page.waitForFunction((sent) => document.querySelector<HTMLElement>('#chart-connections')?.dataset.newConnections === String(sent), SENT, {
+      timeout: 20_000,
+    });
 
     const chart = await page.evaluate(() => {
-      const { charts, view } = (window as unknown as { fulcrum: { charts: Record<string, { data: (number | null)[][] }>; view: { services: string[] } } }).fulcrum;
+      const { charts, view } = (window as unknown as { fulcrum: { charts: Record<string, { data: (number | null)[][] }>; view: { services: string[] } } })
+        .fulcrum;
       return { connections: charts.connections!.data, bytes: charts.bytes!.data, services: view.services };
     });
     expect(chart.services).toEqual(['web']);
@@ -120,18 +142,38 @@ describe.skipIf(!haveChromium)('dashboard in a real browser', () => {
 
   it('follows a push made through the API: new config id, commit and audit entries in the event log', async () => {
     const next = loadRules(rulesText(3), 'next.yaml');
-    const r = await api.app.inject({ method: 'POST', url: '/api/v1/appliances/edge-1/rules/push', headers: bearer(api.admin), payload: { rules: rulesText(3) } });
+    const r = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/appliances/edge-1/rules/push',
+      headers: bearer(api.admin),
+      payload: { rules: rulesText(3) },
+    });
     expect(r.statusCode, r.body).toBe(200);
     await expect.poll(() => page.locator('#appliance-facts [data-field="configId"]').getAttribute('title'), { timeout: 10_000 }).toBe(configId(next));
     await expect.poll(() => page.locator('#event-list li[data-kind="commit"]').count()).toBeGreaterThan(0);
-    await expect.poll(() => page.locator('#event-list li[data-kind="audit"]').first().textContent()).toContain('ops: POST /appliances/:name/rules/push — ok 200');
+    await expect
+      .poll(() => page.locator('#event-list li[data-kind="audit"]').first().textContent())
+      .toContain('ops: POST /appliances/:name/rules/push — ok 200');
   });
 
   it('shows a rollout started through the API in the rollouts panel: state, counts per wave, the failed appliance', async () => {
-    const image = buildImage({ version: parseVersion('2.0.0'), securityCounter: 1, payload: simulatorPayload({ simulate: [], size: 4096 }) }, generateSigningKey());
-    const added = await api.app.inject({ method: 'POST', url: '/api/v1/firmware', headers: { ...bearer(api.admin), 'content-type': 'application/octet-stream' }, payload: Buffer.from(image) });
+    const image = buildImage(
+      { version: parseVersion('2.0.0'), securityCounter: 1, payload: simulatorPayload({ simulate: [], size: 4096 }) },
+      generateSigningKey(),
+    );
+    const added = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/firmware',
+      headers: { ...bearer(api.admin), 'content-type': 'application/octet-stream' },
+      payload: Buffer.from(image),
+    });
     expect(added.statusCode, added.body).toBe(201);
-    const r = await api.app.inject({ method: 'POST', url: '/api/v1/rollouts', headers: bearer(api.admin), payload: { image: toHex(sha256(image)), targets: ['edge-1'] } });
+    const r = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/rollouts',
+      headers: bearer(api.admin),
+      payload: { image: toHex(sha256(image)), targets: ['edge-1'] },
+    });
     expect(r.statusCode, r.body).toBe(201);
     const id = r.json().id as number;
     // edge-1 fetches the image from the agent but does not trust the key it was signed with: its

@@ -9,8 +9,18 @@ describe('fulcrum demo', () => {
   it('--json: three appliances (two consoles, one SNMPv3) upgraded to 1.1.0 by the rollout, carrying traffic', async () => {
     const r = await fulcrumAsync(['demo', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    const rows = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Array<{ name: string; transport: string; firmware: string; connections: number; series: number }>;
-    expect(rows.map((x) => [x.name, x.transport.split(' ')[0]])).toEqual([['lb-1', 'console'], ['lb-2', 'console'], ['lb-3', 'SNMPv3']]);
+    const rows = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Array<{
+      name: string;
+      transport: string;
+      firmware: string;
+      connections: number;
+      series: number;
+    }>;
+    expect(rows.map((x) => [x.name, x.transport.split(' ')[0]])).toEqual([
+      ['lb-1', 'console'],
+      ['lb-2', 'console'],
+      ['lb-3', 'SNMPv3'],
+    ]);
     for (const row of rows) {
       expect(row.firmware, row.name).toBe('1.1.0');
       expect(row.connections, row.name).toBe(50);

@@ -69,7 +69,25 @@ describe('fulcrum firmware keygen | build | inspect', () => {
 
   it('build writes a signed image with the manifest asked for, and no stray temporary file', () => {
     const built = json<BuildJson>(
-      fulcrum(['firmware', 'build', '--version', '1.2.3+4', '--security-counter', '7', '--key', key.key, '--out', image, '--payload-size', '4KiB', '--simulate', 'fails-health', '--simulate', 'slow-boot', '--json']),
+      fulcrum([
+        'firmware',
+        'build',
+        '--version',
+        '1.2.3+4',
+        '--security-counter',
+        '7',
+        '--key',
+        key.key,
+        '--out',
+        image,
+        '--payload-size',
+        '4KiB',
+        '--simulate',
+        'fails-health',
+        '--simulate',
+        'slow-boot',
+        '--json',
+      ]),
     );
     expect(built).toMatchObject({ file: image, version: '1.2.3+4', securityCounter: 7, keyId: key.keyId, simulate: ['fails-health', 'slow-boot'] });
     const parsed = parseImage(new Uint8Array(readFileSync(image)));
@@ -84,7 +102,9 @@ describe('fulcrum firmware keygen | build | inspect', () => {
     const payload = path.join(dir, 'payload.bin');
     writeFileSync(payload, Buffer.from('real firmware bytes\0\x01\x02'));
     const out = path.join(dir, 'from-file.img');
-    json<BuildJson>(fulcrum(['firmware', 'build', '--version', '2.0.0', '--security-counter', '1', '--key', key.key, '--out', out, '--payload', payload, '--json']));
+    json<BuildJson>(
+      fulcrum(['firmware', 'build', '--version', '2.0.0', '--security-counter', '1', '--key', key.key, '--out', out, '--payload', payload, '--json']),
+    );
     expect(Buffer.from(parseImage(new Uint8Array(readFileSync(out))).payload).equals(readFileSync(payload))).toBe(true);
   });
 
@@ -146,7 +166,12 @@ describe('fulcrum firmware keygen | build | inspect', () => {
     ['both payload options', ['--version', '1.0.0', '--security-counter', '1', '--payload-size', '100', '--payload', '/nonexistent/payload'], 2, 'exactly one'],
     ['no payload option', ['--version', '1.0.0', '--security-counter', '1'], 2, 'exactly one'],
     ['a bad payload size', ['--version', '1.0.0', '--security-counter', '1', '--payload-size', 'lots'], 2, '--payload-size'],
-    ['a payload too small for the manifest', ['--version', '1.0.0', '--security-counter', '1', '--payload-size', '10', '--simulate', 'slow-boot'], 2, 'manifest'],
+    [
+      'a payload too small for the manifest',
+      ['--version', '1.0.0', '--security-counter', '1', '--payload-size', '10', '--simulate', 'slow-boot'],
+      2,
+      'manifest',
+    ],
     ['a missing payload file', ['--version', '1.0.0', '--security-counter', '1', '--payload', '/nonexistent/payload'], 3, '/nonexistent/payload'],
   ])('build refuses %s with the right exit code and writes nothing', (_what, args, code, message) => {
     const out = path.join(dir, `refused-${Math.random().toString(36).slice(2)}.img`);

@@ -27,7 +27,13 @@ describe('firmware upgrade over SNMP (the appliance pulls the image over HTTP)',
   let target: string;
 
   beforeAll(async () => {
-    sim = await SimulatedAppliance.start({ name: 'net1', stateDir: path.join(dir, 'state'), listen: false, trustKeys: [key.publicKey], snmp: { host: '127.0.0.1', port: 0, community: 'public', writeCommunity: 'private' } });
+    sim = await SimulatedAppliance.start({
+      name: 'net1',
+      stateDir: path.join(dir, 'state'),
+      listen: false,
+      trustKeys: [key.publicKey],
+      snmp: { host: '127.0.0.1', port: 0, community: 'public', writeCommunity: 'private' },
+    });
     target = `snmp://${sim.readyInfo().snmp}`;
     server = await startImageServer();
     driver = SnmpDriver.connect(target, { version: '2c', community: 'private' });
@@ -40,7 +46,10 @@ describe('firmware upgrade over SNMP (the appliance pulls the image over HTTP)',
 
   it('a foreign image is fetched, refused, and the reason is readable; the old image keeps running', async () => {
     const foreign = image('2.0.0', 1, generateSigningKey());
-    await expect(driver.uploadFirmware(foreign, { url: server.add(foreign) })).rejects.toMatchObject({ remote: 'imageRejected', message: expect.stringContaining('untrustedKey') });
+    await expect(driver.uploadFirmware(foreign, { url: server.add(foreign) })).rejects.toMatchObject({
+      remote: 'imageRejected',
+      message: expect.stringContaining('untrustedKey'),
+    });
     expect((await driver.firmwareStatus()).active).toEqual({ slot: 'A', version: '1.0.0', confirmed: true });
     // A step the slots do not allow is refused with the reason.
     await expect(driver.activateFirmware()).rejects.toMatchObject({ remote: 'firmwareState' });
@@ -57,7 +66,16 @@ describe('firmware upgrade over SNMP (the appliance pulls the image over HTTP)',
   });
 
   it.skipIf(!has('snmpget'))('snmpget names the firmware objects and reads the finished download', async () => {
-    const r = await run('snmpget', ['-v2c', '-c', 'public', ...MIB_ARGS, target.slice('snmp://'.length), 'fulcrumFwActiveSlot.0', 'fulcrumFwDownloadStatus.0', 'fulcrumFwActiveConfirmed.0']);
+    const r = await run('snmpget', [
+      '-v2c',
+      '-c',
+      'public',
+      ...MIB_ARGS,
+      target.slice('snmp://'.length),
+      'fulcrumFwActiveSlot.0',
+      'fulcrumFwDownloadStatus.0',
+      'fulcrumFwActiveConfirmed.0',
+    ]);
     expect(r.stdout).toContain('fulcrumFwActiveSlot.0 = INTEGER: slotB(2)');
     expect(r.stdout).toContain('fulcrumFwActiveConfirmed.0 = INTEGER: true(1)');
   });

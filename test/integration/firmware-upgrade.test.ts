@@ -19,7 +19,11 @@ const foreign = generateSigningKey();
 
 function image(version: string, options: { counter?: number; simulate?: SimulatedBehaviour[]; size?: number; signedBy?: SigningKey } = {}): Uint8Array {
   return buildImage(
-    { version: parseVersion(version), securityCounter: options.counter ?? 1, payload: simulatorPayload({ simulate: options.simulate ?? [], size: options.size ?? 48 * 1024 }) },
+    {
+      version: parseVersion(version),
+      securityCounter: options.counter ?? 1,
+      payload: simulatorPayload({ simulate: options.simulate ?? [], size: options.size ?? 48 * 1024 }),
+    },
     options.signedBy ?? key,
   );
 }
@@ -32,7 +36,13 @@ describe('firmware upgrade over the serial console', () => {
   const connect = async () => (driver = await SerialDriver.connect(target()));
 
   beforeAll(async () => {
-    sim = await SimulatedAppliance.start({ name: 'fw1', stateDir: path.join(dir, 'state'), listen: false, trustKeys: [key.publicKey], serial: { baud: 921_600 } });
+    sim = await SimulatedAppliance.start({
+      name: 'fw1',
+      stateDir: path.join(dir, 'state'),
+      listen: false,
+      trustKeys: [key.publicKey],
+      serial: { baud: 921_600 },
+    });
     await connect();
   });
   afterAll(async () => {
@@ -48,7 +58,11 @@ describe('firmware upgrade over the serial console', () => {
 
   it('refuses a foreign key, a flipped bit and a truncated image before activation; 1.0.0 keeps running', async () => {
     const foreignImage = image('2.0.0', { signedBy: foreign });
-    await expect(driver.uploadFirmware(foreignImage)).rejects.toMatchObject({ code: 'refused', remote: 'imageRejected', message: expect.stringContaining('untrustedKey') });
+    await expect(driver.uploadFirmware(foreignImage)).rejects.toMatchObject({
+      code: 'refused',
+      remote: 'imageRejected',
+      message: expect.stringContaining('untrustedKey'),
+    });
     const flipped = image('2.0.0');
     flipped[2_000] ^= 0x10;
     await expect(driver.uploadFirmware(flipped)).rejects.toMatchObject({ remote: 'imageRejected', message: expect.stringContaining('badHash') });
@@ -126,7 +140,10 @@ describe('firmware upgrade over the serial console', () => {
   });
 
   it('refuses an image whose security counter is below the one running', async () => {
-    await expect(driver.uploadFirmware(image('4.0.0', { counter: 3 }))).rejects.toMatchObject({ remote: 'imageRejected', message: expect.stringContaining('securityCounter') });
+    await expect(driver.uploadFirmware(image('4.0.0', { counter: 3 }))).rejects.toMatchObject({
+      remote: 'imageRejected',
+      message: expect.stringContaining('securityCounter'),
+    });
     expect((await driver.firmwareStatus()).active.version).toBe('3.0.0');
   });
 
@@ -141,5 +158,4 @@ describe('firmware upgrade over the serial console', () => {
       expect(s.minSecurityCounter).toBe(5);
     }
   });
-
 });

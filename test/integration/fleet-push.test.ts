@@ -56,7 +56,11 @@ describe('fleet push', () => {
   const running = () => NAMES.map((n) => sims.get(n)!.appliance.configId);
   const push = (args: string[]) => fulcrumAsync(['rules', 'push', ...args, '--db', db], env);
   const backendsUp = () =>
-    eventually(() => [...sims.values()].every((s) => s.appliance.counters().services.every((svc) => svc.backends.every((b) => b.state === 'up'))), 10_000, 'every backend up');
+    eventually(
+      () => [...sims.values()].every((s) => s.appliance.counters().services.every((svc) => svc.backends.every((b) => b.state === 'up'))),
+      10_000,
+      'every backend up',
+    );
 
   beforeAll(async () => {
     backends = await startHttpBackends(2);
@@ -69,7 +73,13 @@ describe('fleet push', () => {
     try {
       for (const name of NAMES) {
         // edge-1 is reached over its console, edge-4 opens real listeners (the others manage only).
-        const sim = await SimulatedAppliance.start({ name, rules: seed, listen: name === 'edge-4', snmp: SNMP, ...(name === 'edge-1' ? { serial: { baud: 921_600 } } : {}) });
+        const sim = await SimulatedAppliance.start({
+          name,
+          rules: seed,
+          listen: name === 'edge-4',
+          snmp: SNMP,
+          ...(name === 'edge-1' ? { serial: { baud: 921_600 } } : {}),
+        });
         sims.set(name, sim);
         sim.onEvent((e) => {
           if (e.type === 'commit' || e.type === 'confirm' || e.type === 'rollback') log.push({ appliance: name, type: e.type, configId: e.configId });
@@ -93,7 +103,14 @@ describe('fleet push', () => {
     it('takes exactly one of --to, --all and --targets, and fleet options only with a fleet', async () => {
       const table = file('any.yaml', rules({ weight: 9 }));
       const before = running();
-      for (const args of [[table], [table, '--all', '--to', 'edge-1'], [table, '--all', '--targets', 'edge-1'], [table, '--to', 'edge-1', '--canary', '2'], [table, '--all', '--replace-pending'], [table, '--all', '--force']]) {
+      for (const args of [
+        [table],
+        [table, '--all', '--to', 'edge-1'],
+        [table, '--all', '--targets', 'edge-1'],
+        [table, '--to', 'edge-1', '--canary', '2'],
+        [table, '--all', '--replace-pending'],
+        [table, '--all', '--force'],
+      ]) {
         const r = await push(args);
         expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
       }
@@ -191,7 +208,12 @@ describe('fleet push', () => {
   describe('POST /api/v1/rules/push', () => {
     let api: ApiHarness;
     const post = (payload: unknown, token?: string) =>
-      api.app.inject({ method: 'POST', url: '/api/v1/rules/push', headers: token === undefined ? bearer(api.admin) : token === '' ? {} : bearer(token), payload: payload as object });
+      api.app.inject({
+        method: 'POST',
+        url: '/api/v1/rules/push',
+        headers: token === undefined ? bearer(api.admin) : token === '' ? {} : bearer(token),
+        payload: payload as object,
+      });
 
     beforeAll(async () => {
       await backendsUp();
@@ -241,7 +263,12 @@ describe('fleet push', () => {
       expect(r.statusCode, r.body).toBe(200);
       expect(r.json()).toMatchObject({ ok: true, canary: ['edge-3'], configId: idOf(text) });
       expect(running()).toEqual(NAMES.map(() => idOf(text)));
-      const events = (await api.app.inject({ url: '/api/v1/events?limit=100', headers: bearer(api.read) })).json().events as { id: number; appliance: string; kind: string; detail: { fleetPush?: boolean } }[];
+      const events = (await api.app.inject({ url: '/api/v1/events?limit=100', headers: bearer(api.read) })).json().events as {
+        id: number;
+        appliance: string;
+        kind: string;
+        detail: { fleetPush?: boolean };
+      }[];
       const ours = events.filter((e) => e.detail.fleetPush).sort((a, b) => a.id - b.id);
       const canaryConfirm = ours.find((e) => e.appliance === 'edge-3' && e.kind === 'confirm')!;
       expect(canaryConfirm).toBeDefined();
@@ -253,7 +280,7 @@ describe('fleet push', () => {
       );
     }, 60_000);
 
-    it("a listen address taken on one appliance: its push is refused, and every appliance changed — the confirmed canary too — goes back", async () => {
+    it('a listen address taken on one appliance: its push is refused, and every appliance changed — the confirmed canary too — goes back', async () => {
       await backendsUp();
       const previous = running()[0]!;
       const text = rules({ weight: 5, listen: taken });

@@ -6,7 +6,18 @@ import { exited, fulcrumReady } from '../support/cli.js';
 describe('fulcrum sim fleet', () => {
   it('runs N appliances in one process, each answering on its own SNMP port and console', async () => {
     const run = await fulcrumReady<{ appliances: { name: string; configId: string; snmp: string; serial: string }[] }>([
-      'sim', 'fleet', '--count', '5', '--snmp', '0', '--community', 'public', '--serial', '--baud', '921600', '--json',
+      'sim',
+      'fleet',
+      '--count',
+      '5',
+      '--snmp',
+      '0',
+      '--community',
+      'public',
+      '--serial',
+      '--baud',
+      '921600',
+      '--json',
     ]);
     try {
       const fleet = run.ready.appliances;

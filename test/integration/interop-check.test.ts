@@ -39,7 +39,8 @@ function missing(format: Format): string | null {
     case 'nginx':
       if (!available('nginx', ['-v'])) return 'nginx is not installed (Debian: apt-get install nginx)';
       if (!existsSync(DEBIAN_STREAM_MODULE)) return `the nginx stream module is not at ${DEBIAN_STREAM_MODULE} (Debian: apt-get install libnginx-mod-stream)`;
-      if (!available('unshare', ['--net', 'true'])) return 'cannot create a network namespace (unshare --net needs root or CAP_SYS_ADMIN), and nginx -t binds every listen address';
+      if (!available('unshare', ['--net', 'true']))
+        return 'cannot create a network namespace (unshare --net needs root or CAP_SYS_ADMIN), and nginx -t binds every listen address';
       return null;
   }
 }
@@ -110,7 +111,8 @@ const fixtureTables = readdirSync(FIXTURES).map((name) => ({
 function bindable(table: RuleTable): RuleTable {
   const services = table.services.map((s, i) => {
     const port = s.listen.slice(s.listen.lastIndexOf(':') + 1);
-    const listen = s.listen.startsWith('[') && !s.listen.startsWith('[::ffff:') ? `[fd00::${(i + 1).toString(16)}]:${port}` : `198.18.${i >> 8}.${(i & 255) + 1}:${port}`;
+    const listen =
+      s.listen.startsWith('[') && !s.listen.startsWith('[::ffff:') ? `[fd00::${(i + 1).toString(16)}]:${port}` : `198.18.${i >> 8}.${(i & 255) + 1}:${port}`;
     return { ...s, listen, backends: s.backends.filter((b) => b.address !== listen), fallback: s.fallback === listen ? null : s.fallback };
   });
   return canonicalize({ services: services.filter((s) => s.backends.length > 0) });
@@ -143,7 +145,12 @@ describe.each(['haproxy', 'keepalived', 'nginx'] as const)('%s accepts what Fulc
     it('the check is real: a broken export is refused', async () => {
       const table = fixtureTables.find((f) => f.table.services.length > 0)!.table;
       const { text } = exportConfig(table, format);
-      const broken = format === 'haproxy' ? text.replace('balance', 'balance bogus') : format === 'keepalived' ? text.replace('lb_algo', 'lb_algox') : text.replace('proxy_pass', 'proxy_passx');
+      const broken =
+        format === 'haproxy'
+          ? text.replace('balance', 'balance bogus')
+          : format === 'keepalived'
+            ? text.replace('lb_algo', 'lb_algox')
+            : text.replace('proxy_pass', 'proxy_passx');
       const file = path.join(work, `broken-${format}.conf`);
       writeFileSync(file, broken);
       const args = format === 'haproxy' ? ['-c', '-f', file] : format === 'keepalived' ? ['-t', '-f', file] : ['-t', '-c', file];

@@ -19,7 +19,10 @@ describe('fulcrum monitor: the inventory polled by SNMP into the SQLite store', 
   it('stores every connection served, readable back with counters NAME --since', async () => {
     const backends = await startHttpBackends(2);
     const vip = await freePort();
-    const rules = loadRules(`services:\n  - name: web\n    listen: 127.0.0.1:${vip}\n    backends:\n${backends.map((b) => `      - { address: ${b.address} }`).join('\n')}\n`, 'm.yaml');
+    const rules = loadRules(
+      `services:\n  - name: web\n    listen: 127.0.0.1:${vip}\n    backends:\n${backends.map((b) => `      - { address: ${b.address} }`).join('\n')}\n`,
+      'm.yaml',
+    );
     const sim = await SimulatedAppliance.start({ name: 'm1', rules, snmp: { host: '127.0.0.1', port: 0, community: 'public' } });
     cleanup.push(async () => {
       await sim.stop();
@@ -47,7 +50,10 @@ describe('fulcrum monitor: the inventory polled by SNMP into the SQLite store', 
 
     const h = await fulcrumAsync(['counters', 'edge-1', '--since', '1m', '--json'], env);
     expect(h.code, h.stderr).toBe(0);
-    const history = JSON.parse(h.stdout) as { resolution: string; series: { service: string | null; backend: string | null; counter: string; points: [number, number | null][] }[] };
+    const history = JSON.parse(h.stdout) as {
+      resolution: string;
+      series: { service: string | null; backend: string | null; counter: string; points: [number, number | null][] }[];
+    };
     expect(history.resolution).toBe('raw');
     const total = history.series.find((s) => s.service === 'web' && s.backend === null && s.counter === 'connsTotal')!;
     // The first point is the baseline (null); the increases add up to exactly what was served.

@@ -37,9 +37,17 @@ describe('polling through 20% UDP loss, a Counter32 wrap and an appliance reboot
     const vip = await freePort();
     const snmpPort = await freePort();
     const dir = mkdtempSync(path.join(tmpdir(), 'fulcrum-poll-faults-'));
-    const rules = loadRules(`services:\n  - name: web\n    listen: 127.0.0.1:${vip}\n    backends:\n${backends.map((b) => `      - { address: ${b.address} }`).join('\n')}\n`, 'p.yaml');
+    const rules = loadRules(
+      `services:\n  - name: web\n    listen: 127.0.0.1:${vip}\n    backends:\n${backends.map((b) => `      - { address: ${b.address} }`).join('\n')}\n`,
+      'p.yaml',
+    );
     const start = () =>
-      SimulatedAppliance.start({ name: 'p1', rules, stateDir: path.join(dir, 'flash'), snmp: { host: '127.0.0.1', port: snmpPort, community: 'public', interfaceCounterBase: IF_BASE } });
+      SimulatedAppliance.start({
+        name: 'p1',
+        rules,
+        stateDir: path.join(dir, 'flash'),
+        snmp: { host: '127.0.0.1', port: snmpPort, community: 'public', interfaceCounterBase: IF_BASE },
+      });
     let sim = await start();
     let boot = 0;
     const relay = new LossyUdpRelay({ host: '127.0.0.1', port: snmpPort }, 0.2, createRandom(5));
@@ -128,6 +136,8 @@ describe('polling through 20% UDP loss, a Counter32 wrap and an appliance reboot
     const rates = store.metrics.query({ appliance: 'p1', counter: 'ifInOctets.data0', from: 0, to: Date.now() + 1, resolution: 'raw' })!.points;
     const total = Number(polled.at(-1)!.bytesIn) * 2;
     for (const p of rates) if (p.value !== null) expect(p.value).toBeLessThan(total);
-    console.log(`poller under 20% loss: ${polled.length} polls stored, ${failedPolls} lost whole and repeated, ${relay.dropped} datagrams dropped, ${wrappedIntervals.length} Counter32 wraps`);
+    console.log(
+      `poller under 20% loss: ${polled.length} polls stored, ${failedPolls} lost whole and repeated, ${relay.dropped} datagrams dropped, ${wrappedIntervals.length} Counter32 wraps`,
+    );
   });
 });

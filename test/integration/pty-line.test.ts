@@ -119,7 +119,11 @@ async function exchange(line: SerialLine, port: SerialPort, n: number, seed: num
   const before = line.stats;
   line.write(toAgent);
   port.write(Buffer.from(toSim));
-  await waitFor(() => line.stats.bytesToAgent - before.bytesToAgent >= n && line.stats.bytesFromAgent - before.bytesFromAgent >= n, timeoutMs, 'both directions to cross');
+  await waitFor(
+    () => line.stats.bytesToAgent - before.bytesToAgent >= n && line.stats.bytesFromAgent - before.bytesFromAgent >= n,
+    timeoutMs,
+    'both directions to cross',
+  );
   await sleep(30); // the last bytes still travel through the kernel to the agent
   port.removeAllListeners('data');
   return { toAgent, toSim, atAgent: atA.bytes(), atSim: atS.bytes(), before };
@@ -185,7 +189,10 @@ describe('serial line over a real PTY (agent side: serialport)', () => {
     port.write(Buffer.from(payload));
     await waitFor(() => atA.length >= n && atS.length >= n, seconds * 1000 * 3, 'the transfer');
 
-    for (const [name, r] of [['to agent', atA], ['from agent', atS]] as const) {
+    for (const [name, r] of [
+      ['to agent', atA],
+      ['from agent', atS],
+    ] as const) {
       expect(Buffer.from(r.bytes()), name).toEqual(Buffer.from(payload));
       // No byte arrives before its last bit could have left a real wire (so never above the limit).
       const early = r.arrivals.filter((a) => a.at - t0 < a.total * byteMs - 1e-6);

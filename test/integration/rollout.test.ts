@@ -33,7 +33,10 @@ const status = async (id: number): Promise<RolloutStatus> => {
 
 /** `fulcrum rollout start … --json` as a child process, its JSON lines collected as they come. */
 function startInBackground(args: string[]) {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/fulcrum.js'), 'rollout', 'start', ...args, '--db', db, '--json'], { cwd: ROOT, env: { ...process.env, FULCRUM_LOG: 'warn', ...env } });
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/fulcrum.js'), 'rollout', 'start', ...args, '--db', db, '--json'], {
+    cwd: ROOT,
+    env: { ...process.env, FULCRUM_LOG: 'warn', ...env },
+  });
   const lines: Line[] = [];
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -59,10 +62,36 @@ describe('fulcrum rollout over 20 simulated appliances', () => {
     const keys = path.join(dir, 'keys');
     expect(fulcrum(['firmware', 'keygen', '--out', keys]).code).toBe(0);
     for (const version of ['2.0.0', '3.0.0']) {
-      const built = fulcrum(['firmware', 'build', '--version', version, '--security-counter', '1', '--key', path.join(keys, 'signing.key'), '--payload-size', '48KiB', '--out', path.join(dir, `v${version}.fwi`)]);
+      const built = fulcrum([
+        'firmware',
+        'build',
+        '--version',
+        version,
+        '--security-counter',
+        '1',
+        '--key',
+        path.join(keys, 'signing.key'),
+        '--payload-size',
+        '48KiB',
+        '--out',
+        path.join(dir, `v${version}.fwi`),
+      ]);
       expect(built.code, built.stderr).toBe(0);
     }
-    fleet = await fulcrumReady(['sim', 'fleet', '--count', '20', '--serial', '--baud', '921600', '--state', path.join(dir, 'state'), '--trust-key', path.join(keys, 'signing.pub'), '--json']);
+    fleet = await fulcrumReady([
+      'sim',
+      'fleet',
+      '--count',
+      '20',
+      '--serial',
+      '--baud',
+      '921600',
+      '--state',
+      path.join(dir, 'state'),
+      '--trust-key',
+      path.join(keys, 'signing.pub'),
+      '--json',
+    ]);
     // The bad one trusts only its factory key: it refuses every image signed with ours.
     bad = await fulcrumReady(['sim', 'start', '--name', 'bad', '--serial', '--baud', '921600', '--no-listen', '--state', path.join(dir, 'bad'), '--json']);
     const store = openStore({ file: db });
@@ -103,11 +132,19 @@ describe('fulcrum rollout over 20 simulated appliances', () => {
 
     const resumed = await rollout(['resume', String(id), '--json']);
     expect(resumed.code, resumed.stderr).toBe(0);
-    const lines = resumed.stdout.trim().split('\n').map((l) => JSON.parse(l) as Line);
+    const lines = resumed.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Line);
     expect(lines[0]).toMatchObject({ event: 'run', rollout: id, recovered: inFlight });
     // Upgrades started only for what had not succeeded.
     const upgraded = lines.filter((l) => l.event === 'upgrading').map((l) => (l as { appliance: string }).appliance);
-    expect(upgraded.sort()).toEqual(killed.devices.filter((d) => d.state !== 'succeeded').map((d) => d.appliance).sort());
+    expect(upgraded.sort()).toEqual(
+      killed.devices
+        .filter((d) => d.state !== 'succeeded')
+        .map((d) => d.appliance)
+        .sort(),
+    );
 
     const done = await status(id);
     expect(done.state).toBe('succeeded');

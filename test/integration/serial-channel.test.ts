@@ -111,7 +111,10 @@ describe('serial management channel over a real PTY', () => {
   it('reads counters equal to the connections actually served', async () => {
     const backends = await startHttpBackends(2);
     const vip = await freePort();
-    const rules = loadRules(`services:\n  - name: web\n    listen: 127.0.0.1:${vip}\n    algorithm: weighted-round-robin\n    backends:\n      - { address: ${backends[0]!.address}, weight: 2 }\n      - { address: ${backends[1]!.address}, weight: 1 }\n`, 'w.yaml');
+    const rules = loadRules(
+      `services:\n  - name: web\n    listen: 127.0.0.1:${vip}\n    algorithm: weighted-round-robin\n    backends:\n      - { address: ${backends[0]!.address}, weight: 2 }\n      - { address: ${backends[1]!.address}, weight: 1 }\n`,
+      'w.yaml',
+    );
     const stateDir = mkdtempSync(path.join(tmpdir(), 'fulcrum-serial-'));
     const sim = await SimulatedAppliance.start({ name: 'c', rules, stateDir, serial: { baud: 115_200 } });
     const d = await SerialDriver.connect(`serial:${sim.line!.path}`);
@@ -141,7 +144,8 @@ describe('serial management channel over a real PTY', () => {
   it('keeps serving flows across a commit: only flows on removed backends end', async () => {
     const backends = await startHttpBackends(2);
     const vip = await freePort();
-    const yaml = (addresses: string[]) => `services:\n  - name: web\n    listen: 127.0.0.1:${vip}\n    backends:\n${addresses.map((a) => `      - { address: ${a} }`).join('\n')}\n`;
+    const yaml = (addresses: string[]) =>
+      `services:\n  - name: web\n    listen: 127.0.0.1:${vip}\n    backends:\n${addresses.map((a) => `      - { address: ${a} }`).join('\n')}\n`;
     const both = loadRules(yaml(backends.map((b) => b.address)), 'a.yaml');
     const onlySecond = loadRules(yaml([backends[1]!.address]), 'b.yaml');
     const stateDir = mkdtempSync(path.join(tmpdir(), 'fulcrum-serial-'));
@@ -154,10 +158,16 @@ describe('serial management channel over a real PTY', () => {
     });
     // Two long-lived connections, one on each backend (round robin).
     const net = await import('node:net');
-    const open = () => new Promise<import('node:net').Socket>((resolve) => { const s = net.connect(vip, '127.0.0.1', () => resolve(s)); });
+    const open = () =>
+      new Promise<import('node:net').Socket>((resolve) => {
+        const s = net.connect(vip, '127.0.0.1', () => resolve(s));
+      });
     const c1 = await open();
     const c2 = await open();
-    const closed = new Map<import('node:net').Socket, boolean>([[c1, false], [c2, false]]);
+    const closed = new Map<import('node:net').Socket, boolean>([
+      [c1, false],
+      [c2, false],
+    ]);
     for (const c of [c1, c2]) c.on('close', () => closed.set(c, true)).on('error', () => undefined);
     await new Promise((r) => setTimeout(r, 100));
     await d.push(encodeRules(onlySecond), { confirmTimeoutMs: 0 });
@@ -181,7 +191,8 @@ describe('a table the data plane cannot serve', () => {
     const taken = await freePort();
     const blocker = (await import('node:net')).createServer().listen(taken, '127.0.0.1');
     await new Promise((r) => blocker.once('listening', r));
-    const yaml = (extra: string) => `services:\n  - name: web\n    listen: 127.0.0.1:${vip}\n    backends:\n      - { address: ${backends[0]!.address} }\n${extra}`;
+    const yaml = (extra: string) =>
+      `services:\n  - name: web\n    listen: 127.0.0.1:${vip}\n    backends:\n      - { address: ${backends[0]!.address} }\n${extra}`;
     const good = loadRules(yaml(''), 'a.yaml');
     const bad = loadRules(yaml(`  - name: web2\n    listen: 127.0.0.1:${taken}\n    backends:\n      - { address: ${backends[0]!.address} }\n`), 'b.yaml');
     const stateDir = mkdtempSync(path.join(tmpdir(), 'fulcrum-serial-'));

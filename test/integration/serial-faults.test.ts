@@ -91,7 +91,10 @@ describe('fault campaign on the serial channel', () => {
       const before = sim.appliance.configId;
       const next = big[trial % 2]!;
       const d = await connect(target);
-      const push = d.push(encodeRules(next), { confirmTimeoutMs: 0 }).then(() => 'done', () => 'failed');
+      const push = d.push(encodeRules(next), { confirmTimeoutMs: 0 }).then(
+        () => 'done',
+        () => 'failed',
+      );
       // A full push of this table takes about 1.2 s at 115200 baud: close somewhere inside it.
       await new Promise((r) => setTimeout(r, 100 + random() * 1_200));
       await d.close();
@@ -110,13 +113,26 @@ describe('fault campaign on the serial channel', () => {
     writeFileSync(seedFile, JSON.stringify({ services: [{ name: 'seed', listen: '127.0.0.1:1', backends: [{ address: '127.0.0.1:2' }] }] }));
     const big = [bigRules(120), bigRules(121)];
     const random = createRandom(11);
-    let sim = await fulcrumReady<{ configId: string; serial: string }>(['sim', 'start', '--rules', seedFile, '--state', path.join(state, 'flash'), '--serial', '--no-listen', '--json']);
+    let sim = await fulcrumReady<{ configId: string; serial: string }>([
+      'sim',
+      'start',
+      '--rules',
+      seedFile,
+      '--state',
+      path.join(state, 'flash'),
+      '--serial',
+      '--no-listen',
+      '--json',
+    ]);
     try {
       for (let trial = 0; trial < 5; trial++) {
         const before = sim.ready.configId;
         const next = big[trial % 2]!;
         const d = await connect(`serial:${sim.ready.serial}`, 300);
-        const push = d.push(encodeRules(next), { confirmTimeoutMs: 0 }).then(() => 'done', () => 'failed');
+        const push = d.push(encodeRules(next), { confirmTimeoutMs: 0 }).then(
+          () => 'done',
+          () => 'failed',
+        );
         await new Promise((r) => setTimeout(r, 200 + random() * 1_200));
         sim.child.kill('SIGKILL');
         await exited(sim.child);

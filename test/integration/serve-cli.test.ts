@@ -46,7 +46,11 @@ describe('fulcrum serve, token and audit', () => {
     children.push(child);
     expect(ready.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const auth = { authorization: `Bearer ${token}` };
-    const add = await fetch(`${ready.url}/api/v1/appliances`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'lab-2', address: 'serial:/dev/ttyUSB9' }) });
+    const add = await fetch(`${ready.url}/api/v1/appliances`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'lab-2', address: 'serial:/dev/ttyUSB9' }),
+    });
     expect(add.status).toBe(201);
     expect((await fetch(`${ready.url}/`)).headers.get('content-type')).toMatch(/^text\/html/);
 

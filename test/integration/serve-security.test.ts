@@ -49,7 +49,11 @@ describe('fulcrum serve under hostile and careless use', () => {
     children.push(child);
     const body = `{"a":${'['.repeat(5000)}${']'.repeat(5000)}}`;
     for (let i = 0; i < 2; i++) {
-      const r = await fetch(`${ready.url}/api/v1/rules/validate`, { method: 'POST', headers: { authorization: `Bearer ${read}`, 'content-type': 'application/json' }, body });
+      const r = await fetch(`${ready.url}/api/v1/rules/validate`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${read}`, 'content-type': 'application/json' },
+        body,
+      });
       expect(r.status).toBe(400);
       expect(((await r.json()) as { error: { code: string } }).error.code).toBe('tooDeep');
     }
@@ -108,7 +112,18 @@ describe('fulcrum serve under hostile and careless use', () => {
     const half = fulcrum(['serve', '--port', '0', '--db', db, '--tls-cert', path.join(dir, 'cert.pem')]);
     expect(half.code).toBe(2);
     expect(half.stderr).toMatch(/--tls-cert and --tls-key go together/);
-    const both = fulcrum(['serve', '--port', '0', '--db', db, '--tls-self-signed', '--tls-cert', path.join(dir, 'cert.pem'), '--tls-key', path.join(dir, 'key.pem')]);
+    const both = fulcrum([
+      'serve',
+      '--port',
+      '0',
+      '--db',
+      db,
+      '--tls-self-signed',
+      '--tls-cert',
+      path.join(dir, 'cert.pem'),
+      '--tls-key',
+      path.join(dir, 'key.pem'),
+    ]);
     expect(both.code).toBe(2);
   });
 

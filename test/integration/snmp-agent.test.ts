@@ -52,11 +52,14 @@ describe('SNMP agent of a simulated appliance (Debian Net-SNMP tools)', () => {
     backends = await startHttpBackends(3);
     const vip = await freePort();
     const trapPort = await freePort();
-    receiver = snmp.createReceiver({ port: trapPort, address: '127.0.0.1', transport: 'udp4' }, (err: Error | null, n?: { pdu: { varbinds: { oid: string; value: unknown }[] } }) => {
-      if (err || !n) return;
-      const vbs = new Map(n.pdu.varbinds.map((v) => [v.oid, v.value]));
-      traps.push({ trapOid: String(vbs.get(formatOid([...snmpTrapOID, 0]))), varbinds: vbs });
-    }) as Receiver;
+    receiver = snmp.createReceiver(
+      { port: trapPort, address: '127.0.0.1', transport: 'udp4' },
+      (err: Error | null, n?: { pdu: { varbinds: { oid: string; value: unknown }[] } }) => {
+        if (err || !n) return;
+        const vbs = new Map(n.pdu.varbinds.map((v) => [v.oid, v.value]));
+        traps.push({ trapOid: String(vbs.get(formatOid([...snmpTrapOID, 0]))), varbinds: vbs });
+      },
+    ) as Receiver;
     receiver.getAuthorizer().addCommunity('public');
     const rules = loadRules(
       `services:
@@ -146,7 +149,7 @@ ${backends.map((b) => `      - { address: ${b.address} }`).join('\n')}
     expect(walk.has('sysContact.0')).toBe(true);
   });
 
-  it.skipIf(!has('snmpwalk'))('IF-MIB: the data interface with Counter32 octets and their Counter64 twins, equal to the services\' bytes', async () => {
+  it.skipIf(!has('snmpwalk'))("IF-MIB: the data interface with Counter32 octets and their Counter64 twins, equal to the services' bytes", async () => {
     const [table, x] = await Promise.all([
       run('snmpwalk', ['-v2c', '-c', 'public', ...MIB_ARGS, '-m', '+IF-MIB', '-OtU', at, 'ifTable']),
       run('snmpwalk', ['-v2c', '-c', 'public', ...MIB_ARGS, '-m', '+IF-MIB', '-OtU', at, 'ifXTable']),
@@ -183,15 +186,31 @@ ${backends.map((b) => `      - { address: ${b.address} }`).join('\n')}
   });
 
   it.skipIf(!has('snmpbulkget'))('GETBULK returns N + max-repetitions × repeaters varbinds (RFC 3416), crossing into the next columns', async () => {
-    const r = await run('snmpbulkget', ['-v2c', '-c', 'public', ...MIB_ARGS, '-Cn1', '-Cr5', at, 'sysUpTime', 'fulcrumBackendAddress', 'fulcrumBackendConnsTotal']);
+    const r = await run('snmpbulkget', [
+      '-v2c',
+      '-c',
+      'public',
+      ...MIB_ARGS,
+      '-Cn1',
+      '-Cr5',
+      at,
+      'sysUpTime',
+      'fulcrumBackendAddress',
+      'fulcrumBackendConnsTotal',
+    ]);
     const names = [...parseWalk(r.stdout).keys()];
     expect(names).toEqual([
       'sysUpTime.0',
-      'fulcrumBackendAddress.1.1', 'fulcrumBackendConnsTotal.1.1',
-      'fulcrumBackendAddress.1.2', 'fulcrumBackendConnsTotal.1.2',
-      'fulcrumBackendAddress.1.3', 'fulcrumBackendConnsTotal.1.3',
-      'fulcrumBackendState.1.1', 'fulcrumBackendConnsActive.1.1',
-      'fulcrumBackendState.1.2', 'fulcrumBackendConnsActive.1.2',
+      'fulcrumBackendAddress.1.1',
+      'fulcrumBackendConnsTotal.1.1',
+      'fulcrumBackendAddress.1.2',
+      'fulcrumBackendConnsTotal.1.2',
+      'fulcrumBackendAddress.1.3',
+      'fulcrumBackendConnsTotal.1.3',
+      'fulcrumBackendState.1.1',
+      'fulcrumBackendConnsActive.1.1',
+      'fulcrumBackendState.1.2',
+      'fulcrumBackendConnsActive.1.2',
     ]);
   });
 
@@ -219,7 +238,18 @@ ${backends.map((b) => `      - { address: ${b.address} }`).join('\n')}
     const after = sim.appliance.configId;
     expect(after).not.toBe(before);
     expect(sim.appliance.rules.services[0]!.backends[1]!.weight).toBe(5);
-    const get = await run('snmpget', ['-v2c', '-c', 'public', ...MIB_ARGS, at, 'fulcrumBackendWeight.1.2', 'fulcrumConfigId.0', 'fulcrumLastOperation.0', 'fulcrumLastOperationStatus.0', 'fulcrumLastOperationConfigId.0']);
+    const get = await run('snmpget', [
+      '-v2c',
+      '-c',
+      'public',
+      ...MIB_ARGS,
+      at,
+      'fulcrumBackendWeight.1.2',
+      'fulcrumConfigId.0',
+      'fulcrumLastOperation.0',
+      'fulcrumLastOperationStatus.0',
+      'fulcrumLastOperationConfigId.0',
+    ]);
     const read = parseWalk(get.stdout);
     expect(read.get('fulcrumBackendWeight.1.2')?.value).toBe('5');
     expect(read.get('fulcrumConfigId.0')?.value).toBe(after);
@@ -238,7 +268,10 @@ ${backends.map((b) => `      - { address: ${b.address} }`).join('\n')}
     expect((trap.varbinds.get(formatOid([...Mib.fulcrumConfigId, 0])) as Buffer).toString('hex')).toBe(target);
     expect(trap.varbinds.get(formatOid([...Mib.fulcrumNotifyRollbackReason, 0]))).toBe(Mib.RollbackReasonCode.operator);
     if (!has('snmpget')) return;
-    const read = parseWalk((await run('snmpget', ['-v2c', '-c', 'public', ...MIB_ARGS, '-OtU', at, 'fulcrumConfigId.0', 'fulcrumLastCommitTime.0', 'fulcrumBackendWeight.1.2'])).stdout);
+    const read = parseWalk(
+      (await run('snmpget', ['-v2c', '-c', 'public', ...MIB_ARGS, '-OtU', at, 'fulcrumConfigId.0', 'fulcrumLastCommitTime.0', 'fulcrumBackendWeight.1.2']))
+        .stdout,
+    );
     expect(read.get('fulcrumConfigId.0')?.value).toBe(target);
     expect(Number(read.get('fulcrumLastCommitTime.0')?.value)).toBeGreaterThan(0);
     expect(read.get('fulcrumBackendWeight.1.2')?.value).toBe('1');
@@ -250,7 +283,9 @@ ${backends.map((b) => `      - { address: ${b.address} }`).join('\n')}
     const b = sim.appliance.rules.services[0]!.backends.findIndex((x) => x.address === victim.address) + 1;
     const row = (o: Oid) => formatOid([...o, 1, b]);
     await victim.kill();
-    const trap = await until('fulcrumBackendStateChange', () => traps.find((t) => t.trapOid === formatOid(Mib.fulcrumBackendStateChange) && t.varbinds.get(row(Mib.fulcrumBackendState)) === Mib.BackendStateCode.down));
+    const trap = await until('fulcrumBackendStateChange', () =>
+      traps.find((t) => t.trapOid === formatOid(Mib.fulcrumBackendStateChange) && t.varbinds.get(row(Mib.fulcrumBackendState)) === Mib.BackendStateCode.down),
+    );
     expect(String(trap.varbinds.get(row(Mib.fulcrumBackendAddress)))).toBe(victim.address);
     expect(String(trap.varbinds.get(formatOid([...Mib.fulcrumServiceName, 1])))).toBe('web');
     expect(String(trap.varbinds.get(formatOid([...Mib.fulcrumNotifyDetail, 0])))).toContain('ECONNREFUSED');

@@ -44,7 +44,13 @@ describe('fulcrum sim start --snmp', () => {
   it('refuses SNMP flags that do not make sense, as usage errors', () => {
     const rules = file('small.yaml', bigTable(2));
     expect(fulcrum(['sim', 'start', '--rules', rules, '--community', 'public']).stderr).toContain('--community needs --snmp');
-    for (const args of [['--snmp', '0'], ['--snmp', '70000', '--community', 'x'], ['--snmp', '0', '--v3-user', 'ops'], ['--snmp', '0', '--v3-user', 'ops', '--v3-auth', 'short', '--v3-priv', 'longenough'], ['--snmp', '0', '--community', 'x', '--trap-to', '162']]) {
+    for (const args of [
+      ['--snmp', '0'],
+      ['--snmp', '70000', '--community', 'x'],
+      ['--snmp', '0', '--v3-user', 'ops'],
+      ['--snmp', '0', '--v3-user', 'ops', '--v3-auth', 'short', '--v3-priv', 'longenough'],
+      ['--snmp', '0', '--community', 'x', '--trap-to', '162'],
+    ]) {
       const r = fulcrum(['sim', 'start', '--rules', rules, '--no-listen', ...args]);
       expect(r.code, args.join(' ')).toBe(2);
     }
@@ -53,13 +59,38 @@ describe('fulcrum sim start --snmp', () => {
   it.skipIf(!has('snmpget'))('an SNMPv3-only appliance answers authPriv and ignores v2c; its notifications go out as SNMPv3', async () => {
     const trapPort = await freePort();
     const traps: string[] = [];
-    const receiver = snmp.createReceiver({ port: trapPort, address: '127.0.0.1', transport: 'udp4' }, (err: Error | null, n?: { pdu: { varbinds: { oid: string; value: unknown }[] } }) => {
-      if (!err && n) traps.push(String(n.pdu.varbinds.find((v) => v.oid === formatOid([...snmpTrapOID, 0]))?.value));
+    const receiver = snmp.createReceiver(
+      { port: trapPort, address: '127.0.0.1', transport: 'udp4' },
+      (err: Error | null, n?: { pdu: { varbinds: { oid: string; value: unknown }[] } }) => {
+        if (!err && n) traps.push(String(n.pdu.varbinds.find((v) => v.oid === formatOid([...snmpTrapOID, 0]))?.value));
+      },
+    );
+    receiver.getAuthorizer().addUser({
+      name: V3_USER.name,
+      level: snmp.SecurityLevel.authPriv,
+      authProtocol: snmp.AuthProtocols.sha,
+      authKey: V3_USER.authKey,
+      privProtocol: snmp.PrivProtocols.aes,
+      privKey: V3_USER.privKey,
     });
-    receiver.getAuthorizer().addUser({ name: V3_USER.name, level: snmp.SecurityLevel.authPriv, authProtocol: snmp.AuthProtocols.sha, authKey: V3_USER.authKey, privProtocol: snmp.PrivProtocols.aes, privKey: V3_USER.privKey });
     // A backend nothing listens on, health-checked: it goes down soon after the start.
-    const rules = file('v3.yaml', 'services:\n  - name: web\n    listen: 127.0.0.1:18081\n    health: { type: tcp, interval: 200ms, timeout: 100ms, rise: 1, fall: 1 }\n    backends:\n      - { address: 127.0.0.1:1 }\n');
-    const sim = await fulcrumReady<Ready>(['sim', 'start', '--rules', rules, '--no-listen', '--json', '--snmp', '0', ...V3_FLAGS, '--trap-to', `127.0.0.1:${trapPort}`]);
+    const rules = file(
+      'v3.yaml',
+      'services:\n  - name: web\n    listen: 127.0.0.1:18081\n    health: { type: tcp, interval: 200ms, timeout: 100ms, rise: 1, fall: 1 }\n    backends:\n      - { address: 127.0.0.1:1 }\n',
+    );
+    const sim = await fulcrumReady<Ready>([
+      'sim',
+      'start',
+      '--rules',
+      rules,
+      '--no-listen',
+      '--json',
+      '--snmp',
+      '0',
+      ...V3_FLAGS,
+      '--trap-to',
+      `127.0.0.1:${trapPort}`,
+    ]);
     children.push(sim.child);
     const at = sim.ready.snmp!;
     expect(at).toMatch(/^127\.0\.0\.1:\d+$/);
@@ -81,41 +112,46 @@ describe('fulcrum sim start --snmp', () => {
     expect((await exited(sim.child)).code).toBe(0);
   });
 
-  it.skipIf(!has('snmpbulkwalk') || !has('snmpbulkget'))('walks a 1,000-backend table completely and in order; GETBULK gives max-repetitions × rows', async () => {
-    const rules = file('big.yaml', bigTable(1000));
-    const sim = await fulcrumReady<Ready>(['sim', 'start', '--rules', rules, '--no-listen', '--json', '--snmp', '0', '--community', 'public', ...V3_FLAGS]);
-    children.push(sim.child);
-    const at = sim.ready.snmp!;
+  it.skipIf(!has('snmpbulkwalk') || !has('snmpbulkget'))(
+    'walks a 1,000-backend table completely and in order; GETBULK gives max-repetitions × rows',
+    async () => {
+      const rules = file('big.yaml', bigTable(1000));
+      const sim = await fulcrumReady<Ready>(['sim', 'start', '--rules', rules, '--no-listen', '--json', '--snmp', '0', '--community', 'public', ...V3_FLAGS]);
+      children.push(sim.child);
+      const at = sim.ready.snmp!;
 
-    const bulk = await run('snmpbulkget', ['-v2c', '-c', 'public', ...MIB_ARGS, '-Cn0', '-Cr50', at, 'fulcrumBackendAddress', 'fulcrumBackendConnsTotal']);
-    const got = [...parseWalk(bulk.stdout).keys()];
-    expect(got).toHaveLength(100);
-    expect(got.slice(-2)).toEqual(['fulcrumBackendAddress.1.50', 'fulcrumBackendConnsTotal.1.50']);
+      const bulk = await run('snmpbulkget', ['-v2c', '-c', 'public', ...MIB_ARGS, '-Cn0', '-Cr50', at, 'fulcrumBackendAddress', 'fulcrumBackendConnsTotal']);
+      const got = [...parseWalk(bulk.stdout).keys()];
+      expect(got).toHaveLength(100);
+      expect(got.slice(-2)).toEqual(['fulcrumBackendAddress.1.50', 'fulcrumBackendConnsTotal.1.50']);
 
-    // 9 system scalars + 10 service columns + 10 backend columns × 1,000 + 7 config scalars + 4 read-back scalars + 10 firmware scalars.
-    const expected = 9 + 10 + 10 * 1000 + 7 + 4 + 10;
-    const rates: string[] = [];
-    for (const [label, args] of [
-      ['v2c, max-repetitions 10 (default)', ['-v2c', '-c', 'public']],
-      ['v2c, max-repetitions 25', ['-v2c', '-c', 'public', '-Cr25']],
-      ['v3 authPriv SHA/AES, max-repetitions 10', [...V3_ARGS]],
-      ['v3 authPriv SHA/AES, max-repetitions 25', [...V3_ARGS, '-Cr25']],
-    ] as const) {
-      const t0 = performance.now();
-      const walk = await run('snmpbulkwalk', [...args, '-On', at, formatOid(Mib.fulcrumMIB)]);
-      const seconds = (performance.now() - t0) / 1000;
-      expect(walk.code, walk.stderr).toBe(0);
-      // A Hex-STRING (the 32-byte config ids, no MIB loaded with -On) continues on further lines;
-      // the walk ends where the subtree does (the agent's snmpEngine and usmStats objects follow it).
-      const lines = walk.stdout.split('\n').filter((l) => l.startsWith(`.${formatOid(Mib.fulcrumMIB)}.`));
-      expect(lines.at(-1)).not.toContain('No more variables');
-      const oids = lines.map((l) => l.split(' = ')[0]!);
-      expect(oids).toHaveLength(expected);
-      expect(new Set(oids).size).toBe(expected);
-      rates.push(`  ${label}: ${expected} varbinds in ${seconds.toFixed(3)} s = ${Math.round(expected / seconds)} varbinds/s (including snmpbulkwalk's start-up)`);
-    }
-    console.log(`snmpbulkwalk of FULCRUM-MIB on a 1,000-backend appliance:\n${rates.join('\n')}`);
-    sim.child.kill('SIGTERM');
-    expect((await exited(sim.child)).code).toBe(0);
-  });
+      // 9 system scalars + 10 service columns + 10 backend columns × 1,000 + 7 config scalars + 4 read-back scalars + 10 firmware scalars.
+      const expected = 9 + 10 + 10 * 1000 + 7 + 4 + 10;
+      const rates: string[] = [];
+      for (const [label, args] of [
+        ['v2c, max-repetitions 10 (default)', ['-v2c', '-c', 'public']],
+        ['v2c, max-repetitions 25', ['-v2c', '-c', 'public', '-Cr25']],
+        ['v3 authPriv SHA/AES, max-repetitions 10', [...V3_ARGS]],
+        ['v3 authPriv SHA/AES, max-repetitions 25', [...V3_ARGS, '-Cr25']],
+      ] as const) {
+        const t0 = performance.now();
+        const walk = await run('snmpbulkwalk', [...args, '-On', at, formatOid(Mib.fulcrumMIB)]);
+        const seconds = (performance.now() - t0) / 1000;
+        expect(walk.code, walk.stderr).toBe(0);
+        // A Hex-STRING (the 32-byte config ids, no MIB loaded with -On) continues on further lines;
+        // the walk ends where the subtree does (the agent's snmpEngine and usmStats objects follow it).
+        const lines = walk.stdout.split('\n').filter((l) => l.startsWith(`.${formatOid(Mib.fulcrumMIB)}.`));
+        expect(lines.at(-1)).not.toContain('No more variables');
+        const oids = lines.map((l) => l.split(' = ')[0]!);
+        expect(oids).toHaveLength(expected);
+        expect(new Set(oids).size).toBe(expected);
+        rates.push(
+          `  ${label}: ${expected} varbinds in ${seconds.toFixed(3)} s = ${Math.round(expected / seconds)} varbinds/s (including snmpbulkwalk's start-up)`,
+        );
+      }
+      console.log(`snmpbulkwalk of FULCRUM-MIB on a 1,000-backend appliance:\n${rates.join('\n')}`);
+      sim.child.kill('SIGTERM');
+      expect((await exited(sim.child)).code).toBe(0);
+    },
+  );
 });

@@ -20,9 +20,21 @@ describe("the agent's SNMP driver against the simulator's agent", () => {
   beforeAll(async () => {
     backends = await startHttpBackends(2);
     const vip = await freePort();
-    const rules = loadRules(`services:\n  - name: web\n    listen: 127.0.0.1:${vip}\n    algorithm: weighted-round-robin\n    backends:\n      - { address: ${backends[0]!.address}, weight: 3 }\n      - { address: ${backends[1]!.address} }\n`, 'w.yaml');
-    sim = await SimulatedAppliance.start({ name: 'snmp-1', rules, snmp: { host: '127.0.0.1', port: 0, community: 'public', v3User: { name: V3.user, authKey: V3.authKey, privKey: V3.privKey, write: false } } });
-    v3only = await SimulatedAppliance.start({ name: 'snmp-2', rules: { services: [] }, listen: false, snmp: { host: '127.0.0.1', port: 0, v3User: { name: V3.user, authKey: V3.authKey, privKey: V3.privKey, write: false } } });
+    const rules = loadRules(
+      `services:\n  - name: web\n    listen: 127.0.0.1:${vip}\n    algorithm: weighted-round-robin\n    backends:\n      - { address: ${backends[0]!.address}, weight: 3 }\n      - { address: ${backends[1]!.address} }\n`,
+      'w.yaml',
+    );
+    sim = await SimulatedAppliance.start({
+      name: 'snmp-1',
+      rules,
+      snmp: { host: '127.0.0.1', port: 0, community: 'public', v3User: { name: V3.user, authKey: V3.authKey, privKey: V3.privKey, write: false } },
+    });
+    v3only = await SimulatedAppliance.start({
+      name: 'snmp-2',
+      rules: { services: [] },
+      listen: false,
+      snmp: { host: '127.0.0.1', port: 0, v3User: { name: V3.user, authKey: V3.authKey, privKey: V3.privKey, write: false } },
+    });
     target = `snmp://${sim.readyInfo().snmp}`;
     expect((await httpLoad('127.0.0.1', vip, 40, 4)).failed).toBe(0);
     // The agent serves a snapshot at most 1 s old.
@@ -38,11 +50,23 @@ describe("the agent's SNMP driver against the simulator's agent", () => {
     for (const credentials of [{ version: '2c' as const, community: 'public' }, V3]) {
       const d = SnmpDriver.connect(target, credentials);
       try {
-        expect(await d.info()).toMatchObject({ model: 'FL-1000', serialNumber: sim.appliance.identity.serialNumber, configId: sim.appliance.configId, pendingConfirm: null });
+        expect(await d.info()).toMatchObject({
+          model: 'FL-1000',
+          serialNumber: sim.appliance.identity.serialNumber,
+          configId: sim.appliance.configId,
+          pendingConfirm: null,
+        });
         const remote = await d.counters();
         const local = sim.appliance.counters();
         const web = remote.services[0]!;
-        expect(web).toMatchObject({ name: 'web', connsTotal: 40n, connsActive: 0, failures: 0n, bytesIn: local.services[0]!.bytesIn, bytesOut: local.services[0]!.bytesOut });
+        expect(web).toMatchObject({
+          name: 'web',
+          connsTotal: 40n,
+          connsActive: 0,
+          failures: 0n,
+          bytesIn: local.services[0]!.bytesIn,
+          bytesOut: local.services[0]!.bytesOut,
+        });
         for (const b of backends) {
           const row = web.backends.find((x) => x.address === b.address)!;
           expect(row.connsTotal).toBe(BigInt(b.connections));
@@ -72,16 +96,16 @@ describe("the agent's SNMP driver against the simulator's agent", () => {
   it('the CLI: inventory with credentials in a 0600 file, poll --once --json by name, refusals with clear exit codes', async () => {
     const home = mkdtempSync(path.join(tmpdir(), 'fulcrum-snmp-cli-'));
     const env = { FULCRUM_HOME: home };
-    const add = (await fulcrumAsync(['appliance', 'add', 'edge-1', target, '--v3-user', V3.user, '--v3-auth', V3.authKey, '--v3-priv', V3.privKey], env));
+    const add = await fulcrumAsync(['appliance', 'add', 'edge-1', target, '--v3-user', V3.user, '--v3-auth', V3.authKey, '--v3-priv', V3.privKey], env);
     expect(add.code, add.stderr).toBe(0);
     expect((await fulcrumAsync(['appliance', 'add', 'edge-1', target, '--community', 'public'], env)).code).toBe(3);
     const { statSync } = await import('node:fs');
     expect(statSync(path.join(home, 'fulcrum.db')).mode & 0o777).toBe(0o600);
-    const list = (await fulcrumAsync(['appliance', 'list', '--json'], env));
+    const list = await fulcrumAsync(['appliance', 'list', '--json'], env);
     expect(JSON.parse(list.stdout)).toEqual([expect.objectContaining({ name: 'edge-1', target, credentials: 'v3 authPriv' })]);
     expect(list.stdout).not.toContain(V3.privKey);
 
-    const poll = (await fulcrumAsync(['poll', '--to', 'edge-1', '--once', '--json'], env));
+    const poll = await fulcrumAsync(['poll', '--to', 'edge-1', '--once', '--json'], env);
     expect(poll.code, poll.stderr).toBe(0);
     const polled = JSON.parse(poll.stdout) as { services: { name: string; connsTotal: number; backends: unknown[] }[] };
     expect(polled.services[0]).toMatchObject({ name: 'web', connsTotal: 40 });

@@ -6,7 +6,7 @@ import { formatOid } from '../../src/protocol/mib/oid.js';
 import { MIB_ARGS, has, run } from '../support/debian-snmp.js';
 
 describe('FULCRUM-MIB with Debian tools', () => {
-  it.skipIf(!has('smilint'))('smilint -l 3 reports nothing (SMIPATH: net-snmp\'s bundled IETF MIBs)', async () => {
+  it.skipIf(!has('smilint'))("smilint -l 3 reports nothing (SMIPATH: net-snmp's bundled IETF MIBs)", async () => {
     const r = await run('smilint', ['-l', '3', 'docs/FULCRUM-MIB.txt']);
     expect(r.stdout + r.stderr).toBe('');
     expect(r.code).toBe(0);

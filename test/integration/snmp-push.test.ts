@@ -52,8 +52,24 @@ describe('rule-table push over SNMP', () => {
   };
 
   beforeAll(async () => {
-    sim = await SimulatedAppliance.start({ name: 'push-1', rules: table(1), listen: false, snmp: { host: '127.0.0.1', port: 0, community: 'public', writeCommunity: 'private', v3User: { name: V3.user, authKey: V3.authKey, privKey: V3.privKey, write: true } } });
-    readOnly = await SimulatedAppliance.start({ name: 'push-ro', rules: table(1), listen: false, snmp: { host: '127.0.0.1', port: 0, v3User: { name: V3.user, authKey: V3.authKey, privKey: V3.privKey, write: false } } });
+    sim = await SimulatedAppliance.start({
+      name: 'push-1',
+      rules: table(1),
+      listen: false,
+      snmp: {
+        host: '127.0.0.1',
+        port: 0,
+        community: 'public',
+        writeCommunity: 'private',
+        v3User: { name: V3.user, authKey: V3.authKey, privKey: V3.privKey, write: true },
+      },
+    });
+    readOnly = await SimulatedAppliance.start({
+      name: 'push-ro',
+      rules: table(1),
+      listen: false,
+      snmp: { host: '127.0.0.1', port: 0, v3User: { name: V3.user, authKey: V3.authKey, privKey: V3.privKey, write: false } },
+    });
     target = `snmp://${sim.readyInfo().snmp}`;
   });
   afterAll(async () => {
@@ -74,7 +90,11 @@ describe('rule-table push over SNMP', () => {
     const s = new SnmpSession(parseSnmpTarget(target), V3);
     const [op, status, id] = await s.get([scalar(M.fulcrumLastOperation), scalar(M.fulcrumLastOperationStatus), scalar(M.fulcrumLastOperationConfigId)]);
     s.close();
-    expect([op?.value, status?.value, Buffer.from(id!.value as Uint8Array).toString('hex')]).toEqual([M.LastOperationCode.commit, M.LastOperationStatusCode.succeeded, configId(t)]);
+    expect([op?.value, status?.value, Buffer.from(id!.value as Uint8Array).toString('hex')]).toEqual([
+      M.LastOperationCode.commit,
+      M.LastOperationStatusCode.succeeded,
+      configId(t),
+    ]);
   });
 
   it('a commit confirmed reverts by itself within timeout + 1 s, unless confirmed', async () => {
@@ -112,14 +132,35 @@ describe('rule-table push over SNMP', () => {
       const l = Number(lock!.value);
       const svc = (i: number, name: string) => [
         { oid: formatOid(M.columnInstance(M.fulcrumCandServiceEntry, M.CandServiceColumn.rowStatus, i)), type: SmiType.Integer, value: RowStatus.createAndGo },
-        { oid: formatOid(M.columnInstance(M.fulcrumCandServiceEntry, M.CandServiceColumn.name, i)), type: SmiType.OctetString, value: new TextEncoder().encode(name) },
+        {
+          oid: formatOid(M.columnInstance(M.fulcrumCandServiceEntry, M.CandServiceColumn.name, i)),
+          type: SmiType.OctetString,
+          value: new TextEncoder().encode(name),
+        },
         // The same listen address twice: not a valid table.
-        { oid: formatOid(M.columnInstance(M.fulcrumCandServiceEntry, M.CandServiceColumn.listen, i)), type: SmiType.OctetString, value: new TextEncoder().encode('127.0.0.1:9999') },
-        { oid: formatOid(M.columnInstance(M.fulcrumCandBackendEntry, M.CandBackendColumn.rowStatus, i, 1)), type: SmiType.Integer, value: RowStatus.createAndGo },
-        { oid: formatOid(M.columnInstance(M.fulcrumCandBackendEntry, M.CandBackendColumn.address, i, 1)), type: SmiType.OctetString, value: new TextEncoder().encode('192.0.2.1:80') },
+        {
+          oid: formatOid(M.columnInstance(M.fulcrumCandServiceEntry, M.CandServiceColumn.listen, i)),
+          type: SmiType.OctetString,
+          value: new TextEncoder().encode('127.0.0.1:9999'),
+        },
+        {
+          oid: formatOid(M.columnInstance(M.fulcrumCandBackendEntry, M.CandBackendColumn.rowStatus, i, 1)),
+          type: SmiType.Integer,
+          value: RowStatus.createAndGo,
+        },
+        {
+          oid: formatOid(M.columnInstance(M.fulcrumCandBackendEntry, M.CandBackendColumn.address, i, 1)),
+          type: SmiType.OctetString,
+          value: new TextEncoder().encode('192.0.2.1:80'),
+        },
       ];
       const lockVb = (v: number) => ({ oid: scalar(M.fulcrumCandidateSpinLock), type: SmiType.Integer, value: v });
-      await s.set([lockVb(l), { oid: scalar(M.fulcrumCandidateLoad), type: SmiType.Integer, value: M.CandidateLoadCode.empty }, ...svc(1, 'a'), ...svc(2, 'b')]);
+      await s.set([
+        lockVb(l),
+        { oid: scalar(M.fulcrumCandidateLoad), type: SmiType.Integer, value: M.CandidateLoadCode.empty },
+        ...svc(1, 'a'),
+        ...svc(2, 'b'),
+      ]);
       const [id, why] = await s.get([scalar(M.fulcrumCandidateConfigId), scalar(M.fulcrumCandidateError)]);
       expect((id!.value as Uint8Array).length).toBe(0);
       expect(Buffer.from(why!.value as Uint8Array).toString()).toMatch(/service row 2 \(b\).*listen/);
@@ -131,7 +172,17 @@ describe('rule-table push over SNMP', () => {
       expect(status!.value).toBe(M.LastOperationStatusCode.failed);
       expect(Buffer.from(message!.value as Uint8Array).toString()).toContain('not a valid rule table');
       // All or nothing per request: a bad value in the last varbind leaves the first unapplied.
-      const bad = await s.set([lockVb(l + 1), { oid: scalar(M.fulcrumCandidateLoad), type: SmiType.Integer, value: M.CandidateLoadCode.running }, { oid: formatOid(M.columnInstance(M.fulcrumCandServiceEntry, M.CandServiceColumn.listen, 1)), type: SmiType.OctetString, value: new TextEncoder().encode('nowhere') }]).catch((e: unknown) => e);
+      const bad = await s
+        .set([
+          lockVb(l + 1),
+          { oid: scalar(M.fulcrumCandidateLoad), type: SmiType.Integer, value: M.CandidateLoadCode.running },
+          {
+            oid: formatOid(M.columnInstance(M.fulcrumCandServiceEntry, M.CandServiceColumn.listen, 1)),
+            type: SmiType.OctetString,
+            value: new TextEncoder().encode('nowhere'),
+          },
+        ])
+        .catch((e: unknown) => e);
       expect(bad).toMatchObject({ status: ErrorStatus.wrongValue, index: 2 });
       const [stillBad] = await s.get([scalar(M.fulcrumCandidateError)]);
       expect(Buffer.from(stillBad!.value as Uint8Array).toString()).not.toBe('');
@@ -145,19 +196,29 @@ describe('rule-table push over SNMP', () => {
       { oid: scalar(M.fulcrumCandidateSpinLock), type: SmiType.Integer, value: 0 },
       { oid: scalar(M.fulcrumCandidateLoad), type: SmiType.Integer, value: 3 },
       { oid: formatOid(M.columnInstance(M.fulcrumCandServiceEntry, M.CandServiceColumn.rowStatus, 1)), type: SmiType.Integer, value: RowStatus.createAndWait },
-      { oid: formatOid(M.columnInstance(M.fulcrumCandBackendEntry, M.CandBackendColumn.rowStatus, 1, 1)), type: SmiType.Integer, value: RowStatus.createAndWait },
+      {
+        oid: formatOid(M.columnInstance(M.fulcrumCandBackendEntry, M.CandBackendColumn.rowStatus, 1, 1)),
+        type: SmiType.Integer,
+        value: RowStatus.createAndWait,
+      },
       { oid: scalar(M.fulcrumCommit), type: SmiType.Gauge32, value: 0 },
       { oid: scalar(M.fulcrumConfirm), type: SmiType.Integer, value: 2 },
       { oid: scalar(M.fulcrumRollback), type: SmiType.Gauge32, value: 1 },
     ];
-    const sessions = [new SnmpSession(parseSnmpTarget(target), { version: '2c', community: 'public' }), new SnmpSession(parseSnmpTarget(`snmp://${readOnly.readyInfo().snmp}`), V3)];
+    const sessions = [
+      new SnmpSession(parseSnmpTarget(target), { version: '2c', community: 'public' }),
+      new SnmpSession(parseSnmpTarget(`snmp://${readOnly.readyInfo().snmp}`), V3),
+    ];
     try {
       for (const s of sessions) for (const o of objects) await expect(s.set([o])).rejects.toMatchObject({ status: ErrorStatus.noAccess });
     } finally {
       for (const s of sessions) s.close();
     }
     const before = readOnly.appliance.configId;
-    await expect(driver(V3, `snmp://${readOnly.readyInfo().snmp}`).push(encodeRules(table(4)), { confirmTimeoutMs: 0 })).rejects.toMatchObject({ code: 'refused', remote: 'noAccess' });
+    await expect(driver(V3, `snmp://${readOnly.readyInfo().snmp}`).push(encodeRules(table(4)), { confirmTimeoutMs: 0 })).rejects.toMatchObject({
+      code: 'refused',
+      remote: 'noAccess',
+    });
     expect(readOnly.appliance.configId).toBe(before);
   });
 
@@ -174,9 +235,17 @@ describe('rule-table push over SNMP', () => {
   });
 
   it('splits the rows over as many requests as an agent with small messages takes (tooBig)', async () => {
-    const small = await SimulatedAppliance.start({ name: 'push-small', rules: { services: [] }, listen: false, snmp: { host: '127.0.0.1', port: 0, maxMessageSize: 1_400, v3User: { name: V3.user, authKey: V3.authKey, privKey: V3.privKey, write: true } } });
+    const small = await SimulatedAppliance.start({
+      name: 'push-small',
+      rules: { services: [] },
+      listen: false,
+      snmp: { host: '127.0.0.1', port: 0, maxMessageSize: 1_400, v3User: { name: V3.user, authKey: V3.authKey, privKey: V3.privKey, write: true } },
+    });
     try {
-      const t = loadRules(`services:\n  - name: big\n    listen: 127.0.0.1:9000\n    backends:\n${Array.from({ length: 300 }, (_, i) => `      - { address: 10.1.${i >> 8}.${i & 255}:80 }`).join('\n')}\n`, 'big.yaml');
+      const t = loadRules(
+        `services:\n  - name: big\n    listen: 127.0.0.1:9000\n    backends:\n${Array.from({ length: 300 }, (_, i) => `      - { address: 10.1.${i >> 8}.${i & 255}:80 }`).join('\n')}\n`,
+        'big.yaml',
+      );
       let requests = 0;
       const r = await driver(V3, `snmp://${small.readyInfo().snmp}`).push(encodeRules(t), { confirmTimeoutMs: 0, onProgress: () => requests++ });
       expect(r.configId).toBe(configId(t));
@@ -192,7 +261,9 @@ describe('rule-table push over SNMP', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'fulcrum-snmp-push-'));
     const file = path.join(dir, 'rules.yaml');
     writeFileSync(file, yaml(7));
-    const r = await fulcrumAsync(['rules', 'push', file, '--to', target, '--v3-user', V3.user, '--v3-auth', V3.authKey, '--v3-priv', V3.privKey, '--json'], { FULCRUM_HOME: dir });
+    const r = await fulcrumAsync(['rules', 'push', file, '--to', target, '--v3-user', V3.user, '--v3-auth', V3.authKey, '--v3-priv', V3.privKey, '--json'], {
+      FULCRUM_HOME: dir,
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ configId: configId(table(7)), mode: 'full' });
     expect(sim.appliance.configId).toBe(configId(table(7)));

@@ -102,7 +102,13 @@ describe('SNMPv3 replay of a captured authPriv SET', () => {
   let captured: Buffer;
   const commits: { box: string; e: ApplianceEvent }[] = [];
   const start = (name: string, dir: string, clock: Clock, snmpPort = 0) =>
-    SimulatedAppliance.start({ name, rules, stateDir: dir, listen: false, snmp: { host: '127.0.0.1', port: snmpPort, v3User: { ...V3_USER, write: true }, clock } });
+    SimulatedAppliance.start({
+      name,
+      rules,
+      stateDir: dir,
+      listen: false,
+      snmp: { host: '127.0.0.1', port: snmpPort, v3User: { ...V3_USER, write: true }, clock },
+    });
   const watch = (sim: SimulatedAppliance) => sim.onEvent((e) => void (e.type === 'commit' && commits.push({ box: sim.name, e })));
 
   beforeAll(async () => {
@@ -229,7 +235,13 @@ describe('SNMPv3 replay of a captured authPriv SET', () => {
       const before = await session.get([USM_NOT_IN_TIME_WINDOWS]);
       expectReport(await exchange(captured, port), USM_NOT_IN_TIME_WINDOWS);
       expect(weightOf(a)).toBe(11);
-      const [id, boots, time, notInTime, unknownIds] = await session.get([SNMP_ENGINE_ID, SNMP_ENGINE_BOOTS, SNMP_ENGINE_TIME, USM_NOT_IN_TIME_WINDOWS, USM_UNKNOWN_ENGINE_IDS]);
+      const [id, boots, time, notInTime, unknownIds] = await session.get([
+        SNMP_ENGINE_ID,
+        SNMP_ENGINE_BOOTS,
+        SNMP_ENGINE_TIME,
+        USM_NOT_IN_TIME_WINDOWS,
+        USM_UNKNOWN_ENGINE_IDS,
+      ]);
       expect(Buffer.from(id!.value as Uint8Array).toString('hex')).toBe(engineA);
       expect(boots!.value).toBe(4);
       expect(time!.value).toBeGreaterThanOrEqual(0);
@@ -242,10 +254,22 @@ describe('SNMPv3 replay of a captured authPriv SET', () => {
   });
 
   it.skipIf(!has('snmpget'))('Debian snmpget reads the snmpEngine group and the USM counters', async () => {
-    const r = await run('snmpget', [...V3_ARGS, '-On', `127.0.0.1:${port}`, SNMP_ENGINE_ID, SNMP_ENGINE_BOOTS, SNMP_ENGINE_TIME, USM_NOT_IN_TIME_WINDOWS, USM_UNKNOWN_ENGINE_IDS]);
+    const r = await run('snmpget', [
+      ...V3_ARGS,
+      '-On',
+      `127.0.0.1:${port}`,
+      SNMP_ENGINE_ID,
+      SNMP_ENGINE_BOOTS,
+      SNMP_ENGINE_TIME,
+      USM_NOT_IN_TIME_WINDOWS,
+      USM_UNKNOWN_ENGINE_IDS,
+    ]);
     expect(r.code, r.stderr).toBe(0);
     // One variable per entry (Net-SNMP wraps a long Hex-STRING onto the next line).
-    const lines = r.stdout.trim().split(/\n(?=\.)/).map((l) => l.replace(/\s+/g, ' ').trim());
+    const lines = r.stdout
+      .trim()
+      .split(/\n(?=\.)/)
+      .map((l) => l.replace(/\s+/g, ' ').trim());
     expect(lines[0]).toBe(`.${SNMP_ENGINE_ID} = Hex-STRING: ${engineA.toUpperCase().replace(/(..)(?!$)/g, '$1 ')}`);
     expect(lines[1]).toBe(`.${SNMP_ENGINE_BOOTS} = INTEGER: 4`);
     expect(lines[2]).toMatch(new RegExp(`^\\.${SNMP_ENGINE_TIME} = INTEGER: \\d+`));

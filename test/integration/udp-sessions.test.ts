@@ -15,7 +15,8 @@ describe('simulator data plane over real UDP', () => {
   it('keeps each client session on one backend, spreads clients, and counts the bytes', async () => {
     const backends = await Promise.all([new UdpEchoBackend('u1').start(), new UdpEchoBackend('u2').start(), new UdpEchoBackend('u3').start()]);
     const vip = await freePort();
-    const rules = loadRules(`services:
+    const rules = loadRules(
+      `services:
   - name: dns
     listen: 127.0.0.1:${vip}
     protocol: udp
@@ -23,7 +24,9 @@ describe('simulator data plane over real UDP', () => {
     hash-key: 5-tuple
     backends:
 ${backends.map((b) => `      - { address: ${b.address} }`).join('\n')}
-`, 'udp.yaml');
+`,
+      'udp.yaml',
+    );
     const sim = await SimulatedAppliance.start({ name: 'u', rules });
     cleanup.push(async () => {
       await sim.stop();
@@ -33,11 +36,17 @@ ${backends.map((b) => `      - { address: ${b.address} }`).join('\n')}
     const clients = 30;
     const rounds = 4;
     const answers = new Map<number, string[]>();
-    const sockets = await Promise.all(Array.from({ length: clients }, (_, i) => new Promise<dgram.Socket>((resolve) => {
-      const s = dgram.createSocket('udp4');
-      s.on('message', (m) => answers.set(i, [...(answers.get(i) ?? []), m.toString().split(':')[0]!]));
-      s.bind(0, '127.0.0.1', () => resolve(s));
-    })));
+    const sockets = await Promise.all(
+      Array.from(
+        { length: clients },
+        (_, i) =>
+          new Promise<dgram.Socket>((resolve) => {
+            const s = dgram.createSocket('udp4');
+            s.on('message', (m) => answers.set(i, [...(answers.get(i) ?? []), m.toString().split(':')[0]!]));
+            s.bind(0, '127.0.0.1', () => resolve(s));
+          }),
+      ),
+    );
     const payload = Buffer.from('ping-0123456789');
     for (let r = 0; r < rounds; r++) {
       sockets.forEach((s) => s.send(payload, vip, '127.0.0.1'));

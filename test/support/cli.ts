@@ -18,12 +18,21 @@ export interface CliResult {
 
 /** Runs `fulcrum ARGS` to completion. */
 export function fulcrum(args: string[], input?: string, env: Record<string, string> = {}): CliResult {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, input, encoding: 'utf8', env: { ...process.env, FULCRUM_LOG: 'warn', ...env }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    input,
+    encoding: 'utf8',
+    env: { ...process.env, FULCRUM_LOG: 'warn', ...env },
+    timeout: 60_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Starts a long-running `fulcrum ARGS` and resolves with its first stdout line parsed as JSON. */
-export async function fulcrumReady<T>(args: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcessWithoutNullStreams; ready: T; stderr: () => string }> {
+export async function fulcrumReady<T>(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcessWithoutNullStreams; ready: T; stderr: () => string }> {
   const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, FULCRUM_LOG: 'warn', ...env } });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -60,9 +69,18 @@ export function fulcrumAsync(args: string[], env: Record<string, string> = {}): 
  * operator at a shell) and types `answer` and Enter once the output matches `prompt`. stdout
  * and stderr arrive mixed, as on a screen.
  */
-export async function fulcrumTty(args: string[], env: Record<string, string>, reply: { prompt: RegExp; answer: string }): Promise<{ code: number; output: string }> {
+export async function fulcrumTty(
+  args: string[],
+  env: Record<string, string>,
+  reply: { prompt: RegExp; answer: string },
+): Promise<{ code: number; output: string }> {
   const { spawn: spawnPty } = await import('node-pty');
-  const child = spawnPty(process.execPath, [BIN, ...args], { cwd: ROOT, cols: 200, rows: 50, env: { ...process.env, FULCRUM_LOG: 'warn', NO_COLOR: '1', ...env } });
+  const child = spawnPty(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    cols: 200,
+    rows: 50,
+    env: { ...process.env, FULCRUM_LOG: 'warn', NO_COLOR: '1', ...env },
+  });
   let output = '';
   let answered = false;
   child.onData((d) => {

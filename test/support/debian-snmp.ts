@@ -36,10 +36,15 @@ export interface ToolResult {
 
 export function run(tool: string, args: string[], timeoutMs = 30_000): Promise<ToolResult> {
   return new Promise((resolve) => {
-    execFile(tool, args, { cwd: ROOT, timeout: timeoutMs, maxBuffer: 64 << 20, env: { ...process.env, SMIPATH: path.join(ROOT, 'node_modules/net-snmp/lib/mibs') } }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      tool,
+      args,
+      { cwd: ROOT, timeout: timeoutMs, maxBuffer: 64 << 20, env: { ...process.env, SMIPATH: path.join(ROOT, 'node_modules/net-snmp/lib/mibs') } },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 

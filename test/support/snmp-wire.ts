@@ -105,7 +105,7 @@ function tlv(buf: Buffer, at: number): Tlv {
 /** The TLVs inside a constructed TLV's content. */
 function children(content: Buffer): Tlv[] {
   const out: Tlv[] = [];
-  for (let at = 0; at < content.length; ) {
+  for (let at = 0; at < content.length;) {
     const t = tlv(content, at);
     out.push(t);
     at = t.end;

@@ -111,7 +111,12 @@ describe('architecture: imports flow one way, transitively', () => {
     expect(breaches(sources('sim'), (t) => ['sim', 'firmware', 'src/protocol', 'src/protocol/host'].includes(area(t)))).toEqual([]);
     const front = ['src/cli/commands/sim.ts', 'src/cli/commands/fleet.ts', 'src/cli/commands/demo.ts', 'src/cli/commands/demo-parts.ts'];
     const agent = sources('src').filter((f) => !front.includes(f) && f !== 'src/cli/main.ts');
-    const direct = agent.flatMap((f) => graph.local.get(f)!.filter((t) => ['sim', 'firmware'].includes(area(t))).map((t) => `${f} imports ${t}`));
+    const direct = agent.flatMap((f) =>
+      graph.local
+        .get(f)!
+        .filter((t) => ['sim', 'firmware'].includes(area(t)))
+        .map((t) => `${f} imports ${t}`),
+    );
     expect(direct).toEqual([]);
   });
 

@@ -35,7 +35,8 @@ const comPort = (command: number, value: readonly number[]) => subnegotiationFra
 /** SET-BAUDRATE, SET-DATASIZE, SET-PARITY, SET-STOPSIZE for `line`; throws RangeError on a value RFC 2217 cannot carry. */
 export function lineRequests(line: LineSettings): Uint8Array[] {
   // 0 would ask for the current rate instead of setting one.
-  if (!Number.isInteger(line.baud) || line.baud < 1 || line.baud > 0xffffffff) throw new RangeError(`baud must be a whole number from 1 to 4294967295, not ${line.baud}`);
+  if (!Number.isInteger(line.baud) || line.baud < 1 || line.baud > 0xffffffff)
+    throw new RangeError(`baud must be a whole number from 1 to 4294967295, not ${line.baud}`);
   if (![5, 6, 7, 8].includes(line.dataBits)) throw new RangeError(`data bits must be 5, 6, 7 or 8, not ${line.dataBits}`);
   if (!(line.parity in Parity)) throw new RangeError(`parity must be one of ${Object.keys(Parity).join(', ')}, not ${line.parity}`);
   if (!(line.stopBits in StopSize)) throw new RangeError(`stop bits must be 1, 1.5 or 2, not ${line.stopBits}`);

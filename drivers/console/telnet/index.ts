@@ -7,4 +7,15 @@ export { Option, optionName } from './constants.js';
 export { TelnetParser, type TelnetEvent } from './parser.js';
 export { escapeData, concatFrames } from './writer.js';
 export { Negotiator, type OptionChange } from './negotiation.js';
-export { DEFAULT_LINE, SETTING_COMMANDS, lineRequests, purgeRequest, breakRequest, parseReply, judgeReplies, type LineSettings, type LineTook, type ComPortReply } from './com-port.js';
+export {
+  DEFAULT_LINE,
+  SETTING_COMMANDS,
+  lineRequests,
+  purgeRequest,
+  breakRequest,
+  parseReply,
+  judgeReplies,
+  type LineSettings,
+  type LineTook,
+  type ComPortReply,
+} from './com-port.js';

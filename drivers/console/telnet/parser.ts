@@ -71,7 +71,8 @@ export class TelnetParser {
             this.state = State.SbData;
           } else if (b === SE) {
             this.flushData(events);
-            if (this.sbOverflow) events.push({ kind: 'malformed', reason: `subnegotiation of option ${this.sbOption} longer than ${MAX_SUBNEGOTIATION} bytes` });
+            if (this.sbOverflow)
+              events.push({ kind: 'malformed', reason: `subnegotiation of option ${this.sbOption} longer than ${MAX_SUBNEGOTIATION} bytes` });
             else events.push({ kind: 'subnegotiation', option: this.sbOption, value: Uint8Array.from(this.sbValue) });
             this.sbValue = [];
             this.state = State.Data;

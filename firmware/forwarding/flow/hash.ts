@@ -37,14 +37,7 @@ export function fmix32(h: number): number {
  * Hash of an IPv4 5-tuple. Addresses are unsigned 32-bit numbers (see `ipv4ToU32`), ports
  * 0..65535, `proto` the IP protocol number (6 TCP, 17 UDP).
  */
-export function hashFlow4(
-  srcIp: number,
-  srcPort: number,
-  dstIp: number,
-  dstPort: number,
-  proto: number,
-  seed = 0,
-): number {
+export function hashFlow4(srcIp: number, srcPort: number, dstIp: number, dstPort: number, proto: number, seed = 0): number {
   let h = mix(seed | 0, srcIp);
   h = mix(h, dstIp);
   h = mix(h, ((srcPort & 0xffff) << 16) | (dstPort & 0xffff));

@@ -61,7 +61,10 @@ export class HealthMonitor {
 
   private schedule(target: HealthTarget, delayMs: number): void {
     if (this.stopped) return;
-    this.timers.set(target.id, this.clock.after(delayMs, () => void this.runProbe(target)));
+    this.timers.set(
+      target.id,
+      this.clock.after(delayMs, () => void this.runProbe(target)),
+    );
   }
 
   private async runProbe(target: HealthTarget): Promise<void> {

@@ -5,7 +5,24 @@
  */
 
 import { fromHex } from '../../../src/protocol/digest.js';
-import { AdminStateCode, AlgorithmCode, CandBackendColumn, CandServiceColumn, CandidateLoadCode, ConfirmCode, ProtocolCode, fulcrumCandBackendEntry, fulcrumCandServiceEntry, fulcrumCandidateConfigId, fulcrumCandidateError, fulcrumCandidateLoad, fulcrumCandidateSpinLock, fulcrumCommit, fulcrumConfirm, fulcrumRollback } from '../../../src/protocol/mib/fulcrum-mib.js';
+import {
+  AdminStateCode,
+  AlgorithmCode,
+  CandBackendColumn,
+  CandServiceColumn,
+  CandidateLoadCode,
+  ConfirmCode,
+  ProtocolCode,
+  fulcrumCandBackendEntry,
+  fulcrumCandServiceEntry,
+  fulcrumCandidateConfigId,
+  fulcrumCandidateError,
+  fulcrumCandidateLoad,
+  fulcrumCandidateSpinLock,
+  fulcrumCommit,
+  fulcrumConfirm,
+  fulcrumRollback,
+} from '../../../src/protocol/mib/fulcrum-mib.js';
 import { RowStatus, SmiType, TruthValue, type Varbind } from '../../../src/protocol/mib/smi.js';
 import { buildCandidate, type CandidateState, type RowState } from './candidate.js';
 

@@ -10,7 +10,18 @@
 
 import { canonicalProblems, canonicalize, configId, DEFAULTS, type RuleTable, type Service } from '../../../src/protocol/rules/index.js';
 import { formatPath } from '../../../src/protocol/rules/problems.js';
-import { CandBackendColumn, CandServiceColumn, CandidateLoadCode, ConfigScalar, ConfirmCode, MAX_COMMIT_SECONDS, MAX_ROLLBACK_STEPS, fulcrumCandBackendEntry, fulcrumCandServiceEntry, fulcrumConfig } from '../../../src/protocol/mib/fulcrum-mib.js';
+import {
+  CandBackendColumn,
+  CandServiceColumn,
+  CandidateLoadCode,
+  ConfigScalar,
+  ConfirmCode,
+  MAX_COMMIT_SECONDS,
+  MAX_ROLLBACK_STEPS,
+  fulcrumCandBackendEntry,
+  fulcrumCandServiceEntry,
+  fulcrumConfig,
+} from '../../../src/protocol/mib/fulcrum-mib.js';
 import { startsWith, type Oid } from '../../../src/protocol/mib/oid.js';
 import { ErrorStatus, RowStatus, SmiType } from '../../../src/protocol/mib/smi.js';
 import type { BackendRow, ServiceRow, SetVarbind } from './candidate-rows.js';
@@ -30,7 +41,8 @@ export interface CandidateState {
   base: RuleTable;
 }
 
-export type ConfigAction = { kind: 'commit'; confirmTimeoutMs: number; table: RuleTable; id: string } | { kind: 'confirm' } | { kind: 'rollback'; steps: number };
+export type ConfigAction =
+  { kind: 'commit'; confirmTimeoutMs: number; table: RuleTable; id: string } | { kind: 'confirm' } | { kind: 'rollback'; steps: number };
 
 export interface SetContext {
   running: RuleTable;
@@ -38,7 +50,8 @@ export interface SetContext {
   historyLength: number;
 }
 
-export type SetPlan = { ok: true; state: CandidateState; action: ConfigAction | null } | { ok: false; errorStatus: number; errorIndex: number; message: string };
+export type SetPlan =
+  { ok: true; state: CandidateState; action: ConfigAction | null } | { ok: false; errorStatus: number; errorIndex: number; message: string };
 
 export type Built = { ok: true; table: RuleTable; id: string } | { ok: false; error: string };
 
@@ -55,7 +68,15 @@ export function rowsOf(table: RuleTable): Pick<CandidateState, 'services' | 'bac
   const backends = new Map<number, Map<number, BackendRow>>();
   table.services.forEach((s, i) => {
     services.set(i + 1, { status: 'active', name: s.name, listen: s.listen, protocol: s.protocol, algorithm: s.algorithm, fallback: s.fallback ?? '' });
-    backends.set(i + 1, new Map(s.backends.map((b, j) => [j + 1, { status: 'active', address: b.address, weight: b.weight, maxConns: b.maxConnections, backup: b.backup, adminState: b.state }])));
+    backends.set(
+      i + 1,
+      new Map(
+        s.backends.map((b, j) => [
+          j + 1,
+          { status: 'active', address: b.address, weight: b.weight, maxConns: b.maxConnections, backup: b.backup, adminState: b.state },
+        ]),
+      ),
+    );
   });
   return { services, backends };
 }
@@ -121,15 +142,34 @@ function targetOf(arcs: Oid): Target | Failure {
   if (!startsWith(arcs, fulcrumConfig)) return fail(ErrorStatus.notWritable, 'not a writable object');
   const rest = arcs.slice(fulcrumConfig.length);
   const [first, second, column, a, b] = rest;
-  const writableScalars: number[] = [ConfigScalar.candidateSpinLock, ConfigScalar.candidateLoad, ConfigScalar.commit, ConfigScalar.confirm, ConfigScalar.rollback];
+  const writableScalars: number[] = [
+    ConfigScalar.candidateSpinLock,
+    ConfigScalar.candidateLoad,
+    ConfigScalar.commit,
+    ConfigScalar.confirm,
+    ConfigScalar.rollback,
+  ];
   if (first !== undefined && rest.length === 2 && rest[1] === 0 && writableScalars.includes(first)) return { kind: 'scalar', scalar: first };
   const inRange = (i: number | undefined): i is number => i !== undefined && i >= 1 && i <= INDEX_MAX;
-  if (startsWith(arcs, fulcrumCandServiceEntry) && second === 1 && column !== undefined && column > CandServiceColumn.index && column <= CandServiceColumn.rowStatus) {
+  if (
+    startsWith(arcs, fulcrumCandServiceEntry) &&
+    second === 1 &&
+    column !== undefined &&
+    column > CandServiceColumn.index &&
+    column <= CandServiceColumn.rowStatus
+  ) {
     if (rest.length !== 4 || !inRange(a)) return fail(ErrorStatus.noCreation, 'fulcrumCandServiceIndex is 1..65535');
     return { kind: 'service', column, service: a };
   }
-  if (startsWith(arcs, fulcrumCandBackendEntry) && second === 1 && column !== undefined && column > CandBackendColumn.index && column <= CandBackendColumn.rowStatus) {
-    if (rest.length !== 5 || !inRange(a) || !inRange(b)) return fail(ErrorStatus.noCreation, 'fulcrumCandServiceIndex and fulcrumCandBackendIndex are 1..65535');
+  if (
+    startsWith(arcs, fulcrumCandBackendEntry) &&
+    second === 1 &&
+    column !== undefined &&
+    column > CandBackendColumn.index &&
+    column <= CandBackendColumn.rowStatus
+  ) {
+    if (rest.length !== 5 || !inRange(a) || !inRange(b))
+      return fail(ErrorStatus.noCreation, 'fulcrumCandServiceIndex and fulcrumCandBackendIndex are 1..65535');
     return { kind: 'backend', column, service: a, backend: b };
   }
   return fail(ErrorStatus.notWritable, 'not a writable object');
@@ -164,12 +204,22 @@ export function planSet(state: CandidateState, varbinds: readonly SetVarbind[], 
   for (const [i, t] of targets.entries()) {
     const v = varbinds[i]!;
     if (t.kind === 'scalar') {
-      const max = t.scalar === ConfigScalar.candidateSpinLock ? TEST_AND_INCR_MAX : t.scalar === ConfigScalar.candidateLoad ? 3 : t.scalar === ConfigScalar.commit ? MAX_COMMIT_SECONDS : t.scalar === ConfigScalar.confirm ? ConfirmCode.confirm : MAX_ROLLBACK_STEPS;
+      const max =
+        t.scalar === ConfigScalar.candidateSpinLock
+          ? TEST_AND_INCR_MAX
+          : t.scalar === ConfigScalar.candidateLoad
+            ? 3
+            : t.scalar === ConfigScalar.commit
+              ? MAX_COMMIT_SECONDS
+              : t.scalar === ConfigScalar.confirm
+                ? ConfirmCode.confirm
+                : MAX_ROLLBACK_STEPS;
       const min = t.scalar === ConfigScalar.candidateLoad || t.scalar === ConfigScalar.confirm ? 1 : 0;
       const n = integer(v, t.scalar === ConfigScalar.commit || t.scalar === ConfigScalar.rollback ? SmiType.Gauge32 : SmiType.Integer, min, max);
       if (isFailure(n)) return bad(i, n);
       if (t.scalar === ConfigScalar.candidateSpinLock) {
-        if (n !== state.spinLock) return bad(i, fail(ErrorStatus.inconsistentValue, `the candidate lock is ${state.spinLock}, not ${n}: another manager is editing the candidate`));
+        if (n !== state.spinLock)
+          return bad(i, fail(ErrorStatus.inconsistentValue, `the candidate lock is ${state.spinLock}, not ${n}: another manager is editing the candidate`));
         lockWritten = true;
       } else if (t.scalar === ConfigScalar.candidateLoad) {
         if (n === CandidateLoadCode.none) continue;
@@ -220,7 +270,14 @@ export function planSet(state: CandidateState, varbinds: readonly SetVarbind[], 
           if (!services.has(t.service)) return bad(i, fail(ErrorStatus.inconsistentName, `no candidate service row ${t.service}`));
           let m = backends.get(t.service);
           if (!m) backends.set(t.service, (m = new Map()));
-          m.set(t.backend, { status: 'notReady', address: null, weight: DEFAULTS.weight, maxConns: DEFAULTS.maxConnections, backup: DEFAULTS.backup, adminState: DEFAULTS.state });
+          m.set(t.backend, {
+            status: 'notReady',
+            address: null,
+            weight: DEFAULTS.weight,
+            maxConns: DEFAULTS.maxConnections,
+            backup: DEFAULTS.backup,
+            adminState: DEFAULTS.state,
+          });
         }
       } else if (!exists) {
         return bad(i, fail(ErrorStatus.inconsistentValue, 'no such row'));
@@ -234,11 +291,22 @@ export function planSet(state: CandidateState, varbinds: readonly SetVarbind[], 
     if (t.kind === 'scalar' || !set) continue;
     if (t.kind === 'service') {
       const row = services.get(t.service);
-      if (!row) return bad(i, fail(requested.get(key(t))?.status === RowStatus.destroy ? ErrorStatus.inconsistentValue : ErrorStatus.noCreation, `no candidate service row ${t.service}`));
+      if (!row)
+        return bad(
+          i,
+          fail(
+            requested.get(key(t))?.status === RowStatus.destroy ? ErrorStatus.inconsistentValue : ErrorStatus.noCreation,
+            `no candidate service row ${t.service}`,
+          ),
+        );
       (set as (r: ServiceRow) => void)(row);
     } else {
       const row = backends.get(t.service)?.get(t.backend);
-      if (!row) return bad(i, fail(services.has(t.service) ? ErrorStatus.noCreation : ErrorStatus.inconsistentName, `no candidate backend row ${t.service}.${t.backend}`));
+      if (!row)
+        return bad(
+          i,
+          fail(services.has(t.service) ? ErrorStatus.noCreation : ErrorStatus.inconsistentName, `no candidate backend row ${t.service}.${t.backend}`),
+        );
       (set as (r: BackendRow) => void)(row);
     }
     touched.add(key(t));
@@ -252,7 +320,14 @@ export function planSet(state: CandidateState, varbinds: readonly SetVarbind[], 
     if (!row) continue;
     const complete = t.kind === 'service' ? serviceComplete(row as ServiceRow) : backendComplete(row as BackendRow);
     if (r.status === RowStatus.createAndGo || r.status === RowStatus.active) {
-      if (!complete) return bad(r.index, fail(ErrorStatus.inconsistentValue, t.kind === 'service' ? 'fulcrumCandServiceName and fulcrumCandServiceListen must be set first' : 'fulcrumCandBackendAddress must be set first'));
+      if (!complete)
+        return bad(
+          r.index,
+          fail(
+            ErrorStatus.inconsistentValue,
+            t.kind === 'service' ? 'fulcrumCandServiceName and fulcrumCandServiceListen must be set first' : 'fulcrumCandBackendAddress must be set first',
+          ),
+        );
       row.status = 'active';
     } else if (r.status === RowStatus.notInService) {
       if (!complete) return bad(r.index, fail(ErrorStatus.inconsistentValue, 'the row is not ready'));
@@ -263,7 +338,8 @@ export function planSet(state: CandidateState, varbinds: readonly SetVarbind[], 
   for (const k of touched) {
     const [s, b] = k.slice(1).split('.').map(Number);
     const row = k.startsWith('s') ? services.get(s!) : backends.get(s!)?.get(b!);
-    if (row && row.status === 'notReady' && (k.startsWith('s') ? serviceComplete(row as ServiceRow) : backendComplete(row as BackendRow))) row.status = 'notInService';
+    if (row && row.status === 'notReady' && (k.startsWith('s') ? serviceComplete(row as ServiceRow) : backendComplete(row as BackendRow)))
+      row.status = 'notInService';
   }
 
   const next: CandidateState = { spinLock: lockWritten ? (state.spinLock + 1) % (TEST_AND_INCR_MAX + 1) : state.spinLock, services, backends, base };
@@ -278,6 +354,7 @@ export function planSet(state: CandidateState, varbinds: readonly SetVarbind[], 
     if (!ctx.pendingConfirm) return bad(at, fail(ErrorStatus.inconsistentValue, 'no commit is pending confirmation'));
     return { ok: true, state: next, action: { kind: 'confirm' } };
   }
-  if (action.value > ctx.historyLength) return bad(at, fail(ErrorStatus.inconsistentValue, `no rollback ${action.value}: the history holds ${ctx.historyLength} configs`));
+  if (action.value > ctx.historyLength)
+    return bad(at, fail(ErrorStatus.inconsistentValue, `no rollback ${action.value}: the history holds ${ctx.historyLength} configs`));
   return { ok: true, state: next, action: { kind: 'rollback', steps: action.value } };
 }

@@ -18,9 +18,7 @@ export interface FirmwareSetVarbind {
   value: unknown;
 }
 
-export type FirmwareSetPlan =
-  | { ok: true; url?: string; sha256?: Uint8Array; action?: FwAction }
-  | { ok: false; errorStatus: number; errorIndex: number };
+export type FirmwareSetPlan = { ok: true; url?: string; sha256?: Uint8Array; action?: FwAction } | { ok: false; errorStatus: number; errorIndex: number };
 
 const ACTION_BY_CODE = new Map<number, keyof typeof FwActionCode>(Object.entries(FwActionCode).map(([k, v]) => [v, k as keyof typeof FwActionCode]));
 
@@ -63,7 +61,11 @@ export function planFirmwareSet(varbinds: readonly FirmwareSetVarbind[]): Firmwa
 }
 
 /** Applies a checked plan; an action refused by the slots → inconsistentValue, its reason in fulcrumFwDownloadMessage. */
-export async function applyFirmwareSet(ops: FirmwareOps, plan: Extract<FirmwareSetPlan, { ok: true }>, actionIndex: number): Promise<{ errorStatus: number; errorIndex: number }> {
+export async function applyFirmwareSet(
+  ops: FirmwareOps,
+  plan: Extract<FirmwareSetPlan, { ok: true }>,
+  actionIndex: number,
+): Promise<{ errorStatus: number; errorIndex: number }> {
   const before = { url: ops.download.state.url, sha256: ops.download.state.sha256 };
   try {
     ops.download.target({ ...(plan.url !== undefined ? { url: plan.url } : {}), ...(plan.sha256 !== undefined ? { sha256: plan.sha256 } : {}) });

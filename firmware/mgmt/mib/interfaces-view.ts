@@ -4,15 +4,7 @@
  * Counter32 (they wrap, as on any box), ifHCInOctets/ifHCOutOctets whole as Counter64.
  */
 
-import {
-  IF_TYPE_ETHERNET,
-  IfColumn,
-  IfStatus,
-  IfXColumn,
-  ifEntry,
-  ifNumber,
-  ifXEntry,
-} from '../../../src/protocol/mib/if-mib.js';
+import { IF_TYPE_ETHERNET, IfColumn, IfStatus, IfXColumn, ifEntry, ifNumber, ifXEntry } from '../../../src/protocol/mib/if-mib.js';
 import type { Oid } from '../../../src/protocol/mib/oid.js';
 import { SmiType, type Varbind } from '../../../src/protocol/mib/smi.js';
 import type { CountersSnapshot } from '../../../src/protocol/counters.js';
@@ -76,16 +68,26 @@ export function interfaceVarbinds(interfaces: readonly InterfaceState[]): Varbin
     interfaces.forEach((i, n) => {
       const o: Oid = [...ifEntry, column, n + 1];
       switch (column) {
-        case IfColumn.index: return out.push({ oid: o, type: SmiType.Integer, value: n + 1 });
-        case IfColumn.descr: return out.push({ oid: o, type: SmiType.OctetString, value: i.descr });
-        case IfColumn.type: return out.push({ oid: o, type: SmiType.Integer, value: IF_TYPE_ETHERNET });
-        case IfColumn.mtu: return out.push({ oid: o, type: SmiType.Integer, value: i.mtu });
-        case IfColumn.speed: return out.push({ oid: o, type: SmiType.Gauge32, value: Math.min(U32, i.speedBps) });
-        case IfColumn.adminStatus: return out.push({ oid: o, type: SmiType.Integer, value: IfStatus.up });
-        case IfColumn.operStatus: return out.push({ oid: o, type: SmiType.Integer, value: i.up ? IfStatus.up : IfStatus.down });
-        case IfColumn.lastChange: return out.push({ oid: o, type: SmiType.TimeTicks, value: i.lastChangeTicks });
-        case IfColumn.inOctets: return out.push({ oid: o, type: SmiType.Counter32, value: c32(i.inOctets) });
-        case IfColumn.outOctets: return out.push({ oid: o, type: SmiType.Counter32, value: c32(i.outOctets) });
+        case IfColumn.index:
+          return out.push({ oid: o, type: SmiType.Integer, value: n + 1 });
+        case IfColumn.descr:
+          return out.push({ oid: o, type: SmiType.OctetString, value: i.descr });
+        case IfColumn.type:
+          return out.push({ oid: o, type: SmiType.Integer, value: IF_TYPE_ETHERNET });
+        case IfColumn.mtu:
+          return out.push({ oid: o, type: SmiType.Integer, value: i.mtu });
+        case IfColumn.speed:
+          return out.push({ oid: o, type: SmiType.Gauge32, value: Math.min(U32, i.speedBps) });
+        case IfColumn.adminStatus:
+          return out.push({ oid: o, type: SmiType.Integer, value: IfStatus.up });
+        case IfColumn.operStatus:
+          return out.push({ oid: o, type: SmiType.Integer, value: i.up ? IfStatus.up : IfStatus.down });
+        case IfColumn.lastChange:
+          return out.push({ oid: o, type: SmiType.TimeTicks, value: i.lastChangeTicks });
+        case IfColumn.inOctets:
+          return out.push({ oid: o, type: SmiType.Counter32, value: c32(i.inOctets) });
+        case IfColumn.outOctets:
+          return out.push({ oid: o, type: SmiType.Counter32, value: c32(i.outOctets) });
       }
     });
   }
@@ -93,11 +95,16 @@ export function interfaceVarbinds(interfaces: readonly InterfaceState[]): Varbin
     interfaces.forEach((i, n) => {
       const o: Oid = [...ifXEntry, column, n + 1];
       switch (column) {
-        case IfXColumn.name: return out.push({ oid: o, type: SmiType.OctetString, value: i.name });
-        case IfXColumn.hcInOctets: return out.push({ oid: o, type: SmiType.Counter64, value: i.inOctets });
-        case IfXColumn.hcOutOctets: return out.push({ oid: o, type: SmiType.Counter64, value: i.outOctets });
-        case IfXColumn.highSpeed: return out.push({ oid: o, type: SmiType.Gauge32, value: Math.round(i.speedBps / 1e6) });
-        case IfXColumn.counterDiscontinuityTime: return out.push({ oid: o, type: SmiType.TimeTicks, value: i.discontinuityTicks });
+        case IfXColumn.name:
+          return out.push({ oid: o, type: SmiType.OctetString, value: i.name });
+        case IfXColumn.hcInOctets:
+          return out.push({ oid: o, type: SmiType.Counter64, value: i.inOctets });
+        case IfXColumn.hcOutOctets:
+          return out.push({ oid: o, type: SmiType.Counter64, value: i.outOctets });
+        case IfXColumn.highSpeed:
+          return out.push({ oid: o, type: SmiType.Gauge32, value: Math.round(i.speedBps / 1e6) });
+        case IfXColumn.counterDiscontinuityTime:
+          return out.push({ oid: o, type: SmiType.TimeTicks, value: i.discontinuityTicks });
       }
     });
   }

@@ -78,7 +78,11 @@ async function main() {
   };
   window.addEventListener('hashchange', () => void route());
 
-  const reloadInventory = () => api.get('/appliances').then((r) => fleet.setInventory(r.appliances), () => undefined);
+  const reloadInventory = () =>
+    api.get('/appliances').then(
+      (r) => fleet.setInventory(r.appliances),
+      () => undefined,
+    );
   api.stream({
     onState: setLive,
     onCounters: (cycle) => {

@@ -112,7 +112,10 @@ export class ApplianceView {
       const live = await this.api.get(`/appliances/${encodeURIComponent(name)}/counters`);
       if (this.name === name) this.renderBackends(live.services.map((s) => ({ ...s, backends: s.backends.map((b) => ({ ...b, rates: { conns: null } })) })));
     } catch (err) {
-      if (this.name === name) this.root.querySelector('#backend-table tbody').replaceChildren(el('tr', {}, el('td', { colspan: 8, class: 'muted' }, `counters unavailable: ${err.message}`)));
+      if (this.name === name)
+        this.root
+          .querySelector('#backend-table tbody')
+          .replaceChildren(el('tr', {}, el('td', { colspan: 8, class: 'muted' }, `counters unavailable: ${err.message}`)));
     }
   }
 
@@ -179,20 +182,26 @@ export class ApplianceView {
     const traffic = this.root.querySelector('#chart-bytes');
     traffic.dataset.bytesIn = String(tl.total('bytesIn'));
     traffic.dataset.bytesOut = String(tl.total('bytesOut'));
-    window.fulcrum.view = { appliance: this.name, services: [...services], points: tl.points.map((p) => ({ t: p.t, perService: structuredClone(p.perService) })) };
+    window.fulcrum.view = {
+      appliance: this.name,
+      services: [...services],
+      points: tl.points.map((p) => ({ t: p.t, perService: structuredClone(p.perService) })),
+    };
   }
 
   renderFacts(a) {
     const state = a?.reachable === true ? 'up' : a?.reachable === false ? 'down' : 'unknown';
     this.root.querySelector('#appliance-state').replaceWith(Object.assign(stateBadge(state), { id: 'appliance-state' }));
     const fact = (label, value, attrs = {}) => el('div', { class: 'fact' }, el('dt', {}, label), el('dd', attrs, value));
-    this.root.querySelector('#appliance-facts').replaceChildren(
-      fact('address', a?.address ?? '–', { class: 'mono' }),
-      fact('firmware', a?.firmware ?? '–'),
-      fact('config id', shortId(a?.configId), { class: 'mono', title: a?.configId ?? '', 'data-field': 'configId' }),
-      fact('pending confirm', a?.pendingConfirm ? `reverts in ${duration(a.pendingConfirm)}` : 'none'),
-      fact('last poll', a?.lastPoll ? ago(a.lastPoll) : 'never', { title: a?.error ?? '' }),
-    );
+    this.root
+      .querySelector('#appliance-facts')
+      .replaceChildren(
+        fact('address', a?.address ?? '–', { class: 'mono' }),
+        fact('firmware', a?.firmware ?? '–'),
+        fact('config id', shortId(a?.configId), { class: 'mono', title: a?.configId ?? '', 'data-field': 'configId' }),
+        fact('pending confirm', a?.pendingConfirm ? `reverts in ${duration(a.pendingConfirm)}` : 'none'),
+        fact('last poll', a?.lastPoll ? ago(a.lastPoll) : 'never', { title: a?.error ?? '' }),
+      );
   }
 
   renderBackends(services) {

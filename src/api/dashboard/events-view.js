@@ -20,11 +20,15 @@ function describe(e) {
     case 'backend-state':
       return `backend ${d.backend} of ${d.service}: ${d.before ? `${d.before} → ` : ''}${d.after}`;
     case 'commit':
-      return d.before ? `commit ${shortId(d.before)} → ${shortId(d.after)}${d.by ? ` by ${d.by}` : ''}${d.confirmTimeoutMs ? ' (confirm pending)' : ''}` : `commit ${shortId(d.configId)}`;
+      return d.before
+        ? `commit ${shortId(d.before)} → ${shortId(d.after)}${d.by ? ` by ${d.by}` : ''}${d.confirmTimeoutMs ? ' (confirm pending)' : ''}`
+        : `commit ${shortId(d.configId)}`;
     case 'confirm':
       return `confirmed ${shortId(d.configId)}${d.by ? ` by ${d.by}` : ''}`;
     case 'rollback':
-      return d.before ? `rollback ${shortId(d.before)} → ${shortId(d.after)}${d.by ? ` by ${d.by}` : ''}` : `rollback to ${shortId(d.configId)} (${d.reason ?? ''})`;
+      return d.before
+        ? `rollback ${shortId(d.before)} → ${shortId(d.after)}${d.by ? ` by ${d.by}` : ''}`
+        : `rollback to ${shortId(d.configId)} (${d.reason ?? ''})`;
     case 'trap':
       return `trap ${d.trap ?? ''}`;
     case 'rollout':

@@ -37,30 +37,40 @@ export class FleetView {
   }
 
   render() {
-    const rows = [...this.appliances.values()].sort((a, b) => a.name.localeCompare(b.name)).map((a) => {
-      const s = a.summary;
-      const row = el(
-        'tr',
-        { 'data-appliance': a.name, class: 'clickable', tabindex: 0 },
-        el('td', { 'data-field': 'name' }, el('a', { href: `#/appliances/${encodeURIComponent(a.name)}` }, a.name)),
-        el('td', { 'data-field': 'address', class: 'mono muted' }, a.address),
-        el('td', { 'data-field': 'state', title: a.error ?? '' }, stateBadge(stateOf(a))),
-        el('td', { 'data-field': 'firmware' }, a.firmware ?? '–'),
-        el('td', { 'data-field': 'configId', class: 'mono', title: a.configId ?? '' }, shortId(a.configId)),
-        el('td', { 'data-field': 'pendingConfirm' }, a.pendingConfirm ? el('span', { class: 'badge state-pending' }, `reverts in ${duration(a.pendingConfirm)}`) : '–'),
-        el('td', { 'data-field': 'connRate', class: 'num' }, s ? perSecond(s.rates.conns) : '–'),
-        el('td', { 'data-field': 'active', class: 'num' }, s ? count(s.totals.connsActive) : '–'),
-        el('td', { 'data-field': 'traffic', class: 'num' }, s && s.rates.bytesIn !== null && s.rates.bytesOut !== null ? `${bytes(s.rates.bytesIn + s.rates.bytesOut)}/s` : '–'),
-      );
-      const open = () => (location.hash = `#/appliances/${encodeURIComponent(a.name)}`);
-      row.addEventListener('click', (e) => {
-        if (e.target.closest('a') === null) open();
+    const rows = [...this.appliances.values()]
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((a) => {
+        const s = a.summary;
+        const row = el(
+          'tr',
+          { 'data-appliance': a.name, class: 'clickable', tabindex: 0 },
+          el('td', { 'data-field': 'name' }, el('a', { href: `#/appliances/${encodeURIComponent(a.name)}` }, a.name)),
+          el('td', { 'data-field': 'address', class: 'mono muted' }, a.address),
+          el('td', { 'data-field': 'state', title: a.error ?? '' }, stateBadge(stateOf(a))),
+          el('td', { 'data-field': 'firmware' }, a.firmware ?? '–'),
+          el('td', { 'data-field': 'configId', class: 'mono', title: a.configId ?? '' }, shortId(a.configId)),
+          el(
+            'td',
+            { 'data-field': 'pendingConfirm' },
+            a.pendingConfirm ? el('span', { class: 'badge state-pending' }, `reverts in ${duration(a.pendingConfirm)}`) : '–',
+          ),
+          el('td', { 'data-field': 'connRate', class: 'num' }, s ? perSecond(s.rates.conns) : '–'),
+          el('td', { 'data-field': 'active', class: 'num' }, s ? count(s.totals.connsActive) : '–'),
+          el(
+            'td',
+            { 'data-field': 'traffic', class: 'num' },
+            s && s.rates.bytesIn !== null && s.rates.bytesOut !== null ? `${bytes(s.rates.bytesIn + s.rates.bytesOut)}/s` : '–',
+          ),
+        );
+        const open = () => (location.hash = `#/appliances/${encodeURIComponent(a.name)}`);
+        row.addEventListener('click', (e) => {
+          if (e.target.closest('a') === null) open();
+        });
+        row.addEventListener('keydown', (e) => {
+          if (e.key === 'Enter') open();
+        });
+        return row;
       });
-      row.addEventListener('keydown', (e) => {
-        if (e.key === 'Enter') open();
-      });
-      return row;
-    });
     this.body.replaceChildren(...rows);
     this.root.querySelector('#fleet-empty').hidden = rows.length > 0;
     const up = [...this.appliances.values()].filter((a) => a.reachable === true).length;

@@ -40,7 +40,11 @@ function rolloutItem(r) {
     r.reason ? el('div', { class: 'rollout-reason', 'data-field': 'reason' }, r.reason) : null,
     el('div', { class: 'waves' }, ...r.waves.map(waveBar)),
     r.failed.length > 0
-      ? el('ul', { class: 'rollout-failed', 'data-field': 'failed' }, ...r.failed.map((f) => el('li', { 'data-appliance': f.appliance }, el('strong', {}, f.appliance), `: ${f.error ?? 'failed'}`)))
+      ? el(
+          'ul',
+          { class: 'rollout-failed', 'data-field': 'failed' },
+          ...r.failed.map((f) => el('li', { 'data-appliance': f.appliance }, el('strong', {}, f.appliance), `: ${f.error ?? 'failed'}`)),
+        )
       : null,
   );
 }
@@ -63,7 +67,10 @@ export class RolloutsView {
   refresh() {
     this.loading ??= this.api
       .get(`/rollouts?limit=${SHOWN}`)
-      .then((r) => this.render(r.rollouts), (err) => this.showError(err))
+      .then(
+        (r) => this.render(r.rollouts),
+        (err) => this.showError(err),
+      )
       .finally(() => (this.loading = null));
     return this.loading;
   }

@@ -22,8 +22,10 @@ function toStored(body: NewAppliance): Credentials {
   const c = body.credentials ?? {};
   const v3 = [c.v3User, c.v3Auth, c.v3Priv];
   const v3Given = v3.some((v) => v !== undefined);
-  if (c.community !== undefined && v3Given) throw new ApiError(400, 'invalidRequest', 'body.credentials: give community (v2c) or v3User/v3Auth/v3Priv (v3), not both');
-  if (v3Given && v3.some((v) => v === undefined)) throw new ApiError(400, 'invalidRequest', 'body.credentials: SNMPv3 needs v3User, v3Auth and v3Priv together');
+  if (c.community !== undefined && v3Given)
+    throw new ApiError(400, 'invalidRequest', 'body.credentials: give community (v2c) or v3User/v3Auth/v3Priv (v3), not both');
+  if (v3Given && v3.some((v) => v === undefined))
+    throw new ApiError(400, 'invalidRequest', 'body.credentials: SNMPv3 needs v3User, v3Auth and v3Priv together');
   const isSnmp = body.address.startsWith('snmp:');
   if (isSnmp && c.community === undefined && !v3Given) {
     throw new ApiError(400, 'invalidRequest', 'body.credentials: an SNMP appliance needs {community} or {v3User, v3Auth, v3Priv}');
@@ -55,9 +57,13 @@ function item(ctx: ApiContext, r: ApplianceRecord): Item {
 export function applianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const tags = ['appliances'];
 
-  app.get('/appliances', { schema: { summary: 'The inventory, with each appliance\'s last known state', tags, response: { 200: ApplianceList, ...errors(401) } } }, async () => ({
-    appliances: ctx.store.inventory.list().map((r) => item(ctx, r)),
-  }));
+  app.get(
+    '/appliances',
+    { schema: { summary: "The inventory, with each appliance's last known state", tags, response: { 200: ApplianceList, ...errors(401) } } },
+    async () => ({
+      appliances: ctx.store.inventory.list().map((r) => item(ctx, r)),
+    }),
+  );
 
   app.post<{ Body: NewAppliance }>(
     '/appliances',
@@ -71,7 +77,14 @@ export function applianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.delete<{ Params: NameParams }>(
     '/appliances/:name',
-    { schema: { summary: 'Remove an appliance from the inventory (its stored metrics stay until retention drops them)', tags, params: NameParams, response: { 200: Removed, ...errors(401, 403, 404) } } },
+    {
+      schema: {
+        summary: 'Remove an appliance from the inventory (its stored metrics stay until retention drops them)',
+        tags,
+        params: NameParams,
+        response: { 200: Removed, ...errors(401, 403, 404) },
+      },
+    },
     async (request) => {
       const { name } = request.params;
       ctx.store.inventory.remove(name);

@@ -49,7 +49,14 @@ export function counterRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.get<{ Params: NameParams }>(
     '/appliances/:name/counters',
-    { schema: { summary: 'Counters per service and backend, read live from the appliance', tags, params: NameParams, response: { 200: CountersResponse, ...errors(401, 404, 502, 504) } } },
+    {
+      schema: {
+        summary: 'Counters per service and backend, read live from the appliance',
+        tags,
+        params: NameParams,
+        response: { 200: CountersResponse, ...errors(401, 404, 502, 504) },
+      },
+    },
     async (request) => {
       const record = ctx.appliance(request.params.name);
       const snapshot = await ctx.drivers.use(record, (d) => d.counters());
@@ -73,7 +80,8 @@ export function counterRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const q = request.query;
       const to = Date.now();
       const { from, spanMs } = span(q, to);
-      if (!ctx.store.inventory.get(name) && !hasHistory(ctx.store.metrics, name)) throw notFound(`no appliance named "${name}" in the inventory, and nothing stored under that name`);
+      if (!ctx.store.inventory.get(name) && !hasHistory(ctx.store.metrics, name))
+        throw notFound(`no appliance named "${name}" in the inventory, and nothing stored under that name`);
       const counters = q.counter
         ?.split(',')
         .map((c) => c.trim())

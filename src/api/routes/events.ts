@@ -49,7 +49,14 @@ export function eventRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.get<{ Querystring: ListQuery }>(
     '/audit',
-    { schema: { summary: 'The audit log: every change asked of the API (and token changes), newest first', tags: ['audit'], querystring: ListQuery, response: { 200: AuditResponse, ...errors(400, 401) } } },
+    {
+      schema: {
+        summary: 'The audit log: every change asked of the API (and token changes), newest first',
+        tags: ['audit'],
+        querystring: ListQuery,
+        response: { 200: AuditResponse, ...errors(400, 401) },
+      },
+    },
     async (request) => {
       const q = request.query;
       const from = sinceParam(q.since);

@@ -39,7 +39,9 @@ export function firmwareRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.addContentTypeParser(OCTETS, { parseAs: 'buffer', bodyLimit: MAX_IMAGE_SIZE + 1024 * 1024 }, (_request, body, done) => done(null, body));
 
-  app.get('/firmware', { schema: { summary: 'The firmware catalog, newest first', tags, response: { 200: FirmwareList, ...errors(401) } } }, async () => ({ images: catalog.list() }));
+  app.get('/firmware', { schema: { summary: 'The firmware catalog, newest first', tags, response: { 200: FirmwareList, ...errors(401) } } }, async () => ({
+    images: catalog.list(),
+  }));
 
   app.post(
     '/firmware',
@@ -66,7 +68,8 @@ export function firmwareRoutes(app: FastifyInstance, ctx: ApiContext): void {
       try {
         record = catalog.add(new Uint8Array(body.buffer, body.byteOffset, body.length));
       } catch (err) {
-        if (err instanceof FirmwareImageError) throw new ApiError(400, 'invalidImage', `not a valid firmware image: ${err.message} [${err.code}]`, { imageError: err.code });
+        if (err instanceof FirmwareImageError)
+          throw new ApiError(400, 'invalidImage', `not a valid firmware image: ${err.message} [${err.code}]`, { imageError: err.code });
         throw err;
       }
       noteChange(request, { detail: { version: record.version } });

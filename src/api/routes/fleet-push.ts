@@ -7,7 +7,14 @@
 import type { FastifyInstance } from 'fastify';
 import { configId, parseDuration } from '../../protocol/rules/index.js';
 import { pushToFleet, type FleetStep } from '../../provision/fleet-push.js';
-import { checkFleetOptions, DEFAULT_CANARIES, DEFAULT_FLEET_CONFIRM_MS, DEFAULT_SETTLE_MS, FleetPushError, resolveFleetTargets } from '../../provision/fleet-request.js';
+import {
+  checkFleetOptions,
+  DEFAULT_CANARIES,
+  DEFAULT_FLEET_CONFIRM_MS,
+  DEFAULT_SETTLE_MS,
+  FleetPushError,
+  resolveFleetTargets,
+} from '../../provision/fleet-request.js';
 import { noteChange } from '../audit.js';
 import type { ApiContext } from '../context.js';
 import { ApiError } from '../errors.js';
@@ -39,7 +46,8 @@ export function fleetPushRoutes(app: FastifyInstance, ctx: ApiContext): void {
     '/rules/push',
     {
       schema: {
-        summary: 'Push a rule table to many appliances: plan everywhere, canaries first, each confirmed after a health and traffic check; on the first failure everything changed is rolled back',
+        summary:
+          'Push a rule table to many appliances: plan everywhere, canaries first, each confirmed after a health and traffic check; on the first failure everything changed is rolled back',
         description:
           'Answers when the run is over. 200: every appliance runs the table (or already did). 409 fleetPushFailed: the run stopped; `details` is the same report, with the appliances rolled back. ' +
           '409 destructivePlan: the plan removes every service or more than half of them on some appliance and allowDestructive is not set; nothing was sent.',
@@ -69,7 +77,12 @@ export function fleetPushRoutes(app: FastifyInstance, ctx: ApiContext): void {
         const appliance = step.appliance;
         if (step.step === 'pushed') {
           ctx.fleet.noteConfig(appliance, step.after, Math.ceil(confirmTimeoutMs / 1000));
-          ctx.recordEvent({ ts: at, appliance, kind: 'commit', detail: { before: step.before, after: step.after, confirmTimeoutMs, canary: step.canary, by, fleetPush: true } });
+          ctx.recordEvent({
+            ts: at,
+            appliance,
+            kind: 'commit',
+            detail: { before: step.before, after: step.after, confirmTimeoutMs, canary: step.canary, by, fleetPush: true },
+          });
         } else if (step.step === 'confirmed') {
           ctx.fleet.noteConfig(appliance, step.configId, null);
           ctx.recordEvent({ ts: at, appliance, kind: 'confirm', detail: { configId: step.configId, by, fleetPush: true } });
@@ -81,7 +94,9 @@ export function fleetPushRoutes(app: FastifyInstance, ctx: ApiContext): void {
         }
       };
       const guards = { allowDestructive: body.allowDestructive, names: API_OVERRIDES };
-      const report = await pushToFleet({ rules, targets, canary, confirmTimeoutMs, settleMs, cache: ctx.configCache, ...guards }, ctx.drivers, { onStep: record });
+      const report = await pushToFleet({ rules, targets, canary, confirmTimeoutMs, settleMs, cache: ctx.configCache, ...guards }, ctx.drivers, {
+        onStep: record,
+      });
       noteChange(request, {
         configAfter: report.ok ? wanted : null,
         detail: { appliances: report.results.map(({ name, before, after, result }) => ({ name, before, after, result })), rolledBack: report.rolledBack },

@@ -56,7 +56,14 @@ export function rolloutRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.get<{ Querystring: RolloutListQuery }>(
     '/rollouts',
-    { schema: { summary: 'Rollouts, newest first, with per-wave counts and the failed appliances', tags, querystring: RolloutListQuery, response: { 200: RolloutList, ...errors(400, 401) } } },
+    {
+      schema: {
+        summary: 'Rollouts, newest first, with per-wave counts and the failed appliances',
+        tags,
+        querystring: RolloutListQuery,
+        response: { 200: RolloutList, ...errors(400, 401) },
+      },
+    },
     async (request) => {
       const limit = Math.min(1000, Number(request.query.limit ?? 20));
       return { rollouts: runs.engine.list(limit).map(summary) };
@@ -65,7 +72,14 @@ export function rolloutRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.get<{ Params: IdParams }>(
     '/rollouts/:id',
-    { schema: { summary: 'One rollout: state, waves and every appliance', tags, params: IdParams, response: { 200: RolloutStatusSchema, ...errors(400, 401, 404) } } },
+    {
+      schema: {
+        summary: 'One rollout: state, waves and every appliance',
+        tags,
+        params: IdParams,
+        response: { 200: RolloutStatusSchema, ...errors(400, 401, 404) },
+      },
+    },
     async (request) => guarded(() => runs.engine.status(Number(request.params.id))),
   );
 

@@ -36,11 +36,23 @@ export function ruleRoutes(app: FastifyInstance, ctx: ApiContext): void {
     '/rules/validate',
     {
       config: { access: 'read', audit: false },
-      schema: { summary: 'Check a rule table; errors give line, column, path and rule, as the CLI prints them', description: RULES_CONTENT, tags, body: RulesBody, response: { 200: ValidateResponse, ...errors(400, 401, 413, 422) } },
+      schema: {
+        summary: 'Check a rule table; errors give line, column, path and rule, as the CLI prints them',
+        description: RULES_CONTENT,
+        tags,
+        body: RulesBody,
+        response: { 200: ValidateResponse, ...errors(400, 401, 413, 422) },
+      },
     },
     async (request) => {
       const rules = await rulesFromBody(request, ctx.rules);
-      return { valid: true as const, configId: configId(rules), services: rules.services.length, backends: rules.services.reduce((n, s) => n + s.backends.length, 0), rules };
+      return {
+        valid: true as const,
+        configId: configId(rules),
+        services: rules.services.length,
+        backends: rules.services.reduce((n, s) => n + s.backends.length, 0),
+        rules,
+      };
     },
   );
 
@@ -82,13 +94,16 @@ export function ruleRoutes(app: FastifyInstance, ctx: ApiContext): void {
       noteChange(request, { configBefore: before });
       let confirmTimeoutMs = 0;
       const { force, allowDestructive, replacePending } = request.body;
-      if (request.body.confirmTimeout !== undefined) confirmTimeoutMs = field('body.confirmTimeout', () => checkConfirmTimeout(request.body.confirmTimeout!, { force, names: API_OVERRIDES }));
+      if (request.body.confirmTimeout !== undefined)
+        confirmTimeoutMs = field('body.confirmTimeout', () => checkConfirmTimeout(request.body.confirmTimeout!, { force, names: API_OVERRIDES }));
       const rules = await rulesFromField(request.body.rules, 'rules', ctx.rules);
       noteChange(request, { detail: { configId: configId(rules), confirmTimeoutMs } });
       // The rules of src/provision/push-guards.ts, as the CLI applies them: refused (409) before anything is sent.
       let checked;
       try {
-        checked = await ctx.drivers.use(record, (d) => pushChecked(d, { rules, confirmTimeoutMs, cache: ctx.configCache, allowDestructive, replacePending, names: API_OVERRIDES }));
+        checked = await ctx.drivers.use(record, (d) =>
+          pushChecked(d, { rules, confirmTimeoutMs, cache: ctx.configCache, allowDestructive, replacePending, names: API_OVERRIDES }),
+        );
       } catch (err) {
         throw fromPushRefusal(err);
       }
@@ -109,13 +124,24 @@ export function ruleRoutes(app: FastifyInstance, ctx: ApiContext): void {
         kind: 'commit',
         detail: { before: result.previousConfigId, after: result.configId, confirmTimeoutMs, by: request.actor?.name ?? null },
       });
-      return { ...result, confirmBy: confirmTimeoutMs > 0 ? Date.now() + confirmTimeoutMs : null, replaced: replaced && { configId: replaced.configId, confirmBy: replaced.deadline } };
+      return {
+        ...result,
+        confirmBy: confirmTimeoutMs > 0 ? Date.now() + confirmTimeoutMs : null,
+        replaced: replaced && { configId: replaced.configId, confirmBy: replaced.deadline },
+      };
     },
   );
 
   app.post<{ Params: NameParams }>(
     '/appliances/:name/rules/confirm',
-    { schema: { summary: 'Keep a commit made with a confirm timeout', tags, params: NameParams, response: { 200: ConfigIdResponse, ...errors(401, 403, 404, 409, 502, 504) } } },
+    {
+      schema: {
+        summary: 'Keep a commit made with a confirm timeout',
+        tags,
+        params: NameParams,
+        response: { 200: ConfigIdResponse, ...errors(401, 403, 404, 409, 502, 504) },
+      },
+    },
     async (request) => {
       const record = ctx.appliance(request.params.name);
       const r = await ctx.drivers.use(record, (d) => confirmCommit(d));
@@ -153,7 +179,12 @@ export function ruleRoutes(app: FastifyInstance, ctx: ApiContext): void {
       });
       noteChange(request, { configAfter: r.configId });
       ctx.fleet.noteConfig(record.name, r.configId, null);
-      ctx.recordEvent({ ts: Date.now(), appliance: record.name, kind: 'rollback', detail: { before: r.previousConfigId, after: r.configId, steps, by: request.actor?.name ?? null } });
+      ctx.recordEvent({
+        ts: Date.now(),
+        appliance: record.name,
+        kind: 'rollback',
+        detail: { before: r.previousConfigId, after: r.configId, steps, by: request.actor?.name ?? null },
+      });
       return { ...r, steps };
     },
   );

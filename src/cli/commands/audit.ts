@@ -19,7 +19,11 @@ export async function audit(opts: { since?: string; appliance?: string; limit: s
   if (!/^\d+$/.test(opts.limit) || limit < 1 || limit > 10_000) throw new CliError('--limit: must be an integer 1..10000', EXIT.usage);
   const store = openStore(opts.db ? { file: opts.db } : {});
   try {
-    const entries = store.audit.list({ limit, ...(from !== undefined ? { from } : {}), ...(opts.appliance !== undefined ? { appliance: opts.appliance } : {}) });
+    const entries = store.audit.list({
+      limit,
+      ...(from !== undefined ? { from } : {}),
+      ...(opts.appliance !== undefined ? { appliance: opts.appliance } : {}),
+    });
     if (opts.json) return printJson(entries);
     if (entries.length === 0) return void process.stdout.write(`nothing in the audit log${opts.since ? ` over the last ${opts.since}` : ''}\n`);
     const rows = entries.map((e) => [

@@ -5,18 +5,24 @@ import { httpLoad, type LoadResult } from '../../../sim/traffic/http-load.js';
 import { table } from '../output.js';
 
 export const say = (text: string) => process.stdout.write(`${text}\n`);
-export const split = (r: Pick<LoadResult, 'byBackend'>) => [...r.byBackend].sort().map(([b, n]) => `${b} ${n}`).join(', ');
+export const split = (r: Pick<LoadResult, 'byBackend'>) =>
+  [...r.byBackend]
+    .sort()
+    .map(([b, n]) => `${b} ${n}`)
+    .join(', ');
 
 /** `clients` UDP sockets each sending `perClient` queries; how many were answered. */
 export async function udpExchange(port: number, clients: number, perClient: number): Promise<{ sent: number; answered: number }> {
   let answered = 0;
   const sockets = await Promise.all(
-    Array.from({ length: clients }, () =>
-      new Promise<dgram.Socket>((resolve) => {
-        const s = dgram.createSocket('udp4');
-        s.on('message', () => answered++);
-        s.bind(0, '127.0.0.1', () => resolve(s));
-      }),
+    Array.from(
+      { length: clients },
+      () =>
+        new Promise<dgram.Socket>((resolve) => {
+          const s = dgram.createSocket('udp4');
+          s.on('message', () => answered++);
+          s.bind(0, '127.0.0.1', () => resolve(s));
+        }),
     ),
   );
   for (let round = 0; round < perClient; round++) {
@@ -55,7 +61,16 @@ export interface SummaryRow {
 
 export function summaryRow(name: string, transport: string, firmware: string, configId: string, counters: CountersSnapshot, series: number): SummaryRow {
   const sum = (pick: (s: CountersSnapshot['services'][number]) => bigint) => counters.services.reduce((n, s) => n + pick(s), 0n);
-  return { name, transport, firmware, configId, connections: sum((s) => s.connsTotal), bytesIn: sum((s) => s.bytesIn), bytesOut: sum((s) => s.bytesOut), series };
+  return {
+    name,
+    transport,
+    firmware,
+    configId,
+    connections: sum((s) => s.connsTotal),
+    bytesIn: sum((s) => s.bytesIn),
+    bytesOut: sum((s) => s.bytesOut),
+    series,
+  };
 }
 
 export function summaryTable(rows: readonly SummaryRow[]): string {

@@ -57,18 +57,25 @@ export async function demo(opts: { json?: boolean; keep?: boolean; port?: string
         stateDir: path.join(home, name),
         rules: { services: [] },
         trustKeys: [key.publicKey],
-        ...(over === 'serial' ? { serial: { baud: BAUD } } : { snmp: { host: '127.0.0.1', port: 0, v3User: { name: V3.user, authKey: V3.authKey, privKey: V3.privKey, write: true } } }),
+        ...(over === 'serial'
+          ? { serial: { baud: BAUD } }
+          : { snmp: { host: '127.0.0.1', port: 0, v3User: { name: V3.user, authKey: V3.authKey, privKey: V3.privKey, write: true } } }),
       });
       const target = over === 'serial' ? `serial:${sim.line!.path}?baud=${BAUD}` : `snmp://${sim.readyInfo().snmp}`;
       appliances.push({ name, sim, target, transport: over === 'serial' ? `console ${BAUD} baud` : 'SNMPv3 authPriv', webPort: await freePort() });
-      store.inventory.add({ name, target, credentials: over === 'serial' ? {} : { user: V3.user, authProtocol: 'sha', authKey: V3.authKey, privProtocol: 'aes', privKey: V3.privKey } });
+      store.inventory.add({
+        name,
+        target,
+        credentials: over === 'serial' ? {} : { user: V3.user, authProtocol: 'sha', authKey: V3.authKey, privProtocol: 'aes', privKey: V3.privKey },
+      });
     }
     log(`three simulated appliances (firmware 1.0.0), in the agent's inventory at ${store.db.name}:`);
     for (const a of appliances) log(`  ${a.name}: ${a.transport} (${a.target})`);
 
     const dnsPort = await freePort();
     // The SNMP candidate tables carry no health checks (docs/FULCRUM-MIB.txt): lb-3's table has none.
-    const rules = (a: DemoAppliance, weights: readonly number[]) => webRules(a.webPort, web, weights, a.name === 'lb-1' ? { port: dnsPort, backends: dns } : null, a.target.startsWith('serial:'));
+    const rules = (a: DemoAppliance, weights: readonly number[]) =>
+      webRules(a.webPort, web, weights, a.name === 'lb-1' ? { port: dnsPort, backends: dns } : null, a.target.startsWith('serial:'));
     await firstApplianceStory(appliances[0]!, rules, web, dnsPort, log);
 
     log('\nthe other two get their tables: lb-2 over its console, lb-3 over SNMPv3 (candidate rows, commit, read-back)');
@@ -87,7 +94,13 @@ export async function demo(opts: { json?: boolean; keep?: boolean; port?: string
         const started = Date.now();
         const c = await monitor.cycle(store.inventory.list());
         log(`  cycle ${cycle + 1}: ${c.polled} polled, ${c.failed} failed, ${c.points} samples stored in ${Math.round(c.ms)} ms`);
-        if (cycle < 3) served += (await trafficTo(appliances.map((a) => a.webPort), 100)).reduce((n, r) => n + r.ok, 0);
+        if (cycle < 3)
+          served += (
+            await trafficTo(
+              appliances.map((a) => a.webPort),
+              100,
+            )
+          ).reduce((n, r) => n + r.ok, 0);
         await new Promise((r) => setTimeout(r, Math.max(0, 1_100 - (Date.now() - started))));
       }
     } finally {
@@ -102,7 +115,10 @@ export async function demo(opts: { json?: boolean; keep?: boolean; port?: string
 
     await rollout(store, appliances, key, log);
     // Counters start again at a reboot: some traffic on the new firmware before the summary.
-    const after = await trafficTo(appliances.map((a) => a.webPort), 50);
+    const after = await trafficTo(
+      appliances.map((a) => a.webPort),
+      50,
+    );
     log(`\n${after.reduce((n, r) => n + r.ok, 0)} more requests through the three appliances on 1.1.0 (${after.reduce((n, r) => n + r.failed, 0)} failed)`);
 
     const rows: SummaryRow[] = [];
@@ -125,7 +141,13 @@ export async function demo(opts: { json?: boolean; keep?: boolean; port?: string
   }
 }
 
-function webRules(webPort: number, web: readonly HttpBackend[], weights: readonly number[], dns: { port: number; backends: readonly UdpEchoBackend[] } | null, health: boolean): RuleTable {
+function webRules(
+  webPort: number,
+  web: readonly HttpBackend[],
+  weights: readonly number[],
+  dns: { port: number; backends: readonly UdpEchoBackend[] } | null,
+  health: boolean,
+): RuleTable {
   return loadRules(
     `services:
   - name: web
@@ -150,7 +172,9 @@ ${dns.backends.map((b) => `      - { address: ${b.address} }`).join('\n')}
 }
 
 async function withDriver<T>(a: DemoAppliance, work: (d: ApplianceDriver) => Promise<T>): Promise<T> {
-  const d = a.target.startsWith('serial:') ? await SerialDriver.connect(a.target) : SnmpDriver.connect(a.target, { version: '3', user: V3.user, authKey: V3.authKey, privKey: V3.privKey });
+  const d = a.target.startsWith('serial:')
+    ? await SerialDriver.connect(a.target)
+    : SnmpDriver.connect(a.target, { version: '3', user: V3.user, authKey: V3.authKey, privKey: V3.privKey });
   try {
     return await work(d);
   } finally {
@@ -159,7 +183,13 @@ async function withDriver<T>(a: DemoAppliance, work: (d: ApplianceDriver) => Pro
 }
 
 /** lb-1: a push over the console, traffic, a backend killed under load, a patch with commit confirmed. */
-async function firstApplianceStory(a: DemoAppliance, rules: (a: DemoAppliance, w: readonly number[]) => RuleTable, web: readonly HttpBackend[], dnsPort: number, log: (t: string) => void): Promise<void> {
+async function firstApplianceStory(
+  a: DemoAppliance,
+  rules: (a: DemoAppliance, w: readonly number[]) => RuleTable,
+  web: readonly HttpBackend[],
+  dnsPort: number,
+  log: (t: string) => void,
+): Promise<void> {
   const driver = await SerialDriver.connect(a.target);
   const backendState = new Map<string, boolean>();
   driver.onEvent((e) => {
@@ -171,7 +201,9 @@ async function firstApplianceStory(a: DemoAppliance, rules: (a: DemoAppliance, w
     const first = rules(a, [3, 2, 1]);
     const firstBytes = encodeRules(first);
     const pushed = await driver.push(firstBytes, { confirmTimeoutMs: 0 });
-    log(`\nlb-1: pushed the rule table over the console: ${firstBytes.length} bytes of table, ${pushed.bytes} bytes on the line, ${pushed.seconds.toFixed(2)} s`);
+    log(
+      `\nlb-1: pushed the rule table over the console: ${firstBytes.length} bytes of table, ${pushed.bytes} bytes on the line, ${pushed.seconds.toFixed(2)} s`,
+    );
     log(`  web: tcp 127.0.0.1:${a.webPort}, smooth weighted round robin 3:2:1 over ${web.map((b) => b.name).join(', ')}, HTTP health checks`);
     log(`  dns: udp 127.0.0.1:${dnsPort}, maglev on the 5-tuple`);
     const load = await httpLoad('127.0.0.1', a.webPort, 600, 16);
@@ -195,7 +227,10 @@ async function firstApplianceStory(a: DemoAppliance, rules: (a: DemoAppliance, w
     log(`  restarting ${web[0]!.name}; it is back after 2 good checks`);
     await waitFor(() => !isDown(), 5_000, `${web[0]!.name} to come back`);
 
-    const delta = await driver.push(encodeRules(rules(a, [1, 1, 1])), { confirmTimeoutMs: 30_000, baseFor: (id) => (id === pushed.configId ? firstBytes : null) });
+    const delta = await driver.push(encodeRules(rules(a, [1, 1, 1])), {
+      confirmTimeoutMs: 30_000,
+      baseFor: (id) => (id === pushed.configId ? firstBytes : null),
+    });
     log(`  pushed weights 1:1:1 as a ${delta.mode} (${delta.bytes} bytes on the line, commit confirmed within 30 s)`);
     const confirmed = await driver.confirm();
     log(`  confirmed ${confirmed.configId.slice(0, 12)}…`);
@@ -207,7 +242,12 @@ async function firstApplianceStory(a: DemoAppliance, rules: (a: DemoAppliance, w
 }
 
 /** Firmware 1.1.0, signed with the demo's key, rolled out in two waves (a canary, then the rest). */
-async function rollout(store: AgentStore, appliances: readonly DemoAppliance[], key: ReturnType<typeof generateSigningKey>, log: (t: string) => void): Promise<void> {
+async function rollout(
+  store: AgentStore,
+  appliances: readonly DemoAppliance[],
+  key: ReturnType<typeof generateSigningKey>,
+  log: (t: string) => void,
+): Promise<void> {
   const image = buildImage({ version: parseVersion('1.1.0'), securityCounter: 1, payload: simulatorPayload({ simulate: [], size: 24 * 1024 }) }, key);
   const engine = new RolloutEngine({
     rollouts: store.rollouts,

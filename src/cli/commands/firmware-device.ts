@@ -54,26 +54,40 @@ export async function upgrade(file: string, opts: TargetOptions & { json?: boole
     if (!opts.json) process.stderr.write(`${text}\n`);
   };
   try {
-    const change = onTarget('firmware upgrade', opts, (u: { version: string; bytes: number; confirmed: boolean }) => ({ detail: { version: u.version, bytes: u.bytes, confirmed: u.confirmed } }), { image: file, securityCounter: header.securityCounter });
-    const r = await audited(change, () => withDriver(opts, (d) =>
-      upgradeAppliance(slots(d), bytes, {
-        onProgress: (sent, total) => progress.update(sent, total),
-        ...(imageUrl ? { imageUrl } : {}),
-        onStep: (step) => {
-          if (step !== 'upload') progress.stop();
-          if (step === 'reboot') say('rebooting into the new image (trial boot)…');
-          if (step === 'verify') say('waiting for the new image to confirm itself…');
-        },
-      }),
-    ));
+    const change = onTarget(
+      'firmware upgrade',
+      opts,
+      (u: { version: string; bytes: number; confirmed: boolean }) => ({ detail: { version: u.version, bytes: u.bytes, confirmed: u.confirmed } }),
+      { image: file, securityCounter: header.securityCounter },
+    );
+    const r = await audited(change, () =>
+      withDriver(opts, (d) =>
+        upgradeAppliance(slots(d), bytes, {
+          onProgress: (sent, total) => progress.update(sent, total),
+          ...(imageUrl ? { imageUrl } : {}),
+          onStep: (step) => {
+            if (step !== 'upload') progress.stop();
+            if (step === 'reboot') say('rebooting into the new image (trial boot)…');
+            if (step === 'verify') say('waiting for the new image to confirm itself…');
+          },
+        }),
+      ),
+    );
     progress.stop();
     await server?.close();
     if (opts.json) printJson(r);
-    else process.stdout.write(`firmware ${r.version} running and confirmed: ${r.bytes} bytes uploaded in ${r.uploadSeconds.toFixed(1)} s, back in ${r.rebootSeconds.toFixed(1)} s after the reboot\n`);
+    else
+      process.stdout.write(
+        `firmware ${r.version} running and confirmed: ${r.bytes} bytes uploaded in ${r.uploadSeconds.toFixed(1)} s, back in ${r.rebootSeconds.toFixed(1)} s after the reboot\n`,
+      );
   } catch (err) {
     progress.stop();
     await server?.close();
-    if (err instanceof UpgradeError) throw new CliError(`upgrade failed (${err.code}): ${err.message}`, err.code === 'badImage' ? EXIT.invalidInput : err.code === 'unsupported' ? EXIT.usage : EXIT.refused);
+    if (err instanceof UpgradeError)
+      throw new CliError(
+        `upgrade failed (${err.code}): ${err.message}`,
+        err.code === 'badImage' ? EXIT.invalidInput : err.code === 'unsupported' ? EXIT.usage : EXIT.refused,
+      );
     throw err;
   }
 }
@@ -87,20 +101,31 @@ export async function status(opts: TargetOptions & { json?: boolean }): Promise<
     attemptsLeft: s.attemptsLeft,
   };
   if (opts.json) return printJson(out);
-  process.stdout.write(`running ${s.active.version} from slot ${s.active.slot}${s.active.confirmed ? '' : ' (trial: not confirmed yet)'}; anti-rollback minimum ${s.minSecurityCounter}\n`);
-  process.stdout.write(`${table(['slot', 'version', 'state', 'security counter'], out.slots.map((x) => [x.slot, x.version ?? '-', x.state, x.securityCounter ?? '-']))}\n`);
+  process.stdout.write(
+    `running ${s.active.version} from slot ${s.active.slot}${s.active.confirmed ? '' : ' (trial: not confirmed yet)'}; anti-rollback minimum ${s.minSecurityCounter}\n`,
+  );
+  process.stdout.write(
+    `${table(
+      ['slot', 'version', 'state', 'security counter'],
+      out.slots.map((x) => [x.slot, x.version ?? '-', x.state, x.securityCounter ?? '-']),
+    )}\n`,
+  );
 }
 
 /** Back to the previously confirmed image: the bootloader switches, the appliance reboots into it. */
 export async function rollback(opts: TargetOptions & { json?: boolean; bootTimeout?: string }): Promise<void> {
-  const r = await audited(onTarget('firmware rollback', opts, (b: { version: string; slot: string }) => ({ detail: { version: b.version, slot: b.slot } })), () => withDriver(opts, async (d) => {
-    const fw = slots(d);
-    const to = await fw.rollbackFirmware();
-    await fw.rebootAndWait(60_000);
-    const s = await fw.firmwareStatus();
-    if (s.active.version !== to.version) throw new DriverError('refused', `the appliance runs ${s.active.version} after the rollback, not ${to.version}`);
-    return { version: s.active.version, slot: s.active.slot, confirmed: s.active.confirmed };
-  }));
+  const r = await audited(
+    onTarget('firmware rollback', opts, (b: { version: string; slot: string }) => ({ detail: { version: b.version, slot: b.slot } })),
+    () =>
+      withDriver(opts, async (d) => {
+        const fw = slots(d);
+        const to = await fw.rollbackFirmware();
+        await fw.rebootAndWait(60_000);
+        const s = await fw.firmwareStatus();
+        if (s.active.version !== to.version) throw new DriverError('refused', `the appliance runs ${s.active.version} after the rollback, not ${to.version}`);
+        return { version: s.active.version, slot: s.active.slot, confirmed: s.active.confirmed };
+      }),
+  );
   if (opts.json) printJson(r);
   else process.stdout.write(`rolled back: running ${r.version} from slot ${r.slot}\n`);
 }

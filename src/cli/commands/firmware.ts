@@ -6,7 +6,28 @@
 
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { buildImage, encodeManifest, FirmwareImageError, formatVersion, generateSigningKey, IMAGE_HEADER_SIZE, isSimulatedBehaviour, keyIdOf, MANIFEST_MARKER, MAX_IMAGE_SIZE, parseImage, parseVersion, readManifest, SIMULATED_BEHAVIOURS, simulatorPayload, STANDARD_TRAILER_SIZE, verifyImage, type FirmwareVersion, type ParsedImage, type SimulatedBehaviour } from '../../protocol/image/image.js';
+import {
+  buildImage,
+  encodeManifest,
+  FirmwareImageError,
+  formatVersion,
+  generateSigningKey,
+  IMAGE_HEADER_SIZE,
+  isSimulatedBehaviour,
+  keyIdOf,
+  MANIFEST_MARKER,
+  MAX_IMAGE_SIZE,
+  parseImage,
+  parseVersion,
+  readManifest,
+  SIMULATED_BEHAVIOURS,
+  simulatorPayload,
+  STANDARD_TRAILER_SIZE,
+  verifyImage,
+  type FirmwareVersion,
+  type ParsedImage,
+  type SimulatedBehaviour,
+} from '../../protocol/image/image.js';
 import { encodePrivateKeyPem, encodePublicKeyPem } from '../../protocol/host/node-crypto.js';
 import { toHex } from '../../protocol/digest.js';
 import { CliError, EXIT } from '../exit-codes.js';
@@ -91,14 +112,16 @@ function parsePayloadSizeOption(text: string): number {
   const m = /^(0|[1-9][0-9]*)(K|KiB|M|MiB)?$/.exec(text);
   const bytes = m ? Number(m[1]) * SIZE_UNITS[m[2] ?? '']! : NaN;
   const max = MAX_IMAGE_SIZE - IMAGE_HEADER_SIZE - STANDARD_TRAILER_SIZE;
-  if (!(bytes <= max)) throw new CliError(`--payload-size: must be a byte count like 4096, 64KiB or 1MiB, at most ${max}; got ${JSON.stringify(text)}`, EXIT.usage);
+  if (!(bytes <= max))
+    throw new CliError(`--payload-size: must be a byte count like 4096, 64KiB or 1MiB, at most ${max}; got ${JSON.stringify(text)}`, EXIT.usage);
   return bytes;
 }
 
 function parseSimulateOption(list: readonly string[]): SimulatedBehaviour[] {
   const out: SimulatedBehaviour[] = [];
   for (const item of list) {
-    if (!isSimulatedBehaviour(item)) throw new CliError(`--simulate: unknown behaviour ${JSON.stringify(item)}; expected one of ${SIMULATED_BEHAVIOURS.join(', ')}`, EXIT.usage);
+    if (!isSimulatedBehaviour(item))
+      throw new CliError(`--simulate: unknown behaviour ${JSON.stringify(item)}; expected one of ${SIMULATED_BEHAVIOURS.join(', ')}`, EXIT.usage);
     if (out.includes(item)) throw new CliError(`--simulate: ${item} is given twice`, EXIT.usage);
     out.push(item);
   }
@@ -131,7 +154,8 @@ function buildPayload(opts: BuildOptions, simulate: SimulatedBehaviour[]): Uint8
   }
   if (simulate.length === 0) return content;
   const manifest = encodeManifest({ simulate });
-  if (manifest.length + content.length > limit) throw new CliError(`${file}: with the simulator manifest the payload exceeds ${limit} bytes`, EXIT.invalidInput);
+  if (manifest.length + content.length > limit)
+    throw new CliError(`${file}: with the simulator manifest the payload exceeds ${limit} bytes`, EXIT.invalidInput);
   return new Uint8Array([...manifest, ...content]);
 }
 
@@ -150,7 +174,15 @@ export function build(opts: BuildOptions): void {
   }
   writeFileAtomic(opts.out, bytes, 0o644);
   const image = parseImage(bytes);
-  const summary = { file: opts.out, version: formatVersion(version), securityCounter, size: image.size, sha256: toHex(image.sha256), keyId: toHex(image.keyId), simulate: readManifest(image.payload).simulate };
+  const summary = {
+    file: opts.out,
+    version: formatVersion(version),
+    securityCounter,
+    size: image.size,
+    sha256: toHex(image.sha256),
+    keyId: toHex(image.keyId),
+    simulate: readManifest(image.payload).simulate,
+  };
   if (opts.json) return printJson(summary);
   process.stdout.write(
     `wrote ${summary.file}: firmware ${summary.version}, security counter ${securityCounter}, ${formatBytes(summary.size)} (${summary.size} bytes)\n` +
@@ -170,13 +202,22 @@ export function inspect(file: string, opts: InspectOptions): void {
   const bytes = readImageFile(file);
   let image: ParsedImage;
   try {
-    image = trusted.length > 0 ? verifyImage(bytes, trusted.map((t) => t.key)) : parseImage(bytes);
+    image =
+      trusted.length > 0
+        ? verifyImage(
+            bytes,
+            trusted.map((t) => t.key),
+          )
+        : parseImage(bytes);
   } catch (err) {
     imageError(file, err);
   }
   // A file is one image: bytes after it mean a bad concatenation or download, not a flash slot.
   if (bytes.length > image.size) {
-    throw new CliError(`${file}: ${bytes.length - image.size} unexpected byte(s) after the end of the image at byte ${image.size} [badTrailer]`, EXIT.invalidInput);
+    throw new CliError(
+      `${file}: ${bytes.length - image.size} unexpected byte(s) after the end of the image at byte ${image.size} [badTrailer]`,
+      EXIT.invalidInput,
+    );
   }
   let simulate: SimulatedBehaviour[];
   try {

@@ -9,7 +9,14 @@
 import type { ApplianceDriver } from '../../../drivers/driver.js';
 import { configId, parseDuration } from '../../protocol/rules/index.js';
 import { pushToFleet, type FleetAccess } from '../../provision/fleet-push.js';
-import { checkFleetOptions, DEFAULT_CANARIES, DEFAULT_FLEET_CONFIRM_MS, DEFAULT_SETTLE_MS, FleetPushError, resolveFleetTargets } from '../../provision/fleet-request.js';
+import {
+  checkFleetOptions,
+  DEFAULT_CANARIES,
+  DEFAULT_FLEET_CONFIRM_MS,
+  DEFAULT_SETTLE_MS,
+  FleetPushError,
+  resolveFleetTargets,
+} from '../../provision/fleet-request.js';
 import { connectTarget, storedCredentials } from '../../provision/connect.js';
 import type { ApplianceRecord } from '../../store/inventory.js';
 import { ConfigCache } from '../../store/config-cache.js';
@@ -109,21 +116,28 @@ export async function fleetPush(file: string, opts: FleetPushOptions): Promise<v
     dryRun: opts.dryRun,
     names: CLI_OVERRIDES,
     // The plan was just printed (onPlan): the question only has to name the appliances.
-    confirmDestructive: canAsk(file) ? (plans: readonly { appliance: string }[]) => askYesNo(`The plan removes most services on ${plans.map((p) => p.appliance).join(', ')}. Push it anyway?`) : undefined,
+    confirmDestructive: canAsk(file)
+      ? (plans: readonly { appliance: string }[]) => askYesNo(`The plan removes most services on ${plans.map((p) => p.appliance).join(', ')}. Push it anyway?`)
+      : undefined,
   };
   let destructive: string[] = [];
-  const report = await audited(fleetPushAudit(opts), () => pushToFleet({ rules, targets: records, canary, settleMs, confirmTimeoutMs, cache: new ConfigCache(), ...guards }, openPerUse(credentials), {
-    onPlan: (planned) => {
-      destructive = planned.filter((p) => p.change && p.destructive !== null).map((p) => p.name);
-      if (human) process.stdout.write(`${renderFleetPlan(configId(rules), planned)}\n\n`);
-    },
-    onStep: (step) => {
-      if (human) process.stdout.write(`${describeStep(step, settleSeconds)}\n`);
-    },
-  }));
+  const report = await audited(fleetPushAudit(opts), () =>
+    pushToFleet({ rules, targets: records, canary, settleMs, confirmTimeoutMs, cache: new ConfigCache(), ...guards }, openPerUse(credentials), {
+      onPlan: (planned) => {
+        destructive = planned.filter((p) => p.change && p.destructive !== null).map((p) => p.name);
+        if (human) process.stdout.write(`${renderFleetPlan(configId(rules), planned)}\n\n`);
+      },
+      onStep: (step) => {
+        if (human) process.stdout.write(`${describeStep(step, settleSeconds)}\n`);
+      },
+    }),
+  );
   if (opts.json) printJson(report);
   else if (report.dryRun === true) {
-    const warning = destructive.length === 0 ? '' : `a push now would be refused: the plan removes most services on ${destructive.join(', ')}; add ${CLI_OVERRIDES.allowDestructive} if that is what you mean\n`;
+    const warning =
+      destructive.length === 0
+        ? ''
+        : `a push now would be refused: the plan removes most services on ${destructive.join(', ')}; add ${CLI_OVERRIDES.allowDestructive} if that is what you mean\n`;
     process.stdout.write(`${warning}dry run: nothing was sent\n`);
   }
   // Refused before anything was sent: the plan above says it all.
@@ -134,7 +148,11 @@ export async function fleetPush(file: string, opts: FleetPushOptions): Promise<v
     const leftChanged = report.results.filter((r) => r.after !== r.before).map((r) => r.name);
     const undone =
       (report.rolledBack.length > 0 ? `; rolled back: ${report.rolledBack.join(', ')}` : '') +
-      (leftChanged.length > 0 ? `; NOT back to their previous config: ${leftChanged.join(', ')}` : report.rolledBack.length === 0 ? '; nothing was changed' : '');
+      (leftChanged.length > 0
+        ? `; NOT back to their previous config: ${leftChanged.join(', ')}`
+        : report.rolledBack.length === 0
+          ? '; nothing was changed'
+          : '');
     throw new CliError(`fleet push failed on ${appliance}: ${reason}${undone}`, EXIT.failure);
   }
 }

@@ -52,7 +52,12 @@ export async function fleet(opts: FleetOptions): Promise<void> {
   const ready: ReadyInfo[] = sims.map((s) => s.readyInfo());
   if (opts.json) printJson({ appliances: ready });
   else {
-    process.stdout.write(`${table(['name', 'config id', 'snmp', 'serial'], ready.map((r) => [r.name, r.configId.slice(0, 12), r.snmp ?? '-', r.serial ?? '-']))}\nCtrl-C stops them.\n`);
+    process.stdout.write(
+      `${table(
+        ['name', 'config id', 'snmp', 'serial'],
+        ready.map((r) => [r.name, r.configId.slice(0, 12), r.snmp ?? '-', r.serial ?? '-']),
+      )}\nCtrl-C stops them.\n`,
+    );
   }
   const stop = async () => {
     await stopAll();

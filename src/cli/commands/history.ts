@@ -36,7 +36,9 @@ export async function history(name: string, opts: { since: string; rate?: boolea
       const gaps = s.points.filter(([, v]) => v === null).length;
       return [s.service ?? '', s.backend ?? '', s.counter, s.kind, total === null ? '-' : Number(total.toFixed(3)), s.points.length, gaps];
     });
-    process.stdout.write(`${name}: last ${opts.since} at ${resolution} resolution (${opts.rate ? 'latest rate per second' : 'increase over the window'}; gauges: latest)\n`);
+    process.stdout.write(
+      `${name}: last ${opts.since} at ${resolution} resolution (${opts.rate ? 'latest rate per second' : 'increase over the window'}; gauges: latest)\n`,
+    );
     process.stdout.write(`${table(['service', 'backend', 'counter', 'kind', opts.rate ? 'rate/s' : 'value', 'points', 'gaps'], rows, [4, 5, 6])}\n`);
   } finally {
     store.close();

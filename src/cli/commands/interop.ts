@@ -52,7 +52,8 @@ export function importRules(file: string, opts: ImportOptions): void {
   if (opts.json && opts.out !== undefined) writeOut(opts.out, result.yaml);
   if (!opts.json) for (const omission of result.report) process.stderr.write(`${formatOmission(omission)}\n`);
   if (!opts.json && result.report.length > 0) process.stderr.write(`${result.report.length} item(s) not carried over (${result.format})\n`);
-  if (opts.strict && result.report.length > 0) throw new CliError(`--strict: ${result.report.length} item(s) of ${file} were not carried over`, EXIT.invalidInput);
+  if (opts.strict && result.report.length > 0)
+    throw new CliError(`--strict: ${result.report.length} item(s) of ${file} were not carried over`, EXIT.invalidInput);
 }
 
 export function exportRules(file: string, opts: { format?: string; out?: string; strict?: boolean; json?: boolean }): void {
@@ -64,5 +65,6 @@ export function exportRules(file: string, opts: { format?: string; out?: string;
   else process.stdout.write(result.text);
   if (opts.json && opts.out !== undefined) writeOut(opts.out, result.text);
   if (!opts.json) for (const omission of result.report) process.stderr.write(`${formatExportOmission(omission)}\n`);
-  if (opts.strict && result.report.length > 0) throw new CliError(`--strict: ${result.report.length} setting(s) cannot be expressed in ${to}`, EXIT.invalidInput);
+  if (opts.strict && result.report.length > 0)
+    throw new CliError(`--strict: ${result.report.length} setting(s) cannot be expressed in ${to}`, EXIT.invalidInput);
 }

@@ -52,9 +52,14 @@ async function takeLease(lease: PollerLease, standby: boolean, signal: AbortSign
   const now = lease.hold();
   if (now.ok) return true;
   if (!standby) {
-    throw new CliError(`this store is already polled by ${describeHolder(now.holder)}: one poller per store; stop that one, or run with --standby to take over when it stops`, EXIT.failure);
+    throw new CliError(
+      `this store is already polled by ${describeHolder(now.holder)}: one poller per store; stop that one, or run with --standby to take over when it stops`,
+      EXIT.failure,
+    );
   }
-  return waitForLease(lease, signal, (h) => log.warn({ holder: h }, `standing by: this store is polled by ${describeHolder(h)}; polling starts when it stops or its lease expires`));
+  return waitForLease(lease, signal, (h) =>
+    log.warn({ holder: h }, `standing by: this store is polled by ${describeHolder(h)}; polling starts when it stops or its lease expires`),
+  );
 }
 
 export async function monitor(opts: MonitorOptions): Promise<void> {

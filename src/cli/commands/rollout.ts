@@ -47,7 +47,15 @@ export interface ResumeOptions extends DbOption {
 /** A RolloutError or CatalogError as the operator sees it, with its exit code. */
 function asCliError(err: unknown): unknown {
   if (err instanceof RolloutError) {
-    const code = { invalid: EXIT.usage, 'unknownAppliances': EXIT.invalidInput, conflict: EXIT.invalidInput, 'notFound': EXIT.usage, state: EXIT.usage, busy: EXIT.failure, 'leaseLost': EXIT.failure }[err.code];
+    const code = {
+      invalid: EXIT.usage,
+      unknownAppliances: EXIT.invalidInput,
+      conflict: EXIT.invalidInput,
+      notFound: EXIT.usage,
+      state: EXIT.usage,
+      busy: EXIT.failure,
+      leaseLost: EXIT.failure,
+    }[err.code];
     return new CliError(err.message, code);
   }
   if (err instanceof CatalogError) return new CliError(err.message, EXIT.failure);
@@ -59,13 +67,15 @@ function flag<T>(name: string, check: () => T): T {
   try {
     return check();
   } catch (err) {
-    if (err instanceof RolloutError || err instanceof TypeError) throw new CliError(`${name}: ${err.message.replace(/^(waves|max failures): /, '')}`, EXIT.usage);
+    if (err instanceof RolloutError || err instanceof TypeError)
+      throw new CliError(`${name}: ${err.message.replace(/^(waves|max failures): /, '')}`, EXIT.usage);
     throw err;
   }
 }
 
 function parseId(text: string): number {
-  if (!/^[1-9][0-9]{0,15}$/.test(text)) throw new CliError(`rollout id: expected a number like 3 (fulcrum rollout list), got ${JSON.stringify(text)}`, EXIT.usage);
+  if (!/^[1-9][0-9]{0,15}$/.test(text))
+    throw new CliError(`rollout id: expected a number like 3 (fulcrum rollout list), got ${JSON.stringify(text)}`, EXIT.usage);
   return Number(text);
 }
 
@@ -123,7 +133,14 @@ async function upgradeThroughInventory(store: AgentStore): Promise<UpgradeOne> {
  * Runs the rollout until it ends or a signal (Ctrl-C, SIGTERM) interrupts this process; then
  * reports how it ended, as the exit code and a message.
  */
-async function runInForeground(engine: RolloutEngine, id: number, upgrade: UpgradeOne, concurrency: number, progress: RolloutProgress, json: boolean): Promise<void> {
+async function runInForeground(
+  engine: RolloutEngine,
+  id: number,
+  upgrade: UpgradeOne,
+  concurrency: number,
+  progress: RolloutProgress,
+  json: boolean,
+): Promise<void> {
   const interrupt = new AbortController();
   const onSignal = () => interrupt.abort();
   process.once('SIGINT', onSignal);
@@ -162,7 +179,10 @@ function reportEnd(s: RolloutStatus, json: boolean): void {
     case 'paused':
       throw new CliError(`rollout ${s.id} was paused: \`fulcrum rollout resume ${s.id}\` carries on`, EXIT.failure);
     case 'aborted':
-      throw new CliError(`rollout ${s.id} was aborted: ${s.totals.succeeded} of ${s.totals.devices} appliances upgraded${failed.length > 0 ? `; failed:${failures}` : ''}`, EXIT.failure);
+      throw new CliError(
+        `rollout ${s.id} was aborted: ${s.totals.succeeded} of ${s.totals.devices} appliances upgraded${failed.length > 0 ? `; failed:${failures}` : ''}`,
+        EXIT.failure,
+      );
     case 'running':
       throw new CliError(`rollout ${s.id} stopped before its end; \`fulcrum rollout status ${s.id}\` shows where it stands`, EXIT.failure);
   }
@@ -213,7 +233,9 @@ export async function pause(idText: string, opts: DbOption): Promise<void> {
   const status = await withStore(opts, (store) => audited(rolloutChange('rollout pause', store, { rollout: id }), async () => engineFor(store).pause(id)));
   if (opts.json) return printJson(status);
   const upgrading = status.totals.upgrading;
-  process.stdout.write(`rollout ${id} paused: no appliance starts an upgrade any more${upgrading > 0 ? `; the ${upgrading} upgrading finish first` : ''}. \`fulcrum rollout resume ${id}\` carries on\n`);
+  process.stdout.write(
+    `rollout ${id} paused: no appliance starts an upgrade any more${upgrading > 0 ? `; the ${upgrading} upgrading finish first` : ''}. \`fulcrum rollout resume ${id}\` carries on\n`,
+  );
 }
 
 export async function abort(idText: string, opts: DbOption): Promise<void> {
@@ -221,7 +243,9 @@ export async function abort(idText: string, opts: DbOption): Promise<void> {
   const status = await withStore(opts, (store) => audited(rolloutChange('rollout abort', store, { rollout: id }), async () => engineFor(store).abort(id)));
   if (opts.json) return printJson(status);
   const upgrading = status.totals.upgrading;
-  process.stdout.write(`rollout ${id} aborted: ${status.totals.succeeded} of ${status.totals.devices} appliances upgraded${upgrading > 0 ? `; the ${upgrading} upgrading finish first` : ''}\n`);
+  process.stdout.write(
+    `rollout ${id} aborted: ${status.totals.succeeded} of ${status.totals.devices} appliances upgraded${upgrading > 0 ? `; the ${upgrading} upgrading finish first` : ''}\n`,
+  );
 }
 
 export async function status(idText: string | undefined, opts: DbOption): Promise<void> {

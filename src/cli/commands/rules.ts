@@ -11,7 +11,14 @@ export function validate(file: string, opts: { json?: boolean }): void {
   const backends = rules.services.reduce((n, s) => n + s.backends.length, 0);
   process.stdout.write(`${file}: valid: ${rules.services.length} service(s), ${backends} backend(s)\nconfig id ${configId(rules)}\n`);
   if (rules.services.length === 0) return;
-  const rows = rules.services.map((s) => [s.name, s.listen, s.protocol, s.algorithm, s.backends.length, s.health ? `${s.health.type} every ${s.health.intervalMs}ms` : 'none']);
+  const rows = rules.services.map((s) => [
+    s.name,
+    s.listen,
+    s.protocol,
+    s.algorithm,
+    s.backends.length,
+    s.health ? `${s.health.type} every ${s.health.intervalMs}ms` : 'none',
+  ]);
   process.stdout.write(`${table(['service', 'listen', 'proto', 'algorithm', 'backends', 'health'], rows, [4])}\n`);
 }
 
@@ -25,7 +32,13 @@ function validateJson(file: string): void {
   }
   try {
     const rules = loadRules(text, file === '-' ? '<stdin>' : file);
-    printJson({ valid: true, configId: configId(rules), services: rules.services.length, backends: rules.services.reduce((n, s) => n + s.backends.length, 0), rules });
+    printJson({
+      valid: true,
+      configId: configId(rules),
+      services: rules.services.length,
+      backends: rules.services.reduce((n, s) => n + s.backends.length, 0),
+      rules,
+    });
   } catch (err) {
     if (!(err instanceof RulesError)) throw err;
     printJson({ valid: false, errors: err.errors });

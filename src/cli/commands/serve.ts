@@ -89,10 +89,15 @@ export async function serve(opts: ServeOptions): Promise<void> {
   printJson({ url: `${tls ? 'https' : 'http'}://${host}:${bound}`, ...(tls ? { tlsFingerprint: tls.fingerprint } : {}) });
   if (tls?.selfSigned) {
     const { dir, created } = tls.selfSigned;
-    app.log.warn({ fingerprint: tls.fingerprint, dir }, `serving a self-signed certificate (${created ? 'made now' : 'made earlier'}, kept in ${dir}): clients should pin its SHA-256 fingerprint ${tls.fingerprint}`);
+    app.log.warn(
+      { fingerprint: tls.fingerprint, dir },
+      `serving a self-signed certificate (${created ? 'made now' : 'made earlier'}, kept in ${dir}): clients should pin its SHA-256 fingerprint ${tls.fingerprint}`,
+    );
   } else if (tls) app.log.info({ fingerprint: tls.fingerprint }, `serving HTTPS; certificate SHA-256 fingerprint ${tls.fingerprint}`);
-  if (holder && !poll) app.log.warn({ holder }, `not polling: this store is polled by ${describeHolder(holder)}; serving only (--standby takes over polling once it stops)`);
-  if (store.tokens.list().length === 0) app.log.warn('no API tokens yet: every API request will be refused until one is made with `fulcrum token create --role admin|read`');
+  if (holder && !poll)
+    app.log.warn({ holder }, `not polling: this store is polled by ${describeHolder(holder)}; serving only (--standby takes over polling once it stops)`);
+  if (store.tokens.list().length === 0)
+    app.log.warn('no API tokens yet: every API request will be refused until one is made with `fulcrum token create --role admin|read`');
 
   let stopping = false;
   const stop = async (signal: string) => {

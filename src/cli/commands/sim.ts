@@ -69,7 +69,18 @@ function counterBase(text: string): bigint {
 /** The SNMP agent's options from the flags, or undefined without --snmp; usage errors as CliError. */
 export function snmpOptions(opts: SimStartOptions): SnmpOptions | undefined {
   if (opts.snmp === undefined) {
-    const flags = { community: '--community', writeCommunity: '--write-community', v3User: '--v3-user', v3Auth: '--v3-auth', v3Priv: '--v3-priv', v3Write: '--v3-write', trapTo: '--trap-to', snmpContact: '--snmp-contact', snmpLocation: '--snmp-location', ifCounterBase: '--if-counter-base' } as const;
+    const flags = {
+      community: '--community',
+      writeCommunity: '--write-community',
+      v3User: '--v3-user',
+      v3Auth: '--v3-auth',
+      v3Priv: '--v3-priv',
+      v3Write: '--v3-write',
+      trapTo: '--trap-to',
+      snmpContact: '--snmp-contact',
+      snmpLocation: '--snmp-location',
+      ifCounterBase: '--if-counter-base',
+    } as const;
     const given = (Object.keys(flags) as (keyof typeof flags)[]).find((k) => opts[k] !== undefined);
     if (given) throw new CliError(`${flags[given]} needs --snmp`, EXIT.usage);
     return undefined;
@@ -101,12 +112,18 @@ export function snmpOptions(opts: SimStartOptions): SnmpOptions | undefined {
 
 export async function start(opts: SimStartOptions): Promise<void> {
   const maxFlows = Number(opts.maxFlows);
-  if (!Number.isInteger(maxFlows) || maxFlows < 1 || maxFlows > 16_777_216) throw new CliError(`--max-flows: must be an integer 1..16777216, got ${opts.maxFlows}`, EXIT.usage);
+  if (!Number.isInteger(maxFlows) || maxFlows < 1 || maxFlows > 16_777_216)
+    throw new CliError(`--max-flows: must be an integer 1..16777216, got ${opts.maxFlows}`, EXIT.usage);
   const baud = Number(opts.baud);
   if (!Number.isInteger(baud) || baud < 300 || baud > 4_000_000) throw new CliError(`--baud: must be an integer 300..4000000, got ${opts.baud}`, EXIT.usage);
   if (opts.serialLink && !opts.serial) throw new CliError('--serial-link needs --serial', EXIT.usage);
   const serial = opts.serial
-    ? { baud, noiseBer: rate('--noise-ber', opts.noiseBer), noiseDrop: rate('--noise-drop', opts.noiseDrop), ...(opts.serialLink ? { link: opts.serialLink } : {}) }
+    ? {
+        baud,
+        noiseBer: rate('--noise-ber', opts.noiseBer),
+        noiseDrop: rate('--noise-drop', opts.noiseDrop),
+        ...(opts.serialLink ? { link: opts.serialLink } : {}),
+      }
     : undefined;
   const snmp = snmpOptions(opts);
   const seed = opts.rules ? readRules(opts.rules) : undefined;
@@ -114,7 +131,16 @@ export async function start(opts: SimStartOptions): Promise<void> {
   const log = createLogger(`sim:${opts.name}`);
   let sim: SimulatedAppliance;
   try {
-    sim = await SimulatedAppliance.start({ name: opts.name, ...firmware, ...(seed ? { rules: seed } : {}), ...(opts.state ? { stateDir: opts.state } : {}), listen: opts.listen, maxFlows, ...(serial ? { serial } : {}), ...(snmp ? { snmp: { ...snmp, onProblem: (message: string) => log.debug(message) } } : {}) });
+    sim = await SimulatedAppliance.start({
+      name: opts.name,
+      ...firmware,
+      ...(seed ? { rules: seed } : {}),
+      ...(opts.state ? { stateDir: opts.state } : {}),
+      listen: opts.listen,
+      maxFlows,
+      ...(serial ? { serial } : {}),
+      ...(snmp ? { snmp: { ...snmp, onProblem: (message: string) => log.debug(message) } } : {}),
+    });
   } catch (err) {
     throw new CliError(`sim ${opts.name}: ${(err as Error).message}`, EXIT.failure);
   }
@@ -141,7 +167,10 @@ export async function start(opts: SimStartOptions): Promise<void> {
     process.stdout.write(`appliance ${info.name} firmware ${info.firmware} running config ${info.configId}\n`);
     for (const s of info.services) process.stdout.write(`  ${s.name}: ${s.protocol} ${opts.listen ? s.listen : `${s.listen} (not listening)`}\n`);
     if (info.serial) process.stdout.write(`  console: ${info.serial} at ${baud} baud (fulcrum appliance info --to serial:${info.serial}?baud=${baud})\n`);
-    if (info.snmp) process.stdout.write(`  snmp: udp ${info.snmp}${snmp?.v3User ? ` (v3 user ${snmp.v3User.name}, authPriv SHA/AES)` : ''}${snmp?.community !== undefined || snmp?.writeCommunity !== undefined ? ' (v2c)' : ''}\n`);
+    if (info.snmp)
+      process.stdout.write(
+        `  snmp: udp ${info.snmp}${snmp?.v3User ? ` (v3 user ${snmp.v3User.name}, authPriv SHA/AES)` : ''}${snmp?.community !== undefined || snmp?.writeCommunity !== undefined ? ' (v2c)' : ''}\n`,
+      );
     process.stdout.write('Ctrl-C stops it.\n');
   }
   // Keep the process alive until a signal arrives.

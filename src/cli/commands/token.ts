@@ -27,14 +27,20 @@ async function withStore<T>(opts: DbOption, work: (s: AgentStore) => T, action?:
 const when = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z'));
 
 export async function create(opts: DbOption & { role: string; name?: string }): Promise<void> {
-  const created = await withStore(opts, (s) => {
-    const result = s.tokens.create({ role: checkRole(opts.role), ...(opts.name !== undefined ? { name: opts.name } : {}) });
-    recordCliChange(s, 'token create', { outcome: 'ok', detail: { id: result.record.id, name: result.record.name, role: result.record.role } });
-    return result;
-  }, 'token create');
+  const created = await withStore(
+    opts,
+    (s) => {
+      const result = s.tokens.create({ role: checkRole(opts.role), ...(opts.name !== undefined ? { name: opts.name } : {}) });
+      recordCliChange(s, 'token create', { outcome: 'ok', detail: { id: result.record.id, name: result.record.name, role: result.record.role } });
+      return result;
+    },
+    'token create',
+  );
   if (opts.json) return printJson({ token: created.token, id: created.record.id, name: created.record.name, role: created.record.role });
   process.stdout.write(`${created.token}\n`);
-  process.stderr.write(`token ${created.record.id} "${created.record.name}" (${created.record.role}): shown once, keep it now; the agent stores only its hash\n`);
+  process.stderr.write(
+    `token ${created.record.id} "${created.record.name}" (${created.record.role}): shown once, keep it now; the agent stores only its hash\n`,
+  );
 }
 
 export async function list(opts: DbOption & { all?: boolean }): Promise<void> {
@@ -46,11 +52,15 @@ export async function list(opts: DbOption & { all?: boolean }): Promise<void> {
 }
 
 export async function revoke(idOrName: string, opts: DbOption): Promise<void> {
-  const revoked = await withStore(opts, (s) => {
-    const r = s.tokens.revoke(idOrName);
-    recordCliChange(s, 'token revoke', { outcome: 'ok', detail: { id: r.id, name: r.name, role: r.role } });
-    return r;
-  }, 'token revoke');
+  const revoked = await withStore(
+    opts,
+    (s) => {
+      const r = s.tokens.revoke(idOrName);
+      recordCliChange(s, 'token revoke', { outcome: 'ok', detail: { id: r.id, name: r.name, role: r.role } });
+      return r;
+    },
+    'token revoke',
+  );
   if (opts.json) return printJson({ revoked: revoked.id, name: revoked.name });
   process.stdout.write(`revoked token ${revoked.id} "${revoked.name}"\n`);
 }

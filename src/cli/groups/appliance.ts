@@ -5,16 +5,16 @@ import { credentialOptions, dbOption, jsonOption, targetOptions } from '../optio
 import { TARGET_FORMS } from '../../../drivers/targets.js';
 
 export function define(appliance: Command): void {
-  targetOptions(appliance
-    .command('info')
-    .description('Model, serial number, firmware, running config id, uptime, pending confirm'))
+  targetOptions(appliance.command('info').description('Model, serial number, firmware, running config id, uptime, pending confirm'))
     .addOption(jsonOption())
     .action(async (opts) => (await import('../commands/appliance.js')).info(opts));
-  credentialOptions(appliance
-    .command('add')
-    .description('Add an appliance to the inventory (credentials are stored in a file only you can read)')
-    .argument('<name>', 'letters, digits, ".", "_", "-"')
-    .argument('<target>', TARGET_FORMS))
+  credentialOptions(
+    appliance
+      .command('add')
+      .description('Add an appliance to the inventory (credentials are stored in a file only you can read)')
+      .argument('<name>', 'letters, digits, ".", "_", "-"')
+      .argument('<target>', TARGET_FORMS),
+  )
     .addOption(dbOption())
     .addOption(jsonOption())
     .action(async (name: string, target: string, opts) => (await import('../commands/inventory.js')).add(name, target, opts));

@@ -20,7 +20,12 @@ export function define(firmware: Command): void {
     .requiredOption('--out <file>', 'image file to write')
     .option('--payload-size <bytes>', 'generate a deterministic payload of this size (e.g. 4096, 64KiB, 1MiB)')
     .option('--payload <file>', 'use this file as the payload')
-    .option('--simulate <behaviour>', 'simulator behaviour, repeatable: crash-on-boot, fails-health, slow-boot', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option(
+      '--simulate <behaviour>',
+      'simulator behaviour, repeatable: crash-on-boot, fails-health, slow-boot',
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
     .addOption(jsonOption('machine-readable output: {file, version, securityCounter, size, sha256, keyId, simulate}'))
     .action(async (opts) => (await import('../commands/firmware.js')).build(opts));
   firmware
@@ -30,20 +35,20 @@ export function define(firmware: Command): void {
     .option('--pubkey <file>', 'trusted public key (signing.pub), repeatable', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .addOption(jsonOption('machine-readable output: {version, securityCounter, size, sha256, keyId, verified, simulate}'))
     .action(async (file: string, opts) => (await import('../commands/firmware.js')).inspect(file, opts));
-  targetOptions(firmware
-    .command('upgrade'))
+  targetOptions(firmware.command('upgrade'))
     .description('Upload an image to the inactive slot (resumable), boot it on trial, wait until it confirms itself — or the appliance reverts and this fails')
     .argument('<image>', 'firmware image file')
-    .option('--serve-address <host:port[/advertised]>', 'over SNMP the appliance fetches the image over HTTP from the agent: listen here (default 127.0.0.1:0); /HOST:PORT is the address the appliance should use, behind NAT')
+    .option(
+      '--serve-address <host:port[/advertised]>',
+      'over SNMP the appliance fetches the image over HTTP from the agent: listen here (default 127.0.0.1:0); /HOST:PORT is the address the appliance should use, behind NAT',
+    )
     .addOption(jsonOption('machine-readable output: {version, bytes, uploadSeconds, rebootSeconds, confirmed}'))
     .action(async (file: string, opts) => (await import('../commands/firmware-device.js')).upgrade(file, opts));
-  targetOptions(firmware
-    .command('status'))
+  targetOptions(firmware.command('status'))
     .description("An appliance's firmware slots: the running image, each slot's version and state, the anti-rollback minimum")
     .addOption(jsonOption('machine-readable output: {active: {slot, version, confirmed}, slots: [{slot, version, state, securityCounter}]}'))
     .action(async (opts) => (await import('../commands/firmware-device.js')).status(opts));
-  targetOptions(firmware
-    .command('rollback'))
+  targetOptions(firmware.command('rollback'))
     .description('Reboot into the previously confirmed image')
     .addOption(jsonOption())
     .action(async (opts) => (await import('../commands/firmware-device.js')).rollback(opts));

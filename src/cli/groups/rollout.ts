@@ -6,7 +6,9 @@ import { dbOption, jsonOption } from '../options.js';
 export function define(rollout: Command): void {
   rollout
     .command('start')
-    .description('Add an image to the catalog and roll it out wave by wave, in the foreground; prints the rollout id first. Exit 0: succeeded, 1: halted, paused or aborted')
+    .description(
+      'Add an image to the catalog and roll it out wave by wave, in the foreground; prints the rollout id first. Exit 0: succeeded, 1: halted, paused or aborted',
+    )
     .argument('<image>', 'firmware image file')
     .option('--targets <names>', 'inventory names, comma-separated; the waves take them in this order')
     .option('--all', 'every appliance of the inventory, by name')

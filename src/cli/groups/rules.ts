@@ -17,56 +17,68 @@ export function define(rules: Command): void {
     .argument('<file>', 'rule table file, or - for standard input')
     .addOption(jsonOption())
     .action(async (file: string, opts: { json?: boolean }) => (await import('../commands/rules.js')).id(file, opts));
-  targetOptions(rules
-    .command('diff'))
-    .description("Show what pushing a rule table would change on an appliance, like `terraform plan`")
+  targetOptions(rules.command('diff'))
+    .description('Show what pushing a rule table would change on an appliance, like `terraform plan`')
     .argument('<file>', 'rule table file, or - for standard input')
     .addOption(jsonOption('machine-readable output: {added, changed, removed}'))
     .action(async (file: string, opts) => (await import('../commands/push.js')).diff(file, opts));
-  credentialOptions(rules
-    .command('push')
-    .description(
-      'Make an appliance run a rule table (--to): sent whole, or as a patch when the agent knows the running table; applied whole or not at all. ' +
-        'With --all or --targets, a fleet push: plan everywhere, canaries first, each appliance confirmed only after a health and traffic check, everything rolled back on the first failure',
-    )
-    .argument('<file>', 'rule table file, or - for standard input')
-    .option('--to <target>', TARGET_HELP)
-    .option('--all', 'fleet push to every appliance of the inventory (canaries: the first by name)')
-    .option('--targets <names>', 'fleet push to these inventory names, comma-separated (canaries: the first named)')
-    .option('--canary <n>', 'fleet push: appliances pushed and checked before the rest (default 1)')
-    .option('--settle <duration>', 'fleet push: how long traffic is watched before and after each push (default 3s)')
-    .option('--confirm-timeout <duration>', 'commit confirmed: revert automatically unless confirmed within this time (e.g. 5m; at least 10s; a fleet push always uses one, default 5m)')
-    .option('--dry-run', 'print the plan and the bytes a push would send, and send nothing')
-    .option('--allow-destructive', 'push a plan that removes every service or more than half of them (refused otherwise, exit 3; on a terminal you are asked)')
-    .option('--replace-pending', 'with --to: push over a commit still pending confirmation, replacing it (refused otherwise, exit 5)')
-    .option('--force', 'with --to: allow a confirm timeout under 10 s'))
+  credentialOptions(
+    rules
+      .command('push')
+      .description(
+        'Make an appliance run a rule table (--to): sent whole, or as a patch when the agent knows the running table; applied whole or not at all. ' +
+          'With --all or --targets, a fleet push: plan everywhere, canaries first, each appliance confirmed only after a health and traffic check, everything rolled back on the first failure',
+      )
+      .argument('<file>', 'rule table file, or - for standard input')
+      .option('--to <target>', TARGET_HELP)
+      .option('--all', 'fleet push to every appliance of the inventory (canaries: the first by name)')
+      .option('--targets <names>', 'fleet push to these inventory names, comma-separated (canaries: the first named)')
+      .option('--canary <n>', 'fleet push: appliances pushed and checked before the rest (default 1)')
+      .option('--settle <duration>', 'fleet push: how long traffic is watched before and after each push (default 3s)')
+      .option(
+        '--confirm-timeout <duration>',
+        'commit confirmed: revert automatically unless confirmed within this time (e.g. 5m; at least 10s; a fleet push always uses one, default 5m)',
+      )
+      .option('--dry-run', 'print the plan and the bytes a push would send, and send nothing')
+      .option(
+        '--allow-destructive',
+        'push a plan that removes every service or more than half of them (refused otherwise, exit 3; on a terminal you are asked)',
+      )
+      .option('--replace-pending', 'with --to: push over a commit still pending confirmation, replacing it (refused otherwise, exit 5)')
+      .option('--force', 'with --to: allow a confirm timeout under 10 s'),
+  )
     .addOption(dbOption('for inventory names'))
-    .addOption(jsonOption('machine-readable output: {configId, previousConfigId, mode, bytes, seconds} (unchanged: true when it ran the table already); a fleet push: {canary, results, rolledBack, …}'))
+    .addOption(
+      jsonOption(
+        'machine-readable output: {configId, previousConfigId, mode, bytes, seconds} (unchanged: true when it ran the table already); a fleet push: {canary, results, rolledBack, …}',
+      ),
+    )
     .action(async (file: string, opts) => {
       const chosen = [opts.to !== undefined, opts.all === true, opts.targets !== undefined].filter(Boolean).length;
       if (chosen !== 1) throw new CliError('rules push: give one of --to TARGET (one appliance), --all or --targets A,B,… (a fleet push)', EXIT.usage);
       if (opts.to !== undefined) {
-        if (opts.canary !== undefined || opts.settle !== undefined) throw new CliError('--canary and --settle go with a fleet push (--all or --targets)', EXIT.usage);
+        if (opts.canary !== undefined || opts.settle !== undefined)
+          throw new CliError('--canary and --settle go with a fleet push (--all or --targets)', EXIT.usage);
         return (await import('../commands/push.js')).push(file, opts);
       }
       // A fleet push never pushes over a pending commit, and its confirm timeout must outlast its checks.
       if (opts.replacePending === true || opts.force === true) throw new CliError('--replace-pending and --force go with --to (one appliance)', EXIT.usage);
       return (await import('../commands/fleet-push.js')).fleetPush(file, opts);
     });
-  targetOptions(rules
-    .command('confirm'))
+  targetOptions(rules.command('confirm'))
     .description('Confirm a commit made with --confirm-timeout, so it stays')
     .addOption(jsonOption())
     .action(async (opts) => (await import('../commands/push.js')).confirm(opts));
-  targetOptions(rules
-    .command('rollback'))
+  targetOptions(rules.command('rollback'))
     .description('Make an earlier config run again (1 = the one before the current)')
     .option('--steps <n>', 'how far back, 1..10', '1')
     .addOption(jsonOption())
     .action(async (opts) => (await import('../commands/push.js')).rollback(opts));
   rules
     .command('import')
-    .description('Turn an HAProxy, keepalived or nginx configuration into a rule table (stdout or --out); what did not carry over is reported on stderr as FILE:LINE')
+    .description(
+      'Turn an HAProxy, keepalived or nginx configuration into a rule table (stdout or --out); what did not carry over is reported on stderr as FILE:LINE',
+    )
     .argument('<file>', 'configuration file, or - for standard input')
     .option('--from <kind>', 'haproxy, keepalived or nginx (default: guessed from the content)')
     .option('--out <file>', 'write the rule table there instead of stdout')

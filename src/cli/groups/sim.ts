@@ -29,7 +29,10 @@ export function define(sim: Command): void {
     .option('--trap-to <host:port>', 'send notifications (backend state change, commit, confirm, rollback) there')
     .option('--snmp-contact <text>', 'MIB-II sysContact')
     .option('--snmp-location <text>', 'MIB-II sysLocation')
-    .option('--trust-key <pub>', 'also accept firmware images signed by this Ed25519 public key (PEM; repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--trust-key <pub>', 'also accept firmware images signed by this Ed25519 public key (PEM; repeatable)', (v: string, prev: string[] = []) => [
+      ...prev,
+      v,
+    ])
     .option('--firmware-version <x.y.z>', 'version of the factory image a new appliance boots (default 1.0.0)')
     .option('--if-counter-base <octets>', "start the data interface's IF-MIB octet counters here (e.g. 4294960000: ifInOctets wraps after a little traffic)")
     .action(async (opts) => (await import('../commands/sim.js')).start(opts));
@@ -39,7 +42,7 @@ export function define(sim: Command): void {
     .requiredOption('--count <n>', 'how many appliances')
     .option('--prefix <text>', 'names are PREFIX1..PREFIXN', 'sim-')
     .option('--rules <file>', 'rule table that seeds every fresh appliance')
-    .option('--state <dir>', 'keep each appliance\'s flash in DIR/NAME')
+    .option('--state <dir>', "keep each appliance's flash in DIR/NAME")
     .option('--listen', 'open data-plane listeners (only one appliance can bind each address)')
     .option('--serial', 'give each appliance a console (a pseudo-terminal)')
     .option('--baud <n>', 'console line rate', '115200')
@@ -51,7 +54,10 @@ export function define(sim: Command): void {
     .option('--v3-priv <passphrase>', 'SNMPv3 privacy passphrase')
     .option('--v3-write', 'the SNMPv3 user may also write')
     .option('--trap-to <host:port>', 'send notifications there')
-    .option('--trust-key <pub>', 'also accept firmware images signed by this Ed25519 public key (PEM; repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--trust-key <pub>', 'also accept firmware images signed by this Ed25519 public key (PEM; repeatable)', (v: string, prev: string[] = []) => [
+      ...prev,
+      v,
+    ])
     .option('--firmware-version <x.y.z>', 'version of the factory image new appliances boot (default 1.0.0)')
     .addOption(jsonOption('print one JSON line: {appliances: [ready lines]}'))
     .action(async (opts) => (await import('../commands/fleet.js')).fleet(opts));

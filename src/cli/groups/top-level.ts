@@ -5,10 +5,12 @@ import { CliError, EXIT } from '../exit-codes.js';
 import { credentialOptions, dbOption, jsonOption, targetOptions, TARGET_HELP } from '../options.js';
 
 export function defineTopLevel(program: Command): void {
-  credentialOptions(program
-    .command('counters')
-    .description('Connections, bytes and failures per service and backend: live from the appliance, or with --since from the store')
-    .argument('[name]', 'an inventory name (instead of --to)'))
+  credentialOptions(
+    program
+      .command('counters')
+      .description('Connections, bytes and failures per service and backend: live from the appliance, or with --since from the store')
+      .argument('[name]', 'an inventory name (instead of --to)'),
+  )
     .option('--to <target>', TARGET_HELP)
     .addOption(dbOption())
     .option('--since <duration>', 'history from the store over this span (e.g. 1h), as `fulcrum monitor` recorded it')
@@ -25,19 +27,22 @@ export function defineTopLevel(program: Command): void {
 
   program
     .command('monitor')
-    .description('Poll every appliance of the inventory each interval into the store (rates, rollups, retention); traps become events. One poller per store: a second one exits 1 naming the first')
+    .description(
+      'Poll every appliance of the inventory each interval into the store (rates, rollups, retention); traps become events. One poller per store: a second one exits 1 naming the first',
+    )
     .option('--interval <duration>', 'time between polls of each appliance', '10s')
     .addOption(dbOption())
     .option('--for <duration>', 'stop after this long (default: until interrupted)')
-    .option('--trap-port <port>', "receive SNMP notifications on this UDP port (only from inventory addresses, with that appliance's community or v3 user; 20/s per source, burst 50)")
+    .option(
+      '--trap-port <port>',
+      "receive SNMP notifications on this UDP port (only from inventory addresses, with that appliance's community or v3 user; 20/s per source, burst 50)",
+    )
     .option('--trap-host <address>', 'address the notifications are received on (default 127.0.0.1; 0.0.0.0 for every interface)')
     .option('--standby', 'when another poller holds this store, wait and take over once it stops, instead of exiting 1')
     .addOption(jsonOption('print a JSON line per polling cycle'))
     .action(async (opts) => (await import('../commands/monitor.js')).monitor(opts));
 
-  targetOptions(program
-    .command('poll')
-    .description('Poll an appliance\'s counters (the JSON of `counters`); --once for a single poll'))
+  targetOptions(program.command('poll').description("Poll an appliance's counters (the JSON of `counters`); --once for a single poll"))
     .option('--once', 'poll once and exit')
     .addOption(jsonOption('machine-readable output (one JSON document per poll)'))
     .option('--interval <seconds>', 'seconds between polls', '10')
@@ -45,7 +50,9 @@ export function defineTopLevel(program: Command): void {
 
   program
     .command('serve')
-    .description('The HTTP API (token auth, audit log, live stream), Prometheus /metrics and the dashboard, polling the inventory meanwhile; until SIGINT/SIGTERM')
+    .description(
+      'The HTTP API (token auth, audit log, live stream), Prometheus /metrics and the dashboard, polling the inventory meanwhile; until SIGINT/SIGTERM',
+    )
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'TCP port (0 picks a free one; the ready line gives the URL)', '8080')
     .addOption(dbOption())
@@ -73,9 +80,11 @@ export function defineTopLevel(program: Command): void {
 
   program
     .command('demo')
-    .description('The whole story: backends, three simulated appliances (two on serial consoles, one on SNMPv3), pushes, traffic, polling, a firmware rollout, a summary')
+    .description(
+      'The whole story: backends, three simulated appliances (two on serial consoles, one on SNMPv3), pushes, traffic, polling, a firmware rollout, a summary',
+    )
     .option('--keep', 'stay up afterwards with the control plane: prints the dashboard URL and an admin token')
-    .option('--port <n>', 'with --keep: the control plane\'s port (default: any free one)')
+    .option('--port <n>', "with --keep: the control plane's port (default: any free one)")
     .addOption(jsonOption('print the final summary as JSON'))
     .action(async (opts: { json?: boolean; keep?: boolean; port?: string }) => (await import('../commands/demo.js')).demo(opts));
 }

@@ -37,7 +37,11 @@ export function algorithmOf(backend: ProxyConfig, weights: readonly number[], re
       const hashType = backend.hashType;
       if (hashType === undefined || !hashType.value.startsWith('consistent')) {
         const where = hashType?.at ?? at;
-        report.omit(where.line, directiveText(where), 'map-based hashing (HAProxy\'s default) moves most clients when a server changes; Maglev, imported here, moves few');
+        report.omit(
+          where.line,
+          directiveText(where),
+          "map-based hashing (HAProxy's default) moves most clients when a server changes; Maglev, imported here, moves few",
+        );
       }
       return { algorithm: 'maglev', hashKey: 'source-ip' };
     }

@@ -9,7 +9,7 @@ import { endpointFrom, splitHostPort } from '../address.js';
 import { ImportError } from '../errors.js';
 import type { ImportReport } from '../report.js';
 import { directiveText, type Directive } from '../syntax.js';
-import { BIND_FLAGS, BIND_WITH_VALUE, bindKeywordReason } from './keywords.js';
+import { BIND_FLAGS, BIND_WITH_VALUE, bindKeywordReason } from './bind-keywords.js';
 
 const TCP_PREFIXES = /^(ipv4|ipv6|tcp|tcp4|tcp6)@/;
 

@@ -88,7 +88,10 @@ type Range = StatusRange;
 
 /** `^2`, `^[23]`, `^[2-3]`, `^2[0-9][0-9]$`, `^(2|3)`: status classes by their first digit. */
 export function regexRange(pattern: string): Range | null {
-  const body = pattern.replace(/^\^/, '').replace(/(\[0-9\]|\\d|\.){2}\$?$/, '').replace(/\$$/, '');
+  const body = pattern
+    .replace(/^\^/, '')
+    .replace(/(\[0-9\]|\\d|\.){2}\$?$/, '')
+    .replace(/\$$/, '');
   let digits: number[] | null = null;
   if (/^[1-5]$/.test(body)) digits = [Number(body)];
   const dashed = /^\[([1-5])-([1-5])\]$/.exec(body);

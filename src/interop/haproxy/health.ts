@@ -22,7 +22,8 @@ export function healthOf(backend: ProxyConfig, servers: readonly CheckedServer[]
   const checked = servers.filter((s) => s.params.check === true);
   const option = backend.check;
   if (checked.length === 0) {
-    if (option !== undefined) report.omit(option.at.line, directiveText(option.at), 'no server has "check", so HAProxy runs no checks; no health check imported');
+    if (option !== undefined)
+      report.omit(option.at.line, directiveText(option.at), 'no server has "check", so HAProxy runs no checks; no health check imported');
     return null;
   }
   const first = checked[0]!.params;
@@ -38,11 +39,15 @@ export function healthOf(backend: ProxyConfig, servers: readonly CheckedServer[]
     }
     const p = server.params;
     if ((p.inter ?? defaults.intervalMs) !== intervalMs || (p.rise ?? defaults.rise) !== rise || (p.fall ?? defaults.fall) !== fall) {
-      report.omit(at.line, directiveText(at), 'check timing differs from the first checked server; a service has one health check, the first server\'s is used');
+      report.omit(at.line, directiveText(at), "check timing differs from the first checked server; a service has one health check, the first server's is used");
     }
     const checkPort = p.port ?? backend.checkPort?.value;
     if (checkPort !== undefined && checkPort !== server.port) {
-      report.omit(at.line, directiveText(at), `the check goes to port ${checkPort}, Fulcrum probes the backend's own port ${server.port}: review the health check (a role check on another port, like Patroni's, cannot be expressed)`);
+      report.omit(
+        at.line,
+        directiveText(at),
+        `the check goes to port ${checkPort}, Fulcrum probes the backend's own port ${server.port}: review the health check (a role check on another port, like Patroni's, cannot be expressed)`,
+      );
     }
   }
   const checkTimeout = backend.timeouts.check;

@@ -9,7 +9,7 @@ import type { ServiceDraft } from '../draft.js';
 import { ImportError } from '../errors.js';
 import type { ImportReport } from '../report.js';
 import { directiveText } from '../syntax.js';
-import { GLOBAL_REASONS, PROCESS_SETTING, SECTION_REASONS } from './keywords.js';
+import { GLOBAL_REASONS, PROCESS_SETTING, SECTION_REASONS } from './reasons.js';
 import { parseSections } from './parse.js';
 import { readProxy, type ProxyConfig } from './proxy.js';
 import { servicesOf } from './service.js';

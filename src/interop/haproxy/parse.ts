@@ -10,8 +10,24 @@ import { directiveOf, directiveText, type Directive, type Word } from '../syntax
 import { tokenize } from './tokenize.js';
 
 export const SECTION_KEYWORDS = new Set([
-  'global', 'defaults', 'frontend', 'backend', 'listen', 'peers', 'resolvers', 'userlist', 'mailers', 'program',
-  'http-errors', 'ring', 'cache', 'log-forward', 'fcgi-app', 'crt-store', 'traces', 'namespace_list',
+  'global',
+  'defaults',
+  'frontend',
+  'backend',
+  'listen',
+  'peers',
+  'resolvers',
+  'userlist',
+  'mailers',
+  'program',
+  'http-errors',
+  'ring',
+  'cache',
+  'log-forward',
+  'fcgi-app',
+  'crt-store',
+  'traces',
+  'namespace_list',
 ]);
 
 export interface Section {
@@ -44,7 +60,12 @@ export function parseSections(text: string, file: string, report: ImportReport):
     }
     const current = sections[sections.length - 1];
     if (current === undefined) {
-      throw new ImportError(file, first.line, first.column, `"${first.text}" is outside any section (expected global, defaults, frontend, backend or listen first)`);
+      throw new ImportError(
+        file,
+        first.line,
+        first.column,
+        `"${first.text}" is outside any section (expected global, defaults, frontend, backend or listen first)`,
+      );
     }
     current.directives.push(directive);
   }

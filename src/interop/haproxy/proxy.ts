@@ -10,7 +10,7 @@ import type { ImportReport } from '../report.js';
 import { directiveText, type Directive, type Word } from '../syntax.js';
 import { haproxyDuration } from '../durations.js';
 import { readCheckDirective } from './checks.js';
-import { DIRECTIVE_REASONS } from './keywords.js';
+import { DIRECTIVE_REASONS } from './reasons.js';
 import type { Section } from './parse.js';
 import { readParams, readServer } from './server.js';
 import { PROTOCOL_CHECKS, TIMEOUTS, type ProxyConfig, type ProxyKind, type TimeoutName } from './proxy-config.js';

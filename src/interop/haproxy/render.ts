@@ -57,7 +57,11 @@ function serviceSections(s: Service, report: ExportReport): string[] {
     const words = [`    server s${i + 1} ${b.address}`];
     let weight = weights[i]!;
     if (b.state === 'drain') {
-      report.omit(s.name, `backends[${b.address}].state`, 'HAProxy has no drain state in its configuration; written as weight 0 (no new flows), which reads back as state enabled, weight 0');
+      report.omit(
+        s.name,
+        `backends[${b.address}].state`,
+        'HAProxy has no drain state in its configuration; written as weight 0 (no new flows), which reads back as state enabled, weight 0',
+      );
       weight = 0;
     }
     if (weight !== DEFAULTS.weight) words.push(`weight ${weight}`);
@@ -88,8 +92,9 @@ function balance(s: Service, report: ExportReport): string[] {
       report.omit(s.name, 'algorithm', 'HAProxy has no least-response-time balancing; leastconn is the closest and is written instead');
       return ['    balance leastconn'];
     case 'maglev':
-      if (s.hashKey !== 'source-ip') report.omit(s.name, 'hash-key', 'HAProxy hashes the client address only in TCP mode; 5-tuple is written as balance source');
-      if (s.maglevTableSize !== DEFAULTS.maglevTableSize) report.omit(s.name, 'maglev-table-size', 'HAProxy\'s consistent hash has no table size to set');
+      if (s.hashKey !== 'source-ip')
+        report.omit(s.name, 'hash-key', 'HAProxy hashes the client address only in TCP mode; 5-tuple is written as balance source');
+      if (s.maglevTableSize !== DEFAULTS.maglevTableSize) report.omit(s.name, 'maglev-table-size', "HAProxy's consistent hash has no table size to set");
       return ['    balance source', '    hash-type consistent'];
   }
 }

@@ -8,7 +8,7 @@ import { ImportError } from '../errors.js';
 import type { ImportReport } from '../report.js';
 import { directiveText, type Directive, type Word } from '../syntax.js';
 import { haproxyDuration } from '../durations.js';
-import { SERVER_FLAGS, SERVER_WITH_VALUE, serverKeywordReason } from './keywords.js';
+import { SERVER_FLAGS, SERVER_WITH_VALUE, serverKeywordReason } from './server-keywords.js';
 
 export interface ServerParams {
   weight?: number;

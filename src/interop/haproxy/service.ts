@@ -55,7 +55,11 @@ export function servicesOf(front: ProxyConfig, backends: ReadonlyMap<string, Pro
   for (const proxy of pool === front ? [front] : [front, pool]) {
     const mode = proxy.mode;
     if (mode !== undefined && mode.value !== 'tcp') {
-      report.omit(mode.at.line, directiveText(mode.at), mode.value === 'http' ? HTTP_MODE : `mode ${mode.value} is not carried: the service balances TCP connections`);
+      report.omit(
+        mode.at.line,
+        directiveText(mode.at),
+        mode.value === 'http' ? HTTP_MODE : `mode ${mode.value} is not carried: the service balances TCP connections`,
+      );
     }
   }
   const fallback = fallbackOf(route.fallback, backends, used, report);
@@ -94,7 +98,11 @@ function fill(draft: ServiceDraft, listener: Listener, front: ProxyConfig, pool:
     const second = backups[1]!.origin;
     report.omit(second.line, second.directive, 'without "option allbackups" HAProxy uses only the first backup; Fulcrum shares flows among all backups');
   }
-  const { algorithm, hashKey } = algorithmOf(pool, draft.backends.map((b) => b.weight), report);
+  const { algorithm, hashKey } = algorithmOf(
+    pool,
+    draft.backends.map((b) => b.weight),
+    report,
+  );
   draft.algorithm = algorithm;
   draft.hashKey = hashKey;
   draft.health = healthOf(pool, checked, report);
@@ -112,7 +120,7 @@ function addressOf(server: ServerLine, listenPort: string, report: ImportReport)
   }
   const { host, port } = splitHostPort(text);
   if (port !== null && /^[+-]/.test(port)) {
-    report.omit(at.line, directiveText(at), 'a port relative to the client\'s is not carried; server not imported');
+    report.omit(at.line, directiveText(at), "a port relative to the client's is not carried; server not imported");
     return null;
   }
   const result = endpointFrom(host, port === null || port === '' ? listenPort : port);
@@ -136,7 +144,8 @@ function fallbackOf(route: { backend: string; at: Directive } | null, backends: 
     report.omit(route.at.line, directiveText(route.at), 'the sorry backend has no server; no fallback imported');
     return null;
   }
-  if (more.length > 0) report.omit(more[0]!.at.line, directiveText(more[0]!.at), 'a fallback is one address: only the sorry backend\'s first server is imported');
+  if (more.length > 0)
+    report.omit(more[0]!.at.line, directiveText(more[0]!.at), "a fallback is one address: only the sorry backend's first server is imported");
   return { server, at: route.at };
 }
 
@@ -146,7 +155,13 @@ function persistenceOf(pool: ProxyConfig, report: ImportReport): Persistence | n
   if (table === undefined && rule === undefined) return null;
   if (table === undefined || rule === undefined) {
     const at = (table?.at ?? rule)!;
-    report.omit(at.line, directiveText(at), table === undefined ? '"stick on src" needs a stick-table in the same backend; no persistence imported' : 'a stick-table without "stick on src" is not persistence; not carried');
+    report.omit(
+      at.line,
+      directiveText(at),
+      table === undefined
+        ? '"stick on src" needs a stick-table in the same backend; no persistence imported'
+        : 'a stick-table without "stick on src" is not persistence; not carried',
+    );
     return null;
   }
   if (table.value.type !== 'ip' && table.value.type !== 'ipv6') {
@@ -154,7 +169,11 @@ function persistenceOf(pool: ProxyConfig, report: ImportReport): Persistence | n
     return null;
   }
   if (table.value.expireMs === null) {
-    report.omit(table.at.line, directiveText(table.at), `without "expire" entries stay until the table is full; persistence lasts ${formatDuration(WEEK_MS)}, the longest a rule table allows`);
+    report.omit(
+      table.at.line,
+      directiveText(table.at),
+      `without "expire" entries stay until the table is full; persistence lasts ${formatDuration(WEEK_MS)}, the longest a rule table allows`,
+    );
   }
   return { type: 'source-ip', timeoutMs: table.value.expireMs ?? WEEK_MS };
 }
@@ -166,11 +185,19 @@ function idleOf(front: ProxyConfig, pool: ProxyConfig, report: ImportReport): nu
   const server = pool.timeouts.server;
   if (client !== undefined && server !== undefined && client.value !== server.value) {
     const longer = client.value > server.value ? client : server;
-    report.omit(longer.at.line, directiveText(longer.at), `client and server idle timeouts differ; a service has one idle timeout, the shorter (${formatDuration(Math.min(client.value, server.value))}) is used`);
+    report.omit(
+      longer.at.line,
+      directiveText(longer.at),
+      `client and server idle timeouts differ; a service has one idle timeout, the shorter (${formatDuration(Math.min(client.value, server.value))}) is used`,
+    );
   }
   const values = [client, server].filter((t) => t !== undefined).map((t) => t.value);
   if (values.length > 0) return Math.min(...values);
   const header = front.section.header;
-  report.omit(header.line, directiveText(header), `no timeout client/server: HAProxy would never close idle connections; Fulcrum's default idle timeout ${formatDuration(DEFAULTS.idleTimeoutMs.tcp)} is used`);
+  report.omit(
+    header.line,
+    directiveText(header),
+    `no timeout client/server: HAProxy would never close idle connections; Fulcrum's default idle timeout ${formatDuration(DEFAULTS.idleTimeoutMs.tcp)} is used`,
+  );
   return DEFAULTS.idleTimeoutMs.tcp;
 }

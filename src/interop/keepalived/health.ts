@@ -45,13 +45,17 @@ export function healthOf(servers: readonly RealServer[], report: ImportReport): 
     const own = effectiveTiming(check);
     const same = own.intervalMs === timing.intervalMs && own.timeoutMs === timing.timeoutMs && own.fall === timing.fall;
     if (!same || check.type !== first.type || check.path !== first.path || check.expect.join() !== first.expect.join()) {
-      report.omit(check.at.line, check.kind, 'this check differs from the first real server\'s; a service has one health check, the first one is used');
+      report.omit(check.at.line, check.kind, "this check differs from the first real server's; a service has one health check, the first one is used");
     }
     if (check.port !== null && check.port !== server.port) {
       report.omit(check.at.line, `connect_port ${check.port}`, `Fulcrum probes the backend's own port ${server.port}: review the health check`);
     }
     if (own.fall > 1 && own.spacingMs !== own.intervalMs) {
-      report.omit(check.at.line, check.kind, `retries come ${formatDuration(own.spacingMs)} apart here; Fulcrum probes every interval (${formatDuration(own.intervalMs)}), so a failing backend is taken out later`);
+      report.omit(
+        check.at.line,
+        check.kind,
+        `retries come ${formatDuration(own.spacingMs)} apart here; Fulcrum probes every interval (${formatDuration(own.intervalMs)}), so a failing backend is taken out later`,
+      );
     }
   }
   const { intervalMs, timeoutMs, fall } = timing;

@@ -19,12 +19,24 @@ export const IPVS_IDLE_MS: Record<Protocol, number> = { tcp: 900_000, udp: 300_0
 
 const FAILOVER = 'failover (VRRP) is not part of a rule table: configure it on the appliances';
 const BLOCK_REASONS: Record<string, string> = {
-  vrrp_instance: FAILOVER, vrrp_sync_group: FAILOVER, vrrp_script: FAILOVER, vrrp_track_process: FAILOVER, vrrp_track_file: FAILOVER,
-  track_file: FAILOVER, track_process: FAILOVER, garp_group: FAILOVER, bfd_instance: FAILOVER, linkbeat_interfaces: FAILOVER,
-  static_ipaddress: 'not applicable: host network setup', static_routes: 'not applicable: host network setup',
-  static_rules: 'not applicable: host network setup', static_track_group: FAILOVER,
-  SSL: 'TLS settings of SSL_GET checks are not carried', include: 'included files are not followed on import: import each file on its own',
-  net_namespace: 'not applicable: host network setup', instance: 'not applicable: a setting of the keepalived process',
+  vrrp_instance: FAILOVER,
+  vrrp_sync_group: FAILOVER,
+  vrrp_script: FAILOVER,
+  vrrp_track_process: FAILOVER,
+  vrrp_track_file: FAILOVER,
+  track_file: FAILOVER,
+  track_process: FAILOVER,
+  garp_group: FAILOVER,
+  bfd_instance: FAILOVER,
+  linkbeat_interfaces: FAILOVER,
+  static_ipaddress: 'not applicable: host network setup',
+  static_routes: 'not applicable: host network setup',
+  static_rules: 'not applicable: host network setup',
+  static_track_group: FAILOVER,
+  SSL: 'TLS settings of SSL_GET checks are not carried',
+  include: 'included files are not followed on import: import each file on its own',
+  net_namespace: 'not applicable: host network setup',
+  instance: 'not applicable: a setting of the keepalived process',
 };
 
 export function mapKeepalived(text: string, report: ImportReport): ServiceDraft[] {
@@ -78,7 +90,8 @@ function groupVips(d: Directive, report: ImportReport): Vip[] {
   const vips: Vip[] = [];
   for (const entry of d.block ?? []) {
     if (entry.name === 'fwmark') report.omit(entry.line, directiveText(entry), 'firewall-mark entries have no address and port: not carried');
-    else if (/[-/]/.test(entry.name) && !entry.name.includes(':')) report.omit(entry.line, directiveText(entry), 'address ranges are not carried: a service listens on one address');
+    else if (/[-/]/.test(entry.name) && !entry.name.includes(':'))
+      report.omit(entry.line, directiveText(entry), 'address ranges are not carried: a service listens on one address');
     else vips.push({ host: entry.name, port: entry.args[0], at: entry });
   }
   return vips;

@@ -36,12 +36,14 @@ export interface RealServer {
 const CONNECT_CHECKS: Record<string, 'tcp' | 'http'> = { TCP_CHECK: 'tcp', HTTP_GET: 'http', SSL_GET: 'http', SMTP_CHECK: 'tcp', DNS_CHECK: 'tcp' };
 const OTHER_CHECKS = ['MISC_CHECK', 'BFD_CHECK', 'UDP_CHECK', 'PING_CHECK', 'FILE_CHECK'];
 const SERVER_REASONS: Record<string, string> = {
-  notify_up: 'notification scripts are not carried', notify_down: 'notification scripts are not carried',
+  notify_up: 'notification scripts are not carried',
+  notify_down: 'notification scripts are not carried',
   lthreshold: 'a lower connection threshold is not carried (only uthreshold, as max-connections)',
   inhibit_on_failure: 'not carried: a failed Fulcrum backend is taken out, not kept with weight 0',
   lvs_method: 'the forwarding method is not carried: a Fulcrum appliance proxies every flow',
   lb_kind: 'the forwarding method is not carried: a Fulcrum appliance proxies every flow',
-  alpha: 'not carried: the state of a backend at start-up is Fulcrum\'s own', warmup: 'not carried: Fulcrum spreads its first probes itself',
+  alpha: "not carried: the state of a backend at start-up is Fulcrum's own",
+  warmup: 'not carried: Fulcrum spreads its first probes itself',
 };
 
 export function readRealServer(d: Directive, vsPort: number, base: Timing, report: ImportReport): RealServer | null {
@@ -87,11 +89,15 @@ function readChecker(d: Directive, report: ImportReport): ServerCheck {
       if (urls === 1) readUrl(check, child, report);
       else report.omit(child.line, 'url', 'a health check requests one path; only the first url is imported');
     } else if (child.name === 'log_all_failures' || child.name === 'fast_recovery' || child.name === 'http_protocol') {
-      report.omit(child.line, directiveText(child), 'not carried: probe details are Fulcrum\'s own');
+      report.omit(child.line, directiveText(child), "not carried: probe details are Fulcrum's own");
     } else {
-      report.omit(child.line, directiveText(child), child.name.startsWith('bind') || child.name === 'connect_ip'
-        ? 'not carried: Fulcrum probes the backend\'s own address from its own'
-        : 'not carried over: a rule table has no equivalent');
+      report.omit(
+        child.line,
+        directiveText(child),
+        child.name.startsWith('bind') || child.name === 'connect_ip'
+          ? "not carried: Fulcrum probes the backend's own address from its own"
+          : 'not carried over: a rule table has no equivalent',
+      );
     }
   }
   return check;
@@ -104,12 +110,17 @@ function readUrl(check: ServerCheck, d: Directive, report: ImportReport): void {
     } else if (child.name === 'status_code') {
       const range = statusRange(child.args);
       if (range === null) throw new ImportError(report.file, child.line, child.column, `"status_code" needs codes or ranges like 200 or 200-299`);
-      if (range.partial) report.omit(child.line, directiveText(child), `several status ranges cannot be expressed; ${range.value[0]}-${range.value[1]} is used`);
+      if (range.partial)
+        report.omit(child.line, directiveText(child), `several status ranges cannot be expressed; ${range.value[0]}-${range.value[1]} is used`);
       check.expect = range.value;
     } else {
-      report.omit(child.line, directiveText(child), child.name === 'digest' || child.name.startsWith('regex')
-        ? 'checking the response body is not carried: only the status is'
-        : 'not carried: a Fulcrum check sends a plain GET of the path');
+      report.omit(
+        child.line,
+        directiveText(child),
+        child.name === 'digest' || child.name.startsWith('regex')
+          ? 'checking the response body is not carried: only the status is'
+          : 'not carried: a Fulcrum check sends a plain GET of the path',
+      );
     }
   }
 }

@@ -13,8 +13,13 @@ import { derivedName } from './names.js';
 import { quoteValue } from './tokenize.js';
 
 const SCHEDULERS: Record<Service['algorithm'], string> = {
-  'round-robin': 'rr', 'weighted-round-robin': 'wrr', 'least-connections': 'lc', 'weighted-least-connections': 'wlc',
-  'two-choices': 'twos', maglev: 'mh', 'least-response-time': 'wlc',
+  'round-robin': 'rr',
+  'weighted-round-robin': 'wrr',
+  'least-connections': 'lc',
+  'weighted-least-connections': 'wlc',
+  'two-choices': 'twos',
+  maglev: 'mh',
+  'least-response-time': 'wlc',
 };
 
 export function renderKeepalived(table: RuleTable): { text: string; report: ExportReport } {
@@ -72,16 +77,22 @@ function virtualServer(s: Service, report: ExportReport): string | null {
     return null;
   }
   if (primaries.every((b) => b.weight === 0 || b.state === 'drain')) {
-    report.omit(s.name, 'backends', 'every backend takes no new flows (weight 0 or drain): keepalived refuses a virtual server whose quorum cannot be met; the service is not exported');
+    report.omit(
+      s.name,
+      'backends',
+      'every backend takes no new flows (weight 0 or drain): keepalived refuses a virtual server whose quorum cannot be met; the service is not exported',
+    );
     return null;
   }
-  const header = s.name === derivedName(s.listen, s.protocol) ? [] : [`virtual_server_group ${s.name} {`, `    ${hostOf(s.listen)} ${portOf(s.listen)}`, '}', ''];
+  const header =
+    s.name === derivedName(s.listen, s.protocol) ? [] : [`virtual_server_group ${s.name} {`, `    ${hostOf(s.listen)} ${portOf(s.listen)}`, '}', ''];
   const lines = [...header, header.length === 0 ? `virtual_server ${hostOf(s.listen)} ${portOf(s.listen)} {` : `virtual_server group ${s.name} {`];
   lines.push(`    lb_algo ${SCHEDULERS[s.algorithm]}`, '    lb_kind NAT', `    protocol ${s.protocol.toUpperCase()}`);
   if (s.algorithm === 'least-response-time') report.omit(s.name, 'algorithm', 'IPVS has no least-response-time scheduler; wlc, the closest, is written');
   if (s.algorithm === 'maglev') {
     if (s.hashKey === '5-tuple') lines.push('    mh-port');
-    if (s.maglevTableSize !== DEFAULTS.maglevTableSize) report.omit(s.name, 'maglev-table-size', 'the IPVS mh table size is fixed when the kernel is built (65537 by default)');
+    if (s.maglevTableSize !== DEFAULTS.maglevTableSize)
+      report.omit(s.name, 'maglev-table-size', 'the IPVS mh table size is fixed when the kernel is built (65537 by default)');
   }
   if (s.persistence !== null) lines.push(`    persistence_timeout ${seconds(s.persistence.timeoutMs, s.name, 'persistence.timeout', report)}`);
   const h = s.health;

@@ -22,30 +22,53 @@ export interface Vip {
 }
 
 const SCHEDULERS: Record<string, Algorithm> = {
-  rr: 'round-robin', wrr: 'weighted-round-robin', lc: 'least-connections', wlc: 'weighted-least-connections',
-  twos: 'two-choices', mh: 'maglev', sh: 'maglev',
+  rr: 'round-robin',
+  wrr: 'weighted-round-robin',
+  lc: 'least-connections',
+  wlc: 'weighted-least-connections',
+  twos: 'two-choices',
+  mh: 'maglev',
+  sh: 'maglev',
 };
 const CLOSEST: Record<string, [Algorithm, string]> = {
-  sed: ['weighted-least-connections', 'shortest expected delay'], nq: ['weighted-least-connections', 'never queue'],
-  lblc: ['weighted-least-connections', 'locality-based least-connection'], lblcr: ['weighted-least-connections', 'locality-based least-connection with replication'],
-  dh: ['round-robin', 'destination hashing'], fo: ['weighted-round-robin', 'weighted failover'], ovf: ['weighted-round-robin', 'weighted overflow'],
+  sed: ['weighted-least-connections', 'shortest expected delay'],
+  nq: ['weighted-least-connections', 'never queue'],
+  lblc: ['weighted-least-connections', 'locality-based least-connection'],
+  lblcr: ['weighted-least-connections', 'locality-based least-connection with replication'],
+  dh: ['round-robin', 'destination hashing'],
+  fo: ['weighted-round-robin', 'weighted failover'],
+  ovf: ['weighted-round-robin', 'weighted overflow'],
 };
 const VS_REASONS: Record<string, string> = {
   persistence_granularity: 'persistence is per client address in a rule table; a netmask granularity is not carried',
   persistence_engine: 'persistence engines (SIP) are not carried',
-  quorum: 'quorum is not carried: a service stays up while any backend can take flows', hysteresis: 'quorum is not carried',
-  quorum_up: 'quorum scripts are not carried', quorum_down: 'quorum scripts are not carried',
-  ha_suspend: 'not applicable: Fulcrum appliances own their addresses', omega: 'shutdown notifications are not carried',
-  alpha: 'not carried: the state of a backend at start-up is Fulcrum\'s own', warmup: 'not carried: Fulcrum spreads its first probes itself',
+  quorum: 'quorum is not carried: a service stays up while any backend can take flows',
+  hysteresis: 'quorum is not carried',
+  quorum_up: 'quorum scripts are not carried',
+  quorum_down: 'quorum scripts are not carried',
+  ha_suspend: 'not applicable: Fulcrum appliances own their addresses',
+  omega: 'shutdown notifications are not carried',
+  alpha: "not carried: the state of a backend at start-up is Fulcrum's own",
+  warmup: 'not carried: Fulcrum spreads its first probes itself',
   inhibit_on_failure: 'not carried: a failed Fulcrum backend is taken out, not kept with weight 0',
-  sorry_server_inhibit: 'not carried: the fallback is used or not, it has no weight', sorry_server_lvs_method: 'the forwarding method is not carried: a Fulcrum appliance proxies every flow',
+  sorry_server_inhibit: 'not carried: the fallback is used or not, it has no weight',
+  sorry_server_lvs_method: 'the forwarding method is not carried: a Fulcrum appliance proxies every flow',
   ops: 'one-packet scheduling is not carried: a UDP session is balanced as a whole and kept until its idle timeout',
-  virtualhost: 'the Host header of HTTP checks is not carried', smtp_alert: 'alerts are not part of a rule table', snmp_name: 'not carried: a rule table names services itself',
-  'mh-fallback': 'not carried: Maglev in Fulcrum always skips backends that cannot take the flow', 'sh-fallback': 'not carried: Maglev in Fulcrum always skips backends that cannot take the flow',
+  virtualhost: 'the Host header of HTTP checks is not carried',
+  smtp_alert: 'alerts are not part of a rule table',
+  snmp_name: 'not carried: a rule table names services itself',
+  'mh-fallback': 'not carried: Maglev in Fulcrum always skips backends that cannot take the flow',
+  'sh-fallback': 'not carried: Maglev in Fulcrum always skips backends that cannot take the flow',
   ip_family: 'not applicable: the address family follows the addresses',
 };
 
-export function virtualServerDrafts(d: Directive, vips: readonly Vip[], name: string | null, idle: Record<Protocol, number>, report: ImportReport): ServiceDraft[] {
+export function virtualServerDrafts(
+  d: Directive,
+  vips: readonly Vip[],
+  name: string | null,
+  idle: Record<Protocol, number>,
+  report: ImportReport,
+): ServiceDraft[] {
   let protocol: Protocol | null = null;
   let scheduler: Directive | undefined;
   let hashPort = false;
@@ -63,7 +86,11 @@ export function virtualServerDrafts(d: Directive, vips: readonly Vip[], name: st
       case 'lb_kind':
       case 'lvs_method':
         if ((child.args[0] ?? '').toUpperCase() !== 'NAT') {
-          report.omit(child.line, directiveText(child), 'direct routing and tunnelling are not carried: a Fulcrum appliance proxies every flow, replies included, and backends see its address');
+          report.omit(
+            child.line,
+            directiveText(child),
+            'direct routing and tunnelling are not carried: a Fulcrum appliance proxies every flow, replies included, and backends see its address',
+          );
         }
         break;
       case 'protocol':
@@ -83,7 +110,11 @@ export function virtualServerDrafts(d: Directive, vips: readonly Vip[], name: st
         hashPort = true;
         break;
       default:
-        report.omit(child.line, directiveText(child), VS_REASONS[child.name] ?? (/^flag-[123]$/.test(child.name) ? 'scheduler flags are not carried' : 'not carried over: a rule table has no equivalent'));
+        report.omit(
+          child.line,
+          directiveText(child),
+          VS_REASONS[child.name] ?? (/^flag-[123]$/.test(child.name) ? 'scheduler flags are not carried' : 'not carried over: a rule table has no equivalent'),
+        );
     }
   }
   if (protocol === null) {
@@ -103,7 +134,9 @@ export function virtualServerDrafts(d: Directive, vips: readonly Vip[], name: st
     }
     const serviceName = name === null ? derivedName(listen.endpoint, protocol!) : numbered(name, index);
     const draft = newService(serviceName, listen.endpoint, protocol!, { line: vip.at.line, directive: directiveText(vip.at) });
-    const servers = realServers.map((rs) => readRealServer(rs, Number(vip.port), timing, index === 0 ? report : silent(report))).filter((s): s is RealServer => s !== null);
+    const servers = realServers
+      .map((rs) => readRealServer(rs, Number(vip.port), timing, index === 0 ? report : silent(report)))
+      .filter((s): s is RealServer => s !== null);
     draft.backends = servers.map((s) => s.backend);
     const algorithm = algorithmOf(scheduler, hashPort, index === 0 ? report : silent(report));
     draft.algorithm = algorithm.algorithm;

@@ -66,9 +66,8 @@ function serverDrafts(d: Directive, upstreams: Map<string, Upstream>, used: Set<
   if (target === null) return [];
   const upstream = target.port === null ? upstreams.get(target.host) : undefined;
   if (upstream !== undefined) used.add(upstream.name);
-  const listeners: Listen[] = listens.length === 0
-    ? [{ endpoint: '0.0.0.0:80', protocol: 'tcp', at: d }]
-    : listens.map((l) => readListen(l, report)).filter((l) => l !== null);
+  const listeners: Listen[] =
+    listens.length === 0 ? [{ endpoint: '0.0.0.0:80', protocol: 'tcp', at: d }] : listens.map((l) => readListen(l, report)).filter((l) => l !== null);
   return listeners.map((listen, index) => {
     const port = splitHostPort(listen.endpoint).port;
     const base = upstream?.name ?? serverName ?? `http-${port}`;
@@ -77,7 +76,14 @@ function serverDrafts(d: Directive, upstreams: Map<string, Upstream>, used: Set<
     if (listen.protocol === 'udp') quiet.omit(listen.at.line, 'udp', 'HTTP over UDP (QUIC) is not carried; imported as TCP');
     if (upstream !== undefined) {
       draft.backends = upstreamBackends(upstream, quiet);
-      Object.assign(draft, upstreamAlgorithm(upstream, draft.backends.map((b) => b.weight), quiet));
+      Object.assign(
+        draft,
+        upstreamAlgorithm(
+          upstream,
+          draft.backends.map((b) => b.weight),
+          quiet,
+        ),
+      );
     } else {
       const endpoint = endpointFrom(target.host, target.port ?? '80');
       if ('problem' in endpoint) quiet.omit(chosen.pass.line, directiveText(chosen.pass), `${endpoint.problem}; not imported`);

@@ -66,7 +66,11 @@ function serviceBlocks(s: Service, report: ExportReport): string {
     if (backup) words.push('backup');
     if (b.state !== 'enabled' || weight === 0) {
       if (b.state === 'drain' || weight === 0) {
-        report.omit(s.name, b.state === 'drain' ? `${field}.state` : `${field}.weight`, 'nginx has neither drain nor weight 0 in its configuration; written as "down" (no new connections), which reads back as state disabled');
+        report.omit(
+          s.name,
+          b.state === 'drain' ? `${field}.state` : `${field}.weight`,
+          'nginx has neither drain nor weight 0 in its configuration; written as "down" (no new connections), which reads back as state disabled',
+        );
       }
       words.push('down');
     }
@@ -101,7 +105,7 @@ function methodLine(s: Service, report: ExportReport): string | null {
       report.omit(s.name, 'algorithm', 'least_time needs NGINX Plus; least_conn, the closest, is written');
       return 'least_conn';
     case 'maglev':
-      if (s.maglevTableSize !== DEFAULTS.maglevTableSize) report.omit(s.name, 'maglev-table-size', 'nginx\'s consistent hash (ketama) has no table size to set');
+      if (s.maglevTableSize !== DEFAULTS.maglevTableSize) report.omit(s.name, 'maglev-table-size', "nginx's consistent hash (ketama) has no table size to set");
       return s.hashKey === '5-tuple' ? 'hash $remote_addr$remote_port consistent' : 'hash $remote_addr consistent';
   }
 }
@@ -111,7 +115,11 @@ function notCarried(s: Service, report: ExportReport): void {
     report.omit(s.name, 'health', 'nginx open source has no active health checks; passive max_fails/fail_timeout (fall, interval) are written instead');
   }
   if (s.persistence !== null) {
-    report.omit(s.name, 'persistence', 'nginx open source has no client persistence in stream; use algorithm: maglev (hash $remote_addr consistent) for stickiness');
+    report.omit(
+      s.name,
+      'persistence',
+      'nginx open source has no client persistence in stream; use algorithm: maglev (hash $remote_addr consistent) for stickiness',
+    );
   }
   if (s.fallback !== null) report.omit(s.name, 'fallback', 'nginx has no sorry server apart from backup servers; the fallback is not exported');
 }

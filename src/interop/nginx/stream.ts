@@ -23,12 +23,19 @@ const STREAM_REASONS: Record<string, string> = {
   proxy_next_upstream: 'not carried: Fulcrum retries a failed connect on another backend, up to 4 tries, the fallback last',
   proxy_next_upstream_tries: 'not carried: Fulcrum retries a failed connect on another backend, up to 4 tries, the fallback last',
   proxy_next_upstream_timeout: 'not carried: Fulcrum retries a failed connect on another backend, up to 4 tries, the fallback last',
-  proxy_protocol: 'the PROXY protocol header is not sent by Fulcrum', proxy_bind: 'choosing the source address towards backends is not carried',
-  allow: 'access control is not carried: a service accepts every client', deny: 'access control is not carried: a service accepts every client',
-  access_log: 'logging is configured on the appliance, not in a rule table', error_log: 'logging is configured on the appliance, not in a rule table',
-  log_format: 'logging is configured on the appliance, not in a rule table', limit_conn: 'connection limits per client are not carried',
-  limit_conn_zone: 'connection limits per client are not carried', proxy_download_rate: 'rate limits are not carried', proxy_upload_rate: 'rate limits are not carried',
-  resolver: 'a rule table holds IP addresses: names are not resolved', ssl_preread: 'reading the TLS SNI to route is not carried',
+  proxy_protocol: 'the PROXY protocol header is not sent by Fulcrum',
+  proxy_bind: 'choosing the source address towards backends is not carried',
+  allow: 'access control is not carried: a service accepts every client',
+  deny: 'access control is not carried: a service accepts every client',
+  access_log: 'logging is configured on the appliance, not in a rule table',
+  error_log: 'logging is configured on the appliance, not in a rule table',
+  log_format: 'logging is configured on the appliance, not in a rule table',
+  limit_conn: 'connection limits per client are not carried',
+  limit_conn_zone: 'connection limits per client are not carried',
+  proxy_download_rate: 'rate limits are not carried',
+  proxy_upload_rate: 'rate limits are not carried',
+  resolver: 'a rule table holds IP addresses: names are not resolved',
+  ssl_preread: 'reading the TLS SNI to route is not carried',
 };
 
 export function mapStream(block: Directive, report: ImportReport): ServiceDraft[] {
@@ -61,7 +68,13 @@ export function time(d: Directive, report: ImportReport): number {
   return parsed.ms;
 }
 
-function serverDrafts(d: Directive, upstreams: Map<string, Upstream>, used: Set<string>, streamTimeout: number | undefined, report: ImportReport): ServiceDraft[] {
+function serverDrafts(
+  d: Directive,
+  upstreams: Map<string, Upstream>,
+  used: Set<string>,
+  streamTimeout: number | undefined,
+  report: ImportReport,
+): ServiceDraft[] {
   const listens: Directive[] = [];
   let pass: Directive | undefined;
   let timeout = streamTimeout;
@@ -77,7 +90,11 @@ function serverDrafts(d: Directive, upstreams: Map<string, Upstream>, used: Set<
   const here = { line: d.line, directive: directiveText(d) };
   const target = pass?.args[0];
   if (pass === undefined || target === undefined || target.includes('$')) {
-    report.omit((pass ?? d).line, directiveText(pass ?? d), pass === undefined ? 'a server without proxy_pass is not a service' : 'proxying to a variable is not carried: a service has fixed backends');
+    report.omit(
+      (pass ?? d).line,
+      directiveText(pass ?? d),
+      pass === undefined ? 'a server without proxy_pass is not a service' : 'proxying to a variable is not carried: a service has fixed backends',
+    );
     return [];
   }
   const upstream = upstreams.get(target);
@@ -94,7 +111,14 @@ function serverDrafts(d: Directive, upstreams: Map<string, Upstream>, used: Set<
     const quiet = index === 0 ? report : scratch(report);
     if (upstream !== undefined) {
       draft.backends = upstreamBackends(upstream, quiet);
-      Object.assign(draft, upstreamAlgorithm(upstream, draft.backends.map((b) => b.weight), quiet));
+      Object.assign(
+        draft,
+        upstreamAlgorithm(
+          upstream,
+          draft.backends.map((b) => b.weight),
+          quiet,
+        ),
+      );
     } else {
       const address = literalBackend(pass!, report);
       if (address !== null) draft.backends = [newBackend(address, { line: pass!.line, directive: directiveText(pass!) })];
@@ -133,7 +157,8 @@ function plusHealthCheck(d: Directive, server: Directive, report: ImportReport):
     values[key] = value;
   }
   for (const key of Object.keys(values)) {
-    if (!['interval', 'fails', 'passes', 'udp'].includes(key)) report.omit(d.line, key, 'not carried: a Fulcrum check connects to the backend\'s own port and expects nothing');
+    if (!['interval', 'fails', 'passes', 'udp'].includes(key))
+      report.omit(d.line, key, "not carried: a Fulcrum check connects to the backend's own port and expects nothing");
   }
   const timeoutDirective = (server.block ?? []).find((c) => c.name === 'health_check_timeout');
   const interval = values.interval === undefined ? null : nginxDuration(values.interval);

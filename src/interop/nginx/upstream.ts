@@ -24,11 +24,15 @@ export interface Upstream {
 }
 
 const UPSTREAM_REASONS: Record<string, string> = {
-  keepalive: 'HTTP-only: keep-alive connections to backends are not carried', keepalive_timeout: 'HTTP-only: keep-alive connections to backends are not carried',
-  keepalive_requests: 'HTTP-only: keep-alive connections to backends are not carried', keepalive_time: 'HTTP-only: keep-alive connections to backends are not carried',
+  keepalive: 'HTTP-only: keep-alive connections to backends are not carried',
+  keepalive_timeout: 'HTTP-only: keep-alive connections to backends are not carried',
+  keepalive_requests: 'HTTP-only: keep-alive connections to backends are not carried',
+  keepalive_time: 'HTTP-only: keep-alive connections to backends are not carried',
   sticky: 'session persistence by cookie or route is not carried (persistence: source-ip is the rule-table equivalent)',
-  ntlm: 'HTTP-only: NTLM connection binding is not carried', queue: 'queueing is not carried: a backend at its max-connections is skipped',
-  resolver: 'a rule table holds IP addresses: names are not resolved', resolver_timeout: 'a rule table holds IP addresses: names are not resolved',
+  ntlm: 'HTTP-only: NTLM connection binding is not carried',
+  queue: 'queueing is not carried: a backend at its max-connections is skipped',
+  resolver: 'a rule table holds IP addresses: names are not resolved',
+  resolver_timeout: 'a rule table holds IP addresses: names are not resolved',
   state: 'not carried: a state file belongs to the nginx process',
 };
 const METHODS = ['least_conn', 'hash', 'ip_hash', 'random', 'least_time'];
@@ -85,14 +89,31 @@ function readServer(d: Directive, upstream: Upstream, report: ImportReport): Bac
     else if (key === 'down') backend.state = 'disabled';
     else if (key === 'drain') backend.state = 'drain';
     else if (key === 'max_fails' || key === 'fail_timeout') passive.push(word.text);
-    else report.omit(d.line, word.text, key === 'resolve' || key === 'service' ? 'names are not resolved: a rule table holds IP addresses' : key === 'slow_start' ? 'not carried: a recovered backend gets its full weight at once' : 'not carried over: a rule table has no equivalent');
+    else
+      report.omit(
+        d.line,
+        word.text,
+        key === 'resolve' || key === 'service'
+          ? 'names are not resolved: a rule table holds IP addresses'
+          : key === 'slow_start'
+            ? 'not carried: a recovered backend gets its full weight at once'
+            : 'not carried over: a rule table has no equivalent',
+      );
   }
   const failsOff = passive.includes('max_fails=0');
   if (passive.length > 0 && !failsOff) {
-    report.omit(d.line, passive.join(' '), 'passive failure detection is not carried: add an active health check to the service if backends should be taken out');
+    report.omit(
+      d.line,
+      passive.join(' '),
+      'passive failure detection is not carried: add an active health check to the service if backends should be taken out',
+    );
   }
   if (backend.maxConnections > 0 && !upstream.zone) {
-    report.omit(d.line, `max_conns=${backend.maxConnections}`, 'without a "zone" nginx counts max_conns per worker process; the rule table limits the whole appliance');
+    report.omit(
+      d.line,
+      `max_conns=${backend.maxConnections}`,
+      'without a "zone" nginx counts max_conns per worker process; the rule table limits the whole appliance',
+    );
   }
   return backend;
 }
@@ -113,7 +134,7 @@ export function upstreamAlgorithm(upstream: Upstream, weights: readonly number[]
       if (d.args[1] !== undefined && d.args[1] !== 'least_conn') note('the second choice is made by fewest connections in Fulcrum');
       return { algorithm: 'two-choices', hashKey: 'source-ip' };
     case 'least_time':
-      if (d.args[0] !== 'connect') note('Fulcrum\'s least-response-time measures connect times only');
+      if (d.args[0] !== 'connect') note("Fulcrum's least-response-time measures connect times only");
       return { algorithm: 'least-response-time', hashKey: 'source-ip' };
     case 'ip_hash':
       note('ip_hash hashes the first three octets of an IPv4 address and is not consistent; Maglev on the whole client address is used');

@@ -65,7 +65,11 @@ function requireLabel(text: string, wanted: 'PRIVATE KEY' | 'PUBLIC KEY', what: 
   const label = pemLabel(text);
   if (label === undefined) throw new FirmwareKeyError('badPem', `${what}: not PEM (no "-----BEGIN …-----" line)`);
   if (label === wanted) return;
-  if (label === 'ENCRYPTED PRIVATE KEY') throw new FirmwareKeyError('badPem', `${what}: the private key is encrypted; write it unencrypted (openssl pkey -in KEY -out PLAIN) and guard the file instead`);
+  if (label === 'ENCRYPTED PRIVATE KEY')
+    throw new FirmwareKeyError(
+      'badPem',
+      `${what}: the private key is encrypted; write it unencrypted (openssl pkey -in KEY -out PLAIN) and guard the file instead`,
+    );
   throw new FirmwareKeyError('badPem', `${what}: found a PEM "${label}", expected "${wanted}"`);
 }
 

@@ -5,16 +5,7 @@
  */
 
 export type ImageErrorCode =
-  | 'truncated'
-  | 'badMagic'
-  | 'badHeader'
-  | 'badTrailer'
-  | 'badHash'
-  | 'untrustedKey'
-  | 'badSignature'
-  | 'securityCounter'
-  | 'badManifest'
-  | 'tooLarge';
+  'truncated' | 'badMagic' | 'badHeader' | 'badTrailer' | 'badHash' | 'untrustedKey' | 'badSignature' | 'securityCounter' | 'badManifest' | 'tooLarge';
 
 /** An image (or a version text, or a manifest) that is not acceptable. The message names the field or byte offset. */
 export class FirmwareImageError extends Error {

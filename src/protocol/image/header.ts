@@ -77,11 +77,17 @@ export function decodeHeader(bytes: Uint8Array): ImageHeader {
   }
   const headerSize = view.getUint16(6, true);
   if (headerSize !== IMAGE_HEADER_SIZE) {
-    throw new FirmwareImageError('badHeader', `header size ${headerSize} at byte 6 is not ${IMAGE_HEADER_SIZE}, the size of a format ${IMAGE_FORMAT_VERSION} header`);
+    throw new FirmwareImageError(
+      'badHeader',
+      `header size ${headerSize} at byte 6 is not ${IMAGE_HEADER_SIZE}, the size of a format ${IMAGE_FORMAT_VERSION} header`,
+    );
   }
   for (let at = RESERVED_AT; at < IMAGE_HEADER_SIZE; at++) {
     if (bytes[at] !== 0) {
-      throw new FirmwareImageError('badHeader', `reserved header byte ${at} is 0x${bytes[at]!.toString(16).padStart(2, '0')}, must be 0 (an image of a newer format?)`);
+      throw new FirmwareImageError(
+        'badHeader',
+        `reserved header byte ${at} is 0x${bytes[at]!.toString(16).padStart(2, '0')}, must be 0 (an image of a newer format?)`,
+      );
     }
   }
   const payloadSize = view.getUint32(20, true);
@@ -91,7 +97,10 @@ export function decodeHeader(bytes: Uint8Array): ImageHeader {
   }
   const total = IMAGE_HEADER_SIZE + payloadSize + trailerSize;
   if (total > MAX_IMAGE_SIZE) {
-    throw new FirmwareImageError('tooLarge', `header declares a ${total}-byte image (payload size ${payloadSize} at byte 20), larger than the ${MAX_IMAGE_SIZE}-byte limit`);
+    throw new FirmwareImageError(
+      'tooLarge',
+      `header declares a ${total}-byte image (payload size ${payloadSize} at byte 20), larger than the ${MAX_IMAGE_SIZE}-byte limit`,
+    );
   }
   return {
     version: { major: view.getUint8(8), minor: view.getUint8(9), patch: view.getUint16(10, true), build: view.getUint32(12, true) },

@@ -20,15 +20,7 @@ import { formatVersion, type FirmwareVersion } from './version.js';
 
 export { FirmwareImageError, FirmwareKeyError, type ImageErrorCode, type KeyErrorCode } from './errors.js';
 export { IMAGE_FORMAT_VERSION, IMAGE_HEADER_SIZE, IMAGE_MAGIC, MAX_IMAGE_SIZE, MAX_TRAILER_SIZE, peekImageSize, type ImageHeader } from './header.js';
-export {
-  ED25519_KEY_SIZE,
-  generateSigningKey,
-  keyIdOf,
-  signingKeyFromSeed,
-  trustedKeyOf,
-  type SigningKey,
-  type TrustedKey,
-} from './keys.js';
+export { ED25519_KEY_SIZE, generateSigningKey, keyIdOf, signingKeyFromSeed, trustedKeyOf, type SigningKey, type TrustedKey } from './keys.js';
 export {
   MANIFEST_MARKER,
   SIMULATED_BEHAVIOURS,
@@ -69,12 +61,18 @@ export function parseImage(bytes: Uint8Array): ParsedImage {
   const trailerAt = IMAGE_HEADER_SIZE + header.payloadSize;
   const size = trailerAt + header.trailerSize;
   if (bytes.length < size) {
-    throw new FirmwareImageError('truncated', `the header declares a ${size}-byte image (${header.payloadSize}-byte payload, ${header.trailerSize}-byte trailer), only ${bytes.length} bytes are present`);
+    throw new FirmwareImageError(
+      'truncated',
+      `the header declares a ${size}-byte image (${header.payloadSize}-byte payload, ${header.trailerSize}-byte trailer), only ${bytes.length} bytes are present`,
+    );
   }
   const trailer = decodeTrailer(bytes.subarray(trailerAt, size), trailerAt);
   const digest = sha256(bytes.subarray(0, trailerAt));
   if (!sameBytes(digest, trailer.sha256)) {
-    throw new FirmwareImageError('badHash', `SHA-256 of bytes 0..${trailerAt - 1} (header + payload) is ${hex(digest)}, the trailer says ${hex(trailer.sha256)}: the image is damaged`);
+    throw new FirmwareImageError(
+      'badHash',
+      `SHA-256 of bytes 0..${trailerAt - 1} (header + payload) is ${hex(digest)}, the trailer says ${hex(trailer.sha256)}: the image is damaged`,
+    );
   }
   return { header, payload: bytes.subarray(IMAGE_HEADER_SIZE, trailerAt), sha256: digest, keyId: trailer.keyId, signature: trailer.signature, size };
 }

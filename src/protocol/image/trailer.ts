@@ -63,7 +63,10 @@ export function decodeTrailer(trailer: Uint8Array, imageOffset: number): Trailer
   const at = (n: number): number => imageOffset + n;
   if (!TRAILER_MAGIC.every((b, i) => trailer[i] === b)) {
     const seen = toHex(trailer.subarray(0, 4));
-    throw new FirmwareImageError('badTrailer', `no trailer magic "FUTL" (4655544c) at byte ${at(0)} (found ${seen}): the payload size in the header does not match the image`);
+    throw new FirmwareImageError(
+      'badTrailer',
+      `no trailer magic "FUTL" (4655544c) at byte ${at(0)} (found ${seen}): the payload size in the header does not match the image`,
+    );
   }
   const view = new DataView(trailer.buffer, trailer.byteOffset, trailer.byteLength);
   const total = view.getUint32(4, true);
@@ -80,7 +83,10 @@ export function decodeTrailer(trailer: Uint8Array, imageOffset: number): Trailer
     const length = view.getUint16(offset + 2, true);
     const valueAt = offset + TLV_HEADER_SIZE;
     if (valueAt + length > trailer.length) {
-      throw new FirmwareImageError('badTrailer', `${tlvName(type)} at byte ${at(offset)} declares ${length} bytes, past the end of the trailer at byte ${at(trailer.length)}`);
+      throw new FirmwareImageError(
+        'badTrailer',
+        `${tlvName(type)} at byte ${at(offset)} declares ${length} bytes, past the end of the trailer at byte ${at(trailer.length)}`,
+      );
     }
     const required = REQUIRED.find((r) => r.type === type);
     if (required) {
@@ -90,7 +96,10 @@ export function decodeTrailer(trailer: Uint8Array, imageOffset: number): Trailer
       }
       found.set(type, trailer.slice(valueAt, valueAt + length));
     } else if (type < TLV_INFORMATIONAL_FROM) {
-      throw new FirmwareImageError('badTrailer', `unknown critical ${tlvName(type)} at byte ${at(offset)} (types below 0x8000 must be understood; an image for a newer bootloader?)`);
+      throw new FirmwareImageError(
+        'badTrailer',
+        `unknown critical ${tlvName(type)} at byte ${at(offset)} (types below 0x8000 must be understood; an image for a newer bootloader?)`,
+      );
     }
     offset = valueAt + length;
   }

@@ -24,7 +24,10 @@ const VERSION_TEXT = new RegExp(`^${NUMBER}\\.${NUMBER}\\.${NUMBER}(?:\\+${NUMBE
 export function parseVersion(text: string): FirmwareVersion {
   const m = VERSION_TEXT.exec(text);
   if (!m) {
-    throw new FirmwareImageError('badHeader', `version ${JSON.stringify(text)} is not MAJOR.MINOR.PATCH or MAJOR.MINOR.PATCH+BUILD (decimal, no leading zeros)`);
+    throw new FirmwareImageError(
+      'badHeader',
+      `version ${JSON.stringify(text)} is not MAJOR.MINOR.PATCH or MAJOR.MINOR.PATCH+BUILD (decimal, no leading zeros)`,
+    );
   }
   const version = { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]), build: m[4] === undefined ? 0 : Number(m[4]) };
   checkVersion(version, `version ${JSON.stringify(text)}`);

@@ -141,7 +141,7 @@ export function formatAddress(family: AddressFamily, bytes: Uint8Array): string 
   // RFC 5952 §4.2: compress the longest run of two or more zero words, the first one on a tie.
   let bestStart = -1;
   let bestLength = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (words[i] !== 0) {
       i++;
       continue;

@@ -22,22 +22,11 @@ import {
   statusRangeProblem,
   WEIGHT_MAX,
 } from './limits.js';
-import {
-  ALGORITHMS,
-  BACKEND_STATES,
-  DEFAULTS,
-  HASH_KEYS,
-  HEALTH_TYPES,
-  PROTOCOLS,
-  type HealthCheck,
-  type RuleTable,
-  type Service,
-} from './model.js';
+import { ALGORITHMS, BACKEND_STATES, DEFAULTS, HASH_KEYS, HEALTH_TYPES, PROTOCOLS, type HealthCheck, type RuleTable, type Service } from './model.js';
 
 type Report = (path: PathSegment[], message: string) => void;
 
-const isIntegerIn = (value: unknown, min: number, max: number): boolean =>
-  Number.isInteger(value) && (value as number) >= min && (value as number) <= max;
+const isIntegerIn = (value: unknown, min: number, max: number): boolean => Number.isInteger(value) && (value as number) >= min && (value as number) <= max;
 
 /** Empty when `table` is valid and canonical. Paths use the model's (camelCase) field names. */
 export function canonicalProblems(table: RuleTable): Problem[] {

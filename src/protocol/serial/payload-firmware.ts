@@ -30,8 +30,26 @@ const NO_COUNTER = 0xffff_ffff;
 export type FirmwareRequest = Extract<Request, { type: `fw${string}` | 'reboot' }>;
 export type FirmwareResponse = Extract<Response, { type: `fw${string}` | 'rebootOk' }>;
 
-export const FIRMWARE_REQUEST_TYPES: readonly FirmwareRequest['type'][] = ['fwBegin', 'fwChunk', 'fwEnd', 'fwActivate', 'fwConfirm', 'fwRollback', 'fwStatus', 'reboot'];
-export const FIRMWARE_RESPONSE_TYPES: readonly FirmwareResponse['type'][] = ['fwBeginOk', 'fwChunkOk', 'fwEndOk', 'fwActivateOk', 'fwConfirmOk', 'fwRollbackOk', 'fwStatusOk', 'rebootOk'];
+export const FIRMWARE_REQUEST_TYPES: readonly FirmwareRequest['type'][] = [
+  'fwBegin',
+  'fwChunk',
+  'fwEnd',
+  'fwActivate',
+  'fwConfirm',
+  'fwRollback',
+  'fwStatus',
+  'reboot',
+];
+export const FIRMWARE_RESPONSE_TYPES: readonly FirmwareResponse['type'][] = [
+  'fwBeginOk',
+  'fwChunkOk',
+  'fwEndOk',
+  'fwActivateOk',
+  'fwConfirmOk',
+  'fwRollbackOk',
+  'fwStatusOk',
+  'rebootOk',
+];
 
 const writeSlot = (out: ByteWriter, slot: 'A' | 'B') => out.u8(slot === 'A' ? 0 : 1, 'slot');
 

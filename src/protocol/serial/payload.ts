@@ -45,9 +45,7 @@ export class PayloadError extends BytesError {
   }
 }
 
-const TYPE_NAMES = new Map<number, MessageTypeName>(
-  Object.entries(MessageType).map(([name, code]) => [code, name as MessageTypeName]),
-);
+const TYPE_NAMES = new Map<number, MessageTypeName>(Object.entries(MessageType).map(([name, code]) => [code, name as MessageTypeName]));
 
 /** The type byte of a message. */
 export function messageTypeCode(message: Message): number {
@@ -58,7 +56,6 @@ export function messageTypeCode(message: Message): number {
 export function messageTypeName(code: number): MessageTypeName | undefined {
   return TYPE_NAMES.get(code);
 }
-
 
 /** The payload bytes of `message` (its type byte goes in the frame header). RangeError if a field is out of range. */
 export function encodePayload(message: Message): Uint8Array {

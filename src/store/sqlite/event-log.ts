@@ -18,7 +18,10 @@ export class SqliteEventLog implements EventLog {
 
   append(event: EventInput): number {
     if (!Number.isFinite(event.ts)) throw new RangeError(`event time ${event.ts} is not a time in ms`);
-    for (const [field, value] of [['appliance', event.appliance], ['kind', event.kind]] as const) {
+    for (const [field, value] of [
+      ['appliance', event.appliance],
+      ['kind', event.kind],
+    ] as const) {
       if (typeof value !== 'string' || value === '') throw new TypeError(`event ${field} must be a non-empty string`);
     }
     const detail = JSON.stringify(event.detail ?? null, jsonSafe);

@@ -327,7 +327,9 @@ export class SqliteMetricStore implements MetricStore {
     const points: SeriesPoint[] = [];
     for (let b = first; b <= last; b += width) {
       const a = stored.get(b);
-      points.push(a ? { ts: b * 1000, value: a.sum / a.n, min: a.min, max: a.max, sum: a.sum } : { ts: b * 1000, value: null, min: null, max: null, sum: null });
+      points.push(
+        a ? { ts: b * 1000, value: a.sum / a.n, min: a.min, max: a.max, sum: a.sum } : { ts: b * 1000, value: null, min: null, max: null, sum: null },
+      );
     }
     return points;
   }

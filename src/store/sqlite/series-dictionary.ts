@@ -212,10 +212,16 @@ export class SeriesDictionary {
 }
 
 function checkSeries(key: SeriesKey, kind: SeriesKind, index: number): number {
-  for (const [field, value] of [['appliance', key.appliance], ['counter', key.counter]] as const) {
+  for (const [field, value] of [
+    ['appliance', key.appliance],
+    ['counter', key.counter],
+  ] as const) {
     if (typeof value !== 'string' || value === '') throw new TypeError(`series ${field} must be a non-empty string`);
   }
-  for (const [field, value] of [['service', key.service], ['backend', key.backend]] as const) {
+  for (const [field, value] of [
+    ['service', key.service],
+    ['backend', key.backend],
+  ] as const) {
     if (value !== undefined && typeof value !== 'string') throw new TypeError(`series ${field} must be a string when given`);
   }
   if (kind !== 'counter' && kind !== 'gauge') throw new TypeError(`series kind must be 'counter' or 'gauge', got ${String(kind)}`);

@@ -74,13 +74,18 @@ export class RolloutEngine {
     const steps = checkWaves(spec.waves ?? DEFAULT_WAVES);
     const maxFailures = checkMaxFailures(spec.maxFailures ?? 0);
     const deadlineMs = spec.deadlineMs ?? DEFAULT_DEADLINE_MS;
-    if (!Number.isSafeInteger(deadlineMs) || deadlineMs <= 0) throw new RolloutError('invalid', `deadline: ${deadlineMs} ms is not a positive whole number of milliseconds`);
+    if (!Number.isSafeInteger(deadlineMs) || deadlineMs <= 0)
+      throw new RolloutError('invalid', `deadline: ${deadlineMs} ms is not a positive whole number of milliseconds`);
     const targets = this.resolveTargets(spec.targets);
     const busy = this.rollouts.unfinishedRolloutsOf(targets);
     if (busy.length > 0) {
       const names = [...new Set(busy.map((b) => b.appliance))];
       const which = [...new Set(busy.map((b) => `${b.rollout} (${b.state})`))].join(', ');
-      throw new RolloutError('conflict', `${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} already in rollout ${which}: let it finish, or abort it first`, names);
+      throw new RolloutError(
+        'conflict',
+        `${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} already in rollout ${which}: let it finish, or abort it first`,
+        names,
+      );
     }
     const waves = assignWaves(steps, targets.length);
     const record = this.rollouts.create(
@@ -95,7 +100,14 @@ export class RolloutEngine {
       },
       this.now(),
     );
-    this.emit({ event: 'created', rollout: record.id, image: image.sha256, version: image.version, devices: targets.length, waveSizes: waveSizes(steps, targets.length) });
+    this.emit({
+      event: 'created',
+      rollout: record.id,
+      image: image.sha256,
+      version: image.version,
+      devices: targets.length,
+      waveSizes: waveSizes(steps, targets.length),
+    });
     return this.status(record.id);
   }
 

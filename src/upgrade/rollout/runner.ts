@@ -77,7 +77,8 @@ export async function runRollout(ctx: RunContext, id: number, options: RunOption
     options.signal?.removeEventListener('abort', interrupt);
     lease.release();
   }
-  if (lease.lost) throw new RolloutError('leaseLost', `rollout ${id} was taken over by another process while this one ran it (its lease went stale); this process stopped`);
+  if (lease.lost)
+    throw new RolloutError('leaseLost', `rollout ${id} was taken over by another process while this one ran it (its lease went stale); this process stopped`);
 }
 
 class Run {
@@ -112,7 +113,9 @@ class Run {
    * changed is seen at the next turn.
    */
   async execute(): Promise<void> {
-    const recovered = this.devices().filter((d) => d.state === 'upgrading').map((d) => d.appliance);
+    const recovered = this.devices()
+      .filter((d) => d.state === 'upgrading')
+      .map((d) => d.appliance);
     this.ctx.emit({ event: 'run', rollout: this.id, recovered });
     for (;;) {
       if (this.stopped) return;
@@ -123,7 +126,9 @@ class Run {
       const todo = members.filter((d) => d.state === 'pending' || d.state === 'upgrading');
       const failed = members.filter((d) => d.state === 'failed');
       if (todo.length === 0) {
-        this.halt(`wave ${wave} did not fully succeed (${failed.map((d) => `${d.appliance}: ${d.error}`).join('; ')}); the next wave starts only when every device of this one succeeded`);
+        this.halt(
+          `wave ${wave} did not fully succeed (${failed.map((d) => `${d.appliance}: ${d.error}`).join('; ')}); the next wave starts only when every device of this one succeeded`,
+        );
         return;
       }
       if (!this.mayStart()) return;
@@ -230,8 +235,10 @@ class Run {
   /** An upgrade that resolved still fails unless the appliance runs the image's version, confirmed. */
   private judge(result: { version: string; confirmed: boolean }): Outcome {
     const version = String(result?.version);
-    if (version !== this.rollout.version) return { state: 'failed', error: `the appliance runs ${version} after the upgrade, not ${this.rollout.version}`, version };
-    if (result?.confirmed !== true) return { state: 'failed', error: `the appliance runs ${version} but did not confirm it (it reverts at its next boot)`, version };
+    if (version !== this.rollout.version)
+      return { state: 'failed', error: `the appliance runs ${version} after the upgrade, not ${this.rollout.version}`, version };
+    if (result?.confirmed !== true)
+      return { state: 'failed', error: `the appliance runs ${version} but did not confirm it (it reverts at its next boot)`, version };
     return { state: 'succeeded', version };
   }
 }

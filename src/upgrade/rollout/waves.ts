@@ -60,7 +60,10 @@ export function checkWaves(steps: readonly unknown[]): WaveStep[] {
     const earlier = read.slice(0, i).filter((s) => s.kind === step.kind);
     const last = earlier.at(-1);
     if (last && step.value <= last.value) {
-      throw new RolloutError('invalid', `waves must increase: wave ${i + 1} (${show(step)}) is not more than an earlier wave (${show(last)}); waves are cumulative, e.g. 1,10%,50%,100%`);
+      throw new RolloutError(
+        'invalid',
+        `waves must increase: wave ${i + 1} (${show(step)}) is not more than an earlier wave (${show(last)}); waves are cumulative, e.g. 1,10%,50%,100%`,
+      );
     }
     if (i > 0 && read[i - 1]!.kind === 'percent' && read[i - 1]!.value === 100) {
       throw new RolloutError('invalid', `waves: nothing can follow 100% (wave ${i + 1} is ${show(step)})`);
@@ -88,7 +91,8 @@ export function waveSizes(steps: readonly WaveStep[], deviceCount: number): numb
   const sizes: number[] = [];
   let reached = 0;
   for (const [i, step] of read.entries()) {
-    const target = i === read.length - 1 ? deviceCount : step.kind === 'count' ? step.value : Math.max(1, Math.ceil((step.value * deviceCount) / 100 - EPSILON));
+    const target =
+      i === read.length - 1 ? deviceCount : step.kind === 'count' ? step.value : Math.max(1, Math.ceil((step.value * deviceCount) / 100 - EPSILON));
     const upTo = Math.min(deviceCount, Math.max(reached, target));
     if (upTo > reached) sizes.push(upTo - reached);
     reached = upTo;
@@ -106,7 +110,10 @@ export function checkMaxFailures(value: unknown): string {
   const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
   if (/^(0|[1-9][0-9]*)$/.test(text) && Number.isSafeInteger(Number(text))) return text;
   if (PERCENT.test(text) && Number(text.slice(0, -1)) <= 100) return `${Number(text.slice(0, -1))}%`;
-  throw new RolloutError('invalid', `max failures: ${JSON.stringify(value)} is neither a number of devices (0, 1, 2…) nor a share of them like "5%" (0%..100%)`);
+  throw new RolloutError(
+    'invalid',
+    `max failures: ${JSON.stringify(value)} is neither a number of devices (0, 1, 2…) nor a share of them like "5%" (0%..100%)`,
+  );
 }
 
 /** How many failed devices the rollout tolerates: it halts when more fail. */

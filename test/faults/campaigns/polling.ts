@@ -54,16 +54,28 @@ export function pollingCampaign(trials: { full: number; short: number }): Campai
       const vip = await freePort();
       const snmpPort = await freePort();
       const dir = mkdtempSync(path.join(tmpdir(), 'fulcrum-poll-loss-'));
-      const rules = loadRules(`services:\n  - name: web\n    listen: 127.0.0.1:${vip}\n    backends:\n${backends.map((b) => `      - { address: ${b.address} }`).join('\n')}\n`, 'p.yaml');
+      const rules = loadRules(
+        `services:\n  - name: web\n    listen: 127.0.0.1:${vip}\n    backends:\n${backends.map((b) => `      - { address: ${b.address} }`).join('\n')}\n`,
+        'p.yaml',
+      );
       // A few rounds of traffic take the 32-bit octet counters past 2^32 in every boot.
       const base = TWO_32 - BigInt(rng.int(300, 4_000));
-      const start = () => SimulatedAppliance.start({ name: 'p1', rules, stateDir: path.join(dir, 'flash'), snmp: { host: '127.0.0.1', port: snmpPort, community: 'public', interfaceCounterBase: base } });
+      const start = () =>
+        SimulatedAppliance.start({
+          name: 'p1',
+          rules,
+          stateDir: path.join(dir, 'flash'),
+          snmp: { host: '127.0.0.1', port: snmpPort, community: 'public', interfaceCounterBase: base },
+        });
       let sim = await start();
       const relay = new LossyUdpRelay({ host: '127.0.0.1', port: snmpPort }, LOSS, rngFrom(rng.seed()).next);
       const via = await relay.start();
       const store = openStore({ file: path.join(dir, 'agent.db') });
       // An expected interval of 5 s keeps polls up to ~15 s apart (all retries of one lost) within the heartbeat: only reboots are gaps.
-      const monitor = new Monitor(store.metrics, { intervalMs: 5_000, connect: async (r) => SnmpDriver.connect(r.target, { version: '2c', community: 'public' }, { timeoutMs: 300, retries: 3 }) });
+      const monitor = new Monitor(store.metrics, {
+        intervalMs: 5_000,
+        connect: async (r) => SnmpDriver.connect(r.target, { version: '2c', community: 'public' }, { timeoutMs: 300, retries: 3 }),
+      });
       try {
         store.inventory.add({ name: 'p1', target: `snmp://${via}`, credentials: { community: 'public' } });
         let boot = 0;
@@ -135,13 +147,28 @@ export function pollingCampaign(trials: { full: number; short: number }): Campai
           const want = expected(pick);
           const wrong = stored.map((v, i) => ({ i, v, want: want[i] })).filter((x) => x.v !== x.want);
           spikes += wrong.filter((x) => x.v !== null && (x.want === null || x.want === undefined || x.v > x.want)).length;
-          const detail = wrong.map((x) => `interval ${x.i}: stored ${x.v}, counted ${x.want} (that poll took ${polled[x.i]?.pollMs} ms, the one before ${polled[x.i - 1]?.pollMs} ms)`).join('; ');
-          ensure(stored.length === want.length && wrong.length === 0, () => `${counter}: stored ${JSON.stringify(stored)}, the simulator counted ${JSON.stringify(want)}: ${detail}`);
+          const detail = wrong
+            .map(
+              (x) =>
+                `interval ${x.i}: stored ${x.v}, counted ${x.want} (that poll took ${polled[x.i]?.pollMs} ms, the one before ${polled[x.i - 1]?.pollMs} ms)`,
+            )
+            .join('; ');
+          ensure(
+            stored.length === want.length && wrong.length === 0,
+            () => `${counter}: stored ${JSON.stringify(stored)}, the simulator counted ${JSON.stringify(want)}: ${detail}`,
+          );
         }
         ensure(spikes === 0, () => `${spikes} spikes`);
         const wraps = polled.filter((t, i) => i > 0 && polled[i - 1]!.boot === t.boot && inOctets(t) % TWO_32 < inOctets(polled[i - 1]!) % TWO_32).length;
         ensure(wraps > 0, 'no Counter32 wrap happened: the trial did not test one');
-        return { polls: polled.length, 'polls lost whole': lostPolls, 'datagrams dropped': relay.dropped, 'Counter32 wraps': wraps, reboots: boots - 1, 'reboots in place': inPlace };
+        return {
+          polls: polled.length,
+          'polls lost whole': lostPolls,
+          'datagrams dropped': relay.dropped,
+          'Counter32 wraps': wraps,
+          reboots: boots - 1,
+          'reboots in place': inPlace,
+        };
       } finally {
         await monitor.close();
         relay.close();

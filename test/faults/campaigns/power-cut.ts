@@ -109,7 +109,10 @@ async function powerOnAfterCut(flash: FlashPort, s: Scenario, where: string): Pr
   }
   const allowed = [s.from, s.to].filter((v) => v !== null);
   ensure(allowed.includes(result.version), () => `${s.name}, ${where}: booted ${result.version}, expected one of ${allowed.join(', ')}`);
-  ensure((await verifiedVersionIn(flash, result.slot)) === result.version, () => `${s.name}, ${where}: slot ${result.slot} does not verify as ${result.version}`);
+  ensure(
+    (await verifiedVersionIn(flash, result.slot)) === result.version,
+    () => `${s.name}, ${where}: slot ${result.slot} does not verify as ${result.version}`,
+  );
   return { bootloader, result };
 }
 
@@ -129,7 +132,10 @@ export function powerCutCampaign(trials: { full: number; short: number }): Campa
 
       const flash = start.clone();
       const cut = rng.int(0, operations - 1);
-      const err = await s.work(new PowerCutFlash(flash, { cutAt: cut, seed: rng.seed() })).then(() => null, (e: unknown) => e);
+      const err = await s.work(new PowerCutFlash(flash, { cutAt: cut, seed: rng.seed() })).then(
+        () => null,
+        (e: unknown) => e,
+      );
       ensure(err instanceof PowerCutError, () => `${s.name}: cut at operation ${cut} of ${operations} did not happen (${String(err)})`);
       let { bootloader, result } = await powerOnAfterCut(flash, s, `cut at operation ${cut} of ${operations}`);
       const notes: Notes = { [`booted ${result.version === s.to ? 'new' : 'old'}`]: 1 };
@@ -140,7 +146,10 @@ export function powerCutCampaign(trials: { full: number; short: number }): Campa
         const again = new PowerCutFlash(flash, { cutAt: rng.int(0, operations), seed: rng.seed() });
         const second = await powerOn(again)
           .then(async (b) => s.carryOn(again, b, await b.boot()))
-          .then(() => null, (e: unknown) => e);
+          .then(
+            () => null,
+            (e: unknown) => e,
+          );
         if (second instanceof PowerCutError) {
           cuts = 2;
           ({ bootloader, result } = await powerOnAfterCut(flash, s, `second cut while carrying on`));

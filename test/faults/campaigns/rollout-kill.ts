@@ -44,7 +44,20 @@ export function rolloutKillCampaign(trials: { full: number; short: number }): Ca
       dir = mkdtempSync(path.join(tmpdir(), 'fulcrum-rollout-kill-'));
       const keygen = fulcrum(['firmware', 'keygen', '--out', path.join(dir, 'keys')]);
       ensure(keygen.code === 0, () => `firmware keygen: ${keygen.stderr}`);
-      fleet = await fulcrumReady(['sim', 'fleet', '--count', String(FLEET), '--serial', '--baud', String(BAUD), '--state', path.join(dir, 'state'), '--trust-key', path.join(dir, 'keys', 'signing.pub'), '--json']);
+      fleet = await fulcrumReady([
+        'sim',
+        'fleet',
+        '--count',
+        String(FLEET),
+        '--serial',
+        '--baud',
+        String(BAUD),
+        '--state',
+        path.join(dir, 'state'),
+        '--trust-key',
+        path.join(dir, 'keys', 'signing.pub'),
+        '--json',
+      ]);
       const store = openStore({ file: db() });
       try {
         for (const a of fleet.ready.appliances) store.inventory.add({ name: a.name, target: `serial:${a.serial}?baud=${BAUD}` });
@@ -63,12 +76,43 @@ export function rolloutKillCampaign(trials: { full: number; short: number }): Ca
       // A version of its own per trial: every trial is a real upgrade of every appliance.
       const version = `2.${index + 1}.${rng.int(0, 999)}`;
       const file = path.join(dir, `v${version}.fwi`);
-      const built = fulcrum(['firmware', 'build', '--version', version, '--security-counter', '1', '--key', path.join(dir, 'keys', 'signing.key'), '--payload-size', `${rng.int(8, 64)}KiB`, '--out', file]);
+      const built = fulcrum([
+        'firmware',
+        'build',
+        '--version',
+        version,
+        '--security-counter',
+        '1',
+        '--key',
+        path.join(dir, 'keys', 'signing.key'),
+        '--payload-size',
+        `${rng.int(8, 64)}KiB`,
+        '--out',
+        file,
+      ]);
       ensure(built.code === 0, () => `firmware build: ${built.stderr}`);
       const waves = rng.pick(['1,50%', '1,25%,100%', '2,100%', '100%', '1,2,3']);
       const concurrency = rng.int(1, 4);
 
-      const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [path.join(ROOT, 'bin/fulcrum.js'), 'rollout', 'start', file, '--targets', names.join(','), '--waves', waves, '--concurrency', String(concurrency), '--db', db(), '--json'], { cwd: ROOT, env: { ...process.env, FULCRUM_LOG: 'warn', ...env() } });
+      const child: ChildProcessWithoutNullStreams = spawn(
+        process.execPath,
+        [
+          path.join(ROOT, 'bin/fulcrum.js'),
+          'rollout',
+          'start',
+          file,
+          '--targets',
+          names.join(','),
+          '--waves',
+          waves,
+          '--concurrency',
+          String(concurrency),
+          '--db',
+          db(),
+          '--json',
+        ],
+        { cwd: ROOT, env: { ...process.env, FULCRUM_LOG: 'warn', ...env() } },
+      );
       const lines: Line[] = [];
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -94,23 +138,40 @@ export function rolloutKillCampaign(trials: { full: number; short: number }): Ca
 
       const killed = await status(id);
       // The kill can land after the last appliance succeeded and before the process exited.
-      if (killed.state === 'succeeded' && killed.devices.every((d) => d.state === 'succeeded' && d.version === version)) return { 'finished before the kill': 1 };
+      if (killed.state === 'succeeded' && killed.devices.every((d) => d.state === 'succeeded' && d.version === version))
+        return { 'finished before the kill': 1 };
       ensure(killed.state === 'running', () => `after the kill the rollout is ${killed.state}, not running`);
       const succeeded = killed.devices.filter((d) => d.state === 'succeeded');
       const inFlight = killed.devices.filter((d) => d.state === 'upgrading').map((d) => d.appliance);
 
       const resumed = await rollout(['resume', String(id), '--json']);
       ensure(resumed.code === 0, () => `rollout resume exited ${resumed.code}: ${resumed.stderr}`);
-      const after = resumed.stdout.trim().split('\n').map((l) => JSON.parse(l) as Line);
+      const after = resumed.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Line);
       const run = after.find((l) => l.event === 'run') as { recovered: string[] } | undefined;
-      ensure(run !== undefined && [...run.recovered].sort().join() === [...inFlight].sort().join(), () => `resume recovered ${JSON.stringify(run?.recovered)}, the appliances left mid-upgrade were ${JSON.stringify(inFlight)}`);
-      const upgraded = after.filter((l) => l.event === 'upgrading').map((l) => (l as { appliance: string }).appliance).sort();
-      const notDone = killed.devices.filter((d) => d.state !== 'succeeded').map((d) => d.appliance).sort();
-      ensure(upgraded.join() === notDone.join(), () => `resume upgraded ${JSON.stringify(upgraded)}, expected exactly those not done at the kill ${JSON.stringify(notDone)}`);
+      ensure(
+        run !== undefined && [...run.recovered].sort().join() === [...inFlight].sort().join(),
+        () => `resume recovered ${JSON.stringify(run?.recovered)}, the appliances left mid-upgrade were ${JSON.stringify(inFlight)}`,
+      );
+      const upgraded = after
+        .filter((l) => l.event === 'upgrading')
+        .map((l) => (l as { appliance: string }).appliance)
+        .sort();
+      const notDone = killed.devices
+        .filter((d) => d.state !== 'succeeded')
+        .map((d) => d.appliance)
+        .sort();
+      ensure(
+        upgraded.join() === notDone.join(),
+        () => `resume upgraded ${JSON.stringify(upgraded)}, expected exactly those not done at the kill ${JSON.stringify(notDone)}`,
+      );
 
       const done = await status(id);
       ensure(done.state === 'succeeded', () => `after resume the rollout is ${done.state}: ${done.reason ?? ''}`);
-      for (const d of done.devices) ensure(d.state === 'succeeded' && d.version === version, () => `${d.appliance}: ${d.state} at ${d.version ?? 'no version'}`);
+      for (const d of done.devices)
+        ensure(d.state === 'succeeded' && d.version === version, () => `${d.appliance}: ${d.state} at ${d.version ?? 'no version'}`);
       for (const before of succeeded) {
         const now = done.devices.find((d) => d.appliance === before.appliance)!;
         ensure(now.finished === before.finished, () => `${before.appliance} succeeded before the kill and was upgraded again`);
@@ -121,9 +182,17 @@ export function rolloutKillCampaign(trials: { full: number; short: number }): Ca
         const fw = await fulcrumAsync(['firmware', 'status', '--to', name, '--db', db(), '--json'], env());
         ensure(fw.code === 0, () => `firmware status --to ${name}: ${fw.stderr}`);
         const active = (JSON.parse(fw.stdout) as { active: { version: string; confirmed: boolean } }).active;
-        ensure(active.version === version && active.confirmed, () => `${name} runs ${active.version}${active.confirmed ? '' : ' (not confirmed)'}, not ${version} confirmed`);
+        ensure(
+          active.version === version && active.confirmed,
+          () => `${name} runs ${active.version}${active.confirmed ? '' : ' (not confirmed)'}, not ${version} confirmed`,
+        );
       }
-      return { 'killed mid-rollout': 1, 'left mid-upgrade': inFlight.length, 'succeeded before the kill': succeeded.length, 'upgraded by resume': upgraded.length };
+      return {
+        'killed mid-rollout': 1,
+        'left mid-upgrade': inFlight.length,
+        'succeeded before the kill': succeeded.length,
+        'upgraded by resume': upgraded.length,
+      };
     },
   };
 }

@@ -82,7 +82,11 @@ export function serialLineCampaign(fault: LineFault, trials: { full: number; sho
       const running = s.appliance.configId;
       line.setNoise({});
 
-      ensure(ids.includes(afterPush) && ids.includes(running), () => `the appliance runs ${running.slice(0, 12)} (${afterPush.slice(0, 12)} right after the push), neither the old table ${ids[0]!.slice(0, 12)} nor the new ${ids[1]!.slice(0, 12)}`);
+      ensure(
+        ids.includes(afterPush) && ids.includes(running),
+        () =>
+          `the appliance runs ${running.slice(0, 12)} (${afterPush.slice(0, 12)} right after the push), neither the old table ${ids[0]!.slice(0, 12)} nor the new ${ids[1]!.slice(0, 12)}`,
+      );
       ensure(configId(s.appliance.rules) === running, 'the forwarding table is not the one the running config id names');
       if (outcome === 'done') ensure(running === ids[1], 'the push reported success but the old table runs');
       ensure(view.configId === running, () => `the agent sees ${view.configId.slice(0, 12)}, the appliance runs ${running.slice(0, 12)}`);

@@ -41,7 +41,21 @@ export function serialSigkillCampaign(trials: { full: number; short: number }): 
       const seed = path.join(dir, 'seed.json');
       writeFileSync(seed, JSON.stringify({ services: [] }));
       // The seed only matters to the first start; later starts run the stored startup config.
-      args = ['sim', 'start', '--rules', seed, '--state', path.join(dir, 'flash'), '--serial', '--serial-link', path.join(dir, 'console'), '--baud', String(BAUD), '--no-listen', '--json'];
+      args = [
+        'sim',
+        'start',
+        '--rules',
+        seed,
+        '--state',
+        path.join(dir, 'flash'),
+        '--serial',
+        '--serial-link',
+        path.join(dir, 'console'),
+        '--baud',
+        String(BAUD),
+        '--no-listen',
+        '--json',
+      ];
       known = (await start()).ready.configId;
     },
     async teardown() {
@@ -73,7 +87,10 @@ export function serialSigkillCampaign(trials: { full: number; short: number }): 
 
       const restarted = await start();
       const running = restarted.ready.configId;
-      ensure(ids.includes(running), () => `after the restart the appliance runs ${running.slice(0, 12)}, neither the old table ${ids[0]!.slice(0, 12)} nor the new ${ids[1]!.slice(0, 12)}`);
+      ensure(
+        ids.includes(running),
+        () => `after the restart the appliance runs ${running.slice(0, 12)}, neither the old table ${ids[0]!.slice(0, 12)} nor the new ${ids[1]!.slice(0, 12)}`,
+      );
       if (result) ensure(running === ids[1], 'the push reported success but the restarted appliance runs the old table');
       const view = await agentView(target());
       ensure(view.configId === running, () => `the agent sees ${view.configId.slice(0, 12)}, the appliance runs ${running.slice(0, 12)}`);

@@ -1,5 +1,12 @@
 import fc from 'fast-check';
-import { CountersError, decodeCounters, encodeCounters, type BackendCounters, type CountersSnapshot, type ServiceCounters } from '../../../src/protocol/counters.js';
+import {
+  CountersError,
+  decodeCounters,
+  encodeCounters,
+  type BackendCounters,
+  type CountersSnapshot,
+  type ServiceCounters,
+} from '../../../src/protocol/counters.js';
 import { endpointText } from '../../unit/protocol/rules/arbitraries.js';
 import { concat, mutate, mutations } from '../mutate.js';
 import { ensure, expectOnly, hex, sameBytes, target } from '../target.js';

@@ -54,8 +54,18 @@ function imageWithTrailer(payload: Uint8Array, order: number[], informational: U
 /** A handful of valid images: plain, with a simulator manifest, with a foreign key, with odd trailers. */
 const IMAGES: Uint8Array[] = [
   buildImage({ version: { major: 1, minor: 0, patch: 0, build: 0 }, securityCounter: 0, payload: new Uint8Array(0) }, KEY),
-  buildImage({ version: { major: 1, minor: 2, patch: 3, build: 4 }, securityCounter: 7, payload: Uint8Array.from({ length: 48 }, (_, i) => i), flags: 0xffff_ffff }, KEY),
-  buildImage({ version: { major: 3, minor: 0, patch: 1, build: 0 }, securityCounter: 2, payload: simulatorPayload({ simulate: ['slow-boot', 'fails-health'], size: 160 }) }, KEY),
+  buildImage(
+    { version: { major: 1, minor: 2, patch: 3, build: 4 }, securityCounter: 7, payload: Uint8Array.from({ length: 48 }, (_, i) => i), flags: 0xffff_ffff },
+    KEY,
+  ),
+  buildImage(
+    {
+      version: { major: 3, minor: 0, patch: 1, build: 0 },
+      securityCounter: 2,
+      payload: simulatorPayload({ simulate: ['slow-boot', 'fails-health'], size: 160 }),
+    },
+    KEY,
+  ),
   buildImage({ version: { major: 9, minor: 9, patch: 9, build: 9 }, securityCounter: 1, payload: new Uint8Array(200).fill(0xff) }, OTHER),
   imageWithTrailer(Uint8Array.of(1, 2, 3), [2, 0, 1], [Uint8Array.of(0xaa, 0xbb)]),
   imageWithTrailer(new Uint8Array(64), [1, 2, 0], [new Uint8Array(0), new Uint8Array(40).fill(0x55)]),

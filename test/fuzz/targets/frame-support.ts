@@ -44,11 +44,17 @@ export function decodeAndCheck(stream: Uint8Array, cuts: readonly number[], maxP
   const tailOverflowed = stream.length - start > capacity ? 1 : 0;
   const s = decoder.stats;
   const counted = s.frames + s.crcErrors + s.malformed + s.oversize + s.unsupportedVersion;
-  ensure(counted === closedCount + tailOverflowed, () => `stats ${JSON.stringify(s)} count ${counted} segments, the stream closes ${closedCount} (+${tailOverflowed} overflowed tail)`);
+  ensure(
+    counted === closedCount + tailOverflowed,
+    () => `stats ${JSON.stringify(s)} count ${counted} segments, the stream closes ${closedCount} (+${tailOverflowed} overflowed tail)`,
+  );
   ensure(s.frames === frames.length, () => `stats.frames ${s.frames} but ${frames.length} delivered`);
   for (const frame of frames) {
     const wire = hex(encodeFrame({ seq: frame.seq, message: frame.message }));
-    ensure(closed.has(wire), () => `delivered frame ${frame.message.type} seq ${frame.seq} re-encodes to ${wire.slice(0, 80)}…, which is no segment of the input`);
+    ensure(
+      closed.has(wire),
+      () => `delivered frame ${frame.message.type} seq ${frame.seq} re-encodes to ${wire.slice(0, 80)}…, which is no segment of the input`,
+    );
   }
   return frames;
 }

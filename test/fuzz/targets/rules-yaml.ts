@@ -27,6 +27,7 @@ export default target({
       ensure(Number.isInteger(e.column) && e.column >= 1, () => `error at column ${e.column}: ${e.message}`);
       ensure(e.message.length > 0, 'an error without a message');
     }
-    for (const line of r.error.message.split('\n')) ensure(LINE.test(line), () => `error line not in FILE:LINE:COL PATH: MESSAGE form: ${JSON.stringify(line.slice(0, 200))}`);
+    for (const line of r.error.message.split('\n'))
+      ensure(LINE.test(line), () => `error line not in FILE:LINE:COL PATH: MESSAGE form: ${JSON.stringify(line.slice(0, 200))}`);
   },
 });

@@ -41,7 +41,14 @@ const wire = (vbs: readonly FuzzVarbind[]): WireVarbind[] =>
   vbs.map((v) => ({ oid: formatOid(v.oid), type: v.type, value: (v.value instanceof Uint8Array ? Buffer.from(v.value) : v.value) as WireVarbind['value'] }));
 
 const request = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('set' as const), canWrite: fc.oneof({ weight: 5, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }), varbinds }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('set' as const),
+      canWrite: fc.oneof({ weight: 5, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
+      varbinds,
+    }),
+  },
   {
     weight: 2,
     arbitrary: fc.record({
@@ -57,7 +64,10 @@ const request = fc.oneof(
 type Request = typeof request extends fc.Arbitrary<infer R> ? R : never;
 
 function checkRead(r: Request & { kind: 'get' | 'getnext' | 'getbulk' }, response: ReadResponse): void {
-  ensure(response.errorStatus === ErrorStatus.noError || response.errorStatus === ErrorStatus.tooBig, () => `read answered error status ${response.errorStatus}`);
+  ensure(
+    response.errorStatus === ErrorStatus.noError || response.errorStatus === ErrorStatus.tooBig,
+    () => `read answered error status ${response.errorStatus}`,
+  );
   if (response.errorStatus === ErrorStatus.tooBig) return ensure(response.varbinds.length === 0, 'tooBig with varbinds');
   const n = r.names.length;
   if (r.kind === 'get' || r.kind === 'getnext') ensure(response.varbinds.length === n, () => `${r.kind} of ${n} names answered ${response.varbinds.length}`);
@@ -81,7 +91,15 @@ export default target({
   async: true,
   check: async ({ seed, requests }) => {
     const clock = new FakeClock();
-    const appliance = await Appliance.boot({ clock, storage: new MemoryStorage(), probe: NO_PROBES, random: Math.random, firmwareVersion: '1.0.0', seedRules: SEEDS[seed]!, maxFlows: 64 });
+    const appliance = await Appliance.boot({
+      clock,
+      storage: new MemoryStorage(),
+      probe: NO_PROBES,
+      random: Math.random,
+      firmwareVersion: '1.0.0',
+      seedRules: SEEDS[seed]!,
+      maxFlows: 64,
+    });
     const mib = new ApplianceMib(appliance, { clock, sysName: 'fuzz' });
     try {
       for (const r of requests) {
@@ -90,14 +108,21 @@ export default target({
           const sent = wire(r.varbinds);
           const response = await answerSet(sent, r.canWrite, mib);
           ensure(ERROR_STATUSES.has(response.errorStatus), () => `SET answered error status ${response.errorStatus}`);
-          const okIndex = response.errorStatus === ErrorStatus.noError ? response.errorIndex === 0 : response.errorIndex >= 0 && response.errorIndex <= sent.length;
+          const okIndex =
+            response.errorStatus === ErrorStatus.noError ? response.errorIndex === 0 : response.errorIndex >= 0 && response.errorIndex <= sent.length;
           ensure(okIndex, () => `SET answered error index ${response.errorIndex} of ${sent.length} (status ${response.errorStatus})`);
           ensure(response.varbinds.length === sent.length, 'SET response does not echo the request');
-          if (response.errorStatus !== ErrorStatus.noError) ensure(appliance.configId === before, () => `a refused SET (status ${response.errorStatus}) changed the running config`);
+          if (response.errorStatus !== ErrorStatus.noError)
+            ensure(appliance.configId === before, () => `a refused SET (status ${response.errorStatus}) changed the running config`);
         } else {
           const names = r.names.map(formatOid);
           const view = mib.current();
-          const response = r.kind === 'get' ? answerGet(view, names, r.budget) : r.kind === 'getnext' ? answerGetNext(view, names, r.budget) : answerGetBulk(view, names, r.nonRepeaters, r.maxRepetitions, r.budget);
+          const response =
+            r.kind === 'get'
+              ? answerGet(view, names, r.budget)
+              : r.kind === 'getnext'
+                ? answerGetNext(view, names, r.budget)
+                : answerGetBulk(view, names, r.nonRepeaters, r.maxRepetitions, r.budget);
           checkRead(r, response);
         }
         ensure(configId(appliance.rules) === appliance.configId, 'the running table and the running config id disagree');

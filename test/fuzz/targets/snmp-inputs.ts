@@ -27,7 +27,12 @@ const aimed: fc.Arbitrary<Oid> = fc.oneof(
 /** Aimed OIDs, sometimes cut short or with arcs added; and OIDs from nowhere. */
 export const oidArcs: fc.Arbitrary<Oid> = fc.oneof(
   { weight: 8, arbitrary: aimed },
-  { weight: 2, arbitrary: fc.tuple(aimed, fc.nat(), fc.array(fc.nat({ max: 2 ** 32 - 1 }), { maxLength: 3 })).map(([o, cut, extra]) => [...o.slice(0, Math.max(2, o.length - (cut % 3))), ...extra]) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(aimed, fc.nat(), fc.array(fc.nat({ max: 2 ** 32 - 1 }), { maxLength: 3 }))
+      .map(([o, cut, extra]) => [...o.slice(0, Math.max(2, o.length - (cut % 3))), ...extra]),
+  },
   { weight: 1, arbitrary: fc.array(fc.nat({ max: 2 ** 32 - 1 }), { minLength: 2, maxLength: 14 }).map((a) => [a[0]! % 3, a[1]! % 40, ...a.slice(2)]) },
 );
 
@@ -36,8 +41,46 @@ export const smiType = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(SmiType.Counter32, SmiType.Counter64, SmiType.TimeTicks, SmiType.ObjectIdentifier, 5, 0, 0x80, 255) },
 );
 
-const texts = ['web', 'svc-1', '10.0.0.1:80', '10.0.0.2:8080', '[2001:db8::1]:443', '0.0.0.0:80', '10.0.0.1:0', '10.0.0.1', 'x'.repeat(64), 'x'.repeat(65), '', ' web', 'ü', 'a:b:c', '[::]:1'];
-const interesting = [0, 1, 2, 3, 4, 5, 6, 7, -1, 65_535, 65_536, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, Number.MAX_SAFE_INTEGER, 1.5, -0, NaN, Infinity, -Infinity];
+const texts = [
+  'web',
+  'svc-1',
+  '10.0.0.1:80',
+  '10.0.0.2:8080',
+  '[2001:db8::1]:443',
+  '0.0.0.0:80',
+  '10.0.0.1:0',
+  '10.0.0.1',
+  'x'.repeat(64),
+  'x'.repeat(65),
+  '',
+  ' web',
+  'ü',
+  'a:b:c',
+  '[::]:1',
+];
+const interesting = [
+  0,
+  1,
+  2,
+  3,
+  4,
+  5,
+  6,
+  7,
+  -1,
+  65_535,
+  65_536,
+  2 ** 31 - 1,
+  2 ** 31,
+  2 ** 32 - 1,
+  2 ** 32,
+  Number.MAX_SAFE_INTEGER,
+  1.5,
+  -0,
+  NaN,
+  Infinity,
+  -Infinity,
+];
 
 export const value: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 5, arbitrary: fc.constantFrom(...interesting) },
@@ -50,7 +93,14 @@ export const value: fc.Arbitrary<unknown> = fc.oneof(
 );
 
 /** RowStatus writes are what drives the row machinery: make them common. */
-export const rowStatusValue = fc.constantFrom(RowStatus.active, RowStatus.notInService, RowStatus.notReady, RowStatus.createAndGo, RowStatus.createAndWait, RowStatus.destroy);
+export const rowStatusValue = fc.constantFrom(
+  RowStatus.active,
+  RowStatus.notInService,
+  RowStatus.notReady,
+  RowStatus.createAndGo,
+  RowStatus.createAndWait,
+  RowStatus.destroy,
+);
 
 export interface FuzzVarbind {
   oid: Oid;

@@ -38,7 +38,10 @@ export default target({
     ensure(snapshot(state) === before, 'planSet changed the state it was given');
     if (!plan.ok) {
       ensure(ERROR_STATUSES.has(plan.errorStatus), () => `error status ${plan.errorStatus} is not an RFC 3416 error`);
-      ensure(Number.isInteger(plan.errorIndex) && plan.errorIndex >= 1 && plan.errorIndex <= vbs.length, () => `error index ${plan.errorIndex} of ${vbs.length} varbinds`);
+      ensure(
+        Number.isInteger(plan.errorIndex) && plan.errorIndex >= 1 && plan.errorIndex <= vbs.length,
+        () => `error index ${plan.errorIndex} of ${vbs.length} varbinds`,
+      );
       ensure(typeof plan.message === 'string' && plan.message.length > 0, 'a refusal without a message');
       return;
     }
@@ -47,10 +50,11 @@ export default target({
     if (action?.kind === 'commit') {
       const problems = canonicalProblems(action.table);
       ensure(problems.length === 0, () => `planned commit of a non-canonical table: ${JSON.stringify(problems[0])}`);
-      ensure(action.id === configId(action.table), 'planned commit id is not the table\'s config id');
+      ensure(action.id === configId(action.table), "planned commit id is not the table's config id");
       ensure(Number.isInteger(action.confirmTimeoutMs) && action.confirmTimeoutMs >= 0, () => `confirm timeout ${action.confirmTimeoutMs}`);
     }
-    if (action?.kind === 'rollback') ensure(action.steps >= 1 && action.steps <= historyLength, () => `rollback ${action.steps} with a history of ${historyLength}`);
+    if (action?.kind === 'rollback')
+      ensure(action.steps >= 1 && action.steps <= historyLength, () => `rollback ${action.steps} with a history of ${historyLength}`);
     if (action?.kind === 'confirm') ensure(pendingConfirm, 'planned a confirm with nothing pending');
   },
 });

@@ -22,10 +22,71 @@ export const written = fc.tuple(ruleTable, fc.constantFrom('block', 'flow', 'jso
 
 /** Pieces that mean something to a YAML parser, or to the schema, or to neither. */
 const TOKENS = [
-  ':', ': ', '- ', '-', '[', ']', '{', '}', ',', '? ', '|', '|-', '>', '#', '"', "'", '\n', '\r\n', '\t', '  ', '\\',
-  '&a ', '*a', '&b ', '*b', '<<: *a', '<<: [*a, *b]', '!!str ', '!!int ', '!!binary ', '!!set ', '!!omap ', '!!timestamp ', '!custom ', '!<tag:x> ',
-  '---\n', '...\n', '%YAML 1.2\n---\n', '%TAG ! tag:x,2000:\n---\n', '\u0000', '\uFEFF', '\u2028', '\uD800', '😀', 'ü',
-  '1e400', '-1e400', '1e-400', '.inf', '-.inf', '.nan', '0x7fffffffffffffff', '0o777', '0b101', '-0', '1_000', '99999999999999999999999999', '2e5', '65535.0000001', '+1', '~', 'null', 'true', 'y', 'NO',
+  ':',
+  ': ',
+  '- ',
+  '-',
+  '[',
+  ']',
+  '{',
+  '}',
+  ',',
+  '? ',
+  '|',
+  '|-',
+  '>',
+  '#',
+  '"',
+  "'",
+  '\n',
+  '\r\n',
+  '\t',
+  '  ',
+  '\\',
+  '&a ',
+  '*a',
+  '&b ',
+  '*b',
+  '<<: *a',
+  '<<: [*a, *b]',
+  '!!str ',
+  '!!int ',
+  '!!binary ',
+  '!!set ',
+  '!!omap ',
+  '!!timestamp ',
+  '!custom ',
+  '!<tag:x> ',
+  '---\n',
+  '...\n',
+  '%YAML 1.2\n---\n',
+  '%TAG ! tag:x,2000:\n---\n',
+  '\u0000',
+  '\uFEFF',
+  '\u2028',
+  '\uD800',
+  '😀',
+  'ü',
+  '1e400',
+  '-1e400',
+  '1e-400',
+  '.inf',
+  '-.inf',
+  '.nan',
+  '0x7fffffffffffffff',
+  '0o777',
+  '0b101',
+  '-0',
+  '1_000',
+  '99999999999999999999999999',
+  '2e5',
+  '65535.0000001',
+  '+1',
+  '~',
+  'null',
+  'true',
+  'y',
+  'NO',
 ] as const;
 
 type Edit =
@@ -40,7 +101,11 @@ const edit: fc.Arbitrary<Edit> = fc.oneof(
   fc.record({ kind: fc.constant('insert' as const), at, token }),
   fc.record({ kind: fc.constant('delete' as const), at, length: fc.integer({ min: 1, max: 12 }) }),
   fc.record({ kind: fc.constant('replace' as const), at, length: fc.integer({ min: 1, max: 8 }), token }),
-  fc.record({ kind: fc.constant('line' as const), at, op: fc.constantFrom('duplicate' as const, 'drop' as const, 'indent' as const, 'dedent' as const, 'swap' as const) }),
+  fc.record({
+    kind: fc.constant('line' as const),
+    at,
+    op: fc.constantFrom('duplicate' as const, 'drop' as const, 'indent' as const, 'dedent' as const, 'swap' as const),
+  }),
 );
 
 function applyEdit(text: string, e: Edit): string {
@@ -70,7 +135,26 @@ export const damaged = fc.tuple(written, fc.array(edit, { minLength: 1, maxLengt
 
 /** A number field of a valid table rewritten as something no integer field can hold. */
 export const hugeNumbers = fc
-  .tuple(written.filter((t) => /: \d+$/m.test(t)), fc.nat(), fc.constantFrom('1e400', '-1e400', '1e-400', '.inf', '-.inf', '.nan', '0x' + 'f'.repeat(40), '9'.repeat(400), '-' + '9'.repeat(30), '4294967296', '65536', '1.5', '0o77777777777777', '1_0'))
+  .tuple(
+    written.filter((t) => /: \d+$/m.test(t)),
+    fc.nat(),
+    fc.constantFrom(
+      '1e400',
+      '-1e400',
+      '1e-400',
+      '.inf',
+      '-.inf',
+      '.nan',
+      '0x' + 'f'.repeat(40),
+      '9'.repeat(400),
+      '-' + '9'.repeat(30),
+      '4294967296',
+      '65536',
+      '1.5',
+      '0o77777777777777',
+      '1_0',
+    ),
+  )
   .map(([text, n, value]) => {
     const matches = [...text.matchAll(/: (\d+)$/gm)];
     const m = matches[n % matches.length]!;
@@ -80,7 +164,11 @@ export const hugeNumbers = fc
 
 /** Nesting far deeper than any rule file: in flow and block style, at the root or under services. */
 export const deep = fc
-  .record({ depth: fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 1, max: 200 }) }, { weight: 1, arbitrary: fc.integer({ min: 200, max: 10_000 }) }), style: fc.constantFrom('flow-seq', 'flow-map', 'block-seq', 'block-map', 'mixed'), under: fc.boolean() })
+  .record({
+    depth: fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 1, max: 200 }) }, { weight: 1, arbitrary: fc.integer({ min: 200, max: 10_000 }) }),
+    style: fc.constantFrom('flow-seq', 'flow-map', 'block-seq', 'block-map', 'mixed'),
+    under: fc.boolean(),
+  })
   .map(({ depth, style, under }) => {
     let body: string;
     if (style === 'flow-seq') body = '['.repeat(depth) + ']'.repeat(depth);
@@ -105,7 +193,10 @@ function withinSize(lines: string[]): string {
 
 /** Very wide documents: many keys, many services, many backends, many duplicate keys. */
 export const wide = fc
-  .record({ count: fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 1, max: 300 }) }, { weight: 1, arbitrary: fc.integer({ min: 300, max: 16_000 }) }), shape: fc.constantFrom('root-keys', 'service-keys', 'services', 'backends', 'duplicates', 'flow-list') })
+  .record({
+    count: fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 1, max: 300 }) }, { weight: 1, arbitrary: fc.integer({ min: 300, max: 16_000 }) }),
+    shape: fc.constantFrom('root-keys', 'service-keys', 'services', 'backends', 'duplicates', 'flow-list'),
+  })
   .map(({ count, shape }) => {
     const lines: string[] = [];
     if (shape === 'root-keys') for (let i = 0; i < count; i++) lines.push(`k${i}: ${i}`);
@@ -115,7 +206,8 @@ export const wide = fc
     }
     if (shape === 'services') {
       lines.push('services:');
-      for (let i = 0; i < count; i++) lines.push(`  - {name: s${i}, listen: "10.${(i >> 8) & 255}.${i & 255}.1:80", backends: [{address: 10.9.9.9:${(i % 65_000) + 1}}]}`);
+      for (let i = 0; i < count; i++)
+        lines.push(`  - {name: s${i}, listen: "10.${(i >> 8) & 255}.${i & 255}.1:80", backends: [{address: 10.9.9.9:${(i % 65_000) + 1}}]}`);
     }
     if (shape === 'backends') {
       lines.push('services:', '  - name: web', '    listen: 10.0.0.1:80', '    backends:');
@@ -128,7 +220,11 @@ export const wide = fc
 
 /** Billion laughs and friends: each level refers `width` times to the one before it. */
 export const aliases = fc
-  .record({ levels: fc.integer({ min: 1, max: 12 }), width: fc.integer({ min: 1, max: 12 }), shape: fc.constantFrom('list', 'map', 'merge', 'chain', 'under-services', 'self', 'forward') })
+  .record({
+    levels: fc.integer({ min: 1, max: 12 }),
+    width: fc.integer({ min: 1, max: 12 }),
+    shape: fc.constantFrom('list', 'map', 'merge', 'chain', 'under-services', 'self', 'forward'),
+  })
   .map(({ levels, width, shape }) => {
     const name = (i: number) => `l${i}`;
     const lines: string[] = [];
@@ -140,7 +236,9 @@ export const aliases = fc
       lines.push(`services: [*m${levels * width * 4 - 1}]`);
       return lines.join('\n');
     }
-    lines.push(`${name(0)}: &${name(0)} ${shape === 'map' || shape === 'merge' ? '{name: web, listen: "10.0.0.1:80", backends: [{address: 10.0.0.2:80}]}' : '[x]'}`);
+    lines.push(
+      `${name(0)}: &${name(0)} ${shape === 'map' || shape === 'merge' ? '{name: web, listen: "10.0.0.1:80", backends: [{address: 10.0.0.2:80}]}' : '[x]'}`,
+    );
     for (let i = 1; i <= levels; i++) {
       const refs = Array.from({ length: width }, () => `*${name(i - 1)}`);
       if (shape === 'map') lines.push(`${name(i)}: &${name(i)} {${refs.map((r, j) => `k${j}: ${r}`).join(', ')}}`);
@@ -153,9 +251,20 @@ export const aliases = fc
 
 /** Tags a rule file never needs: the loader must still answer with a positioned error. */
 export const tagged = fc
-  .record({ tag: fc.constantFrom('!!binary', '!!set', '!!omap', '!!pairs', '!!timestamp', '!!float', '!!map', '!!seq', '!custom', '!<tag:yaml.org,2002:int>'), size: fc.oneof(fc.integer({ min: 0, max: 64 }), fc.integer({ min: 64, max: 40_000 })), where: fc.constantFrom('root', 'services', 'weight') })
+  .record({
+    tag: fc.constantFrom('!!binary', '!!set', '!!omap', '!!pairs', '!!timestamp', '!!float', '!!map', '!!seq', '!custom', '!<tag:yaml.org,2002:int>'),
+    size: fc.oneof(fc.integer({ min: 0, max: 64 }), fc.integer({ min: 64, max: 40_000 })),
+    where: fc.constantFrom('root', 'services', 'weight'),
+  })
   .map(({ tag, size, where }) => {
-    const content = tag === '!!binary' ? 'QUJD'.repeat(Math.ceil(size / 4)).slice(0, size) : tag === '!!timestamp' ? '2001-12-14t21:59:43.10-05:00' : tag === '!!set' || tag === '!!omap' || tag === '!!pairs' ? '[a, b]' : 'x';
+    const content =
+      tag === '!!binary'
+        ? 'QUJD'.repeat(Math.ceil(size / 4)).slice(0, size)
+        : tag === '!!timestamp'
+          ? '2001-12-14t21:59:43.10-05:00'
+          : tag === '!!set' || tag === '!!omap' || tag === '!!pairs'
+            ? '[a, b]'
+            : 'x';
     if (where === 'root') return `${tag} ${content}`;
     if (where === 'services') return `services: ${tag} ${content}`;
     return `services:\n  - name: web\n    listen: 10.0.0.1:80\n    backends: [{address: 10.0.0.2:80, weight: ${tag} ${content}}]`;

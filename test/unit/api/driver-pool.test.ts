@@ -17,7 +17,12 @@ class FakeDriver {
   }
 }
 
-const record = (name: string, target = `snmp://127.0.0.1:${name.length}`): ApplianceRecord => ({ name, target, credentials: { community: 'public' }, created: 0 });
+const record = (name: string, target = `snmp://127.0.0.1:${name.length}`): ApplianceRecord => ({
+  name,
+  target,
+  credentials: { community: 'public' },
+  created: 0,
+});
 
 function pool(onEvent?: (appliance: string, e: ApplianceEvent) => void) {
   const opened: FakeDriver[] = [];
@@ -69,7 +74,7 @@ describe('driver pool', () => {
     expect(opened).toHaveLength(2);
   });
 
-  it('reopens when the appliance\'s target or credentials change', async () => {
+  it("reopens when the appliance's target or credentials change", async () => {
     const { p, opened } = pool();
     await p.use(record('a', 'snmp://127.0.0.1:1'), async () => undefined);
     await p.use(record('a', 'snmp://127.0.0.1:2'), async () => undefined);
@@ -79,7 +84,7 @@ describe('driver pool', () => {
     ]);
   });
 
-  it('passes the drivers\' events on with the appliance\'s name, until the driver is forgotten', async () => {
+  it("passes the drivers' events on with the appliance's name, until the driver is forgotten", async () => {
     const seen: string[] = [];
     const { p, opened } = pool((appliance, e) => seen.push(`${appliance} ${e.kind}`));
     await p.use(record('a'), async () => undefined);

@@ -4,7 +4,14 @@ import { FleetState } from '../../../src/api/fleet-state.js';
 import { summarize } from '../../../src/api/fleet-summary.js';
 import type { BackendOperState, CountersSnapshot } from '../../../src/protocol/counters.js';
 
-const info = (configId: string, pendingConfirm: number | null = null): ApplianceInfo => ({ model: 'FL-1000', serialNumber: 'S1', firmware: '1.0.0', configId, uptimeSeconds: 100, pendingConfirm });
+const info = (configId: string, pendingConfirm: number | null = null): ApplianceInfo => ({
+  model: 'FL-1000',
+  serialNumber: 'S1',
+  firmware: '1.0.0',
+  configId,
+  uptimeSeconds: 100,
+  pendingConfirm,
+});
 
 function snapshot(conns: bigint, state: BackendOperState = 'up'): CountersSnapshot {
   return {
@@ -19,14 +26,33 @@ function snapshot(conns: bigint, state: BackendOperState = 'up'): CountersSnapsh
         bytesOut: conns * 1000n,
         failures: 0n,
         fallbackConns: 0n,
-        backends: [{ address: '10.0.1.1:80', state, weight: 1, backup: false, connsTotal: conns, connsActive: 2, bytesIn: conns * 100n, bytesOut: conns * 1000n, connectFailures: 0n, lastChange: 0 }],
+        backends: [
+          {
+            address: '10.0.1.1:80',
+            state,
+            weight: 1,
+            backup: false,
+            connsTotal: conns,
+            connsActive: 2,
+            bytesIn: conns * 100n,
+            bytesOut: conns * 1000n,
+            connectFailures: 0n,
+            lastChange: 0,
+          },
+        ],
       },
     ],
   };
 }
 
 /** A poll `s` seconds after the first, the appliance's uptime advancing with it. */
-const poll = (s: number, conns: bigint, configId = 'aa', state: BackendOperState = 'up') => ({ timeMs: 1_000_000 + s * 1000, pollMs: 5, info: info(configId), sysUpTime: 10_000 + s * 100, snapshot: snapshot(conns, state) });
+const poll = (s: number, conns: bigint, configId = 'aa', state: BackendOperState = 'up') => ({
+  timeMs: 1_000_000 + s * 1000,
+  pollMs: 5,
+  info: info(configId),
+  sysUpTime: 10_000 + s * 100,
+  snapshot: snapshot(conns, state),
+});
 
 describe('fleet state', () => {
   it('knows nothing before the first poll, then rates from the second', () => {
@@ -64,7 +90,7 @@ describe('fleet state', () => {
     expect(summarize(f.get('a')!)).toMatchObject({ reachable: false, error: 'gone', configId: 'bb' });
   });
 
-  it('takes the agent\'s own changes before the next poll, without an event for them then', () => {
+  it("takes the agent's own changes before the next poll, without an event for them then", () => {
     const f = new FleetState(10_000);
     f.observe('a', poll(0, 1n));
     f.noteConfig('a', 'cc', 300);

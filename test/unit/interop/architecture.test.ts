@@ -21,7 +21,10 @@ describe('src/interop boundaries', () => {
           continue;
         }
         const target = path.relative(ROOT, path.resolve(ROOT, path.dirname(file), spec!));
-        expect(['src/interop', 'src/protocol', 'src/rules'].some((area) => target.startsWith(area)), `${file} imports ${spec}`).toBe(true);
+        expect(
+          ['src/interop', 'src/protocol', 'src/rules'].some((area) => target.startsWith(area)),
+          `${file} imports ${spec}`,
+        ).toBe(true);
       }
     }
   });

@@ -31,13 +31,21 @@ describe('assemble', () => {
   });
 
   it('drops a service left without backends, or on an address another service already has', () => {
-    const { table, reasons } = run(draft('a', '10.0.0.1:80', ['10.0.0.9:80'], 1), draft('b', '10.0.0.1:80', ['10.0.0.8:80'], 10), draft('c', '10.0.0.3:80', [], 20));
+    const { table, reasons } = run(
+      draft('a', '10.0.0.1:80', ['10.0.0.9:80'], 1),
+      draft('b', '10.0.0.1:80', ['10.0.0.8:80'], 10),
+      draft('c', '10.0.0.3:80', [], 20),
+    );
     expect(table.services.map((s) => s.name)).toEqual(['a']);
     expect(reasons).toEqual([expect.stringMatching(/^10: .*already the listen address of the service from line 1/), expect.stringMatching(/^20: no backend/)]);
   });
 
   it('renames services whose names Fulcrum refuses or that are taken', () => {
-    const { table, reasons } = run(draft('web:front', '10.0.0.1:80', ['10.0.0.9:80'], 1), draft('web-front', '10.0.0.2:80', ['10.0.0.9:80'], 5), draft('_x', '10.0.0.3:80', ['10.0.0.9:80'], 9));
+    const { table, reasons } = run(
+      draft('web:front', '10.0.0.1:80', ['10.0.0.9:80'], 1),
+      draft('web-front', '10.0.0.2:80', ['10.0.0.9:80'], 5),
+      draft('_x', '10.0.0.3:80', ['10.0.0.9:80'], 9),
+    );
     expect(table.services.map((s) => s.name)).toEqual(['web-front', 'web-front-2', 'x']);
     expect(reasons).toEqual([
       expect.stringMatching(/^1: name "web:front" is not a Fulcrum service name; renamed "web-front"/),
@@ -46,7 +54,7 @@ describe('assemble', () => {
     ]);
   });
 
-  it('clamps values outside the rule table\'s ranges and says what it used', () => {
+  it("clamps values outside the rule table's ranges and says what it used", () => {
     const service = draft('web', '10.0.0.1:80', ['10.0.0.9:80']);
     service.idleTimeoutMs = 30 * 86_400_000;
     service.health = { type: 'http', intervalMs: 50, timeoutMs: 5_000, rise: 0, fall: 300, path: 'health', expectStatus: [200, 700] };

@@ -56,7 +56,16 @@ export function forNginx(table: RuleTable): RuleTable {
     const mapped = /^\[::ffff:([0-9.]+)\]:([0-9]+)$/.exec(s.listen);
     const listen = mapped === null ? s.listen : `${mapped[1]}:${mapped[2]}`;
     const kept = backends.filter((b) => b.address !== listen);
-    return weightsForFamily({ ...s, listen, algorithm, maglevTableSize: DEFAULTS.maglevTableSize, persistence: null, health: null, fallback: null, backends: kept });
+    return weightsForFamily({
+      ...s,
+      listen,
+      algorithm,
+      maglevTableSize: DEFAULTS.maglevTableSize,
+      persistence: null,
+      health: null,
+      fallback: null,
+      backends: kept,
+    });
   });
   // Unmapping a listen address may make it another service's, or leave a service without backends.
   const seen = new Set<string>();
@@ -73,25 +82,25 @@ export function forKeepalived(table: RuleTable): RuleTable {
   const family = (endpoint: string) => (endpoint.startsWith('[') ? 6 : 4);
   const idle = new Map<string, number>();
   const services = table.services.flatMap((s): Service[] => {
-    const backends = s.backends
-      .filter((b) => family(b.address) === family(s.listen))
-      .map((b): Backend => ({ ...b, backup: false, state: 'enabled' }));
+    const backends = s.backends.filter((b) => family(b.address) === family(s.listen)).map((b): Backend => ({ ...b, backup: false, state: 'enabled' }));
     if (backends.length === 0) return [];
     // keepalived refuses a virtual server whose real servers weigh nothing in total.
     if (backends.every((b) => b.weight === 0)) backends[0] = { ...backends[0]!, weight: 1 };
     const seconds = (ms: number) => Math.ceil(ms / 1_000) * 1_000;
     const idleMs = idle.get(s.protocol) ?? seconds(s.idleTimeoutMs);
     idle.set(s.protocol, idleMs);
-    return [{
-      ...s,
-      algorithm: s.algorithm === 'least-response-time' ? 'weighted-least-connections' : s.algorithm,
-      maglevTableSize: DEFAULTS.maglevTableSize,
-      persistence: s.persistence === null ? null : { ...s.persistence, timeoutMs: seconds(s.persistence.timeoutMs) },
-      health: s.health === null ? null : { ...s.health, rise: 1, path: s.health.type === 'http' ? s.health.path.replace(/"/g, '%22') : '' },
-      fallback: s.fallback !== null && family(s.fallback) === family(s.listen) ? s.fallback : null,
-      idleTimeoutMs: idleMs,
-      backends,
-    }];
+    return [
+      {
+        ...s,
+        algorithm: s.algorithm === 'least-response-time' ? 'weighted-least-connections' : s.algorithm,
+        maglevTableSize: DEFAULTS.maglevTableSize,
+        persistence: s.persistence === null ? null : { ...s.persistence, timeoutMs: seconds(s.persistence.timeoutMs) },
+        health: s.health === null ? null : { ...s.health, rise: 1, path: s.health.type === 'http' ? s.health.path.replace(/"/g, '%22') : '' },
+        fallback: s.fallback !== null && family(s.fallback) === family(s.listen) ? s.fallback : null,
+        idleTimeoutMs: idleMs,
+        backends,
+      },
+    ];
   });
   return canonicalize({ services });
 }

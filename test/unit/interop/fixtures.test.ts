@@ -40,7 +40,11 @@ describe('real-world configurations', () => {
       idleTimeoutMs: 1_800_000,
       health: { type: 'http', path: '/primary', expectStatus: [200, 200], intervalMs: 3_000, timeoutMs: 3_000, rise: 2, fall: 3 },
     });
-    expect(r.service('primary').backends.map((b) => [b.address, b.maxConnections])).toEqual([['10.0.0.11:5432', 100], ['10.0.0.12:5432', 100], ['10.0.0.13:5432', 100]]);
+    expect(r.service('primary').backends.map((b) => [b.address, b.maxConnections])).toEqual([
+      ['10.0.0.11:5432', 100],
+      ['10.0.0.12:5432', 100],
+      ['10.0.0.13:5432', 100],
+    ]);
     expect(r.service('replicas')).toMatchObject({ listen: '0.0.0.0:5001', algorithm: 'least-connections', health: { path: '/replica' } });
     expect(r.has(29, 'the check goes to port 8008')).toBe(true);
     expect(r.has(28, 'on-marked-down shutdown-sessions')).toBe(true);
@@ -54,7 +58,11 @@ describe('real-world configurations', () => {
     const r = load('haproxy-kube-apiserver.cfg');
     expect(r.table.services.map((s) => [s.name, s.listen])).toEqual([['apiserver', '[::]:6443']]);
     expect(r.has(25, 'merged into the service from line 24')).toBe(true);
-    expect(r.service('apiserver')).toMatchObject({ algorithm: 'round-robin', idleTimeoutMs: 35_000, health: { type: 'http', path: '/healthz', expectStatus: [200, 200], intervalMs: 10_000, fall: 2 } });
+    expect(r.service('apiserver')).toMatchObject({
+      algorithm: 'round-robin',
+      idleTimeoutMs: 35_000,
+      health: { type: 'http', path: '/healthz', expectStatus: [200, 200], intervalMs: 10_000, fall: 2 },
+    });
     expect(r.service('apiserver').backends.every((b) => b.weight === 100 && b.maxConnections === 250)).toBe(true);
     expect(r.has(32, 'connect options of a check (TLS')).toBe(true);
     expect(r.has(37, 'slowstart')).toBe(true);
@@ -64,7 +72,10 @@ describe('real-world configurations', () => {
 
   it('compose lab: the default backend of an HTTP frontend, ACL routing, cookies, TLS and a host name reported', () => {
     const r = load('haproxy-compose-lab.cfg');
-    expect(r.table.services.map((s) => [s.name, s.listen])).toEqual([['http-in', '0.0.0.0:80'], ['http-in-2', '0.0.0.0:443']]);
+    expect(r.table.services.map((s) => [s.name, s.listen])).toEqual([
+      ['http-in', '0.0.0.0:80'],
+      ['http-in-2', '0.0.0.0:443'],
+    ]);
     expect(r.service('http-in').backends.map((b) => b.address)).toEqual(['172.20.0.11:8080', '172.20.0.12:8080']);
     expect(r.has(8, 'HTTP processing')).toBe(true);
     expect(r.has(17, 'TLS termination is not carried')).toBe(true);
@@ -84,7 +95,10 @@ describe('real-world configurations', () => {
       health: { type: 'tcp', rise: 3, fall: 2 },
     });
     expect(r.service('galera').backends.map((b) => [b.address, b.weight, b.backup])).toEqual([
-      ['10.0.1.1:3306', 10, false], ['10.0.1.2:3306', 10, false], ['10.0.1.3:3306', 5, false], ['10.0.1.9:3306', 1, true],
+      ['10.0.1.1:3306', 10, false],
+      ['10.0.1.2:3306', 10, false],
+      ['10.0.1.3:3306', 5, false],
+      ['10.0.1.9:3306', 1, true],
     ]);
     expect(r.has(18, 'mysql-check protocol exchange')).toBe(true);
     expect(r.has(28, 'server-template')).toBe(true);
@@ -105,7 +119,11 @@ describe('real-world configurations', () => {
 
   it('LVS-NAT with a sorry server and a group: two services share the pool; SSL_GET and digests reported', () => {
     const r = load('keepalived-nat-sorry.conf');
-    expect(r.table.services.map((s) => [s.name, s.listen])).toEqual([['app', '10.20.0.10:8080'], ['app-2', '10.20.0.11:8080'], ['vs-10.20.0.10-443', '10.20.0.10:443']]);
+    expect(r.table.services.map((s) => [s.name, s.listen])).toEqual([
+      ['app', '10.20.0.10:8080'],
+      ['app-2', '10.20.0.11:8080'],
+      ['vs-10.20.0.10-443', '10.20.0.10:443'],
+    ]);
     expect(r.service('app')).toMatchObject({
       algorithm: 'weighted-least-connections',
       fallback: '10.20.9.9:8080',
@@ -120,7 +138,13 @@ describe('real-world configurations', () => {
 
   it('DNS over UDP and TCP on one VIP: Maglev on the 5-tuple for UDP, DNS checks as connect checks', () => {
     const r = load('keepalived-dns-udp.conf');
-    expect(r.service('vs-10.53.0.1-53-udp')).toMatchObject({ protocol: 'udp', algorithm: 'maglev', hashKey: '5-tuple', idleTimeoutMs: 300_000, health: { type: 'tcp', fall: 3 } });
+    expect(r.service('vs-10.53.0.1-53-udp')).toMatchObject({
+      protocol: 'udp',
+      algorithm: 'maglev',
+      hashKey: '5-tuple',
+      idleTimeoutMs: 300_000,
+      health: { type: 'tcp', fall: 3 },
+    });
     expect(r.service('vs-10.53.0.1-53')).toMatchObject({ protocol: 'tcp', algorithm: 'least-connections' });
     expect(r.has(9, 'one-packet scheduling')).toBe(true);
     expect(r.has(13, 'DNS exchange is not carried')).toBe(true);
@@ -128,7 +152,9 @@ describe('real-world configurations', () => {
 
   it('Kubernetes API on nginx: least_conn, listen 6443 and [::]:6443 as one dual-stack service; passive checks and logging reported', () => {
     const r = load('nginx-kube-apiserver.conf');
-    expect(r.table.services.map((s) => [s.name, s.listen, s.algorithm, s.idleTimeoutMs])).toEqual([['kube_apiserver', '[::]:6443', 'least-connections', 600_000]]);
+    expect(r.table.services.map((s) => [s.name, s.listen, s.algorithm, s.idleTimeoutMs])).toEqual([
+      ['kube_apiserver', '[::]:6443', 'least-connections', 600_000],
+    ]);
     expect(r.has(25, 'merged into the service from line 24')).toBe(true);
     expect(r.has(18, 'passive failure detection')).toBe(true);
     expect(r.has(28, 'no connect timeout')).toBe(true);
@@ -138,10 +164,18 @@ describe('real-world configurations', () => {
   it('nginx stream proxies: DNS over UDP, MySQL by fewest connections, Redis by consistent hash', () => {
     const r = load('nginx-stream.conf');
     expect(r.service('dns')).toMatchObject({ protocol: 'udp', listen: '0.0.0.0:53', algorithm: 'weighted-round-robin', idleTimeoutMs: 5_000 });
-    expect(r.service('dns').backends.map((b) => [b.weight, b.backup])).toEqual([[2, false], [1, false], [1, true]]);
+    expect(r.service('dns').backends.map((b) => [b.weight, b.backup])).toEqual([
+      [2, false],
+      [1, false],
+      [1, true],
+    ]);
     expect(r.service('dns-2')).toMatchObject({ protocol: 'tcp', idleTimeoutMs: 30_000 });
     expect(r.service('mysql')).toMatchObject({ algorithm: 'least-connections', idleTimeoutMs: 28_800_000 });
-    expect(r.service('mysql').backends.map((b) => [b.maxConnections, b.state])).toEqual([[200, 'enabled'], [200, 'enabled'], [0, 'disabled']]);
+    expect(r.service('mysql').backends.map((b) => [b.maxConnections, b.state])).toEqual([
+      [200, 'enabled'],
+      [200, 'enabled'],
+      [0, 'disabled'],
+    ]);
     expect(r.service('redis')).toMatchObject({ algorithm: 'maglev', hashKey: 'source-ip' });
     expect(r.has(37, 'proxy_responses')).toBe(true);
     expect(r.has(57, 'access control')).toBe(true);
@@ -149,7 +183,10 @@ describe('real-world configurations', () => {
 
   it('nginx http: the proxying virtual host as TCP services, ip_hash and HTTP parts reported', () => {
     const r = load('nginx-http.conf');
-    expect(r.table.services.map((s) => [s.name, s.listen, s.algorithm])).toEqual([['app', '0.0.0.0:80', 'maglev'], ['app-2', '0.0.0.0:443', 'maglev']]);
+    expect(r.table.services.map((s) => [s.name, s.listen, s.algorithm])).toEqual([
+      ['app', '0.0.0.0:80', 'maglev'],
+      ['app-2', '0.0.0.0:443', 'maglev'],
+    ]);
     expect(r.has(10, 'ip_hash hashes the first three octets')).toBe(true);
     expect(r.has(18, 'TLS termination')).toBe(true);
     expect(r.has(35, 'serves requests itself')).toBe(true);

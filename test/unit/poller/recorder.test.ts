@@ -22,7 +22,18 @@ function snapshot(bytesIn: bigint, connsActive: number): CountersSnapshot {
         failures: 0n,
         fallbackConns: 0n,
         backends: [
-          { address: '10.0.0.2:8080', state: 'up', weight: 1, backup: false, connsTotal: 0n, connsActive, bytesIn, bytesOut: 0n, connectFailures: 0n, lastChange: 0 },
+          {
+            address: '10.0.0.2:8080',
+            state: 'up',
+            weight: 1,
+            backup: false,
+            connsTotal: 0n,
+            connsActive,
+            bytesIn,
+            bytesOut: 0n,
+            connectFailures: 0n,
+            lastChange: 0,
+          },
         ],
       },
     ],
@@ -82,7 +93,9 @@ describe('poll recorder', () => {
         withBackends(['10.0.0.2:8080', '10.0.0.3:8080'], 3_000n),
         withBackends(['10.0.0.3:8080', '10.0.0.2:8080'], 4_000n),
       ];
-      polls.forEach((snap, i) => store.metrics.write(recorder.record({ appliance: 'lb1', timeMs: T0 + i * 10_000, sysUpTime: 100_000 + i * 1_000, snapshot: snap }).points));
+      polls.forEach((snap, i) =>
+        store.metrics.write(recorder.record({ appliance: 'lb1', timeMs: T0 + i * 10_000, sysUpTime: 100_000 + i * 1_000, snapshot: snap }).points),
+      );
       const q = { appliance: 'lb1', service: 'web', from: T0, to: T0 + 40_000, resolution: 'raw' as const, counter: 'bytesIn' };
       // 10.0.0.2 is backend 1 of 1, 1 of 2, then 2 of 2: 1000, 2000, 3000, 8000 octets in.
       expect(store.metrics.query({ ...q, backend: '10.0.0.2:8080' })!.points.map((p) => p.sum)).toEqual([null, 1_000, 1_000, 5_000]);
@@ -99,11 +112,14 @@ describe('poll recorder: two polls in one second', () => {
     const store = openStore({ file: path.join(newDir(), 'fulcrum.db') });
     try {
       const recorder = new PollRecorder(store.metrics, { expectedIntervalMs: 1_000 });
-      const at = (ms: number, up: number, bytes: bigint) => store.metrics.write(recorder.record({ appliance: 'lb1', timeMs: T0 + ms, sysUpTime: up, snapshot: snapshot(bytes, 1) }).points);
+      const at = (ms: number, up: number, bytes: bigint) =>
+        store.metrics.write(recorder.record({ appliance: 'lb1', timeMs: T0 + ms, sysUpTime: up, snapshot: snapshot(bytes, 1) }).points);
       at(0, 10_000, 1_000n);
       at(400, 10_040, 5_000n); // same second as the first: left out
       at(1_000, 10_100, 9_000n);
-      const sums = store.metrics.query({ appliance: 'lb1', service: 'web', counter: 'bytesIn', from: T0, to: T0 + 2_000, resolution: 'raw' })!.points.map((p) => p.sum);
+      const sums = store.metrics
+        .query({ appliance: 'lb1', service: 'web', counter: 'bytesIn', from: T0, to: T0 + 2_000, resolution: 'raw' })!
+        .points.map((p) => p.sum);
       expect(sums).toEqual([null, 8_000]);
     } finally {
       store.close();
@@ -116,8 +132,15 @@ describe('metric store: queryMany', () => {
     const store = openStore({ file: path.join(newDir(), 'fulcrum.db') });
     try {
       const recorder = new PollRecorder(store.metrics, { expectedIntervalMs: 10_000 });
-      [0, 10, 20, 30, 40].forEach((t, i) => store.metrics.write(recorder.record({ appliance: 'lb1', timeMs: T0 + t * 1000, sysUpTime: 100_000 + t * 100, snapshot: snapshot(BigInt(1_000_000 * (i + 1) ** 2), i) }).points));
-      const keys = store.metrics.listSeries('lb1').map(({ service, backend, counter }) => ({ ...(service ? { service } : {}), ...(backend ? { backend } : {}), counter }));
+      [0, 10, 20, 30, 40].forEach((t, i) =>
+        store.metrics.write(
+          recorder.record({ appliance: 'lb1', timeMs: T0 + t * 1000, sysUpTime: 100_000 + t * 100, snapshot: snapshot(BigInt(1_000_000 * (i + 1) ** 2), i) })
+            .points,
+        ),
+      );
+      const keys = store.metrics
+        .listSeries('lb1')
+        .map(({ service, backend, counter }) => ({ ...(service ? { service } : {}), ...(backend ? { backend } : {}), counter }));
       keys.push({ counter: 'no-such-counter' });
       const many = store.metrics.queryMany('lb1', keys, T0 + 5_000, T0 + 40_000, 'raw');
       const one = keys.map((k) => store.metrics.query({ appliance: 'lb1', ...k, from: T0 + 5_000, to: T0 + 40_000, resolution: 'raw' }));

@@ -115,13 +115,31 @@ describe('counters encoding', () => {
     );
     const max = (1n << 64n) - 1n;
     const extreme: CountersSnapshot = {
-      services: [service({ listen: '[2001:db8::1]:443', protocol: 'udp', connsTotal: max, bytesIn: max, connsActive: 0xffff_ffff, backends: [backend({ address: '[::ffff:10.0.0.9]:1', state: 'disabled', backup: true, weight: 65_535, bytesOut: max, lastChange: Number.MAX_SAFE_INTEGER })] })],
+      services: [
+        service({
+          listen: '[2001:db8::1]:443',
+          protocol: 'udp',
+          connsTotal: max,
+          bytesIn: max,
+          connsActive: 0xffff_ffff,
+          backends: [
+            backend({ address: '[::ffff:10.0.0.9]:1', state: 'disabled', backup: true, weight: 65_535, bytesOut: max, lastChange: Number.MAX_SAFE_INTEGER }),
+          ],
+        }),
+      ],
     };
     expect(decodeCounters(encodeCounters(extreme))).toEqual(extreme);
   });
 
   it('is compact: a busy backend takes about 32 bytes', () => {
-    const busy = backend({ connsTotal: 123_456n, connsActive: 42, bytesIn: 9_876_543_210n, bytesOut: 98_765_432_100n, connectFailures: 3n, lastChange: 1_700_000_000_000 });
+    const busy = backend({
+      connsTotal: 123_456n,
+      connsActive: 42,
+      bytesIn: 9_876_543_210n,
+      bytesOut: 98_765_432_100n,
+      connectFailures: 3n,
+      lastChange: 1_700_000_000_000,
+    });
     const one = encodeCounters({ services: [service({ backends: [busy] })] }).length;
     const two = encodeCounters({ services: [service({ backends: [busy, { ...busy, address: '10.0.0.3:8080' }] })] }).length;
     expect(two - one).toBeLessThanOrEqual(34);

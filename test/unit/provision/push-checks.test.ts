@@ -36,7 +36,10 @@ function evidence(windows: { before: [CountersSnapshot, CountersSnapshot]; after
 describe('pushProblems', () => {
   it('finds nothing wrong with an appliance that runs the pushed config and kept its backends and traffic', () => {
     const up = [backend('10.0.0.1:80', 'up'), backend('10.0.0.2:80', 'up')];
-    const e = evidence({ before: [snap(service('web', 100n, up)), snap(service('web', 140n, up))], after: [snap(service('web', 0n, up)), snap(service('web', 35n, up))] });
+    const e = evidence({
+      before: [snap(service('web', 100n, up)), snap(service('web', 140n, up))],
+      after: [snap(service('web', 0n, up)), snap(service('web', 35n, up))],
+    });
     expect(pushProblems(e)).toEqual([]);
   });
 
@@ -48,7 +51,10 @@ describe('pushProblems', () => {
   it('names a backend that was up before and is down after', () => {
     const before = [backend('10.0.0.1:80', 'up'), backend('10.0.0.2:80', 'up'), backend('10.0.0.3:80', 'down')];
     const after = [backend('10.0.0.1:80', 'down'), backend('10.0.0.2:80', 'up'), backend('10.0.0.3:80', 'down')];
-    const e = evidence({ before: [snap(service('web', 0n, before)), snap(service('web', 0n, before))], after: [snap(service('web', 0n, after)), snap(service('web', 0n, after))] });
+    const e = evidence({
+      before: [snap(service('web', 0n, before)), snap(service('web', 0n, before))],
+      after: [snap(service('web', 0n, after)), snap(service('web', 0n, after))],
+    });
     expect(pushProblems(e)).toEqual(['backend 10.0.0.1:80 of service web went down (it was up before the push)']);
   });
 
@@ -63,12 +69,18 @@ describe('pushProblems', () => {
   });
 
   it('names a service whose connections stopped after the push', () => {
-    const e = evidence({ before: [snap(service('web', 10n), service('api', 5n)), snap(service('web', 25n), service('api', 9n))], after: [snap(service('web', 25n), service('api', 0n)), snap(service('web', 25n), service('api', 4n))] });
+    const e = evidence({
+      before: [snap(service('web', 10n), service('api', 5n)), snap(service('web', 25n), service('api', 9n))],
+      after: [snap(service('web', 25n), service('api', 0n)), snap(service('web', 25n), service('api', 4n))],
+    });
     expect(pushProblems(e)).toEqual(['service web stopped taking connections: 15 in the 3 s before the push, none in the 3 s after']);
   });
 
   it('does not judge the traffic of a service that had none, or that the new table removed', () => {
-    const e = evidence({ before: [snap(service('idle', 7n), service('old', 1n)), snap(service('idle', 7n), service('old', 50n))], after: [snap(service('idle', 7n)), snap(service('idle', 7n))] });
+    const e = evidence({
+      before: [snap(service('idle', 7n), service('old', 1n)), snap(service('idle', 7n), service('old', 50n))],
+      after: [snap(service('idle', 7n)), snap(service('idle', 7n))],
+    });
     expect(pushProblems(e)).toEqual([]);
   });
 
@@ -80,7 +92,10 @@ describe('pushProblems', () => {
   it('lists every problem at once', () => {
     const up = [backend('10.0.0.1:80', 'up')];
     const down = [backend('10.0.0.1:80', 'down')];
-    const e = evidence({ before: [snap(service('web', 1n, up)), snap(service('web', 2n, up))], after: [snap(service('web', 0n, down)), snap(service('web', 0n, down))] }, 'c'.repeat(64));
+    const e = evidence(
+      { before: [snap(service('web', 1n, up)), snap(service('web', 2n, up))], after: [snap(service('web', 0n, down)), snap(service('web', 0n, down))] },
+      'c'.repeat(64),
+    );
     expect(pushProblems(e)).toHaveLength(3);
   });
 });

@@ -110,27 +110,63 @@ describe('loadRules error reports', () => {
     ['a bare number as duration', 'idle-timeout: 300', '4:19 services[0].idle-timeout: 300 has no unit; write "300ms" or "300s"'],
     ['a duration finer than 1ms', 'idle-timeout: 1.5ms', '4:19 services[0].idle-timeout: "1.5ms" is not a whole number of milliseconds'],
     ['a duration out of range', 'idle-timeout: 10ms', '4:19 services[0].idle-timeout: must be between 1s and 168h'],
-    ['a host name', 'fallback: sorry.example.com:80', '4:15 services[0].fallback: "sorry.example.com" is not an IP address; host names are not resolved, write an IP literal (e.g. 10.0.0.1:80 or [2001:db8::1]:80)'],
-    ['IPv6 without brackets', 'fallback: "2001:db8::1:80"', '4:15 services[0].fallback: "2001:db8::1:80": an IPv6 address needs brackets, e.g. [2001:db8::1]:80'],
+    [
+      'a host name',
+      'fallback: sorry.example.com:80',
+      '4:15 services[0].fallback: "sorry.example.com" is not an IP address; host names are not resolved, write an IP literal (e.g. 10.0.0.1:80 or [2001:db8::1]:80)',
+    ],
+    [
+      'IPv6 without brackets',
+      'fallback: "2001:db8::1:80"',
+      '4:15 services[0].fallback: "2001:db8::1:80": an IPv6 address needs brackets, e.g. [2001:db8::1]:80',
+    ],
     ['a missing port', 'fallback: 10.0.0.9', '4:15 services[0].fallback: "10.0.0.9" has no port; write ADDRESS:PORT, e.g. 10.0.0.1:80 or [2001:db8::1]:80'],
     ['port 0', 'fallback: 10.0.0.9:0', '4:15 services[0].fallback: "10.0.0.9:0": port 0 is out of range 1..65535'],
     ['port 65536', 'fallback: 10.0.0.9:65536', '4:15 services[0].fallback: "10.0.0.9:65536": port 65536 is out of range 1..65535'],
-    ['a leading zero octet', 'fallback: 10.0.0.09:80', '4:15 services[0].fallback: "10.0.0.09": leading zero in "09" is ambiguous (octal to some tools); write 9'],
+    [
+      'a leading zero octet',
+      'fallback: 10.0.0.09:80',
+      '4:15 services[0].fallback: "10.0.0.09": leading zero in "09" is ambiguous (octal to some tools); write 9',
+    ],
     ['a bad IPv6 group', 'fallback: "[2001:db8::g]:80"', '4:15 services[0].fallback: "2001:db8::g" is not an IPv6 address: bad group "g"'],
     ['two "::"', 'fallback: "[1::2::3]:80"', '4:15 services[0].fallback: "1::2::3" is not an IPv6 address: "::" may appear only once'],
     ['a fallback to nowhere', 'fallback: 0.0.0.0:80', '4:15 services[0].fallback: 0.0.0.0:80 is the unspecified address; flows need a real destination'],
-    ['a fallback to itself', 'fallback: 10.0.0.1:80', '4:15 services[0].fallback: 10.0.0.1:80 is the service\'s own listen address (flows would loop)'],
-    ['an unknown algorithm', 'algorithm: round-robn', '4:16 services[0].algorithm: must be one of: round-robin, weighted-round-robin, least-connections, weighted-least-connections, two-choices, least-response-time, maglev (did you mean "round-robin"?)'],
+    ['a fallback to itself', 'fallback: 10.0.0.1:80', "4:15 services[0].fallback: 10.0.0.1:80 is the service's own listen address (flows would loop)"],
+    [
+      'an unknown algorithm',
+      'algorithm: round-robn',
+      '4:16 services[0].algorithm: must be one of: round-robin, weighted-round-robin, least-connections, weighted-least-connections, two-choices, least-response-time, maglev (did you mean "round-robin"?)',
+    ],
     ['maglev settings without maglev', 'hash-key: 5-tuple', '4:5 services[0].hash-key: only applies to algorithm: maglev (this service uses round-robin)'],
-    ['a table size that is not prime', 'algorithm: maglev\n    maglev-table-size: 65536', '5:24 services[0].maglev-table-size: 65536 is not a prime (nearest: 65521 or 65537)'],
+    [
+      'a table size that is not prime',
+      'algorithm: maglev\n    maglev-table-size: 65536',
+      '5:24 services[0].maglev-table-size: 65536 is not a prime (nearest: 65521 or 65537)',
+    ],
     ['a table size out of range', 'algorithm: maglev\n    maglev-table-size: 7', '5:24 services[0].maglev-table-size: must be a prime between 251 and 1000003'],
-    ['a health timeout over the interval', 'health: { type: tcp, interval: 1s, timeout: 2s }', '4:49 services[0].health.timeout: timeout 2s is longer than interval 1s; it must not be'],
-    ['an interval under the default timeout', 'health: { type: tcp, interval: 500ms }', '4:36 services[0].health.interval: interval 500ms is shorter than the default timeout 1s; set a timeout too'],
+    [
+      'a health timeout over the interval',
+      'health: { type: tcp, interval: 1s, timeout: 2s }',
+      '4:49 services[0].health.timeout: timeout 2s is longer than interval 1s; it must not be',
+    ],
+    [
+      'an interval under the default timeout',
+      'health: { type: tcp, interval: 500ms }',
+      '4:36 services[0].health.interval: interval 500ms is shorter than the default timeout 1s; set a timeout too',
+    ],
     ['an interval under 100ms', 'health: { type: tcp, interval: 50ms, timeout: 10ms }', '4:36 services[0].health.interval: must be between 100ms and 1h'],
     ['an http path without "/"', 'health: { type: http, path: healthz }', '4:33 services[0].health.path: must start with "/", e.g. /healthz'],
     ['a path for a tcp check', 'health: { type: tcp, path: /healthz }', '4:26 services[0].health.path: only applies to type: http'],
-    ['an empty status range', 'health: { type: http, path: /, expect: "399-200" }', '4:44 services[0].health.expect: range 399-200 is empty (the first code must not exceed the second)'],
-    ['a bad status', 'health: { type: http, path: /, expect: 700 }', '4:44 services[0].health.expect: must be a status code (200), a class ("2xx") or a range ("200-399")'],
+    [
+      'an empty status range',
+      'health: { type: http, path: /, expect: "399-200" }',
+      '4:44 services[0].health.expect: range 399-200 is empty (the first code must not exceed the second)',
+    ],
+    [
+      'a bad status',
+      'health: { type: http, path: /, expect: 700 }',
+      '4:44 services[0].health.expect: must be a status code (200), a class ("2xx") or a range ("200-399")',
+    ],
     ['a missing health type', 'health: { interval: 1s }', '4:13 services[0].health.type: missing required key "type"'],
     ['an empty backend list', 'backends: []', '4:15 services[0].backends: must list at least one backend (a fallback alone is not a service)'],
     ['a bad name', 'name: "web frontend"', '4:11 services[0].name: must be 1..63 characters: letters, digits, ".", "_", "-", starting with a letter or digit'],
@@ -142,7 +178,7 @@ describe('loadRules error reports', () => {
   it('reports a duplicate backend and a backend that is the service itself', () => {
     const text = service('backends:', '  - address: 10.0.0.2:80', '  - address: 10.0.0.1:80', '  - address: 10.0.0.002:80', '  - address: 10.0.0.2:80');
     expect(errorsOf(text)).toEqual([
-      'rules.yaml:6:18 services[0].backends[1].address: 10.0.0.1:80 is the service\'s own listen address (flows would loop)',
+      "rules.yaml:6:18 services[0].backends[1].address: 10.0.0.1:80 is the service's own listen address (flows would loop)",
       'rules.yaml:7:18 services[0].backends[2].address: "10.0.0.002": leading zero in "002" is ambiguous (octal to some tools); write 2',
       'rules.yaml:8:18 services[0].backends[3].address: duplicate backend address 10.0.0.2:80 (also backends[0])',
     ]);
@@ -187,7 +223,12 @@ describe('loadRules error reports', () => {
 describe('loadRules on hostile input', () => {
   it('refuses a billion-laughs alias bomb instead of expanding it', () => {
     const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 9; i++) lines.push(`a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(', ')}]`);
+    for (let i = 1; i < 9; i++)
+      lines.push(
+        `a${i}: &a${i} [${Array(9)
+          .fill(`*a${i - 1}`)
+          .join(', ')}]`,
+      );
     lines.push('services: *a8');
     // Refused at the alias where the expansion passes the limit, before anything is expanded.
     expect(errorsOf(lines.join('\n'))).toEqual(['rules.yaml:6:10 a5[0]: aliases expand to more than 100000 nodes, the limit for a rule table']);

@@ -70,8 +70,10 @@ describe('loadRules', () => {
 
   it('fills http check and persistence defaults, and reads every expect form', () => {
     const load = (health: string) =>
-      loadRules(`services:\n  - { name: a, listen: 10.0.0.1:80, persistence: { type: source-ip }, health: ${health}, backends: [{ address: 10.0.0.2:80 }] }\n`, 'h.yaml')
-        .services[0]!;
+      loadRules(
+        `services:\n  - { name: a, listen: 10.0.0.1:80, persistence: { type: source-ip }, health: ${health}, backends: [{ address: 10.0.0.2:80 }] }\n`,
+        'h.yaml',
+      ).services[0]!;
     const service = load('{ type: http }');
     expect(service.persistence).toStrictEqual({ type: 'source-ip', timeoutMs: DEFAULTS.persistenceTimeoutMs });
     expect(service.health).toStrictEqual({ type: 'http', intervalMs: 2_000, timeoutMs: 1_000, rise: 2, fall: 3, path: '/', expectStatus: [200, 399] });

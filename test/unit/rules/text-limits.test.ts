@@ -39,7 +39,16 @@ vi.mock('yaml', async (importOriginal) => {
 });
 
 import { loadRules, RulesError } from '../../../src/rules/index.js';
-import { checkRuleText, MAX_ALIASES, MAX_LINES, MAX_NESTING_DEPTH, MAX_RULE_TEXT_BYTES, MAX_VALUES, RulesLimitError, scanRuleText } from '../../../src/rules/text-limits.js';
+import {
+  checkRuleText,
+  MAX_ALIASES,
+  MAX_LINES,
+  MAX_NESTING_DEPTH,
+  MAX_RULE_TEXT_BYTES,
+  MAX_VALUES,
+  RulesLimitError,
+  scanRuleText,
+} from '../../../src/rules/text-limits.js';
 
 const UNLIMITED = { maxBytes: Infinity, maxDepth: Infinity, maxAliases: Infinity, maxAnchors: Infinity, maxValues: Infinity, maxLines: Infinity };
 
@@ -89,7 +98,15 @@ describe('limits checked before the parser', () => {
     expect(error).toBeInstanceOf(RulesLimitError);
     expect((error as RulesLimitError).limit).toBe('depth');
     // `{` is level 1, so the 64th `[` after `{"a":` is level 65.
-    expect(error.errors).toEqual([{ file: 'deep.json', line: 1, column: 5 + MAX_NESTING_DEPTH, path: '(root)', message: expect.stringContaining(`nested more than ${MAX_NESTING_DEPTH} levels deep`) }]);
+    expect(error.errors).toEqual([
+      {
+        file: 'deep.json',
+        line: 1,
+        column: 5 + MAX_NESTING_DEPTH,
+        path: '(root)',
+        message: expect.stringContaining(`nested more than ${MAX_NESTING_DEPTH} levels deep`),
+      },
+    ]);
   });
 
   it('refuses deep block nesting (indentation, sequences in sequences) without parsing', () => {
@@ -119,7 +136,9 @@ describe('limits checked before the parser', () => {
   });
 
   it('refuses more aliases than the limit without parsing', () => {
-    const text = `x: &h {type: tcp}\nlist: [${Array(MAX_ALIASES + 1).fill('*h').join(', ')}]\n`;
+    const text = `x: &h {type: tcp}\nlist: [${Array(MAX_ALIASES + 1)
+      .fill('*h')
+      .join(', ')}]\n`;
     expect(refusal(text).errors[0]!.message).toMatch(new RegExp(`more than ${MAX_ALIASES} aliases`));
     expect(parses.count).toBe(0);
   });
@@ -140,16 +159,24 @@ describe('limits checked before the parser', () => {
         listen: `10.0.${i >> 8}.${i & 255}:80`,
         algorithm: 'weighted-round-robin',
         health: { type: 'http', path: '/healthz', interval: '2s', timeout: '1s' },
-        backends: [{ address: `192.168.${i >> 8}.${i & 255}:8080`, weight: 3 }, { address: `192.169.${i >> 8}.${i & 255}:8080`, weight: 1, backup: true }],
+        backends: [
+          { address: `192.168.${i >> 8}.${i & 255}:8080`, weight: 3 },
+          { address: `192.169.${i >> 8}.${i & 255}:8080`, weight: 1, backup: true },
+        ],
       }));
-    for (const text of [stringify({ services: services(13_000) }, { collectionStyle: 'block' }), JSON.stringify({ services: services(15_000) }), JSON.stringify({ services: services(10_000) }, null, 1)]) {
+    for (const text of [
+      stringify({ services: services(13_000) }, { collectionStyle: 'block' }),
+      JSON.stringify({ services: services(15_000) }),
+      JSON.stringify({ services: services(10_000) }, null, 1),
+    ]) {
       expect(text.length).toBeGreaterThan(3.5 * 1024 * 1024);
       expect(checkRuleText(text)).toBeNull();
     }
   });
 
   it('lets every honest table through to the parser', () => {
-    const text = 'services:\n  - name: web\n    listen: 10.0.0.1:80\n    health: &h { type: tcp, interval: 2s, timeout: 1s }\n    backends:\n      - { address: "[2001:db8::1]:80", weight: 2 }\n  - name: api\n    listen: 10.0.0.1:81\n    health: *h\n    backends: [{ address: 10.0.0.3:80 }]\n';
+    const text =
+      'services:\n  - name: web\n    listen: 10.0.0.1:80\n    health: &h { type: tcp, interval: 2s, timeout: 1s }\n    backends:\n      - { address: "[2001:db8::1]:80", weight: 2 }\n  - name: api\n    listen: 10.0.0.1:81\n    health: *h\n    backends: [{ address: 10.0.0.3:80 }]\n';
     expect(loadRules(text, 'ok.yaml').services).toHaveLength(2);
     expect(parses.count).toBeGreaterThan(0);
   });
@@ -223,7 +250,11 @@ describe('the scan never reads less nesting than the parser builds', () => {
     fc.assert(
       fc.property(value, fc.constantFrom('block', 'flow', 'json', 'json-pretty'), fc.nat({ max: 3 }), (v, style, indent) => {
         const text =
-          style === 'json' ? JSON.stringify(v) : style === 'json-pretty' ? JSON.stringify(v, null, indent + 1) : stringify(v, { collectionStyle: style === 'flow' ? 'flow' : 'any', indent: indent + 1 });
+          style === 'json'
+            ? JSON.stringify(v)
+            : style === 'json-pretty'
+              ? JSON.stringify(v, null, indent + 1)
+              : stringify(v, { collectionStyle: style === 'flow' ? 'flow' : 'any', indent: indent + 1 });
         // The document and the scalar being read sit on the parser's stack besides the collections.
         expect(scanRuleText(text, UNLIMITED).depth).toBeGreaterThanOrEqual(parserDepth(text) - 2);
       }),

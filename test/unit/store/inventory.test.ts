@@ -58,7 +58,10 @@ describe('inventory', () => {
   it('refuses names other than letters, digits, ".", "_" and "-"', () => {
     const s = store();
     for (const name of ['', 'a b', 'x/y', '../etc', 'é', 'a;drop', 'x'.repeat(65), 42 as unknown as string]) {
-      expect(refusal(() => s.inventory.add({ name, target: 'serial:/dev/ttyS0' })), JSON.stringify(name)).toMatchObject({ code: 'invalid' });
+      expect(
+        refusal(() => s.inventory.add({ name, target: 'serial:/dev/ttyS0' })),
+        JSON.stringify(name),
+      ).toMatchObject({ code: 'invalid' });
     }
     expect(s.inventory.list()).toEqual([]);
   });
@@ -66,7 +69,9 @@ describe('inventory', () => {
   it('refuses targets and credentials it cannot use', () => {
     const s = store();
     const bad = (target: string, credentials?: unknown) => refusal(() => s.inventory.add({ name: 'x', target, credentials: credentials as never }));
-    expect(bad('http://x').message).toMatch(/use serial:\/dev\/ttyX\[\?baud=N\], tcp:\/\/HOST:PORT or telnet:\/\/HOST:PORT \(a console server\), snmp:\/\/HOST/);
+    expect(bad('http://x').message).toMatch(
+      /use serial:\/dev\/ttyX\[\?baud=N\], tcp:\/\/HOST:PORT or telnet:\/\/HOST:PORT \(a console server\), snmp:\/\/HOST/,
+    );
     expect(bad('serial:').code).toBe('invalid');
     expect(bad('snmp://').code).toBe('invalid');
     expect(bad('snmp://h', 'public').message).toMatch(/expected an object/);

@@ -48,14 +48,20 @@ describe('metric store: dictionary', () => {
 describe('metric store: many series at once', () => {
   it('creates a batch in one go, answers repeats with the same id, and rolls back whole on a kind conflict', () => {
     const s = store();
-    const keys = Array.from({ length: 300 }, (_, i) => ({ key: { appliance: `lb${i % 3}`, backend: `10.0.0.${i}:80`, counter: 'bytesIn' }, kind: 'counter' as const }));
+    const keys = Array.from({ length: 300 }, (_, i) => ({
+      key: { appliance: `lb${i % 3}`, backend: `10.0.0.${i}:80`, counter: 'bytesIn' },
+      kind: 'counter' as const,
+    }));
     const ids = s.metrics.seriesMany([...keys, keys[0]!]);
     expect(new Set(ids).size).toBe(300);
     expect(ids[300]).toBe(ids[0]);
     expect(s.metrics.seriesMany(keys)).toEqual(ids.slice(0, 300));
     expect(s.metrics.listSeries('lb1')).toHaveLength(100);
 
-    const conflict = [{ key: { appliance: 'new', counter: 'x' }, kind: 'gauge' as const }, { key: keys[5]!.key, kind: 'gauge' as const }];
+    const conflict = [
+      { key: { appliance: 'new', counter: 'x' }, kind: 'gauge' as const },
+      { key: keys[5]!.key, kind: 'gauge' as const },
+    ];
     expect(() => s.metrics.seriesMany(conflict)).toThrow(/is a counter, not a gauge/);
     expect(s.metrics.listSeries('new')).toEqual([]);
   });
@@ -68,10 +74,21 @@ describe('metric store: many series at once', () => {
     s.close();
     const again = store(file);
     // Not cached in this store: the conflict is found in the database, inside the transaction.
-    expect(() => again.metrics.seriesMany([{ key: { appliance: 'lb', counter: 'fresh' }, kind: 'gauge' }, { key: { appliance: 'lb', counter: 'c' }, kind: 'gauge' }])).toThrow(/not a gauge/);
-    const [fresh, c] = again.metrics.seriesMany([{ key: { appliance: 'lb', counter: 'fresh' }, kind: 'gauge' }, { key: { appliance: 'lb', counter: 'c' }, kind: 'counter' }]);
+    expect(() =>
+      again.metrics.seriesMany([
+        { key: { appliance: 'lb', counter: 'fresh' }, kind: 'gauge' },
+        { key: { appliance: 'lb', counter: 'c' }, kind: 'gauge' },
+      ]),
+    ).toThrow(/not a gauge/);
+    const [fresh, c] = again.metrics.seriesMany([
+      { key: { appliance: 'lb', counter: 'fresh' }, kind: 'gauge' },
+      { key: { appliance: 'lb', counter: 'c' }, kind: 'counter' },
+    ]);
     expect(c).toBe(a);
-    again.metrics.write([{ series: c!, ts: T0 + 10_000, value: 50 }, { series: fresh!, ts: T0 + 10_000, value: 1 }]);
+    again.metrics.write([
+      { series: c!, ts: T0 + 10_000, value: 50 },
+      { series: fresh!, ts: T0 + 10_000, value: 1 },
+    ]);
     expect(again.metrics.query({ appliance: 'lb', counter: 'c', from: T0, to: T0 + 10_000, resolution: 'raw' })!.points.map((p) => p.value)).toEqual([null, 5]);
   });
 });
@@ -140,7 +157,12 @@ describe('metric store: raw samples', () => {
     const s = store();
     const g = s.metrics.series({ appliance: 'a', counter: 'g' }, 'gauge');
     s.metrics.write([{ series: g, ts: T0 + 10_000, value: 1 }]);
-    expect(s.metrics.write([{ series: g, ts: T0 + 10_500, value: 2 }, { series: g, ts: T0, value: 3 }])).toEqual({ written: 0, stale: 2 });
+    expect(
+      s.metrics.write([
+        { series: g, ts: T0 + 10_500, value: 2 },
+        { series: g, ts: T0, value: 3 },
+      ]),
+    ).toEqual({ written: 0, stale: 2 });
   });
 
   it('refuses a bad batch whole, before writing anything', () => {

@@ -13,7 +13,12 @@ function versionOneFile(): string {
   const db = new Database(file);
   db.exec(SCHEMA_V1);
   db.pragma('user_version = 1');
-  db.prepare('INSERT INTO appliances (name, target, credentials, created) VALUES (?, ?, ?, ?)').run('edge-1', 'snmp://127.0.0.1:1161', JSON.stringify({ community: 'public' }), T0);
+  db.prepare('INSERT INTO appliances (name, target, credentials, created) VALUES (?, ?, ?, ?)').run(
+    'edge-1',
+    'snmp://127.0.0.1:1161',
+    JSON.stringify({ community: 'public' }),
+    T0,
+  );
   db.prepare('INSERT INTO events (ts, appliance, kind, detail) VALUES (?, ?, ?, ?)').run(T0, 'edge-1', 'trap', '{}');
   db.close();
   return file;
@@ -52,7 +57,9 @@ describe('store schema migrations', () => {
     const tables = (file: string) => {
       const db = new Database(file, { readonly: true });
       try {
-        return (db.prepare("SELECT name, sql FROM sqlite_master WHERE type IN ('table', 'index') ORDER BY name").all() as { name: string; sql: string | null }[]).map((r) => `${r.name}: ${r.sql}`);
+        return (
+          db.prepare("SELECT name, sql FROM sqlite_master WHERE type IN ('table', 'index') ORDER BY name").all() as { name: string; sql: string | null }[]
+        ).map((r) => `${r.name}: ${r.sql}`);
       } finally {
         db.close();
       }

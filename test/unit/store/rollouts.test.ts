@@ -9,7 +9,15 @@ describe('rollout store', () => {
     const fleet = fleetOnDisk(devices);
     const { store } = fleet.engine();
     const r = store.rollouts.create(
-      { image: fleet.image.sha256, version: '2.0.0', waves: [1, '100%'], maxFailures: '0', allowedFailures: 0, deadlineMs: 60_000, devices: fleet.names.map((appliance, i) => ({ appliance, wave: i === 0 ? 1 : 2 })) },
+      {
+        image: fleet.image.sha256,
+        version: '2.0.0',
+        waves: [1, '100%'],
+        maxFailures: '0',
+        allowedFailures: 0,
+        deadlineMs: 60_000,
+        devices: fleet.names.map((appliance, i) => ({ appliance, wave: i === 0 ? 1 : 2 })),
+      },
       5_000,
     );
     return { rollouts: store.rollouts, r, names: fleet.names };
@@ -17,7 +25,17 @@ describe('rollout store', () => {
 
   it('creates a running rollout with every device pending, in wave then target order', () => {
     const { rollouts, r } = rolloutOf(3);
-    expect(r).toMatchObject({ state: 'running', reason: null, waves: [1, '100%'], maxFailures: '0', allowedFailures: 0, deadlineMs: 60_000, created: 5_000, updated: 5_000, runner: null });
+    expect(r).toMatchObject({
+      state: 'running',
+      reason: null,
+      waves: [1, '100%'],
+      maxFailures: '0',
+      allowedFailures: 0,
+      deadlineMs: 60_000,
+      created: 5_000,
+      updated: 5_000,
+      runner: null,
+    });
     expect(rollouts.devices(r.id).map((d) => [d.appliance, d.wave, d.state, d.started])).toEqual([
       ['dev-01', 1, 'pending', null],
       ['dev-02', 2, 'pending', null],

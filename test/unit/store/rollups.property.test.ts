@@ -40,14 +40,22 @@ type Op = { poll: Poll } | { flush: true } | { reopen: 'clean' | 'crash' };
 const value = (kind: 'counter' | 'gauge') =>
   fc.oneof(
     { weight: 1, arbitrary: fc.constant(null) },
-    { weight: 6, arbitrary: kind === 'counter' ? fc.integer({ min: 0, max: 5_000_000 }) : fc.oneof(fc.integer({ min: -5, max: 500 }), fc.double({ min: -10, max: 10, noNaN: true })) },
+    {
+      weight: 6,
+      arbitrary:
+        kind === 'counter'
+          ? fc.integer({ min: 0, max: 5_000_000 })
+          : fc.oneof(fc.integer({ min: -5, max: 500 }), fc.double({ min: -10, max: 10, noNaN: true })),
+    },
   );
 const poll = (appliance: number): fc.Arbitrary<Op> =>
-  fc.record({
-    appliance: fc.constant(appliance),
-    dt: fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 1, max: 40 }) }, fc.integer({ min: 41, max: 5_000 })),
-    values: fc.tuple(...APPLIANCES[appliance]!.map((s) => value(s.kind))),
-  }).map((p) => ({ poll: p }));
+  fc
+    .record({
+      appliance: fc.constant(appliance),
+      dt: fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 1, max: 40 }) }, fc.integer({ min: 41, max: 5_000 })),
+      values: fc.tuple(...APPLIANCES[appliance]!.map((s) => value(s.kind))),
+    })
+    .map((p) => ({ poll: p }));
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 10, arbitrary: poll(0) },
   { weight: 6, arbitrary: poll(1) },
@@ -81,7 +89,10 @@ function check(store: AgentStore, models: SeriesModel[], startS: number, endS: n
   for (const s of models) {
     // min/max of counter rates are kept as float32.
     const rel = s.kind === 'counter' ? 1e-6 : 1e-9;
-    for (const [resolution, width] of [['1m', 60], ['1h', 3600]] as Array<[Resolution, number]>) {
+    for (const [resolution, width] of [
+      ['1m', 60],
+      ['1h', 3600],
+    ] as Array<[Resolution, number]>) {
       const r = store.metrics.query({ ...s.key, from: startS * 1000, to: endS * 1000, resolution })!;
       const expected = modelBuckets(s, width);
       expect(r.step).toBe(width * 1000);

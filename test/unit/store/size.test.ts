@@ -50,7 +50,9 @@ describe('bytes per sample', () => {
     const raw = bytes('sample_raw') / samples;
     const file_ = statSync(file).size / samples;
     db.close();
-    console.log(`bytes per sample: raw table ${raw.toFixed(2)}, whole file ${file_.toFixed(2)} (${samples} samples, ${APPLIANCES} appliances × ${COUNTERS + GAUGES} series × ${POLLS} polls)`);
+    console.log(
+      `bytes per sample: raw table ${raw.toFixed(2)}, whole file ${file_.toFixed(2)} (${samples} samples, ${APPLIANCES} appliances × ${COUNTERS + GAUGES} series × ${POLLS} polls)`,
+    );
     expect(samples).toBe(APPLIANCES * (COUNTERS + GAUGES) * POLLS);
     expect(raw).toBeLessThan(16);
     expect(file_).toBeLessThan(32);

@@ -75,7 +75,17 @@ describe('audit log', () => {
     const s = store();
     const actor = { id: 1, name: 'ops' };
     s.audit.append({ ts: T0, actor, action: 'POST /api/v1/appliances', appliance: 'a', status: 201, outcome: 'ok' });
-    s.audit.append({ ts: T0 + 10, actor, action: 'POST /api/v1/appliances/:name/rules/push', appliance: 'a', status: 200, outcome: 'ok', configBefore: 'aa', configAfter: 'bb', detail: { mode: 'full' } });
+    s.audit.append({
+      ts: T0 + 10,
+      actor,
+      action: 'POST /api/v1/appliances/:name/rules/push',
+      appliance: 'a',
+      status: 200,
+      outcome: 'ok',
+      configBefore: 'aa',
+      configAfter: 'bb',
+      detail: { mode: 'full' },
+    });
     s.audit.append({ ts: T0 + 20, actor: { id: null, name: 'cli:root' }, action: 'token create', status: 0, outcome: 'ok' });
     s.audit.append({ ts: T0 + 30, actor, action: 'DELETE /api/v1/appliances/:name', appliance: 'b', status: 403, outcome: 'denied' });
     expect(s.audit.list().map((e) => e.ts)).toEqual([T0 + 30, T0 + 20, T0 + 10, T0]);

@@ -9,7 +9,9 @@ const ALL = Array.from({ length: 256 }, (_, i) => i);
 const byte = fc.oneof(fc.constant(0xff), fc.integer({ min: 0xf0, max: 0xfe }), fc.integer({ min: 0, max: 0xff }));
 const bytes = (maxLength: number) => fc.array(byte, { maxLength }).map((a) => Uint8Array.from(a));
 /** Every byte value at least once, in a random order, plus more of them. */
-const everyValue = fc.tuple(fc.shuffledSubarray(ALL, { minLength: 256, maxLength: 256 }), fc.array(byte, { maxLength: 300 })).map(([perm, more]) => Uint8Array.from([...perm, ...more]));
+const everyValue = fc
+  .tuple(fc.shuffledSubarray(ALL, { minLength: 256, maxLength: 256 }), fc.array(byte, { maxLength: 300 }))
+  .map(([perm, more]) => Uint8Array.from([...perm, ...more]));
 
 /** Splits `wire` at the given cut points (any of them 0 or the end, repeated: empty chunks too). */
 function chop(wire: Uint8Array, cuts: number[]): Uint8Array[] {
@@ -31,7 +33,11 @@ function parseAll(chunks: Uint8Array[]): TelnetEvent[] {
 
 const dataOf = (events: TelnetEvent[]) => Uint8Array.from(events.flatMap((e) => (e.kind === 'data' ? [...e.bytes] : [])));
 
-type Item = { kind: 'data'; bytes: Uint8Array } | { kind: 'negotiation'; verb: Verb; option: number } | { kind: 'subnegotiation'; option: number; value: Uint8Array } | { kind: 'command'; command: number };
+type Item =
+  | { kind: 'data'; bytes: Uint8Array }
+  | { kind: 'negotiation'; verb: Verb; option: number }
+  | { kind: 'subnegotiation'; option: number; value: Uint8Array }
+  | { kind: 'command'; command: number };
 
 const item: fc.Arbitrary<Item> = fc.oneof(
   { weight: 4, arbitrary: bytes(40).map((b) => ({ kind: 'data' as const, bytes: b })) },

@@ -80,7 +80,12 @@ export async function startFakeTelnet(options: FakeOptions = {}): Promise<FakeSe
     socket.on('data', (chunk) => {
       if (options.raw) return void got.data.push(...chunk);
       pending.push(...chunk);
-      pending = scan(pending, got, (verb, option) => answer(socket, verb, option), (option, value) => subAnswer(socket, option, value));
+      pending = scan(
+        pending,
+        got,
+        (verb, option) => answer(socket, verb, option),
+        (option, value) => subAnswer(socket, option, value),
+      );
     });
   });
   const answer = (socket: net.Socket, verb: number, option: number) => {

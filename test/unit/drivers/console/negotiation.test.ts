@@ -80,7 +80,10 @@ describe('option negotiation (RFC 1143 Q method, simplified)', () => {
     const n = new Negotiator();
     n.start();
     feed(n, [IAC, WILL, BINARY, IAC, DO, BINARY]);
-    expect(n.receive(WONT, BINARY)).toEqual({ reply: Uint8Array.of(IAC, DONT, BINARY), change: { side: 'him', option: BINARY, enabled: false, refused: false } });
+    expect(n.receive(WONT, BINARY)).toEqual({
+      reply: Uint8Array.of(IAC, DONT, BINARY),
+      change: { side: 'him', option: BINARY, enabled: false, refused: false },
+    });
     expect(n.receive(WONT, BINARY)).toEqual({ reply: null, change: null });
     expect(n.receive(DONT, BINARY).reply).toEqual(Uint8Array.of(IAC, WONT, BINARY));
     // Offered again afterwards: still wanted, so accepted (and answered this time: it is a request now).

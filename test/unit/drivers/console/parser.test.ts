@@ -23,12 +23,53 @@ function parse(chunks: number[][]): unknown[] {
 
 /** A stream with every kind of item, IACs in data and in a subnegotiation value. */
 const STREAM = [
-  0x41, IAC, IAC, 0x00, 0x0d, 0x0a,
-  IAC, WILL, 3, IAC, DO, 44, IAC, WONT, 1, IAC, DONT, 24,
-  IAC, SB, 44, 101, 0x00, 0x01, 0xc2, IAC, IAC, IAC, SE,
-  IAC, IAC,
-  IAC, NOP, 0x42, IAC, GA,
-  IAC, SB, 44, 112, 3, IAC, SE, 0xfe, IAC, IAC, 0xff - 1,
+  0x41,
+  IAC,
+  IAC,
+  0x00,
+  0x0d,
+  0x0a,
+  IAC,
+  WILL,
+  3,
+  IAC,
+  DO,
+  44,
+  IAC,
+  WONT,
+  1,
+  IAC,
+  DONT,
+  24,
+  IAC,
+  SB,
+  44,
+  101,
+  0x00,
+  0x01,
+  0xc2,
+  IAC,
+  IAC,
+  IAC,
+  SE,
+  IAC,
+  IAC,
+  IAC,
+  NOP,
+  0x42,
+  IAC,
+  GA,
+  IAC,
+  SB,
+  44,
+  112,
+  3,
+  IAC,
+  SE,
+  0xfe,
+  IAC,
+  IAC,
+  0xff - 1,
 ];
 const EXPECTED = [
   { kind: 'data', bytes: [0x41, 0xff, 0x00, 0x0d, 0x0a] },
@@ -90,7 +131,10 @@ describe('telnet parser', () => {
 
   it('an endless subnegotiation is bounded, reported once at its end, and the stream goes on', () => {
     const long = [IAC, SB, 44, ...new Array(MAX_SUBNEGOTIATION + 10).fill(7), IAC, SE, 0x41];
-    expect(parse([long])).toEqual([{ kind: 'malformed', reason: expect.stringContaining('longer than') }, { kind: 'data', bytes: [0x41] }]);
+    expect(parse([long])).toEqual([
+      { kind: 'malformed', reason: expect.stringContaining('longer than') },
+      { kind: 'data', bytes: [0x41] },
+    ]);
   });
 
   it('a stray SE and an empty subnegotiation are parsed, not taken for data', () => {

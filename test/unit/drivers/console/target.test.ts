@@ -3,7 +3,11 @@ import { isConsoleTarget, parseConsoleTarget } from '../../../../drivers/console
 import { BAUDS as CONSOLE_BAUDS } from '../../../../drivers/serial/target.js';
 import { parseSerialTarget } from '../../../../drivers/serial/target.js';
 
-const badTarget = (message: string | RegExp) => ({ name: 'DriverError', code: 'badTarget', message: typeof message === 'string' ? expect.stringContaining(message) : expect.stringMatching(message) });
+const badTarget = (message: string | RegExp) => ({
+  name: 'DriverError',
+  code: 'badTarget',
+  message: typeof message === 'string' ? expect.stringContaining(message) : expect.stringMatching(message),
+});
 
 describe('console-server targets', () => {
   it('parses tcp:// and telnet:// with host, port and baud (115200 by default)', () => {
@@ -54,7 +58,30 @@ describe('console-server targets', () => {
   });
 
   it('accepts exactly the baud rates serial targets accept', () => {
-    const candidates = [...CONSOLE_BAUDS, 0, 1, 50, 75, 110, 300, 600, 14400, 28800, 76800, 128000, 250000, 256000, 500000, 576000, 1152000, 1500000, 2500000, 3500000, 5000000, 12345];
+    const candidates = [
+      ...CONSOLE_BAUDS,
+      0,
+      1,
+      50,
+      75,
+      110,
+      300,
+      600,
+      14400,
+      28800,
+      76800,
+      128000,
+      250000,
+      256000,
+      500000,
+      576000,
+      1152000,
+      1500000,
+      2500000,
+      3500000,
+      5000000,
+      12345,
+    ];
     const accepts = (f: () => unknown) => {
       try {
         f();
@@ -64,7 +91,10 @@ describe('console-server targets', () => {
       }
     };
     for (const baud of candidates) {
-      expect(accepts(() => parseConsoleTarget(`tcp://h:1?baud=${baud}`)), `baud ${baud}`).toBe(accepts(() => parseSerialTarget(`serial:/dev/x?baud=${baud}`)));
+      expect(
+        accepts(() => parseConsoleTarget(`tcp://h:1?baud=${baud}`)),
+        `baud ${baud}`,
+      ).toBe(accepts(() => parseSerialTarget(`serial:/dev/x?baud=${baud}`)));
     }
   });
 });

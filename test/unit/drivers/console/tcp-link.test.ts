@@ -87,7 +87,11 @@ describe('raw TCP link', () => {
   it('a refused connection is a DriverError naming host:port', async () => {
     const s = await rawServer();
     await s.stop();
-    await expect(openTcpLink('127.0.0.1', s.port)).rejects.toMatchObject({ name: 'DriverError', code: 'unreachable', message: expect.stringMatching(new RegExp(`^127\\.0\\.0\\.1:${s.port}: connection refused`)) });
+    await expect(openTcpLink('127.0.0.1', s.port)).rejects.toMatchObject({
+      name: 'DriverError',
+      code: 'unreachable',
+      message: expect.stringMatching(new RegExp(`^127\\.0\\.0\\.1:${s.port}: connection refused`)),
+    });
   });
 
   it('the reopener waits for the console server to come back, and gives up after its time with the last reason', async () => {
@@ -101,7 +105,10 @@ describe('raw TCP link', () => {
     const gone = await rawServer();
     await gone.stop();
     const started = Date.now();
-    await expect(tcpReopener('127.0.0.1', gone.port, 300, {}, 50)()).rejects.toMatchObject({ code: 'unreachable', message: expect.stringContaining('connection refused') });
+    await expect(tcpReopener('127.0.0.1', gone.port, 300, {}, 50)()).rejects.toMatchObject({
+      code: 'unreachable',
+      message: expect.stringContaining('connection refused'),
+    });
     expect(Date.now() - started).toBeLessThan(1_000);
   });
 });

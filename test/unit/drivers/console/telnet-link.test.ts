@@ -98,7 +98,12 @@ describe('telnet link (RFC 2217) against a fake console server', () => {
     const s = await server({ comPort: 'refuse' });
     const err = await open(s, { requireLineSettings: true }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DriverError);
-    expect(err).toMatchObject({ code: 'unreachable', message: expect.stringMatching(new RegExp(`^127\\.0\\.0\\.1:${s.port}: the serial line could not be set as required: the console server refused COM-PORT-OPTION`)) });
+    expect(err).toMatchObject({
+      code: 'unreachable',
+      message: expect.stringMatching(
+        new RegExp(`^127\\.0\\.0\\.1:${s.port}: the serial line could not be set as required: the console server refused COM-PORT-OPTION`),
+      ),
+    });
   });
 
   it('a server silent about COM-PORT-OPTION: reported as no answer within the bound, not as a refusal', async () => {
@@ -122,7 +127,12 @@ describe('telnet link (RFC 2217) against a fake console server', () => {
     const s = await server({ greeting: [...SER2NET_GREETING, IAC, WILL, 24, IAC, DO, 31, IAC, DO, 39, IAC, 241] });
     const link = await open(s);
     expect(link.line.problems).toEqual([]);
-    for (const r of [[DONT, 24], [WONT, 31], [WONT, 39]]) expect(s.got.negotiations).toContainEqual(r);
+    for (const r of [
+      [DONT, 24],
+      [WONT, 31],
+      [WONT, 39],
+    ])
+      expect(s.got.negotiations).toContainEqual(r);
     const rx = collect(link);
     // Mid-session: an unknown option, a NOP and an RFC 2217 notification between data bytes.
     s.send([0x41, IAC, WILL, 5, IAC, 241, IAC, 250, 44, 107, 0x30, IAC, 240, 0x42]);
@@ -142,7 +152,10 @@ describe('telnet link (RFC 2217) against a fake console server', () => {
 
   it('fails clearly on a raw TCP port (no telnet at all) and on a server refusing BINARY', async () => {
     const raw = await server({ raw: true, greeting: [] });
-    await expect(open(raw)).rejects.toMatchObject({ code: 'unreachable', message: expect.stringContaining(`is this a raw TCP port? (use tcp://127.0.0.1:${raw.port})`) });
+    await expect(open(raw)).rejects.toMatchObject({
+      code: 'unreachable',
+      message: expect.stringContaining(`is this a raw TCP port? (use tcp://127.0.0.1:${raw.port})`),
+    });
     const noBinary = await server({ binary: 'refuse', greeting: [] });
     await expect(open(noBinary)).rejects.toMatchObject({ code: 'unreachable', message: expect.stringContaining('refused BINARY') });
   });
@@ -151,7 +164,10 @@ describe('telnet link (RFC 2217) against a fake console server', () => {
     const s = await server();
     const port = s.port;
     await s.close();
-    await expect(openTelnetLink('127.0.0.1', port, { baud: 9600 })).rejects.toMatchObject({ code: 'unreachable', message: `127.0.0.1:${port}: connection refused (nothing listens on that port: is the console server running, and is the port right?)` });
+    await expect(openTelnetLink('127.0.0.1', port, { baud: 9600 })).rejects.toMatchObject({
+      code: 'unreachable',
+      message: `127.0.0.1:${port}: connection refused (nothing listens on that port: is the console server running, and is the port right?)`,
+    });
     await expect(openTelnetLink('127.0.0.1', port, { baud: 0 })).rejects.toMatchObject({ code: 'badTarget' });
   });
 
@@ -187,14 +203,20 @@ describe('telnet link (RFC 2217) against a fake console server', () => {
     await withBreak.sendBreak(120);
     await until(() => sub(s).filter((x) => x[1] === 5).length === 2);
     const [on, off] = s.got.subnegotiations.filter((x) => x.value[0] === 5);
-    expect([on!.value, off!.value]).toEqual([[5, 5], [5, 6]]);
+    expect([on!.value, off!.value]).toEqual([
+      [5, 5],
+      [5, 6],
+    ]);
     expect(off!.at - on!.at).toBeGreaterThanOrEqual(100);
     await expect(withBreak.sendBreak(0)).rejects.toThrow(RangeError);
 
     const refusing = await server({ comPort: 'refuse' });
     const noComPort = await openTelnetLink('127.0.0.1', refusing.port, { baud: 115_200, settleMs: 400, allowBreak: true });
     cleanup.push(() => noComPort.close());
-    await expect(noComPort.sendBreak(50)).rejects.toMatchObject({ code: 'refused', message: expect.stringContaining('cannot send a break: the console server did not accept COM-PORT-OPTION') });
+    await expect(noComPort.sendBreak(50)).rejects.toMatchObject({
+      code: 'refused',
+      message: expect.stringContaining('cannot send a break: the console server did not accept COM-PORT-OPTION'),
+    });
   });
 
   it('the reopener renegotiates after the server dropped the connection', async () => {

@@ -74,12 +74,26 @@ describe('RFC 2217 requests and replies', () => {
 
   it('judges the replies against what was asked: taken, taken differently, malformed, missing', () => {
     const line = { baud: 115_200, dataBits: 8, parity: 'none', stopBits: 1 } as const;
-    const exact = new Map([[1, Uint8Array.of(0, 1, 0xc2, 0)], [2, Uint8Array.of(8)], [3, Uint8Array.of(1)], [4, Uint8Array.of(1)]]);
+    const exact = new Map([
+      [1, Uint8Array.of(0, 1, 0xc2, 0)],
+      [2, Uint8Array.of(8)],
+      [3, Uint8Array.of(1)],
+      [4, Uint8Array.of(1)],
+    ]);
     expect(judgeReplies(line, exact, 2_000)).toEqual({ took: { baud: 115_200, dataBits: 8, parity: 'none', stopBits: '1' }, problems: [] });
-    const off = new Map([[1, Uint8Array.of(0, 0, 0x25, 0x80)], [2, Uint8Array.of(8, 8)], [4, Uint8Array.of(2)]]);
+    const off = new Map([
+      [1, Uint8Array.of(0, 0, 0x25, 0x80)],
+      [2, Uint8Array.of(8, 8)],
+      [4, Uint8Array.of(2)],
+    ]);
     expect(judgeReplies(line, off, 2_000)).toEqual({
       took: { baud: 9600, stopBits: '2' },
-      problems: ['SET-BAUDRATE: asked 115200, the port took 9600', 'a malformed reply to SET-DATASIZE 8', 'no reply to SET-PARITY none within 2 s', 'SET-STOPSIZE: asked 1, the port took 2'],
+      problems: [
+        'SET-BAUDRATE: asked 115200, the port took 9600',
+        'a malformed reply to SET-DATASIZE 8',
+        'no reply to SET-PARITY none within 2 s',
+        'SET-STOPSIZE: asked 1, the port took 2',
+      ],
     });
   });
 });

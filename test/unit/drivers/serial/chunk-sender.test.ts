@@ -62,13 +62,22 @@ class FakeTransport {
 
   /** The pieces requested, in the order they were requested. */
   get pieces(): { offset: number; bytes: Uint8Array }[] {
-    return this.sent.flatMap((s) => (s.request.type === 'putChunk' || s.request.type === 'fwChunk' ? [{ offset: s.request.offset, bytes: s.request.bytes }] : []));
+    return this.sent.flatMap((s) =>
+      s.request.type === 'putChunk' || s.request.type === 'fwChunk' ? [{ offset: s.request.offset, bytes: s.request.bytes }] : [],
+    );
   }
 
   answer(s: Sent, response?: Response): void {
     s.answered = true;
     const r = s.request;
-    s.resolve(response ?? (r.type === 'putChunk' ? { type: 'putChunkOk', offset: r.offset } : r.type === 'fwChunk' ? { type: 'fwChunkOk', offset: r.offset } : { type: 'infoOk', identity: IDENTITY }));
+    s.resolve(
+      response ??
+        (r.type === 'putChunk'
+          ? { type: 'putChunkOk', offset: r.offset }
+          : r.type === 'fwChunk'
+            ? { type: 'fwChunkOk', offset: r.offset }
+            : { type: 'infoOk', identity: IDENTITY }),
+    );
   }
 
   as(): SerialTransport {
@@ -280,7 +289,9 @@ describe('a failed piece', () => {
       const table = bigTable(60);
       let chunks = 0;
       line.toAgent = (f, wire) =>
-        f?.message.type === 'putChunkOk' && ++chunks === 3 ? [encodeFrame({ seq: f.seq, message: { type: 'error', code: 'noTransfer', message: 'put-chunk without put-begin' } })] : [wire];
+        f?.message.type === 'putChunkOk' && ++chunks === 3
+          ? [encodeFrame({ seq: f.seq, message: { type: 'error', code: 'noTransfer', message: 'put-chunk without put-begin' } })]
+          : [wire];
       const result = await driver.push(encodeRules(table), { confirmTimeoutMs: 0 });
       expect(result.configId).toBe(configId(table));
       expect(fake.appliance.configId).toBe(configId(table));
@@ -303,10 +314,25 @@ describe('a failed piece', () => {
       let chunks = 0;
       line.toAppliance = (f, wire) => (f?.message.type === 'putChunk' && ++chunks === 3 ? [] : [wire]);
       expect((await transport.request({ type: 'hello', maxPayload: 4096, window: 4, sessionId: 1 })).type).toBe('helloOk');
-      expect((await transport.request({ type: 'putBegin', mode: 'full', size: body.length, baseIdPrefix: idPrefix, resultIdPrefix: idPrefix, commitAfter: false, confirmTimeoutMs: 0 })).type).toBe('putBeginOk');
+      expect(
+        (
+          await transport.request({
+            type: 'putBegin',
+            mode: 'full',
+            size: body.length,
+            baseIdPrefix: idPrefix,
+            resultIdPrefix: idPrefix,
+            commitAfter: false,
+            confirmTimeoutMs: 0,
+          })
+        ).type,
+      ).toBe('putBeginOk');
       const progress: number[] = [];
       const run = sendChunks(transport, body, { maxChunk: 4000, window: 1, onProgress: (s) => progress.push(s) }, putChunkOk);
-      const outcome = run.then(() => 'ok', (e: unknown) => e);
+      const outcome = run.then(
+        () => 'ok',
+        (e: unknown) => e,
+      );
       for (let i = 0; i < 50 && progress.at(-1) !== body.length; i++) await advance(100);
       expect(await outcome).toBe('ok');
       expect(transport.retransmissions).toBe(1);
@@ -314,9 +340,15 @@ describe('a failed piece', () => {
       expect(end).toMatchObject({ type: 'putEndOk', candidateId: sha256(body), committed: false });
       expect(fake.appliance.management.candidateEncoding()).toEqual(body);
       // The lost piece went out twice (same frame), every other piece once, at increasing offsets.
-      const offsets = line.frames('toAppliance').filter((f) => f.message.type === 'putChunk').map((f) => (f.message as { offset: number }).offset);
+      const offsets = line
+        .frames('toAppliance')
+        .filter((f) => f.message.type === 'putChunk')
+        .map((f) => (f.message as { offset: number }).offset);
       expect(offsets.length).toBe(new Set(offsets).size + 1);
-      const sizes = line.frames('toAppliance').filter((f) => f.message.type === 'putChunk').map((f) => (f.message as { bytes: Uint8Array }).bytes.length);
+      const sizes = line
+        .frames('toAppliance')
+        .filter((f) => f.message.type === 'putChunk')
+        .map((f) => (f.message as { bytes: Uint8Array }).bytes.length);
       expect(sizes.slice(0, 4)).toEqual([FIRST_CHUNK, FIRST_CHUNK, FIRST_CHUNK, FIRST_CHUNK]); // the fourth is the resend
       // One loss in about 4 KB: pieces of a few hundred bytes, below the clean start's for the rest of the body.
       expect(sizes[4]).toBeLessThan(FIRST_CHUNK / 2);
@@ -335,7 +367,18 @@ describe('resumption at an offset', () => {
     const t = new FakeTransport((r) => (r.type === 'fwChunk' ? { type: 'fwChunkOk', offset: r.offset } : null));
     const progress: [number, number][] = [];
     const body = bodyOf(7_000);
-    await sendChunks(t.as(), body, { maxChunk: 4000, window: 2, baseOffset: 50_000, request: (offset, bytes) => ({ type: 'fwChunk', offset, bytes }), onProgress: (s, n) => progress.push([s, n]) }, (r) => void expectAnswer(r, 'fwChunkOk'));
+    await sendChunks(
+      t.as(),
+      body,
+      {
+        maxChunk: 4000,
+        window: 2,
+        baseOffset: 50_000,
+        request: (offset, bytes) => ({ type: 'fwChunk', offset, bytes }),
+        onProgress: (s, n) => progress.push([s, n]),
+      },
+      (r) => void expectAnswer(r, 'fwChunkOk'),
+    );
     let at = 50_000;
     for (const p of t.pieces) {
       expect(p.offset).toBe(at);

@@ -20,12 +20,16 @@ describe('serial targets', () => {
     expect(parseSerialTarget('serial:/dev/ttyUSB0')).toEqual({ path: '/dev/ttyUSB0', baud: 115_200 });
     expect(parseSerialTarget('serial:/dev/ttyS1?baud=9600')).toEqual({ path: '/dev/ttyS1', baud: 9_600 });
     expect(parseSerialTarget('serial:/dev/pts/7?baud=4000000')).toEqual({ path: '/dev/pts/7', baud: 4_000_000 });
-    expect(parseSerialTarget('serial:/dev/serial/by-id/usb-FTDI_FT232R-if00-port0?')).toEqual({ path: '/dev/serial/by-id/usb-FTDI_FT232R-if00-port0', baud: 115_200 });
+    expect(parseSerialTarget('serial:/dev/serial/by-id/usb-FTDI_FT232R-if00-port0?')).toEqual({
+      path: '/dev/serial/by-id/usb-FTDI_FT232R-if00-port0',
+      baud: 115_200,
+    });
   });
 
   it('accepts every listed rate and only those', () => {
     for (const baud of BAUDS) expect(parseSerialTarget(`serial:/dev/x?baud=${baud}`).baud).toBe(baud);
-    for (const baud of [0, 1, 110, 300, 14400, 28800, 76800, 250000, 5000000, -9600]) expect(refusal(`serial:/dev/x?baud=${baud}`).message, `baud ${baud}`).toMatch(/baud must be one of 1200, 2400, /);
+    for (const baud of [0, 1, 110, 300, 14400, 28800, 76800, 250000, 5000000, -9600])
+      expect(refusal(`serial:/dev/x?baud=${baud}`).message, `baud ${baud}`).toMatch(/baud must be one of 1200, 2400, /);
   });
 
   it('refuses each malformed target with its own message, naming the target', () => {

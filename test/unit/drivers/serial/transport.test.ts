@@ -32,7 +32,8 @@ afterEach(async () => {
 /** Same judge as the driver's: the hello must be answered by the appliance with `serial`. */
 const samePeer = (serial: string, hello: Request): NonNullable<TransportOptions['verifyPeer']> => ({
   request: () => hello,
-  judge: (r) => (r.type !== 'helloOk' ? `unexpected answer ${r.type}` : r.identity.serialNumber === serial ? null : `a different appliance (${r.identity.serialNumber})`),
+  judge: (r) =>
+    r.type !== 'helloOk' ? `unexpected answer ${r.type}` : r.identity.serialNumber === serial ? null : `a different appliance (${r.identity.serialNumber})`,
 });
 
 /** A transport on a new cable to `fake`, after a hello that opens the appliance's session (its answer cache) and a first read. */
@@ -40,7 +41,13 @@ async function connect(fake: FakeAppliance, options: Partial<TransportOptions> &
   const hello: Request = { type: 'hello', maxPayload: 4096, window: 8, sessionId: sessions++ };
   const { verifyAs, ...rest } = options;
   const line = fake.plug();
-  const transport = new SerialTransport(line.agent, { baud: 115_200, window: 4, maxPayload: 4096, ...(verifyAs ? { verifyPeer: samePeer(verifyAs, hello) } : {}), ...rest });
+  const transport = new SerialTransport(line.agent, {
+    baud: 115_200,
+    window: 4,
+    maxPayload: 4096,
+    ...(verifyAs ? { verifyPeer: samePeer(verifyAs, hello) } : {}),
+    ...rest,
+  });
   cleanup.push(() => transport.close());
   expect((await transport.request(hello)).type).toBe('helloOk');
   // Reads of the running table at other offsets come from the snapshot this one opens.
@@ -181,7 +188,9 @@ describe('retransmission on timeout: the very same frame again, after a timeout 
     const fake = await FakeAppliance.boot('FL0000000001');
     const { line, transport } = await connect(fake, { baud: 9_600, window: 4 });
     line.toAppliance = (f, wire) => (f?.message.type === 'putChunk' ? [] : [wire]);
-    const chunks = [0, 1, 2, 3].map((i) => transport.request({ type: 'putChunk', offset: i * 1000, bytes: new Uint8Array(1000).fill(i + 1) }).catch(() => undefined));
+    const chunks = [0, 1, 2, 3].map((i) =>
+      transport.request({ type: 'putChunk', offset: i * 1000, bytes: new Uint8Array(1000).fill(i + 1) }).catch(() => undefined),
+    );
     await settle();
     const firsts = line.log.filter((w) => w.frame?.message.type === 'putChunk');
     expect(firsts).toHaveLength(4);
@@ -298,7 +307,11 @@ describe('window: never more than `window` requests in flight', () => {
     const hold = holding((f) => f?.message.type === 'readOk');
     line.toAgent = hold.tap;
     const answers = Array.from({ length: 8 }, (_, i) => transport.request(read(i + 1)));
-    const offsets = () => line.frames('toAppliance').filter((f) => f.message.type === 'read').map((f) => (f.message as { offset: number }).offset);
+    const offsets = () =>
+      line
+        .frames('toAppliance')
+        .filter((f) => f.message.type === 'read')
+        .map((f) => (f.message as { offset: number }).offset);
     await settle();
     expect(offsets()).toEqual([1, 2, 3]);
     hold.release(line, 'toAgent', 1);
@@ -515,7 +528,8 @@ describe('reconnect: the device went away and came back', () => {
     await settle();
     reconnect.pending[0]!.reject(new Error('ENOENT: /dev/ttyUSB0'));
     await settle();
-    for (const t of [inFlight, queued]) expect(t.error).toMatchObject({ name: 'DriverError', code: 'unreachable', message: 'serial device gone: ENOENT: /dev/ttyUSB0' });
+    for (const t of [inFlight, queued])
+      expect(t.error).toMatchObject({ name: 'DriverError', code: 'unreachable', message: 'serial device gone: ENOENT: /dev/ttyUSB0' });
   });
 
   it('without a way to reconnect, a device that goes away fails what is in flight at once', async () => {
@@ -579,7 +593,10 @@ describe('the handshake (SerialDriver over the transport) sets frame size and wi
     const result = await driver.push(encodeRules(table), { confirmTimeoutMs: 0 });
     expect(result.configId).toBe(configId(table));
     expect(fake.appliance.configId).toBe(configId(table));
-    const pieces = line.frames('toAppliance').filter((f) => f.message.type === 'putChunk').map((f) => (f.message as { bytes: Uint8Array }).bytes.length);
+    const pieces = line
+      .frames('toAppliance')
+      .filter((f) => f.message.type === 'putChunk')
+      .map((f) => (f.message as { bytes: Uint8Array }).bytes.length);
     expect(Math.max(...pieces)).toBe(4096 - PUT_CHUNK_HEADER_BYTES);
     expect(watch.most).toBe(8);
   });
@@ -605,7 +622,12 @@ describe('the handshake (SerialDriver over the transport) sets frame size and wi
     const fake = await FakeAppliance.boot('FL0000000001');
     const other = await FakeAppliance.boot('FL0000000002');
     const line = fake.plug();
-    const driver = await SerialDriver.overLink('serial:/dev/fake', line.agent, { baud: 115_200, where: '/dev/fake', reconnect: async () => other.plug().agent, reconnectForMs: 1_000 });
+    const driver = await SerialDriver.overLink('serial:/dev/fake', line.agent, {
+      baud: 115_200,
+      where: '/dev/fake',
+      reconnect: async () => other.plug().agent,
+      reconnectForMs: 1_000,
+    });
     cleanup.push(() => driver.close());
     line.toAgent = (f, wire) => (f?.message.type === 'infoOk' ? [] : [wire]);
     const info = track(driver.info());

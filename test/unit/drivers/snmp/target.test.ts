@@ -32,7 +32,21 @@ describe('SNMP targets', () => {
   });
 
   it('refuses another scheme, a missing host, a path, a query, a fragment or credentials in the URL', () => {
-    for (const target of ['http://h', 'udp://h:161', 'snmp:h', 'snmp://', 'snmp:///x', 'snmp://h/x', 'snmp://h:161/public', 'snmp://h?community=public', 'snmp://user@h', 'snmp://user:pw@h', 'snmp://:pw@h', 'snmp://h#x', 'snmp://h:161#x']) {
+    for (const target of [
+      'http://h',
+      'udp://h:161',
+      'snmp:h',
+      'snmp://',
+      'snmp:///x',
+      'snmp://h/x',
+      'snmp://h:161/public',
+      'snmp://h?community=public',
+      'snmp://user@h',
+      'snmp://user:pw@h',
+      'snmp://:pw@h',
+      'snmp://h#x',
+      'snmp://h:161#x',
+    ]) {
       const err = refusal(() => parseSnmpTarget(target));
       expect(err, target).toMatchObject({ code: 'badTarget', message: `${target}: expected snmp://HOST[:PORT] and nothing else` });
     }
@@ -59,6 +73,10 @@ describe('SNMP credentials', () => {
       [{ version: '3', user: 'u', authKey: '1234567', privKey: '12345678' }, 'SNMPv3 auth and priv keys must be at least 8 characters'],
       [{ version: '3', user: 'u', authKey: '12345678', privKey: '1234567' }, 'SNMPv3 auth and priv keys must be at least 8 characters'],
     ];
-    for (const [c, message] of cases) expect(refusal(() => checkCredentials(c)), message).toMatchObject({ name: 'DriverError', code: 'badTarget', message });
+    for (const [c, message] of cases)
+      expect(
+        refusal(() => checkCredentials(c)),
+        message,
+      ).toMatchObject({ name: 'DriverError', code: 'badTarget', message });
   });
 });

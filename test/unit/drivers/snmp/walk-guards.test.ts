@@ -161,7 +161,10 @@ describe('walk: GETBULK steps through a subtree and nothing else', () => {
   it('refuses OIDs that go backwards inside one answer, comparing arcs as numbers (…9 < …10)', async () => {
     const backwards = new ScriptedAgent(TEN);
     backwards.bulk = () => ({ varbinds: [[int(`${ROOT}.10`, 1), int(`${ROOT}.9`, 2)]] });
-    await expect(session(backwards).walk(ROOT)).rejects.toMatchObject({ code: 'refused', message: `the agent returned ${ROOT}.9 after ${ROOT}.10: OIDs must increase` });
+    await expect(session(backwards).walk(ROOT)).rejects.toMatchObject({
+      code: 'refused',
+      message: `the agent returned ${ROOT}.9 after ${ROOT}.10: OIDs must increase`,
+    });
 
     // In text order "10" sorts before "9": a string comparison would refuse this good walk.
     const numeric = new ScriptedAgent([int(`${ROOT}.9`, 9), int(`${ROOT}.10`, 10), int(`${ROOT}.10.1`, 11)]);
@@ -180,14 +183,21 @@ describe('walk: GETBULK steps through a subtree and nothing else', () => {
 
     const never = new ScriptedAgent(TEN);
     never.bulk = (oids) => ({ error: requestFailed(1, 'TooBig', oids[0]!) });
-    await expect(session(never, { maxRepetitions: 8 }).walk(ROOT)).rejects.toMatchObject({ name: 'DriverError', code: 'refused', message: expect.stringContaining('TooBig') });
+    await expect(session(never, { maxRepetitions: 8 }).walk(ROOT)).rejects.toMatchObject({
+      name: 'DriverError',
+      code: 'refused',
+      message: expect.stringContaining('TooBig'),
+    });
     expect(never.calls.map((c) => c.maxRepetitions)).toEqual([8, 4, 2, 1]);
   });
 
   it('a timeout is unreachable with a hint; any other failure is refused with its message', async () => {
     const timeout = new ScriptedAgent(TEN);
     timeout.bulk = () => ({ error: Object.assign(new Error('Request timed out'), { name: 'RequestTimedOutError' }) });
-    await expect(session(timeout).walk(ROOT)).rejects.toMatchObject({ code: 'unreachable', message: expect.stringMatching(/^no SNMP answer \(.*timed out.*\); check the address, community or v3 keys$/) });
+    await expect(session(timeout).walk(ROOT)).rejects.toMatchObject({
+      code: 'unreachable',
+      message: expect.stringMatching(/^no SNMP answer \(.*timed out.*\); check the address, community or v3 keys$/),
+    });
     const noAccess = new ScriptedAgent(TEN);
     noAccess.bulk = (oids) => ({ error: requestFailed(6, 'NoAccess', oids[0]!) });
     await expect(session(noAccess).walk(ROOT)).rejects.toMatchObject({ code: 'refused', message: expect.stringContaining('NoAccess') });
@@ -263,7 +273,9 @@ describe('set: the agent refusal is a SetError naming the varbind; no answer is 
   it('an error-status names the status and the position of the varbind the agent named', async () => {
     const agent = new ScriptedAgent([]);
     agent.setError = requestFailed(12, 'InconsistentValue', `${ROOT}.2`);
-    const err: unknown = await session(agent).set(vbs).catch((e: unknown) => e);
+    const err: unknown = await session(agent)
+      .set(vbs)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SetError);
     expect(err).toMatchObject({ status: 12, index: 1, tooBig: false });
   });
@@ -271,9 +283,17 @@ describe('set: the agent refusal is a SetError naming the varbind; no answer is 
   it('a request too large for a datagram is a tooBig SetError (-1: no varbind); a timeout is unreachable', async () => {
     const agent = new ScriptedAgent([]);
     agent.setError = new Error('send EMSGSIZE 192.0.2.1:161');
-    expect(await session(agent).set(vbs).catch((e: unknown) => e)).toMatchObject({ name: 'SetError', status: 1, index: -1, tooBig: true });
+    expect(
+      await session(agent)
+        .set(vbs)
+        .catch((e: unknown) => e),
+    ).toMatchObject({ name: 'SetError', status: 1, index: -1, tooBig: true });
     agent.setError = Object.assign(new Error('Request timed out'), { name: 'RequestTimedOutError' });
-    expect(await session(agent).set(vbs).catch((e: unknown) => e)).toMatchObject({ name: 'DriverError', code: 'unreachable' });
+    expect(
+      await session(agent)
+        .set(vbs)
+        .catch((e: unknown) => e),
+    ).toMatchObject({ name: 'DriverError', code: 'unreachable' });
   });
 
   it('close() closes the net-snmp session once however often it is called', () => {
@@ -336,9 +356,28 @@ describe('the SNMP driver over a scripted agent: what a poll and info make of th
     const poll = await connect(agent).poll();
     expect(poll.sysUpTime).toBe(123_456);
     const [service] = poll.snapshot.services;
-    expect(service).toMatchObject({ name: 'web', listen: '10.0.0.1:80', protocol: 'udp', connsTotal: 2n ** 63n + 7n, connsActive: 3, bytesIn: 4096n, bytesOut: 8192n, failures: 1n, fallbackConns: 0n });
+    expect(service).toMatchObject({
+      name: 'web',
+      listen: '10.0.0.1:80',
+      protocol: 'udp',
+      connsTotal: 2n ** 63n + 7n,
+      connsActive: 3,
+      bytesIn: 4096n,
+      bytesOut: 8192n,
+      failures: 1n,
+      fallbackConns: 0n,
+    });
     expect(service!.backends).toHaveLength(1);
-    expect(service!.backends[0]).toMatchObject({ address: '10.0.0.2:8080', state: 'up', weight: 7, backup: false, connsTotal: 2n ** 63n + 7n, bytesIn: 5n, bytesOut: 6n, connectFailures: 0n });
+    expect(service!.backends[0]).toMatchObject({
+      address: '10.0.0.2:8080',
+      state: 'up',
+      weight: 7,
+      backup: false,
+      connsTotal: 2n ** 63n + 7n,
+      bytesIn: 5n,
+      bytesOut: 6n,
+      connectFailures: 0n,
+    });
     expect(poll.snapshot.interfaces).toEqual([{ name: 'eth0', inOctets32: 4_000_000_000, outOctets32: 5, hcInOctets: 2n ** 63n + 7n, hcOutOctets: 2n ** 56n }]);
   });
 
@@ -373,7 +412,14 @@ describe('the SNMP driver over a scripted agent: what a poll and info make of th
 
   it('info: identity from the system scalars; a missing instance reads empty, not as a crash', async () => {
     const agent = new ScriptedAgent(appliance());
-    expect(await connect(agent).info()).toEqual({ model: 'FL-1000', serialNumber: 'FL0000000001', firmware: '1.2.3', configId: 'ab'.repeat(32), uptimeSeconds: 1234, pendingConfirm: null });
+    expect(await connect(agent).info()).toEqual({
+      model: 'FL-1000',
+      serialNumber: 'FL0000000001',
+      firmware: '1.2.3',
+      configId: 'ab'.repeat(32),
+      uptimeSeconds: 1234,
+      pendingConfirm: null,
+    });
     const bare = new ScriptedAgent([ticks(`${o(sysUpTime)}.0`, 500), gauge(`${o(M.fulcrumPendingConfirm)}.0`, 30)]);
     expect(await connect(bare).info()).toEqual({ model: '', serialNumber: '', firmware: '', configId: '', uptimeSeconds: 5, pendingConfirm: 30 });
   });

@@ -13,7 +13,12 @@ function record(n: number): BootStateUpdate {
     attemptsLeft: n % 4,
     minSecurityCounter: 1000 + n,
     slots: {
-      A: { state: 'ready', wasConfirmed: true, problem: null, image: { version: { major: 1, minor: n, patch: 300, build: 70000 }, securityCounter: n, size: 4096 + n, sha256: new Uint8Array(32).fill(n) } },
+      A: {
+        state: 'ready',
+        wasConfirmed: true,
+        problem: null,
+        image: { version: { major: 1, minor: n, patch: 300, build: 70000 }, securityCounter: n, size: 4096 + n, sha256: new Uint8Array(32).fill(n) },
+      },
       B: n % 2 === 0 ? EMPTY_SLOT : { state: 'invalid', wasConfirmed: false, problem: 'trial', image: null },
     },
     install: n % 2 === 0 ? { slot: 'B', size: 1234 + n, sha256: new Uint8Array(32).fill(0xa0 + n) } : null,
@@ -94,7 +99,10 @@ describe('boot state store', () => {
             await s.save(record(n));
             saved = n;
           }
-        })().then(() => null, (e: unknown) => e);
+        })().then(
+          () => null,
+          (e: unknown) => e,
+        );
         expect(err, `cut ${cut}`).toBeInstanceOf(PowerCutError);
         const after = (await BootStateStore.open(inner, LAYOUT)).current;
         const tag = tagOf(after);

@@ -6,7 +6,10 @@ import { PowerCutFlash } from '../../../../sim/flash/power-cut-flash.js';
 import { FOREIGN_KEY, GEOMETRY, LAYOUT, TRUSTED, hostBoot, image, newBox, powerOn, specOf, upload, verifiedVersionIn } from './support.js';
 
 async function bootError(p: Promise<unknown>): Promise<BootError> {
-  const err = await p.then(() => null, (e: unknown) => e);
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(BootError);
   return err as BootError;
 }
@@ -32,7 +35,13 @@ const slotStates = (s: BootStatus) => s.slots.map((x) => `${x.slot}:${x.state}:$
 describe('first power-on', () => {
   it('writes the factory image to slot A, confirmed, and boots it', async () => {
     const { bootloader, result, flash } = await newBox();
-    expect(result).toMatchObject({ slot: 'A', version: '1.0.0', trial: false, simulate: [], events: [{ kind: 'factoryInstall', slot: 'A', version: '1.0.0' }] });
+    expect(result).toMatchObject({
+      slot: 'A',
+      version: '1.0.0',
+      trial: false,
+      simulate: [],
+      events: [{ kind: 'factoryInstall', slot: 'A', version: '1.0.0' }],
+    });
     expect(await verifiedVersionIn(flash, 'A')).toBe('1.0.0');
     const status = bootloader.status();
     expect(status.active).toEqual({ slot: 'A', version: '1.0.0', confirmed: true });
@@ -132,7 +141,10 @@ describe('refusals leave the running image and the boot decision alone', () => {
     expect(after.active).toEqual(before.active);
     expect(after.nextBoot).toBe(before.nextBoot);
     expect(after.minSecurityCounter).toBe(before.minSecurityCounter);
-    expect(after.slots.find((s) => s.slot === target)).toMatchObject({ state: 'invalid', problem: code === 'securityCounter' ? 'securityCounter' : 'verification' });
+    expect(after.slots.find((s) => s.slot === target)).toMatchObject({
+      state: 'invalid',
+      problem: code === 'securityCounter' ? 'securityCounter' : 'verification',
+    });
     expect(after.slots.find((s) => s.slot !== target)).toEqual(before.slots.find((s) => s.slot !== target));
     expect((await bootError(bootloader.activate())).code).toBe('nothingToActivate');
     expect(await (await powerOn(flash)).boot()).toMatchObject({ slot: before.active!.slot, version: before.active!.version, trial: false });

@@ -18,7 +18,10 @@ const tempDir = () => {
 
 const filled = (n: number, v: number) => new Uint8Array(n).fill(v);
 const codeOf = async (p: Promise<unknown>) => {
-  const err = await p.then(() => null, (e: unknown) => e);
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(FlashError);
   return (err as FlashError).code;
 };
@@ -90,7 +93,10 @@ describe('FileFlash', () => {
 
     const other = path.join(tempDir(), 'flash.bin');
     writeFileSync(other, Buffer.alloc(100, 0xff));
-    const err = await FileFlash.open(other, G).then(() => null, (e: unknown) => e);
+    const err = await FileFlash.open(other, G).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(FlashError);
     expect((err as FlashError).message).toMatch(/100 bytes.*32768/);
     expect(statSync(other).size).toBe(100);

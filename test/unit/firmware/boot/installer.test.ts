@@ -6,7 +6,10 @@ import { LAYOUT, SLOT_SIZE, image, newBox, powerOn, specOf, upload, verifiedVers
 const SECTOR = 4096;
 
 async function bootError(p: Promise<unknown>): Promise<BootError> {
-  const err = await p.then(() => null, (e: unknown) => e);
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(BootError);
   return err as BootError;
 }

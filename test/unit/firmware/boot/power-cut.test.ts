@@ -94,7 +94,10 @@ describe.each(scenarios)('a power cut at every flash operation: $name', (s) => {
         trials++;
         const flash = start.clone();
         const faulty = new PowerCutFlash(flash, { cutAt: cut, seed: cut * 100 + seed });
-        const err = await upgrade(faulty, s.to).then(() => null, (e: unknown) => e);
+        const err = await upgrade(faulty, s.to).then(
+          () => null,
+          (e: unknown) => e,
+        );
         expect(err, `cut ${cut}`).toBeInstanceOf(PowerCutError);
 
         const bootloader = await powerOn(flash);
@@ -110,7 +113,9 @@ describe.each(scenarios)('a power cut at every flash operation: $name', (s) => {
         expect(final.status().active).toEqual({ slot: s.slot, version: s.toVersion, confirmed: true });
       }
     }
-    console.log(`${s.name}: K = ${K} flash operations, ${trials} power-cut trials; booted ${s.from} ${booted[s.from]}×, ${s.toVersion} ${booted[s.toVersion]}×; ${resumedUploads} uploads resumed past 0; max sector wear afterwards: ${Math.max(...wear)}`);
+    console.log(
+      `${s.name}: K = ${K} flash operations, ${trials} power-cut trials; booted ${s.from} ${booted[s.from]}×, ${s.toVersion} ${booted[s.toVersion]}×; ${resumedUploads} uploads resumed past 0; max sector wear afterwards: ${Math.max(...wear)}`,
+    );
     expect(booted[s.from]).toBeGreaterThan(0);
     expect(booted[s.toVersion]).toBeGreaterThan(0);
     expect(resumedUploads).toBeGreaterThan(10);
@@ -191,7 +196,10 @@ describe('a power cut at every flash operation of the other steps', () => {
     for (let cut = 0; cut < K; cut++) {
       for (const seed of SEEDS) {
         const flash = start.clone();
-        const err = await hostBoot(new PowerCutFlash(flash, { cutAt: cut, seed })).then(() => null, (e: unknown) => e);
+        const err = await hostBoot(new PowerCutFlash(flash, { cutAt: cut, seed })).then(
+          () => null,
+          (e: unknown) => e,
+        );
         expect(err, `cut ${cut}`).toBeInstanceOf(PowerCutError);
         const { result, bootloader } = await hostBoot(flash);
         expect(result, `cut ${cut} seed ${seed}`).toMatchObject({ slot: 'A', version: '1.0.0', trial: false });

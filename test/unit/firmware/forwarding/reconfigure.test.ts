@@ -21,7 +21,10 @@ describe('ForwardingCore.reconfigure', () => {
     expect(onRemoved.length + onDisabled.length + onKept.length).toBe(6);
 
     // New table: 9001 gone, 9003 disabled, 9002 kept, 9004 added; backend indices all shift.
-    const after = service({ name: 'web', backends: [{ address: '127.0.0.1:9002' }, { address: '127.0.0.1:9003', state: 'disabled' }, { address: '127.0.0.1:9004' }] });
+    const after = service({
+      name: 'web',
+      backends: [{ address: '127.0.0.1:9002' }, { address: '127.0.0.1:9003', state: 'disabled' }, { address: '127.0.0.1:9004' }],
+    });
     const ended = core.reconfigure(table(service({ name: 'aaa-first', listen: '127.0.0.1:7000', backends: [{}] }), after), 1);
     expect(ended.sort()).toEqual([...onRemoved, ...onDisabled].sort());
 

@@ -56,7 +56,10 @@ describe('ConfigManager: load', () => {
     expect(m.running.id).toBe(idOf(0));
     expect(m.loadProblems.join()).toMatch(/history\.bin.*empty history/);
 
-    const failing = { read: async (name: string) => (name === HISTORY_FILE ? Promise.reject(new Error('EIO')) : storage.read(name)), writeAtomic: storage.writeAtomic.bind(storage) };
+    const failing = {
+      read: async (name: string) => (name === HISTORY_FILE ? Promise.reject(new Error('EIO')) : storage.read(name)),
+      writeAtomic: storage.writeAtomic.bind(storage),
+    };
     m = await ConfigManager.load({ clock: new FakeClock(), storage: failing, apply: () => undefined });
     expect(m.history).toEqual([]);
     expect(m.loadProblems.join()).toMatch(/EIO/);
@@ -344,7 +347,12 @@ describe('ConfigManager: rollback', () => {
 });
 
 describe('ConfigManager: apply failures', () => {
-  type Op = { name: string; prepare?: (h: Awaited<ReturnType<typeof harness>>) => Promise<void>; run: (h: Awaited<ReturnType<typeof harness>>) => Promise<unknown>; refused: number };
+  type Op = {
+    name: string;
+    prepare?: (h: Awaited<ReturnType<typeof harness>>) => Promise<void>;
+    run: (h: Awaited<ReturnType<typeof harness>>) => Promise<unknown>;
+    refused: number;
+  };
   const ops: Op[] = [
     { name: 'commit', run: (h) => commitTable(h.manager, 2), refused: 2 },
     { name: 'commit confirmed', run: (h) => commitTable(h.manager, 2, 1_000), refused: 2 },
@@ -396,7 +404,12 @@ describe('ConfigManager: serialised operations', () => {
     const d = manager.rollback(2);
     const results = await Promise.all([a, b, c, d]);
     expect(most).toBe(1);
-    expect(results).toEqual([{ configId: idOf(1), previousId: idOf(0) }, { configId: idOf(2), previousId: idOf(1) }, { configId: idOf(2) }, { configId: idOf(0), previousId: idOf(2) }]);
+    expect(results).toEqual([
+      { configId: idOf(1), previousId: idOf(0) },
+      { configId: idOf(2), previousId: idOf(1) },
+      { configId: idOf(2) },
+      { configId: idOf(0), previousId: idOf(2) },
+    ]);
     const s = (n: number) => idOf(n).slice(0, 6);
     expect(log).toEqual([`start ${s(1)}`, `end ${s(1)}`, `start ${s(2)}`, `end ${s(2)}`, `start ${s(0)}`, `end ${s(0)}`]);
     expect(manager.status()).toEqual({ runningId: idOf(0), startupId: idOf(0), candidateId: null, pendingConfirmMs: 0, history: [idOf(2), idOf(1), idOf(0)] });

@@ -4,7 +4,19 @@ import type { BackendCounters } from '../../../../src/protocol/counters.js';
 export const NOW = 1_700_000_100_000;
 
 export function backend(address: string, over: Partial<BackendCounters> = {}): BackendCounters {
-  return { address, state: 'up', weight: 1, backup: false, connsTotal: 0n, connsActive: 0, bytesIn: 0n, bytesOut: 0n, connectFailures: 0n, lastChange: NOW - 100_000, ...over };
+  return {
+    address,
+    state: 'up',
+    weight: 1,
+    backup: false,
+    connsTotal: 0n,
+    connsActive: 0,
+    bytesIn: 0n,
+    bytesOut: 0n,
+    connectFailures: 0n,
+    lastChange: NOW - 100_000,
+    ...over,
+  };
 }
 
 /** A known state: two services (api with 2 backends, web with 3), 100 s of uptime. */
@@ -33,7 +45,10 @@ export function knownInput(over: Partial<MibViewInput> = {}): MibViewInput {
           bytesOut: 2000n,
           failures: 1n,
           fallbackConns: 0n,
-          backends: [backend('192.0.2.1:80', { connsTotal: 6n, state: 'down', lastChange: NOW - 5_000 }), backend('192.0.2.2:80', { connsTotal: 4n, weight: 3, backup: true })],
+          backends: [
+            backend('192.0.2.1:80', { connsTotal: 6n, state: 'down', lastChange: NOW - 5_000 }),
+            backend('192.0.2.2:80', { connsTotal: 4n, weight: 3, backup: true }),
+          ],
         },
         {
           name: 'web',
@@ -45,7 +60,11 @@ export function knownInput(over: Partial<MibViewInput> = {}): MibViewInput {
           bytesOut: 0n,
           failures: 0n,
           fallbackConns: 7n,
-          backends: [backend('192.0.2.10:53', { state: 'drain' }), backend('192.0.2.11:53', { state: 'disabled', connectFailures: 9n }), backend('192.0.2.12:53', { bytesIn: 123_456_789_012n })],
+          backends: [
+            backend('192.0.2.10:53', { state: 'drain' }),
+            backend('192.0.2.11:53', { state: 'disabled', connectFailures: 9n }),
+            backend('192.0.2.12:53', { bytesIn: 123_456_789_012n }),
+          ],
         },
       ],
     },

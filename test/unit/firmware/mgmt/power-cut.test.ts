@@ -29,7 +29,12 @@ const scenarios: Scenario[] = [
   { name: 'commit with a full history', prepare: full, op: (m) => commitTable(m, 20), writes: BOTH },
   { name: 'commit confirmed', prepare: history3, op: (m) => commitTable(m, 5, 60_000), writes: [HISTORY_FILE] },
   { name: 'confirm', prepare: async (m) => (await history3(m), await commitTable(m, 5, 60_000)), op: (m) => m.confirm(), writes: BOTH },
-  { name: 'second commit confirmed', prepare: async (m) => (await history3(m), await commitTable(m, 5, 60_000)), op: (m) => commitTable(m, 6, 60_000), writes: [HISTORY_FILE] },
+  {
+    name: 'second commit confirmed',
+    prepare: async (m) => (await history3(m), await commitTable(m, 5, 60_000)),
+    op: (m) => commitTable(m, 6, 60_000),
+    writes: [HISTORY_FILE],
+  },
   { name: 'commit during pending', prepare: async (m) => (await history3(m), await commitTable(m, 5, 60_000)), op: (m) => commitTable(m, 6), writes: BOTH },
   { name: 'rollback 1', prepare: history3, op: (m) => m.rollback(1), writes: BOTH },
   { name: 'rollback 3', prepare: history3, op: (m) => m.rollback(3), writes: BOTH },

@@ -18,7 +18,9 @@ describe('HAProxy listen, frontend and backend', () => {
   });
 
   it('an unconditional use_backend overrides default_backend; ACL-based ones are reported', () => {
-    const r = h('frontend f\n    bind :80\n    acl api path_beg /api\n    use_backend api if api\n    use_backend main\n    default_backend other\nbackend main\n    server a 10.0.0.2:80\nbackend api\n    server b 10.0.0.3:80\nbackend other\n    server c 10.0.0.4:80\n');
+    const r = h(
+      'frontend f\n    bind :80\n    acl api path_beg /api\n    use_backend api if api\n    use_backend main\n    default_backend other\nbackend main\n    server a 10.0.0.2:80\nbackend api\n    server b 10.0.0.3:80\nbackend other\n    server c 10.0.0.4:80\n',
+    );
     expect(r.service('f').backends.map((b) => b.address)).toEqual(['10.0.0.2:80']);
     expect(onLine(r.reasons, 6)).toEqual([expect.stringContaining('ACLs select traffic by content')]);
     expect(onLine(r.reasons, 7)).toEqual([expect.stringContaining('routing by ACL is not carried')]);
@@ -46,14 +48,23 @@ describe('HAProxy listen, frontend and backend', () => {
 
 describe('HAProxy binds', () => {
   it('reads *:P, :P, :::P, ADDR:P, [v6]:P and comma lists, one service per address', () => {
-    const r = h('listen web\n    bind *:80\n    bind :81\n    bind :::82\n    bind 10.0.0.1:83,[2001:db8::1]:84\n    bind ipv6@:85\n    server a 10.0.0.2:8080\n');
+    const r = h(
+      'listen web\n    bind *:80\n    bind :81\n    bind :::82\n    bind 10.0.0.1:83,[2001:db8::1]:84\n    bind ipv6@:85\n    server a 10.0.0.2:8080\n',
+    );
     expect(r.table.services.map((s) => [s.name, s.listen])).toEqual([
-      ['web', '0.0.0.0:80'], ['web-2', '0.0.0.0:81'], ['web-3', '[::]:82'], ['web-4', '10.0.0.1:83'], ['web-5', '[2001:db8::1]:84'], ['web-6', '[::]:85'],
+      ['web', '0.0.0.0:80'],
+      ['web-2', '0.0.0.0:81'],
+      ['web-3', '[::]:82'],
+      ['web-4', '10.0.0.1:83'],
+      ['web-5', '[2001:db8::1]:84'],
+      ['web-6', '[::]:85'],
     ]);
   });
 
   it('reports sockets a service cannot listen on, and bind options', () => {
-    const r = h('listen web\n    bind unix@/run/web.sock\n    bind :8000-8010\n    bind localhost:80\n    bind :443 ssl crt /etc/ssl/web.pem alpn h2 accept-proxy\n    server a 10.0.0.2:80\n');
+    const r = h(
+      'listen web\n    bind unix@/run/web.sock\n    bind :8000-8010\n    bind localhost:80\n    bind :443 ssl crt /etc/ssl/web.pem alpn h2 accept-proxy\n    server a 10.0.0.2:80\n',
+    );
     expect(r.table.services.map((s) => s.listen)).toEqual(['0.0.0.0:443']);
     expect(onLine(r.reasons, 5)).toEqual([expect.stringContaining('only TCP listeners on IP addresses')]);
     expect(onLine(r.reasons, 6)).toEqual([expect.stringContaining('port ranges are not carried')]);
@@ -68,8 +79,10 @@ describe('HAProxy binds', () => {
 });
 
 describe('HAProxy servers', () => {
-  it('reads weight, maxconn, backup and disabled, and takes the listener\'s port when a server has none', () => {
-    const r = h('listen web\n    bind :80\n    bind :81\n    option allbackups\n    server a 10.0.0.2 weight 3 maxconn 50\n    server b 10.0.0.3:9000 backup\n    server c 10.0.0.4:9000 disabled\n    server d 10.0.0.5:9000 backup\n');
+  it("reads weight, maxconn, backup and disabled, and takes the listener's port when a server has none", () => {
+    const r = h(
+      'listen web\n    bind :80\n    bind :81\n    option allbackups\n    server a 10.0.0.2 weight 3 maxconn 50\n    server b 10.0.0.3:9000 backup\n    server c 10.0.0.4:9000 disabled\n    server d 10.0.0.5:9000 backup\n',
+    );
     expect(r.service('web').backends).toEqual([
       { address: '10.0.0.2:80', weight: 3, maxConnections: 50, backup: false, state: 'enabled' },
       { address: '10.0.0.3:9000', weight: 1, maxConnections: 0, backup: true, state: 'enabled' },
@@ -81,14 +94,27 @@ describe('HAProxy servers', () => {
   });
 
   it('takes default-server values from defaults, then the proxy, then the line', () => {
-    const r = imported('defaults\n    timeout client 1m\n    timeout server 1m\n    default-server weight 5 maxconn 10\nlisten web\n    bind :80\n    default-server maxconn 20\n    server a 10.0.0.2:80\n    server b 10.0.0.3:80 weight 2\n', 'haproxy');
-    expect(r.service('web').backends.map((b) => [b.weight, b.maxConnections])).toEqual([[5, 20], [2, 20]]);
+    const r = imported(
+      'defaults\n    timeout client 1m\n    timeout server 1m\n    default-server weight 5 maxconn 10\nlisten web\n    bind :80\n    default-server maxconn 20\n    server a 10.0.0.2:80\n    server b 10.0.0.3:80 weight 2\n',
+      'haproxy',
+    );
+    expect(r.service('web').backends.map((b) => [b.weight, b.maxConnections])).toEqual([
+      [5, 20],
+      [2, 20],
+    ]);
   });
 
   it('reports keywords without a rule-table counterpart, with their values', () => {
-    const r = h('listen web\n    bind :80\n    server a 10.0.0.2:80 check slowstart 30s send-proxy on-marked-down shutdown-sessions ssl verify none frobnicate 3\n');
+    const r = h(
+      'listen web\n    bind :80\n    server a 10.0.0.2:80 check slowstart 30s send-proxy on-marked-down shutdown-sessions ssl verify none frobnicate 3\n',
+    );
     expect(onLine(r.reasons, 6).map((x) => x.slice(0, x.indexOf(':')))).toEqual([
-      '6 slowstart 30s', '6 send-proxy', '6 on-marked-down shutdown-sessions', '6 ssl', '6 verify none', '6 frobnicate 3',
+      '6 slowstart 30s',
+      '6 send-proxy',
+      '6 on-marked-down shutdown-sessions',
+      '6 ssl',
+      '6 verify none',
+      '6 frobnicate 3',
     ]);
   });
 
@@ -110,8 +136,12 @@ describe('HAProxy servers', () => {
   });
 
   it('refuses a server line without address and a bad number, at the word', () => {
-    expect(importError(() => h('listen web\n    server a\n')).message).toBe('test.cfg:5:12: "server" needs a name and an address, e.g. "server web1 10.0.0.1:80 check"');
-    expect(importError(() => h('listen web\n    server a 10.0.0.2:80 weight heavy\n')).message).toBe('test.cfg:5:33: "weight" needs a whole number, not "heavy"');
+    expect(importError(() => h('listen web\n    server a\n')).message).toBe(
+      'test.cfg:5:12: "server" needs a name and an address, e.g. "server web1 10.0.0.1:80 check"',
+    );
+    expect(importError(() => h('listen web\n    server a 10.0.0.2:80 weight heavy\n')).message).toBe(
+      'test.cfg:5:33: "weight" needs a whole number, not "heavy"',
+    );
   });
 });
 
@@ -156,14 +186,20 @@ describe('HAProxy balance', () => {
   });
 
   it('inherits balance from defaults and refuses an unknown one', () => {
-    expect(imported('defaults\n    balance leastconn\n    timeout client 1s\nlisten web\n    bind :80\n    server a 10.0.0.2:80\n', 'haproxy').service('web').algorithm).toBe('least-connections');
+    expect(
+      imported('defaults\n    balance leastconn\n    timeout client 1s\nlisten web\n    bind :80\n    server a 10.0.0.2:80\n', 'haproxy').service('web')
+        .algorithm,
+    ).toBe('least-connections');
     expect(importError(() => pool('balance fastest')).message).toBe('test.cfg:6:13: unknown balance algorithm "fastest"');
   });
 });
 
 describe('HAProxy modes and HTTP-only settings', () => {
   it('reports mode http once, at the line that sets it, and HTTP-only directives', () => {
-    const r = imported('defaults\n    mode http\n    timeout client 1s\n    timeout server 1s\n    option forwardfor\nfrontend f\n    bind :80\n    http-request set-header X-A b\n    redirect scheme https if !{ ssl_fc }\n    default_backend b\nbackend b\n    cookie SRV insert\n    server a 10.0.0.2:80\n', 'haproxy');
+    const r = imported(
+      'defaults\n    mode http\n    timeout client 1s\n    timeout server 1s\n    option forwardfor\nfrontend f\n    bind :80\n    http-request set-header X-A b\n    redirect scheme https if !{ ssl_fc }\n    default_backend b\nbackend b\n    cookie SRV insert\n    server a 10.0.0.2:80\n',
+      'haproxy',
+    );
     expect(r.service('f').protocol).toBe('tcp');
     expect(onLine(r.reasons, 2)).toEqual([expect.stringContaining('HTTP processing (routing, header rules')]);
     expect(onLine(r.reasons, 5)[0]).toContain('HTTP-only');
@@ -173,7 +209,10 @@ describe('HAProxy modes and HTTP-only settings', () => {
   });
 
   it('does not report mode http when the proxy switches back to tcp', () => {
-    const r = imported('defaults\n    mode http\n    timeout client 1s\n    timeout server 1s\nlisten web\n    mode tcp\n    bind :80\n    server a 10.0.0.2:80\n', 'haproxy');
+    const r = imported(
+      'defaults\n    mode http\n    timeout client 1s\n    timeout server 1s\nlisten web\n    mode tcp\n    bind :80\n    server a 10.0.0.2:80\n',
+      'haproxy',
+    );
     expect(r.reasons).toEqual([]);
   });
 
@@ -199,12 +238,15 @@ describe('HAProxy timeouts', () => {
     const differ = imported('listen web\n    bind :80\n    timeout client 30s\n    timeout server 1m\n    server a 10.0.0.2:80\n', 'haproxy');
     expect(differ.service('web').idleTimeoutMs).toBe(30_000);
     expect(onLine(differ.reasons, 4)).toEqual([expect.stringContaining('the shorter (30s) is used')]);
-    const tunnel = imported('listen web\n    bind :80\n    timeout client 30s\n    timeout server 1m\n    timeout tunnel 1h\n    server a 10.0.0.2:80\n', 'haproxy');
+    const tunnel = imported(
+      'listen web\n    bind :80\n    timeout client 30s\n    timeout server 1m\n    timeout tunnel 1h\n    server a 10.0.0.2:80\n',
+      'haproxy',
+    );
     expect(tunnel.service('web').idleTimeoutMs).toBe(3_600_000);
     expect(tunnel.reasons).toEqual([]);
   });
 
-  it('uses Fulcrum\'s default idle timeout when HAProxy has none, and says so', () => {
+  it("uses Fulcrum's default idle timeout when HAProxy has none, and says so", () => {
     const r = imported('listen web\n    bind :80\n    server a 10.0.0.2:80\n', 'haproxy');
     expect(r.service('web').idleTimeoutMs).toBe(300_000);
     expect(onLine(r.reasons, 1)).toEqual([expect.stringContaining('HAProxy would never close idle connections')]);
@@ -214,7 +256,9 @@ describe('HAProxy timeouts', () => {
     const r = h('listen web\n    bind :80\n    timeout connect 5s\n    timeout queue 30s\n    server a 10.0.0.2:80\n');
     expect(onLine(r.reasons, 6)[0]).toContain('no connect timeout');
     expect(onLine(r.reasons, 7)[0]).toContain('queueing is not carried');
-    expect(importError(() => h('listen web\n    timeout client 5x\n')).message).toBe('test.cfg:5:20: "5x" is not an HAProxy time (a whole number, optionally with us, ms, s, m, h or d)');
+    expect(importError(() => h('listen web\n    timeout client 5x\n')).message).toBe(
+      'test.cfg:5:20: "5x" is not an HAProxy time (a whole number, optionally with us, ms, s, m, h or d)',
+    );
   });
 });
 
@@ -238,19 +282,25 @@ describe('HAProxy persistence and sorry servers', () => {
   });
 
   it('reads use_backend SORRY if { nbsrv(POOL) eq 0 } as the fallback', () => {
-    const r = h('listen web\n    bind :80\n    use_backend sorry if { nbsrv(web) eq 0 }\n    server a 10.0.0.2:80\nbackend sorry\n    server s 10.0.9.9:8080\n');
+    const r = h(
+      'listen web\n    bind :80\n    use_backend sorry if { nbsrv(web) eq 0 }\n    server a 10.0.0.2:80\nbackend sorry\n    server s 10.0.9.9:8080\n',
+    );
     expect(r.service('web').fallback).toBe('10.0.9.9:8080');
     expect(r.reasons).toEqual([]);
   });
 
   it('reads the named-ACL form in a frontend too', () => {
-    const r = h('frontend f\n    bind :80\n    acl pool_down nbsrv(pool) lt 1\n    use_backend sorry if pool_down\n    default_backend pool\nbackend pool\n    server a 10.0.0.2:80\nbackend sorry\n    server s 10.0.9.9\n');
+    const r = h(
+      'frontend f\n    bind :80\n    acl pool_down nbsrv(pool) lt 1\n    use_backend sorry if pool_down\n    default_backend pool\nbackend pool\n    server a 10.0.0.2:80\nbackend sorry\n    server s 10.0.9.9\n',
+    );
     expect(r.service('f').fallback).toBe('10.0.9.9:80');
     expect(r.reasons).toEqual([]);
   });
 
   it('reports an nbsrv rule watching another backend as routing', () => {
-    const r = h('listen web\n    bind :80\n    use_backend sorry if { nbsrv(other) eq 0 }\n    server a 10.0.0.2:80\nbackend sorry\n    server s 10.0.9.9:80\nbackend other\n    server o 10.0.0.7:80\n');
+    const r = h(
+      'listen web\n    bind :80\n    use_backend sorry if { nbsrv(other) eq 0 }\n    server a 10.0.0.2:80\nbackend sorry\n    server s 10.0.9.9:80\nbackend other\n    server o 10.0.0.7:80\n',
+    );
     expect(r.service('web').fallback).toBeNull();
     expect(onLine(r.reasons, 6)[0]).toContain('routing by ACL');
   });

@@ -11,7 +11,9 @@ describe('HAProxy export', () => {
   it('writes a listen section per service with defaults that keep haproxy -c quiet', () => {
     const { text, report } = haproxy({ name: 'web', listen: '10.0.0.1:80', idleTimeoutMs: 90_000, backends: [{ address: '10.0.0.2:80' }] });
     expect(text).toContain('defaults\n    mode tcp\n    timeout connect 5s\n');
-    expect(text).toContain('listen web\n    bind 10.0.0.1:80\n    balance roundrobin\n    timeout client 90s\n    timeout server 90s\n    server s1 10.0.0.2:80\n');
+    expect(text).toContain(
+      'listen web\n    bind 10.0.0.1:80\n    balance roundrobin\n    timeout client 90s\n    timeout server 90s\n    server s1 10.0.0.2:80\n',
+    );
     expect(report).toEqual([]);
   });
 
@@ -25,14 +27,19 @@ describe('HAProxy export', () => {
       backends: [{ weight: 3, maxConnections: 100 }, { backup: true }, { state: 'disabled' }],
     });
     expect(text).toContain('    stick-table type ip size 1m expire 10m\n    stick on src\n    option allbackups\n');
-    expect(text).toContain('    option httpchk GET /h\\#x\n    http-check expect status 200-299\n    timeout check 500ms\n    default-server inter 3s rise 2 fall 4\n');
+    expect(text).toContain(
+      '    option httpchk GET /h\\#x\n    http-check expect status 200-299\n    timeout check 500ms\n    default-server inter 3s rise 2 fall 4\n',
+    );
     expect(text).toContain('    use_backend web:fallback if { nbsrv(web) eq 0 }\n');
-    expect(text).toContain('    server s1 127.0.0.1:9001 weight 3 maxconn 100 check\n    server s2 127.0.0.1:9002 backup check\n    server s3 127.0.0.1:9003 disabled check\n');
+    expect(text).toContain(
+      '    server s1 127.0.0.1:9001 weight 3 maxconn 100 check\n    server s2 127.0.0.1:9002 backup check\n    server s3 127.0.0.1:9003 disabled check\n',
+    );
     expect(text).toContain('backend web:fallback\n    timeout server 5m\n    server fallback 127.0.0.1:9999\n');
   });
 
   it('maps each algorithm', () => {
-    const balance = (algorithm: Parameters<typeof service>[0]['algorithm']) => haproxy({ algorithm, backends: [{ weight: 2 }, {}] }).text.match(/balance .*(\n {4}hash-type .*)?/)?.[0];
+    const balance = (algorithm: Parameters<typeof service>[0]['algorithm']) =>
+      haproxy({ algorithm, backends: [{ weight: 2 }, {}] }).text.match(/balance .*(\n {4}hash-type .*)?/)?.[0];
     expect(balance('weighted-round-robin')).toBe('balance roundrobin');
     expect(balance('weighted-least-connections')).toBe('balance leastconn');
     expect(balance('two-choices')).toBe('balance random(2)');
@@ -50,7 +57,7 @@ describe('HAProxy export', () => {
       'dns: protocol: HAProxy 2.6 proxies TCP only; this UDP service is not exported',
       'lrt: algorithm: HAProxy has no least-response-time balancing; leastconn is the closest and is written instead',
       'mg: hash-key: HAProxy hashes the client address only in TCP mode; 5-tuple is written as balance source',
-      'mg: maglev-table-size: HAProxy\'s consistent hash has no table size to set',
+      "mg: maglev-table-size: HAProxy's consistent hash has no table size to set",
       expect.stringMatching(/^mg: backends\[127\.0\.0\.1:9001\]\.state: HAProxy has no drain state/),
     ]);
   });
@@ -67,7 +74,11 @@ describe('HAProxy export', () => {
   });
 
   it('writes IPv6 listeners with brackets and an ipv6 stick-table', () => {
-    const { text } = haproxy({ listen: '[2001:db8::1]:80', persistence: { type: 'source-ip', timeoutMs: 300_000 }, backends: [{ address: '[2001:db8::2]:80' }] });
+    const { text } = haproxy({
+      listen: '[2001:db8::1]:80',
+      persistence: { type: 'source-ip', timeoutMs: 300_000 },
+      backends: [{ address: '[2001:db8::2]:80' }],
+    });
     expect(text).toContain('    bind [2001:db8::1]:80\n');
     expect(text).toContain('stick-table type ipv6');
     expect(text).toContain('server s1 [2001:db8::2]:80');

@@ -4,10 +4,16 @@ import { quoteWord, tokenize } from '../../../../src/interop/haproxy/tokenize.js
 import { importError } from '../helpers.js';
 
 describe('HAProxy tokenizer', () => {
-  it('splits words and keeps each one\'s line and column', () => {
+  it("splits words and keeps each one's line and column", () => {
     expect(tokenize('listen web\n\tbind  *:80   # comment\n\n', 'x.cfg')).toEqual([
-      [{ text: 'listen', line: 1, column: 1 }, { text: 'web', line: 1, column: 8 }],
-      [{ text: 'bind', line: 2, column: 2 }, { text: '*:80', line: 2, column: 8 }],
+      [
+        { text: 'listen', line: 1, column: 1 },
+        { text: 'web', line: 1, column: 8 },
+      ],
+      [
+        { text: 'bind', line: 2, column: 2 },
+        { text: '*:80', line: 2, column: 8 },
+      ],
     ]);
   });
 

@@ -8,14 +8,27 @@ const rs = (address = '10.0.0.2 80', body = '') => `    real_server ${address} {
 describe('keepalived virtual servers', () => {
   it('a virtual server is a service named after its address, with IPVS idle defaults', () => {
     const r = vs(`    lb_algo wrr\n${rs('10.0.0.2 8080', '        weight 3\n')}${rs('10.0.0.3 8080')}`);
-    expect(r.service('vs-10.0.0.1-80')).toMatchObject({ listen: '10.0.0.1:80', protocol: 'tcp', algorithm: 'weighted-round-robin', idleTimeoutMs: 900_000, health: null });
-    expect(r.service('vs-10.0.0.1-80').backends.map((b) => [b.address, b.weight])).toEqual([['10.0.0.2:8080', 3], ['10.0.0.3:8080', 1]]);
+    expect(r.service('vs-10.0.0.1-80')).toMatchObject({
+      listen: '10.0.0.1:80',
+      protocol: 'tcp',
+      algorithm: 'weighted-round-robin',
+      idleTimeoutMs: 900_000,
+      health: null,
+    });
+    expect(r.service('vs-10.0.0.1-80').backends.map((b) => [b.address, b.weight])).toEqual([
+      ['10.0.0.2:8080', 3],
+      ['10.0.0.3:8080', 1],
+    ]);
     expect(r.reasons).toEqual([]);
   });
 
   it.each([
-    ['rr', 'round-robin'], ['wrr', 'weighted-round-robin'], ['lc', 'least-connections'], ['wlc', 'weighted-least-connections'],
-    ['twos', 'two-choices'], ['mh', 'maglev'],
+    ['rr', 'round-robin'],
+    ['wrr', 'weighted-round-robin'],
+    ['lc', 'least-connections'],
+    ['wlc', 'weighted-least-connections'],
+    ['twos', 'two-choices'],
+    ['mh', 'maglev'],
   ])('maps lb_algo %s to %s without a report', (scheduler, algorithm) => {
     const r = vs(`    lb_algo ${scheduler}\n${rs()}`);
     expect(r.service('vs-10.0.0.1-80').algorithm).toBe(algorithm);
@@ -54,8 +67,13 @@ describe('keepalived virtual servers', () => {
   });
 
   it('a virtual_server_group gives one service per address, named after the group', () => {
-    const r = k(`virtual_server_group app {\n    10.0.0.1 80\n    10.0.0.2 80\n    10.0.0.10-20 80\n    fwmark 7\n}\nvirtual_server group app {\n    protocol TCP\n${rs('10.0.1.1 80')}}\n`);
-    expect(r.table.services.map((s) => [s.name, s.listen])).toEqual([['app', '10.0.0.1:80'], ['app-2', '10.0.0.2:80']]);
+    const r = k(
+      `virtual_server_group app {\n    10.0.0.1 80\n    10.0.0.2 80\n    10.0.0.10-20 80\n    fwmark 7\n}\nvirtual_server group app {\n    protocol TCP\n${rs('10.0.1.1 80')}}\n`,
+    );
+    expect(r.table.services.map((s) => [s.name, s.listen])).toEqual([
+      ['app', '10.0.0.1:80'],
+      ['app-2', '10.0.0.2:80'],
+    ]);
     expect(onLine(r.reasons, 4)[0]).toContain('address ranges are not carried');
     expect(onLine(r.reasons, 5)[0]).toContain('firewall-mark entries');
   });
@@ -75,20 +93,31 @@ describe('keepalived virtual servers', () => {
   });
 
   it('reports VRRP and host setup once per block, and includes as not followed', () => {
-    const r = k('vrrp_script chk {\n    script "/bin/true"\n}\nvrrp_instance VI_1 {\n    interface eth0\n}\nstatic_routes {\n    10.9.0.0/16 via 10.0.0.254\n}\ninclude /etc/keepalived/conf.d/*.conf\n');
-    expect(r.reasons.map((x) => x.split(':')[0])).toEqual(['1 vrrp_script chk', '4 vrrp_instance VI_1', '7 static_routes', '10 include /etc/keepalived/conf.d/*.conf']);
+    const r = k(
+      'vrrp_script chk {\n    script "/bin/true"\n}\nvrrp_instance VI_1 {\n    interface eth0\n}\nstatic_routes {\n    10.9.0.0/16 via 10.0.0.254\n}\ninclude /etc/keepalived/conf.d/*.conf\n',
+    );
+    expect(r.reasons.map((x) => x.split(':')[0])).toEqual([
+      '1 vrrp_script chk',
+      '4 vrrp_instance VI_1',
+      '7 static_routes',
+      '10 include /etc/keepalived/conf.d/*.conf',
+    ]);
     expect(onLine(r.reasons, 4)[0]).toContain('failover (VRRP) is not part of a rule table');
   });
 
   it('refuses malformed virtual servers with positions', () => {
-    expect(importError(() => k('virtual_server {\n}\n')).message).toBe('keepalived.conf:1:1: "virtual_server" needs an address and port, "fwmark N" or "group NAME"');
+    expect(importError(() => k('virtual_server {\n}\n')).message).toBe(
+      'keepalived.conf:1:1: "virtual_server" needs an address and port, "fwmark N" or "group NAME"',
+    );
     expect(importError(() => k('virtual_server group nope {\n}\n')).message).toBe('keepalived.conf:1:22: no virtual_server_group named "nope"');
-    expect(importError(() => vs('    real_server 10.0.0.2 80 {\n        weight heavy\n    }\n')).message).toBe('keepalived.conf:5:16: "weight" needs a whole number, not "heavy"');
+    expect(importError(() => vs('    real_server 10.0.0.2 80 {\n        weight heavy\n    }\n')).message).toBe(
+      'keepalived.conf:5:16: "weight" needs a whole number, not "heavy"',
+    );
   });
 });
 
 describe('keepalived real servers and checks', () => {
-  it('reads uthreshold as max-connections and takes the virtual server\'s port when the real server has none', () => {
+  it("reads uthreshold as max-connections and takes the virtual server's port when the real server has none", () => {
     const r = vs(`    real_server 10.0.0.2 {\n        weight 2\n        uthreshold 300\n        lthreshold 10\n    }\n`);
     expect(r.service('vs-10.0.0.1-80').backends).toEqual([{ address: '10.0.0.2:80', weight: 2, maxConnections: 300, backup: false, state: 'enabled' }]);
     expect(onLine(r.reasons, 7)[0]).toContain('lower connection threshold');
@@ -96,8 +125,18 @@ describe('keepalived real servers and checks', () => {
 
   it('TCP_CHECK: interval delay_loop (60 s default), timeout connect_timeout (5 s), fall retry + 1, rise 1', () => {
     const defaults = vs(rs('10.0.0.2 80', '        TCP_CHECK {\n        }\n'));
-    expect(defaults.service('vs-10.0.0.1-80').health).toEqual({ type: 'tcp', intervalMs: 60_000, timeoutMs: 5_000, rise: 1, fall: 2, path: '', expectStatus: [0, 0] });
-    const set = vs(`    delay_loop 6\n${rs('10.0.0.2 80', '        TCP_CHECK {\n            connect_timeout 3\n            retry 4\n            delay_before_retry 6\n        }\n')}`);
+    expect(defaults.service('vs-10.0.0.1-80').health).toEqual({
+      type: 'tcp',
+      intervalMs: 60_000,
+      timeoutMs: 5_000,
+      rise: 1,
+      fall: 2,
+      path: '',
+      expectStatus: [0, 0],
+    });
+    const set = vs(
+      `    delay_loop 6\n${rs('10.0.0.2 80', '        TCP_CHECK {\n            connect_timeout 3\n            retry 4\n            delay_before_retry 6\n        }\n')}`,
+    );
     expect(set.service('vs-10.0.0.1-80').health).toMatchObject({ intervalMs: 6_000, timeoutMs: 3_000, rise: 1, fall: 5 });
     expect(set.reasons).toEqual([]);
   });
@@ -112,14 +151,17 @@ describe('keepalived real servers and checks', () => {
     expect(onLine(r.reasons, 7)[0]).toContain('retries come 1s apart here');
   });
 
-  it('HTTP_GET: the first url\'s path and status_code (200-299 by default); digests and extra urls reported', () => {
-    const check = '        HTTP_GET {\n            url {\n                path /status\n                status_code 200 204\n                digest abc\n            }\n            url {\n                path /other\n            }\n            delay_before_retry 60\n        }\n';
+  it("HTTP_GET: the first url's path and status_code (200-299 by default); digests and extra urls reported", () => {
+    const check =
+      '        HTTP_GET {\n            url {\n                path /status\n                status_code 200 204\n                digest abc\n            }\n            url {\n                path /other\n            }\n            delay_before_retry 60\n        }\n';
     const r = vs(rs('10.0.0.2 80', check));
     expect(r.service('vs-10.0.0.1-80').health).toMatchObject({ type: 'http', path: '/status', expectStatus: [200, 200] });
     expect(onLine(r.reasons, 9)[0]).toContain('several status ranges');
     expect(onLine(r.reasons, 10)[0]).toContain('checking the response body');
     expect(onLine(r.reasons, 12)[0]).toContain('only the first url');
-    const plain = vs(rs('10.0.0.2 80', '        HTTP_GET {\n            url {\n                path /\n            }\n            delay_before_retry 60\n        }\n'));
+    const plain = vs(
+      rs('10.0.0.2 80', '        HTTP_GET {\n            url {\n                path /\n            }\n            delay_before_retry 60\n        }\n'),
+    );
     expect(plain.service('vs-10.0.0.1-80').health?.expectStatus).toEqual([200, 299]);
   });
 
@@ -135,7 +177,9 @@ describe('keepalived real servers and checks', () => {
   });
 
   it('reports a check on another port and real servers without a checker', () => {
-    const r = vs(`${rs('10.0.0.2 80', '        TCP_CHECK {\n            connect_port 8080\n            delay_before_retry 60\n        }\n')}${rs('10.0.0.3 80')}`);
+    const r = vs(
+      `${rs('10.0.0.2 80', '        TCP_CHECK {\n            connect_port 8080\n            delay_before_retry 60\n        }\n')}${rs('10.0.0.3 80')}`,
+    );
     expect(onLine(r.reasons, 6)[0]).toContain("Fulcrum probes the backend's own port 80");
     expect(onLine(r.reasons, 11)[0]).toContain('real server without a checker');
   });

@@ -3,11 +3,15 @@ import { parseKeepalived } from '../../../../src/interop/keepalived/parse.js';
 import type { Directive } from '../../../../src/interop/syntax.js';
 import { importError } from '../helpers.js';
 
-const shape = (ds: Directive[]): unknown => ds.map((d) => (d.block === undefined ? `${d.line} ${[d.name, ...d.args].join(' ')}` : { [`${d.line} ${[d.name, ...d.args].join(' ')}`]: shape(d.block) }));
+const shape = (ds: Directive[]): unknown =>
+  ds.map((d) => (d.block === undefined ? `${d.line} ${[d.name, ...d.args].join(' ')}` : { [`${d.line} ${[d.name, ...d.args].join(' ')}`]: shape(d.block) }));
 
 describe('keepalived parser', () => {
-  it('builds the block tree, whether the brace is on the keyword\'s line or the next', () => {
-    const tree = parseKeepalived('virtual_server 10.0.0.1 80\n{\n  lb_algo rr\n  real_server 10.0.0.2 80 {\n    weight 2\n    TCP_CHECK { connect_timeout 3 }\n  }\n}\n', 'k.conf');
+  it("builds the block tree, whether the brace is on the keyword's line or the next", () => {
+    const tree = parseKeepalived(
+      'virtual_server 10.0.0.1 80\n{\n  lb_algo rr\n  real_server 10.0.0.2 80 {\n    weight 2\n    TCP_CHECK { connect_timeout 3 }\n  }\n}\n',
+      'k.conf',
+    );
     expect(shape(tree)).toEqual([
       { '1 virtual_server 10.0.0.1 80': ['3 lb_algo rr', { '4 real_server 10.0.0.2 80': ['5 weight 2', { '6 TCP_CHECK': ['6 connect_timeout 3'] }] }] },
     ]);

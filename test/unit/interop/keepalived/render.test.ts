@@ -11,7 +11,9 @@ const keepalived = (...services: Service[]) => {
 describe('keepalived export', () => {
   it('writes a plain virtual_server when the name is the one its address gives, a group otherwise', () => {
     const plain = keepalived(service({ name: 'vs-10.0.0.1-80', listen: '10.0.0.1:80', backends: [{ address: '10.0.0.2:80' }] }));
-    expect(plain.text).toContain('virtual_server 10.0.0.1 80 {\n    lb_algo rr\n    lb_kind NAT\n    protocol TCP\n    real_server 10.0.0.2 80 {\n        weight 1\n    }\n}');
+    expect(plain.text).toContain(
+      'virtual_server 10.0.0.1 80 {\n    lb_algo rr\n    lb_kind NAT\n    protocol TCP\n    real_server 10.0.0.2 80 {\n        weight 1\n    }\n}',
+    );
     expect(plain.text).not.toContain('virtual_server_group');
     const named = keepalived(service({ name: 'web', listen: '10.0.0.1:80', backends: [{ address: '10.0.0.2:80' }] }));
     expect(named.text).toContain('virtual_server_group web {\n    10.0.0.1 80\n}\n\nvirtual_server group web {');
@@ -43,8 +45,12 @@ describe('keepalived export', () => {
         backends: [{ weight: 4, maxConnections: 50 }],
       }),
     );
-    expect(text).toContain('    lb_algo mh\n    lb_kind NAT\n    protocol TCP\n    mh-port\n    persistence_timeout 120\n    delay_loop 2.5\n    sorry_server 127.0.0.1 9999\n');
-    expect(text).toContain('        weight 4\n        uthreshold 50\n        HTTP_GET {\n            url {\n                path "/a{b}"\n                status_code 200-299\n            }\n            connect_timeout 0.5\n            retry 2\n            delay_before_retry 2.5\n        }\n');
+    expect(text).toContain(
+      '    lb_algo mh\n    lb_kind NAT\n    protocol TCP\n    mh-port\n    persistence_timeout 120\n    delay_loop 2.5\n    sorry_server 127.0.0.1 9999\n',
+    );
+    expect(text).toContain(
+      '        weight 4\n        uthreshold 50\n        HTTP_GET {\n            url {\n                path "/a{b}"\n                status_code 200-299\n            }\n            connect_timeout 0.5\n            retry 2\n            delay_before_retry 2.5\n        }\n',
+    );
   });
 
   it('reports what keepalived cannot express', () => {

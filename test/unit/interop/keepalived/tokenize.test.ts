@@ -18,12 +18,25 @@ describe('keepalived tokenizer', () => {
 
   it('reads quoted values, joins continued lines and splits braces stuck to words', () => {
     expect(words('misc_path "/bin/check --all"\nurl{ path / }\nnotify \\\n  x\n')).toEqual([
-      'misc_path', '/bin/check --all', 'eol', 'url', '{', 'path', '/', '}', 'eol', 'notify', 'x', 'eol',
+      'misc_path',
+      '/bin/check --all',
+      'eol',
+      'url',
+      '{',
+      'path',
+      '/',
+      '}',
+      'eol',
+      'notify',
+      'x',
+      'eol',
     ]);
   });
 
   it('reports an unterminated quote at the quote', () => {
-    expect(importError(() => tokenize('real_server 10.0.0.1 80 {\n  notify_up "/bin/up\n}\n', 'k.conf')).message).toBe('k.conf:2:13: unterminated double quote');
+    expect(importError(() => tokenize('real_server 10.0.0.1 80 {\n  notify_up "/bin/up\n}\n', 'k.conf')).message).toBe(
+      'k.conf:2:13: unterminated double quote',
+    );
   });
 
   it('quoteValue quotes what keepalived would split or comment out, and refuses a double quote', () => {

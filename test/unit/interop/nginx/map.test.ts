@@ -4,17 +4,21 @@ import { imported, importError, onLine } from '../helpers.js';
 const n = (text: string) => imported(text, 'nginx', 'nginx.conf');
 const stream = (body: string) => n(`stream {\n${body}}\n`);
 const pool = (method: string, servers = ['10.0.0.2:80', '10.0.0.3:80']) =>
-  stream(`    upstream app {\n${method === '' ? '' : `        ${method};\n`}${servers.map((s) => `        server ${s};\n`).join('')}    }\n    server {\n        listen 80;\n        proxy_pass app;\n    }\n`);
+  stream(
+    `    upstream app {\n${method === '' ? '' : `        ${method};\n`}${servers.map((s) => `        server ${s};\n`).join('')}    }\n    server {\n        listen 80;\n        proxy_pass app;\n    }\n`,
+  );
 
 describe('nginx stream servers', () => {
-  it('a server block is a service named after its upstream, idle timeout nginx\'s 10 minutes', () => {
+  it("a server block is a service named after its upstream, idle timeout nginx's 10 minutes", () => {
     const r = pool('');
     expect(r.service('app')).toMatchObject({ listen: '0.0.0.0:80', protocol: 'tcp', algorithm: 'round-robin', idleTimeoutMs: 600_000 });
     expect(r.reasons).toEqual([]);
   });
 
   it('reads listen forms, udp, and several listens as several services', () => {
-    const r = stream('    server {\n        listen 53 udp;\n        listen 127.0.0.1:53;\n        listen [::]:53 udp;\n        listen *:5353;\n        proxy_pass 10.0.0.53:53;\n        proxy_timeout 20s;\n    }\n');
+    const r = stream(
+      '    server {\n        listen 53 udp;\n        listen 127.0.0.1:53;\n        listen [::]:53 udp;\n        listen *:5353;\n        proxy_pass 10.0.0.53:53;\n        proxy_timeout 20s;\n    }\n',
+    );
     // 53/udp on 0.0.0.0 and on [::] merge into one dual-stack service.
     expect(r.table.services.map((s) => [s.name, s.listen, s.protocol, s.idleTimeoutMs])).toEqual([
       ['stream-53-udp', '[::]:53', 'udp', 20_000],
@@ -26,7 +30,9 @@ describe('nginx stream servers', () => {
   });
 
   it('reports an IPv6-only wildcard: a Fulcrum [::] listener takes IPv4 clients too', () => {
-    const r = stream('    server {\n        listen [::]:80 ipv6only=on;\n        proxy_pass 10.0.0.2:80;\n    }\n    server {\n        listen [::]:81 ipv6only=off;\n        proxy_pass 10.0.0.2:80;\n    }\n');
+    const r = stream(
+      '    server {\n        listen [::]:80 ipv6only=on;\n        proxy_pass 10.0.0.2:80;\n    }\n    server {\n        listen [::]:81 ipv6only=off;\n        proxy_pass 10.0.0.2:80;\n    }\n',
+    );
     expect(onLine(r.reasons, 3)).toEqual([expect.stringContaining('nginx takes only IPv6 clients here')]);
     expect(onLine(r.reasons, 7)).toEqual([]);
   });
@@ -37,7 +43,9 @@ describe('nginx stream servers', () => {
   });
 
   it('reports listen options, stream settings without counterpart, and unused upstreams', () => {
-    const r = stream('    upstream spare {\n        server 10.0.0.9:80;\n    }\n    server {\n        listen 443 ssl reuseport backlog=512;\n        ssl_certificate /etc/x.pem;\n        proxy_connect_timeout 2s;\n        allow 10.0.0.0/8;\n        proxy_pass 10.0.0.2:443;\n    }\n');
+    const r = stream(
+      '    upstream spare {\n        server 10.0.0.9:80;\n    }\n    server {\n        listen 443 ssl reuseport backlog=512;\n        ssl_certificate /etc/x.pem;\n        proxy_connect_timeout 2s;\n        allow 10.0.0.0/8;\n        proxy_pass 10.0.0.2:443;\n    }\n',
+    );
     expect(onLine(r.reasons, 2)[0]).toContain('no server block proxies to this upstream');
     expect(onLine(r.reasons, 6).map((x) => x.split(':')[0])).toEqual(['6 ssl', '6 reuseport', '6 backlog=512']);
     expect(onLine(r.reasons, 7)[0]).toContain('TLS is not carried');
@@ -53,7 +61,9 @@ describe('nginx stream servers', () => {
   });
 
   it('refuses a literal proxy_pass without a port and an upstream server without a port', () => {
-    expect(importError(() => stream('    server {\n        listen 80;\n        proxy_pass nowhere;\n    }\n')).message).toBe('nginx.conf:4:20: no upstream named "nowhere" and no port in the address');
+    expect(importError(() => stream('    server {\n        listen 80;\n        proxy_pass nowhere;\n    }\n')).message).toBe(
+      'nginx.conf:4:20: no upstream named "nowhere" and no port in the address',
+    );
     expect(importError(() => pool('', ['10.0.0.2'])).message).toBe('nginx.conf:3:16: no port in upstream server "10.0.0.2"');
   });
 });
@@ -88,7 +98,9 @@ describe('nginx upstreams', () => {
   });
 
   it('reads weight, max_conns, backup and down; reports passive checks unless switched off', () => {
-    const r = stream('    upstream app {\n        zone app 64k;\n        server 10.0.0.2:80 weight=5 max_conns=100 max_fails=3 fail_timeout=30s;\n        server 10.0.0.3:80 backup max_fails=0;\n        server 10.0.0.4:80 down slow_start=30s;\n    }\n    server {\n        listen 80;\n        proxy_pass app;\n    }\n');
+    const r = stream(
+      '    upstream app {\n        zone app 64k;\n        server 10.0.0.2:80 weight=5 max_conns=100 max_fails=3 fail_timeout=30s;\n        server 10.0.0.3:80 backup max_fails=0;\n        server 10.0.0.4:80 down slow_start=30s;\n    }\n    server {\n        listen 80;\n        proxy_pass app;\n    }\n',
+    );
     expect(r.service('app').backends).toEqual([
       { address: '10.0.0.2:80', weight: 5, maxConnections: 100, backup: false, state: 'enabled' },
       { address: '10.0.0.3:80', weight: 1, maxConnections: 0, backup: true, state: 'enabled' },
@@ -111,17 +123,22 @@ describe('nginx upstreams', () => {
   });
 
   it('imports an NGINX Plus health_check as a connect check', () => {
-    const r = stream('    server {\n        listen 80;\n        proxy_pass 10.0.0.2:80;\n        health_check interval=3s fails=2 passes=3 match=ok;\n        health_check_timeout 1s;\n    }\n');
+    const r = stream(
+      '    server {\n        listen 80;\n        proxy_pass 10.0.0.2:80;\n        health_check interval=3s fails=2 passes=3 match=ok;\n        health_check_timeout 1s;\n    }\n',
+    );
     expect(r.table.services[0]?.health).toEqual({ type: 'tcp', intervalMs: 3_000, timeoutMs: 1_000, rise: 3, fall: 2, path: '', expectStatus: [0, 0] });
     expect(onLine(r.reasons, 5)[0]).toContain('match: not carried');
   });
 });
 
 describe('nginx http and the rest of the file', () => {
-  const http = (server: string, extra = '') => n(`http {\n${extra}    upstream app {\n        server 10.0.0.2:8080;\n        server 10.0.0.3;\n    }\n    server {\n${server}    }\n}\n`);
+  const http = (server: string, extra = '') =>
+    n(`http {\n${extra}    upstream app {\n        server 10.0.0.2:8080;\n        server 10.0.0.3;\n    }\n    server {\n${server}    }\n}\n`);
 
   it('an http server proxying to an upstream is a TCP service; its HTTP parts are reported', () => {
-    const r = http('        listen 80;\n        server_name app.example.com;\n        location / {\n            proxy_pass http://app;\n            proxy_set_header Host $host;\n        }\n');
+    const r = http(
+      '        listen 80;\n        server_name app.example.com;\n        location / {\n            proxy_pass http://app;\n            proxy_set_header Host $host;\n        }\n',
+    );
     expect(r.service('app')).toMatchObject({ listen: '0.0.0.0:80', protocol: 'tcp' });
     expect(r.service('app').backends.map((b) => b.address)).toEqual(['10.0.0.2:8080', '10.0.0.3:80']);
     expect(onLine(r.reasons, 1)[0]).toContain('each proxying server block is imported as a TCP service');
@@ -136,7 +153,10 @@ describe('nginx http and the rest of the file', () => {
   });
 
   it('reports servers that serve content themselves, https backends, other locations', () => {
-    const r = http('        listen 8443 ssl;\n        location / {\n            proxy_pass https://app;\n        }\n        location /static/ {\n            root /srv;\n        }\n', '    gzip on;\n');
+    const r = http(
+      '        listen 8443 ssl;\n        location / {\n            proxy_pass https://app;\n        }\n        location /static/ {\n            root /srv;\n        }\n',
+      '    gzip on;\n',
+    );
     expect(onLine(r.reasons, 2)[0]).toContain('HTTP-only');
     expect(onLine(r.reasons, 8)[0]).toContain('TLS termination is not carried');
     expect(onLine(r.reasons, 10)[0]).toContain('TLS towards backends is not carried');
@@ -146,7 +166,9 @@ describe('nginx http and the rest of the file', () => {
   });
 
   it('lists process settings as not applicable and does not follow includes', () => {
-    const r = n('user www-data;\nworker_processes auto;\npid /run/nginx.pid;\nload_module modules/ngx_stream_module.so;\nevents {\n    worker_connections 768;\n}\ninclude /etc/nginx/conf.d/*.conf;\nmail {\n}\n');
+    const r = n(
+      'user www-data;\nworker_processes auto;\npid /run/nginx.pid;\nload_module modules/ngx_stream_module.so;\nevents {\n    worker_connections 768;\n}\ninclude /etc/nginx/conf.d/*.conf;\nmail {\n}\n',
+    );
     expect(r.reasons.map((x) => x.slice(x.indexOf(': ') + 2))).toEqual([
       ...Array(4).fill('not applicable: a setting of the nginx process, not of a service'),
       'not applicable: a setting of the nginx process, not of a service (connection processing)',

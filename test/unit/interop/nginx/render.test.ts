@@ -11,7 +11,9 @@ const nginx = (services: Service[], options = {}) => {
 describe('nginx export', () => {
   it('loads the stream module, points pid and error_log at the runtime directory, and has an events block', () => {
     const { text } = nginx([], { runtimeDir: '/tmp/run' });
-    expect(text).toBe(`# Exported from a Fulcrum rule table (0 services).\nload_module ${DEBIAN_STREAM_MODULE};\npid /tmp/run/nginx.pid;\nerror_log /tmp/run/error.log;\nevents {}\n\nstream {\n}\n`);
+    expect(text).toBe(
+      `# Exported from a Fulcrum rule table (0 services).\nload_module ${DEBIAN_STREAM_MODULE};\npid /tmp/run/nginx.pid;\nerror_log /tmp/run/error.log;\nevents {}\n\nstream {\n}\n`,
+    );
     expect(nginx([], { streamModule: null }).text).not.toContain('load_module');
   });
 
@@ -20,8 +22,12 @@ describe('nginx export', () => {
       service({ name: 'db', algorithm: 'weighted-least-connections', backends: [{ weight: 3, maxConnections: 200 }, { state: 'disabled' }, { backup: true }] }),
       service({ name: 'dns', listen: '[::]:53', protocol: 'udp', idleTimeoutMs: 30_000, algorithm: 'maglev', hashKey: '5-tuple', backends: [{}, {}] }),
     ]);
-    expect(text).toContain('    upstream dns {\n        hash $remote_addr$remote_port consistent;\n        server 127.0.0.1:9001;\n        server 127.0.0.1:9002;\n    }\n    server {\n        listen [::]:53 ipv6only=off udp;\n        proxy_pass dns;\n        proxy_timeout 30s;\n    }');
-    expect(text).toContain('    upstream db {\n        least_conn;\n        zone db 64k;\n        server 127.0.0.1:9001 weight=3 max_conns=200;\n        server 127.0.0.1:9002 down;\n        server 127.0.0.1:9003 backup;\n    }');
+    expect(text).toContain(
+      '    upstream dns {\n        hash $remote_addr$remote_port consistent;\n        server 127.0.0.1:9001;\n        server 127.0.0.1:9002;\n    }\n    server {\n        listen [::]:53 ipv6only=off udp;\n        proxy_pass dns;\n        proxy_timeout 30s;\n    }',
+    );
+    expect(text).toContain(
+      '    upstream db {\n        least_conn;\n        zone db 64k;\n        server 127.0.0.1:9001 weight=3 max_conns=200;\n        server 127.0.0.1:9002 down;\n        server 127.0.0.1:9003 backup;\n    }',
+    );
     expect(report).toEqual([]);
   });
 
@@ -41,9 +47,16 @@ describe('nginx export', () => {
         backends: [{ state: 'drain' }, { weight: 0 }],
       }),
     ]);
-    expect(text).toContain('least_conn;\n        server 127.0.0.1:9001 max_fails=3 fail_timeout=5s down;\n        server 127.0.0.1:9002 max_fails=3 fail_timeout=5s down;');
+    expect(text).toContain(
+      'least_conn;\n        server 127.0.0.1:9001 max_fails=3 fail_timeout=5s down;\n        server 127.0.0.1:9002 max_fails=3 fail_timeout=5s down;',
+    );
     expect(report.map((r) => r.split(': ').slice(0, 2).join(': '))).toEqual([
-      'svc: algorithm', 'svc: health', 'svc: persistence', 'svc: fallback', 'svc: backends[127.0.0.1:9001].state', 'svc: backends[127.0.0.1:9002].weight',
+      'svc: algorithm',
+      'svc: health',
+      'svc: persistence',
+      'svc: fallback',
+      'svc: backends[127.0.0.1:9001].state',
+      'svc: backends[127.0.0.1:9002].weight',
     ]);
   });
 });

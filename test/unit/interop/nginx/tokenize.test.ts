@@ -14,7 +14,18 @@ describe('nginx tokenizer', () => {
 
   it('drops comments, keeps quoted words whole with escapes, keeps ${var} braces in a word', () => {
     expect(words('# top\nlog_format x \'$a "b" c\'; # tail\nset $x "a\\"b";\nreturn 200 ${x}y;')).toEqual([
-      'log_format', 'x', '$a "b" c', ';', 'set', '$x', 'a"b', ';', 'return', '200', '${x}y', ';',
+      'log_format',
+      'x',
+      '$a "b" c',
+      ';',
+      'set',
+      '$x',
+      'a"b',
+      ';',
+      'return',
+      '200',
+      '${x}y',
+      ';',
     ]);
   });
 

@@ -38,7 +38,10 @@ const spec = fc.record({
   flags: fc.integer({ min: 0, max: 0xffff_ffff }),
 });
 
-const SMALL = buildImage({ version: { major: 1, minor: 2, patch: 3, build: 4 }, securityCounter: 7, payload: Uint8Array.from({ length: 48 }, (_, i) => i), flags: 0 }, KEY);
+const SMALL = buildImage(
+  { version: { major: 1, minor: 2, patch: 3, build: 4 }, securityCounter: 7, payload: Uint8Array.from({ length: 48 }, (_, i) => i), flags: 0 },
+  KEY,
+);
 
 describe('firmware image parser: property and exhaustive fault tests', () => {
   it('random bytes: always a FirmwareImageError', () => {

@@ -128,7 +128,10 @@ describe('firmware image: each check gives its own error', () => {
   it('cut short anywhere → truncated', () => {
     const bytes = image();
     for (const length of [0, 1, 63, 64, 200, bytes.length - 1]) {
-      expect(codeOf(() => parseImage(bytes.subarray(0, length))), `length ${length}`).toBe('truncated');
+      expect(
+        codeOf(() => parseImage(bytes.subarray(0, length))),
+        `length ${length}`,
+      ).toBe('truncated');
     }
     expect(() => parseImage(bytes.subarray(0, 200))).toThrow(`header declares a ${bytes.length}-byte image`);
   });

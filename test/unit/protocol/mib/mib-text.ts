@@ -17,7 +17,16 @@ export function mibText(): string {
   return readFileSync(MIB_PATH, 'utf8').replace(/--.*$/gm, '');
 }
 
-const MACROS = ['OBJECT-TYPE', 'OBJECT IDENTIFIER', 'MODULE-IDENTITY', 'OBJECT-IDENTITY', 'NOTIFICATION-TYPE', 'OBJECT-GROUP', 'NOTIFICATION-GROUP', 'MODULE-COMPLIANCE'];
+const MACROS = [
+  'OBJECT-TYPE',
+  'OBJECT IDENTIFIER',
+  'MODULE-IDENTITY',
+  'OBJECT-IDENTITY',
+  'NOTIFICATION-TYPE',
+  'OBJECT-GROUP',
+  'NOTIFICATION-GROUP',
+  'MODULE-COMPLIANCE',
+];
 
 /**
  * Every definition that assigns an OID: `name MACRO … ::= { parent n }`. A simple reading of the

@@ -19,8 +19,18 @@ describe('OID helpers', () => {
     expect(compareOids([1, 3], [1, 3, 0])).toBeLessThan(0);
     expect(compareOids([1, 3, 6], [1, 3, 6])).toBe(0);
     expect(compareOids([2], [1, 3, 6])).toBeGreaterThan(0);
-    const sorted = [[1, 3, 10], [1, 3], [1, 3, 2, 1], [1, 3, 2]].sort(compareOids);
-    expect(sorted).toEqual([[1, 3], [1, 3, 2], [1, 3, 2, 1], [1, 3, 10]]);
+    const sorted = [
+      [1, 3, 10],
+      [1, 3],
+      [1, 3, 2, 1],
+      [1, 3, 2],
+    ].sort(compareOids);
+    expect(sorted).toEqual([
+      [1, 3],
+      [1, 3, 2],
+      [1, 3, 2, 1],
+      [1, 3, 10],
+    ]);
     expect(startsWith([1, 3, 6, 1], [1, 3])).toBe(true);
     expect(startsWith([1, 3], [1, 3, 6])).toBe(false);
   });
@@ -40,7 +50,9 @@ describe('SNMP options', () => {
   it('wants a way in and passphrases SNMPv3 accepts', () => {
     expect(snmpOptionProblems({ host: 'h', port: 1 })).toHaveLength(1);
     expect(snmpOptionProblems({ host: 'h', port: 1, community: 'public' })).toEqual([]);
-    expect(snmpOptionProblems({ host: 'h', port: 1, v3User: { name: 'ops', authKey: 'short', privKey: 'longenough', write: false } })).toEqual(['--v3-auth must be at least 8 characters']);
+    expect(snmpOptionProblems({ host: 'h', port: 1, v3User: { name: 'ops', authKey: 'short', privKey: 'longenough', write: false } })).toEqual([
+      '--v3-auth must be at least 8 characters',
+    ]);
   });
 
   it('derives a stable RFC 3411 engine id from the serial number (enterprise 32473, text format)', () => {

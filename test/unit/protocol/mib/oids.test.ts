@@ -55,9 +55,17 @@ describe('FULCRUM-MIB text and src/protocol/mib agree', () => {
 
   it('the only read-write object of the monitoring tables is fulcrumBackendWeight, and index columns are not-accessible', () => {
     const under = (d: { name: string }, node: readonly number[]) => [...node].every((a, i) => fromText.get(d.name)![i] === a);
-    const writable = defs.filter((d) => d.macro === 'OBJECT-TYPE' && maxAccess(d) === 'read-write' && !d.name.startsWith('fulcrumCand') && !under(d, Mib.fulcrumConfig) && !under(d, Mib.fulcrumFirmware));
+    const writable = defs.filter(
+      (d) =>
+        d.macro === 'OBJECT-TYPE' &&
+        maxAccess(d) === 'read-write' &&
+        !d.name.startsWith('fulcrumCand') &&
+        !under(d, Mib.fulcrumConfig) &&
+        !under(d, Mib.fulcrumFirmware),
+    );
     expect(writable.map((d) => d.name)).toEqual(['fulcrumBackendWeight']);
-    for (const name of ['fulcrumServiceIndex', 'fulcrumBackendIndex', 'fulcrumCandServiceIndex', 'fulcrumCandBackendIndex']) expect(maxAccess(def(name)), name).toBe('not-accessible');
+    for (const name of ['fulcrumServiceIndex', 'fulcrumBackendIndex', 'fulcrumCandServiceIndex', 'fulcrumCandBackendIndex'])
+      expect(maxAccess(def(name)), name).toBe('not-accessible');
   });
 
   it('SYNTAX ranges agree with the limits the TypeScript enforces', () => {

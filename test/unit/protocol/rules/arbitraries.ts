@@ -42,17 +42,14 @@ export const endpointText = fc
 /** Not 0.0.0.0 / ::, which can be listened on but not connected to. */
 const destination = endpointText.filter((text) => !/^(0\.0\.0\.0|\[::\]):/.test(text));
 
-const duration = (field: keyof typeof DURATION_LIMITS) =>
-  fc.integer({ min: DURATION_LIMITS[field].min, max: DURATION_LIMITS[field].max });
+const duration = (field: keyof typeof DURATION_LIMITS) => fc.integer({ min: DURATION_LIMITS[field].min, max: DURATION_LIMITS[field].max });
 
 const primeAtLeast = (n: number): number => {
   let p = n;
   while (!isPrime(p)) p++;
   return p;
 };
-const maglevSize = fc
-  .oneof(fc.constantFrom(MAGLEV_TABLE_MIN, 65_537, MAGLEV_TABLE_MAX), fc.integer({ min: MAGLEV_TABLE_MIN, max: 999_000 }))
-  .map(primeAtLeast);
+const maglevSize = fc.oneof(fc.constantFrom(MAGLEV_TABLE_MIN, 65_537, MAGLEV_TABLE_MAX), fc.integer({ min: MAGLEV_TABLE_MIN, max: 999_000 })).map(primeAtLeast);
 
 const health: fc.Arbitrary<HealthCheck> = fc
   .record({
@@ -102,18 +99,16 @@ const service: fc.Arbitrary<Service> = fc
   .filter((s) => s.backends.length > 0);
 
 /** Canonical tables: unique sorted names, unique listeners, settings that do not apply at defaults. */
-export const ruleTable: fc.Arbitrary<RuleTable> = fc
-  .uniqueArray(service, { maxLength: 5, selector: (s) => s.name })
-  .map((services) => {
-    const listeners = new Set<string>();
-    const kept = services.filter((s) => {
-      const key = `${s.protocol} ${s.listen}`;
-      if (listeners.has(key)) return false;
-      listeners.add(key);
-      return true;
-    });
-    return canonicalize({ services: kept });
+export const ruleTable: fc.Arbitrary<RuleTable> = fc.uniqueArray(service, { maxLength: 5, selector: (s) => s.name }).map((services) => {
+  const listeners = new Set<string>();
+  const kept = services.filter((s) => {
+    const key = `${s.protocol} ${s.listen}`;
+    if (listeners.has(key)) return false;
+    listeners.add(key);
+    return true;
   });
+  return canonicalize({ services: kept });
+});
 
 /** What an operator could have written for a canonical table (kebab-case, durations with units). */
 export function toDocument(table: RuleTable): unknown {

@@ -1,7 +1,17 @@
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { canonicalize, canonicalProblems, CodecError, configId, decodeRules, encodeRules, RULES_FORMAT_VERSION, RULES_MAGIC, type RuleTable } from '../../../../src/protocol/rules/index.js';
+import {
+  canonicalize,
+  canonicalProblems,
+  CodecError,
+  configId,
+  decodeRules,
+  encodeRules,
+  RULES_FORMAT_VERSION,
+  RULES_MAGIC,
+  type RuleTable,
+} from '../../../../src/protocol/rules/index.js';
 import { loadRules } from '../../../../src/rules/index.js';
 import { ruleTable, toDocument } from './arbitraries.js';
 

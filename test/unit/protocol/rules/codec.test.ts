@@ -92,12 +92,27 @@ describe('encodeRules / decodeRules', () => {
     ['unknown protocol', '4652554c 01 0001 01 61 040a0000010050 02', 16, /unknown protocol code 2/],
     ['unknown algorithm', '4652554c 01 0001 01 61 040a0000010050 00 07', 17, /unknown algorithm code 7/],
     ['reserved flag bit', '4652554c 01 0001 01 61 040a0000010050 00 00 08', 18, /reserved presence flag bits/],
-    ['non-prime maglev size', '4652554c 01 0001 01 61 040a0000010050 00 06 00 000000fc 00 000493e0 0001 040a0000021f90 0001 00000000 00 00', 19, /maglevTableSize: 252 is not a prime/],
+    [
+      'non-prime maglev size',
+      '4652554c 01 0001 01 61 040a0000010050 00 06 00 000000fc 00 000493e0 0001 040a0000021f90 0001 00000000 00 00',
+      19,
+      /maglevTableSize: 252 is not a prime/,
+    ],
     ['no backends', '4652554c 01 0001 01 61 040a0000010050 00 00 00 000493e0 0000', 23, /backends: must hold 1/],
     ['backup flag 2', '4652554c 01 0001 01 61 040a0000010050 00 00 00 000493e0 0001 040a0000021f90 0001 00000000 00 02', 39, /backup flag must be 0 or 1/],
     ['unknown state', '4652554c 01 0001 01 61 040a0000010050 00 00 00 000493e0 0001 040a0000021f90 0001 00000000 03 00', 38, /unknown backend state code 3/],
-    ['weight over a huge count', '4652554c 01 ffff 01 61 040a0000010050 00 00 00 000493e0 ffff 040a0000021f90 0001 00000000 00 00', 40, /truncated: backend address family/],
-    ['idle timeout 0', '4652554c 01 0001 01 61 040a0000010050 00 00 00 00000000 0001 040a0000021f90 0001 00000000 00 00', 19, /idleTimeoutMs: must be between 1s and 168h/],
+    [
+      'weight over a huge count',
+      '4652554c 01 ffff 01 61 040a0000010050 00 00 00 000493e0 ffff 040a0000021f90 0001 00000000 00 00',
+      40,
+      /truncated: backend address family/,
+    ],
+    [
+      'idle timeout 0',
+      '4652554c 01 0001 01 61 040a0000010050 00 00 00 00000000 0001 040a0000021f90 0001 00000000 00 00',
+      19,
+      /idleTimeoutMs: must be between 1s and 168h/,
+    ],
   ])('rejects %s with the offset of the problem', (_, bytes, offset, message) => {
     const error = decodeError(fromHex(bytes));
     expect(error.message).toMatch(message);

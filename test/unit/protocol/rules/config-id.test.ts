@@ -48,10 +48,7 @@ describe('configId', () => {
     const table = loadRules(WRITTEN_ONE_WAY, 'a.yaml');
     const web = table.services.find((s) => s.name === 'web')!;
     const withNoise: RuleTable = {
-      services: [
-        ...table.services.filter((s) => s !== web),
-        { ...web, hashKey: '5-tuple', maglevTableSize: 251, backends: [...web.backends].reverse() },
-      ],
+      services: [...table.services.filter((s) => s !== web), { ...web, hashKey: '5-tuple', maglevTableSize: 251, backends: [...web.backends].reverse() }],
     };
     expect(configId(canonicalize(withNoise))).toBe(configId(table));
     const tcp = loadRules('services: [{ name: a, listen: 10.0.0.1:80, health: { type: tcp }, backends: [{ address: 10.0.0.2:80 }] }]', 't.yaml');

@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  canonicalEndpoint,
-  compareEndpoints,
-  formatDuration,
-  parseDuration,
-  parseEndpoint,
-} from '../../../../src/protocol/rules/index.js';
+import { canonicalEndpoint, compareEndpoints, formatDuration, parseDuration, parseEndpoint } from '../../../../src/protocol/rules/index.js';
 
 describe('parseEndpoint', () => {
   it('returns host, port, family and network-order bytes', () => {

@@ -134,11 +134,15 @@ describe('rule-table patches', () => {
 
   it('round-trips small mutations, with patches proportional to the mutation', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.uint8Array({ minLength: 200, maxLength: 3000 }), fc.constant(base)), fc.array(edit, { minLength: 1, maxLength: 4 }), (a, edits) => {
-        const b = mutate(a, edits);
-        const patch = roundTrip(a, b);
-        expect(patch.length).toBeLessThanOrEqual(8 + edits.length * 40);
-      }),
+      fc.property(
+        fc.oneof(fc.uint8Array({ minLength: 200, maxLength: 3000 }), fc.constant(base)),
+        fc.array(edit, { minLength: 1, maxLength: 4 }),
+        (a, edits) => {
+          const b = mutate(a, edits);
+          const patch = roundTrip(a, b);
+          expect(patch.length).toBeLessThanOrEqual(8 + edits.length * 40);
+        },
+      ),
       { numRuns: 300 },
     );
   });

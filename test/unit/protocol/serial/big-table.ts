@@ -12,7 +12,7 @@ export function bigTable(services = 200, backendsPerService = 4): RuleTable {
         algorithm: i % 3 === 0 ? 'least-connections' : 'weighted-round-robin',
         health: { type: 'http', intervalMs: 2000, timeoutMs: 1000, rise: 2, fall: 3, path: '/healthz', expectStatus: [200, 399] },
         backends: Array.from({ length: backendsPerService }, (_, j) => ({
-          address: `10.2.${i >> 8}.${(i & 0xff)}:${8000 + j}`,
+          address: `10.2.${i >> 8}.${i & 0xff}:${8000 + j}`,
           weight: 10 + j,
         })),
       }),

@@ -40,20 +40,25 @@ describe('COBS', () => {
 
   it('round-trips any bytes, never emits 0x00, and stays within one byte per 254', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.uint8Array({ maxLength: 2000 }), fc.uint8Array({ min: 1, maxLength: 1200 }), fc.uint8Array({ max: 1, maxLength: 600 })), (raw) => {
-        const encoded = cobsEncode(raw);
-        expect(encoded.includes(0)).toBe(false);
-        expect(encoded.length).toBeLessThanOrEqual(cobsMaxEncodedLength(raw.length));
-        expect(encoded.length).toBeLessThanOrEqual(raw.length + Math.max(1, Math.ceil(raw.length / 254)));
-        expect(hex(cobsDecode(encoded))).toBe(hex(raw));
-      }),
+      fc.property(
+        fc.oneof(fc.uint8Array({ maxLength: 2000 }), fc.uint8Array({ min: 1, maxLength: 1200 }), fc.uint8Array({ max: 1, maxLength: 600 })),
+        (raw) => {
+          const encoded = cobsEncode(raw);
+          expect(encoded.includes(0)).toBe(false);
+          expect(encoded.length).toBeLessThanOrEqual(cobsMaxEncodedLength(raw.length));
+          expect(encoded.length).toBeLessThanOrEqual(raw.length + Math.max(1, Math.ceil(raw.length / 254)));
+          expect(hex(cobsDecode(encoded))).toBe(hex(raw));
+        },
+      ),
       { numRuns: 500 },
     );
   });
 
   it('has one encoding per input: whatever decodes re-encodes to the same bytes', () => {
     // Build arbitrary well-formed block sequences, the only inputs that can decode at all.
-    const block = fc.integer({ min: 1, max: 255 }).chain((code) => fc.uint8Array({ min: 1, minLength: code - 1, maxLength: code - 1 }).map((data) => concat(Uint8Array.of(code), data)));
+    const block = fc
+      .integer({ min: 1, max: 255 })
+      .chain((code) => fc.uint8Array({ min: 1, minLength: code - 1, maxLength: code - 1 }).map((data) => concat(Uint8Array.of(code), data)));
     fc.assert(
       fc.property(fc.array(block, { minLength: 1, maxLength: 6 }), (blocks) => {
         const encoded = concat(...blocks);

@@ -1,14 +1,7 @@
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { cobsDecode, cobsEncode } from '../../../../src/protocol/serial/cobs.js';
-import {
-  FRAME_OVERHEAD,
-  FrameDecoder,
-  encodeFrame,
-  frameWireSize,
-  type FrameStats,
-  type RejectedFrame,
-} from '../../../../src/protocol/serial/frame.js';
+import { FRAME_OVERHEAD, FrameDecoder, encodeFrame, frameWireSize, type FrameStats, type RejectedFrame } from '../../../../src/protocol/serial/frame.js';
 import { MessageType, PROTOCOL_VERSION, type Frame, type Message } from '../../../../src/protocol/serial/messages.js';
 import { encodePayload } from '../../../../src/protocol/serial/payload.js';
 import { ALL_TYPE_NAMES, SAMPLES } from './messages.js';
@@ -57,13 +50,16 @@ describe('frame encoding', () => {
     expect(new Set(SAMPLES.map((m) => m.type))).toEqual(new Set(ALL_TYPE_NAMES));
   });
 
-  it.each(WIRES.map((w) => [w.message.type + ('kind' in w.message ? ` ${w.message.kind}` : ''), w] as const))('round-trips %s', (_name, { message, seq, wire }) => {
-    const { decoder, frames } = collect();
-    decoder.push(wire);
-    expect(frames).toEqual([{ version: PROTOCOL_VERSION, seq, message }]);
-    expect(decoder.stats).toEqual({ frames: 1, crcErrors: 0, malformed: 0, oversize: 0, unsupportedVersion: 0 });
-    expect(wire.length).toBe(frameWireSize(encodePayload(message).length));
-  });
+  it.each(WIRES.map((w) => [w.message.type + ('kind' in w.message ? ` ${w.message.kind}` : ''), w] as const))(
+    'round-trips %s',
+    (_name, { message, seq, wire }) => {
+      const { decoder, frames } = collect();
+      decoder.push(wire);
+      expect(frames).toEqual([{ version: PROTOCOL_VERSION, seq, message }]);
+      expect(decoder.stats).toEqual({ frames: 1, crcErrors: 0, malformed: 0, oversize: 0, unsupportedVersion: 0 });
+      expect(wire.length).toBe(frameWireSize(encodePayload(message).length));
+    },
+  );
 
   it('states its overhead: 11 fixed bytes plus one COBS byte per 254', () => {
     expect(FRAME_OVERHEAD.fixed).toBe(FRAME_OVERHEAD.header + FRAME_OVERHEAD.crc + FRAME_OVERHEAD.delimiter);
@@ -105,7 +101,7 @@ describe('frame decoder', () => {
   });
 
   it('resynchronises at the next 0x00 after garbage, and ignores empty segments', () => {
-    const garbage = Uint8Array.from({ length: 300 }, (_, i) => (i * 37 + 11) % 255 + 1); // no zero inside
+    const garbage = Uint8Array.from({ length: 300 }, (_, i) => ((i * 37 + 11) % 255) + 1); // no zero inside
     const { decoder, frames } = collect();
     decoder.push(concat(garbage, Uint8Array.of(0), WIRES[0]!.wire, Uint8Array.of(0, 0, 0), garbage, Uint8Array.of(0), WIRES[1]!.wire));
     expect(frames.map((f) => f.message)).toEqual([WIRES[0]!.message, WIRES[1]!.message]);

@@ -126,7 +126,14 @@ export const request: fc.Arbitrary<Request> = fc.oneof(
   fc.record({ type: fc.constant('rollback' as const), steps: fc.integer({ min: 1, max: 0xff }) }),
   fc.record({ type: fc.constant('fwBegin' as const), size: u32, sha256: bytesN(32) }),
   fc.record({ type: fc.constant('fwChunk' as const), offset: u32, bytes: fc.uint8Array({ maxLength: 300 }) }),
-  fc.constantFrom({ type: 'fwEnd' as const }, { type: 'fwActivate' as const }, { type: 'fwConfirm' as const }, { type: 'fwRollback' as const }, { type: 'fwStatus' as const }, { type: 'reboot' as const }),
+  fc.constantFrom(
+    { type: 'fwEnd' as const },
+    { type: 'fwActivate' as const },
+    { type: 'fwConfirm' as const },
+    { type: 'fwRollback' as const },
+    { type: 'fwStatus' as const },
+    { type: 'reboot' as const },
+  ),
 );
 
 const slot = fc.constantFrom('A' as const, 'B' as const);
@@ -143,7 +150,13 @@ export const response: fc.Arbitrary<Response> = fc.oneof(
   fc.record({ type: fc.constant('infoOk' as const), identity }),
   fc
     .record({ snapshot: u32, offset: fc.integer({ min: 0, max: 0xffff_0000 }), bytes: fc.uint8Array({ maxLength: 300 }), slack: u16 })
-    .map(({ snapshot, offset, bytes, slack }) => ({ type: 'readOk' as const, snapshot, offset, bytes, total: offset + bytes.length + Math.min(slack, 0xffff_ffff - offset - bytes.length) })),
+    .map(({ snapshot, offset, bytes, slack }) => ({
+      type: 'readOk' as const,
+      snapshot,
+      offset,
+      bytes,
+      total: offset + bytes.length + Math.min(slack, 0xffff_ffff - offset - bytes.length),
+    })),
   fc.constant({ type: 'putBeginOk' as const }),
   fc.record({ type: fc.constant('putChunkOk' as const), offset: u32 }),
   fc.record({ type: fc.constant('putEndOk' as const), candidateId: bytesN(32), committed: fc.boolean(), previousId: bytesN(32) }),
@@ -172,7 +185,13 @@ const at = fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER });
 export const event: fc.Arbitrary<ApplianceEventMessage> = fc.oneof(
   fc.record({ type: fc.constant('event' as const), kind: fc.constant('backend-state' as const), at, service: text(63), address: text(60), up: fc.boolean() }),
   fc.record({ type: fc.constant('event' as const), kind: fc.constant('commit' as const), at, configId: bytesN(32), pendingConfirm: fc.boolean() }),
-  fc.record({ type: fc.constant('event' as const), kind: fc.constant('rollback' as const), at, configId: bytesN(32), reason: fc.constantFrom('confirm-timeout' as const, 'operator' as const) }),
+  fc.record({
+    type: fc.constant('event' as const),
+    kind: fc.constant('rollback' as const),
+    at,
+    configId: bytesN(32),
+    reason: fc.constantFrom('confirm-timeout' as const, 'operator' as const),
+  }),
 );
 
 export const message: fc.Arbitrary<Message> = fc.oneof(request, response, event);

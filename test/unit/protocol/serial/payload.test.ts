@@ -57,7 +57,11 @@ describe('message payloads', () => {
     ['putChunkOk', { type: 'putChunkOk', offset: 4092 }, '00000ffc'],
     ['putEndOk', { type: 'putEndOk', candidateId: id(1), committed: false, previousId: id(2) }, `${'01'.repeat(32)} 00 ${'02'.repeat(32)}`],
     ['error', { type: 'error', code: 'hashMismatch', message: 'é' }, '04 02 c3a9'],
-    ['backend-state', { type: 'event', kind: 'backend-state', at: 1_700_000_000_000, service: 'web', address: '10.0.0.2:80', up: true }, '01 0000018bcfe56800 03 776562 0b 31302e302e302e323a3830 01'],
+    [
+      'backend-state',
+      { type: 'event', kind: 'backend-state', at: 1_700_000_000_000, service: 'web', address: '10.0.0.2:80', up: true },
+      '01 0000018bcfe56800 03 776562 0b 31302e302e302e323a3830 01',
+    ],
     ['rollback event', { type: 'event', kind: 'rollback', at: 1, configId: id(9), reason: 'operator' }, `03 0000000000000001 ${'09'.repeat(32)} 01`],
   ])('encodes %s as documented', (_name, m, layout) => {
     expect(hex(encodePayload(m))).toBe(hex(fromHex(layout)));

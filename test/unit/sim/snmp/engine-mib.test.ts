@@ -3,7 +3,16 @@ import { MibView, SERVED_OBJECTS } from '../../../../firmware/mgmt/mib-view.js';
 import { compareOids, formatOid, type Oid } from '../../../../src/protocol/mib/oid.js';
 import { SmiType } from '../../../../src/protocol/mib/smi.js';
 import { MemoryStorage } from '../../../../sim/ports/state-dir.js';
-import { AppendedView, engineVarbinds, snmpEngineBoots, snmpEngineID, snmpEngineMaxMessageSize, snmpEngineTime, usmStatsNotInTimeWindows, usmStatsUnknownEngineIDs } from '../../../../sim/snmp/engine-mib.js';
+import {
+  AppendedView,
+  engineVarbinds,
+  snmpEngineBoots,
+  snmpEngineID,
+  snmpEngineMaxMessageSize,
+  snmpEngineTime,
+  usmStatsNotInTimeWindows,
+  usmStatsUnknownEngineIDs,
+} from '../../../../sim/snmp/engine-mib.js';
 import { answerGet, answerGetBulk, answerGetNext } from '../../../../sim/snmp/responder.js';
 import { SnmpEngine } from '../../../../sim/snmp/snmp-engine.js';
 import { Exception, WireView } from '../../../../sim/snmp/wire-view.js';
@@ -32,7 +41,19 @@ describe('the agent’s own objects (snmpEngine group, usmStats) after the appli
     const { clock, engine, view } = await fixture();
     await clock.advance(7_500);
     engine.refused('notInTimeWindow');
-    const r = answerGet(view(), [name(snmpEngineID, 0), name(snmpEngineBoots, 0), name(snmpEngineTime, 0), name(snmpEngineMaxMessageSize, 0), name(usmStatsNotInTimeWindows, 0), name(usmStatsUnknownEngineIDs, 0), name(snmpEngineBoots, 1)], BIG);
+    const r = answerGet(
+      view(),
+      [
+        name(snmpEngineID, 0),
+        name(snmpEngineBoots, 0),
+        name(snmpEngineTime, 0),
+        name(snmpEngineMaxMessageSize, 0),
+        name(usmStatsNotInTimeWindows, 0),
+        name(usmStatsUnknownEngineIDs, 0),
+        name(snmpEngineBoots, 1),
+      ],
+      BIG,
+    );
     expect(r.varbinds.map((v) => [v.type, v.value])).toEqual([
       [SmiType.OctetString, Buffer.from(engine.engineId, 'hex')],
       [SmiType.Integer, 1],
@@ -51,7 +72,10 @@ describe('the agent’s own objects (snmpEngine group, usmStats) after the appli
     expect(answerGet(v, [last.oid], BIG).varbinds[0]).toBe(last);
     expect(answerGetNext(v, [last.oid], BIG).varbinds[0]!.oid).toBe(name(snmpEngineID, 0));
     const bulk = answerGetBulk(v, [last.oid], 0, 10, BIG).varbinds;
-    expect(bulk.map((x) => x.oid)).toEqual([...[snmpEngineID, snmpEngineBoots, snmpEngineTime, snmpEngineMaxMessageSize, usmStatsNotInTimeWindows, usmStatsUnknownEngineIDs].map((o) => name(o, 0)), name(usmStatsUnknownEngineIDs, 0)]);
+    expect(bulk.map((x) => x.oid)).toEqual([
+      ...[snmpEngineID, snmpEngineBoots, snmpEngineTime, snmpEngineMaxMessageSize, usmStatsNotInTimeWindows, usmStatsUnknownEngineIDs].map((o) => name(o, 0)),
+      name(usmStatsUnknownEngineIDs, 0),
+    ]);
     expect(bulk.at(-1)!.type).toBe(Exception.endOfMibView);
     expect(answerGetNext(v, ['1.3.6.1.6.3.11'], BIG).varbinds[0]!.oid).toBe(name(usmStatsNotInTimeWindows, 0));
     expect(answerGet(v, ['1.3.6.1.6.3.15.1.1.3.0'], BIG).varbinds[0]!.type).toBe(Exception.noSuchObject);

@@ -5,7 +5,10 @@ import { SmiType } from '../../../../src/protocol/mib/smi.js';
 import { loadRules } from '../../../../src/rules/index.js';
 import { notificationFor } from '../../../../sim/snmp/notifications.js';
 
-const running = loadRules('services:\n  - name: web\n    listen: 10.0.0.1:80\n    backends:\n      - { address: 10.0.0.3:80 }\n      - { address: 10.0.0.2:80 }\n  - name: api\n    listen: 10.0.0.1:81\n    backends:\n      - { address: 10.0.0.9:80 }\n', 'n.yaml');
+const running = loadRules(
+  'services:\n  - name: web\n    listen: 10.0.0.1:80\n    backends:\n      - { address: 10.0.0.3:80 }\n      - { address: 10.0.0.2:80 }\n  - name: api\n    listen: 10.0.0.1:81\n    backends:\n      - { address: 10.0.0.9:80 }\n',
+  'n.yaml',
+);
 const name = (o: Oid, ...index: number[]) => formatOid([...o, ...index]);
 const id = 'ef'.repeat(32);
 
@@ -32,7 +35,11 @@ describe('notifications from appliance events', () => {
     expect(notificationFor({ type: 'confirm', configId: id, at: 0 }, running, 0)!.trapOid).toBe(formatOid(Mib.fulcrumConfigConfirmed));
     const rollback = notificationFor({ type: 'rollback', configId: id, reason: 'confirm-timeout', at: 0 }, running, 0)!;
     expect(rollback.trapOid).toBe(formatOid(Mib.fulcrumConfigRolledBack));
-    expect(rollback.varbinds[1]).toEqual({ oid: name(Mib.fulcrumNotifyRollbackReason, 0), type: SmiType.Integer, value: Mib.RollbackReasonCode['confirm-timeout'] });
+    expect(rollback.varbinds[1]).toEqual({
+      oid: name(Mib.fulcrumNotifyRollbackReason, 0),
+      type: SmiType.Integer,
+      value: Mib.RollbackReasonCode['confirm-timeout'],
+    });
     expect(notificationFor({ type: 'problem', detail: 'x', at: 0 }, running, 0)).toBeNull();
   });
 });

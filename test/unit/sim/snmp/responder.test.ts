@@ -14,7 +14,11 @@ const BIG = 65_000;
 
 describe('SNMP responder (RFC 3416 4.2)', () => {
   it('GET: values, Counter64 as an 8-byte Buffer, noSuchInstance and noSuchObject', () => {
-    const r = answerGet(wire, [name(sysDescr, 0), name(Mib.fulcrumServiceConnsTotal, 2), name(Mib.fulcrumBackendState, 7, 1), name(Mib.fulcrumNotifyDetail, 0)], BIG);
+    const r = answerGet(
+      wire,
+      [name(sysDescr, 0), name(Mib.fulcrumServiceConnsTotal, 2), name(Mib.fulcrumBackendState, 7, 1), name(Mib.fulcrumNotifyDetail, 0)],
+      BIG,
+    );
     expect(r.errorStatus).toBe(ErrorStatus.noError);
     expect(r.varbinds[0]).toMatchObject({ oid: name(sysDescr, 0), type: SmiType.OctetString, value: expect.stringContaining('FL-1000') });
     const c64 = r.varbinds[1]!.value as Buffer;
@@ -42,10 +46,14 @@ describe('SNMP responder (RFC 3416 4.2)', () => {
     expect(r.varbinds[0]!.oid).toBe(name(sysUpTime, 0));
     // Repetitions interleave the repeaters: row by row.
     expect(r.varbinds.slice(1).map((v) => v.oid)).toEqual([
-      name(Mib.fulcrumBackendAddress, 1, 1), name(Mib.fulcrumBackendConnsTotal, 1, 1),
-      name(Mib.fulcrumBackendAddress, 1, 2), name(Mib.fulcrumBackendConnsTotal, 1, 2),
-      name(Mib.fulcrumBackendAddress, 2, 1), name(Mib.fulcrumBackendConnsTotal, 2, 1),
-      name(Mib.fulcrumBackendAddress, 2, 2), name(Mib.fulcrumBackendConnsTotal, 2, 2),
+      name(Mib.fulcrumBackendAddress, 1, 1),
+      name(Mib.fulcrumBackendConnsTotal, 1, 1),
+      name(Mib.fulcrumBackendAddress, 1, 2),
+      name(Mib.fulcrumBackendConnsTotal, 1, 2),
+      name(Mib.fulcrumBackendAddress, 2, 1),
+      name(Mib.fulcrumBackendConnsTotal, 2, 1),
+      name(Mib.fulcrumBackendAddress, 2, 2),
+      name(Mib.fulcrumBackendConnsTotal, 2, 2),
     ]);
   });
 
@@ -79,7 +87,9 @@ describe('SNMP responder (RFC 3416 4.2)', () => {
 
   it('walking a 1,000-backend view with GETBULK visits every instance once, in order', () => {
     const input = knownInput();
-    input.counters.services[0]!.backends = Array.from({ length: 1000 }, (_, i) => backend(`192.0.2.${1 + Math.floor(i / 250)}:${9000 + (i % 250)}`, { connsTotal: BigInt(i) }));
+    input.counters.services[0]!.backends = Array.from({ length: 1000 }, (_, i) =>
+      backend(`192.0.2.${1 + Math.floor(i / 250)}:${9000 + (i % 250)}`, { connsTotal: BigInt(i) }),
+    );
     const big = new WireView(MibView.build(input));
     const seen: string[] = [];
     let from = name(Mib.fulcrumMIB);

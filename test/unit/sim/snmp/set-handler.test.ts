@@ -7,11 +7,21 @@ import { ErrorStatus, SmiType } from '../../../../src/protocol/mib/smi.js';
 import { answerSet, type WeightTarget } from '../../../../sim/snmp/set-handler.js';
 
 const name = (o: Oid, ...index: number[]) => formatOid([...o, ...index]);
-const weight = (s: number, b: number, value: unknown, type: number = SmiType.Gauge32) => ({ oid: name(Mib.fulcrumBackendWeight, s, b), type, value: value as number });
+const weight = (s: number, b: number, value: unknown, type: number = SmiType.Gauge32) => ({
+  oid: name(Mib.fulcrumBackendWeight, s, b),
+  type,
+  value: value as number,
+});
 
 function target(over: Partial<WeightTarget> = {}): WeightTarget & { commits: WeightChange[][] } {
   const commits: WeightChange[][] = [];
-  return { commits, rowExists: (s, b) => s === 1 && b >= 1 && b <= 2, pendingConfirm: () => false, commitWeights: async (c) => void commits.push([...c]), ...over };
+  return {
+    commits,
+    rowExists: (s, b) => s === 1 && b >= 1 && b <= 2,
+    pendingConfirm: () => false,
+    commitWeights: async (c) => void commits.push([...c]),
+    ...over,
+  };
 }
 
 describe('SNMP SET (RFC 3416 4.2.5)', () => {
@@ -19,7 +29,12 @@ describe('SNMP SET (RFC 3416 4.2.5)', () => {
     const t = target();
     const r = await answerSet([weight(1, 1, 5), weight(1, 2, 0)], true, t);
     expect(r).toEqual({ errorStatus: ErrorStatus.noError, errorIndex: 0, varbinds: [weight(1, 1, 5), weight(1, 2, 0)] });
-    expect(t.commits).toEqual([[{ service: 1, backend: 1, weight: 5 }, { service: 1, backend: 2, weight: 0 }]]);
+    expect(t.commits).toEqual([
+      [
+        { service: 1, backend: 1, weight: 5 },
+        { service: 1, backend: 2, weight: 0 },
+      ],
+    ]);
   });
 
   it('answers a read-only requester noAccess, changing nothing', async () => {
@@ -58,9 +73,17 @@ describe('SNMP SET (RFC 3416 4.2.5)', () => {
     const load = { oid: name(Mib.fulcrumCandidateLoad, 0), type: SmiType.Integer, value: 3 };
     const lock = { oid: name(Mib.fulcrumCandidateSpinLock, 0), type: SmiType.Integer, value: 0 };
     expect(await answerSet([lock, load], true, t)).toMatchObject({ errorStatus: ErrorStatus.wrongValue, errorIndex: 2, varbinds: [lock, load] });
-    expect(seen).toEqual([[{ oid: [...Mib.fulcrumCandidateSpinLock, 0], type: SmiType.Integer, value: 0 }, { oid: [...Mib.fulcrumCandidateLoad, 0], type: SmiType.Integer, value: 3 }]]);
+    expect(seen).toEqual([
+      [
+        { oid: [...Mib.fulcrumCandidateSpinLock, 0], type: SmiType.Integer, value: 0 },
+        { oid: [...Mib.fulcrumCandidateLoad, 0], type: SmiType.Integer, value: 3 },
+      ],
+    ]);
     expect(await answerSet([load, weight(1, 1, 5)], true, t)).toMatchObject({ errorStatus: ErrorStatus.inconsistentValue, errorIndex: 2 });
-    expect(await answerSet([load, { oid: name(sysDescr, 0), type: SmiType.OctetString, value: 'x' }], true, t)).toMatchObject({ errorStatus: ErrorStatus.notWritable, errorIndex: 2 });
+    expect(await answerSet([load, { oid: name(sysDescr, 0), type: SmiType.OctetString, value: 'x' }], true, t)).toMatchObject({
+      errorStatus: ErrorStatus.notWritable,
+      errorIndex: 2,
+    });
     expect(await answerSet([load], false, t)).toMatchObject({ errorStatus: ErrorStatus.noAccess, errorIndex: 1 });
     expect(seen).toHaveLength(1);
     expect(t.commits).toEqual([]);

@@ -9,8 +9,9 @@ import { ENGINE_MAX } from '../../../../sim/snmp/timeliness.js';
 import { FakeClock } from '../../../support/fake-clock.js';
 
 const SERIAL = 'FL0000000042';
-const start = (storage: StoragePort, clock = new FakeClock(), onProblem?: (m: string) => void) => SnmpEngine.start({ storage, clock, serialNumber: SERIAL, ...(onProblem ? { onProblem } : {}) });
-const stored = async (storage: StoragePort) => JSON.parse(new TextDecoder().decode((await storage.read(ENGINE_FILE)))) as unknown;
+const start = (storage: StoragePort, clock = new FakeClock(), onProblem?: (m: string) => void) =>
+  SnmpEngine.start({ storage, clock, serialNumber: SERIAL, ...(onProblem ? { onProblem } : {}) });
+const stored = async (storage: StoragePort) => JSON.parse(new TextDecoder().decode(await storage.read(ENGINE_FILE))) as unknown;
 
 describe('the simulated appliance’s SNMP engine', () => {
   it('a new appliance: engine id from its serial number (RFC 3411, enterprise 32473, text), boots 1, stored', async () => {

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { ENGINE_MAX, TIME_WINDOW_S, timeliness, type IncomingTimes, type LocalEngine } from '../../../../sim/snmp/timeliness.js';
 
 const local: LocalEngine = { engineId: '80007ed904464c30303030303030303432', boots: 3, time: 1_000 };
-const message = (over: Partial<IncomingTimes> = {}): IncomingTimes => ({ engineId: local.engineId, boots: local.boots, time: local.time, authenticated: true, ...over });
+const message = (over: Partial<IncomingTimes> = {}): IncomingTimes => ({
+  engineId: local.engineId,
+  boots: local.boots,
+  time: local.time,
+  authenticated: true,
+  ...over,
+});
 
 describe('RFC 3414 timeliness (3.2 steps 3 and 7a)', () => {
   it('a message for this engine, same boots, time within ±150 s: ok, both edges of the window included', () => {

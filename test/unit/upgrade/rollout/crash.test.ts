@@ -52,13 +52,19 @@ describe('rollout after a crash', () => {
     const { id } = engine.start({ image: fleet.image.sha256, targets: 'all', waves: ['100%'] });
 
     // The child succeeds 3 upgrades, then hangs in the next two (concurrency 2).
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, fleet.file, fleet.catalogDir, String(id), '3'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, fleet.file, fleet.catalogDir, String(id), '3'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const seen: RolloutEvent[] = [];
     createInterface({ input: child.stdout }).on('line', (line) => seen.push(JSON.parse(line) as RolloutEvent));
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
-    await until(() => seen.filter((e) => e.event === 'succeeded').length === 3 && seen.filter((e) => e.event === 'upgrading').length === 5 || child.exitCode !== null, 'the child agent mid-rollout');
+    await until(
+      () => (seen.filter((e) => e.event === 'succeeded').length === 3 && seen.filter((e) => e.event === 'upgrading').length === 5) || child.exitCode !== null,
+      'the child agent mid-rollout',
+    );
     expect(child.exitCode, stderr).toBeNull();
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');

@@ -46,7 +46,15 @@ describe('rollout engine', () => {
     // The same story is in the events table, device events under the appliance's name.
     const recorded = store.events.query({ kind: 'rollout' });
     expect(recorded.filter((e) => e.appliance === 'dev-07').map((e) => (e.detail as RolloutEvent).event)).toEqual(['upgrading', 'succeeded']);
-    expect(recorded.filter((e) => e.appliance === `rollout:${created.id}`).map((e) => (e.detail as RolloutEvent).event)).toEqual(['created', 'run', 'wave', 'wave', 'wave', 'wave', 'state']);
+    expect(recorded.filter((e) => e.appliance === `rollout:${created.id}`).map((e) => (e.detail as RolloutEvent).event)).toEqual([
+      'created',
+      'run',
+      'wave',
+      'wave',
+      'wave',
+      'wave',
+      'state',
+    ]);
   });
 
   it('halts when a failure exceeds max failures 0: the bad device’s wave finishes, no later wave starts', async () => {
@@ -71,7 +79,10 @@ describe('rollout engine', () => {
       [4, 0, 0, 10],
     ]);
     for (const d of done.devices.filter((x) => x.wave === 4)) expect(fake.callsOf(d.appliance)).toBe(0);
-    await expect(rejection(engine.run(id, { upgrade: fake.upgrade }))).resolves.toMatchObject({ code: 'state', message: expect.stringMatching(/halted: resume it first/) });
+    await expect(rejection(engine.run(id, { upgrade: fake.upgrade }))).resolves.toMatchObject({
+      code: 'state',
+      message: expect.stringMatching(/halted: resume it first/),
+    });
   });
 
   it('starts no device once the threshold is passed; those already upgrading finish and are recorded', async () => {

@@ -33,11 +33,15 @@ describe('least-response-time', () => {
     const pool = makePool([1, 1, 1]);
     pool.connectEwmaMs.set([2, 20, 20]);
     const lrt = new LeastResponseTime(pool);
-    const counts = tally(3, () => {
-      const b = lrt.pick(0, all(pool));
-      pool.active[b]!++;
-      return b;
-    }, 250);
+    const counts = tally(
+      3,
+      () => {
+        const b = lrt.pick(0, all(pool));
+        pool.active[b]!++;
+        return b;
+      },
+      250,
+    );
     expect(counts[0]!).toBeGreaterThan(counts[1]! * 5);
     expect(counts[1]! + counts[2]!).toBeGreaterThan(0);
   });

@@ -26,9 +26,7 @@ function changed(a: Int32Array, b: Int32Array): number {
 
 function flowHashes(count: number, seed: number): Uint32Array {
   const random = createRandom(seed);
-  return Uint32Array.from({ length: count }, () =>
-    hashFlow4((random() * 2 ** 32) >>> 0, 1024 + Math.floor(random() * 64_000), 0xc0000201, 443, 6),
-  );
+  return Uint32Array.from({ length: count }, () => hashFlow4((random() * 2 ** 32) >>> 0, 1024 + Math.floor(random() * 64_000), 0xc0000201, 443, 6));
 }
 
 describe('maglev', () => {
@@ -147,7 +145,7 @@ describe('maglev', () => {
       eligible[home] = 1;
     }
     // A full backend's flows spread over the others rather than piling on one neighbour.
-    expect(Math.max(...spill)).toBeLessThan(2_000 / 19 * 1.6);
+    expect(Math.max(...spill)).toBeLessThan((2_000 / 19) * 1.6);
   });
 
   it('finds the last eligible backend even when almost the whole table is full', () => {

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { buildCandidate, emptyCandidate, planSet, rowsOf, type CandidateState, type SetContext, type SetVarbind } from '../../../../../firmware/mgmt/mib/candidate.js';
+import {
+  buildCandidate,
+  emptyCandidate,
+  planSet,
+  rowsOf,
+  type CandidateState,
+  type SetContext,
+  type SetVarbind,
+} from '../../../../../firmware/mgmt/mib/candidate.js';
 import { candidateVarbinds } from '../../../../../firmware/mgmt/mib/candidate-view.js';
 import * as M from '../../../../../src/protocol/mib/fulcrum-mib.js';
 import { ErrorStatus, RowStatus, SmiType } from '../../../../../src/protocol/mib/smi.js';
@@ -20,8 +28,16 @@ const bytes = (t: string) => new TextEncoder().encode(t);
 const lock = (v: number): SetVarbind => ({ oid: [...M.fulcrumCandidateSpinLock, 0], type: SmiType.Integer, value: v });
 const load = (v: number): SetVarbind => ({ oid: [...M.fulcrumCandidateLoad, 0], type: SmiType.Integer, value: v });
 const commit = (s: number): SetVarbind => ({ oid: [...M.fulcrumCommit, 0], type: SmiType.Gauge32, value: s });
-const svc = (i: number, column: number, type: number, value: unknown): SetVarbind => ({ oid: M.columnInstance(M.fulcrumCandServiceEntry, column, i), type, value });
-const be = (s: number, b: number, column: number, type: number, value: unknown): SetVarbind => ({ oid: M.columnInstance(M.fulcrumCandBackendEntry, column, s, b), type, value });
+const svc = (i: number, column: number, type: number, value: unknown): SetVarbind => ({
+  oid: M.columnInstance(M.fulcrumCandServiceEntry, column, i),
+  type,
+  value,
+});
+const be = (s: number, b: number, column: number, type: number, value: unknown): SetVarbind => ({
+  oid: M.columnInstance(M.fulcrumCandBackendEntry, column, s, b),
+  type,
+  value,
+});
 const S = M.CandServiceColumn;
 const B = M.CandBackendColumn;
 const newService = (i: number, name: string, listen: string, status: number = RowStatus.createAndGo) => [
@@ -29,7 +45,10 @@ const newService = (i: number, name: string, listen: string, status: number = Ro
   svc(i, S.name, SmiType.OctetString, bytes(name)),
   svc(i, S.listen, SmiType.OctetString, bytes(listen)),
 ];
-const newBackend = (s: number, b: number, address: string) => [be(s, b, B.rowStatus, SmiType.Integer, RowStatus.createAndGo), be(s, b, B.address, SmiType.OctetString, bytes(address))];
+const newBackend = (s: number, b: number, address: string) => [
+  be(s, b, B.rowStatus, SmiType.Integer, RowStatus.createAndGo),
+  be(s, b, B.address, SmiType.OctetString, bytes(address)),
+];
 
 function ok(state: CandidateState, varbinds: SetVarbind[], c: SetContext = ctx) {
   const p = planSet(state, varbinds, c);
@@ -45,9 +64,17 @@ describe('SNMP candidate (RowStatus rows, lock, commit)', () => {
   });
 
   it('one request creates, fills and activates rows in any varbind order; empty() destroys them', () => {
-    const p = ok(emptyCandidate(running), [load(M.CandidateLoadCode.empty), ...newBackend(1, 1, '192.0.2.1:80').reverse(), ...newService(1, 'web', '127.0.0.1:8080').reverse()]);
+    const p = ok(emptyCandidate(running), [
+      load(M.CandidateLoadCode.empty),
+      ...newBackend(1, 1, '192.0.2.1:80').reverse(),
+      ...newService(1, 'web', '127.0.0.1:8080').reverse(),
+    ]);
     const built = buildCandidate(p.state);
-    expect(built.ok && built.table.services[0]).toMatchObject({ name: 'web', health: running.services[0]!.health, backends: [{ address: '192.0.2.1:80', weight: 1 }] });
+    expect(built.ok && built.table.services[0]).toMatchObject({
+      name: 'web',
+      health: running.services[0]!.health,
+      backends: [{ address: '192.0.2.1:80', weight: 1 }],
+    });
     expect(ok(p.state, [load(M.CandidateLoadCode.empty)]).state.services.size).toBe(0);
   });
 
@@ -80,27 +107,48 @@ describe('SNMP candidate (RowStatus rows, lock, commit)', () => {
   it('checks types and values: wrongType, wrongLength, wrongValue, notWritable', () => {
     const s = emptyCandidate();
     expect(planSet(s, [svc(1, S.name, SmiType.Integer, 1)], ctx)).toMatchObject({ ok: false, errorStatus: ErrorStatus.wrongType });
-    expect(planSet(s, [...newService(1, 'x'.repeat(64), '127.0.0.1:1')], ctx)).toMatchObject({ ok: false, errorStatus: ErrorStatus.wrongLength, errorIndex: 2 });
+    expect(planSet(s, [...newService(1, 'x'.repeat(64), '127.0.0.1:1')], ctx)).toMatchObject({
+      ok: false,
+      errorStatus: ErrorStatus.wrongLength,
+      errorIndex: 2,
+    });
     expect(planSet(s, [...newService(1, 'web', 'localhost:80')], ctx)).toMatchObject({ ok: false, errorStatus: ErrorStatus.wrongValue, errorIndex: 3 });
-    expect(planSet(s, [{ oid: [...M.fulcrumCandidateConfigId, 0], type: SmiType.OctetString, value: bytes('') }], ctx)).toMatchObject({ ok: false, errorStatus: ErrorStatus.notWritable });
+    expect(planSet(s, [{ oid: [...M.fulcrumCandidateConfigId, 0], type: SmiType.OctetString, value: bytes('') }], ctx)).toMatchObject({
+      ok: false,
+      errorStatus: ErrorStatus.notWritable,
+    });
     expect(planSet(s, [svc(0, S.name, SmiType.OctetString, bytes('a'))], ctx)).toMatchObject({ ok: false, errorStatus: ErrorStatus.noCreation });
   });
 
   it('the spin lock: the current value is taken and moves on, any other fails the whole request', () => {
     const p = ok(emptyCandidate(), [lock(0), load(M.CandidateLoadCode.running)]);
     expect(p.state.spinLock).toBe(1);
-    expect(planSet(p.state, [lock(0), load(M.CandidateLoadCode.empty)], ctx)).toMatchObject({ ok: false, errorStatus: ErrorStatus.inconsistentValue, errorIndex: 1 });
+    expect(planSet(p.state, [lock(0), load(M.CandidateLoadCode.empty)], ctx)).toMatchObject({
+      ok: false,
+      errorStatus: ErrorStatus.inconsistentValue,
+      errorIndex: 1,
+    });
     expect(ok({ ...p.state, spinLock: 2_147_483_647 }, [lock(2_147_483_647)]).state.spinLock).toBe(0);
   });
 
   it('names the row and the rule when the rows are not a valid table, and a commit of it is refused', () => {
-    const s = ok(emptyCandidate(), [...newService(1, 'a', '127.0.0.1:80'), ...newBackend(1, 1, '192.0.2.1:80'), ...newService(2, 'b', '127.0.0.1:80'), ...newBackend(2, 1, '192.0.2.1:80')]).state;
+    const s = ok(emptyCandidate(), [
+      ...newService(1, 'a', '127.0.0.1:80'),
+      ...newBackend(1, 1, '192.0.2.1:80'),
+      ...newService(2, 'b', '127.0.0.1:80'),
+      ...newBackend(2, 1, '192.0.2.1:80'),
+    ]).state;
     const built = buildCandidate(s);
     expect(built).toMatchObject({ ok: false, error: expect.stringMatching(/^service row 2 \(b\): listen: /) });
     const view = candidateVarbinds(s);
     expect(view.find((v) => v.oid.join('.') === [...M.fulcrumCandidateConfigId, 0].join('.'))!.value).toEqual(new Uint8Array(0));
     const c = planSet(s, [commit(0)], ctx);
-    expect(c).toMatchObject({ ok: false, errorStatus: ErrorStatus.inconsistentValue, errorIndex: 1, message: expect.stringContaining('not a valid rule table') });
+    expect(c).toMatchObject({
+      ok: false,
+      errorStatus: ErrorStatus.inconsistentValue,
+      errorIndex: 1,
+      message: expect.stringContaining('not a valid rule table'),
+    });
     const dup = ok(emptyCandidate(), [...newService(1, 'a', '127.0.0.1:80'), ...newService(2, 'a', '127.0.0.1:81')]).state;
     expect(buildCandidate(dup)).toMatchObject({ ok: false, error: 'service rows 1 and 2: both are named "a"' });
   });

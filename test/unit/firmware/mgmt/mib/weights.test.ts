@@ -25,7 +25,10 @@ const rules = loadRules(
 function manager(): { config: ConfigManager; applied: string[]; clock: FakeClock } {
   const clock = new FakeClock();
   const applied: string[] = [];
-  const config = new ConfigManager({ clock, storage: new MemoryStorage(), apply: (_t, _e, id) => void applied.push(id) }, { running: recordFromTable(rules), history: [], saved: { startupId: '', history: [] } });
+  const config = new ConfigManager(
+    { clock, storage: new MemoryStorage(), apply: (_t, _e, id) => void applied.push(id) },
+    { running: recordFromTable(rules), history: [], saved: { startupId: '', history: [] } },
+  );
   return { config, applied, clock };
 }
 
@@ -44,8 +47,16 @@ describe('weight writes (fulcrumBackendWeight)', () => {
 
   it('commits the running table with the new weights (a new config id, saved as startup)', async () => {
     const { config, applied } = manager();
-    const result = await commitWeights(config, [{ service: 2, backend: 1, weight: 0 }, { service: 1, backend: 1, weight: 7 }]);
-    const expected = configId(withWeights(rules, [{ service: 2, backend: 1, weight: 0 }, { service: 1, backend: 1, weight: 7 }]));
+    const result = await commitWeights(config, [
+      { service: 2, backend: 1, weight: 0 },
+      { service: 1, backend: 1, weight: 7 },
+    ]);
+    const expected = configId(
+      withWeights(rules, [
+        { service: 2, backend: 1, weight: 0 },
+        { service: 1, backend: 1, weight: 7 },
+      ]),
+    );
     expect(result).toEqual({ configId: expected, previousId: configId(rules) });
     expect(config.running.id).toBe(expected);
     expect(config.startup.id).toBe(expected);
