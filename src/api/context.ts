@@ -7,7 +7,7 @@ import type { ApplianceEvent } from '../../drivers/driver.js';
 import { ConfigCache } from '../store/config-cache.js';
 import type { AgentStore } from '../store/index.js';
 import type { ApplianceRecord } from '../store/inventory.js';
-import { DriverPool, type OpenDriver } from './driver-pool.js';
+import { DriverPool, type OpenDriver } from '../provision/driver-pool.js';
 import { notFound } from './errors.js';
 import { FleetState } from './fleet-state.js';
 import { AgentMetrics } from './metrics.js';

@@ -7,12 +7,12 @@
  * runs only while this process holds the store's poller lease (src/poller/lease.ts); while
  * another poller holds it, cycles are skipped until it stops, and then this one takes over.
  */
-import type { ApplianceDriver, ApplianceInfo, PushOptions } from '../../drivers/driver.js';
 import { Monitor } from '../poller/monitor.js';
 import type { CountersSnapshot } from '../protocol/counters.js';
 import type { AgentStore } from '../store/index.js';
 import type { ApplianceRecord } from '../store/inventory.js';
-import type { DriverPool } from './driver-pool.js';
+import type { DriverPool } from '../provision/driver-pool.js';
+import { hasPoll, PooledDriver } from '../provision/pooled-driver.js';
 import type { FleetEvent, FleetState } from './fleet-state.js';
 import { describeError } from '../protocol/describe-error.js';
 import { describeHolder, leaseMsFor, PollerLease } from '../poller/lease.js';
@@ -35,11 +35,6 @@ export interface PollLoopOptions {
   log?: { warn(obj: object, msg: string): void };
 }
 
-interface Pollable {
-  poll(): Promise<{ sysUpTime: number; at?: number; snapshot: CountersSnapshot }>;
-}
-
-const hasPoll = (d: ApplianceDriver): d is ApplianceDriver & Pollable => typeof (d as Partial<Pollable>).poll === 'function';
 const PRUNE_EVERY_MS = 3_600_000;
 
 export class PollLoop {
@@ -134,21 +129,18 @@ export class PollLoop {
 }
 
 /**
- * An appliance as the Monitor polls it: every call goes through the shared pool, and a poll
- * also reads identity and lands in the fleet state. Closing it closes nothing: the pool owns
- * the driver (and drops it by itself when the appliance stops answering).
+ * An appliance as the Monitor polls it while the API serves: a pooled driver whose poll also
+ * reads identity and lands in the fleet state.
  */
-class PolledAppliance implements ApplianceDriver {
+class PolledAppliance extends PooledDriver {
   constructor(
-    private readonly current: () => ApplianceRecord,
+    current: () => ApplianceRecord,
     private readonly options: PollLoopOptions,
-  ) {}
-
-  get target(): string {
-    return this.current().target;
+  ) {
+    super(options.drivers, current);
   }
 
-  poll(): Promise<{ sysUpTime: number; at: number; snapshot: CountersSnapshot }> {
+  override poll(): Promise<{ sysUpTime: number; at: number; snapshot: CountersSnapshot }> {
     const record = this.current();
     return this.options.drivers.use(record, async (d) => {
       const started = performance.now();
@@ -166,35 +158,4 @@ class PolledAppliance implements ApplianceDriver {
       return { sysUpTime, at, snapshot };
     });
   }
-
-  info(): Promise<ApplianceInfo> {
-    return this.options.drivers.use(this.current(), (d) => d.info());
-  }
-
-  readRunning(): Promise<Uint8Array> {
-    return this.options.drivers.use(this.current(), (d) => d.readRunning());
-  }
-
-  push(encoding: Uint8Array, options: PushOptions) {
-    return this.options.drivers.use(this.current(), (d) => d.push(encoding, options));
-  }
-
-  confirm() {
-    return this.options.drivers.use(this.current(), (d) => d.confirm());
-  }
-
-  rollback(steps: number) {
-    return this.options.drivers.use(this.current(), (d) => d.rollback(steps));
-  }
-
-  counters(): Promise<CountersSnapshot> {
-    return this.options.drivers.use(this.current(), (d) => d.counters());
-  }
-
-  onEvent(): () => void {
-    // The pool subscribes to the real driver's events once, for the whole agent.
-    return () => undefined;
-  }
-
-  async close(): Promise<void> {}
 }

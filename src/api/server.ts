@@ -17,7 +17,7 @@ import { installAudit } from './audit.js';
 import { authenticate } from './auth.js';
 import { createContext, type ApiContext } from './context.js';
 import { serveDashboard } from './static-files.js';
-import type { OpenDriver } from './driver-pool.js';
+import type { OpenDriver } from '../provision/driver-pool.js';
 import { MAX_RULE_TEXT_BYTES, positionOf, RULE_TEXT_LIMITS, scanRuleText } from '../rules/index.js';
 import { ApiError, installErrorHandling } from './errors.js';
 import { summarize } from './fleet-summary.js';

@@ -24,6 +24,8 @@ export interface CredentialFlags {
 export interface TargetOptions extends CredentialFlags {
   to: string;
   db?: string;
+  /** Open the console here even when a running agent holds it (--direct). */
+  direct?: boolean;
 }
 
 const CREDENTIALS_HELP = `--community-file FILE ($${SECRET_ENV.community}), or --v3-user with --v3-auth-file/--v3-priv-file ($${SECRET_ENV.v3Auth}/$${SECRET_ENV.v3Priv})`;
@@ -84,9 +86,24 @@ export function fromEnvironment(): SnmpCredentials | null {
   return community ? { version: '2c', community } : null;
 }
 
-/** Opens the driver a target names. */
+/**
+ * Opens the driver a target names. A console that a running `monitor` or `serve` on this machine
+ * holds is reached through that process (src/control), unless --direct.
+ */
 export async function connect(opts: TargetOptions): Promise<ApplianceDriver> {
   const { target, credentials } = await resolve(opts);
+  if (opts.direct !== true) {
+    const { findOwner } = await import('../control/owners.js');
+    const held = findOwner(target);
+    if (held) {
+      const { connectThroughOwner } = await import('../control/remote-driver.js');
+      try {
+        return await connectThroughOwner(held.owner, held.name);
+      } catch (err) {
+        throw asCliError(err);
+      }
+    }
+  }
   return connectTarget(target, credentials);
 }
 

@@ -45,5 +45,7 @@ Environment:
 
 /** --to, the SNMP credentials and --db (for inventory names), on every command that talks to one appliance. */
 export function targetOptions(cmd: Command): Command {
-  return credentialOptions(cmd.requiredOption('--to <target>', TARGET_HELP)).addOption(dbOption('for inventory names'));
+  return credentialOptions(cmd.requiredOption('--to <target>', TARGET_HELP))
+    .addOption(dbOption('for inventory names'))
+    .option('--direct', 'open the console here even when a running monitor or serve holds it (otherwise the command goes through that agent)');
 }

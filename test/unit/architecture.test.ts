@@ -107,6 +107,12 @@ describe('architecture: imports flow one way, transitively', () => {
     expect(breaches([...sources('src/api'), ...sources('src/provision')], (t) => !t.startsWith(`src${path.sep}cli`))).toEqual([]);
   });
 
+  it('src/control/ (the console owner and its clients) reaches drivers, the store and provision, never a front end', () => {
+    const allowed = (t: string) =>
+      ['src/control', 'src/provision', 'src/store', 'src/rules', 'drivers', 'src/protocol', 'src/protocol/host'].some((a) => t.startsWith(`${a}${path.sep}`));
+    expect(breaches(sources('src/control'), allowed)).toEqual([]);
+  });
+
   it('sim/ never reaches the agent, and only the sim, fleet and demo commands reach sim/', () => {
     expect(breaches(sources('sim'), (t) => ['sim', 'firmware', 'src/protocol', 'src/protocol/host'].includes(area(t)))).toEqual([]);
     const front = ['src/cli/commands/sim.ts', 'src/cli/commands/fleet.ts', 'src/cli/commands/demo.ts', 'src/cli/commands/demo-parts.ts'];

@@ -9,7 +9,10 @@ import { parseDuration } from '../../protocol/rules/index.js';
 import { Monitor } from '../../poller/monitor.js';
 import { describeHolder, leaseMsFor, PollerLease, sleep, waitForLease } from '../../poller/lease.js';
 import { openStore } from '../../store/index.js';
-import { connectTarget, storedCredentials } from '../connect.js';
+import { holdConsoles, type ConsoleHold } from '../../control/hold.js';
+import { DriverPool } from '../../provision/driver-pool.js';
+import { PooledDriver } from '../../provision/pooled-driver.js';
+import type { ApplianceRecord } from '../../store/inventory.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { printJson } from '../output.js';
 import { createLogger } from '../../log/logger.js';
@@ -80,13 +83,19 @@ export async function monitor(opts: MonitorOptions): Promise<void> {
   process.once('SIGTERM', halt);
   let m: Monitor | null = null;
   let receiver: TrapReceiver | null = null;
+  let hold: ConsoleHold | null = null;
+  // One driver per appliance, shared by the polls and by CLI commands that come through the
+  // control socket (src/control): the consoles of the inventory are this process's.
+  const pool = new DriverPool(undefined, (appliance, event) => hold?.emit(appliance, event));
+  let records = new Map<string, ApplianceRecord>();
   try {
     if (!(await takeLease(lease, opts.standby === true, signal, log))) return;
     m = new Monitor(store.metrics, {
       intervalMs,
-      connect: (record) => connectTarget(record.target, storedCredentials(record.credentials)),
+      connect: async (record) => new PooledDriver(pool, () => records.get(record.name) ?? record),
       onPollFailed: (appliance, err) => log.warn({ appliance, err: (err as Error).message }, 'poll failed'),
     });
+    hold = await holdConsoles({ command: 'fulcrum monitor', pool, records: store.inventory.list() });
     if (traps) receiver = await startTrapReceiver(store, { ...traps, log });
     let lastPrune = Date.now();
     while (!signal.aborted) {
@@ -97,7 +106,13 @@ export async function monitor(opts: MonitorOptions): Promise<void> {
         continue;
       }
       const cycleStart = Date.now();
-      const summary = await m.cycle(store.inventory.list());
+      const inventory = store.inventory.list();
+      const next = new Map(inventory.map((r) => [r.name, r]));
+      // A console no longer in the inventory is let go of, for whoever wants it next.
+      for (const name of records.keys()) if (!next.has(name)) await pool.forget(name);
+      records = next;
+      hold.refresh(inventory);
+      const summary = await m.cycle(inventory);
       if (opts.json) printJson({ at: cycleStart, ...summary, ms: Math.round(summary.ms) });
       else log.info(summary, 'cycle');
       if (Date.now() - lastPrune > 3_600_000) {
@@ -111,6 +126,8 @@ export async function monitor(opts: MonitorOptions): Promise<void> {
     process.off('SIGTERM', halt);
     lease.release();
     await m?.close();
+    await hold?.close();
+    await pool.close();
     await receiver?.close();
     store.close();
   }

@@ -6,7 +6,7 @@
  */
 import type { ApplianceDriver, ApplianceEvent } from '../../drivers/driver.js';
 import { DriverError } from '../../drivers/driver.js';
-import { connectTarget, storedCredentials } from '../provision/connect.js';
+import { connectTarget, storedCredentials } from './connect.js';
 import type { ApplianceRecord } from '../store/inventory.js';
 
 export type OpenDriver = (record: ApplianceRecord) => Promise<ApplianceDriver>;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DriverError, type ApplianceDriver, type ApplianceEvent } from '../../../drivers/driver.js';
-import { DriverPool } from '../../../src/api/driver-pool.js';
+import { DriverPool } from '../../../src/provision/driver-pool.js';
 import type { ApplianceRecord } from '../../../src/store/inventory.js';
 
 /** A driver that records what happened to it; `info` answers after `gate` opens. */
