@@ -49,6 +49,11 @@ export interface ServerOptions {
   tls?: TlsPair;
   openDriver?: OpenDriver;
   configCache?: ConfigCache;
+  /**
+   * Serve the inventory's consoles to other commands on this machine (src/control), as
+   * `fulcrum serve` does: its pool holds them, so a CLI command goes through it.
+   */
+  holdConsoles?: boolean;
 }
 
 declare module 'fastify' {
@@ -165,6 +170,20 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     });
     app.addHook('onReady', async () => loop.start());
     app.addHook('preClose', async () => loop.stop());
+  }
+  if (options.holdConsoles) {
+    const { holdConsoles } = await import('../control/hold.js');
+    let hold: Awaited<ReturnType<typeof holdConsoles>> | null = null;
+    let timer: NodeJS.Timeout | null = null;
+    app.addHook('onReady', async () => {
+      hold = await holdConsoles({ command: 'fulcrum serve', pool: ctx.drivers, records: options.store.inventory.list() });
+      // The inventory changes through the API and the CLI: the held consoles follow it.
+      timer = setInterval(() => hold?.refresh(options.store.inventory.list()), 2_000).unref();
+    });
+    app.addHook('preClose', async () => {
+      if (timer) clearInterval(timer);
+      await hold?.close();
+    });
   }
   app.addHook('onClose', async () => {
     await ctx.rules.close();

@@ -121,14 +121,14 @@ describe('one owner per console: the CLI through a running monitor', () => {
     expect((await monitor.exit()).code).toBe(0);
     const cycles = monitor.lines().map((l) => JSON.parse(l) as Cycle);
     expect(cycles.length).toBeGreaterThan(3);
-    expect(cycles.filter((c) => c.failed > 0 || c.polled !== 1)).toEqual([]);
+    expect(cycles.filter((c) => c.failed > 0 || c.polled !== 1), monitor.stderr()).toEqual([]);
     const store = openStore({ file: path.join(home, 'fulcrum.db') });
     try {
       // Services exist from the first push on: from then, every cycle wrote points, and a gauge
       // of theirs has one raw sample per such cycle, none of them a gap (null).
       const writing = cycles.findIndex((c) => c.points > 0);
       expect(writing).toBeGreaterThanOrEqual(0);
-      expect(cycles.slice(writing).filter((c) => c.points === 0)).toEqual([]);
+      expect(cycles.slice(writing).filter((c) => c.points === 0), JSON.stringify(cycles)).toEqual([]);
       const all = store.metrics.listSeries('held-1');
       const uptime = all.find((s) => s.kind === 'gauge') ?? all[0]!;
       const { id: _id, kind: _kind, ...key } = uptime;
@@ -141,5 +141,38 @@ describe('one owner per console: the CLI through a running monitor', () => {
     // The owner is gone: the next command opens the console itself.
     expect(readdirSync(path.join(home, 'run')).filter((f) => f.endsWith('.json'))).toEqual([]);
     expect(json<{ firmware: string }>(await run('appliance', 'info', '--to', 'held-1', '--json')).firmware).toBe('2.0.0');
+  });
+});
+
+describe('one owner per console: the CLI through a running serve', () => {
+  const home2 = path.join(dir, 'home-serve');
+  const env2 = { FULCRUM_HOME: home2 };
+  let sim: SimulatedAppliance;
+
+  beforeAll(async () => {
+    sim = await SimulatedAppliance.start({ name: 'held-2', stateDir: path.join(dir, 'state-2'), listen: false, serial: { baud: 921_600 } });
+  });
+  afterAll(async () => {
+    await sim.stop();
+  });
+
+  it('a polling serve holds the console: info and a push go through it; --direct meets its lock', async () => {
+    const device = `serial:${sim.line!.path}?baud=921600`;
+    expect((await fulcrumAsync(['appliance', 'add', 'held-2', device], env2)).code).toBe(0);
+    const serve = startCli(['serve', '--port', '0', '--poll-interval', '1s'], env2);
+    try {
+      await serve.line(0, 30_000);
+      // The pool opens the console at the first poll; the owner record is there from the start.
+      const info = JSON.parse((await fulcrumAsync(['appliance', 'info', '--to', 'held-2', '--json'], env2)).stdout) as { configId: string };
+      expect(info.configId).toBe(sim.readyInfo().configId);
+      const pushed = await fulcrumAsync(['rules', 'push', table('serve.json', 2), '--to', device, '--allow-destructive', '--json'], env2);
+      expect(pushed.code, pushed.stderr).toBe(0);
+      expect(sim.readyInfo().configId).toBe((JSON.parse(pushed.stdout) as { configId: string }).configId);
+      expect((await fulcrumAsync(['appliance', 'info', '--to', 'held-2', '--direct'], env2)).code).toBe(4);
+    } finally {
+      serve.child.kill('SIGTERM');
+      expect((await serve.exit()).code).toBe(0);
+    }
+    expect(readdirSync(path.join(home2, 'run')).filter((f) => f.endsWith('.json'))).toEqual([]);
   });
 });

@@ -70,6 +70,8 @@ export async function serve(opts: ServeOptions): Promise<void> {
     poll: poll ? { intervalMs } : false,
     metricsPublic: opts.metricsPublic === true,
     publicDocs: opts.publicDocs === true,
+    // Only a polling agent holds the consoles; one that only serves leaves them to the poller.
+    holdConsoles: poll,
     ...(streams !== undefined ? { maxStreams: streams } : {}),
     ...(tls ? { tls: tls.pair } : {}),
   });
