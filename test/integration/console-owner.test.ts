@@ -121,14 +121,20 @@ describe('one owner per console: the CLI through a running monitor', () => {
     expect((await monitor.exit()).code).toBe(0);
     const cycles = monitor.lines().map((l) => JSON.parse(l) as Cycle);
     expect(cycles.length).toBeGreaterThan(3);
-    expect(cycles.filter((c) => c.failed > 0 || c.polled !== 1), monitor.stderr()).toEqual([]);
+    expect(
+      cycles.filter((c) => c.failed > 0 || c.polled !== 1),
+      monitor.stderr(),
+    ).toEqual([]);
     const store = openStore({ file: path.join(home, 'fulcrum.db') });
     try {
       // Services exist from the first push on: from then, every cycle wrote points, and a gauge
       // of theirs has one raw sample per such cycle, none of them a gap (null).
       const writing = cycles.findIndex((c) => c.points > 0);
       expect(writing).toBeGreaterThanOrEqual(0);
-      expect(cycles.slice(writing).filter((c) => c.points === 0), JSON.stringify(cycles)).toEqual([]);
+      expect(
+        cycles.slice(writing).filter((c) => c.points === 0),
+        JSON.stringify(cycles),
+      ).toEqual([]);
       const all = store.metrics.listSeries('held-1');
       const uptime = all.find((s) => s.kind === 'gauge') ?? all[0]!;
       const { id: _id, kind: _kind, ...key } = uptime;
