@@ -28,7 +28,11 @@ export async function connectTarget(target: string, credentials: SnmpCredentials
   }
   if (target.startsWith('tcp:') || target.startsWith('telnet:')) {
     const { connectConsole } = await import('../../drivers/console/connect.js');
-    return connectConsole(target);
+    const { createLogger } = await import('../log/logger.js');
+    // What the console server did not do as asked (a baud it refused, a setting it changed) is
+    // worth an operator's look, not a refusal: the line may still work as the server set it.
+    const log = createLogger('console');
+    return connectConsole(target, { onProblem: (message) => log.warn({ target }, message) });
   }
   if (target.startsWith('snmp:')) {
     if (!credentials) throw new DriverError('badTarget', `${target}: SNMP needs credentials (a community, or a v3 user with auth and priv keys)`);
