@@ -24,6 +24,7 @@ const SUITES: Suite[] = [
   { name: 'store', ...(await import('./store.js')) },
   { name: 'polling', ...(await import('./polling.js')) },
   { name: 'firmware', ...(await import('./firmware-upload.js')) },
+  { name: 'console-server', ...(await import('./console-server.js')) },
   { name: 'dataplane', ...(await import('./dataplane.js')) },
   { name: 'cli', ...(await import('./cli-start.js')) },
   { name: 'api', ...(await import('./api.js')) },

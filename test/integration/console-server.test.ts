@@ -1,6 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -11,9 +9,9 @@ import type { ByteLink } from '../../drivers/serial/transport.js';
 import type { SerialDriver } from '../../drivers/serial/serial-driver.js';
 import { configId, encodeRules } from '../../src/protocol/rules/index.js';
 import { bigRules } from '../../sim/fixtures/big-rules.js';
-import { freePort } from '../../sim/free-port.js';
 import { openPtyPair, type PtyPair } from '../../sim/serial/pty.js';
 import { SimulatedAppliance } from '../../sim/simulated-appliance.js';
+import { hasSer2net, startSer2net as startSer2netOn, type Ser2net } from '../../sim/ser2net.js';
 
 /**
  * The console transports against Debian's real ser2net (4.x): a PTY stands in for the serial
@@ -21,7 +19,7 @@ import { SimulatedAppliance } from '../../sim/simulated-appliance.js';
  * as a simulated appliance's console, driven through ser2net by the unchanged serial driver.
  */
 
-const HAS_SER2NET = spawnSync('sh', ['-c', 'command -v ser2net']).status === 0;
+const HAS_SER2NET = hasSer2net();
 if (!HAS_SER2NET)
   console.warn('skipping test/integration/console-server.test.ts: ser2net is not on PATH (Debian: apt-get install ser2net; it is often in /usr/sbin)');
 
@@ -34,72 +32,11 @@ afterEach(async () => {
   cleanup = [];
 });
 
-interface Ser2net {
-  rawPort: number;
-  telnetPort: number;
-  log: () => string;
-}
-
-/** ser2net in the foreground with a raw and a telnet(rfc2217) port on `device`, ports from the OS. */
+/** ser2net on `device` at the test's baud, stopped after the test. */
 async function startSer2net(device: string, ports?: { rawPort: number; telnetPort: number }): Promise<Ser2net & { stop: () => Promise<void> }> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'fulcrum-ser2net-'));
-  cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
-  const { rawPort, telnetPort } = ports ?? { rawPort: await freePort(), telnetPort: await freePort() };
-  const connector = `serialdev,${device},${BAUD}n81,local`;
-  const file = path.join(dir, 'ser2net.yaml');
-  writeFileSync(
-    file,
-    [
-      'connection: &raw',
-      `  accepter: tcp,127.0.0.1,${rawPort}`,
-      `  connector: ${connector}`,
-      '  options:',
-      '    kickolduser: true',
-      'connection: &rfc2217',
-      `  accepter: telnet(rfc2217),tcp,127.0.0.1,${telnetPort}`,
-      `  connector: ${connector}`,
-      '  options:',
-      '    kickolduser: true',
-      '',
-    ].join('\n'),
-  );
-  // -u: no UUCP lock files, which a killed run would leave behind in /var/lock.
-  const child = spawn('ser2net', ['-n', '-d', '-u', '-P', path.join(dir, 'ser2net.pid'), '-c', file], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  cleanup.push(() => stop(child));
-  for (const port of [rawPort, telnetPort]) await listening(port, child, () => output);
-  return { rawPort, telnetPort, log: () => output, stop: () => stop(child) };
-}
-
-/**
- * Waits until ser2net listens on `port`, seen as the port being taken (binding it fails), not
- * by connecting: a connection makes ser2net open the device, and that session, still winding
- * down, would collide with the test's own on the other accepter (kickolduser acts per accepter).
- */
-async function listening(port: number, child: ChildProcess, log: () => string): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`ser2net exited with ${child.exitCode}:\n${log()}`);
-    const taken = await new Promise<boolean>((resolve) => {
-      const probe = net.createServer();
-      probe.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'EADDRINUSE'));
-      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(false)));
-    });
-    if (taken) return;
-    if (Date.now() > deadline) throw new Error(`ser2net does not listen on ${port}:\n${log()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), 2_000);
-    child.once('exit', () => (clearTimeout(kill), resolve()));
-    child.kill('SIGTERM');
-  });
+  const s = await startSer2netOn(device, { baud: BAUD, ...(ports ? { ports } : {}) });
+  cleanup.push(() => s.stop());
+  return s;
 }
 
 async function until(done: () => boolean, what: string, ms = 5_000): Promise<void> {
