@@ -26,6 +26,8 @@ export interface TargetOptions extends CredentialFlags {
   db?: string;
   /** Open the console here even when a running agent holds it (--direct). */
   direct?: boolean;
+  /** The remote agent to work against (--context); default $FULCRUM_CONTEXT, then the current context. */
+  context?: string;
 }
 
 const CREDENTIALS_HELP = `--community-file FILE ($${SECRET_ENV.community}), or --v3-user with --v3-auth-file/--v3-priv-file ($${SECRET_ENV.v3Auth}/$${SECRET_ENV.v3Priv})`;
@@ -91,6 +93,11 @@ export function fromEnvironment(): SnmpCredentials | null {
  * holds is reached through that process (src/control), unless --direct.
  */
 export async function connect(opts: TargetOptions): Promise<ApplianceDriver> {
+  if (opts.direct !== true) {
+    const { chosenContext } = await import('./contexts.js');
+    const remote = chosenContext(opts.context);
+    if (remote) return connectRemote(remote, opts.to);
+  }
   const { target, credentials } = await resolve(opts);
   if (opts.direct !== true) {
     const { findOwner } = await import('../control/owners.js');
@@ -105,6 +112,21 @@ export async function connect(opts: TargetOptions): Promise<ApplianceDriver> {
     }
   }
   return connectTarget(target, credentials);
+}
+
+/** An appliance of a remote agent's inventory, through its API (src/control/http-channel.ts). */
+async function connectRemote(remote: { name: string; endpoint: import('../control/http-channel.js').AgentEndpoint }, to: string): Promise<ApplianceDriver> {
+  if (/^[a-z]+:/.test(to))
+    throw new CliError(
+      `--to ${to}: with context "${remote.name}", --to names an appliance of that agent's inventory (or pass --direct to work here)`,
+      EXIT.usage,
+    );
+  const [{ HttpChannel }, { driverOver }] = await Promise.all([import('../control/http-channel.js'), import('../control/remote-driver.js')]);
+  try {
+    return await driverOver(new HttpChannel(remote.endpoint, to));
+  } catch (err) {
+    throw asCliError(err);
+  }
 }
 
 /** Opens a driver for a target string and the credentials it needs (none for serial). */

@@ -42,6 +42,7 @@ const GROUPS: ReadonlyArray<[name: string, description: string, load: () => Prom
     () => import('./groups/rollout.js'),
   ],
   ['sim', 'The software appliance simulator', () => import('./groups/sim.js')],
+  ['context', 'Remote agents the CLI works against (kubectl-style contexts)', () => import('./groups/context.js')],
 ];
 
 /**

@@ -45,7 +45,12 @@ Environment:
 
 /** --to, the SNMP credentials and --db (for inventory names), on every command that talks to one appliance. */
 export function targetOptions(cmd: Command): Command {
-  return credentialOptions(cmd.requiredOption('--to <target>', TARGET_HELP))
-    .addOption(dbOption('for inventory names'))
-    .option('--direct', 'open the console here even when a running monitor or serve holds it (otherwise the command goes through that agent)');
+  return reachOptions(credentialOptions(cmd.requiredOption('--to <target>', TARGET_HELP)).addOption(dbOption('for inventory names')));
+}
+
+/** How a command reaches its appliance: through a remote agent (--context) or the console's owner here, unless --direct. */
+export function reachOptions(cmd: Command): Command {
+  return cmd
+    .option('--direct', 'open the console here, even when a running monitor or serve holds it or a context is current')
+    .option('--context <name>', 'work against this remote agent (fulcrum context list; default $FULCRUM_CONTEXT, then the current context)');
 }

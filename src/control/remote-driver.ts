@@ -20,7 +20,14 @@ interface Pending {
 
 const DRIVER_CODES: readonly string[] = ['unreachable', 'refused', 'badTarget'] satisfies DriverErrorCode[];
 
-class ControlClient {
+/** How a remote driver's operations travel: the owner's control socket, or a remote agent's API. */
+export interface Channel {
+  call<T>(op: Op, args?: Record<string, unknown>, onProgress?: (sent: number, total: number) => void): Promise<T>;
+  onEvent(listener: (e: ApplianceEvent) => void): () => void;
+  close(): Promise<void>;
+}
+
+class ControlClient implements Channel {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<(e: ApplianceEvent) => void>();
@@ -94,7 +101,7 @@ class ControlClient {
 
 class RemoteDriver implements ApplianceDriver {
   constructor(
-    protected readonly client: ControlClient,
+    protected readonly client: Channel,
     readonly target: string,
   ) {}
   info = () => this.client.call<ApplianceInfo>('info');
@@ -134,7 +141,11 @@ export async function connectThroughOwner(owner: OwnerRecord, appliance: string)
       `${appliance}: its console is held by ${describeOwner(owner)}, whose control socket ${owner.socket} does not answer (${err.message}); stop that process, or pass --direct to open the console anyway`,
     );
   });
-  const client = new ControlClient(conn, appliance, where);
+  return driverOver(new ControlClient(conn, appliance, where));
+}
+
+/** The driver for the appliance a channel leads to, with firmware slots when it has them. */
+export async function driverOver(client: Channel): Promise<ApplianceDriver> {
   try {
     const hello = await client.call<{ target: string; firmware: boolean }>('hello');
     return hello.firmware ? new RemoteFirmwareDriver(client, hello.target) : new RemoteDriver(client, hello.target);

@@ -108,7 +108,7 @@ export class ControlServer {
         }
         const progress = (sent: number, total: number) => send({ id: request.id, progress: [sent, total] });
         held
-          .use(record, (d) => run(d, request, progress, cache))
+          .use(record, (d) => runOperation(d, request, progress, cache))
           .then(
             (result) => send({ id: request.id, result: result ?? null }),
             (err: unknown) => send({ id: request.id, error: wireError(err) }),
@@ -119,19 +119,19 @@ export class ControlServer {
   }
 }
 
-function parseRequest(value: unknown): Request {
+export function parseRequest(value: unknown): Request {
   const r = value as Partial<Request>;
   if (typeof r.id !== 'number' || typeof r.appliance !== 'string' || typeof r.op !== 'string') throw new Error('expected {id, appliance, op, args}');
   return { id: r.id, appliance: r.appliance, op: r.op, args: r.args ?? {} };
 }
 
-function wireError(err: unknown): WireError {
+export function wireError(err: unknown): WireError {
   if (err instanceof DriverError) return { code: err.code, message: err.message, ...(err.remote ? { remote: err.remote } : {}) };
   return { code: 'owner', message: err instanceof Error ? err.message : String(err) };
 }
 
-/** One operation on the driver; what it returns goes back as the result. */
-function run(d: ApplianceDriver, request: Request, progress: (sent: number, total: number) => void, cache: ConfigCache): Promise<unknown> {
+/** One operation on the driver; what it returns goes back as the result (also the API's driver route). */
+export function runOperation(d: ApplianceDriver, request: Request, progress: (sent: number, total: number) => void, cache: ConfigCache): Promise<unknown> {
   const args = request.args ?? {};
   switch (request.op) {
     case 'hello':

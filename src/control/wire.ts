@@ -64,7 +64,32 @@ function reviver(_key: string, value: unknown): unknown {
   return value;
 }
 
-export const encodeLine = (message: Request | Reply): string => `${JSON.stringify(message, replacer)}\n`;
+export const encodeLine = (message: Request | Reply): string => `${encodeJson(message)}\n`;
+
+/** A value as JSON text with bytes and 64-bit numbers kept (the HTTP form of a request). */
+export const encodeJson = (value: unknown): string => JSON.stringify(value, replacer);
+
+/** A value already parsed from JSON (an HTTP body) with its bytes and 64-bit numbers restored. */
+export function revive(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(revive);
+  if (value === null || typeof value !== 'object') return value;
+  const o = value as Record<string, unknown>;
+  const restored = reviver('', o);
+  if (restored !== o) return restored;
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, revive(v)]));
+}
+
+/** Operations that change the appliance: an admin's, and audited, when they come over the API. */
+export const CHANGING_OPS: ReadonlySet<Op> = new Set<Op>([
+  'push',
+  'confirm',
+  'rollback',
+  'uploadFirmware',
+  'activateFirmware',
+  'confirmFirmware',
+  'rollbackFirmware',
+  'rebootAndWait',
+]);
 
 /** The message a line holds; throws a SyntaxError on anything but one JSON object. */
 export function decodeLine(line: string): unknown {

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context.js';
 import { applianceRoutes } from './appliances.js';
 import { counterRoutes } from './counters.js';
+import { driverRoutes } from './driver.js';
 import { eventRoutes } from './events.js';
 import { firmwareRoutes } from './firmware.js';
 import { fleetPushRoutes } from './fleet-push.js';
@@ -15,4 +16,13 @@ import { ruleRoutes } from './rules.js';
 
 export type RouteModule = (app: FastifyInstance, ctx: ApiContext) => void | Promise<void>;
 
-export const API_ROUTES: readonly RouteModule[] = [applianceRoutes, counterRoutes, ruleRoutes, fleetPushRoutes, eventRoutes, firmwareRoutes, rolloutRoutes];
+export const API_ROUTES: readonly RouteModule[] = [
+  applianceRoutes,
+  counterRoutes,
+  ruleRoutes,
+  fleetPushRoutes,
+  eventRoutes,
+  firmwareRoutes,
+  rolloutRoutes,
+  driverRoutes,
+];

@@ -31,6 +31,8 @@ export function define(rules: Command): void {
       )
       .argument('<file>', 'rule table file, or - for standard input')
       .option('--to <target>', TARGET_HELP)
+      .option('--direct', 'with --to: open the console here, even when a running monitor or serve holds it or a context is current')
+      .option('--context <name>', 'with --to: push through this remote agent (default $FULCRUM_CONTEXT, then the current context)')
       .option('--all', 'fleet push to every appliance of the inventory (canaries: the first by name)')
       .option('--targets <names>', 'fleet push to these inventory names, comma-separated (canaries: the first named)')
       .option('--canary <n>', 'fleet push: appliances pushed and checked before the rest (default 1)')

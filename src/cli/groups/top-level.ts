@@ -12,6 +12,8 @@ export function defineTopLevel(program: Command): void {
       .argument('[name]', 'an inventory name (instead of --to)'),
   )
     .option('--to <target>', TARGET_HELP)
+    .option('--direct', 'open the console here, even when a running monitor or serve holds it or a context is current')
+    .option('--context <name>', 'read live counters through this remote agent (default $FULCRUM_CONTEXT, then the current context)')
     .addOption(dbOption())
     .option('--since <duration>', 'history from the store over this span (e.g. 1h), as `fulcrum monitor` recorded it')
     .option('--rate', 'with --since: rates per second instead of increases')
