@@ -10,8 +10,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedAppliance } from '../../sim/simulated-appliance.js';
+import { buildImage, generateSigningKey, parseVersion, simulatorPayload } from '../../src/protocol/image/image.js';
 import { exited, fulcrumAsync, fulcrumReady, type CliResult } from '../support/cli.js';
 
+const key = generateSigningKey();
 const dir = mkdtempSync(path.join(tmpdir(), 'fulcrum-context-'));
 const agentEnv = { FULCRUM_HOME: path.join(dir, 'agent') };
 const clientEnv = { FULCRUM_HOME: path.join(dir, 'client') };
@@ -46,7 +48,13 @@ describe('fulcrum --context: the CLI against a remote agent over HTTPS', () => {
   let read: string;
 
   beforeAll(async () => {
-    sim = await SimulatedAppliance.start({ name: 'far-1', stateDir: path.join(dir, 'state'), listen: false, serial: { baud: 921_600 } });
+    sim = await SimulatedAppliance.start({
+      name: 'far-1',
+      stateDir: path.join(dir, 'state'),
+      listen: false,
+      trustKeys: [key.publicKey],
+      serial: { baud: 921_600 },
+    });
     expect((await fulcrumAsync(['appliance', 'add', 'far-1', `serial:${sim.line!.path}?baud=921600`], agentEnv)).code).toBe(0);
     const token = async (role: string) =>
       (JSON.parse((await fulcrumAsync(['token', 'create', '--role', role, '--name', `ops-${role}`, '--json'], agentEnv)).stdout) as { token: string }).token;
@@ -87,6 +95,15 @@ describe('fulcrum --context: the CLI against a remote agent over HTTPS', () => {
     expect(json<{ pendingConfirm: number | null }>(await client('appliance', 'info', '--to', 'far-1', '--json')).pendingConfirm).toBeNull();
     const counters = json<{ services: { name: string }[] }>(await client('counters', '--to', 'far-1', '--json'));
     expect(counters.services.map((s) => s.name)).toContain('svc-1');
+  });
+
+  it('a firmware upgrade through the agent: the image streams to it, the appliance boots it', async () => {
+    const image = path.join(dir, 'v2.fwi');
+    writeFileSync(image, buildImage({ version: parseVersion('2.0.0'), securityCounter: 1, payload: simulatorPayload({ simulate: [], size: 32 * 1024 }) }, key));
+    const r = await client('firmware', 'upgrade', image, '--to', 'far-1', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(sim.readyInfo().firmware).toBe('2.0.0');
+    expect(json<{ active: { version: string } }>(await client('firmware', 'status', '--to', 'far-1', '--json')).active.version).toBe('2.0.0');
   });
 
   it("the agent's refusals keep their exit codes: a read token may not push, an unknown name is a usage error", async () => {
