@@ -10,6 +10,8 @@ import { Monitor } from '../../poller/monitor.js';
 import { describeHolder, leaseMsFor, PollerLease, sleep, waitForLease } from '../../poller/lease.js';
 import { openStore } from '../../store/index.js';
 import { holdConsoles, type ConsoleHold } from '../../control/hold.js';
+import { consoleKey } from '../../control/owners.js';
+import { connectTarget, storedCredentials } from '../connect.js';
 import { DriverPool } from '../../provision/driver-pool.js';
 import { PooledDriver } from '../../provision/pooled-driver.js';
 import type { ApplianceRecord } from '../../store/inventory.js';
@@ -92,7 +94,12 @@ export async function monitor(opts: MonitorOptions): Promise<void> {
     if (!(await takeLease(lease, opts.standby === true, signal, log))) return;
     m = new Monitor(store.metrics, {
       intervalMs,
-      connect: async (record) => new PooledDriver(pool, () => records.get(record.name) ?? record),
+      // Consoles go through the shared pool (other commands reach them through it); SNMP agents
+      // take several managers at once and are polled on drivers of their own, as before.
+      connect: async (record) =>
+        consoleKey(record.target) !== null
+          ? new PooledDriver(pool, () => records.get(record.name) ?? record)
+          : connectTarget(record.target, storedCredentials(record.credentials)),
       onPollFailed: (appliance, err) => log.warn({ appliance, err: (err as Error).message }, 'poll failed'),
     });
     hold = await holdConsoles({ command: 'fulcrum monitor', pool, records: store.inventory.list() });
