@@ -126,9 +126,13 @@ async function bulkwalkThroughput(targets: string[]): Promise<number | null> {
   if (!has('snmpbulkwalk')) return null;
   const walk = (target: string, table: string) =>
     new Promise<number>((resolve, reject) => {
+      // A persistent directory per run: parallel runs rewriting one snmpapp.conf corrupt it.
+      const persistent = mkdtempSync(path.join(tmpdir(), 'fulcrum-netsnmp-'));
       const child = spawn('snmpbulkwalk', ['-v2c', '-c', 'public', '-Cr25', '-OQn', target.slice('snmp://'.length), table], {
         stdio: ['ignore', 'pipe', 'ignore'],
+        env: { ...process.env, SNMP_PERSISTENT_DIR: persistent },
       });
+      child.once('exit', () => rmSync(persistent, { recursive: true, force: true }));
       let lines = 0;
       child.stdout.on('data', (d: Buffer) => {
         for (const b of d) if (b === 10) lines++;

@@ -5,6 +5,8 @@
  */
 
 import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -34,17 +36,20 @@ export interface ToolResult {
   stderr: string;
 }
 
+/**
+ * Each run gets a persistent directory of its own: the tools rewrite `snmpapp.conf` there on every
+ * exit (engine boots, v3 users), and runs in parallel over one shared file (`/var/lib/snmp` as root)
+ * corrupt it — the next run then fails with "buffer too small to read octet string".
+ */
 export function run(tool: string, args: string[], timeoutMs = 30_000): Promise<ToolResult> {
+  const persistent = mkdtempSync(path.join(tmpdir(), 'fulcrum-netsnmp-'));
+  const env = { ...process.env, SMIPATH: path.join(ROOT, 'node_modules/net-snmp/lib/mibs'), SNMP_PERSISTENT_DIR: persistent };
   return new Promise((resolve) => {
-    execFile(
-      tool,
-      args,
-      { cwd: ROOT, timeout: timeoutMs, maxBuffer: 64 << 20, env: { ...process.env, SMIPATH: path.join(ROOT, 'node_modules/net-snmp/lib/mibs') } },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
+    execFile(tool, args, { cwd: ROOT, timeout: timeoutMs, maxBuffer: 64 << 20, env }, (err, stdout, stderr) => {
+      rmSync(persistent, { recursive: true, force: true });
+      const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
