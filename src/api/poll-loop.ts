@@ -15,7 +15,7 @@ import type { DriverPool } from '../provision/driver-pool.js';
 import { hasPoll, PooledDriver } from '../provision/pooled-driver.js';
 import type { FleetEvent, FleetState } from './fleet-state.js';
 import { describeError } from '../protocol/describe-error.js';
-import { describeHolder, leaseMsFor, PollerLease } from '../poller/lease.js';
+import { describeHolder, leaseMsFor, PollerLease, startWhenDue } from '../poller/lease.js';
 
 /** What the loop reports to (the live stream, the event log, /metrics). */
 export interface PollObserver {
@@ -42,6 +42,8 @@ export class PollLoop {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private stopped = false;
+  /** Aborted by stop(): the cycle in flight starts no further polls. */
+  private readonly stopping = new AbortController();
   private lastPrune = Date.now();
   private readonly lease: PollerLease;
   /** The holder last reported as polling instead of this process. */
@@ -72,6 +74,7 @@ export class PollLoop {
   /** Waits for the cycle in flight, then stops. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running;
@@ -90,10 +93,11 @@ export class PollLoop {
     }
     if (this.standingBy) this.options.log?.warn({}, 'took over polling this store');
     this.standingBy = null;
+    if (held.fresh && !(await startWhenDue(held, this.stopping.signal))) return;
     const started = performance.now();
     const appliances = this.options.store.inventory.list();
     this.dropRemoved(appliances);
-    await this.monitor.cycle(appliances);
+    await this.monitor.cycle(appliances, this.stopping.signal);
     if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
       this.options.store.prune();
       this.lastPrune = Date.now();

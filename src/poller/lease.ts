@@ -4,6 +4,11 @@
  * cycle, from a heartbeat; it is free once released (SIGTERM/SIGINT release it at once), once
  * past its expiry, or — on the holder's own host — as soon as the holder's pid is gone, so a
  * killed poller does not make the next one wait out the lease.
+ *
+ * A new holder starts polling in the second after it took the lease: the store keeps one frame
+ * per appliance and second (the first written), so a first poll in the second of the previous
+ * holder's last would be dropped — and with it the new holder's baseline, the gap marker that
+ * says no rate spans the handover.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -30,7 +35,13 @@ export function describeHolder(h: PollerHolder): string {
   return `pid ${h.pid} on ${h.host} (${h.command}, since ${iso(h.since)})`;
 }
 
-export type HoldResult = { ok: true } | { ok: false; holder: PollerHolder; lost: boolean };
+/** `startAt`: when polling may begin — now on a renewal, the next whole second on a new claim. */
+export type HoldResult = { ok: true; fresh: boolean; startAt: number } | { ok: false; holder: PollerHolder; lost: boolean };
+
+/** The first millisecond of the second after `ms`. */
+export function nextSecond(ms: number): number {
+  return (Math.floor(ms / 1000) + 1) * 1000;
+}
 
 export interface PollerLeaseOptions {
   command: string;
@@ -65,7 +76,7 @@ export class PollerLease {
   hold(): HoldResult {
     const now = this.now();
     const wasHeld = this.held;
-    if (this.held && this.rows.renew(this.id, now + this.options.leaseMs)) return { ok: true };
+    if (this.held && this.rows.renew(this.id, now + this.options.leaseMs)) return { ok: true, fresh: false, startAt: now };
     this.held = false;
     this.since = now;
     const me: PollerHolder = {
@@ -80,7 +91,7 @@ export class PollerLease {
     if (other) return { ok: false, holder: other, lost: wasHeld };
     this.held = true;
     this.startHeartbeat();
-    return { ok: true };
+    return { ok: true, fresh: true, startAt: nextSecond(now) };
   }
 
   /** Frees the lease for the next poller at once. Safe to call more than once, and on a closed store. */
@@ -122,12 +133,18 @@ export async function waitForLease(lease: PollerLease, signal: AbortSignal, onWa
   let told: string | null = null;
   while (!signal.aborted) {
     const r = lease.hold();
-    if (r.ok) return true;
+    if (r.ok) return startWhenDue(r, signal);
     if (r.holder.holder !== told) onWaiting(r.holder);
     told = r.holder.holder;
     await sleep(everyMs, signal);
   }
   return false;
+}
+
+/** Waits for a new holder's first second (see the top); false when `signal` ended the wait. */
+export async function startWhenDue(held: { startAt: number }, signal?: AbortSignal): Promise<boolean> {
+  await sleep(held.startAt - Date.now(), signal);
+  return !signal?.aborted;
 }
 
 /** setTimeout as a promise that a signal ends early (resolving, not rejecting). */

@@ -42,24 +42,27 @@ export class Monitor {
     this.recorder = new PollRecorder(metrics, { expectedIntervalMs: options.intervalMs });
   }
 
-  async cycle(appliances: readonly ApplianceRecord[]): Promise<CycleSummary> {
+  /** Polls `appliances` once; an aborted `signal` starts no further polls (those under way still land). */
+  async cycle(appliances: readonly ApplianceRecord[], signal?: AbortSignal): Promise<CycleSummary> {
     const started = performance.now();
     let points: Point[] = [];
     let written = 0;
     let failed = 0;
+    let polled = 0;
     // Points go to the store in batches of about FLUSH_POINTS, each one transaction: a whole
     // cycle of a big fleet held until its end would outlive the young generation and swell the
     // heap (1,000 appliances × 200 counters is 200k points), and a batch costs one commit.
     const flush = () => {
       if (points.length === 0) return;
-      this.metrics.write(points);
-      written += points.length;
+      // What the store kept: a point for a second already stored (another writer's) is not counted.
+      written += this.metrics.write(points).written;
       points = [];
     };
     let next = 0;
     const worker = async () => {
-      while (next < appliances.length) {
+      while (next < appliances.length && !signal?.aborted) {
         const record = appliances[next++]!;
+        polled++;
         try {
           const driver = await this.driver(record);
           const { sysUpTime, snapshot, at } = driver.poll ? await driver.poll() : await viaInfo(driver);
@@ -75,7 +78,7 @@ export class Monitor {
     };
     await Promise.all(Array.from({ length: Math.min(this.options.concurrency ?? 64, appliances.length) }, worker));
     flush();
-    return { polled: appliances.length - failed, failed, points: written, ms: performance.now() - started };
+    return { polled: polled - failed, failed, points: written, ms: performance.now() - started };
   }
 
   async close(): Promise<void> {
@@ -99,7 +102,7 @@ export class Monitor {
 }
 
 /** Drivers without a combined poll: uptime from identity, then the counters. */
-async function viaInfo(driver: ApplianceDriver): Promise<{ sysUpTime: number; at: number; snapshot: CountersSnapshot }> {
+export async function viaInfo(driver: ApplianceDriver): Promise<{ sysUpTime: number; at: number; snapshot: CountersSnapshot }> {
   const info = await driver.info();
   const at = Date.now();
   return { sysUpTime: info.uptimeSeconds * 100, at, snapshot: await driver.counters() };

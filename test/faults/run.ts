@@ -1,9 +1,9 @@
 /**
  * `npm run test:faults`: the seeded fault campaign. Runs every kind's trials one after another
  * (serial pushes under line faults, unplugs and SIGKILLs; power cuts during upgrades; polling
- * through loss, wraps and reboots; the agent killed mid-rollout), prints each failure with the
- * command that replays just that trial, then one table of trials and outcomes. Exit code 1 on
- * any failure. Options: options.ts (USAGE).
+ * through loss, wraps and reboots; two pollers racing for one store; the agent killed
+ * mid-rollout), prints each failure with the command that replays just that trial, then one
+ * table of trials and outcomes. Exit code 1 on any failure. Options: options.ts (USAGE).
  */
 
 import '../../src/protocol/host/install-node-crypto.js';
@@ -13,6 +13,7 @@ import { parseOptions, USAGE, type FaultOptions } from './options.js';
 import { addNotes, formatTable, type KindResult } from './report.js';
 import { rngFrom } from './rng.js';
 import { pollingCampaign } from './campaigns/polling.js';
+import { pollerRaceCampaign } from './campaigns/poller-race.js';
 import { powerCutCampaign } from './campaigns/power-cut.js';
 import { rolloutKillCampaign } from './campaigns/rollout-kill.js';
 import { serialLineCampaign } from './campaigns/serial-line.js';
@@ -26,6 +27,7 @@ const CAMPAIGNS: Campaign[] = [
   serialSigkillCampaign({ full: 250, short: 5 }),
   powerCutCampaign({ full: 5_000, short: 50 }),
   pollingCampaign({ full: 10, short: 1 }),
+  pollerRaceCampaign({ full: 20, short: 3 }),
   rolloutKillCampaign({ full: 12, short: 1 }),
 ];
 

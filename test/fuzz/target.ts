@@ -12,6 +12,8 @@ export interface FuzzTarget<T> {
   arbitrary: fc.Arbitrary<T>;
   /** `check` returns a promise: run it as an async property (slower; only where it must be). */
   async?: true;
+  /** The longest one input may take, for inputs big by design (rule texts up to the size limit); FUZZ_BUDGET_MS when that is longer. */
+  budgetMs?: number;
   check(input: T): void | Promise<void>;
 }
 

@@ -16,6 +16,7 @@ const progress = new Int32Array(job.progress);
 const entry = TARGETS.find((t) => t.name === job.name);
 if (!entry) throw new Error(`no fuzz target named ${job.name}`);
 const fuzz = await entry.load();
+const budgetMs = Math.max(job.budgetMs, fuzz.budgetMs ?? 0);
 
 let shrinkingSince: number | null = null;
 /** Set when the first failure was the time budget: shrinking would only walk down to the inputs that barely fail, which replay unreliably. */
@@ -44,10 +45,9 @@ function failed(error: unknown): void {
  * can be the scheduler's doing, two in a row are the code's.
  */
 function checkBudget(first: number, again: () => number): void {
-  if (first <= job.budgetMs) return;
+  if (first <= budgetMs) return;
   const second = again();
-  if (second > job.budgetMs)
-    throw new BudgetError(`one input took ${Math.round(first)} ms, then ${Math.round(second)} ms again: over the ${job.budgetMs} ms budget`);
+  if (second > budgetMs) throw new BudgetError(`one input took ${Math.round(first)} ms, then ${Math.round(second)} ms again: over the ${budgetMs} ms budget`);
 }
 
 const check = fuzz.check;
@@ -78,7 +78,7 @@ async function guardedAsync(input: unknown): Promise<void> {
   if (!enter()) return;
   try {
     const first = await timedAsync(input);
-    const second = first > job.budgetMs ? await timedAsync(input) : 0;
+    const second = first > budgetMs ? await timedAsync(input) : 0;
     checkBudget(first, () => second);
   } catch (error) {
     failed(error);

@@ -40,6 +40,7 @@ interface Cycle {
   at: number;
   polled: number;
   failed: number;
+  points: number;
 }
 
 describe('one owner per console: the CLI through a running monitor', () => {

@@ -20,6 +20,12 @@ import { configId } from '../../src/protocol/rules/index.js';
 import { loadRules } from '../../src/rules/index.js';
 import { bearer, eventually, startApi, type ApiHarness } from '../support/api.js';
 
+// The page's globals, for the functions that run in the browser: the tests compile without the DOM library.
+declare const localStorage: { getItem(key: string): string | null; setItem(key: string, value: string): void; removeItem(key: string): void };
+declare const window: unknown;
+declare const document: { querySelector<T>(selector: string): T | null };
+type HTMLElement = { dataset: Record<string, string | undefined> };
+
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`dashboard tests skipped: ${CHROMIUM} is missing (apt-get install chromium)`);

@@ -64,7 +64,7 @@ describe('firmware upgrade over the serial console', () => {
       message: expect.stringContaining('untrustedKey'),
     });
     const flipped = image('2.0.0');
-    flipped[2_000] ^= 0x10;
+    flipped[2_000]! ^= 0x10;
     await expect(driver.uploadFirmware(flipped)).rejects.toMatchObject({ remote: 'imageRejected', message: expect.stringContaining('badHash') });
     const truncated = image('2.0.0').subarray(0, 30_000);
     await expect(driver.uploadFirmware(truncated)).rejects.toMatchObject({ remote: 'imageRejected' });
@@ -75,7 +75,7 @@ describe('firmware upgrade over the serial console', () => {
 
   it('the CLI refuses a flipped image before sending anything (exit 3), and a foreign one at the appliance (exit 5)', async () => {
     const flipped = image('2.0.0');
-    flipped[100] ^= 1;
+    flipped[100]! ^= 1;
     writeFileSync(path.join(dir, 'flipped.fwi'), flipped);
     writeFileSync(path.join(dir, 'foreign.fwi'), image('2.0.0', { signedBy: foreign }));
     await driver.close(); // the console is opened exclusively

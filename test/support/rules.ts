@@ -2,7 +2,7 @@ import type { Backend, RuleTable, Service } from '../../src/protocol/rules/model
 import { DEFAULTS } from '../../src/protocol/rules/model.js';
 
 /** A canonical service for tests: defaults filled, the given backends (addresses 127.0.0.1:9001…). */
-export function service(partial: Partial<Service> & { backends: Partial<Backend>[] }): Service {
+export function service(partial: Omit<Partial<Service>, 'backends'> & { backends: Partial<Backend>[] }): Service {
   const { backends, ...rest } = partial;
   return {
     name: 'svc',

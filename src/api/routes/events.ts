@@ -20,7 +20,8 @@ export function sinceParam(since: string | undefined, now = Date.now()): number 
     if (Number.isNaN(at)) throw new ApiError(400, 'invalidRequest', `querystring.since: "${since}" is not an ISO 8601 time`);
     return at;
   }
-  return now - durationParam('since', since);
+  // Further back than 1970 means everything there is.
+  return Math.max(0, now - durationParam('since', since));
 }
 
 function limitParam(limit: string | undefined, max: number): number {

@@ -7,7 +7,7 @@
 import { isIP } from 'node:net';
 import { parseDuration } from '../../protocol/rules/index.js';
 import { Monitor } from '../../poller/monitor.js';
-import { describeHolder, leaseMsFor, PollerLease, sleep, waitForLease } from '../../poller/lease.js';
+import { describeHolder, leaseMsFor, PollerLease, sleep, startWhenDue, waitForLease } from '../../poller/lease.js';
 import { openStore } from '../../store/index.js';
 import { holdConsoles, type ConsoleHold } from '../../control/hold.js';
 import { consoleKey } from '../../control/owners.js';
@@ -55,7 +55,7 @@ function trapAddress(opts: MonitorOptions): { port: number; host: string } | nul
 /** The lease, now or (--standby) once free; false when stopped while standing by. */
 async function takeLease(lease: PollerLease, standby: boolean, signal: AbortSignal, log: Log): Promise<boolean> {
   const now = lease.hold();
-  if (now.ok) return true;
+  if (now.ok) return startWhenDue(now, signal);
   if (!standby) {
     throw new CliError(
       `this store is already polled by ${describeHolder(now.holder)}: one poller per store; stop that one, or run with --standby to take over when it stops`,
@@ -76,11 +76,10 @@ export async function monitor(opts: MonitorOptions): Promise<void> {
   const lease = new PollerLease(store.pollerLease, { command: 'fulcrum monitor', leaseMs: leaseMsFor(intervalMs) });
   const stopping = new AbortController();
   const signal = Number.isFinite(forMs) ? AbortSignal.any([stopping.signal, AbortSignal.timeout(forMs)]) : stopping.signal;
-  // The next poller may start at once: the lease goes before this process has wound down.
-  const halt = () => {
-    lease.release();
-    stopping.abort();
-  };
+  // A signal ends the cycle in flight (no new polls start; those under way land) and then frees
+  // the lease, before this process winds down (consoles, drivers): the next poller may start at
+  // once, and never beside a cycle still writing.
+  const halt = () => stopping.abort();
   process.once('SIGINT', halt);
   process.once('SIGTERM', halt);
   let m: Monitor | null = null;
@@ -112,6 +111,7 @@ export async function monitor(opts: MonitorOptions): Promise<void> {
         if (!(await takeLease(lease, true, signal, log))) break;
         continue;
       }
+      if (held.fresh && !(await startWhenDue(held, signal))) break;
       const cycleStart = Date.now();
       const inventory = store.inventory.list();
       const next = new Map(inventory.map((r) => [r.name, r]));
@@ -119,7 +119,7 @@ export async function monitor(opts: MonitorOptions): Promise<void> {
       for (const name of records.keys()) if (!next.has(name)) await pool.forget(name);
       records = next;
       hold.refresh(inventory);
-      const summary = await m.cycle(inventory);
+      const summary = await m.cycle(inventory, signal);
       if (opts.json) printJson({ at: cycleStart, ...summary, ms: Math.round(summary.ms) });
       else log.info(summary, 'cycle');
       if (Date.now() - lastPrune > 3_600_000) {

@@ -34,7 +34,13 @@ function canonicalService(service: Service): Service {
   const backends = service.backends
     .map((backend) => ({ backend, endpoint: parseEndpoint(backend.address) }))
     .sort((a, b) => compareEndpoints(a.endpoint, b.endpoint))
-    .map(({ backend, endpoint }): Backend => ({ ...backend, address: formatEndpoint(endpoint) }));
+    // `+ 0` turns -0 (YAML and JSON both read `-0` so) into 0: one value, one spelling.
+    .map(({ backend, endpoint }): Backend => ({
+      ...backend,
+      address: formatEndpoint(endpoint),
+      weight: backend.weight + 0,
+      maxConnections: backend.maxConnections + 0,
+    }));
   return {
     ...service,
     listen: formatEndpoint(parseEndpoint(service.listen)),

@@ -28,10 +28,14 @@ export const TARGETS: readonly TargetEntry[] = [
   entry('rules-codec', 50_000, 6, () => import('./rules-codec.js')),
   entry('rules-patch', 20_000, 13, () => import('./rules-patch.js')),
   entry('rules-yaml', 8_000, 300, () => import('./rules-yaml.js')),
+  entry('rules-nesting', 4_000, 150, () => import('./rules-nesting.js')),
+  entry('rules-numbers', 20_000, 4, () => import('./rules-numbers.js')),
   entry('counters', 150_000, 2, () => import('./counters.js')),
+  entry('history-range', 50_000, 1, () => import('./history-range.js')),
   entry('firmware-image', 120_000, 2, () => import('./firmware-image.js')),
   entry('snmp-set', 50_000, 6, () => import('./snmp-set.js')),
   entry('snmp-agent', 20_000, 11, () => import('./snmp-agent.js')),
+  entry('snmp-replay', 5_000, 70, () => import('./snmp-replay.js')),
 ];
 
 export const DEFAULT_TOTAL = TARGETS.reduce((n, t) => n + t.runs, 0);

@@ -1,17 +1,15 @@
 import fc from 'fast-check';
-import { Appliance } from '../../../firmware/appliance.js';
-import type { HealthProbePort } from '../../../firmware/ports.js';
 import { compareOids, formatOid } from '../../../src/protocol/mib/oid.js';
 import { ErrorStatus } from '../../../src/protocol/mib/smi.js';
 import { configId } from '../../../src/protocol/rules/index.js';
 import { loadRules } from '../../../src/rules/index.js';
-import { MemoryStorage } from '../../../sim/ports/state-dir.js';
 import { ApplianceMib } from '../../../sim/snmp/appliance-mib.js';
 import { arcsOf, answerGet, answerGetBulk, answerGetNext, type ReadResponse } from '../../../sim/snmp/responder.js';
 import { answerSet } from '../../../sim/snmp/set-handler.js';
 import { Exception, type WireVarbind } from '../../../sim/snmp/wire-view.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { ensure, target } from '../target.js';
+import { bootAppliance } from './boot-appliance.js';
 import { oidArcs, varbinds, type FuzzVarbind } from './snmp-inputs.js';
 
 const SEEDS = [
@@ -31,10 +29,6 @@ const SEEDS = [
 ].map((text) => loadRules(text, 'seed.yaml'));
 
 /** Health probes are scheduled on the fake clock, which never moves: none may run. */
-const NO_PROBES: HealthProbePort = {
-  probe: () => Promise.reject(new Error('no probe may run in the fuzz harness')),
-};
-
 const ERROR_STATUSES = new Set<number>(Object.values(ErrorStatus));
 
 const wire = (vbs: readonly FuzzVarbind[]): WireVarbind[] =>
@@ -91,15 +85,7 @@ export default target({
   async: true,
   check: async ({ seed, requests }) => {
     const clock = new FakeClock();
-    const appliance = await Appliance.boot({
-      clock,
-      storage: new MemoryStorage(),
-      probe: NO_PROBES,
-      random: Math.random,
-      firmwareVersion: '1.0.0',
-      seedRules: SEEDS[seed]!,
-      maxFlows: 64,
-    });
+    const appliance = await bootAppliance(clock, SEEDS[seed]!);
     const mib = new ApplianceMib(appliance, { clock, sysName: 'fuzz' });
     try {
       for (const r of requests) {

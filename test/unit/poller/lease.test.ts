@@ -35,7 +35,7 @@ describe('the poller lease', () => {
     // Another host: its pid means nothing here, only the expiry counts.
     const first = new PollerLease(a.pollerLease, { command: 'fulcrum monitor', leaseMs: 30_000, now: () => now, host: 'agent-a' });
     const second = new PollerLease(b.pollerLease, { command: 'fulcrum serve', leaseMs: 30_000, now: () => now, host: 'agent-b' });
-    expect(first.hold()).toEqual({ ok: true });
+    expect(first.hold()).toEqual({ ok: true, fresh: true, startAt: T0 + 1_000 });
     const refused = second.hold();
     expect(refused).toMatchObject({
       ok: false,
@@ -46,12 +46,13 @@ describe('the poller lease', () => {
 
     // Renewed each cycle: still held well past the first expiry.
     now += 20_000;
-    expect(first.hold()).toEqual({ ok: true });
+    expect(first.hold()).toEqual({ ok: true, fresh: false, startAt: now });
     now += 20_000;
     expect(second.hold().ok).toBe(false);
     // Silent past its expiry: taken over; the first learns it lost the lease.
     now += 30_001;
-    expect(second.hold()).toEqual({ ok: true });
+    // A new holder polls from the next whole second: the old one's last frames may be in this one.
+    expect(second.hold()).toEqual({ ok: true, fresh: true, startAt: T0 + 71_000 });
     expect(first.hold()).toMatchObject({ ok: false, lost: true, holder: { host: 'agent-b', command: 'fulcrum serve', since: now } });
     first.release();
     expect(b.pollerLease.holder()?.host).toBe('agent-b');

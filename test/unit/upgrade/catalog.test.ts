@@ -54,7 +54,7 @@ describe('firmware catalog', () => {
     const { catalog: c, dir, store } = catalog();
     expect(imageError(() => c.add(new TextEncoder().encode('not firmware at all, just text'))).code).toBe('truncated');
     const flipped = image('1.0.0');
-    flipped[80] ^= 1;
+    flipped[80]! ^= 1;
     expect(imageError(() => c.add(flipped)).code).toBe('badHash');
     const padded = new Uint8Array([...image('1.0.0'), 0, 0, 0]);
     const extra = imageError(() => c.add(padded));

@@ -3,7 +3,7 @@ import { Negotiator } from '../../../../drivers/console/telnet/negotiation.js';
 import { TelnetParser } from '../../../../drivers/console/telnet/parser.js';
 import { SER2NET_GREETING } from './fake-telnet-server.js';
 
-const [IAC, WILL, WONT, DO, DONT] = [255, 251, 252, 253, 254];
+const [IAC, WILL, WONT, DO, DONT] = [255, 251, 252, 253, 254] as const;
 const [BINARY, ECHO, SGA, COM_PORT] = [0, 1, 3, 44];
 
 /** Feeds the peer's bytes to a negotiator; returns every reply it made, as [verb, option]. */
