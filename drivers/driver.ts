@@ -10,6 +10,8 @@ export interface ApplianceInfo {
   uptimeSeconds: number;
   /** Seconds until an unconfirmed commit reverts; null when none is pending. */
   pendingConfirm: number | null;
+  /** The failover group the appliance reports belonging to; absent for a lone appliance (and over SNMP, for now). */
+  group?: { name: string; unit: number; state: 'active' | 'standby' | 'offline' };
 }
 
 export interface PushOptions {

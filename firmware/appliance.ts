@@ -11,6 +11,9 @@ import { ConfigManager, STARTUP_FILE, type ConfigEvent } from './mgmt/config-man
 import type { ManagementOps } from './mgmt/management-ops.js';
 import { firmwareOps } from './mgmt/firmware-ops.js';
 import type { BootResult, Bootloader } from './boot/index.js';
+import { FailoverMember, type FailoverEvent } from './failover/member.js';
+import type { GroupConfig } from './failover/group-config.js';
+import type { FloatingServicesPort, HeartbeatLink } from './failover/ports.js';
 import { NO_DATA_PLANE, type Clock, type DataPlanePort, type HealthProbePort, type ImageFetchPort, type StoragePort } from './ports.js';
 
 export const MODEL = 'FL-1000';
@@ -30,7 +33,9 @@ export type ApplianceEvent =
   /** A trial image passed its self-test and made itself permanent. */
   | { type: 'firmware-confirmed'; version: string; at: number }
   /** Something the appliance had to repair or could not do, for the log. */
-  | { type: 'problem'; detail: string; at: number };
+  | { type: 'problem'; detail: string; at: number }
+  /** Failover group: a state change with its reason, the floating services opening or closing, an address still held. */
+  | Exclude<FailoverEvent, { type: 'problem' }>;
 
 export interface ApplianceOptions {
   clock: Clock;
@@ -61,6 +66,7 @@ export class Appliance {
   private dataPlane: DataPlanePort = NO_DATA_PLANE;
   private config!: ConfigManager;
   private forwarding!: ForwardingCore;
+  private member: FailoverMember | null = null;
   readonly bootedAt: number;
   readonly management: ManagementOps;
 
@@ -118,6 +124,29 @@ export class Appliance {
     this.dataPlane = port;
   }
 
+  /**
+   * Joins a failover group (firmware/failover/): from now on the floating services open only
+   * while this member is active. The data plane attached must leave them closed until then.
+   */
+  async joinGroup(config: GroupConfig, links: readonly HeartbeatLink[], services: FloatingServicesPort): Promise<FailoverMember> {
+    if (this.member) throw new Error(`already a member of group ${this.member.config.name}`);
+    this.member = await FailoverMember.join(config, {
+      clock: this.options.clock,
+      storage: this.options.storage,
+      core: this.forwarding,
+      configId: () => this.config.running.id,
+      links,
+      services,
+      onEvent: (e) => this.emit(e as ApplianceEvent),
+    });
+    return this.member;
+  }
+
+  /** The failover group membership, or null for a lone appliance. */
+  get group(): FailoverMember | null {
+    return this.member;
+  }
+
   uptimeSeconds(): number {
     return Math.floor((this.options.clock.now() - this.bootedAt) / 1000);
   }
@@ -152,6 +181,7 @@ export class Appliance {
   }
 
   stop(): void {
+    this.member?.stop();
     this.monitor?.stop();
     this.monitor = null;
     this.config.stop();
@@ -195,6 +225,7 @@ export class Appliance {
         configId: fromHex(this.config.running.id),
         uptimeSeconds: this.uptimeSeconds(),
         pendingConfirmMs: Math.ceil(this.config.status().pendingConfirmMs),
+        ...(this.member ? { group: this.member.identity } : {}),
       }),
       runningEncoding: () => this.config.running.encoding,
       candidateEncoding: () => this.config.candidate?.encoding ?? null,

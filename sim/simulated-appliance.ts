@@ -5,6 +5,12 @@ import type { Clock, ConsolePort } from '../firmware/ports.js';
 import { fromHex } from '../src/protocol/digest.js';
 import type { RuleTable } from '../src/protocol/rules/model.js';
 import { DataPlane } from './data-plane/data-plane.js';
+import type { HeartbeatLink } from '../firmware/failover/ports.js';
+import type { GroupMembership } from '../src/protocol/serial/messages.js';
+import { FloatingDataPlane } from './failover/floating-data-plane.js';
+import type { GroupOptions } from './failover/group-options.js';
+import { SerialFailoverLink } from './failover/serial-failover-link.js';
+import { UdpHeartbeatLink } from './failover/udp-heartbeat-link.js';
 import {
   DEFAULT_FIRMWARE_VERSION,
   FLASH_FILE,
@@ -59,6 +65,8 @@ export interface SimulatedApplianceOptions {
   serial?: SerialOptions;
   /** Run an SNMP agent on UDP (sim/snmp/). `clock`: the agent's (sysUpTime, snmpEngineTime), default the box's; a test moves it to cross a time window. */
   snmp?: SnmpOptions & { onProblem?: (message: string) => void; clock?: Clock };
+  /** Join a failover group (sim/failover/): the services listen only while this member is active. */
+  group?: GroupOptions;
 }
 
 /** The line a started simulator prints, so scripts and tests know where to reach it. */
@@ -69,6 +77,8 @@ export interface ReadyInfo {
   services: { name: string; listen: string; protocol: string }[];
   serial: string | null;
   snmp: string | null;
+  /** Present for a member of a failover group: its state when the line was printed. */
+  group?: GroupMembership;
 }
 
 /**
@@ -85,7 +95,8 @@ export interface ReadyInfo {
  */
 export class SimulatedAppliance {
   private current: Appliance | null = null;
-  private dataPlane: DataPlane | null = null;
+  private dataPlane: DataPlane | FloatingDataPlane | null = null;
+  private groupLinks: (UdpHeartbeatLink | SerialFailoverLink)[] = [];
   private detachConsole: (() => void) | null = null;
   private readonly listeners = new Set<(e: ApplianceEvent) => void>();
   private rebooting: Promise<void> | null = null;
@@ -110,6 +121,7 @@ export class SimulatedAppliance {
     const { geometry } = simFlash();
     if (options.stateDir) mkdirSync(options.stateDir, { recursive: true });
     const flash = options.stateDir ? await FileFlash.open(path.join(options.stateDir, FLASH_FILE), geometry) : new MemoryFlash(geometry);
+    if (options.group && options.listen === false) throw new Error('a failover group member needs its listeners: it cannot run with listen off');
     const sim = new SimulatedAppliance(options.name, options, flash, buildFactoryImage(options.firmwareVersion ?? SIM_FIRMWARE_VERSION));
     try {
       if (options.serial) await sim.openConsole(options.serial);
@@ -172,7 +184,8 @@ export class SimulatedAppliance {
     });
     this.current = appliance;
     for (const l of this.listeners) appliance.onEvent(l);
-    if (options.listen !== false) {
+    if (options.group) await this.joinGroup(appliance, options.group);
+    else if (options.listen !== false) {
       const dataPlane = new DataPlane(appliance.core);
       this.dataPlane = dataPlane;
       await dataPlane.start(appliance.rules);
@@ -192,6 +205,24 @@ export class SimulatedAppliance {
     }
   }
 
+  /** Standby first: the floating data plane opens when the member becomes active. */
+  private async joinGroup(appliance: Appliance, group: GroupOptions): Promise<void> {
+    const floating = new FloatingDataPlane(appliance.core, () => appliance.rules);
+    this.dataPlane = floating;
+    appliance.attachDataPlane(floating);
+    const links: HeartbeatLink[] = [];
+    this.groupLinks = [];
+    const udp = await UdpHeartbeatLink.open(group.heartbeat, group.peers);
+    this.groupLinks.push(udp);
+    links.push(udp);
+    if (group.failoverLink !== undefined) {
+      const serial = await SerialFailoverLink.open(group.failoverLink);
+      this.groupLinks.push(serial);
+      links.push(serial);
+    }
+    await appliance.joinGroup(group.config, links, floating);
+  }
+
   /** Without a state directory, configuration lives in RAM that a reboot keeps (the process is the box's battery). */
   private readonly memory = new MemoryStorage();
 
@@ -201,8 +232,12 @@ export class SimulatedAppliance {
     this.detachConsole?.();
     this.detachConsole = null;
     this.serialServer = null;
+    // The firmware's last heartbeat (the member resigning) goes out before its links close.
     this.current?.stop();
-    await this.dataPlane?.stop();
+    await Promise.all(this.groupLinks.map((l) => l.close()));
+    this.groupLinks = [];
+    if (this.dataPlane instanceof FloatingDataPlane) await this.dataPlane.close();
+    else await this.dataPlane?.stop();
     this.dataPlane = null;
   }
 
@@ -247,6 +282,7 @@ export class SimulatedAppliance {
       services: a.rules.services.map((s) => ({ name: s.name, listen: s.listen, protocol: s.protocol })),
       serial: this.line?.path ?? null,
       snmp: this.snmpAgent ? formatHostPort(this.snmpAgent.host, this.snmpAgent.port) : null,
+      ...(a.group ? { group: a.group.identity } : {}),
     };
   }
 

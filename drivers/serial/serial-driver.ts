@@ -314,5 +314,6 @@ function toInfo(id: Identity): ApplianceInfo {
     configId: toHex(id.configId),
     uptimeSeconds: id.uptimeSeconds,
     pendingConfirm: id.pendingConfirmMs > 0 ? Math.ceil(id.pendingConfirmMs / 1000) : null,
+    ...(id.group ? { group: { ...id.group } } : {}),
   };
 }

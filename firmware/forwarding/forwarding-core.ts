@@ -26,6 +26,22 @@ export interface ForwardingOptions {
 
 /** Allocated to a service that a new rule table removed: the data plane ends it, then closes it. */
 const ENDED = -2;
+/** A live UDP session is mirrored again at most this often (or at half its idle timeout if that is sooner). */
+const MIRROR_REFRESH_MS = 10_000;
+
+/**
+ * Failover state mirroring (firmware/failover/state-mirror.ts): told of every backend choice
+ * worth keeping across a failover, and asked first for the choice a previous active made.
+ * Outside a failover group there is none, and the forwarding path pays one null check.
+ */
+export interface FlowMirror {
+  /** A source-IP persistence entry was made or used: address words[at .. at+count) → backend. */
+  persisted(service: number, words: Uint32Array, at: number, count: 1 | 4, backend: number): void;
+  /** A UDP session is open (new, or still in use): key = [service, address words…, port]. */
+  session(key: Uint32Array, backend: number): void;
+  /** The backend a previous active gave the UDP session of `key` ([service, words…, port]), or -1. */
+  recall(key: Uint32Array, now: number): number;
+}
 
 /**
  * The forwarding core: the compiled rule table plus the connection table.
@@ -53,6 +69,9 @@ export class ForwardingCore {
   private readonly freeFlows: Int32Array;
   private freeTop: number;
   private sweepCursor = 0;
+  private mirror: FlowMirror | null = null;
+  /** When each UDP flow was last told to the mirror; allocated with the mirror. */
+  private flowMirroredAt: Float64Array | null = null;
 
   // (service, address words, port) → flow; one table per address width.
   private readonly table4: FlowTable;
@@ -166,6 +185,21 @@ export class ForwardingCore {
     return true;
   }
 
+  /** Connects (or with null, disconnects) failover state mirroring. */
+  attachMirror(mirror: FlowMirror | null): void {
+    this.mirror = mirror;
+    this.flowMirroredAt = mirror ? new Float64Array(this.options.maxFlows) : null;
+  }
+
+  /** Every open UDP session with a backend: key = [service, address words…, port], valid during the call only. */
+  forEachUdpSession(visit: (key: Uint32Array, backend: number) => void): void {
+    for (let flow = 0; flow < this.options.maxFlows; flow++) {
+      const service = this.flowService[flow]!;
+      if (service < 0 || this.services[service]!.config.protocol !== 'udp' || this.flowTarget[flow]! < 0) continue;
+      visit(this.flowKeys.subarray(flow * 6, flow * 6 + this.flowKeyWidth[flow]!), this.flowTarget[flow]!);
+    }
+  }
+
   serviceIndex(name: string): number {
     return this.byName.get(name) ?? -1;
   }
@@ -178,7 +212,18 @@ export class ForwardingCore {
   lookup(service: number, address: string, port: number, now: number): number {
     const key = this.keyFor(service, address, port);
     const flow = key.length === 3 ? this.table4.get(key, now) : this.table6.get(key, now);
-    if (flow >= 0) this.flowLastSeen[flow] = now;
+    if (flow >= 0) {
+      this.flowLastSeen[flow] = now;
+      // A long-lived session is told to the mirror again before the standby's copy times out.
+      const mirroredAt = this.flowMirroredAt;
+      if (mirroredAt !== null && this.flowTarget[flow]! >= 0) {
+        const refresh = Math.min(MIRROR_REFRESH_MS, this.services[service]!.config.idleTimeoutMs / 2);
+        if (now - mirroredAt[flow]! >= refresh) {
+          mirroredAt[flow] = now;
+          this.mirror!.session(key, this.flowTarget[flow]!);
+        }
+      }
+    }
     return flow;
   }
 
@@ -216,6 +261,10 @@ export class ForwardingCore {
     }
     this.flowTarget[flow] = target;
     svc.opened(target);
+    if (this.mirror !== null && svc.config.protocol === 'udp' && target >= 0) {
+      this.flowMirroredAt![flow] = now;
+      this.mirror.session(key, target);
+    }
     return flow;
   }
 
@@ -309,12 +358,19 @@ export class ForwardingCore {
     const base = flow * MAX_TRIES;
     const tried = this.flowTryCount[flow]!;
     let pick = -1;
-    if (tried === 0 && svc.persistence) pick = svc.persistence.recall(this.flowKeys, flow * 6 + 1, this.flowKeyWidth[flow] === 3 ? 1 : 4, now);
+    const count = this.flowKeyWidth[flow] === 3 ? 1 : 4;
+    // A UDP session the previous active of a failover group had keeps its backend.
+    if (tried === 0 && this.mirror !== null && svc.config.protocol === 'udp') {
+      pick = this.mirror.recall(this.flowKeys.subarray(flow * 6, flow * 6 + this.flowKeyWidth[flow]!), now);
+      if (pick >= svc.size || (pick >= 0 && !svc.acceptsNew(pick))) pick = -1;
+    }
+    if (pick < 0 && tried === 0 && svc.persistence) pick = svc.persistence.recall(this.flowKeys, flow * 6 + 1, count, now);
     if (pick >= 0 && !svc.acceptsNew(pick)) pick = -1;
     if (pick < 0) {
       pick = svc.choose(this.flowHash[flow]!, this.flowTries.subarray(base, base + tried), tried);
-      if (pick >= 0 && svc.persistence) svc.persistence.remember(this.flowKeys, flow * 6 + 1, this.flowKeyWidth[flow] === 3 ? 1 : 4, pick, now);
+      if (pick >= 0 && svc.persistence) svc.persistence.remember(this.flowKeys, flow * 6 + 1, count, pick, now);
     }
+    if (pick >= 0 && svc.persistence && this.mirror !== null) this.mirror.persisted(svc.index, this.flowKeys, flow * 6 + 1, count, pick);
     if (pick >= 0) {
       if (tried < MAX_TRIES) {
         this.flowTries[base + tried] = pick;

@@ -29,4 +29,10 @@ export class SourcePersistence {
     // A full table refuses; forgetting a client costs only its stickiness, never its flow.
     table.set(key, backend, now);
   }
+
+  /** Every remembered client (expired ones not yet reclaimed included): the failover mirror's full copy. */
+  forEach(visit: (words: Uint32Array, count: 1 | 4, backend: number) => void): void {
+    this.v4.forEach((backend, key) => visit(key, 1, backend));
+    this.v6?.forEach((backend, key) => visit(key, 4, backend));
+  }
 }

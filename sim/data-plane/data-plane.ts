@@ -82,8 +82,11 @@ export class DataPlane implements DataPlanePort {
     clearInterval(this.sweeper);
     const all = [...this.listeners.values()];
     this.listeners.clear();
-    await Promise.all(all.map((l) => l.stop()));
+    // Each stop() stops accepting at once, but a TCP server's close waits for its connections:
+    // end the flows before waiting, or a stop would last as long as the longest client.
+    const stopping = all.map((l) => l.stop());
     for (const l of all) l.closeFlows();
+    await Promise.all(stopping);
   }
 
   private async drop(listeners: Listener[]): Promise<void> {

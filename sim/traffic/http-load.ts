@@ -32,9 +32,9 @@ export async function httpLoad(host: string, port: number, count: number, concur
   return result;
 }
 
-export function getOnce(host: string, port: number, timeoutMs = 5_000): Promise<string> {
+export function getOnce(host: string, port: number, timeoutMs = 5_000, localAddress?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host, port, path: '/', agent: false, headers: { connection: 'close' }, timeout: timeoutMs }, (res) => {
+    const req = http.get({ host, port, localAddress, path: '/', agent: false, headers: { connection: 'close' }, timeout: timeoutMs }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));

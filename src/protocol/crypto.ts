@@ -1,5 +1,5 @@
 /**
- * The cryptography the contract needs — SHA-256 and Ed25519 — as a port, so that the firmware
+ * The cryptography the contract needs — SHA-256, HMAC-SHA256 and Ed25519 — as a port, so that the firmware
  * carries no crypto library of its own: a box supplies its hardware engine or its vendor library,
  * the agent and the simulator supply Node's (src/protocol/host/node-crypto.ts). The host installs
  * its implementation once, before anything hashes; using the contract without one is a
@@ -8,6 +8,8 @@
 
 export interface CryptoPort {
   sha256(bytes: Uint8Array): Uint8Array;
+  /** HMAC-SHA256 (RFC 2104) of `message` under `key`: 32 bytes (failover heartbeats). */
+  hmacSha256(key: Uint8Array, message: Uint8Array): Uint8Array;
   /** Whether `signature` is publicKey's Ed25519 signature of `message`; false (never a throw) for a bad one. */
   ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
   /** The Ed25519 signature of `message` by the 32-byte seed (only a signing host needs this). */

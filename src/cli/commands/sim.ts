@@ -4,12 +4,13 @@ import { decodePublicKeyPem } from '../../protocol/host/node-crypto.js';
 import { configId } from '../../protocol/rules/index.js';
 import { SimulatedAppliance } from '../../../sim/simulated-appliance.js';
 import { parseHostPort, snmpOptionProblems, type SnmpOptions } from '../../../sim/snmp/options.js';
+import { GroupOptionError, groupOptions, type GroupFlags } from '../../../sim/failover/group-options.js';
 import { createLogger } from '../../log/logger.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { printJson } from '../output.js';
 import { readRules } from '../rules-input.js';
 
-export interface SimStartOptions {
+export interface SimStartOptions extends GroupFlags {
   rules?: string;
   name: string;
   state?: string;
@@ -128,6 +129,14 @@ export async function start(opts: SimStartOptions): Promise<void> {
   const snmp = snmpOptions(opts);
   const seed = opts.rules ? readRules(opts.rules) : undefined;
   const firmware = firmwareOptions(opts);
+  let group: ReturnType<typeof groupOptions>;
+  try {
+    group = groupOptions(opts);
+  } catch (err) {
+    if (err instanceof GroupOptionError) throw new CliError(err.message, err.message.startsWith('--group-key ') ? EXIT.invalidInput : EXIT.usage);
+    throw err;
+  }
+  if (group && !opts.listen) throw new CliError('--group needs the listeners: it cannot go with --no-listen', EXIT.usage);
   const log = createLogger(`sim:${opts.name}`);
   let sim: SimulatedAppliance;
   try {
@@ -140,11 +149,17 @@ export async function start(opts: SimStartOptions): Promise<void> {
       maxFlows,
       ...(serial ? { serial } : {}),
       ...(snmp ? { snmp: { ...snmp, onProblem: (message: string) => log.debug(message) } } : {}),
+      ...(group ? { group } : {}),
     });
   } catch (err) {
     throw new CliError(`sim ${opts.name}: ${(err as Error).message}`, EXIT.failure);
   }
   sim.onEvent((e) => log.info(e, e.type));
+  // A group member's state changes are what scripts wait for: with --json they follow the ready line.
+  if (opts.json && group)
+    sim.onEvent((e) => {
+      if (e.type.startsWith('failover')) printJson(e);
+    });
   const info = sim.readyInfo();
   if (seed && configId(seed) !== info.configId) {
     log.warn({ stored: info.configId, seed: configId(seed) }, 'the startup config in the state directory runs; --rules only seeds a fresh appliance');
@@ -167,6 +182,7 @@ export async function start(opts: SimStartOptions): Promise<void> {
     process.stdout.write(`appliance ${info.name} firmware ${info.firmware} running config ${info.configId}\n`);
     for (const s of info.services) process.stdout.write(`  ${s.name}: ${s.protocol} ${opts.listen ? s.listen : `${s.listen} (not listening)`}\n`);
     if (info.serial) process.stdout.write(`  console: ${info.serial} at ${baud} baud (fulcrum appliance info --to serial:${info.serial}?baud=${baud})\n`);
+    if (info.group) process.stdout.write(`  group ${info.group.name}: unit ${info.group.unit}, ${info.group.state}\n`);
     if (info.snmp)
       process.stdout.write(
         `  snmp: udp ${info.snmp}${snmp?.v3User ? ` (v3 user ${snmp.v3User.name}, authPriv SHA/AES)` : ''}${snmp?.community !== undefined || snmp?.writeCommunity !== undefined ? ' (v2c)' : ''}\n`,

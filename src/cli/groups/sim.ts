@@ -35,6 +35,17 @@ export function define(sim: Command): void {
     ])
     .option('--firmware-version <x.y.z>', 'version of the factory image a new appliance boots (default 1.0.0)')
     .option('--if-counter-base <octets>', "start the data interface's IF-MIB octet counters here (e.g. 4294960000: ifInOctets wraps after a little traffic)")
+    .option('--group <name>', 'join this failover group: the services listen only while this member is active')
+    .option('--unit <n>', "this member's unit number in the group (1..255; a priority tie goes to the lower unit)")
+    .option('--priority <p>', 'election priority 1..254, higher wins (default 100)')
+    .option('--heartbeat <[host:]port>', 'UDP address the heartbeats are received on (host defaults to 127.0.0.1)')
+    .option('--peer <host:port>', "a peer's heartbeat address (repeatable)", (v: string, prev: string[] = []) => [...prev, v])
+    .option('--group-key <file>', "the group's shared HMAC key (16+ bytes; one trailing newline is ignored)")
+    .option('--preempt', 'a higher-priority standby takes over from a lower-priority active (the default)')
+    .option('--no-preempt', 'a working active keeps its place whatever the priorities')
+    .option('--preempt-delay <ms>', 'how long a standby must outrank the active before it preempts (default 0)')
+    .option('--heartbeat-interval <ms>', 'heartbeat interval (default 150; master-down is 3 intervals plus skew)')
+    .option('--failover-link <path>', 'serial failover cable: opened if PATH exists, else a pseudo-terminal pair is made and PATH links to its far end')
     .action(async (opts) => (await import('../commands/sim.js')).start(opts));
   sim
     .command('fleet')

@@ -4,7 +4,7 @@
  * reaches cryptography through the port alone, so its bundle holds no `node:` module.
  */
 
-import { createHash, createPrivateKey, createPublicKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
+import { createHash, createHmac, createPrivateKey, createPublicKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
 import { installCrypto, type CryptoPort } from '../crypto.js';
 import { FirmwareKeyError } from '../image/errors.js';
 import { checkRaw, ED25519_KEY_SIZE, signingKeyFromSeed, type SigningKey } from '../image/keys.js';
@@ -35,6 +35,7 @@ function rawPublicOf(key: KeyObject): Uint8Array {
 
 export const nodeCrypto: CryptoPort = {
   sha256: (bytes) => new Uint8Array(createHash('sha256').update(bytes).digest()),
+  hmacSha256: (key, message) => new Uint8Array(createHmac('sha256', key).update(message).digest()),
   ed25519Verify(publicKey, message, signature) {
     const key = publicKeyObject(publicKey);
     try {

@@ -90,6 +90,16 @@ export interface Identity {
   uptimeSeconds: number;
   /** Milliseconds until an unconfirmed commit reverts; 0 when none is pending. */
   pendingConfirmMs: number;
+  /** The appliance's failover group, when it belongs to one (absent on the wire otherwise). */
+  group?: GroupMembership;
+}
+
+export type GroupState = 'active' | 'standby' | 'offline';
+
+export interface GroupMembership {
+  name: string;
+  unit: number;
+  state: GroupState;
 }
 
 /** What a `read` can fetch. Large objects are read in pieces from a snapshot taken at offset 0. */

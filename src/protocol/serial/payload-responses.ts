@@ -13,14 +13,15 @@
  *   error       0xe0  u8 code (ErrorCode)  str8 message
  *
  *   identity := 32 configId  u32 uptimeSeconds  u32 pendingConfirmMs
- *               str8 model  str8 serialNumber  str8 firmware
+ *               str8 model  str8 serialNumber  str8 firmware  [group]
+ *   group    := str8 name (1..32 bytes)  u8 unit (1..255)  u8 state (1 active, 2 standby, 3 offline)
  *   str8     := u8 length  UTF-8 bytes
  *
  * An error's message is text for people: the encoder clips it to 255 bytes at a character
  * boundary rather than fail while reporting a failure.
  */
 
-import { ErrorCode, type Identity, type Response as AnyResponse } from './messages.js';
+import { ErrorCode, type GroupState, type Identity, type Response as AnyResponse } from './messages.js';
 
 /** The responses of this file; firmware responses are in payload-firmware.ts. */
 type Response = Exclude<AnyResponse, { type: `fw${string}` | 'rebootOk' }>;
@@ -32,6 +33,14 @@ export const ID_BYTES = 32;
 export const READ_OK_HEADER_BYTES = 12;
 export const ERROR_MESSAGE_MAX_BYTES = 255;
 
+/**
+ * The group trailer is optional and last: an appliance in no group sends exactly the identity
+ * older agents know, and a decoder takes the trailer only when bytes remain after the firmware.
+ */
+export const GROUP_NAME_MAX_BYTES = 32;
+const GROUP_STATE_CODE: Record<GroupState, number> = { active: 1, standby: 2, offline: 3 };
+const GROUP_STATE_BY_CODE: Readonly<Record<number, GroupState>> = { 1: 'active', 2: 'standby', 3: 'offline' };
+
 function writeIdentity(out: ByteWriter, identity: Identity): void {
   out.fixed(identity.configId, ID_BYTES, 'identity configId');
   out.u32(identity.uptimeSeconds, 'identity uptimeSeconds');
@@ -39,10 +48,17 @@ function writeIdentity(out: ByteWriter, identity: Identity): void {
   out.str8(identity.model, 'identity model');
   out.str8(identity.serialNumber, 'identity serialNumber');
   out.str8(identity.firmware, 'identity firmware');
+  if (identity.group) {
+    if (identity.group.name.length === 0) throw new RangeError('identity group name is empty');
+    if (identity.group.unit < 1) throw new RangeError('identity group unit must be 1..255');
+    out.str8(identity.group.name, 'identity group name', GROUP_NAME_MAX_BYTES);
+    out.u8(identity.group.unit, 'identity group unit');
+    out.u8(GROUP_STATE_CODE[identity.group.state], 'identity group state');
+  }
 }
 
 function readIdentity(input: ByteReader): Identity {
-  return {
+  const identity: Identity = {
     configId: input.bytes(ID_BYTES, 'configId'),
     uptimeSeconds: input.u32('uptimeSeconds'),
     pendingConfirmMs: input.u32('pendingConfirmMs'),
@@ -50,6 +66,23 @@ function readIdentity(input: ByteReader): Identity {
     serialNumber: input.str8('serialNumber'),
     firmware: input.str8('firmware'),
   };
+  if (input.remaining === 0) return identity;
+  // Bytes after the firmware must be a whole group; anything else is trailing garbage and says so.
+  const at = input.offset;
+  const extra = input.remaining;
+  const trailing = (why: string, offset: number) => input.error(`${extra} trailing byte(s) after the identity are not a group: ${why}`, offset);
+  const nameLength = input.u8('group name length');
+  if (nameLength === 0 || nameLength > GROUP_NAME_MAX_BYTES) throw trailing(`group name of ${nameLength} bytes (1..${GROUP_NAME_MAX_BYTES})`, at);
+  if (input.remaining < nameLength + 2) throw trailing('truncated group', at);
+  input.offset = at;
+  const name = input.str8('group name', GROUP_NAME_MAX_BYTES);
+  const unitAt = input.offset;
+  const unit = input.u8('group unit');
+  if (unit < 1) throw trailing('group unit 0', unitAt);
+  const stateAt = input.offset;
+  const state = GROUP_STATE_BY_CODE[input.u8('group state')];
+  if (state === undefined) throw trailing('unknown group state', stateAt);
+  return { ...identity, group: { name, unit, state } };
 }
 
 export function encodeResponse(response: Response, out: ByteWriter): void {
