@@ -1,7 +1,8 @@
 /**
  * Targets → drivers, for every part of the agent that talks to appliances (CLI, API, poller).
  * A target is `serial:/dev/ttyX[?baud=N]`, a console server's port (`tcp://HOST:PORT` raw,
- * `telnet://HOST:PORT` with RFC 2217, both `[?baud=N]`) or `snmp://HOST[:PORT]`; SNMP needs credentials.
+ * `telnet://HOST:PORT` with RFC 2217, both `[?baud=N]`), `snmp://HOST[:PORT]` or an HAProxy box
+ * (`haproxy://HOST:PORT`, `haproxy:///path/to/master.sock`); SNMP needs credentials.
  */
 import type { ApplianceDriver } from '../../drivers/driver.js';
 import { DriverError } from '../../drivers/driver.js';
@@ -38,6 +39,10 @@ export async function connectTarget(target: string, credentials: SnmpCredentials
     if (!credentials) throw new DriverError('badTarget', `${target}: SNMP needs credentials (a community, or a v3 user with auth and priv keys)`);
     const { SnmpDriver } = await import('../../drivers/snmp/snmp-driver.js');
     return SnmpDriver.connect(target, credentials);
+  }
+  if (target.startsWith('haproxy:')) {
+    const { HaproxyDriver } = await import('../../drivers/haproxy/haproxy-driver.js');
+    return HaproxyDriver.connect(target);
   }
   throw new DriverError('badTarget', `${target}: unknown target; expected ${TARGET_FORMS}`);
 }

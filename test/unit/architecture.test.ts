@@ -93,6 +93,24 @@ describe('architecture: imports flow one way, transitively', () => {
     expect(externals).toEqual([]);
   });
 
+  it('firmware/failover/ reaches only itself, the forwarding core, the ports and the contract; the forwarding core knows nothing of it', () => {
+    const inside = (t: string, dirs: string[]) => dirs.some((d) => t.startsWith(`${d}${path.sep}`) || t === d);
+    const failover = sources('firmware/failover');
+    expect(
+      breaches(
+        failover,
+        (t) => inside(t, ['firmware/failover', 'firmware/forwarding', 'firmware/ports.ts', 'firmware/boot/flash-port.ts']) || area(t) === 'src/protocol',
+      ),
+    ).toEqual([]);
+    // The core is told of mirroring through its own FlowMirror interface, never by importing the group code.
+    expect(breaches(sources('firmware/forwarding'), (t) => !inside(t, ['firmware/failover']))).toEqual([]);
+  });
+
+  it('sim/failover/ reaches only itself, the data plane and serial transports it builds on, the firmware and the contract', () => {
+    const allowed = ['sim/failover', 'sim/data-plane', 'sim/serial', 'sim/snmp/options.ts', 'firmware', 'src/protocol', 'src/protocol/host'];
+    expect(breaches(sources('sim/failover'), (t) => allowed.some((a) => t === a || t.startsWith(`${a}${path.sep}`) || area(t) === a))).toEqual([]);
+  });
+
   it('the contract (src/protocol/ but host/) imports nothing of the project beyond itself and no package or built-in', () => {
     const files = sources('src/protocol').filter((f) => area(f) === 'src/protocol');
     expect(breaches(files, (t) => area(t) === 'src/protocol')).toEqual([]);
@@ -100,7 +118,14 @@ describe('architecture: imports flow one way, transitively', () => {
   });
 
   it('drivers/ reach only themselves and src/protocol: they know nothing of the simulator or the firmware', () => {
-    expect(breaches(sources('drivers'), (t) => ['drivers', 'src/protocol', 'src/protocol/host'].includes(area(t)))).toEqual([]);
+    const others = sources('drivers').filter((f) => !f.startsWith(`drivers${path.sep}haproxy${path.sep}`));
+    expect(breaches(others, (t) => ['drivers', 'src/protocol', 'src/protocol/host'].includes(area(t)))).toEqual([]);
+  });
+
+  it('drivers/haproxy/ also reaches src/interop (and the src/rules it uses): it reads and writes HAProxy configuration', () => {
+    const allowed = (t: string) =>
+      ['drivers', 'src/protocol', 'src/protocol/host'].includes(area(t)) || ['src/interop', 'src/rules'].some((a) => t.startsWith(`${a}${path.sep}`));
+    expect(breaches(sources('drivers/haproxy'), allowed)).toEqual([]);
   });
 
   it('src/api/ and src/provision/ never reach src/cli/: the CLI is one front end, the API another', () => {
@@ -109,7 +134,8 @@ describe('architecture: imports flow one way, transitively', () => {
 
   it('src/control/ (the console owner and its clients) reaches drivers, the store and provision, never a front end', () => {
     const allowed = (t: string) =>
-      ['src/control', 'src/provision', 'src/store', 'src/rules', 'src/log', 'drivers', 'src/protocol', 'src/protocol/host'].some((a) =>
+      // src/interop through drivers/haproxy, which reads and writes HAProxy configuration.
+      ['src/control', 'src/provision', 'src/store', 'src/rules', 'src/interop', 'src/log', 'drivers', 'src/protocol', 'src/protocol/host'].some((a) =>
         t.startsWith(`${a}${path.sep}`),
       );
     expect(breaches(sources('src/control'), allowed)).toEqual([]);
