@@ -1,8 +1,9 @@
 /**
  * Rule-table changes over SNMP, the way FULCRUM-MIB describes them: take the candidate lock
  * (fulcrumCandidateSpinLock), start from an empty candidate, create one row per service and
- * backend with RowStatus createAndGo, check that the appliance built the table meant
- * (fulcrumCandidateConfigId), commit (fulcrumCommit), and read back the id that runs.
+ * backend with RowStatus createAndGo and every column (health checks, persistence, idle timeout
+ * and Maglev settings included, so any table can be pushed), check that the appliance built the
+ * table meant (fulcrumCandidateConfigId), commit (fulcrumCommit), and read back the id that runs.
  *
  * The rows go in as few SET requests as the agent takes: all of them in one if it fits, halved
  * whenever the agent (or the datagram size) says tooBig. A row never spans two requests, since
@@ -14,6 +15,8 @@ import { configId as idOf, decodeRules, CodecError, type RuleTable } from '../..
 import { DriverError, type PushOptions, type PushResult } from '../driver.js';
 import { SetError, type SnmpSession, type Varbind } from './session.js';
 import { toHex } from '../../src/protocol/digest.js';
+import { settingsOf, settingValue, SETTING_FIELDS } from '../../src/protocol/mib/service-settings.js';
+import { columnName } from './column-names.js';
 
 const scalar = (o: readonly number[]) => `${formatOid(o)}.0`;
 const STATUS_NAME = new Map<number, string>(Object.entries(ErrorStatus).map(([name, code]) => [code, name]));
@@ -30,6 +33,7 @@ export function rowVarbinds(table: RuleTable): Varbind[][] {
   const text = (oid: readonly number[], value: string): Varbind => ({ oid: formatOid(oid), type: SmiType.OctetString, value: new TextEncoder().encode(value) });
   table.services.forEach((s, i) => {
     const col = (c: number) => M.columnInstance(M.fulcrumCandServiceEntry, c, i + 1);
+    const settings = settingsOf(s);
     groups.push([
       int(col(S.rowStatus), RowStatus.createAndGo),
       text(col(S.name), s.name),
@@ -37,6 +41,11 @@ export function rowVarbinds(table: RuleTable): Varbind[][] {
       int(col(S.protocol), M.ProtocolCode[s.protocol]),
       int(col(S.algorithm), M.AlgorithmCode[s.algorithm]),
       text(col(S.fallback), s.fallback ?? ''),
+      // Every setting, so the appliance builds exactly this service whatever it ran before.
+      ...SETTING_FIELDS.map((f): Varbind => {
+        const { type, value } = settingValue(f, settings);
+        return { oid: formatOid(col(S[f])), type, value: typeof value === 'string' ? new TextEncoder().encode(value) : value };
+      }),
     ]);
     s.backends.forEach((b, j) => {
       const bc = (c: number) => M.columnInstance(M.fulcrumCandBackendEntry, c, i + 1, j + 1);
@@ -59,21 +68,32 @@ function sizeOf(v: Varbind): number {
   return v.oid.split('.').length * 2 + value + 8;
 }
 
-function refused(err: unknown, what: string, hints: Partial<Record<string, [string, string]>> = {}): DriverError {
+function refused(err: unknown, what: string, varbinds: readonly Varbind[], hints: Partial<Record<string, [string, string]>> = {}): DriverError {
   if (!(err instanceof SetError)) return err instanceof DriverError ? err : new DriverError('refused', `${what}: ${String(err)}`);
   const status = STATUS_NAME.get(err.status) ?? `error ${err.status}`;
   const hint = hints[status];
   if (status === 'notWritable') {
+    const named = about(varbinds, err).trim();
     return new DriverError(
       'refused',
-      `${what}: this appliance's SNMP agent does not take configuration writes (notWritable); use the serial console (serial:/dev/ttyX)`,
+      named
+        ? `${what}: this appliance's SNMP agent does not take ${named} (notWritable): its firmware may predate that column of FULCRUM-MIB; use the serial console (serial:/dev/ttyX)`
+        : `${what}: this appliance's SNMP agent does not take configuration writes (notWritable); use the serial console (serial:/dev/ttyX)`,
       'unsupported',
     );
   }
   if (status === 'noAccess' || status === 'authorizationError') {
     return new DriverError('refused', `${what}: the appliance refused (${status}): this community or v3 user may not write the configuration`, 'noAccess');
   }
-  return new DriverError('refused', `${what}: ${hint ? hint[1] : `the appliance refused (${err.message})`}`, hint ? hint[0] : status);
+  return new DriverError('refused', `${what}: ${hint ? hint[1] : `the appliance refused ${about(varbinds, err)}(${status})`}`, hint ? hint[0] : status);
+}
+
+/** "fulcrumCandServiceHealthPath.1 = "x" " for the varbind the agent's error names; '' when it names none of them. */
+function about(varbinds: readonly Varbind[], err: SetError): string {
+  const v = varbinds.find((x) => err.message.endsWith(`: ${x.oid}`));
+  if (!v) return '';
+  const shown = v.value instanceof Uint8Array ? JSON.stringify(Buffer.from(v.value).toString('utf8')) : String(v.value);
+  return `${columnName(v.oid)} = ${shown} `;
 }
 
 export class ConfigWriter {
@@ -137,7 +157,7 @@ export class ConfigWriter {
         'refused',
         reason
           ? `the appliance did not accept the candidate: ${reason}`
-          : `the appliance built config ${got} from the rows, not ${want}: the table has settings the candidate tables do not carry (health checks, persistence, idle timeout, Maglev parameters) that differ from the running service of the same name; push it over the serial console`,
+          : `the appliance built config ${got || '(none)'} from the rows, not ${want}: it read the candidate rows differently from what was written (an agent that does not take every column of fulcrumCandServiceEntry ignores settings); nothing was committed`,
         'candidateMismatch',
       );
     }
@@ -182,7 +202,7 @@ export class ConfigWriter {
         );
       }
       if (err instanceof SetError && err.tooBig) throw new TooBig();
-      throw refused(err, what, hints);
+      throw refused(err, what, [lock, ...varbinds], hints);
     }
     this.lock = (this.lock + 1) % 2_147_483_648;
   }
@@ -193,7 +213,7 @@ export class ConfigWriter {
     } catch (err) {
       if (err instanceof SetError && err.status === ErrorStatus.commitFailed)
         throw new DriverError('refused', `${what} failed: ${await this.lastMessage()}`, 'commitFailed');
-      throw refused(err, what, hints);
+      throw refused(err, what, varbinds, hints);
     }
   }
 

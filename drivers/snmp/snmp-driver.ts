@@ -13,6 +13,7 @@ import {
 import type { FirmwareStatus } from '../../src/protocol/serial/messages.js';
 import { FirmwarePuller } from './firmware-puller.js';
 import { ConfigWriter } from './config-writer.js';
+import { readRunningEncoding } from './running-reader.js';
 import { SnmpSession, type SessionOptions, type Varbind } from './session.js';
 import { checkCredentials, parseSnmpTarget, type SnmpCredentials } from './target.js';
 import { toHex } from '../../src/protocol/digest.js';
@@ -40,8 +41,8 @@ export interface SnmpPoll {
  * An appliance reached by SNMP (v2c, or v3 authPriv with SHA and AES): identity from the
  * system scalars, counters from the service and backend tables by GETBULK walks, rule-table
  * pushes, confirm and rollback through the candidate tables and commit scalars
- * (./config-writer.ts). Reading the running table back is the console driver's: the MIB
- * shows the running services and backends but not every setting of the table.
+ * (./config-writer.ts), and the running table read back whole from fulcrumRunning
+ * (./running-reader.ts), which the counters walks leave alone.
  */
 export class SnmpDriver implements ApplianceDriver, FirmwareDriver {
   private readonly writer: ConfigWriter;
@@ -159,8 +160,9 @@ export class SnmpDriver implements ApplianceDriver, FirmwareDriver {
     return { sysUp: Number(up.value ?? 0), interfaces };
   }
 
+  /** The running table's canonical encoding, from one consistent walk of fulcrumRunning (./running-reader.ts). */
   readRunning(): Promise<Uint8Array> {
-    return unsupported('reading the rule table');
+    return readRunningEncoding(this.session);
   }
 
   /**
@@ -240,12 +242,6 @@ export class SnmpDriver implements ApplianceDriver, FirmwareDriver {
   async close(): Promise<void> {
     this.session.close();
   }
-}
-
-function unsupported(what: string): Promise<never> {
-  return Promise.reject(
-    new DriverError('refused', `${what} over SNMP is not available in this version; use the serial console (serial:/dev/ttyX)`, 'unsupported'),
-  );
 }
 
 /** Groups a table walk by row index: index text (e.g. "3" or "3.7") → column → varbind. */

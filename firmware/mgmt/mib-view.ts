@@ -51,6 +51,8 @@ import { candidateVarbinds } from './mib/candidate-view.js';
 import { SmiType, TruthValue, type Varbind } from '../../src/protocol/mib/smi.js';
 import { INTERFACE_OBJECTS, interfaceVarbinds, type InterfaceState } from './mib/interfaces-view.js';
 import { FIRMWARE_OBJECTS, firmwareVarbinds, type FirmwareViewInput } from './mib/firmware-view.js';
+import { RUNNING_OBJECTS, runningVarbinds } from './mib/running-view.js';
+import type { RuleTable } from '../../src/protocol/rules/model.js';
 
 /** A configuration operation requested over SNMP, for the fulcrumLastOperation* read-back. */
 export interface LastOperation {
@@ -87,6 +89,11 @@ export interface MibViewInput {
   lastOperation: LastOperation | null;
   /** The candidate SNMP edits (fulcrumConfig 1..9); an empty one when absent. */
   candidate?: CandidateState;
+  /**
+   * The running rule table (fulcrumRunning), the one `configId` names; fulcrumRunning is not
+   * served when absent. Its order is the counters' (both are the running table's).
+   */
+  running?: RuleTable;
 }
 
 const U32 = 0xffff_ffff;
@@ -123,6 +130,7 @@ export const SERVED_OBJECTS: readonly Oid[] = [
   fulcrumLastOperationMessage,
   fulcrumLastOperationConfigId,
   ...FIRMWARE_OBJECTS,
+  ...RUNNING_OBJECTS,
 ];
 
 function serviceColumns(): number[] {
@@ -253,6 +261,8 @@ export class MibView {
     bytes([...fulcrumLastOperationConfigId, 0], op?.configId ?? '');
     // fulcrumFirmware (fulcrumObjects 6) follows fulcrumConfig (4).
     if (input.firmware) out.push(...firmwareVarbinds(input.firmware));
+    // fulcrumRunning (fulcrumObjects 7) follows fulcrumFirmware (6).
+    if (input.running) out.push(...runningVarbinds(input.running));
     return new MibView(out, ticks);
   }
 

@@ -174,6 +174,8 @@ export class ApplianceMib implements WeightTarget, ConfigTarget, FirmwareTarget 
       ...(a.management.firmware ? { firmware: { status: a.management.firmware.status(), download: a.management.firmware.download.state } } : {}),
       lastOperation: this.lastOperation,
       candidate: this.candidate,
+      // The configuration manager's running table: the one status.runningId names.
+      running: a.rules,
     });
   }
 }

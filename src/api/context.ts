@@ -9,7 +9,7 @@ import type { AgentStore } from '../store/index.js';
 import type { ApplianceRecord } from '../store/inventory.js';
 import { DriverPool, type OpenDriver } from '../provision/driver-pool.js';
 import { notFound } from './errors.js';
-import { FleetState } from './fleet-state.js';
+import { auditLedger, FleetState } from './fleet-state.js';
 import { AgentMetrics } from './metrics.js';
 import { RuleLoader } from './rule-loader.js';
 import { EventHub } from './sse.js';
@@ -51,7 +51,8 @@ function driverEvent(appliance: string, e: ApplianceEvent): { ts: number; applia
 export function createContext(options: ContextOptions): ApiContext {
   const { store } = options;
   const hub = new EventHub();
-  const fleet = new FleetState(options.pollIntervalMs);
+  // The audit log tells the agent's own config changes from drift (fleet-state.ts).
+  const fleet = new FleetState(options.pollIntervalMs, auditLedger(store));
   const recordEvent: ApiContext['recordEvent'] = (event) => {
     const id = store.events.append(event);
     hub.publish('event', { source: 'appliance', id, ...event });

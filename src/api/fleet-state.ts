@@ -4,11 +4,20 @@
  * and by the API's own changes; read by the appliance list, the SSE stream, /metrics and the
  * dashboard. Changes between two polls become events (unreachable, config changed, backend
  * state), so the event log tells what happened even without traps.
+ *
+ * Drift: a running config id that changed without a change by this agent (an `snmpset` of a
+ * weight, a push from elsewhere, someone at the console). The agent's own changes are those it
+ * noted (noteConfig, the API's) and those in the audit log (the CLI's, the API's), read through
+ * a ChangeLedger. A CLI push audits itself once its answer is back, which can be after the next
+ * poll read the new id, so a change nothing explains yet is judged at the following poll: the
+ * drift event comes one poll after the change, and never for a change of the agent's own.
+ * Reverts of the agent's own commits confirmed (the appliance's confirm timeout) are not drift.
  */
 import type { ApplianceInfo } from '../../drivers/driver.js';
 import { computeDeltas, type PollSample } from '../poller/rates.js';
 import { snapshotReadings, readingName } from '../poller/snapshot.js';
 import type { BackendOperState, CountersSnapshot } from '../protocol/counters.js';
+import type { AgentStore } from '../store/index.js';
 
 export interface ApplianceState {
   name: string;
@@ -29,13 +38,63 @@ export interface ApplianceState {
   increases: Map<string, bigint | null>;
   /** The sample rates are computed from. */
   sample: PollSample | null;
+  /** Config changes seen but not explained yet (see Drift above). */
+  unexplained: ConfigChange[];
+  /** Config ids the agent noted setting itself (noteConfig), with the id they replaced. */
+  noted: { at: number; before: string | null; after: string }[];
+}
+
+interface ConfigChange {
+  before: string;
+  after: string;
+  /** When the poll that saw it ran. */
+  seenAt: number;
+  /** The poll before, which still saw `before`: a change of ours to `after` is recorded after it. */
+  since: number;
+  /** Whether `before` was a commit awaiting confirmation (its revert is not drift). */
+  pendingBefore: boolean;
+}
+
+/** One change the agent recorded making to an appliance: config ids before and after. */
+export interface RecordedChange {
+  ts: number;
+  before: string | null;
+  after: string | null;
+}
+
+/** Where the agent's own changes are recorded (the audit log: auditLedger). */
+export interface ChangeLedger {
+  /** Successful changes of `appliance` recorded at or after `sinceMs`. */
+  changes(appliance: string, sinceMs: number): RecordedChange[];
+}
+
+/** Clock skew allowed between the poller and whoever wrote the audit entry (another process on this host). */
+const LEDGER_SLACK_MS = 2_000;
+/** How many noted changes an appliance keeps (the API's own: a handful between two polls). */
+const NOTED_KEEP = 16;
+
+/**
+ * The audit log as a ChangeLedger. A CLI change names the appliance as `--to` did: by its
+ * inventory name or by its target, so both are asked.
+ */
+export function auditLedger(store: Pick<AgentStore, 'audit' | 'inventory'>): ChangeLedger {
+  return {
+    changes(appliance, sinceMs) {
+      const target = store.inventory.get(appliance)?.target;
+      const names = target && target !== appliance ? [appliance, target] : [appliance];
+      return names
+        .flatMap((name) => store.audit.list({ appliance: name, from: Math.max(0, Math.floor(sinceMs)), limit: 100 }))
+        .filter((e) => e.outcome === 'ok')
+        .map((e) => ({ ts: e.ts, before: e.configBefore, after: e.configAfter }));
+    },
+  };
 }
 
 /** Something that changed on an appliance, as the event log keeps it. */
 export interface FleetEvent {
   ts: number;
   appliance: string;
-  kind: 'unreachable' | 'reachable' | 'config-changed' | 'backend-state';
+  kind: 'unreachable' | 'reachable' | 'config-changed' | 'drift' | 'backend-state';
   detail: Record<string, unknown>;
 }
 
@@ -50,7 +109,11 @@ export interface ObservedPoll {
 export class FleetState {
   private readonly states = new Map<string, ApplianceState>();
 
-  constructor(private readonly expectedIntervalMs = 10_000) {}
+  constructor(
+    private readonly expectedIntervalMs = 10_000,
+    /** The agent's recorded changes; without one, only noteConfig's count as the agent's own. */
+    private readonly ledger: ChangeLedger | null = null,
+  ) {}
 
   get(name: string): ApplianceState | null {
     return this.states.get(name) ?? null;
@@ -73,7 +136,15 @@ export class FleetState {
         kind: 'config-changed',
         detail: { before: state.info.configId, after: poll.info.configId, pendingConfirm: poll.info.pendingConfirm },
       });
+      state.unexplained.push({
+        before: state.info.configId,
+        after: poll.info.configId,
+        seenAt: at,
+        since: state.lastPoll ?? at,
+        pendingBefore: state.info.pendingConfirm !== null,
+      });
     }
+    events.push(...this.drift(name, state, at));
     if (state.snapshot) events.push(...backendChanges(name, at, state.snapshot, poll.snapshot));
 
     const readings = snapshotReadings(name, poll.snapshot);
@@ -100,8 +171,49 @@ export class FleetState {
 
   /** A change the agent made itself (push, rollback, confirm): known before the next poll. */
   noteConfig(name: string, configId: string, pendingConfirm: number | null): void {
-    const info = this.states.get(name)?.info;
-    if (info) Object.assign(info, { configId, pendingConfirm });
+    // Before the first poll there is nothing to compare with, hence nothing to note.
+    const state = this.states.get(name);
+    if (!state?.info) return;
+    state.noted = [...state.noted, { at: Date.now(), before: state.info.configId, after: configId }].slice(-NOTED_KEEP);
+    Object.assign(state.info, { configId, pendingConfirm });
+  }
+
+  /**
+   * Drift events for the changes seen at earlier polls that nothing explains by now; changes
+   * seen at this poll wait for the next one unless already explained.
+   */
+  private drift(name: string, state: ApplianceState, at: number): FleetEvent[] {
+    const events: FleetEvent[] = [];
+    const waiting: ConfigChange[] = [];
+    for (const change of state.unexplained) {
+      if (this.isOwn(name, state, change)) continue;
+      if (change.seenAt >= at) {
+        waiting.push(change);
+        continue;
+      }
+      events.push({
+        ts: at,
+        appliance: name,
+        kind: 'drift',
+        detail: { before: change.before, after: change.after, seenAt: change.seenAt, reason: 'the running config changed without a change by this agent' },
+      });
+    }
+    state.unexplained = waiting;
+    return events;
+  }
+
+  /** Whether the agent made `change` itself, or the appliance reverted a commit confirmed of the agent's. */
+  private isOwn(name: string, state: ApplianceState, change: ConfigChange): boolean {
+    const since = change.since - LEDGER_SLACK_MS;
+    if (state.noted.some((n) => n.after === change.after && n.at >= since)) return true;
+    const recorded = this.ledger?.changes(name, since) ?? [];
+    if (recorded.some((r) => r.after === change.after)) return true;
+    if (!change.pendingBefore) return false;
+    // The confirm timeout brought back what our commit replaced.
+    const ours = [...state.noted.map((n) => ({ ts: n.at, before: n.before, after: n.after })), ...(this.ledger?.changes(name, 0) ?? [])]
+      .filter((r) => r.after === change.before)
+      .sort((a, b) => b.ts - a.ts)[0];
+    return ours !== undefined && ours.before === change.after;
   }
 
   forget(name: string): void {
@@ -122,6 +234,8 @@ export class FleetState {
         rates: new Map(),
         increases: new Map(),
         sample: null,
+        unexplained: [],
+        noted: [],
       };
       this.states.set(name, state);
     }

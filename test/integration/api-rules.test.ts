@@ -167,7 +167,7 @@ describe('rule tables over the API', () => {
       expect(tooFar.json().error.message).toBe('body.steps: must be >= 1');
     });
 
-    it('cannot plan over SNMP against a table the agent never saw: 501 saying to use the console', async () => {
+    it('plans over SNMP against a table the agent never saw (read back from fulcrumRunning); a read-only community cannot push', async () => {
       const other = await SimulatedAppliance.start({
         name: 'rules-2',
         rules: loadRules(yaml(3), 'o.yaml'),
@@ -177,8 +177,9 @@ describe('rule tables over the API', () => {
       try {
         api.store.inventory.add({ name: 'edge-2', target: `snmp://${other.readyInfo().snmp}`, credentials: { community: 'public' } });
         const r = await post('/api/v1/appliances/edge-2/rules/plan', yaml(4), { 'content-type': 'text/yaml' });
-        expect(r.statusCode).toBe(501);
-        expect(r.json().error.message).toMatch(/serial console/);
+        expect(r.statusCode, r.body).toBe(200);
+        expect(r.json()).toMatchObject({ runningConfigId: configId(loadRules(yaml(3), 'o.yaml')), configId: configId(loadRules(yaml(4), 'o.yaml')), empty: false });
+        expect(r.json().plan.changed.map((c: { name: string }) => c.name)).toEqual(['web']);
         const push = await post('/api/v1/appliances/edge-2/rules/push', { rules: yaml(4) });
         expect(push.statusCode).toBe(409);
         expect(push.json().error.message).toMatch(/may not write/);
@@ -213,7 +214,7 @@ describe('rule tables over the API', () => {
       expect((await push({ rules: yaml(7) })).statusCode).toBe(200);
     });
 
-    it('knows what an appliance runs even when the agent cannot read its table (SNMP): from its counters', async () => {
+    it('refuses a destructive plan over SNMP too, with the plan read back from the appliance', async () => {
       const other = await SimulatedAppliance.start({
         name: 'rules-3',
         rules: loadRules(yaml(3), 'o.yaml'),
@@ -225,7 +226,7 @@ describe('rule tables over the API', () => {
         const renamed = { services: [{ name: 'api', listen: '127.0.0.1:18082', backends: [{ address: '192.0.2.10:80' }] }] };
         const r = await post('/api/v1/appliances/edge-3/rules/push', { rules: renamed });
         expect(r.statusCode, r.body).toBe(409);
-        expect(r.json().error).toMatchObject({ code: 'destructivePlan', details: { plan: null, removed: [{ name: 'web' }] } });
+        expect(r.json().error).toMatchObject({ code: 'destructivePlan', details: { plan: { removed: [{ name: 'web' }] }, removed: [{ name: 'web' }] } });
         expect(other.appliance.configId).toBe(configId(loadRules(yaml(3), 'o.yaml')));
       } finally {
         await other.stop();

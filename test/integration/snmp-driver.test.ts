@@ -102,7 +102,8 @@ describe("the agent's SNMP driver against the simulator's agent", () => {
     const { statSync } = await import('node:fs');
     expect(statSync(path.join(home, 'fulcrum.db')).mode & 0o777).toBe(0o600);
     const list = await fulcrumAsync(['appliance', 'list', '--json'], env);
-    expect(JSON.parse(list.stdout)).toEqual([expect.objectContaining({ name: 'edge-1', target, credentials: 'v3 authPriv' })]);
+    // The API's appliance list, field for field: {appliances: [{name, address, credentials, …}]}.
+    expect(JSON.parse(list.stdout)).toEqual({ appliances: [expect.objectContaining({ name: 'edge-1', address: target, credentials: 'v3 authPriv' })] });
     expect(list.stdout).not.toContain(V3.privKey);
 
     const poll = await fulcrumAsync(['poll', '--to', 'edge-1', '--once', '--json'], env);
@@ -112,9 +113,9 @@ describe("the agent's SNMP driver against the simulator's agent", () => {
     expect(polled.services[0]!.backends).toHaveLength(2);
 
     expect((await fulcrumAsync(['rules', 'push', 'examples/web.yaml', '--to', 'edge-1'], env)).code).toBe(5);
-    expect((await fulcrumAsync(['appliance', 'info', '--to', 'nobody'], env)).code).toBe(2);
+    expect((await fulcrumAsync(['appliance', 'info', '--to', 'nobody'], env)).code).toBe(3);
     expect((await fulcrumAsync(['appliance', 'info', '--to', target], env)).code).toBe(2);
     expect((await fulcrumAsync(['appliance', 'remove', 'edge-1'], env)).code).toBe(0);
-    expect((await fulcrumAsync(['appliance', 'remove', 'edge-1'], env)).code).toBe(2);
+    expect((await fulcrumAsync(['appliance', 'remove', 'edge-1'], env)).code).toBe(3);
   });
 });

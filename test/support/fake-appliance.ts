@@ -1,7 +1,7 @@
 /**
  * An appliance in memory for unit tests of src/provision/: what it runs, whether a commit is
- * pending, every push it was sent. A target starting with snmp: behaves as SNMP does: it cannot
- * hand its running table back.
+ * pending, every push it was sent. A target starting with snmp: behaves as an SNMP appliance
+ * whose firmware predates fulcrumRunning: it cannot hand its running table back.
  */
 import { DriverError, type ApplianceDriver, type ApplianceInfo, type PushOptions } from '../../drivers/driver.js';
 import type { CountersSnapshot } from '../../src/protocol/counters.js';
@@ -29,7 +29,8 @@ export class FakeAppliance implements ApplianceDriver {
     });
   }
   readRunning(): Promise<Uint8Array> {
-    if (this.target.startsWith('snmp:')) return Promise.reject(new DriverError('refused', 'reading the rule table over SNMP is not available', 'unsupported'));
+    if (this.target.startsWith('snmp:'))
+      return Promise.reject(new DriverError('refused', "this appliance's SNMP agent does not serve fulcrumRunning", 'unsupported'));
     return Promise.resolve(encodeRules(this.running));
   }
   push(encoding: Uint8Array, options: PushOptions) {

@@ -1,13 +1,15 @@
 /**
  * The value checks of the candidate's writable columns (RFC 3416 4.2.5 steps 3 to 6: type,
  * length, value), each turned into a setter that candidate.ts applies once the whole request
- * has passed, so a request fails before anything changes.
+ * has passed, so a request fails before anything changes. The settings columns' limits are the
+ * contract's (src/protocol/mib/service-settings.ts), the ones the rule loader enforces.
  */
 
 import { endpointProblem } from '../../../src/protocol/rules/endpoint.js';
 import { nameProblem, WEIGHT_MAX } from '../../../src/protocol/rules/limits.js';
 import { AdminStateCode, AlgorithmCode, CandBackendColumn, CandServiceColumn, ProtocolCode } from '../../../src/protocol/mib/fulcrum-mib.js';
 import { ErrorStatus, SmiType, TruthValue } from '../../../src/protocol/mib/smi.js';
+import { parseSetting, SETTING_FIELDS, type SettingField } from '../../../src/protocol/mib/service-settings.js';
 import type { BackendRow, ServiceRow, SetVarbind } from './candidate-rows.js';
 
 const ENDPOINT_MAX = 64;
@@ -46,7 +48,19 @@ function endpoint(v: SetVarbind, allowEmpty: boolean): string | Failure {
 
 export const isFailure = (x: unknown): x is Failure => typeof x === 'object' && x !== null && 'status' in x;
 
+/** fulcrumCandServiceEntry's settings columns (8..20) → the setting each writes. */
+const SETTING_OF_COLUMN = new Map<number, SettingField>(SETTING_FIELDS.map((f) => [CandServiceColumn[f], f]));
+
+/** A settings column: checked alone here (range, prime, path), against the other settings at commit. */
+function settingSetter(field: SettingField, v: SetVarbind): ((r: ServiceRow) => void) | Failure {
+  const parsed = parseSetting(field, v.type, v.value);
+  if (!parsed.ok) return fail(ErrorStatus[parsed.reason], parsed.message);
+  return (r) => void ((r.settings as Record<SettingField, unknown>)[field] = parsed.value);
+}
+
 export function serviceSetter(column: number, v: SetVarbind): ((r: ServiceRow) => void) | Failure {
+  const setting = SETTING_OF_COLUMN.get(column);
+  if (setting) return settingSetter(setting, v);
   switch (column) {
     case CandServiceColumn.name: {
       const s = text(v, 1, 63);

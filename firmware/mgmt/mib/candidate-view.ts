@@ -1,7 +1,9 @@
 /**
  * The readable side of fulcrumConfig 1..9 (lock, load, candidate tables, candidate id and
  * error, commit/confirm/rollback) as varbinds in walk order, for the MIB view. Columns a
- * notReady row has no value for yet are left out: a GET of them is noSuchInstance.
+ * notReady row has no value for yet are left out: a GET of them is noSuchInstance. A settings
+ * column nobody wrote shows the value the row stands for (the base service's, else the default),
+ * so what a manager reads is what a commit would run.
  */
 
 import { fromHex } from '../../../src/protocol/digest.js';
@@ -24,7 +26,11 @@ import {
   fulcrumRollback,
 } from '../../../src/protocol/mib/fulcrum-mib.js';
 import { RowStatus, SmiType, TruthValue, type Varbind } from '../../../src/protocol/mib/smi.js';
-import { buildCandidate, type CandidateState, type RowState } from './candidate.js';
+import { buildCandidate, effectiveSettings, type CandidateState, type RowState } from './candidate.js';
+import { settingValue, SETTING_FIELDS, type SettingField } from '../../../src/protocol/mib/service-settings.js';
+
+/** fulcrumCandServiceEntry's settings columns → the setting each shows. */
+const SETTING_OF_COLUMN = new Map<number, SettingField>(SETTING_FIELDS.map((f) => [CandServiceColumn[f], f]));
 
 const rowStatus = (s: RowState): number => RowStatus[s];
 const byIndex = <T>(m: ReadonlyMap<number, T>): [number, T][] => [...m].sort((a, b) => a[0] - b[0]);
@@ -37,11 +43,13 @@ export function candidateVarbinds(state: CandidateState): Varbind[] {
   int([...fulcrumCandidateSpinLock, 0], state.spinLock);
   int([...fulcrumCandidateLoad, 0], CandidateLoadCode.none);
 
-  const services = byIndex(state.services);
+  const services = byIndex(state.services).map(([i, r]) => [i, r, effectiveSettings(r, state.base)] as const);
   for (const column of Object.values(CandServiceColumn)) {
-    for (const [i, r] of services) {
+    const setting = SETTING_OF_COLUMN.get(column);
+    for (const [i, r, settings] of services) {
       const o = [...fulcrumCandServiceEntry, column, i];
-      if (column === CandServiceColumn.name && r.name !== null) text(o, r.name);
+      if (setting) out.push({ oid: o, ...settingValue(setting, settings) } as Varbind);
+      else if (column === CandServiceColumn.name && r.name !== null) text(o, r.name);
       else if (column === CandServiceColumn.listen && r.listen !== null) text(o, r.listen);
       else if (column === CandServiceColumn.protocol) int(o, ProtocolCode[r.protocol]);
       else if (column === CandServiceColumn.algorithm) int(o, AlgorithmCode[r.algorithm]);

@@ -5,11 +5,11 @@
  * Pure: `planSet` checks a whole SET request against a state and returns either the state the
  * request leads to (plus at most one config operation for the caller to run) or the first
  * failing varbind — never a half-applied state, which is what makes each SET all or nothing.
- * `buildCandidate` turns the active rows into a canonical rule table and its config id.
+ * `buildCandidate` (candidate-build.ts) turns the active rows into a canonical rule table and
+ * its config id.
  */
 
-import { canonicalProblems, canonicalize, configId, DEFAULTS, type RuleTable, type Service } from '../../../src/protocol/rules/index.js';
-import { formatPath } from '../../../src/protocol/rules/problems.js';
+import { DEFAULTS, type RuleTable } from '../../../src/protocol/rules/index.js';
 import {
   CandBackendColumn,
   CandServiceColumn,
@@ -24,22 +24,12 @@ import {
 } from '../../../src/protocol/mib/fulcrum-mib.js';
 import { startsWith, type Oid } from '../../../src/protocol/mib/oid.js';
 import { ErrorStatus, RowStatus, SmiType } from '../../../src/protocol/mib/smi.js';
-import type { BackendRow, ServiceRow, SetVarbind } from './candidate-rows.js';
+import type { BackendRow, CandidateState, ServiceRow, SetVarbind } from './candidate-rows.js';
 import { backendSetter, fail, integer, isFailure, serviceSetter, type Failure } from './candidate-values.js';
-import { describeError } from '../../../src/protocol/describe-error.js';
+import { buildCandidate, rowsOf, unwrittenSettings } from './candidate-build.js';
 
-export type { BackendRow, RowState, ServiceRow, SetVarbind } from './candidate-rows.js';
-
-export interface CandidateState {
-  /** fulcrumCandidateSpinLock: 0..2^31-1, wraps to 0. */
-  spinLock: number;
-  /** By fulcrumCandServiceIndex. */
-  services: ReadonlyMap<number, ServiceRow>;
-  /** By service index, then fulcrumCandBackendIndex. */
-  backends: ReadonlyMap<number, ReadonlyMap<number, BackendRow>>;
-  /** The running table when the candidate was last loaded: where settings the rows do not show come from. */
-  base: RuleTable;
-}
+export type { BackendRow, CandidateState, RowSettings, RowState, ServiceRow, SetVarbind } from './candidate-rows.js';
+export { buildCandidate, effectiveSettings, rowsOf, type Built } from './candidate-build.js';
 
 export type ConfigAction =
   { kind: 'commit'; confirmTimeoutMs: number; table: RuleTable; id: string } | { kind: 'confirm' } | { kind: 'rollback'; steps: number };
@@ -53,8 +43,6 @@ export interface SetContext {
 export type SetPlan =
   { ok: true; state: CandidateState; action: ConfigAction | null } | { ok: false; errorStatus: number; errorIndex: number; message: string };
 
-export type Built = { ok: true; table: RuleTable; id: string } | { ok: false; error: string };
-
 const TEST_AND_INCR_MAX = 2_147_483_647;
 const INDEX_MAX = 65_535;
 
@@ -62,76 +50,8 @@ export function emptyCandidate(running: RuleTable = { services: [] }): Candidate
   return { spinLock: 0, services: new Map(), backends: new Map(), base: running };
 }
 
-/** The candidate rows of `table` (what fulcrumCandidateLoad = running(2) produces): rows numbered from 1 in table order. */
-export function rowsOf(table: RuleTable): Pick<CandidateState, 'services' | 'backends'> {
-  const services = new Map<number, ServiceRow>();
-  const backends = new Map<number, Map<number, BackendRow>>();
-  table.services.forEach((s, i) => {
-    services.set(i + 1, { status: 'active', name: s.name, listen: s.listen, protocol: s.protocol, algorithm: s.algorithm, fallback: s.fallback ?? '' });
-    backends.set(
-      i + 1,
-      new Map(
-        s.backends.map((b, j) => [
-          j + 1,
-          { status: 'active', address: b.address, weight: b.weight, maxConns: b.maxConnections, backup: b.backup, adminState: b.state },
-        ]),
-      ),
-    );
-  });
-  return { services, backends };
-}
-
 const serviceComplete = (r: ServiceRow) => r.name !== null && r.listen !== null;
 const backendComplete = (r: BackendRow) => r.address !== null;
-
-/**
- * The active rows as a rule table. Active backend rows of a service row that is not active are
- * not part of it. Services keep health, persistence, idle timeout and Maglev settings from the
- * base service of the same name (the MIB's DESCRIPTION of the candidate tables).
- */
-export function buildCandidate(state: CandidateState): Built {
-  const rowOf = new Map<string, number>();
-  const services: Service[] = [];
-  for (const [index, row] of [...state.services].sort((a, b) => a[0] - b[0])) {
-    if (row.status !== 'active' || row.name === null || row.listen === null) continue;
-    const other = rowOf.get(row.name);
-    if (other !== undefined) return { ok: false, error: `service rows ${other} and ${index}: both are named "${row.name}"` };
-    rowOf.set(row.name, index);
-    const base = state.base.services.find((s) => s.name === row.name);
-    const backends = [...(state.backends.get(index) ?? new Map<number, BackendRow>())]
-      .sort((a, b) => a[0] - b[0])
-      .filter(([, b]) => b.status === 'active' && b.address !== null)
-      .map(([, b]) => ({ address: b.address!, weight: b.weight, maxConnections: b.maxConns, backup: b.backup, state: b.adminState }));
-    services.push({
-      name: row.name,
-      listen: row.listen,
-      protocol: row.protocol,
-      algorithm: row.algorithm,
-      hashKey: base?.hashKey ?? DEFAULTS.hashKey,
-      maglevTableSize: base?.maglevTableSize ?? DEFAULTS.maglevTableSize,
-      persistence: base?.persistence ?? null,
-      health: base?.health ?? null,
-      fallback: row.fallback === '' ? null : row.fallback,
-      idleTimeoutMs: base && base.protocol === row.protocol ? base.idleTimeoutMs : DEFAULTS.idleTimeoutMs[row.protocol],
-      backends,
-    });
-  }
-  let table: RuleTable;
-  try {
-    table = canonicalize({ services });
-  } catch (err) {
-    return { ok: false, error: describeError(err) };
-  }
-  const problem = canonicalProblems(table)[0];
-  if (problem) {
-    // Name the row the manager created, not the position in the sorted table.
-    const [, position, ...rest] = problem.path;
-    const svc = typeof position === 'number' ? table.services[position] : undefined;
-    const where = svc ? `service row ${rowOf.get(svc.name)} (${svc.name})${rest.length ? `: ${formatPath(rest)}` : ''}` : formatPath(problem.path);
-    return { ok: false, error: `${where}: ${problem.message}` };
-  }
-  return { ok: true, table, id: configId(table) };
-}
 
 type Target =
   | { kind: 'scalar'; scalar: number }
@@ -156,7 +76,7 @@ function targetOf(arcs: Oid): Target | Failure {
     second === 1 &&
     column !== undefined &&
     column > CandServiceColumn.index &&
-    column <= CandServiceColumn.rowStatus
+    column <= CandServiceColumn.healthExpectHigh
   ) {
     if (rest.length !== 4 || !inRange(a)) return fail(ErrorStatus.noCreation, 'fulcrumCandServiceIndex is 1..65535');
     return { kind: 'service', column, service: a };
@@ -190,7 +110,7 @@ export function planSet(state: CandidateState, varbinds: readonly SetVarbind[], 
     targets.push(t);
   }
 
-  const services = new Map([...state.services].map(([k, r]) => [k, { ...r }]));
+  const services = new Map([...state.services].map(([k, r]) => [k, { ...r, settings: { ...r.settings } }]));
   const backends = new Map([...state.backends].map(([k, m]) => [k, new Map([...m].map(([j, r]) => [j, { ...r }]))]));
   let base = state.base;
   let lockWritten = false;
@@ -226,7 +146,7 @@ export function planSet(state: CandidateState, varbinds: readonly SetVarbind[], 
         const rows = rowsOf(n === CandidateLoadCode.running ? ctx.running : { services: [] });
         services.clear();
         backends.clear();
-        for (const [k, r] of rows.services) services.set(k, { ...r });
+        for (const [k, r] of rows.services) services.set(k, { ...r, settings: { ...r.settings } });
         for (const [k, m] of rows.backends) backends.set(k, new Map([...m].map(([j, r]) => [j, { ...r }])));
         base = ctx.running;
       } else {
@@ -265,7 +185,15 @@ export function planSet(state: CandidateState, varbinds: readonly SetVarbind[], 
       } else if (r.status === RowStatus.createAndGo || r.status === RowStatus.createAndWait) {
         if (exists) return bad(i, fail(ErrorStatus.inconsistentValue, 'the row exists already'));
         if (t.kind === 'service') {
-          services.set(t.service, { status: 'notReady', name: null, listen: null, protocol: DEFAULTS.protocol, algorithm: DEFAULTS.algorithm, fallback: '' });
+          services.set(t.service, {
+            status: 'notReady',
+            name: null,
+            listen: null,
+            protocol: DEFAULTS.protocol,
+            algorithm: DEFAULTS.algorithm,
+            fallback: '',
+            settings: unwrittenSettings(),
+          });
         } else {
           if (!services.has(t.service)) return bad(i, fail(ErrorStatus.inconsistentName, `no candidate service row ${t.service}`));
           let m = backends.get(t.service);

@@ -7,7 +7,7 @@
  * Names are the MIB's descriptors, so `grep fulcrumBackendWeight` finds both sides.
  */
 
-import type { Algorithm, BackendState, Protocol } from '../rules/model.js';
+import type { Algorithm, BackendState, HashKey, HealthType, Protocol } from '../rules/model.js';
 import type { BackendOperState } from '../counters.js';
 import { oid, type Oid } from './oid.js';
 
@@ -135,7 +135,29 @@ export const fulcrumLastOperationConfigId = oid(fulcrumConfig, ConfigScalar.last
 
 export const fulcrumCandServiceTable = oid(fulcrumConfig, 3);
 export const fulcrumCandServiceEntry = oid(fulcrumCandServiceTable, 1);
-export const CandServiceColumn = { index: 1, name: 2, listen: 3, protocol: 4, algorithm: 5, fallback: 6, rowStatus: 7 } as const;
+export const CandServiceColumn = {
+  index: 1,
+  name: 2,
+  listen: 3,
+  protocol: 4,
+  algorithm: 5,
+  fallback: 6,
+  rowStatus: 7,
+  // The service settings (service-settings.ts), optional in createAndGo; the run table's SETTING_FIELDS in the same order.
+  hashKey: 8,
+  maglevTableSize: 9,
+  persistenceType: 10,
+  persistenceTimeout: 11,
+  idleTimeout: 12,
+  healthType: 13,
+  healthInterval: 14,
+  healthTimeout: 15,
+  healthRise: 16,
+  healthFall: 17,
+  healthPath: 18,
+  healthExpectLow: 19,
+  healthExpectHigh: 20,
+} as const;
 export const fulcrumCandServiceIndex = oid(fulcrumCandServiceEntry, CandServiceColumn.index);
 export const fulcrumCandServiceName = oid(fulcrumCandServiceEntry, CandServiceColumn.name);
 export const fulcrumCandServiceListen = oid(fulcrumCandServiceEntry, CandServiceColumn.listen);
@@ -143,6 +165,19 @@ export const fulcrumCandServiceProtocol = oid(fulcrumCandServiceEntry, CandServi
 export const fulcrumCandServiceAlgorithm = oid(fulcrumCandServiceEntry, CandServiceColumn.algorithm);
 export const fulcrumCandServiceFallback = oid(fulcrumCandServiceEntry, CandServiceColumn.fallback);
 export const fulcrumCandServiceRowStatus = oid(fulcrumCandServiceEntry, CandServiceColumn.rowStatus);
+export const fulcrumCandServiceHashKey = oid(fulcrumCandServiceEntry, CandServiceColumn.hashKey);
+export const fulcrumCandServiceMaglevSize = oid(fulcrumCandServiceEntry, CandServiceColumn.maglevTableSize);
+export const fulcrumCandServicePersistType = oid(fulcrumCandServiceEntry, CandServiceColumn.persistenceType);
+export const fulcrumCandServicePersistTimeout = oid(fulcrumCandServiceEntry, CandServiceColumn.persistenceTimeout);
+export const fulcrumCandServiceIdleTimeout = oid(fulcrumCandServiceEntry, CandServiceColumn.idleTimeout);
+export const fulcrumCandServiceHealthType = oid(fulcrumCandServiceEntry, CandServiceColumn.healthType);
+export const fulcrumCandServiceHealthInterval = oid(fulcrumCandServiceEntry, CandServiceColumn.healthInterval);
+export const fulcrumCandServiceHealthTimeout = oid(fulcrumCandServiceEntry, CandServiceColumn.healthTimeout);
+export const fulcrumCandServiceHealthRise = oid(fulcrumCandServiceEntry, CandServiceColumn.healthRise);
+export const fulcrumCandServiceHealthFall = oid(fulcrumCandServiceEntry, CandServiceColumn.healthFall);
+export const fulcrumCandServiceHealthPath = oid(fulcrumCandServiceEntry, CandServiceColumn.healthPath);
+export const fulcrumCandServiceHealthExpectLo = oid(fulcrumCandServiceEntry, CandServiceColumn.healthExpectLow);
+export const fulcrumCandServiceHealthExpectHi = oid(fulcrumCandServiceEntry, CandServiceColumn.healthExpectHigh);
 
 export const fulcrumCandBackendTable = oid(fulcrumConfig, 4);
 export const fulcrumCandBackendEntry = oid(fulcrumCandBackendTable, 1);
@@ -180,6 +215,7 @@ export const fulcrumConfigGroup = oid(fulcrumGroups, 4);
 export const fulcrumNotifyObjectGroup = oid(fulcrumGroups, 5);
 export const fulcrumNotificationGroup = oid(fulcrumGroups, 6);
 export const fulcrumFirmwareGroup = oid(fulcrumGroups, 7);
+export const fulcrumRunningGroup = oid(fulcrumGroups, 8);
 
 // ---- enumerations. SNMP enumerations start at 1 (0 is often read as "unset"), so these are
 // not the codes of the serial counters encoding (src/protocol/counters.ts, which starts at 0).
@@ -196,6 +232,9 @@ export const AlgorithmCode = {
   maglev: 7,
 } as const satisfies Record<Algorithm, number>;
 export const AdminStateCode = { enabled: 1, drain: 2, disabled: 3 } as const satisfies Record<BackendState, number>;
+export const HashKeyCode = { 'source-ip': 1, '5-tuple': 2 } as const satisfies Record<HashKey, number>;
+export const PersistenceTypeCode = { none: 1, 'source-ip': 2 } as const;
+export const HealthTypeCode = { none: 1, tcp: 2, http: 3 } as const satisfies Record<HealthType | 'none', number>;
 export const RollbackReasonCode = { 'confirm-timeout': 1, operator: 2 } as const;
 export const CandidateLoadCode = { none: 1, running: 2, empty: 3 } as const;
 export const ConfirmCode = { idle: 1, confirm: 2 } as const;
@@ -245,3 +284,58 @@ export const FwSlotCode = { slotA: 1, slotB: 2 } as const;
 export const FwActionCode = { idle: 1, download: 2, activate: 3, reboot: 4, confirm: 5, rollback: 6 } as const;
 export const FwDownloadStatusCode = { idle: 1, downloading: 2, ready: 3, failed: 4 } as const;
 export const MAX_FW_URL_LENGTH = 255;
+
+// ---- fulcrumRunning: the running rule table, every setting (read-only). Rows are numbered as
+// fulcrumServiceTable's and fulcrumBackendTable's (INDEX fulcrumServiceIndex, fulcrumBackendIndex):
+// the running table's order, services by name and backends by address.
+
+export const fulcrumRunning = oid(fulcrumObjects, 7);
+export const fulcrumRunServiceTable = oid(fulcrumRunning, 1);
+export const fulcrumRunServiceEntry = oid(fulcrumRunServiceTable, 1);
+export const RunServiceColumn = {
+  name: 1,
+  listen: 2,
+  protocol: 3,
+  algorithm: 4,
+  fallback: 5,
+  hashKey: 6,
+  maglevTableSize: 7,
+  persistenceType: 8,
+  persistenceTimeout: 9,
+  idleTimeout: 10,
+  healthType: 11,
+  healthInterval: 12,
+  healthTimeout: 13,
+  healthRise: 14,
+  healthFall: 15,
+  healthPath: 16,
+  healthExpectLow: 17,
+  healthExpectHigh: 18,
+} as const;
+export const fulcrumRunServiceName = oid(fulcrumRunServiceEntry, RunServiceColumn.name);
+export const fulcrumRunServiceListen = oid(fulcrumRunServiceEntry, RunServiceColumn.listen);
+export const fulcrumRunServiceProtocol = oid(fulcrumRunServiceEntry, RunServiceColumn.protocol);
+export const fulcrumRunServiceAlgorithm = oid(fulcrumRunServiceEntry, RunServiceColumn.algorithm);
+export const fulcrumRunServiceFallback = oid(fulcrumRunServiceEntry, RunServiceColumn.fallback);
+export const fulcrumRunServiceHashKey = oid(fulcrumRunServiceEntry, RunServiceColumn.hashKey);
+export const fulcrumRunServiceMaglevSize = oid(fulcrumRunServiceEntry, RunServiceColumn.maglevTableSize);
+export const fulcrumRunServicePersistType = oid(fulcrumRunServiceEntry, RunServiceColumn.persistenceType);
+export const fulcrumRunServicePersistTimeout = oid(fulcrumRunServiceEntry, RunServiceColumn.persistenceTimeout);
+export const fulcrumRunServiceIdleTimeout = oid(fulcrumRunServiceEntry, RunServiceColumn.idleTimeout);
+export const fulcrumRunServiceHealthType = oid(fulcrumRunServiceEntry, RunServiceColumn.healthType);
+export const fulcrumRunServiceHealthInterval = oid(fulcrumRunServiceEntry, RunServiceColumn.healthInterval);
+export const fulcrumRunServiceHealthTimeout = oid(fulcrumRunServiceEntry, RunServiceColumn.healthTimeout);
+export const fulcrumRunServiceHealthRise = oid(fulcrumRunServiceEntry, RunServiceColumn.healthRise);
+export const fulcrumRunServiceHealthFall = oid(fulcrumRunServiceEntry, RunServiceColumn.healthFall);
+export const fulcrumRunServiceHealthPath = oid(fulcrumRunServiceEntry, RunServiceColumn.healthPath);
+export const fulcrumRunServiceHealthExpectLo = oid(fulcrumRunServiceEntry, RunServiceColumn.healthExpectLow);
+export const fulcrumRunServiceHealthExpectHi = oid(fulcrumRunServiceEntry, RunServiceColumn.healthExpectHigh);
+
+export const fulcrumRunBackendTable = oid(fulcrumRunning, 2);
+export const fulcrumRunBackendEntry = oid(fulcrumRunBackendTable, 1);
+export const RunBackendColumn = { address: 1, weight: 2, maxConns: 3, backup: 4, adminState: 5 } as const;
+export const fulcrumRunBackendAddress = oid(fulcrumRunBackendEntry, RunBackendColumn.address);
+export const fulcrumRunBackendWeight = oid(fulcrumRunBackendEntry, RunBackendColumn.weight);
+export const fulcrumRunBackendMaxConns = oid(fulcrumRunBackendEntry, RunBackendColumn.maxConns);
+export const fulcrumRunBackendBackup = oid(fulcrumRunBackendEntry, RunBackendColumn.backup);
+export const fulcrumRunBackendAdminState = oid(fulcrumRunBackendEntry, RunBackendColumn.adminState);

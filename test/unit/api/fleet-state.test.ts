@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ApplianceInfo } from '../../../drivers/driver.js';
-import { FleetState } from '../../../src/api/fleet-state.js';
+import { FleetState, type RecordedChange } from '../../../src/api/fleet-state.js';
 import { summarize } from '../../../src/api/fleet-summary.js';
 import type { BackendOperState, CountersSnapshot } from '../../../src/protocol/counters.js';
 
@@ -96,5 +96,76 @@ describe('fleet state', () => {
     f.noteConfig('a', 'cc', 300);
     expect(summarize(f.get('a')!)).toMatchObject({ configId: 'cc', pendingConfirm: 300 });
     expect(f.observe('a', poll(10, 1n, 'cc')).map((e) => e.kind)).toEqual([]);
+  });
+
+  describe('drift: a config change this agent did not make', () => {
+    /** An audit log in memory: what the CLI and the API record of their changes. */
+    const ledger = () => {
+      const entries: (RecordedChange & { appliance: string })[] = [];
+      return {
+        record: (appliance: string, ts: number, before: string, after: string) => entries.push({ appliance, ts, before, after }),
+        changes: (appliance: string, since: number) => entries.filter((e) => e.appliance === appliance && e.ts >= since),
+      };
+    };
+    const kinds = (events: { kind: string }[]) => events.map((e) => e.kind);
+    const withPending = (p: ReturnType<typeof poll>, seconds: number) => ({ ...p, info: info(p.info.configId, seconds) });
+
+    it('an unexplained change becomes a drift event at the next poll, once', () => {
+      const f = new FleetState(10_000, ledger());
+      f.observe('a', poll(0, 1n));
+      expect(kinds(f.observe('a', poll(10, 1n, 'bb')))).toEqual(['config-changed']);
+      const next = f.observe('a', poll(20, 1n, 'bb'));
+      expect(next).toMatchObject([{ kind: 'drift', appliance: 'a', detail: { before: 'aa', after: 'bb', seenAt: 1_010_000 } }]);
+      expect(f.observe('a', poll(30, 1n, 'bb'))).toEqual([]);
+    });
+
+    it("the agent's own push is no drift, even when its audit entry is written after the poll that saw it", () => {
+      const l = ledger();
+      const f = new FleetState(10_000, l);
+      f.observe('a', poll(0, 1n));
+      expect(kinds(f.observe('a', poll(10, 1n, 'bb')))).toEqual(['config-changed']);
+      l.record('a', 1_010_500, 'aa', 'bb');
+      expect(f.observe('a', poll(20, 1n, 'bb'))).toEqual([]);
+      // Recorded under another appliance: that one's push, not this one's.
+      l.record('b', 1_025_000, 'bb', 'cc');
+      f.observe('a', poll(30, 1n, 'cc'));
+      expect(kinds(f.observe('a', poll(40, 1n, 'cc')))).toEqual(['drift']);
+    });
+
+    it('a push of ours to the same id long ago does not explain a change now', () => {
+      const l = ledger();
+      l.record('a', 900_000, 'aa', 'bb');
+      const f = new FleetState(10_000, l);
+      f.observe('a', poll(0, 1n));
+      f.observe('a', poll(10, 1n, 'bb'));
+      expect(kinds(f.observe('a', poll(20, 1n, 'bb')))).toEqual(['drift']);
+    });
+
+    it("changes noted by the API are the agent's own", () => {
+      const f = new FleetState(10_000);
+      f.observe('a', poll(0, 1n));
+      f.noteConfig('a', 'cc', null);
+      // The poll raced the note: it saw the id the note then set.
+      f.observe('a', poll(10, 1n, 'dd'));
+      f.noteConfig('a', 'dd', null);
+      expect(f.observe('a', poll(20, 1n, 'dd'))).toEqual([]);
+    });
+
+    it("a confirm timeout reverting the agent's commit is no drift; reverting someone else's is", () => {
+      const l = ledger();
+      const f = new FleetState(10_000, l);
+      f.observe('a', poll(0, 1n));
+      l.record('a', 1_005_000, 'aa', 'bb');
+      f.observe('a', withPending(poll(10, 1n, 'bb'), 30));
+      expect(kinds(f.observe('a', poll(50, 1n, 'aa')))).toEqual(['config-changed']);
+      expect(f.observe('a', poll(60, 1n, 'aa'))).toEqual([]);
+
+      const other = new FleetState(10_000, ledger());
+      other.observe('a', poll(0, 1n));
+      other.observe('a', withPending(poll(10, 1n, 'bb'), 30));
+      // The commit nobody here made is drift; so is the revert of it.
+      expect(kinds(other.observe('a', poll(50, 1n, 'aa')))).toEqual(['config-changed', 'drift']);
+      expect(other.observe('a', poll(60, 1n, 'aa'))).toMatchObject([{ kind: 'drift', detail: { before: 'bb', after: 'aa' } }]);
+    });
   });
 });

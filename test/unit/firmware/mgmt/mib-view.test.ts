@@ -5,6 +5,7 @@ import { sysContact, sysDescr, sysLocation, sysName, sysObjectID, sysServices, s
 import { compareOids, type Oid } from '../../../../src/protocol/mib/oid.js';
 import { SmiType } from '../../../../src/protocol/mib/smi.js';
 import { knownInput } from './mib-snapshot.js';
+import { loadRules } from '../../../../src/rules/index.js';
 
 const view = MibView.build(knownInput());
 const get = (o: Oid, ...index: number[]) => {
@@ -115,5 +116,48 @@ describe('MibView', () => {
     const v = MibView.build(input);
     expect(v.varbinds[v.indexOf([...Mib.fulcrumServiceConnsActive, 1])]!.value).toBe(0xffff_ffff);
     expect(v.varbinds[v.indexOf([...sysUpTime, 0])]!.value).toBe(5);
+  });
+
+  it('serves fulcrumRunning from the running table, numbered as the counters tables, after fulcrumFirmware', () => {
+    const running = loadRules(
+      `services:
+  - name: api
+    listen: '[2001:db8::1]:443'
+    health: { type: http, interval: 3s, timeout: 1s, path: /up, expect: 200-204 }
+    backends: [{ address: 192.0.2.1:80 }, { address: 192.0.2.2:80, weight: 3, backup: true }]
+  - name: web
+    listen: 198.51.100.1:80
+    protocol: udp
+    algorithm: maglev
+    hash-key: 5-tuple
+    maglev-table-size: 1009
+    persistence: { type: source-ip, timeout: 1m }
+    backends: [{ address: 192.0.2.10:53 }, { address: 192.0.2.11:53, max-connections: 9 }, { address: 192.0.2.12:53, state: drain }]
+`,
+      'running.yaml',
+    );
+    const v = MibView.build(knownInput({ running }));
+    const at = (o: Oid, ...index: number[]) => v.varbinds[v.indexOf([...o, ...index])]?.value;
+    // 2 services × 18 columns + 5 backends × 5 columns more than without it.
+    expect(v.varbinds.length - view.varbinds.length).toBe(2 * 18 + 5 * 5);
+    for (const [i, s] of knownInput().counters.services.entries()) {
+      expect(at(Mib.fulcrumRunServiceName, i + 1)).toBe(s.name);
+      s.backends.forEach((b, j) => expect(at(Mib.fulcrumRunBackendAddress, i + 1, j + 1)).toBe(b.address));
+    }
+    expect(at(Mib.fulcrumRunServiceHealthType, 1)).toBe(Mib.HealthTypeCode.http);
+    expect(at(Mib.fulcrumRunServiceHealthPath, 1)).toBe('/up');
+    expect(at(Mib.fulcrumRunServiceHealthExpectHi, 1)).toBe(204);
+    expect(at(Mib.fulcrumRunServiceIdleTimeout, 2)).toBe(30_000);
+    expect(at(Mib.fulcrumRunServiceHashKey, 2)).toBe(Mib.HashKeyCode['5-tuple']);
+    expect(at(Mib.fulcrumRunServiceMaglevSize, 2)).toBe(1009);
+    expect(at(Mib.fulcrumRunServicePersistTimeout, 2)).toBe(60_000);
+    expect(at(Mib.fulcrumRunServiceHealthType, 2)).toBe(Mib.HealthTypeCode.none);
+    expect(at(Mib.fulcrumRunBackendWeight, 1, 2)).toBe(3);
+    expect(at(Mib.fulcrumRunBackendBackup, 1, 2)).toBe(1);
+    expect(at(Mib.fulcrumRunBackendMaxConns, 2, 2)).toBe(9);
+    expect(at(Mib.fulcrumRunBackendAdminState, 2, 3)).toBe(Mib.AdminStateCode.drain);
+    expect(servedObjectOf([...Mib.fulcrumRunBackendWeight, 9, 9])).toEqual(Mib.fulcrumRunBackendWeight);
+    // Walk order holds with it too.
+    for (let i = 1; i < v.varbinds.length; i++) expect(compareOids(v.varbinds[i - 1]!.oid, v.varbinds[i]!.oid)).toBeLessThan(0);
   });
 });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as Mib from '../../../../src/protocol/mib/fulcrum-mib.js';
-import { enumeration, maxAccess, mibDefinitions, resolveOids } from './mib-text.js';
+import { SETTING_FIELDS, SETTING_SPECS } from '../../../../src/protocol/mib/service-settings.js';
+import { DURATION_LIMITS } from '../../../../src/protocol/rules/limits.js';
+import { enumeration, maxAccess, mibDefinitions, mibText, resolveOids } from './mib-text.js';
 
 const defs = mibDefinitions();
 const fromText = resolveOids(defs);
@@ -72,5 +74,53 @@ describe('FULCRUM-MIB text and src/protocol/mib agree', () => {
     expect(def('fulcrumBackendWeight').body).toContain(`Unsigned32 (0..${Mib.WEIGHT_MAX})`);
     expect(def('fulcrumCommit').body).toContain(`Unsigned32 (0..${Mib.MAX_COMMIT_SECONDS})`);
     expect(def('fulcrumRollback').body).toContain(`Unsigned32 (0..${Mib.MAX_ROLLBACK_STEPS})`);
+  });
+
+  it("the settings columns of the candidate and running service tables have the contract's codes, ranges and units", () => {
+    const label = (name: string) => (name === '5-tuple' ? 'fiveTuple' : camel(name.replace(/^source-ip$/, 'sourceIp')));
+    const labels = (codes: Record<string, number>) => Object.fromEntries(Object.entries(codes).map(([k, v]) => [label(k), v]));
+    const descriptor = (table: 'Cand' | 'Run', field: string) => {
+      const column = (table === 'Cand' ? Mib.CandServiceColumn : Mib.RunServiceColumn)[field as (typeof SETTING_FIELDS)[number]];
+      const entry = table === 'Cand' ? Mib.fulcrumCandServiceEntry : Mib.fulcrumRunServiceEntry;
+      const found = defs.find((d) => d.macro === 'OBJECT-TYPE' && fromText.get(d.name)!.join('.') === [...entry, column].join('.'));
+      expect(found, `${table} ${field}`).toBeDefined();
+      return found!;
+    };
+    const msFields = new Set(['persistenceTimeout', 'idleTimeout', 'healthInterval', 'healthTimeout']);
+    for (const table of ['Cand', 'Run'] as const) {
+      for (const field of SETTING_FIELDS) {
+        const d = descriptor(table, field);
+        const spec = SETTING_SPECS[field];
+        expect(maxAccess(d), d.name).toBe(table === 'Cand' ? 'read-create' : 'read-only');
+        if (spec.kind === 'enum') expect(enumeration(d), d.name).toEqual(labels(spec.codes));
+        if (spec.kind === 'unsigned') expect(d.body, d.name).toContain(`Unsigned32 (${spec.min}..${spec.max})`);
+        if (spec.kind === 'text') expect(d.body, d.name).toContain('FulcrumHttpPath');
+        expect(/UNITS\s+"milliseconds"/.test(d.body), `${d.name} UNITS`).toBe(msFields.has(field));
+      }
+    }
+    expect(SETTING_SPECS.healthInterval).toMatchObject(DURATION_LIMITS.healthInterval);
+    expect(mibText()).toMatch(/FulcrumHttpPath ::= TEXTUAL-CONVENTION[\s\S]*?SYNTAX\s+OCTET STRING \(SIZE \(1\.\.1024\)\)/);
+  });
+
+  it('fulcrumRunning is read-only, and every accessible object belongs to exactly one group of the compliance', () => {
+    const under = (name: string, node: readonly number[]) => [...node].every((a, i) => fromText.get(name)![i] === a);
+    const running = defs.filter((d) => d.macro === 'OBJECT-TYPE' && under(d.name, Mib.fulcrumRunning) && maxAccess(d) !== 'not-accessible');
+    expect(running.length).toBe(Object.keys(Mib.RunServiceColumn).length + Object.keys(Mib.RunBackendColumn).length);
+    for (const d of running) expect(maxAccess(d), d.name).toBe('read-only');
+
+    const text = mibText();
+    const groups = [...text.matchAll(/^(\w+) OBJECT-GROUP\s+OBJECTS\s+\{([^}]*)\}/gm)].map((m) => ({
+      name: m[1]!,
+      objects: m[2]!.split(',').map((x) => x.trim()),
+    }));
+    const accessible = defs.filter((d) => d.macro === 'OBJECT-TYPE' && maxAccess(d) !== 'not-accessible').map((d) => d.name);
+    for (const name of accessible)
+      expect(
+        groups.filter((g) => g.objects.includes(name)).map((g) => g.name),
+        name,
+      ).toHaveLength(1);
+    const compliance = /fulcrumCompliance MODULE-COMPLIANCE([\s\S]*?)::=/.exec(text)![1]!;
+    for (const g of groups) expect(compliance, g.name).toContain(g.name);
+    expect(groups.find((g) => g.name === 'fulcrumRunningGroup')!.objects).toHaveLength(running.length);
   });
 });

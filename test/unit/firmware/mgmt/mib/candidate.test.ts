@@ -139,7 +139,7 @@ describe('SNMP candidate (RowStatus rows, lock, commit)', () => {
       ...newBackend(2, 1, '192.0.2.1:80'),
     ]).state;
     const built = buildCandidate(s);
-    expect(built).toMatchObject({ ok: false, error: expect.stringMatching(/^service row 2 \(b\): listen: /) });
+    expect(built).toMatchObject({ ok: false, error: expect.stringMatching(/^service row 2 \(b\): listen \(fulcrumCandServiceListen\): same listen address/) });
     const view = candidateVarbinds(s);
     expect(view.find((v) => v.oid.join('.') === [...M.fulcrumCandidateConfigId, 0].join('.'))!.value).toEqual(new Uint8Array(0));
     const c = planSet(s, [commit(0)], ctx);
