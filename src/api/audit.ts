@@ -2,7 +2,7 @@
  * Every change asked of the API is written to the audit log before its answer leaves: who (the
  * token's name and id), what (method, route, appliance), when, the outcome, and — for rule
  * changes — the config ids before and after, which routes note with `noteChange`. Routes that
- * change nothing (GETs; POSTs marked `audit: false`) are not logged. Each entry also goes to the
+ * change nothing (GETs; POSTs marked `audit: false`; dry runs, which note `unaudited`) are not logged. Each entry also goes to the
  * live stream.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -15,6 +15,8 @@ export interface ChangeNote {
   configBefore?: string | null;
   configAfter?: string | null;
   detail?: Record<string, unknown>;
+  /** A request that asked to change nothing after all (a dry run): left out of the log, as the CLI's are. */
+  unaudited?: boolean;
 }
 
 declare module 'fastify' {
@@ -39,7 +41,7 @@ function outcomeOf(status: number): AuditOutcome {
 export function installAudit(app: FastifyInstance, ctx: ApiContext): void {
   app.decorateRequest('change', null);
   app.addHook('onSend', async (request, reply, payload) => {
-    if (SAFE_METHODS.has(request.method) || request.routeOptions.config.audit === false || !request.actor) return payload;
+    if (SAFE_METHODS.has(request.method) || request.routeOptions.config.audit === false || request.change?.unaudited || !request.actor) return payload;
     const status = reply.statusCode;
     const note = request.change ?? {};
     const params = request.params as { name?: unknown } | undefined;

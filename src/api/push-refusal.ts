@@ -1,6 +1,6 @@
 /**
  * How the push routes answer the refusals of src/provision/push-guards.ts: 409 with a stable
- * code (destructivePlan, pendingCommit) and, in `details`, what was found on the appliance, so a
+ * code (destructivePlan, pendingCommit, runningChanged) and, in `details`, what was found on the appliance, so a
  * client can show the plan or the pending commit and ask its user before trying again with the
  * override the message names.
  */
@@ -19,6 +19,7 @@ export function fromPushRefusal(err: unknown): unknown {
     const pending = p.pending!;
     return new ApiError(409, err.code, err.message, { configId: pending.configId, pendingConfirm: pending.seconds, confirmBy: pending.deadline });
   }
+  if (err.code === 'runningChanged') return new ApiError(409, err.code, err.message, { runningConfigId: p.runningConfigId });
   const { runningConfigId, configId, plan, runningServices, removed, destructive } = p;
   return new ApiError(409, err.code, err.message, { runningConfigId, configId, plan, runningServices, removed, reason: destructive });
 }

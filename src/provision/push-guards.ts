@@ -79,7 +79,14 @@ export type PushRefusalCode =
   /** The plan removes every service or more than half of them; `allowDestructive` overrides. */
   | 'destructivePlan'
   /** A commit confirmed is pending on the appliance; `replacePending` overrides. */
-  | 'pendingCommit';
+  | 'pendingCommit'
+  /** The table is an edit of a config the appliance no longer runs; nothing overrides it (edit again). */
+  | 'runningChanged';
+
+/** The refusal text of an edit made on a config that no longer runs. */
+export function runningChangedMessage(editedFrom: string, running: string): string {
+  return `the appliance runs ${running} now, not ${editedFrom} that the edit was made on: nothing was sent; look at what changed and edit again`;
+}
 
 /** The refusal text of a destructive plan. */
 export function destructiveMessage(reason: string, names: OverrideNames): string {

@@ -21,6 +21,7 @@ import {
   GENERIC_OVERRIDES,
   pendingCommitOf,
   pendingMessage,
+  runningChangedMessage,
   type OverrideNames,
   type PendingCommit,
   type PushRefusalCode,
@@ -84,8 +85,8 @@ export async function preflightPush(driver: ApplianceDriver, rules: RuleTable, c
   const diff = running === null ? null : plan(running, rules);
   const { runningServices, removed } =
     diff !== null && running !== null ? { runningServices: running.services.length, removed: diff.removed } : await removedByCounters(driver, rules);
-  // Mirrors the serial driver's choice: a patch goes when it has the base and the patch is smaller.
-  const base = targetKind(driver.target) === 'snmp' ? null : cache.get(info.configId);
+  // Mirrors the serial driver's choice: a patch goes when it has the base and the patch is smaller (SNMP and HAProxy take none).
+  const base = targetKind(driver.target) === 'snmp' || targetKind(driver.target) === 'haproxy' ? null : cache.get(info.configId);
   const patch = base === null ? null : computePatch(base, encoding).length;
   return {
     ...common,
@@ -121,6 +122,12 @@ export interface CheckedPushRequest extends PushRequest {
   replacePending?: boolean | undefined;
   /** Read and judge only: nothing is sent. */
   dryRun?: boolean | undefined;
+  /**
+   * The config id the table was made from (an edit of the running table): refused with
+   * `runningChanged` when the appliance runs another one by now, so an edit never undoes a change
+   * made in between.
+   */
+  expectRunning?: string | undefined;
   /** Asked about a destructive plan when allowDestructive is not set; true goes ahead (the CLI asks on a terminal). */
   confirmDestructive?: ((preflight: PushPreflight) => Promise<boolean>) | undefined;
   /** How the front end names the overrides, for the refusals' messages. */
@@ -140,6 +147,8 @@ export interface CheckedPush {
 export async function pushChecked(driver: ApplianceDriver, request: CheckedPushRequest): Promise<CheckedPush> {
   const preflight = await preflightPush(driver, request.rules, request.cache);
   const nothing = { preflight, result: null, replaced: null };
+  if (request.expectRunning !== undefined && preflight.runningConfigId !== request.expectRunning)
+    throw new PushRefused('runningChanged', runningChangedMessage(request.expectRunning, preflight.runningConfigId), preflight);
   if (preflight.upToDate) return { outcome: 'unchanged', ...nothing };
   if (request.dryRun === true) return { outcome: 'dryRun', ...nothing };
   const names = request.names ?? GENERIC_OVERRIDES;

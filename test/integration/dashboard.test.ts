@@ -144,6 +144,9 @@ describe.skipIf(!haveChromium)('dashboard in a real browser', () => {
     await expect.poll(() => rows.count()).toBe(2);
     await expect.poll(() => rows.locator('[data-field="connsTotal"]').allTextContents()).toEqual([String(SENT / 2), String(SENT / 2)]);
     expect(await rows.locator('[data-field="state"]').allTextContents()).toEqual(['up', 'up']);
+    // A read token is offered nothing that would change the appliance.
+    expect(await page.evaluate(() => (window as unknown as { fulcrum: { role: string } }).fulcrum.role)).toBe('read');
+    expect(await page.locator('#appliance-view button[data-action]').count()).toBe(0);
   });
 
   it('follows a push made through the API: new config id, commit and audit entries in the event log', async () => {
@@ -196,6 +199,89 @@ describe.skipIf(!haveChromium)('dashboard in a real browser', () => {
     const failed = item.locator('[data-field="failed"] li[data-appliance="edge-1"]');
     expect(await failed.textContent()).toMatch(/^edge-1: .*untrustedKey/);
     await expect.poll(() => page.locator('#event-list li[data-kind="rollout"]').count()).toBeGreaterThan(0);
+  });
+
+  it('lets an admin drain, weigh and enable a backend, confirm a commit and resume a rollout: planned first, audited as the CLI', async () => {
+    await page.evaluate((t) => localStorage.setItem('fulcrum.token', t), api.admin);
+    await page.goto(`${api.url}/#/appliances/edge-1`);
+    await page.reload();
+    await page.waitForFunction(() => (window as unknown as { fulcrum: { ready: boolean; role: string } }).fulcrum.role === 'admin');
+    const [first] = backends.map((b) => b.address);
+    const row = page.locator(`#backend-table tr[data-backend="${first}"]`);
+    const dialog = page.locator('#action-dialog');
+    const backendOf = () => sim.appliance.rules.services[0]!.backends.find((b) => b.address === first)!;
+
+    // Drain: the plan is shown, nothing is sent until it is applied.
+    const before = sim.appliance.configId;
+    await row.locator('button[data-action="drain"]').click();
+    await dialog.waitFor({ state: 'visible' });
+    expect(await page.locator('#action-body').textContent()).toContain(`~ backends[${first}].state: enabled → drain`);
+    expect(sim.appliance.configId).toBe(before);
+    await page.click('#action-dialog button[value="apply"]');
+    await expect.poll(() => backendOf().state, { timeout: 10_000 }).toBe('drain');
+    await expect.poll(() => row.locator('[data-field="state"]').textContent(), { timeout: 10_000 }).toBe('drain');
+
+    // A weight, asked for, then planned.
+    await row.locator('button[data-action="weight"]').click();
+    await page.fill('#action-input', '5');
+    await page.click('#action-dialog button[value="apply"]');
+    await expect.poll(() => page.locator('#action-body').textContent()).toContain(`~ backends[${first}].weight: 3 → 5`);
+    await page.click('#action-dialog button[value="apply"]');
+    await expect.poll(() => backendOf().weight, { timeout: 10_000 }).toBe(5);
+
+    // Cancelled: nothing changes.
+    const drained = sim.appliance.configId;
+    await row.locator('button[data-action="enable"]').click();
+    await page.click('#action-dialog button[value="cancel"]');
+    expect(await dialog.isVisible()).toBe(false);
+    expect(sim.appliance.configId).toBe(drained);
+    await row.locator('button[data-action="enable"]').click();
+    await page.click('#action-dialog button[value="apply"]');
+    await expect.poll(() => backendOf().state, { timeout: 10_000 }).toBe('enabled');
+
+    // A commit confirmed made elsewhere, confirmed from the page.
+    const pushed = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/appliances/edge-1/rules/push',
+      headers: bearer(api.admin),
+      payload: { rules: rulesText(4), confirmTimeout: '5m' },
+    });
+    expect(pushed.statusCode, pushed.body).toBe(200);
+    const confirm = page.locator('#appliance-facts button[data-action="confirm"]');
+    await confirm.waitFor({ timeout: 10_000 });
+    await confirm.click();
+    await page.click('#action-dialog button[value="apply"]');
+    await expect.poll(() => sim.appliance.configManager.status().pendingConfirmMs, { timeout: 10_000 }).toBe(0);
+
+    // The halted rollout of the test before, resumed.
+    const resume = page.locator('#rollout-list button[data-action="resume"]').first();
+    await resume.waitFor({ timeout: 10_000 });
+    await resume.click();
+
+    await expect
+      .poll(() => api.store.audit.list({ limit: 50 }).filter((e) => /\/rollouts\/:id\/resume/.test(e.action)).length, { timeout: 10_000 })
+      .toBeGreaterThan(0);
+    const audit = api.store.audit.list({ limit: 50 }).map((e) => `${e.actor.name} ${e.action} ${e.outcome}`);
+    expect(audit.filter((a) => a === 'ops POST /api/v1/appliances/:name/backends/edit ok')).toHaveLength(3);
+    expect(audit).toContain('ops POST /api/v1/appliances/:name/rules/confirm ok');
+    // Three edits applied: the dry runs that showed their plans changed nothing and are not logged.
+    const notices = await page.locator('[data-notice="error"]').count();
+    expect(notices).toBe(0);
+    await page.evaluate((t) => localStorage.setItem('fulcrum.token', t), api.read);
+  });
+
+  it('charts the whole fleet from the live stream, keeps times on a 24-hour clock and has an icon', async () => {
+    await page.goto(`${api.url}/#/`);
+    await page.reload();
+    await expect.poll(() => page.locator('#chart-fleet-connections').getAttribute('data-points'), { timeout: 10_000 }).not.toBeNull();
+    await expect.poll(async () => Number(await page.locator('#chart-fleet-connections').getAttribute('data-points')), { timeout: 10_000 }).toBeGreaterThan(1);
+    const times = await page.locator('#event-list time').allTextContents();
+    expect(times.length).toBeGreaterThan(0);
+    for (const t of times) expect(t).toMatch(/^\d{2}:\d{2}:\d{2}$/);
+    const icon = await fetch(`${api.url}/favicon.svg`);
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get('content-type')).toContain('image/svg+xml');
+    expect(await page.locator('link[rel="icon"]').getAttribute('href')).toBe('/favicon.svg');
   });
 
   it('looks right', async () => {

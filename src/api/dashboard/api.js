@@ -34,14 +34,25 @@ export class Api {
     this.token = token;
   }
 
-  async get(path) {
-    const response = await fetch(`${BASE}${path}`, { headers: { authorization: `Bearer ${this.token}`, accept: 'application/json' } });
-    const body = await response.json().catch(() => null);
+  get(path) {
+    return this.request('GET', path);
+  }
+
+  /** A change: the agent plans, checks and audits it as it does the CLI's. */
+  post(path, body = {}) {
+    return this.request('POST', path, body);
+  }
+
+  async request(method, path, body) {
+    const headers = { authorization: `Bearer ${this.token}`, accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(`${BASE}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const answer = await response.json().catch(() => null);
     if (!response.ok) {
-      const error = body && body.error ? body.error : { code: 'http', message: `${response.status} ${response.statusText}` };
+      const error = answer && answer.error ? answer.error : { code: 'http', message: `${response.status} ${response.statusText}` };
       throw new ApiError(response.status, error.code, error.message);
     }
-    return body;
+    return answer;
   }
 
   /**

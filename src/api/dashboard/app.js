@@ -1,9 +1,11 @@
 // The dashboard: the fleet table, the firmware rollouts and the event log, an appliance's charts
 // and backends, all kept current by the agent's live stream (rollouts also by polling).
 // Routes: #/ (fleet) and #/appliances/NAME.
+import { Actions } from './actions.js';
 import { Api, ApiError, initialToken, saveToken } from './api.js';
 import { ApplianceView } from './appliance-view.js';
 import { EventLog } from './events-view.js';
+import { FleetCharts } from './fleet-charts.js';
 import { FleetView } from './fleet-view.js';
 import { RolloutsView } from './rollouts-view.js';
 import { el } from './format.js';
@@ -59,10 +61,16 @@ function setLive(state) {
 
 async function main() {
   const { api, inventory } = await connect();
+  // The buttons that change something show for an admin token only (the API would refuse the rest).
+  const me = await api.get('/token');
+  document.body.dataset.role = me.role;
+  window.fulcrum.role = me.role;
+  const actions = new Actions(api, me.role);
   const fleet = new FleetView($('#fleet-view'));
+  const fleetCharts = new FleetCharts($('#fleet-view'));
   const events = new EventLog($('#events-view'));
-  const appliance = new ApplianceView($('#appliance-view'), api);
-  const rollouts = new RolloutsView($('#rollouts-view'), api);
+  const appliance = new ApplianceView($('#appliance-view'), api, actions);
+  const rollouts = new RolloutsView($('#rollouts-view'), api, actions);
   fleet.setInventory(inventory);
   rollouts.start();
 
@@ -89,6 +97,7 @@ async function main() {
       // An appliance added elsewhere (the CLI, another client): fetch its inventory fields too.
       const added = cycle.appliances.some((a) => fleet.get(a.name) === null);
       fleet.update(cycle.appliances);
+      fleetCharts.add(cycle);
       const shown = appliance.name ? fleet.get(appliance.name) : null;
       if (shown) appliance.update(shown);
       if (added) void reloadInventory();

@@ -1,5 +1,6 @@
 // One appliance: its identity, charts of connections and traffic over time (history from the
 // store, extended after every poll), and the state of every backend.
+import { askNumber } from './actions.js';
 import { lineChart, PALETTE } from './charts.js';
 import { ago, bytes, count, duration, el, perSecond, shortId, stateBadge } from './format.js';
 
@@ -65,9 +66,10 @@ class Timeline {
 }
 
 export class ApplianceView {
-  constructor(root, api) {
+  constructor(root, api, actions) {
     this.root = root;
     this.api = api;
+    this.actions = actions;
     this.name = null;
     this.timeline = null;
     this.charts = null;
@@ -115,7 +117,7 @@ export class ApplianceView {
       if (this.name === name)
         this.root
           .querySelector('#backend-table tbody')
-          .replaceChildren(el('tr', {}, el('td', { colspan: 8, class: 'muted' }, `counters unavailable: ${err.message}`)));
+          .replaceChildren(el('tr', {}, el('td', { colspan: 9, class: 'muted' }, `counters unavailable: ${err.message}`)));
     }
   }
 
@@ -193,15 +195,47 @@ export class ApplianceView {
     const state = a?.reachable === true ? 'up' : a?.reachable === false ? 'down' : 'unknown';
     this.root.querySelector('#appliance-state').replaceWith(Object.assign(stateBadge(state), { id: 'appliance-state' }));
     const fact = (label, value, attrs = {}) => el('div', { class: 'fact' }, el('dt', {}, label), el('dd', attrs, value));
-    this.root
-      .querySelector('#appliance-facts')
-      .replaceChildren(
-        fact('address', a?.address ?? '–', { class: 'mono' }),
-        fact('firmware', a?.firmware ?? '–'),
-        fact('config id', shortId(a?.configId), { class: 'mono', title: a?.configId ?? '', 'data-field': 'configId' }),
-        fact('pending confirm', a?.pendingConfirm ? `reverts in ${duration(a.pendingConfirm)}` : 'none'),
-        fact('last poll', a?.lastPoll ? ago(a.lastPoll) : 'never', { title: a?.error ?? '' }),
-      );
+    this.root.querySelector('#appliance-facts').replaceChildren(
+      fact('address', a?.address ?? '–', { class: 'mono' }),
+      fact('firmware', a?.firmware ?? '–'),
+      fact('config id', shortId(a?.configId), { class: 'mono', title: a?.configId ?? '', 'data-field': 'configId' }),
+      fact('pending confirm', a?.pendingConfirm ? [`reverts in ${duration(a.pendingConfirm)} `, ...this.commitButtons()] : 'none', {
+        'data-field': 'pendingConfirm',
+      }),
+      fact('last poll', a?.lastPoll ? ago(a.lastPoll) : 'never', { title: a?.error ?? '' }),
+    );
+  }
+
+  /** Confirm / roll back the commit pending confirmation (admin). */
+  commitButtons() {
+    if (!this.actions.admin) return [];
+    const name = this.name;
+    return [this.button('confirm', 'confirm', () => this.actions.confirm(name)), this.button('roll back', 'rollback', () => this.actions.rollback(name))];
+  }
+
+  /** Drain / enable / disable and the weight of one backend (admin). `b.state` is its operational state. */
+  backendButtons(service, b) {
+    if (!this.actions.admin) return [];
+    const name = this.name;
+    const edit = (change) => this.actions.editBackend(name, service, b.address, change);
+    const byState =
+      b.state === 'drain' || b.state === 'disabled'
+        ? [this.button('enable', 'enable', () => edit({ state: 'enabled' }))]
+        : [this.button('drain', 'drain', () => edit({ state: 'drain' })), this.button('disable', 'disable', () => edit({ state: 'disabled' }))];
+    const weight = this.button('weight…', 'weight', async () => {
+      const w = await askNumber(`Weight of ${b.address} (${service})`, 'weight', b.weight, 65_535);
+      if (w !== null) await edit({ weight: w });
+    });
+    return [...byState, weight];
+  }
+
+  button(label, action, run) {
+    const node = el('button', { type: 'button', class: 'act', 'data-action': action }, label);
+    node.addEventListener('click', (e) => {
+      e.stopPropagation();
+      void run();
+    });
+    return node;
   }
 
   renderBackends(services) {
@@ -218,11 +252,12 @@ export class ApplianceView {
           el('td', { class: 'num', 'data-field': 'connsTotal' }, count(b.connsTotal)),
           el('td', { class: 'num' }, perSecond(b.rates?.conns ?? null)),
           el('td', { class: 'num' }, count(b.connectFailures)),
+          el('td', { class: 'admin-only' }, ...this.backendButtons(s.name, b)),
         ),
       ),
     );
     const body = this.root.querySelector('#backend-table tbody');
-    if (rows.length === 0) body.replaceChildren(el('tr', {}, el('td', { colspan: 8, class: 'muted' }, 'no services')));
+    if (rows.length === 0) body.replaceChildren(el('tr', {}, el('td', { colspan: 9, class: 'muted' }, 'no services')));
     else body.replaceChildren(...rows);
   }
 }

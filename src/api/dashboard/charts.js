@@ -1,5 +1,6 @@
 // Time-series charts on uPlot, served by the agent from node_modules (no CDN).
 import uPlot from '/vendor/uplot/uPlot.esm.js';
+import { clock } from './format.js';
 
 export const PALETTE = ['#2563eb', '#16a34a', '#d97706', '#9333ea', '#dc2626', '#0891b2', '#db2777', '#65a30d'];
 const HEIGHT = 220;
@@ -14,7 +15,8 @@ export function lineChart(container, { series, format }) {
     height: HEIGHT,
     scales: { x: { time: true }, y: { range: (_u, min, max) => [0, Math.max(max * 1.1, 1)] } },
     series: [
-      {},
+      // uPlot's own time labels are 12-hour (1:05pm): every time on the page is on one 24-hour clock.
+      { value: (_u, v) => (v === null || v === undefined ? '–' : clock(v * 1000)) },
       ...series.map((s, i) => ({
         label: s.label,
         stroke: s.color ?? PALETTE[i % PALETTE.length],
@@ -24,7 +26,7 @@ export function lineChart(container, { series, format }) {
       })),
     ],
     axes: [
-      { stroke: '#64748b', grid: { stroke: '#e2e8f0' }, ticks: { stroke: '#e2e8f0' } },
+      { stroke: '#64748b', grid: { stroke: '#e2e8f0' }, ticks: { stroke: '#e2e8f0' }, values: (_u, splits) => splits.map((v) => clock(v * 1000)) },
       { stroke: '#64748b', size: 70, grid: { stroke: '#e2e8f0' }, ticks: { stroke: '#e2e8f0' }, values: (_u, splits) => splits.map((v) => format(v)) },
     ],
     legend: { live: true },

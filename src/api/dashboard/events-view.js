@@ -17,6 +17,8 @@ function describe(e) {
       return 'reachable again';
     case 'config-changed':
       return `config changed ${shortId(d.before)} → ${shortId(d.after)}${d.pendingConfirm ? ' (pending confirm)' : ''}`;
+    case 'drift':
+      return `drift: config ${shortId(d.before)} → ${shortId(d.after)} changed outside this agent`;
     case 'backend-state':
       return `backend ${d.backend} of ${d.service}: ${d.before ? `${d.before} → ` : ''}${d.after}`;
     case 'commit':

@@ -24,7 +24,21 @@ function waveBar(w) {
   );
 }
 
-function rolloutItem(r) {
+/** Pause a running rollout, resume a paused or halted one (admin). */
+function controls(r, actions, after) {
+  if (!actions.admin) return null;
+  const verb = r.state === 'running' ? 'pause' : r.state === 'paused' || r.state === 'halted' ? 'resume' : null;
+  if (verb === null) return null;
+  const node = el('button', { type: 'button', class: 'act', 'data-action': verb }, verb);
+  node.addEventListener('click', async () => {
+    node.disabled = true;
+    await actions.rollout(r.id, verb);
+    await after();
+  });
+  return node;
+}
+
+function rolloutItem(r, actions, after) {
   const counts = `${r.totals.succeeded}/${r.totals.devices} succeeded, ${r.totals.failed} failed${r.totals.upgrading ? `, ${r.totals.upgrading} upgrading` : ''}`;
   return el(
     'li',
@@ -35,6 +49,7 @@ function rolloutItem(r) {
       el('span', { class: 'rollout-id' }, `#${r.id}`),
       el('span', { 'data-field': 'version', title: `sha256 ${r.image}` }, `firmware ${r.version}`),
       el('span', { class: `badge state-${r.state}`, 'data-field': 'state' }, r.state),
+      controls(r, actions, after),
     ),
     el('div', { class: 'muted', 'data-field': 'counts' }, counts),
     r.reason ? el('div', { class: 'rollout-reason', 'data-field': 'reason' }, r.reason) : null,
@@ -50,9 +65,10 @@ function rolloutItem(r) {
 }
 
 export class RolloutsView {
-  constructor(root, api) {
+  constructor(root, api, actions) {
     this.root = root;
     this.api = api;
+    this.actions = actions;
     this.list = root.querySelector('#rollout-list');
     this.timer = null;
     this.loading = null;
@@ -76,7 +92,7 @@ export class RolloutsView {
   }
 
   render(rollouts) {
-    this.list.replaceChildren(...rollouts.map(rolloutItem));
+    this.list.replaceChildren(...rollouts.map((r) => rolloutItem(r, this.actions, () => this.refresh())));
     this.root.querySelector('#rollouts-empty').hidden = rollouts.length > 0;
     this.root.querySelector('#rollouts-error').hidden = true;
     const running = rollouts.filter((r) => r.state === 'running').length;

@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context.js';
 import { applianceRoutes } from './appliances.js';
+import { backendRoutes } from './backends.js';
 import { counterRoutes } from './counters.js';
 import { driverRoutes } from './driver.js';
 import { eventRoutes } from './events.js';
@@ -13,6 +14,7 @@ import { firmwareRoutes } from './firmware.js';
 import { fleetPushRoutes } from './fleet-push.js';
 import { rolloutRoutes } from './rollouts.js';
 import { ruleRoutes } from './rules.js';
+import { tokenRoutes } from './token.js';
 
 export type RouteModule = (app: FastifyInstance, ctx: ApiContext) => void | Promise<void>;
 
@@ -20,9 +22,11 @@ export const API_ROUTES: readonly RouteModule[] = [
   applianceRoutes,
   counterRoutes,
   ruleRoutes,
+  backendRoutes,
   fleetPushRoutes,
   eventRoutes,
   firmwareRoutes,
   rolloutRoutes,
   driverRoutes,
+  tokenRoutes,
 ];
