@@ -28,6 +28,8 @@ const SUITES: Suite[] = [
   { name: 'dataplane', ...(await import('./dataplane.js')) },
   { name: 'cli', ...(await import('./cli-start.js')) },
   { name: 'api', ...(await import('./api.js')) },
+  { name: 'failover', ...(await import('./failover.js')) },
+  { name: 'haproxy', ...(await import('./haproxy.js')) },
 ];
 
 async function main(args: string[]): Promise<number> {

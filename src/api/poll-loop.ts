@@ -61,6 +61,7 @@ export class PollLoop {
         options.log?.warn({ appliance, err: message }, 'poll failed');
         options.observer.onPoll(appliance, 0, false);
         options.observer.onEvents(options.fleet.failed(appliance, message, Date.now()));
+        options.store.applianceState.failed(appliance, Date.now(), message);
       },
     });
   }
@@ -159,6 +160,8 @@ class PolledAppliance extends PooledDriver {
       const pollMs = performance.now() - started;
       this.options.observer.onPoll(record.name, pollMs / 1000, true);
       this.options.observer.onEvents(this.options.fleet.observe(record.name, { timeMs: Date.now(), pollMs, info, sysUpTime, snapshot }));
+      // What `fulcrum appliance list` shows from the store, as `fulcrum monitor` records it too.
+      this.options.store.applianceState.observed(record.name, infoAt, info);
       return { sysUpTime, at, snapshot };
     });
   }

@@ -2,7 +2,7 @@ import type { ApplianceDriver } from '../../drivers/driver.js';
 import { DriverError } from '../../drivers/driver.js';
 import type { SnmpCredentials } from '../../drivers/snmp/target.js';
 import { connectTarget as openTarget, storedCredentials } from '../provision/connect.js';
-import { CliError, EXIT } from './exit-codes.js';
+import { CliError, EXIT, exitForDriverError, unknownName } from './exit-codes.js';
 import { SECRET_ENV, secretEnv, secretOption } from './secret-input.js';
 import { TARGET_FORMS, targetKind } from '../../drivers/targets.js';
 
@@ -50,7 +50,7 @@ async function resolve(opts: TargetOptions): Promise<Resolved> {
     const store = openStore(opts.db ? { file: opts.db } : {});
     try {
       const record = store.inventory.get(target);
-      if (!record) throw new CliError(`${target}: no such appliance in the inventory (fulcrum appliance list)`, EXIT.usage);
+      if (!record) throw new CliError(unknownName(target), EXIT.invalidInput);
       target = record.target;
       stored = storedCredentials(record.credentials);
     } finally {
@@ -157,6 +157,6 @@ export async function withDriver<T>(opts: TargetOptions, work: (d: ApplianceDriv
 
 export function asCliError(err: unknown): unknown {
   if (!(err instanceof DriverError)) return err;
-  const code = err.code === 'unreachable' ? EXIT.unreachable : err.code === 'refused' ? EXIT.refused : EXIT.usage;
+  const code = exitForDriverError(err.code, err.remote);
   return new CliError(err.remote ? `refused (${err.remote}): ${err.message}` : err.message, code);
 }

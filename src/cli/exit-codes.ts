@@ -17,7 +17,37 @@ export const EXIT = {
    * is in (a commit pending confirmation that a push would replace); its running config is unchanged.
    */
   refused: 5,
+  /**
+   * Nothing to act on: the appliance is not in the state the command works on (`rules confirm`
+   * with no commit pending: confirmed already, or reverted; `rules rollback` further back than
+   * its history). Nothing was changed, and nothing was refused either.
+   */
+  nothingToDo: 6,
+  /** Stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it); the message says what state the appliance was left in. */
+  interrupted: 130,
 } as const;
+
+export type ExitName = keyof typeof EXIT;
+
+/** The name of an exit code, as JSON errors carry it (`{"error": {"code": "unreachable", …}}`). */
+export function exitName(code: number): ExitName {
+  return (Object.keys(EXIT) as ExitName[]).find((k) => EXIT[k] === code) ?? 'failure';
+}
+
+/** The one wording of a name that is not in the inventory (exit 3 wherever a name is taken). */
+export function unknownName(name: string): string {
+  return `${name}: no such appliance in the inventory (fulcrum appliance list)`;
+}
+
+/** The appliance's own error codes that mean "nothing to act on" rather than "refused". */
+const NOTHING_TO_DO = new Set(['nothingToConfirm', 'noSuchRollback']);
+
+/** A driver error's exit code, by its kind and the appliance's own code (drivers/driver.ts DriverError). */
+export function exitForDriverError(code: string, remote?: string): number {
+  if (code === 'unreachable') return EXIT.unreachable;
+  if (code === 'refused') return remote !== undefined && NOTHING_TO_DO.has(remote) ? EXIT.nothingToDo : EXIT.refused;
+  return EXIT.usage;
+}
 
 /** An error that carries its exit code and a message meant for the operator (no stack trace). */
 export class CliError extends Error {

@@ -6,11 +6,19 @@
  */
 import '../protocol/host/install-node-crypto.js';
 import { Command, CommanderError } from './commander.js';
-import { CliError, EXIT } from './exit-codes.js';
+import { CliError, EXIT, exitName } from './exit-codes.js';
+import { defineGroups } from './groups/index.js';
 import { defineTopLevel } from './groups/top-level.js';
 import { packageVersion } from './version.js';
 
 const args = process.argv.slice(2);
+// Errors of a command run with --json are JSON too, on stderr, so a script never parses prose.
+const jsonErrors = args.includes('--json');
+// `fulcrum … | head` closes the pipe early: that ends the command quietly, not with a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.ok);
+  throw err;
+});
 const program = new Command('fulcrum')
   .description('Manage fleets of Fulcrum load-balancer appliances, and simulate them.')
   // Read only when asked: finding package.json costs file reads every other command can skip.
@@ -20,30 +28,17 @@ const program = new Command('fulcrum')
   .enablePositionalOptions()
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride()
+  // Parse errors reach the catch below as CommanderErrors; with --json they are printed there.
+  .configureOutput(jsonErrors ? { outputError: () => undefined, writeErr: () => undefined } : {})
   .addHelpText(
     'after',
     `
-Exit codes: 0 success, 1 failure, 2 usage error, 3 invalid input (nothing was changed),
-4 appliance unreachable, 5 refused by the appliance (its running config is unchanged).
+Exit codes: 0 success, 1 failure, 2 usage error, 3 invalid input or a name not in the
+inventory (nothing was changed), 4 appliance unreachable, 5 refused by the appliance (its
+running config is unchanged), 6 nothing to act on (e.g. no commit pending confirmation).
+With --json, errors are one JSON line on stderr: {"error": {"code", "exit", "message"}}.
 Logs are JSON lines on stderr; FULCRUM_LOG=debug|info|warn|error|silent sets the level.`,
   );
-
-type GroupModule = { define(cmd: Command): void };
-
-/** Every group: its description for the help, and where its subcommands are defined. */
-const GROUPS: ReadonlyArray<[name: string, description: string, load: () => Promise<GroupModule>]> = [
-  ['rules', 'Rule tables: validate, identify, describe', () => import('./groups/rules.js')],
-  ['appliance', 'Appliances: identity, state and the inventory', () => import('./groups/appliance.js')],
-  ['firmware', 'Firmware: signing keys, signed images, and upgrades of appliances', () => import('./groups/firmware.js')],
-  ['token', 'API tokens: bearer secrets for the HTTP API (stored hashed)', () => import('./groups/token.js')],
-  [
-    'rollout',
-    'Staged firmware rollouts over the inventory: waves, failure threshold, pause/resume/abort; state kept in the database',
-    () => import('./groups/rollout.js'),
-  ],
-  ['sim', 'The software appliance simulator', () => import('./groups/sim.js')],
-  ['context', 'Remote agents the CLI works against (kubectl-style contexts)', () => import('./groups/context.js')],
-];
 
 /**
  * The group the command line names (`fulcrum rules push …`, `fulcrum help sim`), or null.
@@ -57,16 +52,20 @@ function namedGroup(argv: readonly string[]): string | null {
 
 async function defineCommands(): Promise<void> {
   const selected = namedGroup(args);
-  for (const [name, description, load] of GROUPS) {
-    const cmd = program.command(name).description(description);
-    if (name === selected) (await load()).define(cmd);
-  }
+  await defineGroups(program, (name) => name === selected);
   defineTopLevel(program);
   // Subcommands inherit the override so their parse errors are caught below too.
   for (const c of program.commands) {
     c.exitOverride();
     for (const sub of c.commands) sub.exitOverride();
   }
+}
+
+/** An error for the operator: its message on stderr (one JSON line with --json) and its exit code. */
+function fail(message: string, exitCode: number): void {
+  if (jsonErrors) process.stderr.write(`${JSON.stringify({ error: { code: exitName(exitCode), exit: exitCode, message } })}\n`);
+  else process.stderr.write(`${message}\n`);
+  process.exitCode = exitCode;
 }
 
 async function main(): Promise<void> {
@@ -76,21 +75,18 @@ async function main(): Promise<void> {
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version end here with code 0; every other parse error is a usage error.
-      process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      if (err.exitCode === 0) process.exitCode = EXIT.ok;
+      else if (jsonErrors) fail(err.message.replace(/^error: /, ''), EXIT.usage);
+      else process.exitCode = EXIT.usage;
       return;
     }
-    if (err instanceof CliError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exitCode = err.exitCode;
-      return;
-    }
-    // The store's key file cannot open the inventory (src/store/secrets.ts): the message says
-    // which file is needed. Matched by name, so this module does not load the store.
-    if (err instanceof Error && err.name === 'SecretKeyError') {
-      process.stderr.write(`${err.message}\n`);
-      process.exitCode = EXIT.failure;
-      return;
-    }
+    if (err instanceof CliError) return fail(err.message, err.exitCode);
+    // Errors of the store, matched by name so this module does not load it: the key file cannot
+    // open the inventory (src/store/secrets.ts; the message names the file needed), or a name the
+    // inventory does not hold (src/store/inventory.ts; also from a remote agent's inventory).
+    if (err instanceof Error && err.name === 'SecretKeyError') return fail(err.message, EXIT.failure);
+    if (err instanceof Error && err.name === 'InventoryError') return fail(err.message, EXIT.invalidInput);
+    if (jsonErrors) return fail(err instanceof Error ? err.message : String(err), EXIT.failure);
     process.stderr.write(`fulcrum: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exitCode = EXIT.failure;
   }

@@ -6,6 +6,8 @@ import type { Command } from 'commander';
 import { Option } from './commander.js';
 import { TARGET_FORMS } from '../../drivers/targets.js';
 import { SECRET_ENV } from './secret-input.js';
+import { parseDuration } from '../protocol/rules/duration.js';
+import { CliError, EXIT } from './exit-codes.js';
 
 export const TARGET_HELP = `appliance: ${TARGET_FORMS}, or an inventory name`;
 
@@ -53,4 +55,20 @@ export function reachOptions(cmd: Command): Command {
   return cmd
     .option('--direct', 'open the console here, even when a running monitor or serve holds it or a context is current')
     .option('--context <name>', 'work against this remote agent (fulcrum context list; default $FULCRUM_CONTEXT, then the current context)');
+}
+
+/**
+ * A duration flag's value in ms, read by the one duration parser (src/protocol/rules/duration.ts:
+ * `500ms`, `10s`, `5m`, `6h`, `3d`, `1m30s`), so every flag takes the same syntax; a bad value is
+ * a usage error naming the flag.
+ */
+export function durationFlag(flag: string, text: string, min?: { ms: number; why: string }): number {
+  let ms: number;
+  try {
+    ms = parseDuration(text);
+  } catch (err) {
+    throw new CliError(`${flag}: ${(err as Error).message}`, EXIT.usage);
+  }
+  if (min && ms < min.ms) throw new CliError(`${flag}: ${text} is shorter than ${min.why}`, EXIT.usage);
+  return ms;
 }

@@ -28,7 +28,9 @@ export class DelayedProgress {
     this.bar.update(sent, { speed: Math.round((sent - this.firstSent) / seconds) });
   }
 
+  /** Idempotent: an error path may stop the bar before the `finally` that always does. */
   stop(): void {
     this.bar?.stop();
+    this.bar = null;
   }
 }

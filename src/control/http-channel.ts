@@ -10,6 +10,7 @@ import tls from 'node:tls';
 import { createInterface } from 'node:readline';
 import { DriverError, type ApplianceEvent, type DriverErrorCode } from '../../drivers/driver.js';
 import { decodeLine, encodeJson, type Op, type Reply } from './wire.js';
+import { InventoryError } from '../store/inventory.js';
 import type { Channel } from './remote-driver.js';
 
 export interface AgentEndpoint {
@@ -137,6 +138,8 @@ function httpError(status: number, text: string, where: string): Error {
   } catch {
     // not the API's JSON: the text as it came
   }
+  // The agent's inventory has no such name: the same error (and exit code) as a local inventory's.
+  if (status === 404 && code === 'notFound') return new InventoryError('notFound', `${where}: ${message}`);
   if (status === 404) return new DriverError('badTarget', `${where}: ${message}`);
   if (status === 401 || status === 403) return new DriverError('refused', `${where}: ${message}`, code || (status === 401 ? 'unauthorized' : 'forbidden'));
   return new DriverError(status >= 500 ? 'unreachable' : 'refused', `${where}: HTTP ${status}: ${message}`, code || undefined);

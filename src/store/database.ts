@@ -197,6 +197,25 @@ UPDATE audit SET via = 'cli' WHERE actor_id IS NULL AND actor LIKE 'cli:%';
     description: "the inventory's SNMP secrets sealed with $FULCRUM_HOME/secret.key",
     run: sealClearCredentials,
   },
+  {
+    version: 7,
+    description: "each appliance's last known state, as the poller saw it",
+    // One row per inventory appliance, gone with it (src/store/appliance-state.ts): what
+    // `fulcrum appliance list` shows without asking the appliances.
+    sql: `
+CREATE TABLE appliance_state (
+  appliance     INTEGER PRIMARY KEY REFERENCES appliances(id) ON DELETE CASCADE,
+  reachable     INTEGER NOT NULL CHECK (reachable IN (0, 1)),
+  last_poll     INTEGER,
+  last_attempt  INTEGER NOT NULL,
+  error         TEXT,
+  model         TEXT,
+  firmware      TEXT,
+  config_id     TEXT,
+  pending_until INTEGER
+) STRICT;
+`,
+  },
 ];
 
 /** The version a file has once every migration ran. */

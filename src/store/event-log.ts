@@ -29,6 +29,8 @@ export interface EventQuery {
   from?: number;
   /** Inclusive, ms. */
   to?: number;
+  /** Only events appended after this id (what a follower has not seen yet, whatever their times). */
+  afterId?: number;
   /** Newest first when set to 'desc'. Default 'asc'. */
   order?: 'asc' | 'desc';
   /** Default 1000, at most 100,000. */

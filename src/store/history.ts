@@ -3,7 +3,7 @@
  * --since` prints and what the API's history route serves. Counters come as the increase in
  * each step (or, with `rate`, per second), gauges as read; gaps are null.
  */
-import type { MetricStore, Resolution, SeriesKind } from './metric-store.js';
+import type { MetricStore, Resolution, SeriesKind, SeriesPoint } from './metric-store.js';
 
 export interface HistoryQuery {
   /** Inclusive, ms. */
@@ -17,6 +17,8 @@ export interface HistoryQuery {
   counters?: readonly string[];
   /** Only this service's series. */
   service?: string;
+  /** Only this backend's series (an address, as the appliance reports it). */
+  backend?: string;
   /** true: only appliance- and service-wide series; false: only per-backend ones. */
   serviceLevel?: boolean;
 }
@@ -53,22 +55,41 @@ export function hasHistory(metrics: MetricStore, appliance: string): boolean {
 export function chosenSeries(
   metrics: MetricStore,
   appliance: string,
-  q: Pick<HistoryQuery, 'counters' | 'service' | 'serviceLevel'>,
+  q: Pick<HistoryQuery, 'counters' | 'service' | 'backend' | 'serviceLevel'>,
 ): ReturnType<MetricStore['listSeries']> {
   const wanted = q.counters ? new Set(q.counters) : null;
   return metrics
     .listSeries(appliance)
     .filter((s) => (wanted === null || wanted.has(s.counter)) && (q.service === undefined || s.service === q.service))
+    .filter((s) => q.backend === undefined || s.backend === q.backend)
     .filter((s) => q.serviceLevel === undefined || (s.backend === undefined) === q.serviceLevel);
 }
 
-export function counterHistory(metrics: MetricStore, appliance: string, q: HistoryQuery): History {
+/** The series a query selects with their stored points: the one read behind every history answer. */
+export function queryHistory(
+  metrics: MetricStore,
+  appliance: string,
+  q: Omit<HistoryQuery, 'rate'>,
+): Array<{ series: ReturnType<MetricStore['listSeries']>[number]; points: SeriesPoint[] }> {
   const chosen = chosenSeries(metrics, appliance, q);
   const keys = chosen.map((s) => ({ ...(s.service ? { service: s.service } : {}), ...(s.backend ? { backend: s.backend } : {}), counter: s.counter }));
   // One pass over the stored frames for every series when the store can (SQLite can).
   const results = metrics.queryMany(appliance, keys, q.from, q.to, q.resolution);
-  const series = chosen.map((s, i): HistorySeries => {
-    const points = (results[i]?.points ?? []).map((p) => [p.ts, s.kind === 'counter' && !q.rate ? (p.sum ?? null) : p.value] as const);
+  return chosen.map((series, i) => ({ series, points: results[i]?.points ?? [] }));
+}
+
+/**
+ * Gaps in a series' points: nulls after its first known value. Nulls before it are not gaps:
+ * the first poll of a counter is its baseline, and before that nothing was being polled.
+ */
+export function countGaps(values: ReadonlyArray<number | null>): number {
+  const first = values.findIndex((v) => v !== null);
+  return first < 0 ? 0 : values.slice(first).filter((v) => v === null).length;
+}
+
+export function counterHistory(metrics: MetricStore, appliance: string, q: HistoryQuery): History {
+  const series = queryHistory(metrics, appliance, q).map(({ series: s, points: stored }): HistorySeries => {
+    const points = stored.map((p) => [p.ts, s.kind === 'counter' && !q.rate ? (p.sum ?? null) : p.value] as const);
     return { service: s.service ?? null, backend: s.backend ?? null, counter: s.counter, kind: s.kind, points };
   });
   return { appliance, from: q.from, to: q.to, resolution: q.resolution, unit: q.rate ? 'per second' : 'increase per step', series };

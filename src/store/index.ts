@@ -3,6 +3,7 @@
  * audit log. Callers that only need metrics should depend on the `MetricStore` interface, not
  * on SQLite.
  */
+import { SqliteApplianceState } from './appliance-state.js';
 import { SqliteAuditLog } from './audit.js';
 import { openDatabase, type Db } from './database.js';
 import { SqliteFirmwareImages } from './firmware-images.js';
@@ -24,6 +25,7 @@ export * from './rollouts.js';
 export * from './metric-store.js';
 export * from './event-log.js';
 export * from './poller-lease.js';
+export * from './appliance-state.js';
 export { defaultKeyPath, SecretKeyError, type SecretKeyErrorCode } from './secrets.js';
 export { SqliteEventLog } from './sqlite/event-log.js';
 export { SqliteMetricStore, type SqliteMetricStoreOptions } from './sqlite/metric-store.js';
@@ -38,6 +40,8 @@ export interface AgentStore {
   readonly metrics: SqliteMetricStore;
   readonly events: SqliteEventLog;
   readonly inventory: SqliteInventory;
+  /** Each appliance's last known state, as the poller saw it. */
+  readonly applianceState: SqliteApplianceState;
   readonly tokens: SqliteTokenStore;
   readonly audit: SqliteAuditLog;
   readonly firmwareImages: SqliteFirmwareImages;
@@ -70,6 +74,7 @@ export function openStore(options: OpenStoreOptions = {}): AgentStore {
       metrics,
       events,
       inventory,
+      applianceState: new SqliteApplianceState(db),
       tokens: new SqliteTokenStore(db),
       audit: new SqliteAuditLog(db),
       firmwareImages: new SqliteFirmwareImages(db),

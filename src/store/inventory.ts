@@ -54,12 +54,25 @@ export class InventoryError extends Error {
   }
 }
 
+/** Which kind of secret is stored, never the secret: what every listing (API, CLI) shows of credentials. */
+export function credentialKind(c: Credentials): 'v2c community' | 'v3 authPriv' | 'none' {
+  return 'community' in c ? 'v2c community' : 'user' in c ? 'v3 authPriv' : 'none';
+}
+
 export interface Inventory {
   add(appliance: NewAppliance, now?: number): ApplianceRecord;
   list(): ApplianceRecord[];
   get(name: string): ApplianceRecord | null;
   /** Throws InventoryError('notFound') for an unknown name. Metrics stay until retention drops them. */
   remove(name: string): void;
+  /** A new target and/or credentials for an appliance; throws InventoryError('notFound') for an unknown name. */
+  update(name: string, change: ApplianceChange): ApplianceRecord;
+}
+
+/** What `update` may change: absent fields stay as they are. */
+export interface ApplianceChange {
+  target?: string;
+  credentials?: Credentials;
 }
 
 const NAME = /^[A-Za-z0-9._-]{1,64}$/;
@@ -73,6 +86,15 @@ export function checkApplianceName(name: unknown): string {
 
 function checkTarget(target: unknown): string {
   if (typeof target === 'string' && targetKind(target) === 'serial') return target;
+  if (typeof target === 'string' && targetKind(target) === 'haproxy') {
+    // The driver parses it in full when it connects; here: a URL with a socket (HOST:PORT or a path).
+    try {
+      const url = new URL(target);
+      if ((url.hostname !== '' && Number(url.port) > 0) || (url.hostname === '' && url.pathname.length > 1)) return target;
+    } catch {
+      // reported below
+    }
+  }
   if (typeof target === 'string' && (targetKind(target) === 'snmp' || targetKind(target) === 'console')) {
     try {
       const url = new URL(target);
@@ -157,9 +179,25 @@ export class SqliteInventory implements Inventory {
     return (this.db.prepare('SELECT name, target, credentials, created FROM appliances ORDER BY name').all() as Row[]).map((r) => this.fromRow(r));
   }
 
+  /** The names alone, in order: nothing sealed is opened (shell completion reads them). */
+  names(): string[] {
+    return (this.db.prepare('SELECT name FROM appliances ORDER BY name').all() as Array<{ name: string }>).map((r) => r.name);
+  }
+
   get(name: string): ApplianceRecord | null {
     const row = this.db.prepare('SELECT name, target, credentials, created FROM appliances WHERE name = ?').get(name) as Row | undefined;
     return row ? this.fromRow(row) : null;
+  }
+
+  update(name: string, change: ApplianceChange): ApplianceRecord {
+    const current = this.get(name);
+    if (!current) throw new InventoryError('notFound', `no appliance named "${name}"`);
+    const target = change.target === undefined ? current.target : checkTarget(change.target);
+    const credentials = change.credentials === undefined ? current.credentials : checkCredentials(change.credentials);
+    // Sealed like add's, under the same name (the name is part of what the seal binds).
+    const text = this.secrets.sealCredentials(credentials, name, !hasSealedRows(this.db));
+    this.db.prepare('UPDATE appliances SET target = ?, credentials = ? WHERE name = ?').run(target, text, name);
+    return { ...current, target, credentials };
   }
 
   remove(name: string): void {

@@ -62,6 +62,11 @@ export interface SeriesPoint {
   max: number | null;
   /** Counter: the increase (raw: the delta; rollup: sum of deltas). Gauge: the reading / sum of readings. */
   sum: number | null;
+  /**
+   * What `value` averages over, so points can be merged into coarser steps: for a counter the
+   * seconds its known deltas cover (value = sum / n), for a gauge the readings; 0 for a gap.
+   */
+  n: number;
 }
 
 export interface SeriesResult {

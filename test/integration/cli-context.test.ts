@@ -117,7 +117,8 @@ describe('fulcrum --context: the CLI against a remote agent over HTTPS', () => {
     expect(sim.readyInfo().configId).toBe(before);
     expect((await client('appliance', 'info', '--to', 'far-1', '--context', 'far-read', '--json')).code).toBe(0);
     const unknown = await client('appliance', 'info', '--to', 'nowhere');
-    expect(unknown.code).toBe(2);
+    // An unknown name is exit 3 whichever inventory it was looked up in.
+    expect(unknown.code).toBe(3);
     const target = await client('appliance', 'info', '--to', 'serial:/dev/ttyS9');
     expect([target.code, target.stderr]).toEqual([2, expect.stringContaining("that agent's inventory")]);
   });

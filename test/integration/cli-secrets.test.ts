@@ -47,7 +47,7 @@ describe('SNMP secrets: from files and the environment, sealed in the inventory'
       expect(help).toContain(text);
   });
 
-  it('refuses a secret file other users may read, and takes one that is 0600 or 0400', () => {
+  it('refuses a secret file other users may read, and takes one that is 0600 or 0400', async () => {
     const loose = secretFile('loose', COMMUNITY, 0o644);
     const refused = fulcrum(['appliance', 'add', 'x', 'snmp://192.0.2.1', '--community-file', loose], undefined, env);
     expect(refused.code).toBe(2);
@@ -60,13 +60,13 @@ describe('SNMP secrets: from files and the environment, sealed in the inventory'
     ).toContain('0640');
 
     const owner = secretFile('community', COMMUNITY, 0o600);
-    const ok = fulcrum(['appliance', 'add', 'edge-file', `snmp://${sim.readyInfo().snmp}`, '--community-file', owner], undefined, env);
+    // Async: add reads the identity first, from the simulator running in this process.
+    const ok = await fulcrumAsync(['appliance', 'add', 'edge-file', `snmp://${sim.readyInfo().snmp}`, '--community-file', owner], env);
     expect(ok.code, ok.stderr).toBe(0);
     const auth = secretFile('auth', V3.auth, 0o400);
     const priv = secretFile('priv', V3.priv, 0o600);
-    const v3 = fulcrum(
+    const v3 = await fulcrumAsync(
       ['appliance', 'add', 'edge-v3', `snmp://${sim.readyInfo().snmp}`, '--v3-user', V3.user, '--v3-auth-file', auth, '--v3-priv-file', priv],
-      undefined,
       env,
     );
     expect(v3.code, v3.stderr).toBe(0);
@@ -75,7 +75,7 @@ describe('SNMP secrets: from files and the environment, sealed in the inventory'
   });
 
   it('takes secrets from FULCRUM_SNMP_* when no flag gives them, for the inventory and for a target', async () => {
-    const added = fulcrum(['appliance', 'add', 'edge-env', `snmp://${sim.readyInfo().snmp}`], undefined, { ...env, FULCRUM_SNMP_COMMUNITY: COMMUNITY });
+    const added = await fulcrumAsync(['appliance', 'add', 'edge-env', `snmp://${sim.readyInfo().snmp}`], { ...env, FULCRUM_SNMP_COMMUNITY: COMMUNITY });
     expect(added.code, added.stderr).toBe(0);
     const target = `snmp://${sim.readyInfo().snmp}`;
     const v2c = await fulcrumAsync(['appliance', 'info', '--to', target, '--json'], { ...env, FULCRUM_SNMP_COMMUNITY: COMMUNITY });
@@ -94,10 +94,9 @@ describe('SNMP secrets: from files and the environment, sealed in the inventory'
     }
   });
 
-  it('keeps no secret in clear in the database file, the key apart in $FULCRUM_HOME/secret.key (0600)', () => {
-    const flags = fulcrum(
+  it('keeps no secret in clear in the database file, the key apart in $FULCRUM_HOME/secret.key (0600)', async () => {
+    const flags = await fulcrumAsync(
       ['appliance', 'add', 'edge-flags', `snmp://${sim.readyInfo().snmp}`, '--v3-user', V3.user, '--v3-auth', V3.auth, '--v3-priv', V3.priv],
-      undefined,
       env,
     );
     expect(flags.code, flags.stderr).toBe(0);
@@ -122,6 +121,11 @@ describe('SNMP secrets: from files and the environment, sealed in the inventory'
     // With the key, the same copy opens.
     const withKey = fulcrum(['appliance', 'list', '--db', copy, '--json'], undefined, env);
     expect(withKey.code, withKey.stderr).toBe(0);
-    expect((JSON.parse(withKey.stdout) as { name: string }[]).map((a) => a.name)).toEqual(['edge-env', 'edge-file', 'edge-flags', 'edge-v3']);
+    expect((JSON.parse(withKey.stdout) as { appliances: { name: string }[] }).appliances.map((a) => a.name)).toEqual([
+      'edge-env',
+      'edge-file',
+      'edge-flags',
+      'edge-v3',
+    ]);
   });
 });

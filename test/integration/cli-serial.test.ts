@@ -90,8 +90,9 @@ describe('fulcrum CLI over a serial console (real PTY)', () => {
     expect(json<{ configId: string }>(run('rules', 'confirm', '--to', target, '--json'))).toEqual({ configId: delta.configId });
 
     const again = run('rules', 'confirm', '--to', target);
-    expect(again.code).toBe(5);
-    expect(again.stderr).toContain('nothingToConfirm');
+    // Nothing pending is nothing to act on (6), not a refusal (5); it names what runs.
+    expect(again.code).toBe(6);
+    expect(again.stderr).toContain(`nothing to confirm: no commit is pending; running ${delta.configId}`);
 
     expect(json<{ configId: string }>(run('rules', 'rollback', '--to', target, '--json'))).toEqual({ configId: full.configId });
     expect(run('rules', 'rollback', '--steps', '0', '--to', target).code).toBe(2);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -25,6 +26,7 @@ interface BuildJson {
   securityCounter: number;
   size: number;
   sha256: string;
+  signedDigest: string;
   keyId: string;
   simulate: string[];
 }
@@ -93,7 +95,10 @@ describe('fulcrum firmware keygen | build | inspect', () => {
     const parsed = parseImage(new Uint8Array(readFileSync(image)));
     expect(parsed.size).toBe(built.size);
     expect(parsed.payload.length).toBe(4096);
-    expect(Buffer.from(parsed.sha256).toString('hex')).toBe(built.sha256);
+    // One identifier: the file's SHA-256 (sha256sum's, the catalog's); the signed digest is named apart.
+    expect(built.sha256).toBe(createHash('sha256').update(readFileSync(image)).digest('hex'));
+    expect(Buffer.from(parsed.sha256).toString('hex')).toBe(built.signedDigest);
+    expect(built.signedDigest).not.toBe(built.sha256);
     expect(readManifest(parsed.payload).simulate).toEqual(['fails-health', 'slow-boot']);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
@@ -111,6 +116,7 @@ describe('fulcrum firmware keygen | build | inspect', () => {
   it('inspect --pubkey with the signing key: verified', () => {
     const inspected = json<InspectJson>(fulcrum(['firmware', 'inspect', image, '--pubkey', key.pub, '--json']));
     expect(inspected).toMatchObject({ version: '1.2.3+4', securityCounter: 7, keyId: key.keyId, verified: true, simulate: ['fails-health', 'slow-boot'] });
+    expect(inspected.sha256).toBe(createHash('sha256').update(readFileSync(image)).digest('hex'));
     const human = fulcrum(['firmware', 'inspect', image, '--pubkey', key.pub]);
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toContain(`verified with ${key.pub}`);

@@ -194,7 +194,9 @@ describe('fleet push', () => {
       const from = log.length;
       const r = await push([file('breaks.yaml', text), '--all', '--settle', '1s', '--json']);
       expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(/^fleet push failed on edge-1: backend 127\.0\.0\.1:\d+ of service web went down/);
+      // With --json the error is JSON on stderr too.
+      expect(JSON.parse(r.stderr).error).toMatchObject({ code: 'failure', exit: 1 });
+      expect(JSON.parse(r.stderr).error.message).toMatch(/^fleet push failed on edge-1: backend 127\.0\.0\.1:\d+ of service web went down/);
       const report = JSON.parse(r.stdout) as FleetPushReport;
       expect(report).toMatchObject({ ok: false, canary: ['edge-1'], rolledBack: ['edge-1'], failure: { appliance: 'edge-1' } });
       expect(report.results[0]).toMatchObject({ name: 'edge-1', before: goodId, after: goodId, result: 'failed', error: expect.stringContaining('went down') });

@@ -121,8 +121,9 @@ describe('fulcrum monitor --trap-port', () => {
       expect(r.code, r.stderr).toBe(0);
     };
     await add('edge', `snmp://${sim.readyInfo().snmp}`, '--community', 'edge-secret');
-    await add('core', 'snmp://127.0.0.2:1161', '--v3-user', V3.user, '--v3-auth', V3.auth, '--v3-priv', V3.priv);
-    await add('other', 'snmp://127.0.0.3:1161', '--community', 'other-secret');
+    // Sources of traps only, with no agent behind them: stored without the identity read.
+    await add('core', 'snmp://127.0.0.2:1161', '--v3-user', V3.user, '--v3-auth', V3.auth, '--v3-priv', V3.priv, '--no-check');
+    await add('other', 'snmp://127.0.0.3:1161', '--community', 'other-secret', '--no-check');
     trapPort = await freePort();
     monitor = startCli(['monitor', '--interval', '1s', '--trap-port', String(trapPort)], env);
     for (let i = 0; i < 100 && udpBindings(trapPort).length === 0; i++) await sleep(100);

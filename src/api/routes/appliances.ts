@@ -4,18 +4,13 @@
  */
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { ApplianceRecord, Credentials } from '../../store/inventory.js';
+import { credentialKind, type ApplianceRecord, type Credentials } from '../../store/inventory.js';
 import { noteChange } from '../audit.js';
 import type { ApiContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { ApplianceInfo, ApplianceItem, ApplianceList, errors, NameParams, NewAppliance, Removed } from '../schemas.js';
 
 type Item = Static<typeof ApplianceItem>;
-
-/** Which kind of secret is stored, never the secret. */
-export function credentialKind(c: Credentials): string {
-  return 'community' in c ? 'v2c community' : 'user' in c ? 'v3 authPriv' : 'none';
-}
 
 /** The API's credentials ({community} or {v3User, v3Auth, v3Priv}) in the inventory's form. */
 function toStored(body: NewAppliance): Credentials {

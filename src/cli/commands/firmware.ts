@@ -29,10 +29,17 @@ import {
   type SimulatedBehaviour,
 } from '../../protocol/image/image.js';
 import { encodePrivateKeyPem, encodePublicKeyPem } from '../../protocol/host/node-crypto.js';
-import { toHex } from '../../protocol/digest.js';
+import { sha256, toHex } from '../../protocol/digest.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { formatBytes, printJson } from '../output.js';
 import { readImageFile, readInputFile, readSigningKey, readTrustedKey, writeFileAtomic } from './firmware-files.js';
+
+/**
+ * An image's one identifier: the SHA-256 of the whole file, as `sha256sum` prints it and as the
+ * catalog, the API and rollouts name the image (src/upgrade/catalog.ts). The digest the signature
+ * covers (header and payload, without the trailer) is another value, shown as `signedDigest`.
+ */
+const fileSha256 = (bytes: Uint8Array): string => toHex(sha256(bytes));
 
 export const SIGNING_KEY_FILE = 'signing.key';
 export const PUBLIC_KEY_FILE = 'signing.pub';
@@ -179,15 +186,16 @@ export function build(opts: BuildOptions): void {
     version: formatVersion(version),
     securityCounter,
     size: image.size,
-    sha256: toHex(image.sha256),
+    sha256: fileSha256(bytes),
+    signedDigest: toHex(image.sha256),
     keyId: toHex(image.keyId),
     simulate: readManifest(image.payload).simulate,
   };
   if (opts.json) return printJson(summary);
   process.stdout.write(
     `wrote ${summary.file}: firmware ${summary.version}, security counter ${securityCounter}, ${formatBytes(summary.size)} (${summary.size} bytes)\n` +
-      `sha256 ${summary.sha256}\n` +
-      `signed by key id ${summary.keyId}\n` +
+      `sha256 ${summary.sha256} (of the file, as sha256sum, the catalog and rollouts name it)\n` +
+      `signed by key id ${summary.keyId} (signed digest ${summary.signedDigest})\n` +
       (simulate.length > 0 ? `simulates ${simulate.join(', ')}\n` : ''),
   );
 }
@@ -236,7 +244,8 @@ export function inspect(file: string, opts: InspectOptions): void {
       size: image.size,
       payloadSize: h.payloadSize,
       flags: h.flags,
-      sha256: toHex(image.sha256),
+      sha256: fileSha256(bytes),
+      signedDigest: toHex(image.sha256),
       keyId,
       verified: verifiedBy !== undefined,
       simulate,
@@ -247,7 +256,8 @@ export function inspect(file: string, opts: InspectOptions): void {
     ['security counter', String(h.securityCounter)],
     ['size', `${formatBytes(image.size)} (${image.size} bytes; payload ${h.payloadSize})`],
     ['flags', `0x${h.flags.toString(16).padStart(8, '0')}`],
-    ['sha256', toHex(image.sha256)],
+    ['sha256', `${fileSha256(bytes)} (of the file: the catalog's and rollouts' name for it)`],
+    ['signed digest', `${toHex(image.sha256)} (SHA-256 of header and payload, what the signature covers)`],
     ['key id', keyId],
     ['signature', verifiedBy ? `verified with ${verifiedBy}` : 'not checked (give --pubkey FILE to verify)'],
     ['simulate', simulate.length > 0 ? simulate.join(', ') : 'nothing (a healthy image)'],

@@ -1,40 +1,71 @@
-import { parseDuration } from '../../protocol/rules/index.js';
-import { counterHistory, hasHistory, resolutionFor } from '../../store/history.js';
-import { openStore } from '../../store/index.js';
-import { checkAnswer, checkGrid, checkSpan, HistoryLimitError } from '../../api/history-limits.js';
-import { CliError, EXIT } from '../exit-codes.js';
-import { printJson, table } from '../output.js';
-
 /**
- * Counters of one appliance from the store, over the last `since`: per series, the increase in
- * each step (or with --rate the rate per second), gaps as null. The resolution follows the span:
- * raw samples up to 2 hours, 1-minute rollups up to 2 days, 1-hour rollups beyond.
+ * `fulcrum counters NAME --since D [--step S] [--counter …] [--service …] [--backend …]`: an
+ * appliance's counters from the store, as `fulcrum monitor` (or a polling `serve`) recorded
+ * them, through the same queries and limits as the API's history route. Without --step, per
+ * series the increase over the window (or with --rate the latest rate); with --step, one row per
+ * step (src/store/history-steps.ts). --json prints the same figures. The first poll of a series
+ * is its baseline, not a gap.
  */
-export async function history(name: string, opts: { since: string; rate?: boolean; json?: boolean; db?: string }): Promise<void> {
-  let spanMs: number;
-  try {
-    spanMs = parseDuration(opts.since);
-  } catch (err) {
-    throw new CliError(`--since: ${(err as Error).message}`, EXIT.usage);
-  }
-  const words = { since: '--since' };
-  limited(() => checkSpan(spanMs, words));
+import { chosenSeries, countGaps, counterHistory, hasHistory, resolutionFor } from '../../store/history.js';
+import { resolutionForStep, steppedHistory } from '../../store/history-steps.js';
+import { openStore } from '../../store/index.js';
+import { checkAnswer, checkGrid, checkSpan, HistoryLimitError, type HistoryWords } from '../../api/history-limits.js';
+import { CliError, EXIT } from '../exit-codes.js';
+import { durationFlag } from '../options.js';
+import { printJson, table } from '../output.js';
+import { renderSteps } from '../history-steps-table.js';
+
+export interface HistoryOptions {
+  since: string;
+  step?: string;
+  counter?: string;
+  service?: string;
+  backend?: string;
+  rate?: boolean;
+  json?: boolean;
+  db?: string;
+}
+
+const WORDS: HistoryWords = { since: '--since', filters: '--counter, --service or --backend' };
+
+/** The series filters, as the store's history query takes them. */
+function selection(opts: HistoryOptions) {
+  const counters = opts.counter
+    ?.split(',')
+    .map((c) => c.trim())
+    .filter((c) => c !== '');
+  if (opts.counter !== undefined && counters!.length === 0) throw new CliError('--counter: name at least one counter (e.g. connsTotal,bytesIn)', EXIT.usage);
+  return {
+    ...(counters ? { counters } : {}),
+    ...(opts.service !== undefined ? { service: opts.service } : {}),
+    ...(opts.backend !== undefined ? { backend: opts.backend } : {}),
+  };
+}
+
+export function history(name: string, opts: HistoryOptions): void {
+  const spanMs = durationFlag('--since', opts.since);
+  limited(() => checkSpan(spanMs, WORDS));
+  if (opts.step !== undefined && opts.rate) throw new CliError('--rate goes without --step: every step row has its rate already', EXIT.usage);
   const to = Date.now();
   const from = to - spanMs;
-  const resolution = resolutionFor(spanMs);
   const store = openStore(opts.db ? { file: opts.db } : {});
   try {
-    if (!hasHistory(store.metrics, name)) throw new CliError(`${name}: nothing stored for this appliance (is \`fulcrum monitor\` polling it?)`, EXIT.usage);
-    limited(() => checkGrid(store.metrics.listSeries(name).length, spanMs, resolution, words));
-    const h = counterHistory(store.metrics, name, { from, to, resolution, rate: opts.rate === true });
-    limited(() => checkAnswer(h.series, resolution, words));
-    const out = h.series;
+    if (!hasHistory(store.metrics, name)) {
+      if (!store.inventory.get(name)) throw new CliError(`${name}: no such appliance in the inventory (fulcrum appliance list)`, EXIT.invalidInput);
+      throw new CliError(`${name}: nothing stored for this appliance yet (is \`fulcrum monitor\` polling it?)`, EXIT.failure);
+    }
+    const chosen = selection(opts);
+    if (opts.step !== undefined) return stepped(store, name, opts, { from, to, spanMs, chosen });
+    const resolution = resolutionFor(spanMs);
+    limited(() => checkGrid(chosenSeries(store.metrics, name, chosen).length, spanMs, resolution, WORDS));
+    const h = counterHistory(store.metrics, name, { from, to, resolution, rate: opts.rate === true, ...chosen });
+    limited(() => checkAnswer(h.series, resolution, WORDS));
     if (opts.json) return printJson(h);
-    const rows = out.map((s) => {
-      const values = s.points.map(([, v]) => v).filter((v): v is number => typeof v === 'number');
-      const total = s.kind === 'counter' && !opts.rate ? values.reduce((a, b) => a + b, 0) : (values.at(-1) ?? null);
-      const gaps = s.points.filter(([, v]) => v === null).length;
-      return [s.service ?? '', s.backend ?? '', s.counter, s.kind, total === null ? '-' : Number(total.toFixed(3)), s.points.length, gaps];
+    const rows = h.series.map((s) => {
+      const values = s.points.map(([, v]) => v);
+      const known = values.filter((v): v is number => typeof v === 'number');
+      const total = s.kind === 'counter' && !opts.rate ? known.reduce((a, b) => a + b, 0) : (known.at(-1) ?? null);
+      return [s.service ?? '', s.backend ?? '', s.counter, s.kind, total === null ? '-' : Number(total.toFixed(3)), s.points.length, countGaps(values)];
     });
     process.stdout.write(
       `${name}: last ${opts.since} at ${resolution} resolution (${opts.rate ? 'latest rate per second' : 'increase over the window'}; gauges: latest)\n`,
@@ -43,6 +74,33 @@ export async function history(name: string, opts: { since: string; rate?: boolea
   } finally {
     store.close();
   }
+}
+
+/** --step: one row per step. Without a backend filter, appliance- and service-wide series only. */
+function stepped(
+  store: import('../../store/index.js').AgentStore,
+  name: string,
+  opts: HistoryOptions,
+  range: { from: number; to: number; spanMs: number; chosen: ReturnType<typeof selection> },
+): void {
+  const stepMs = durationFlag('--step', opts.step!);
+  const fit = resolutionForStep(range.spanMs, stepMs);
+  if ('problem' in fit) throw new CliError(`--step ${opts.step}: ${fit.problem}`, EXIT.usage);
+  const { resolution } = fit;
+  if (stepMs > range.spanMs) throw new CliError(`--step ${opts.step}: longer than --since ${opts.since}`, EXIT.usage);
+  const q = { from: range.from, to: range.to, resolution, stepMs, ...range.chosen, ...(opts.backend === undefined ? { serviceLevel: true } : {}) };
+  limited(() => checkGrid(chosenSeries(store.metrics, name, q).length, range.spanMs, resolution, WORDS));
+  const h = steppedHistory(store.metrics, name, q);
+  limited(() =>
+    checkAnswer(
+      h.series.map((s) => ({ points: s.rows })),
+      resolution,
+      WORDS,
+    ),
+  );
+  if (h.series.length === 0) throw new CliError(`${name}: no stored series matches the ${WORDS.filters!} given`, EXIT.invalidInput);
+  if (opts.json) return printJson(h);
+  process.stdout.write(renderSteps(h, opts.since, opts.step!));
 }
 
 /** The history limits (src/api/history-limits.ts) as usage errors. */

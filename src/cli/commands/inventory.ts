@@ -1,8 +1,19 @@
-import type { Credentials } from '../../store/inventory.js';
-import { CliError, EXIT } from '../exit-codes.js';
-import { fromEnvironment, fromFlags, type CredentialFlags } from '../connect.js';
-import { printJson, table } from '../output.js';
+/**
+ * `fulcrum appliance add | update | list | remove`: the inventory in the store. `add` and
+ * `update` first read the appliance's identity at the address (and with the credentials) given,
+ * and change nothing when it does not answer — a wrong key looks exactly like a missing device,
+ * so both are refused — unless --no-check. Credentials come from flags, files or the environment
+ * (src/cli/connect.ts) and are sealed as the inventory stores them. Every change is audited.
+ */
+import type { ApplianceInfo } from '../../../drivers/driver.js';
+import type { SnmpCredentials } from '../../../drivers/snmp/target.js';
+import type { AgentStore } from '../../store/index.js';
+import { credentialKind, type ApplianceRecord, type Credentials } from '../../store/inventory.js';
+import { CliError, EXIT, unknownName } from '../exit-codes.js';
+import { connectTarget, fromEnvironment, fromFlags, storedCredentials, withDriver, type CredentialFlags } from '../connect.js';
+import { printJson } from '../output.js';
 import { recordCliChange } from '../audit-cli.js';
+import { inventoryTable, liveItem, storedItem } from '../inventory-view.js';
 import { TARGET_FORMS, targetKind } from '../../../drivers/targets.js';
 
 interface DbOption {
@@ -17,7 +28,7 @@ interface Change {
   detail?: Record<string, unknown>;
 }
 
-async function withStore<T>(opts: DbOption, work: (s: import('../../store/index.js').AgentStore) => T, change?: Change): Promise<T> {
+async function withStore<T>(opts: DbOption, work: (s: AgentStore) => T, change?: Change): Promise<T> {
   const { openStore, InventoryError } = await import('../../store/index.js');
   const store = openStore(opts.db ? { file: opts.db } : {});
   try {
@@ -27,47 +38,141 @@ async function withStore<T>(opts: DbOption, work: (s: import('../../store/index.
   } catch (err) {
     if (change)
       recordCliChange(store, change.action, { appliance: change.appliance, outcome: 'failed', detail: { ...change.detail, error: (err as Error).message } });
-    if (err instanceof InventoryError) throw new CliError(err.message, err.code === 'notFound' ? EXIT.usage : EXIT.invalidInput);
+    // Every inventory complaint is about the input: a bad name or target, a duplicate, an unknown name.
+    if (err instanceof InventoryError) throw new CliError(err.code === 'notFound' ? unknownName(change?.appliance ?? '') : err.message, EXIT.invalidInput);
     throw err;
   } finally {
     store.close();
   }
 }
 
-/** What kind of credentials, never what they are. */
-const kind = (c: object) => ('community' in c ? 'v2c community' : 'user' in c ? 'v3 authPriv' : '-');
+/** The inventory's form of the credentials a driver takes. */
+function toStored(c: SnmpCredentials | null): Credentials {
+  if (c?.version === '2c') return { community: c.community };
+  if (c?.version === '3') return { user: c.user, authProtocol: 'sha', authKey: c.authKey, privProtocol: 'aes', privKey: c.privKey };
+  return {};
+}
 
-export async function add(name: string, target: string, opts: DbOption & CredentialFlags): Promise<void> {
+const SNMP_NEEDS =
+  'an SNMP appliance needs --community-file FILE (or $FULCRUM_SNMP_COMMUNITY), or --v3-user with --v3-auth-file/--v3-priv-file (or $FULCRUM_SNMP_V3_AUTH/_PRIV)';
+
+/**
+ * The identity read that `add` and `update` make before changing anything. Not answering
+ * (exit 4) covers a missing device and, over SNMP, wrong credentials: the agent drops those.
+ */
+async function probe(name: string, target: string, credentials: SnmpCredentials | null): Promise<ApplianceInfo> {
+  const driver = await connectTarget(target, credentials).catch((err: unknown) => Promise.reject(refusedProbe(name, target, err)));
+  try {
+    return await driver.info();
+  } catch (err) {
+    throw refusedProbe(name, target, err);
+  } finally {
+    await driver.close().catch(() => undefined);
+  }
+}
+
+function refusedProbe(name: string, target: string, err: unknown): CliError {
+  const why = (err as Error).message;
+  const code = err instanceof CliError ? err.exitCode : EXIT.unreachable;
+  // The SNMP driver's message already says that wrong credentials look like no answer.
+  return new CliError(`${name}: ${target} did not answer an identity read: ${why}; nothing was changed (--no-check to store it anyway)`, code);
+}
+
+export interface AddOptions extends DbOption, CredentialFlags {
+  /** false with --no-check. */
+  check?: boolean;
+}
+
+export async function add(name: string, target: string, opts: AddOptions): Promise<void> {
   if (targetKind(target) === null) throw new CliError(`${target}: expected ${TARGET_FORMS}`, EXIT.usage);
-  const c = fromFlags(opts) ?? (target.startsWith('snmp:') ? fromEnvironment() : null);
-  if (target.startsWith('snmp:') && !c)
-    throw new CliError(
-      'an SNMP appliance needs --community-file FILE (or $FULCRUM_SNMP_COMMUNITY), or --v3-user with --v3-auth-file/--v3-priv-file (or $FULCRUM_SNMP_V3_AUTH/_PRIV)',
-      EXIT.usage,
-    );
-  let credentials: Credentials = {};
-  if (c?.version === '2c') credentials = { community: c.community };
-  else if (c?.version === '3') credentials = { user: c.user, authProtocol: 'sha', authKey: c.authKey, privProtocol: 'aes', privKey: c.privKey };
+  const snmp = target.startsWith('snmp:');
+  const c = fromFlags(opts) ?? (snmp ? fromEnvironment() : null);
+  if (snmp && !c) throw new CliError(SNMP_NEEDS, EXIT.usage);
+  if (!snmp && c) throw new CliError(`${target}: only SNMP appliances take credentials`, EXIT.usage);
+  // A duplicate is refused before the appliance is asked anything.
+  if (await withStore(opts, (s) => s.inventory.get(name) !== null)) throw new CliError(`an appliance named "${name}" already exists`, EXIT.invalidInput);
+  const info = opts.check === false ? null : await probe(name, target, c);
+  const credentials = toStored(c);
   const record = await withStore(opts, (s) => s.inventory.add({ name, target, credentials }), {
     action: 'appliance add',
     appliance: name,
-    detail: { target, credentials: kind(credentials) },
+    detail: { target, credentials: credentialKind(credentials), checked: info !== null },
   });
-  if (opts.json) printJson({ name: record.name, target: record.target, created: record.created });
-  else process.stdout.write(`added ${record.name} (${record.target})\n`);
+  if (opts.json) return printJson({ name: record.name, address: record.target, created: record.created, identity: info });
+  process.stdout.write(
+    `added ${record.name} (${record.target})${info ? `: ${info.model} ${info.serialNumber}, firmware ${info.firmware}` : ' without checking it'}\n`,
+  );
 }
 
-export async function list(opts: DbOption): Promise<void> {
-  const records = await withStore(opts, (s) => s.inventory.list());
-  // Secrets never leave the database in listings: only what kind of credentials there are.
-  if (opts.json) return printJson(records.map((r) => ({ name: r.name, target: r.target, credentials: kind(r.credentials), created: r.created })));
-  if (records.length === 0) return void process.stdout.write('no appliances yet (fulcrum appliance add NAME TARGET)\n');
-  process.stdout.write(
-    `${table(
-      ['name', 'target', 'credentials'],
-      records.map((r) => [r.name, r.target, kind(r.credentials)]),
-    )}\n`,
+export interface UpdateOptions extends AddOptions {
+  target?: string;
+}
+
+export async function update(name: string, opts: UpdateOptions): Promise<void> {
+  const given = fromFlags(opts);
+  if (opts.target === undefined && given === null)
+    throw new CliError('appliance update: give --target and/or credentials (--community-file, --v3-user …)', EXIT.usage);
+  if (opts.target !== undefined && targetKind(opts.target) === null) throw new CliError(`--target ${opts.target}: expected ${TARGET_FORMS}`, EXIT.usage);
+  const current = await withStore(opts, (s) => s.inventory.get(name));
+  if (!current) throw new CliError(unknownName(name), EXIT.invalidInput);
+  const target = opts.target ?? current.target;
+  const snmp = target.startsWith('snmp:');
+  if (!snmp && given) throw new CliError(`${target}: only SNMP appliances take credentials`, EXIT.usage);
+  // Credentials follow the target: kept for SNMP unless new ones are given, dropped for a console.
+  const driverCredentials = snmp ? (given ?? storedCredentials(current.credentials) ?? fromEnvironment()) : null;
+  if (snmp && !driverCredentials) throw new CliError(SNMP_NEEDS, EXIT.usage);
+  const info = opts.check === false ? null : await probe(name, target, driverCredentials);
+  const credentials = snmp ? toStored(driverCredentials) : {};
+  const moved = target !== current.target;
+  const record = await withStore(
+    opts,
+    (s) => {
+      const r = s.inventory.update(name, { target, credentials });
+      if (moved) s.applianceState.forget(name);
+      return r;
+    },
+    {
+      action: 'appliance update',
+      appliance: name,
+      detail: { before: current.target, target, credentials: credentialKind(credentials), checked: info !== null },
+    },
   );
+  if (opts.json) return printJson({ name: record.name, address: record.target, credentials: credentialKind(record.credentials), identity: info });
+  process.stdout.write(
+    `updated ${name}: ${record.target}, credentials ${credentialKind(record.credentials)}${info ? `; answers as ${info.model} ${info.serialNumber}` : ' (not checked)'}\n`,
+  );
+}
+
+/** Appliances asked at once with --live. */
+const LIVE_CONCURRENCY = 8;
+
+export async function list(opts: DbOption & { live?: boolean }): Promise<void> {
+  const { records, states } = await withStore(opts, (s) => ({ records: s.inventory.list(), states: s.applianceState.all() }));
+  const now = Date.now();
+  const items = opts.live ? await askAll(records, opts.db) : records.map((r) => storedItem(r, states.get(r.name) ?? null, now));
+  if (opts.json) return printJson({ appliances: items });
+  if (records.length === 0) return void process.stdout.write('no appliances yet (fulcrum appliance add NAME TARGET)\n');
+  process.stdout.write(`${inventoryTable(items, Date.now(), opts.live === true)}\n`);
+}
+
+/** Every appliance's identity read now, a few at a time; a console a running monitor holds is asked through it. */
+async function askAll(records: readonly ApplianceRecord[], db: string | undefined) {
+  const items: ReturnType<typeof liveItem>[] = new Array(records.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < records.length) {
+      const i = next++;
+      const r = records[i]!;
+      // This machine's inventory, so this machine's drivers: never a remote context (context '').
+      const answer = await withDriver({ to: r.name, ...(db ? { db } : {}), context: '' }, (d) => d.info()).then(
+        (info) => ({ info }),
+        (err: unknown) => ({ error: (err as Error).message }),
+      );
+      items[i] = liveItem(r, answer, Date.now());
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(LIVE_CONCURRENCY, records.length) }, worker));
+  return items;
 }
 
 export async function remove(name: string, opts: DbOption): Promise<void> {

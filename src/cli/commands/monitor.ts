@@ -19,6 +19,8 @@ import { CliError, EXIT } from '../exit-codes.js';
 import { printJson } from '../output.js';
 import { createLogger } from '../../log/logger.js';
 import { startTrapReceiver, type TrapReceiver } from '../trap-receiver.js';
+import { recordingState } from '../../poller/state-recording.js';
+import { cycleLine } from '../monitor-line.js';
 
 export interface MonitorOptions {
   interval: string;
@@ -75,7 +77,19 @@ export async function monitor(opts: MonitorOptions): Promise<void> {
   const log = createLogger('monitor');
   const lease = new PollerLease(store.pollerLease, { command: 'fulcrum monitor', leaseMs: leaseMsFor(intervalMs) });
   const stopping = new AbortController();
-  const signal = Number.isFinite(forMs) ? AbortSignal.any([stopping.signal, AbortSignal.timeout(forMs)]) : stopping.signal;
+  // --for as a plain timer: AbortSignal.any() holds its inputs weakly, and on Node 20 an
+  // AbortSignal.timeout() nothing else references can be collected before it fires — the monitor
+  // then never stops.
+  // (setTimeout takes at most 2^31-1 ms, about 24.8 days: a longer --for waits in steps.)
+  const stopAt = Date.now() + forMs;
+  let forTimer: NodeJS.Timeout | null = null;
+  const untilStop = () => {
+    const left = stopAt - Date.now();
+    if (left <= 0) stopping.abort();
+    else forTimer = setTimeout(untilStop, Math.min(left, 2 ** 31 - 1));
+  };
+  if (Number.isFinite(forMs)) untilStop();
+  const signal = stopping.signal;
   // A signal ends the cycle in flight (no new polls start; those under way land) and then frees
   // the lease, before this process winds down (consoles, drivers): the next poller may start at
   // once, and never beside a cycle still writing.
@@ -95,11 +109,19 @@ export async function monitor(opts: MonitorOptions): Promise<void> {
       intervalMs,
       // Consoles go through the shared pool (other commands reach them through it); SNMP agents
       // take several managers at once and are polled on drivers of their own, as before.
+      // Each poll also reads identity into the store's appliance state (`fulcrum appliance list`).
       connect: async (record) =>
-        consoleKey(record.target) !== null
-          ? new PooledDriver(pool, () => records.get(record.name) ?? record)
-          : connectTarget(record.target, storedCredentials(record.credentials)),
-      onPollFailed: (appliance, err) => log.warn({ appliance, err: (err as Error).message }, 'poll failed'),
+        recordingState(
+          consoleKey(record.target) !== null
+            ? new PooledDriver(pool, () => records.get(record.name) ?? record)
+            : await connectTarget(record.target, storedCredentials(record.credentials)),
+          record.name,
+          store.applianceState,
+        ),
+      onPollFailed: (appliance, err) => {
+        log.warn({ appliance, err: (err as Error).message }, 'poll failed');
+        store.applianceState.failed(appliance, Date.now(), (err as Error).message);
+      },
     });
     hold = await holdConsoles({ command: 'fulcrum monitor', pool, records: store.inventory.list() });
     if (traps) receiver = await startTrapReceiver(store, { ...traps, log });
@@ -121,6 +143,7 @@ export async function monitor(opts: MonitorOptions): Promise<void> {
       hold.refresh(inventory);
       const summary = await m.cycle(inventory, signal);
       if (opts.json) printJson({ at: cycleStart, ...summary, ms: Math.round(summary.ms) });
+      else if (process.stdout.isTTY) process.stdout.write(`${cycleLine(cycleStart, summary, intervalMs)}\n`);
       else log.info(summary, 'cycle');
       if (Date.now() - lastPrune > 3_600_000) {
         store.prune();
@@ -129,6 +152,7 @@ export async function monitor(opts: MonitorOptions): Promise<void> {
       await sleep(intervalMs - (Date.now() - cycleStart), signal);
     }
   } finally {
+    if (forTimer) clearTimeout(forTimer);
     process.off('SIGINT', halt);
     process.off('SIGTERM', halt);
     lease.release();

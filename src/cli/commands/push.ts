@@ -3,11 +3,15 @@
  * goes through pushChecked (src/provision/push-preflight.ts), so the CLI refuses exactly what the
  * API refuses; this file only words it for the terminal and picks the exit codes.
  */
-import type { ApplianceDriver } from '../../../drivers/driver.js';
+import { DriverError, type ApplianceDriver, type PushResult } from '../../../drivers/driver.js';
 import { checkConfirmTimeout, deadlineText, describePending } from '../../provision/push-guards.js';
 import { pushChecked, PushRefused, type CheckedPush, type PushPreflight } from '../../provision/push-preflight.js';
 import { checkRollbackSteps, confirmCommit, planChange, ProvisionError, rollbackConfig } from '../../provision/push.js';
+import { editBackend } from '../../provision/backend-edit.js';
+import { BACKEND_STATES, type BackendState } from '../../protocol/rules/model.js';
 import { ConfigCache } from '../../store/config-cache.js';
+import { configId } from '../../protocol/rules/index.js';
+import { PushInterrupt } from '../push-interrupt.js';
 import { askYesNo, canAsk } from '../ask.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { printJson } from '../output.js';
@@ -78,6 +82,7 @@ export async function push(file: string, opts: PushFlags): Promise<void> {
       }
     : undefined;
   let checked: CheckedPush;
+  const interrupt = new PushInterrupt(configId(rules), opts.to);
   try {
     const request = {
       rules,
@@ -88,15 +93,19 @@ export async function push(file: string, opts: PushFlags): Promise<void> {
       confirmDestructive,
     };
     checked = await audited(pushAudit(opts), () =>
-      onAppliance(opts, (d) =>
-        pushChecked(d, { ...request, allowDestructive: opts.allowDestructive, replacePending: opts.replacePending, dryRun: opts.dryRun }),
-      ),
+      onAppliance(opts, (d) => {
+        interrupt.attach(d);
+        return pushChecked(d, { ...request, allowDestructive: opts.allowDestructive, replacePending: opts.replacePending, dryRun: opts.dryRun });
+      }),
     );
   } catch (err) {
+    progress.stop();
+    if (interrupt.fired) throw await interrupt.report(() => withDriver(opts, (d) => d.info()));
     if (err instanceof PushRefused) throw refused(err, opts.json === true, asked);
     throw err;
   } finally {
     progress.stop();
+    interrupt.dispose();
   }
   const { preflight: p, result, replaced } = checked;
   if (checked.outcome === 'unchanged') {
@@ -111,12 +120,70 @@ export async function push(file: string, opts: PushFlags): Promise<void> {
   }
   const r = result!;
   if (opts.json) return printJson(replaced === null ? r : { ...r, replaced });
-  process.stdout.write(
+  process.stdout.write(pushedText(r, opts, replaced, confirmTimeoutMs));
+}
+
+/** What a push that went out did, for a person. */
+function pushedText(r: PushResult, opts: PushFlags, replaced: CheckedPush['replaced'], confirmTimeoutMs: number): string {
+  return (
     `pushed ${r.mode === 'delta' ? 'a patch' : 'the full table'}${r.bytes > 0 ? `: ${r.bytes} bytes` : ''} in ${r.seconds.toFixed(2)}s\n` +
-      `running ${r.configId}\n  (was ${r.previousConfigId})\n` +
-      (replaced !== null ? `replaced the pending commit of ${replaced.configId} (it was to revert at ${deadlineText(replaced.deadline)})\n` : '') +
-      (confirmTimeoutMs > 0 ? `commit confirmed: it reverts in ${opts.confirmTimeout} unless you run \`fulcrum rules confirm --to ${opts.to}\`\n` : ''),
+    `running ${r.configId}\n  (was ${r.previousConfigId})\n` +
+    (replaced !== null ? `replaced the pending commit of ${replaced.configId} (it was to revert at ${deadlineText(replaced.deadline)})\n` : '') +
+    (confirmTimeoutMs > 0 ? `commit confirmed: it reverts in ${opts.confirmTimeout} unless you run \`fulcrum rules confirm --to ${opts.to}\`\n` : '')
   );
+}
+
+export interface SetBackendFlags extends Omit<PushFlags, 'allowDestructive'> {
+  weight?: string;
+  state?: string;
+}
+
+/** `rules set-backend SERVICE BACKEND --to T --weight N | --state S`: src/provision/backend-edit.ts, worded as `rules push`. */
+export async function setBackend(service: string, backend: string, opts: SetBackendFlags): Promise<void> {
+  const weight = opts.weight === undefined ? undefined : flag('--weight', () => integerFlag(opts.weight!));
+  if (opts.state !== undefined && !(BACKEND_STATES as readonly string[]).includes(opts.state))
+    throw new CliError(`--state: expected one of ${BACKEND_STATES.join(', ')}, got "${opts.state}"`, EXIT.usage);
+  const state = opts.state as BackendState | undefined;
+  if (weight === undefined && state === undefined) throw new CliError('rules set-backend: give --weight N, --state S or both', EXIT.usage);
+  const confirmTimeoutMs =
+    opts.confirmTimeout === undefined
+      ? 0
+      : flag('--confirm-timeout', () => checkConfirmTimeout(opts.confirmTimeout!, { force: opts.force, names: CLI_OVERRIDES }));
+  let checked: CheckedPush;
+  try {
+    checked = await audited(pushAudit(opts, { service, backend, weight, state }), () =>
+      onAppliance(opts, (d) =>
+        editBackend(d, {
+          edit: { service, backend, weight, state },
+          cache: new ConfigCache(),
+          confirmTimeoutMs,
+          names: CLI_OVERRIDES,
+          replacePending: opts.replacePending,
+          dryRun: opts.dryRun,
+        }),
+      ),
+    );
+  } catch (err) {
+    if (err instanceof PushRefused) throw refused(err, opts.json === true, false);
+    throw err;
+  }
+  const { preflight: p, result } = checked;
+  if (checked.outcome === 'unchanged') {
+    if (opts.json) return printJson({ configId: p.configId, previousConfigId: p.runningConfigId, mode: 'none', bytes: 0, seconds: 0, unchanged: true });
+    return void process.stdout.write(`${service} ${backend} is so already: running ${p.configId}, nothing was sent\n`);
+  }
+  if (checked.outcome === 'dryRun') {
+    if (opts.json) return printJson({ dryRun: true, ...preflightJson(p) });
+    return void process.stdout.write(`${renderDryRun(p)}\n`);
+  }
+  const r = result!;
+  if (opts.json) return printJson(checked.replaced === null ? r : { ...r, replaced: checked.replaced });
+  process.stdout.write(pushedText(r, opts, checked.replaced, confirmTimeoutMs));
+}
+
+function integerFlag(text: string): number {
+  if (!/^\d+$/.test(text)) throw new ProvisionError('invalid', `expected a whole number, got "${text}"`);
+  return Number(text);
 }
 
 /** A refusal: what was found on stdout (the plan, unless the question just showed it), the reason as the error. */
@@ -129,10 +196,23 @@ function refused(err: PushRefused, json: boolean, asked: boolean): CliError {
 export async function confirm(opts: TargetOptions & { json?: boolean }): Promise<void> {
   const r = await audited(
     onTarget('rules confirm', opts, (c: { configId: string }) => ({ configBefore: c.configId, configAfter: c.configId })),
-    () => onAppliance(opts, (d) => confirmCommit(d)),
+    () => onAppliance(opts, (d) => confirmCommit(d).catch((err: unknown) => nothingPending(d, err))),
   );
   if (opts.json) printJson(r);
   else process.stdout.write(`confirmed ${r.configId}\n`);
+}
+
+/**
+ * A confirm with no commit pending is nothing to act on (exit 6), not a refusal: it says what
+ * runs, which tells a confirm that came too late (the commit reverted) from one made twice.
+ */
+async function nothingPending(d: ApplianceDriver, err: unknown): Promise<never> {
+  if (!(err instanceof DriverError && err.remote === 'nothingToConfirm')) throw err;
+  const running = (await d.info()).configId;
+  throw new CliError(
+    `nothing to confirm: no commit is pending; running ${running} (confirmed already, or a commit confirmed reverted by itself: fulcrum events)`,
+    EXIT.nothingToDo,
+  );
 }
 
 export async function rollback(opts: TargetOptions & { json?: boolean; steps: string }): Promise<void> {

@@ -15,14 +15,27 @@ export function define(appliance: Command): void {
       .argument('<name>', 'letters, digits, ".", "_", "-"')
       .argument('<target>', TARGET_FORMS),
   )
+    .option('--no-check', 'store it without reading its identity first (an appliance not installed yet)')
     .addOption(dbOption())
     .addOption(jsonOption())
     .action(async (name: string, target: string, opts) => (await import('../commands/inventory.js')).add(name, target, opts));
-  appliance
-    .command('list')
-    .description('The inventory (secrets are never shown)')
+  credentialOptions(
+    appliance
+      .command('update')
+      .description("Change an appliance's address and/or SNMP credentials (checked with an identity read first, unless --no-check)")
+      .argument('<name>', 'an inventory name'),
+  )
+    .option('--target <target>', `the new address: ${TARGET_FORMS}`)
+    .option('--no-check', 'store the change without reading its identity first')
     .addOption(dbOption())
     .addOption(jsonOption())
+    .action(async (name: string, opts) => (await import('../commands/inventory.js')).update(name, opts));
+  appliance
+    .command('list')
+    .description("The inventory with each appliance's last known state (reachable, firmware, config id, pending confirm, last poll); secrets are never shown")
+    .option('--live', 'ask every appliance now instead of showing what the poller last saw')
+    .addOption(dbOption())
+    .addOption(jsonOption('the API\'s appliance list: {"appliances": [{name, address, reachable, lastPoll, firmware, configId, pendingConfirm, …}]}'))
     .action(async (opts) => (await import('../commands/inventory.js')).list(opts));
   appliance
     .command('remove')

@@ -76,6 +76,20 @@ export function define(rules: Command): void {
     .option('--steps <n>', 'how far back, 1..10', '1')
     .addOption(jsonOption())
     .action(async (opts) => (await import('../commands/push.js')).rollback(opts));
+  targetOptions(rules.command('set-backend'))
+    .description(
+      "Change one backend's weight or state where it runs (no rule file): the running table edited and pushed as `rules push` would (plan, guard rails, audit; a patch over the console)",
+    )
+    .argument('<service>', 'the service, by name')
+    .argument('<backend>', 'the backend, by address (HOST:PORT)')
+    .option('--weight <n>', 'the new weight, 0..65535')
+    .option('--state <state>', 'enabled, drain (keeps established connections, takes no new ones) or disabled')
+    .option('--confirm-timeout <duration>', 'commit confirmed: revert automatically unless confirmed within this time (e.g. 5m; at least 10s)')
+    .option('--dry-run', 'print the plan and send nothing')
+    .option('--replace-pending', 'edit over a commit still pending confirmation, replacing it (refused otherwise, exit 5)')
+    .option('--force', 'allow a confirm timeout under 10 s')
+    .addOption(jsonOption('machine-readable output: {configId, previousConfigId, mode, bytes, seconds}, or {dryRun, plan, …}'))
+    .action(async (service: string, backend: string, opts) => (await import('../commands/push.js')).setBackend(service, backend, opts));
   rules
     .command('import')
     .description(

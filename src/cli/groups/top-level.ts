@@ -1,4 +1,4 @@
-/** The commands that are not in a group: counters, poll, monitor, serve, audit, demo. */
+/** The commands that are not in a group: counters, poll, monitor, serve, audit, events, completion, demo. */
 
 import type { Command } from 'commander';
 import { CliError, EXIT } from '../exit-codes.js';
@@ -15,15 +15,21 @@ export function defineTopLevel(program: Command): void {
     .option('--direct', 'open the console here, even when a running monitor or serve holds it or a context is current')
     .option('--context <name>', 'read live counters through this remote agent (default $FULCRUM_CONTEXT, then the current context)')
     .addOption(dbOption())
-    .option('--since <duration>', 'history from the store over this span (e.g. 1h), as `fulcrum monitor` recorded it')
-    .option('--rate', 'with --since: rates per second instead of increases')
-    .addOption(jsonOption('machine-readable output (one JSON document per poll)'))
-    .option('--watch', 'poll until interrupted')
-    .option('--interval <seconds>', 'seconds between polls with --watch', '2')
+    .option('--since <duration>', 'history from the store over this span (e.g. 1h, 3d), as `fulcrum monitor` recorded it')
+    .option('--step <duration>', 'with --since: one row per step (e.g. 5m): total, rate, min / avg / max per second')
+    .option('--counter <names>', 'with --since: only these counters (comma-separated: connsTotal,bytesIn,…)')
+    .option('--service <name>', "with --since: only this service's series")
+    .option('--backend <address>', "with --since: only this backend's series")
+    .option('--rate', 'with --since (no --step): rates per second instead of increases')
+    .addOption(jsonOption('machine-readable output (one JSON document per poll; with --since the same rows)'))
+    .option('--watch', 'poll until interrupted, showing rates per second since the refresh before')
+    .option('--interval <duration>', 'time between polls with --watch (e.g. 2s)', '2s')
     .action(async (name: string | undefined, opts) => {
       const to = name ?? opts.to;
       if (!to) throw new CliError('counters: name an appliance (NAME or --to TARGET)', EXIT.usage);
       if (opts.since) return (await import('../commands/history.js')).history(to, opts);
+      for (const flag of ['step', 'counter', 'service', 'backend', 'rate'] as const)
+        if (opts[flag] !== undefined) throw new CliError(`--${flag} goes with --since (history from the store)`, EXIT.usage);
       return (await import('../commands/counters.js')).counters({ ...opts, to });
     });
 
@@ -47,7 +53,7 @@ export function defineTopLevel(program: Command): void {
   targetOptions(program.command('poll').description("Poll an appliance's counters (the JSON of `counters`); --once for a single poll"))
     .option('--once', 'poll once and exit')
     .addOption(jsonOption('machine-readable output (one JSON document per poll)'))
-    .option('--interval <seconds>', 'seconds between polls', '10')
+    .option('--interval <duration>', 'time between polls (e.g. 10s)', '10s')
     .action(async (opts) => (await import('../commands/counters.js')).counters({ ...opts, watch: !opts.once }));
 
   program
@@ -79,6 +85,26 @@ export function defineTopLevel(program: Command): void {
     .addOption(dbOption())
     .addOption(jsonOption())
     .action(async (opts) => (await import('../commands/audit.js')).audit(opts));
+
+  program
+    .command('events')
+    .description('The event log from the store, newest first: unreachable/reachable, config changes, backend states, commits, traps, rollout steps')
+    .option('--since <duration>', 'only the last DURATION (e.g. 1h, 3d)', '24h')
+    .option('--appliance <name>', 'only events of this appliance')
+    .option('--kind <kind>', 'only events of this kind (e.g. config-changed, unreachable, trap)')
+    .option('--limit <n>', 'at most this many entries (with --follow: of the backlog)', '100')
+    .option('--follow', 'then print each new event as it is recorded, until interrupted (oldest first)')
+    .addOption(dbOption())
+    .addOption(jsonOption('an array of events; with --follow one JSON object per line'))
+    .action(async (opts) => (await import('../commands/events.js')).events(opts));
+
+  program
+    .command('completion')
+    .description('Shell completion generated from the command tree, inventory names included: source <(fulcrum completion bash)')
+    .argument('[shell]', 'bash or zsh')
+    .option('--names', "print the inventory's names, one a line (what the completion script calls)")
+    .addOption(dbOption('with --names'))
+    .action(async (shell: string | undefined, opts, cmd: Command) => (await import('../commands/completion.js')).completion(shell, opts, cmd.parent!));
 
   program
     .command('demo')

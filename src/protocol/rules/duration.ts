@@ -1,19 +1,19 @@
 /**
- * Durations as operators write them: `500ms`, `2s`, `1m30s`, `1.5s`. Always with a unit: a bare
+ * Durations as operators write them: `500ms`, `2s`, `1m30s`, `1.5s`, `3d`. Always with a unit: a bare
  * `300` could mean milliseconds (keepalived) or seconds (HAProxy), and guessing wrong by a factor of
  * a thousand is how health checks hammer a backend.
  */
 
 /** For the schema, so editors flag a malformed duration as it is typed. */
-export const DURATION_PATTERN = '^(?:[0-9]+(?:\\.[0-9]+)?(?:ms|s|m|h))+$';
+export const DURATION_PATTERN = '^(?:[0-9]+(?:\\.[0-9]+)?(?:ms|s|m|h|d))+$';
 
-const UNIT_MS: Record<string, bigint> = { ms: 1n, s: 1_000n, m: 60_000n, h: 3_600_000n };
+const UNIT_MS: Record<string, bigint> = { ms: 1n, s: 1_000n, m: 60_000n, h: 3_600_000n, d: 86_400_000n };
 const COMPONENT = /([0-9]+)(?:\.([0-9]+))?([a-zA-Z]*)/y;
 
 type Parsed = { ms: number } | { problem: string };
 
 function parse(text: string): Parsed {
-  const hint = 'write a number with a unit, e.g. "500ms", "2s", "1m30s" or "1h"';
+  const hint = 'write a number with a unit, e.g. "500ms", "2s", "1m30s", "1h" or "3d"';
   if (text.trim() === '') return { problem: `empty duration; ${hint}` };
   if (text.startsWith('-')) return { problem: 'a duration cannot be negative' };
   if (/\s/.test(text)) return { problem: `"${text}": write a duration without spaces, e.g. "${text.replace(/\s+/g, '')}"` };
@@ -30,7 +30,7 @@ function parse(text: string): Parsed {
     const [component, whole = '', fraction = '', unit = ''] = m;
     const unitMs = UNIT_MS[unit];
     if (unitMs === undefined) {
-      return { problem: unit === '' ? `missing unit after "${component}" in "${text}"` : `unknown unit "${unit}" in "${text}"; use ms, s, m or h` };
+      return { problem: unit === '' ? `missing unit after "${component}" in "${text}"` : `unknown unit "${unit}" in "${text}"; use ms, s, m, h or d` };
     }
     const scale = 10n ** BigInt(fraction.length);
     const scaled = (BigInt(whole) * scale + BigInt(fraction === '' ? '0' : fraction)) * unitMs;

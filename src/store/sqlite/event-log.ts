@@ -40,6 +40,7 @@ export class SqliteEventLog implements EventLog {
     filter('kind = ?', query.kind);
     filter('ts >= ?', query.from);
     filter('ts <= ?', query.to);
+    filter('id > ?', query.afterId);
     const order = query.order === 'desc' ? 'DESC' : 'ASC';
     const limit = Math.max(0, Math.min(Math.floor(query.limit ?? 1000), MAX_LIMIT));
     const text = `SELECT id, ts, appliance, kind, detail FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ts ${order}, id ${order} LIMIT ${limit}`;

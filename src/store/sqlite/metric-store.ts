@@ -296,8 +296,12 @@ export class SqliteMetricStore implements MetricStore {
           let value = found;
           // A counter's delta becomes a rate over the interval since the slot's previous sample;
           // with that sample gone (retention) or never written, the rate is unknown.
-          if (info.kind === KIND_COUNTER && found !== null) value = Number.isNaN(previous[i]!) ? null : found / (row.ts - previous[i]!);
-          points[i]!.push({ ts: row.ts * 1000, value, min: value, max: value, sum: found });
+          let n = found === null ? 0 : 1;
+          if (info.kind === KIND_COUNTER && found !== null) {
+            n = Number.isNaN(previous[i]!) ? 0 : row.ts - previous[i]!;
+            value = n === 0 ? null : found / n;
+          }
+          points[i]!.push({ ts: row.ts * 1000, value, min: value, max: value, sum: found, n });
         }
         previous[i] = row.ts;
       });
@@ -328,7 +332,9 @@ export class SqliteMetricStore implements MetricStore {
     for (let b = first; b <= last; b += width) {
       const a = stored.get(b);
       points.push(
-        a ? { ts: b * 1000, value: a.sum / a.n, min: a.min, max: a.max, sum: a.sum } : { ts: b * 1000, value: null, min: null, max: null, sum: null },
+        a
+          ? { ts: b * 1000, value: a.sum / a.n, min: a.min, max: a.max, sum: a.sum, n: a.n }
+          : { ts: b * 1000, value: null, min: null, max: null, sum: null, n: 0 },
       );
     }
     return points;

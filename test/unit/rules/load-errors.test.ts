@@ -40,7 +40,7 @@ describe('loadRules error reports', () => {
       '      - address: 10.0.0.256:443', //    15
     ].join('\n');
     expect(errorsOf(text, 'lab/rules.yaml')).toEqual([
-      'lab/rules.yaml:6:17 services[0].health.interval: unknown unit "secs" in "2secs"; use ms, s, m or h',
+      'lab/rules.yaml:6:17 services[0].health.interval: unknown unit "secs" in "2secs"; use ms, s, m, h or d',
       'lab/rules.yaml:9:17 services[0].backends[0].weight: must be an integer 0..65535',
       'lab/rules.yaml:11:9 services[0].backends[1].wieght: unknown key "wieght" (did you mean "weight"?)',
       'lab/rules.yaml:12:11 services[1].name: duplicate service name "web" (also services[0])',

@@ -122,11 +122,11 @@ describe('metric store: raw samples', () => {
     s.metrics.write([0, 1, 2, 3].map((i) => ({ series: bytes, ts: T0 + i * 20_000, value: 400 })));
     const inner = s.metrics.query({ ...BYTES, from: T0 + 30_000, to: T0 + 60_000, resolution: 'raw' })!;
     expect(inner.points).toEqual([
-      { ts: T0 + 40_000, value: 20, min: 20, max: 20, sum: 400 },
-      { ts: T0 + 60_000, value: 20, min: 20, max: 20, sum: 400 },
+      { ts: T0 + 40_000, value: 20, min: 20, max: 20, sum: 400, n: 20 },
+      { ts: T0 + 60_000, value: 20, min: 20, max: 20, sum: 400, n: 20 },
     ]);
     // The very first delta has no start: its increase is kept, its rate is unknown.
-    expect(s.metrics.query({ ...BYTES, from: T0, to: T0, resolution: 'raw' })!.points[0]).toMatchObject({ value: null, sum: 400 });
+    expect(s.metrics.query({ ...BYTES, from: T0, to: T0, resolution: 'raw' })!.points[0]).toMatchObject({ value: null, sum: 400, n: 0 });
   });
 
   it('writes many appliances in one batch and answers each from its own frames', () => {

@@ -100,11 +100,12 @@ function check(store: AgentStore, models: SeriesModel[], startS: number, endS: n
         const e = expected.get(p.ts / 1000);
         const where = `${JSON.stringify(s.key)} ${resolution} bucket ${p.ts / 1000}`;
         if (!e) {
-          expect(p, where).toEqual({ ts: p.ts, value: null, min: null, max: null, sum: null });
+          expect(p, where).toEqual({ ts: p.ts, value: null, min: null, max: null, sum: null, n: 0 });
           continue;
         }
         expect(near(p.sum, e.sum), `${where} sum ${p.sum} vs ${e.sum}`).toBe(true);
         expect(near(p.value, e.sum / e.n), `${where} value`).toBe(true);
+        expect(p.n, `${where} n`).toBe(e.n);
         expect(near(p.min, e.min, rel), `${where} min ${p.min} vs ${e.min}`).toBe(true);
         expect(near(p.max, e.max, rel), `${where} max ${p.max} vs ${e.max}`).toBe(true);
         expected.delete(p.ts / 1000);

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'vitest';
+import { openStore, type AgentStore } from '../../../src/store/index.js';
 
 /** A fresh temp directory per call, removed after the test. */
 export function tempDirs(): () => string {
@@ -22,4 +23,18 @@ export const T0 = Date.UTC(2025, 5, 15);
 /** |actual − expected| within `rel` of the expected value's size (at least `rel`). */
 export function near(actual: number | null, expected: number, rel = 1e-9): boolean {
   return actual !== null && Math.abs(actual - expected) <= rel * Math.max(1, Math.abs(expected));
+}
+
+/** A fresh store in a fresh directory per call, closed (and removed) after the test. */
+export function tempStores(): () => AgentStore {
+  const newDir = tempDirs();
+  const open: AgentStore[] = [];
+  afterEach(() => {
+    for (const s of open.splice(0)) if (s.db.open) s.close();
+  });
+  return () => {
+    const s = openStore({ file: path.join(newDir(), 'fulcrum.db') });
+    open.push(s);
+    return s;
+  };
 }

@@ -75,6 +75,8 @@ describe('durations', () => {
     ['1m', 60_000],
     ['1h', 3_600_000],
     ['1m30s', 90_000],
+    ['3d', 259_200_000],
+    ['1d12h', 129_600_000],
     ['1.5s', 1_500],
     ['0.25m', 15_000],
     ['2000ms', 2_000],
@@ -88,7 +90,7 @@ describe('durations', () => {
     ['-1s', 'cannot be negative'],
     ['2 s', 'without spaces, e.g. "2s"'],
     ['5sec', 'unknown unit "sec"'],
-    ['1d', 'unknown unit "d"'],
+    ['1w', 'unknown unit "w" in "1w"; use ms, s, m, h or d'],
     ['1.0005s', 'not a whole number of milliseconds'],
     ['s', 'cannot read'],
   ])('rejects %j (%s)', (text, reason) => {

@@ -1,0 +1,60 @@
+/**
+ * Ctrl-C in the middle of `rules push` over a slow console (a simulator at 9600 baud, as its own
+ * process): the push stops, the CLI asks the appliance what it runs on a fresh connection, says
+ * the running config is unchanged (naming it), and exits 130 — and the appliance indeed still
+ * runs its old table.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exited, fulcrum, fulcrumReady } from '../support/cli.js';
+import { startCli } from '../support/cli-process.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'fulcrum-push-interrupt-'));
+const link = path.join(dir, 'console');
+const target = `serial:${link}?baud=9600`;
+
+describe('Ctrl-C during rules push', () => {
+  let sim: Awaited<ReturnType<typeof fulcrumReady<{ configId: string }>>>;
+  beforeAll(async () => {
+    const seed = path.join(dir, 'seed.json');
+    writeFileSync(seed, JSON.stringify({ services: [{ name: 'seed', listen: '127.0.0.1:1', backends: [{ address: '127.0.0.1:2' }] }] }));
+    sim = await fulcrumReady([
+      'sim',
+      'start',
+      '--rules',
+      seed,
+      '--state',
+      path.join(dir, 'flash'),
+      '--serial',
+      '--serial-link',
+      link,
+      '--baud',
+      '9600',
+      '--no-listen',
+      '--json',
+    ]);
+  });
+  afterAll(async () => {
+    sim.child.kill('SIGTERM');
+    await exited(sim.child);
+  });
+
+  it('says the running config is unchanged, naming it, and exits 130', async () => {
+    // About 20 KB: some 20 s on a 9600-baud line, so the interrupt lands during the upload.
+    const lines = ['services:', '  - name: seed', '    listen: 127.0.0.1:1', '    backends:', '      - { address: 127.0.0.1:2 }'];
+    for (let s = 0; s < 200; s++) lines.push(`  - name: svc-${s}`, `    listen: 10.1.${s}.1:80`, '    backends:', `      - { address: 192.0.2.1:${8000 + s} }`);
+    const file = path.join(dir, 'big.yaml');
+    writeFileSync(file, lines.join('\n'));
+    const push = startCli(['rules', 'push', file, '--to', target, '--confirm-timeout', '5m']);
+    // 3 s into an upload of some 20 s: past the plan, well before the commit.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    push.child.kill('SIGINT');
+    const end = await push.exit();
+    expect(end.code, push.stderr()).toBe(130);
+    expect(push.stderr()).toContain(`interrupted: running config unchanged: ${sim.ready.configId}`);
+    const info = JSON.parse(fulcrum(['appliance', 'info', '--to', target, '--json']).stdout) as { configId: string; pendingConfirm: number | null };
+    expect(info).toMatchObject({ configId: sim.ready.configId, pendingConfirm: null });
+  }, 90_000);
+});
