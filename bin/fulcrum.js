@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// The CLI is compiled to dist/ by `npm ci` (the prepare script) or `npm run build`.
+// The CLI is compiled and bundled into dist/cli by `npm ci` (the prepare script) or `npm run
+// build` (scripts/bundle-cli.mjs says why a bundle).
 // No node:fs here: its ESM wrapper loads the fs streams, which `fulcrum --help` would pay for.
-const entry = new URL('../dist/src/cli/main.js', import.meta.url);
+const entry = new URL('../dist/cli/fulcrum.js', import.meta.url);
 try {
   await import(entry.href);
 } catch (err) {

@@ -1,10 +1,6 @@
 /**
- * commander, required rather than imported: it is CommonJS, and required directly it skips the
- * translation its ESM wrapper goes through, a good part of what `fulcrum --help` costs beyond
- * Node's own start.
+ * commander, the one place the CLI takes it from. Imported (not required) so the CLI's bundle
+ * (scripts/bundle-cli.mjs) carries it inline: one file instead of commander's seven CommonJS
+ * modules, which were a good part of what `fulcrum --help` cost beyond Node's own start.
  */
-import { createRequire } from 'node:module';
-import type * as CommanderModule from 'commander';
-
-export const { Command, CommanderError, Option } = createRequire(import.meta.url)('commander') as typeof CommanderModule;
-export type Command = CommanderModule.Command;
+export { Command, CommanderError, Option } from 'commander';

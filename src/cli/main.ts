@@ -2,9 +2,8 @@
  * The `fulcrum` command line. Groups (`rules`, `sim`, …) are defined only when the command line
  * names them, and command modules imported only when their command runs, so `fulcrum --help`
  * pays for neither the simulator, sockets nor YAML parser, nor for the options of some two
- * hundred subcommands.
+ * hundred subcommands, nor for Node's crypto.
  */
-import '../protocol/host/install-node-crypto.js';
 import { Command, CommanderError } from './commander.js';
 import { CliError, EXIT, exitName } from './exit-codes.js';
 import { defineGroups } from './groups/index.js';
@@ -71,6 +70,11 @@ function fail(message: string, exitCode: number): void {
 async function main(): Promise<void> {
   try {
     await defineCommands();
+    // Node's crypto goes in as the contract's CryptoPort before a command runs, and only then:
+    // help and the version hash nothing, and the port's modules are a good part of a start.
+    program.hook('preAction', async () => {
+      await import('../protocol/host/install-node-crypto.js');
+    });
     await program.parseAsync(process.argv);
   } catch (err) {
     if (err instanceof CommanderError) {

@@ -1,4 +1,4 @@
-/** The CLI's version: package.json's, found above this module (dist/src/cli or src/cli). */
+/** The CLI's version: package.json's, found above this module (dist/cli, dist/src/cli or src/cli). */
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);

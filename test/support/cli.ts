@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 const BIN = path.join(ROOT, 'bin/fulcrum.js');
 
-if (!existsSync(path.join(ROOT, 'dist/src/cli/main.js'))) {
+if (!existsSync(path.join(ROOT, 'dist/cli/fulcrum.js'))) {
   throw new Error('CLI tests run the built CLI: run `npm run build` first (npm test does)');
 }
 

@@ -4,10 +4,18 @@
  * reaches cryptography through the port alone, so its bundle holds no `node:` module.
  */
 
-import { createHash, createHmac, createPrivateKey, createPublicKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { installCrypto, type CryptoPort } from '../crypto.js';
 import { FirmwareKeyError } from '../image/errors.js';
 import { checkRaw, ED25519_KEY_SIZE, signingKeyFromSeed, type SigningKey } from '../image/keys.js';
+
+/**
+ * node:crypto on first use: every entry point installs this port, but most commands (`--help`,
+ * validation, reading the store) never hash or sign, and loading it is a good part of a start.
+ */
+let loaded: typeof import('node:crypto') | null = null;
+const c = (): typeof import('node:crypto') => (loaded ??= createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto'));
 
 const b64url = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url');
 const fromB64url = (text: unknown): Uint8Array => new Uint8Array(Buffer.from(typeof text === 'string' ? text : '', 'base64url'));
@@ -21,12 +29,12 @@ function privateKeyObject(seed: Uint8Array): KeyObject {
   const der = new Uint8Array(PKCS8_ED25519_PREFIX.length + ED25519_KEY_SIZE);
   der.set(PKCS8_ED25519_PREFIX);
   der.set(seed, PKCS8_ED25519_PREFIX.length);
-  return createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' });
+  return c().createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' });
 }
 
 function publicKeyObject(publicKey: Uint8Array): KeyObject {
   checkRaw(publicKey, 'an Ed25519 public key');
-  return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: b64url(publicKey) }, format: 'jwk' });
+  return c().createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: b64url(publicKey) }, format: 'jwk' });
 }
 
 function rawPublicOf(key: KeyObject): Uint8Array {
@@ -34,20 +42,20 @@ function rawPublicOf(key: KeyObject): Uint8Array {
 }
 
 export const nodeCrypto: CryptoPort = {
-  sha256: (bytes) => new Uint8Array(createHash('sha256').update(bytes).digest()),
-  hmacSha256: (key, message) => new Uint8Array(createHmac('sha256', key).update(message).digest()),
+  sha256: (bytes) => new Uint8Array(c().createHash('sha256').update(bytes).digest()),
+  hmacSha256: (key, message) => new Uint8Array(c().createHmac('sha256', key).update(message).digest()),
   ed25519Verify(publicKey, message, signature) {
     const key = publicKeyObject(publicKey);
     try {
-      return verify(null, message, key, signature);
+      return c().verify(null, message, key, signature);
     } catch {
       // OpenSSL may refuse a malformed signature outright instead of returning false.
       return false;
     }
   },
-  ed25519Sign: (seed, message) => new Uint8Array(sign(null, message, privateKeyObject(seed))),
-  ed25519PublicKey: (seed) => rawPublicOf(createPublicKey(privateKeyObject(seed))),
-  ed25519Seed: () => new Uint8Array(randomBytes(ED25519_KEY_SIZE)),
+  ed25519Sign: (seed, message) => new Uint8Array(c().sign(null, message, privateKeyObject(seed))),
+  ed25519PublicKey: (seed) => rawPublicOf(c().createPublicKey(privateKeyObject(seed))),
+  ed25519Seed: () => new Uint8Array(c().randomBytes(ED25519_KEY_SIZE)),
 };
 
 /** Installs Node's crypto as the contract's CryptoPort; idempotent. */
@@ -86,7 +94,7 @@ export function decodePrivateKeyPem(text: string): SigningKey {
   requireLabel(text, 'PRIVATE KEY', 'private key');
   let key: KeyObject;
   try {
-    key = createPrivateKey({ key: text, format: 'pem' });
+    key = c().createPrivateKey({ key: text, format: 'pem' });
   } catch (err) {
     throw new FirmwareKeyError('badPem', `private key: the PEM does not decode: ${(err as Error).message}`);
   }
@@ -105,7 +113,7 @@ export function decodePublicKeyPem(text: string): Uint8Array {
   requireLabel(text, 'PUBLIC KEY', 'public key');
   let key: KeyObject;
   try {
-    key = createPublicKey({ key: text, format: 'pem' });
+    key = c().createPublicKey({ key: text, format: 'pem' });
   } catch (err) {
     throw new FirmwareKeyError('badPem', `public key: the PEM does not decode: ${(err as Error).message}`);
   }
