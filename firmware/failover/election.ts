@@ -14,9 +14,10 @@
  * - preemption: a standby that outranks the active takes over after `preemptDelayMs` if
  *   preemption is on, or if the active cannot serve and it can (preemption keeps a working
  *   active in place; it does not keep a broken one);
- * - an operator's "go standby" holds this member back (no preemption, no master-down takeover
- *   while a live standby peer can take over instead) until it takes over because nobody else
- *   did, or until "go online".
+ * - an operator's "go standby" holds this member back: no preemption until it becomes active or
+ *   "go online", and no master-down takeover while a live standby peer can take over instead —
+ *   that part lifts once another member is heard active, so members sent to standby one after
+ *   the other never all hold back with nobody active.
  * Every transition carries a reason and a sentence, for events, the MIB and the console.
  */
 import type { LinkName } from './envelope.js';
@@ -78,7 +79,14 @@ export class Election {
   /** The interval the active advertises (RFC 5798: the backup times the master by the master's interval). */
   private activeIntervalMs: number;
   private preemptSince: number | null = null;
+  /** An operator's "go standby": no preemption until "go online". */
   private yielded = false;
+  /**
+   * The other half of "go standby": no master-down takeover while a live standby peer can take
+   * over instead. Lifted once an active peer is heard — someone did take over — so that a later
+   * "go standby" of that peer finds this member willing, not two members both holding back.
+   */
+  private holdTakeover = false;
   /** The active that resigned, while its quick takeover is pending. */
   private resignedBy: number | null = null;
   last: Transition;
@@ -154,6 +162,7 @@ export class Election {
       this.activeHeardAt = now;
       this.activeIntervalMs = heartbeat.intervalMs;
       this.resignedBy = null;
+      this.holdTakeover = false;
     } else if (before?.state === 'active') {
       // VRRP's priority-0 advertisement: the master resigned, so wait only the skew.
       this.activeHeardAt = now - this.masterDownMs() + skewMs(this.config.priority, this.activeIntervalMs);
@@ -185,6 +194,7 @@ export class Election {
   goStandby(now: number): Step {
     if (this.mode === 'standby') {
       this.yielded = true;
+      this.holdTakeover = true;
       this.preemptSince = null;
       return NOTHING;
     }
@@ -197,6 +207,7 @@ export class Election {
       null,
     );
     this.yielded = from === 'active';
+    this.holdTakeover = this.yielded;
     return { transition: t, announce: true };
   }
 
@@ -208,8 +219,9 @@ export class Election {
   goOnline(now: number): Step {
     if (this.mode === 'offline')
       return { transition: this.become('standby', 'operator-online', 'an operator brought this member back online', now, null), announce: true };
-    if (this.yielded) {
+    if (this.yielded || this.holdTakeover) {
       this.yielded = false;
+      this.holdTakeover = false;
       return this.mode === 'standby' ? this.evaluate(now) : NOTHING;
     }
     return NOTHING;
@@ -238,7 +250,7 @@ export class Election {
     }
     this.preemptSince = null;
     if (now - this.activeHeardAt < masterDown) return NOTHING;
-    if (this.yielded && this.peers().some((p) => p.state === 'standby' && this.isLive(p, now))) return NOTHING;
+    if (this.holdTakeover && this.peers().some((p) => p.state === 'standby' && this.isLive(p, now))) return NOTHING;
     if (this.resignedBy !== null) {
       const unit = this.resignedBy;
       return {
@@ -257,7 +269,7 @@ export class Election {
     this.last = t;
     this.preemptSince = null;
     this.resignedBy = null;
-    if (to === 'active') this.yielded = false;
+    if (to === 'active') this.yielded = this.holdTakeover = false;
     else this.activeHeardAt = now;
     return t;
   }

@@ -54,6 +54,8 @@ export interface PeerStatus extends Omit<PeerView, 'configIdPrefix' | 'heardAt'>
   /** Per link: heard within the master-down interval. */
   links: Partial<Record<LinkName, 'up' | 'silent'>>;
   sameConfig: boolean;
+  /** When any link last carried a heartbeat from this peer (the member's clock, ms). */
+  lastHeardAt: number;
 }
 
 export interface GroupStatus extends GroupIdentity {
@@ -149,6 +151,7 @@ export class FailoverMember {
     const peers = this.election.peers().map(({ configIdPrefix, heardAt, ...p }) => ({
       ...p,
       sameConfig: equalBytes(configIdPrefix, mine),
+      lastHeardAt: Math.max(...Object.values(heardAt).map((t) => t ?? -Infinity)),
       links: Object.fromEntries(this.host.links.map((l) => [l.name, heardAt[l.name] !== null && now - heardAt[l.name]! < down ? 'up' : 'silent'])),
     }));
     const m = this.mirror.stats;

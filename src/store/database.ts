@@ -216,6 +216,18 @@ CREATE TABLE appliance_state (
 ) STRICT;
 `,
   },
+  {
+    version: 8,
+    description: 'the failover group each appliance reports',
+    // What the poller read of the appliance's group membership (src/store/appliance-state.ts):
+    // the agent learns groups from the appliances, never from its own configuration, so the
+    // three go together — all set for a member, all NULL for a lone box.
+    sql: `
+ALTER TABLE appliance_state ADD COLUMN group_name TEXT;
+ALTER TABLE appliance_state ADD COLUMN group_unit INTEGER;
+ALTER TABLE appliance_state ADD COLUMN group_state TEXT CHECK (group_state IN ('active', 'standby', 'offline'));
+`,
+  },
 ];
 
 /** The version a file has once every migration ran. */

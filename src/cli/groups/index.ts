@@ -11,6 +11,7 @@ type GroupModule = { define(cmd: Command): void };
 export const GROUPS: ReadonlyArray<[name: string, description: string, load: () => Promise<GroupModule>]> = [
   ['rules', 'Rule tables: validate, identify, describe', () => import('./rules.js')],
   ['appliance', 'Appliances: identity, state and the inventory', () => import('./appliance.js')],
+  ['group', 'Failover groups as the appliances report them: members, the active one, failover', () => import('./group.js')],
   ['firmware', 'Firmware: signing keys, signed images, and upgrades of appliances', () => import('./firmware.js')],
   ['token', 'API tokens: bearer secrets for the HTTP API (stored hashed)', () => import('./token.js')],
   [

@@ -14,7 +14,8 @@ import { RolloutError } from './errors.js';
 import { emitRolloutEvent, type EventSink, type RolloutEvent, type RolloutEventListener } from './events.js';
 import { runRollout, type RunOptions } from './runner.js';
 import { readStatus, type RolloutStatus } from './status.js';
-import { allowedFailures, assignWaves, checkMaxFailures, checkWaves, DEFAULT_WAVES, waveSizes, type WaveStep } from './waves.js';
+import { planWaves, plannedWaveSizes, type Membership } from './group-waves.js';
+import { allowedFailures, checkMaxFailures, checkWaves, DEFAULT_WAVES, type WaveStep } from './waves.js';
 
 export const DEFAULT_DEADLINE_MS = 10 * 60_000;
 
@@ -41,6 +42,11 @@ export interface RolloutEngineOptions {
   onEvent?: RolloutEventListener;
   /** The clock for the times written to the database. */
   now?: () => number;
+  /**
+   * The failover group an appliance last reported (the store's appliance state): members of one
+   * group never share a wave, standby first (group-waves.ts). None: every appliance is alone.
+   */
+  membershipOf?: (appliance: string) => Membership | null;
 }
 
 const UNFINISHED: readonly RolloutState[] = ['running', 'paused', 'halted'];
@@ -52,8 +58,10 @@ export class RolloutEngine {
   private readonly events: EventSink;
   private readonly listener: RolloutEventListener | undefined;
   readonly now: () => number;
+  private readonly membershipOf: (appliance: string) => Membership | null;
 
   constructor(options: RolloutEngineOptions) {
+    this.membershipOf = options.membershipOf ?? (() => null);
     this.rollouts = options.rollouts;
     this.catalog = options.catalog;
     this.inventory = options.inventory;
@@ -87,7 +95,7 @@ export class RolloutEngine {
         names,
       );
     }
-    const waves = assignWaves(steps, targets.length);
+    const plan = planWaves(steps, targets, this.membershipOf);
     const record = this.rollouts.create(
       {
         image: image.sha256,
@@ -96,7 +104,7 @@ export class RolloutEngine {
         maxFailures,
         allowedFailures: allowedFailures(maxFailures, targets.length),
         deadlineMs,
-        devices: targets.map((appliance, i) => ({ appliance, wave: waves[i]! })),
+        devices: plan,
       },
       this.now(),
     );
@@ -106,7 +114,7 @@ export class RolloutEngine {
       image: image.sha256,
       version: image.version,
       devices: targets.length,
-      waveSizes: waveSizes(steps, targets.length),
+      waveSizes: plannedWaveSizes(plan),
     });
     return this.status(record.id);
   }

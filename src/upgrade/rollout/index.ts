@@ -6,3 +6,4 @@ export { DEFAULT_LEASE_MS, runnerAlive, type LeaseOptions } from './lease.js';
 export { DEFAULT_CONCURRENCY, type RunOptions, type UpgradeOne } from './runner.js';
 export { rolloutStatus, type RolloutStatus, type WaveStatus } from './status.js';
 export { allowedFailures, assignWaves, checkMaxFailures, checkWaves, DEFAULT_WAVES, parseWaves, waveSizes, type WaveStep } from './waves.js';
+export { planWaves, plannedWaveSizes, type Membership, type PlannedDevice } from './group-waves.js';

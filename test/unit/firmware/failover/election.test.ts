@@ -36,6 +36,8 @@ function run(e: Election, from: number, to: number, peer?: { unit: number; beat:
   return null;
 }
 
+const stateOf = (e: Election) => ({ state: e.state, holding: e.holding });
+
 describe('failover election (VRRP semantics, fake clock)', () => {
   it('starts standby and takes over after the master-down interval when it hears no active', () => {
     const e = new Election(config({ priority: 200 }), 0, ['udp']);
@@ -175,6 +177,20 @@ describe('failover election (VRRP semantics, fake clock)', () => {
     // It dies: nobody else can serve, so this member takes over, and stops holding.
     expect(run(e, 4_000, 6_000)!.reason).toBe('master-down');
     expect(e.holding).toBe(false);
+  });
+
+  it('failed over there and back by "go standby" on each active in turn: the first still takes over the second time', () => {
+    // a (priority 200) was active, sent to standby; b took over. Now b is sent to standby too.
+    const a = new Election(config({ unit: 1, priority: 200 }), 0, ['udp']);
+    a.tick(1_000);
+    a.goStandby(1_000);
+    expect(run(a, 1_000, 2_000, { unit: 2, beat: { priority: 100, state: 'active' }, links: ['udp'] })).toBeNull();
+    // Still no preemption of b (the operator's standby stands), but the takeover hold is lifted:
+    expect(stateOf(a)).toEqual({ state: 'standby', holding: true });
+    // b resigns (its heartbeats now say standby): a takes over after the skew, not both standby.
+    const t = run(a, 2_000, 4_000, { unit: 2, beat: { priority: 100, state: 'standby' }, links: ['udp'] });
+    expect(t).toMatchObject({ to: 'active', reason: 'peer-resigned' });
+    expect(a.holding).toBe(false);
   });
 
   it('go online releases an operator hold and lets preemption work again', () => {
