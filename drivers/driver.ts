@@ -10,7 +10,7 @@ export interface ApplianceInfo {
   uptimeSeconds: number;
   /** Seconds until an unconfirmed commit reverts; null when none is pending. */
   pendingConfirm: number | null;
-  /** The failover group the appliance reports belonging to; absent for a lone appliance (and over SNMP, for now). */
+  /** The failover group the appliance reports belonging to (console hello, or FULCRUM-MIB fulcrumFailover); absent for a lone appliance. */
   group?: { name: string; unit: number; state: 'active' | 'standby' | 'offline' };
 }
 
@@ -24,6 +24,43 @@ export interface PushOptions {
   baseFor?: ((configId: string) => Uint8Array | null) | undefined;
   /** Called as bytes of the candidate go out: (sent, total). */
   onProgress?: ((sent: number, total: number) => void) | undefined;
+  /** Who pushes and why, kept with the config in the appliance's history where the transport carries it. */
+  note?: CommitNoteText | undefined;
+}
+
+/** Who commits and why (the appliance adds when). */
+export interface CommitNoteText {
+  /** user@host of the CLI, or an API token's name. */
+  by: string;
+  /** The push's --message; '' for none. */
+  comment: string;
+}
+
+/** A config slot other than the running one. */
+export type ConfigSlotChoice = { slot: 'startup' } | { slot: 'candidate' } | { slot: 'rollback'; steps: number };
+
+/** One rollback slot as the appliance lists it. */
+export interface HistorySlot {
+  /** 1: the config before the running one. */
+  steps: number;
+  configId: string;
+  /** Epoch ms of its commit; null when the appliance does not know (committed before it kept notes). */
+  at: number | null;
+  by: string;
+  comment: string;
+}
+
+/**
+ * The appliance's other config slots and its history, for drivers whose transport reads them
+ * (the serial console). An appliance too old for them is a DriverError('refused', …, 'unsupported').
+ */
+export interface ConfigSlotsDriver {
+  readSlot(choice: ConfigSlotChoice): Promise<Uint8Array>;
+  history(): Promise<HistorySlot[]>;
+}
+
+export function hasConfigSlots(d: ApplianceDriver): d is ApplianceDriver & ConfigSlotsDriver {
+  return typeof (d as Partial<ConfigSlotsDriver>).readSlot === 'function';
 }
 
 export interface PushResult {
@@ -51,7 +88,8 @@ export interface ApplianceDriver {
   readRunning(): Promise<Uint8Array>;
   push(encoding: Uint8Array, options: PushOptions): Promise<PushResult>;
   confirm(): Promise<{ configId: string }>;
-  rollback(steps: number): Promise<{ configId: string }>;
+  /** `note`: who rolls back and why, where the transport carries it. */
+  rollback(steps: number, note?: CommitNoteText): Promise<{ configId: string }>;
   counters(): Promise<CountersSnapshot>;
   onEvent(listener: (e: ApplianceEvent) => void): () => void;
   close(): Promise<void>;
@@ -108,6 +146,22 @@ export interface FirmwareDriver {
   rollbackFirmware(): Promise<{ slot: 'A' | 'B'; version: string }>;
   /** Asks the appliance to restart and waits until it answers again (or `timeoutMs` passes: unreachable). */
   rebootAndWait(timeoutMs: number): Promise<void>;
+}
+
+/** What an operator may tell a failover group member: go standby (yield to a peer), offline (out of the election), online (back in). */
+export type GroupAction = 'standby' | 'offline' | 'online';
+
+/**
+ * Failover membership control, for drivers whose transport carries it (the serial console's
+ * groupAction request, FULCRUM-MIB's fulcrumFoAction). A driver without it cannot steer a group member.
+ */
+export interface GroupControl {
+  /** Resolves with the membership right after the action; DriverError('refused', …, 'notInGroup') on a lone appliance. */
+  groupAction(action: GroupAction): Promise<NonNullable<ApplianceInfo['group']>>;
+}
+
+export function hasGroupControl(d: ApplianceDriver): d is ApplianceDriver & GroupControl {
+  return typeof (d as Partial<GroupControl>).groupAction === 'function';
 }
 
 export function hasFirmwareSlots(d: ApplianceDriver): d is ApplianceDriver & FirmwareDriver {

@@ -10,6 +10,7 @@ import type { Random } from './forwarding/scheduler.js';
 import { ConfigManager, STARTUP_FILE, type ConfigEvent } from './mgmt/config-manager.js';
 import type { ManagementOps } from './mgmt/management-ops.js';
 import { firmwareOps } from './mgmt/firmware-ops.js';
+import { MgmtError } from './mgmt/errors.js';
 import type { BootResult, Bootloader } from './boot/index.js';
 import { FailoverMember, type FailoverEvent } from './failover/member.js';
 import type { GroupConfig } from './failover/group-config.js';
@@ -229,14 +230,25 @@ export class Appliance {
       }),
       runningEncoding: () => this.config.running.encoding,
       candidateEncoding: () => this.config.candidate?.encoding ?? null,
+      startupEncoding: () => this.config.startup.encoding,
+      rollbackEncoding: (steps) => this.config.history[steps - 1]?.encoding ?? null,
+      history: () => this.config.history.map((c) => ({ configId: fromHex(c.id), at: c.note?.at ?? 0, by: c.note?.by ?? '', comment: c.note?.comment ?? '' })),
       countersEncoding: () => encodeCounters(this.counters()),
       setCandidate: async (encoding) => fromHex(this.config.setCandidate(encoding)),
-      commit: async (confirmTimeoutMs) => {
-        const r = await this.config.commit({ confirmTimeoutMs });
+      commit: async (confirmTimeoutMs, note) => {
+        const r = await this.config.commit({ confirmTimeoutMs, note });
         return { configId: fromHex(r.configId), previousId: fromHex(r.previousId) };
       },
       confirm: async () => ({ configId: fromHex((await this.config.confirm()).configId) }),
-      rollback: async (steps) => ({ configId: fromHex((await this.config.rollback(steps)).configId) }),
+      rollback: async (steps, note) => ({ configId: fromHex((await this.config.rollback(steps, note)).configId) }),
+      groupAction: (action) => {
+        const member = this.member;
+        if (!member) throw new MgmtError('notInGroup', 'this appliance belongs to no failover group');
+        if (action === 'standby') member.goStandby();
+        else if (action === 'offline') member.goOffline();
+        else member.goOnline();
+        return member.identity;
+      },
       firmware: this.options.boot ? firmwareOps(this.options.boot.bootloader, this.options.boot.restart, this.options.boot.fetch ?? null) : null,
     };
   }

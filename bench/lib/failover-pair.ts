@@ -29,6 +29,8 @@ export interface ReadyLine {
   name: string;
   serial: string;
   group: { name: string; unit: number; state: string };
+  /** The SNMP agent's address, when the member runs one (`extraArgs` with --snmp). */
+  snmp?: string | null;
 }
 
 /** One `sim start` member: its ready line and every JSON event it printed since. */
@@ -145,6 +147,8 @@ export interface PairOptions {
   /** Heartbeat interval of both members (ms); the members' default when absent. */
   intervalMs?: number;
   serialCable?: boolean;
+  /** More `sim start` flags for member `unit` (1 or 2), e.g. an SNMP agent. */
+  extraArgs?: (unit: 1 | 2) => string[];
 }
 
 /** The sticky service's name and the priorities: unit 1 (200) is the primary, unit 2 (100) the secondary. */
@@ -211,6 +215,7 @@ ${backends.map((b) => `      - { address: ${b.address} }`).join('\n')}
       key,
       ...(cable ? ['--failover-link', cablePaths[i]!] : []),
       ...(options.intervalMs ? ['--heartbeat-interval', String(options.intervalMs)] : []),
+      ...(options.extraArgs?.((i + 1) as 1 | 2) ?? []),
     ];
     const members: [Member, Member] = [await Member.spawn(1, args(0)), await Member.spawn(2, args(1))];
     return new FailoverPair(dir, vip, backends, members, relays, cable);

@@ -2,14 +2,21 @@ import { createHash } from 'node:crypto';
 import type { CountersSnapshot } from '../../src/protocol/counters.js';
 import { decodeCounters } from '../../src/protocol/counters.js';
 import { computePatch } from '../../src/protocol/rules/patch.js';
-import type { Identity, ReadObjectName, Request, Response } from '../../src/protocol/serial/messages.js';
+import type { Identity, Request, Response } from '../../src/protocol/serial/messages.js';
+import { decodeHistoryList } from '../../src/protocol/serial/payload-config-slots.js';
 import {
   DriverError,
   type ApplianceDriver,
   type ApplianceEvent,
   type ApplianceInfo,
+  type CommitNoteText,
+  type ConfigSlotChoice,
+  type ConfigSlotsDriver,
+  type HistorySlot,
   type FirmwareDriver,
   type FirmwareUpload,
+  type GroupAction,
+  type GroupControl,
   type PushOptions,
   type PushResult,
 } from '../driver.js';
@@ -35,7 +42,7 @@ const PUSH_ATTEMPTS = 3;
  * framing overhead down to 0.4% on a clean line; on a noisy one the chunk sender shrinks its
  * pieces to what the observed error rate favours.
  */
-export class SerialDriver implements ApplianceDriver, FirmwareDriver {
+export class SerialDriver implements ApplianceDriver, FirmwareDriver, GroupControl, ConfigSlotsDriver {
   private maxPayload = WANT_PAYLOAD;
   private readonly firmware: FirmwareChannel;
   /** Operations since the handshake: a push's byte count includes the handshake only if it came first. */
@@ -132,11 +139,36 @@ export class SerialDriver implements ApplianceDriver, FirmwareDriver {
   }
 
   readRunning(): Promise<Uint8Array> {
-    return this.read('running');
+    return this.read('running', (offset, maxBytes) => ({ type: 'read', object: 'running', offset, maxBytes }));
   }
 
   async counters(): Promise<CountersSnapshot> {
-    return decodeCounters(await this.read('counters'));
+    return decodeCounters(await this.read('counters', (offset, maxBytes) => ({ type: 'read', object: 'counters', offset, maxBytes })));
+  }
+
+  readSlot(choice: ConfigSlotChoice): Promise<Uint8Array> {
+    const index = choice.slot === 'rollback' ? choice.steps : 0;
+    const what = choice.slot === 'rollback' ? `rollback ${index}` : `the ${choice.slot} config`;
+    return slotsSupported(
+      what,
+      this.read(what, (offset, maxBytes) => ({ type: 'readSlot', slot: choice.slot, index, offset, maxBytes })),
+    );
+  }
+
+  async history(): Promise<HistorySlot[]> {
+    const bytes = await slotsSupported(
+      'the history',
+      this.read('the history', (offset, maxBytes) => ({ type: 'readSlot', slot: 'history', index: 0, offset, maxBytes })),
+    );
+    return decodeHistoryList(bytes).map((e, i) => ({ steps: i + 1, configId: toHex(e.configId), at: e.at === 0 ? null : e.at, by: e.by, comment: e.comment }));
+  }
+
+  /** Leaves the note with the appliance for this session's next commit; an appliance too old for notes commits without one. */
+  private async sendNote(note: CommitNoteText | undefined): Promise<void> {
+    if (note === undefined) return;
+    const r = await this.transport.request({ type: 'commitNote', by: clip(note.by), comment: clip(note.comment) });
+    if (r.type === 'error' && r.code === 'unsupported') return;
+    expect(r, 'commitNoteOk');
   }
 
   async push(encoding: Uint8Array, options: PushOptions): Promise<PushResult> {
@@ -146,6 +178,7 @@ export class SerialDriver implements ApplianceDriver, FirmwareDriver {
     const bytes = () => this.transport.bytesWritten - bytesBefore;
     this.requestsSinceHello++;
     const resultId = createHash('sha256').update(encoding).digest();
+    await this.sendNote(options.note);
     let lastError: unknown;
     for (let attempt = 1; attempt <= PUSH_ATTEMPTS; attempt++) {
       const running = attempt === 1 && this.identity ? toHex(this.identity.configId) : (await this.info()).configId;
@@ -205,10 +238,18 @@ export class SerialDriver implements ApplianceDriver, FirmwareDriver {
     return { configId: toHex(r.configId) };
   }
 
-  async rollback(steps: number): Promise<{ configId: string }> {
+  async rollback(steps: number, note?: CommitNoteText): Promise<{ configId: string }> {
     this.requestsSinceHello++;
+    await this.sendNote(note);
     const r = expect(await this.transport.request({ type: 'rollback', steps }), 'rollbackOk');
     return { configId: toHex(r.configId) };
+  }
+
+  async groupAction(action: GroupAction): Promise<NonNullable<ApplianceInfo['group']>> {
+    this.requestsSinceHello++;
+    const r = expect(await this.transport.request({ type: 'groupAction', action }), 'groupActionOk');
+    if (this.identity) this.identity = { ...this.identity, group: r.group };
+    return { ...r.group };
   }
 
   firmwareStatus(): Promise<FirmwareStatus> {
@@ -276,12 +317,12 @@ export class SerialDriver implements ApplianceDriver, FirmwareDriver {
   }
 
   /** Reads a whole object: the first piece fixes the snapshot, the rest are fetched in parallel up to the window. */
-  private async read(object: ReadObjectName): Promise<Uint8Array> {
+  private async read(object: string, request: (offset: number, maxBytes: number) => Request): Promise<Uint8Array> {
     this.requestsSinceHello++;
     // Pieces of 1 KiB keep answers within what the retransmission timer allows for.
     const maxBytes = Math.min(1_000, this.maxPayload - 16);
     for (let attempt = 0; attempt < 3; attempt++) {
-      const first = expect(await this.transport.request({ type: 'read', object, offset: 0, maxBytes }), 'readOk');
+      const first = expect(await this.transport.request(request(0, maxBytes)), 'readOk');
       const out = new Uint8Array(first.total);
       out.set(first.bytes, 0);
       // The appliance's pieces are as large as it allows: step by what the first one held.
@@ -290,7 +331,7 @@ export class SerialDriver implements ApplianceDriver, FirmwareDriver {
       const rest: Promise<boolean>[] = [];
       for (let offset = step; offset < first.total; offset += step) {
         rest.push(
-          this.transport.request({ type: 'read', object, offset, maxBytes: step }).then((r) => {
+          this.transport.request(request(offset, step)).then((r) => {
             if (r.type === 'error' && r.code === 'badRead') return false;
             const piece = expect(r, 'readOk');
             if (piece.snapshot !== first.snapshot || piece.bytes.length !== Math.min(step, first.total - offset)) return false;
@@ -304,6 +345,26 @@ export class SerialDriver implements ApplianceDriver, FirmwareDriver {
     }
     throw new DriverError('unreachable', `${object} kept changing while being read`);
   }
+}
+
+/** An appliance that predates readSlot answers `unsupported`: say what that means. */
+async function slotsSupported(what: string, reading: Promise<Uint8Array>): Promise<Uint8Array> {
+  try {
+    return await reading;
+  } catch (err) {
+    if (err instanceof DriverError && err.remote === 'unsupported')
+      throw new DriverError('refused', `reading ${what} is unsupported by this appliance's firmware (it reads only the running table)`, 'unsupported');
+    throw err;
+  }
+}
+
+/** Notes travel as str8: at most 255 bytes, cut at a character boundary. */
+function clip(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  if (bytes.length <= 255) return text;
+  let end = 255;
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return new TextDecoder().decode(bytes.subarray(0, end));
 }
 
 function toInfo(id: Identity): ApplianceInfo {

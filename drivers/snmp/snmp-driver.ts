@@ -7,6 +7,8 @@ import {
   type ApplianceInfo,
   type FirmwareDriver,
   type FirmwareUpload,
+  type GroupAction,
+  type GroupControl,
   type PushOptions,
   type PushResult,
 } from '../driver.js';
@@ -17,6 +19,7 @@ import { readRunningEncoding } from './running-reader.js';
 import { SnmpSession, type SessionOptions, type Varbind } from './session.js';
 import { checkCredentials, parseSnmpTarget, type SnmpCredentials } from './target.js';
 import { toHex } from '../../src/protocol/digest.js';
+import { GROUP_OIDS, groupOf, writeFailoverAction } from './failover-control.js';
 
 const o = (x: readonly number[]) => formatOid(x);
 /** Interface rows asked for with sysUpTime (see uptimeAndInterfaces). */
@@ -44,7 +47,7 @@ export interface SnmpPoll {
  * (./config-writer.ts), and the running table read back whole from fulcrumRunning
  * (./running-reader.ts), which the counters walks leave alone.
  */
-export class SnmpDriver implements ApplianceDriver, FirmwareDriver {
+export class SnmpDriver implements ApplianceDriver, FirmwareDriver, GroupControl {
   private readonly writer: ConfigWriter;
   private readonly firmware: FirmwarePuller;
 
@@ -61,11 +64,14 @@ export class SnmpDriver implements ApplianceDriver, FirmwareDriver {
   }
 
   async info(): Promise<ApplianceInfo> {
-    const [up, model, serial, firmware, id, pending] = await this.session.get(
-      [sysUpTime, M.fulcrumModel, M.fulcrumSerialNumber, M.fulcrumFirmwareVersion, M.fulcrumConfigId, M.fulcrumPendingConfirm].map((x) => `${o(x)}.0`),
-    );
+    const [up, model, serial, firmware, id, pending, ...group] = await this.session.get([
+      ...[sysUpTime, M.fulcrumModel, M.fulcrumSerialNumber, M.fulcrumFirmwareVersion, M.fulcrumConfigId, M.fulcrumPendingConfirm].map((x) => `${o(x)}.0`),
+      ...GROUP_OIDS,
+    ]);
     const pendingSeconds = Number(pending?.value ?? 0);
+    const membership = groupOf(group);
     return {
+      ...(membership ? { group: membership } : {}),
       model: text(model),
       serialNumber: text(serial),
       firmware: text(firmware),
@@ -232,6 +238,16 @@ export class SnmpDriver implements ApplianceDriver, FirmwareDriver {
   private async activeSlot(): Promise<{ slot: 'A' | 'B'; version: string }> {
     const s = await this.firmware.status();
     return { slot: s.active.slot, version: s.active.version };
+  }
+
+  /**
+   * The operator's failover action on this member (fulcrumFoAction: go standby, offline or
+   * online, like `tmsh run sys failover standby`); resolves with the member's group right after.
+   * Refused (DriverError 'refused', remote 'notInGroup' for a lone appliance, 'failoverState'
+   * when the action is not possible now) with the appliance's reason (./failover-control.ts).
+   */
+  groupAction(action: GroupAction): Promise<NonNullable<ApplianceInfo['group']>> {
+    return writeFailoverAction(this.session, action);
   }
 
   /** Notifications arrive as traps at the monitor's receiver, not through a polling session. */

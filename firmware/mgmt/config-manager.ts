@@ -22,13 +22,13 @@
 import { CodecError, type RuleTable } from '../../src/protocol/rules/index.js';
 import { MAX_ROLLBACK_STEPS } from '../../src/protocol/rules/limits.js';
 import type { Cancel, Clock, StoragePort } from '../ports.js';
-import { recordFromBytes, recordFromTable, shortId, type ConfigRecord } from './config-record.js';
+import { recordFromBytes, recordFromTable, shortId, withNote, type CommitNote, type ConfigRecord } from './config-record.js';
 import { MgmtError } from './errors.js';
 import { decodeJournal, encodeJournal, HISTORY_FILE, pickState, type SavedState } from './history-journal.js';
 import { OperationQueue } from './operation-queue.js';
 import { describeError } from '../../src/protocol/describe-error.js';
 
-export type { ConfigRecord } from './config-record.js';
+export type { CommitNote, ConfigRecord } from './config-record.js';
 export { MgmtError, type MgmtErrorCode } from './errors.js';
 
 /** Where the startup config lives; the same name Appliance.boot reads (a test keeps them equal). */
@@ -160,7 +160,6 @@ export class ConfigManager {
         problems.push(`${STARTUP_FILE} unreadable (${err.message}); running the fallback table`);
       }
     }
-    const running = startup ?? recordFromTable(options.fallback ?? { services: [] });
     // '' when flash holds no usable startup config: then the first change writes one.
     const startupId = startup?.id ?? '';
 
@@ -175,11 +174,13 @@ export class ConfigManager {
         const { state, problem } = pickState(decoded.journal, startupId);
         if (problem) problems.push(problem);
         history = state.history.slice(0, MAX_ROLLBACK_STEPS);
+        if (startup && state.startupId === startup.id && state.startupNote) startup = withNote(startup, state.startupNote);
       }
     } catch (err) {
       problems.push(`${HISTORY_FILE}: ${describeError(err)}; starting with an empty history`);
     }
-    return new ConfigManager(options, { running, history, saved: { startupId, history }, problems });
+    const running = startup ?? recordFromTable(options.fallback ?? { services: [] });
+    return new ConfigManager(options, { running, history, saved: { startupId, startupNote: running.note, history }, problems });
   }
 
   get running(): ConfigRecord {
@@ -227,16 +228,17 @@ export class ConfigManager {
    * later `setCandidate` cannot change what an earlier commit commits. Resolves to the new
    * running id and the one it replaced.
    */
-  async commit(options: { confirmTimeoutMs?: number } = {}): Promise<ChangeResult> {
+  async commit(options: { confirmTimeoutMs?: number; note?: Omit<CommitNote, 'at'> } = {}): Promise<ChangeResult> {
     const timeoutMs = options.confirmTimeoutMs ?? 0;
     if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 0 || timeoutMs > MAX_CONFIRM_TIMEOUT_MS) {
       throw new MgmtError('badRequest', `confirm timeout must be a whole number of milliseconds from 0 to ${MAX_CONFIRM_TIMEOUT_MS}, not ${timeoutMs}`);
     }
-    const candidate = this.candidateRec;
-    if (!candidate) throw new MgmtError('noCandidate', 'nothing to commit: no candidate config is staged');
+    const staged = this.candidateRec;
+    if (!staged) throw new MgmtError('noCandidate', 'nothing to commit: no candidate config is staged');
     return this.queue.run(async () => {
       const pendingConfirm = timeoutMs > 0;
       const previousId = this.runningRec.id;
+      const candidate = withNote(staged, { at: this.options.clock.epochMs(), by: options.note?.by ?? '', comment: options.note?.comment ?? '' });
       await this.change({
         running: candidate,
         // While pending, startup stays the last confirmed config: that is what a reboot must run.
@@ -246,7 +248,7 @@ export class ConfigManager {
       });
       if (pendingConfirm) this.armPending(timeoutMs);
       else this.clearPending();
-      if (this.candidateRec === candidate) this.candidateRec = null;
+      if (this.candidateRec === staged) this.candidateRec = null;
       this.emit({ kind: 'commit', configId: candidate.id, pendingConfirm, at: this.options.clock.epochMs() });
       return { configId: candidate.id, previousId };
     });
@@ -270,9 +272,11 @@ export class ConfigManager {
    * pending confirm. `steps` counts in the history as it stands when this operation's turn
    * comes. Resolves to the new running id and the one it replaced.
    */
-  async rollback(steps = 1): Promise<ChangeResult> {
+  async rollback(steps = 1, note?: Omit<CommitNote, 'at'>): Promise<ChangeResult> {
     return this.queue.run(async () => {
-      const target = Number.isInteger(steps) && steps >= 1 ? this.historyList[steps - 1] : undefined;
+      const slot = Number.isInteger(steps) && steps >= 1 ? this.historyList[steps - 1] : undefined;
+      const comment = note?.comment || `rollback ${steps}`;
+      const target = slot && withNote(slot, { at: this.options.clock.epochMs(), by: note?.by ?? '', comment });
       if (!target) {
         const held = this.historyList.length;
         throw new MgmtError('noSuchRollback', `no rollback ${steps}: the history holds ${held === 0 ? 'no configs' : `rollback 1 to ${held}`}`);
@@ -358,7 +362,7 @@ export class ConfigManager {
    */
   private async save(startup: ConfigRecord, history: readonly ConfigRecord[]): Promise<void> {
     const saved = this.saved;
-    const next: SavedState = { startupId: startup.id, history };
+    const next: SavedState = { startupId: startup.id, startupNote: startup.note, history };
     const newStartup = saved.startupId !== startup.id;
     if (!newStartup && sameIds(saved.history, history)) return;
     await this.options.storage.writeAtomic(HISTORY_FILE, encodeJournal({ current: next, previous: saved }));

@@ -9,31 +9,39 @@
  * written after it and is the commit point: on load the state whose startup id matches the
  * startup config on flash wins, so startup and history always come from the same side of the cut.
  *
- *   journal := magic "FHIS" (46 48 49 53)  u8 version = 1
+ *   journal := magic "FHIS" (46 48 49 53)  u8 version (2; 1 is read too)
  *              u8 pool size P   P × entry           -- distinct configs, each stored once
  *              state current    state previous
  *              u32 CRC-32 of every byte before it
  *   entry   := u32 length  canonical rule-table bytes (length ≥ 1)
- *   state   := 32 bytes startup id (raw SHA-256; all zero: unknown)
- *              u8 count  count × u8 pool index       -- history, most recent first
+ *   state   := 32 bytes startup id (raw SHA-256; all zero: unknown)  note of the startup config
+ *              u8 count  count × (u8 pool index  note)  -- history, most recent first
+ *   note    := u64 at (epoch ms; 0 unknown)  u8 length  by (UTF-8)  u8 length  comment (UTF-8)
+ *
+ * Version 1 (before notes) has no note fields: its states read with empty notes. The pool holds
+ * each config once; its notes belong to the state entries, since one config can have been
+ * committed twice (by different people).
  *
  * Integers are unsigned big-endian. The pool lets both states share entries (they differ by about
  * one config), keeping the blob near the size of one history.
  */
 
 import { CodecError } from '../../src/protocol/rules/index.js';
-import { recordFromBytes, shortId, type ConfigRecord } from './config-record.js';
+import { NO_NOTE, recordFromBytes, shortId, withNote, type CommitNote, type ConfigRecord } from './config-record.js';
 import { crc32 } from '../../src/protocol/digest.js';
 
 export const HISTORY_FILE = 'history.bin';
 export const HISTORY_MAGIC = Uint8Array.of(0x46, 0x48, 0x49, 0x53);
-export const HISTORY_FORMAT_VERSION = 1;
+export const HISTORY_FORMAT_VERSION = 2;
+const VERSION_WITHOUT_NOTES = 1;
 
 /** What one side of the journal describes. */
 export interface SavedState {
   /** Id of the startup config this history belongs with; '' when unknown. */
   readonly startupId: string;
-  /** Previously committed configs, most recent first. */
+  /** How the startup config came to run (NO_NOTE when not known). */
+  readonly startupNote?: CommitNote;
+  /** Previously committed configs, most recent first, each with its note. */
   readonly history: readonly ConfigRecord[];
 }
 
@@ -65,34 +73,20 @@ export function encodeJournal(journal: Journal): Uint8Array {
     if (state.history.length > 255) throw new RangeError(`history journal: ${state.history.length} entries do not fit`);
   }
 
-  const size =
-    HISTORY_MAGIC.length +
-    1 +
-    1 +
-    pool.reduce((n, e) => n + 4 + e.encoding.length, 0) +
-    2 * (ID_BYTES + 1) +
-    journal.current.history.length +
-    journal.previous.history.length +
-    4;
-  const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
-  let at = 0;
-  out.set(HISTORY_MAGIC, at);
-  at += HISTORY_MAGIC.length;
-  out[at++] = HISTORY_FORMAT_VERSION;
-  out[at++] = pool.length;
-  for (const entry of pool) {
-    view.setUint32(at, entry.encoding.length);
-    at += 4;
-    out.set(entry.encoding, at);
-    at += entry.encoding.length;
-  }
+  const chunks: Uint8Array[] = [HISTORY_MAGIC, Uint8Array.of(HISTORY_FORMAT_VERSION, pool.length)];
+  for (const entry of pool) chunks.push(u32Bytes(entry.encoding.length), entry.encoding);
   for (const state of [journal.current, journal.previous]) {
-    out.set(idToBytes(state.startupId), at);
-    at += ID_BYTES;
-    out[at++] = state.history.length;
-    for (const entry of state.history) out[at++] = slot.get(entry.id)!;
+    chunks.push(idToBytes(state.startupId), noteBytes(state.startupNote ?? NO_NOTE), Uint8Array.of(state.history.length));
+    for (const entry of state.history) chunks.push(Uint8Array.of(slot.get(entry.id)!), noteBytes(entry.note ?? NO_NOTE));
   }
+  const at = chunks.reduce((n, c) => n + c.length, 0);
+  const out = new Uint8Array(at + 4);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.length;
+  }
+  const view = new DataView(out.buffer);
   view.setUint32(at, crc32(out.subarray(0, at)));
   return out;
 }
@@ -113,7 +107,8 @@ export function decodeJournal(bytes: Uint8Array): { journal: Journal; problems: 
   }
   let at = HISTORY_MAGIC.length;
   const version = bytes[at++]!;
-  if (version !== HISTORY_FORMAT_VERSION) throw new JournalError(`unsupported history journal version ${version}`);
+  if (version !== HISTORY_FORMAT_VERSION && version !== VERSION_WITHOUT_NOTES) throw new JournalError(`unsupported history journal version ${version}`);
+  const notes = version === HISTORY_FORMAT_VERSION;
   const need = (n: number, what: string) => {
     if (at + n > body) throw new JournalError(`history journal truncated in ${what}`);
   };
@@ -137,20 +132,42 @@ export function decodeJournal(bytes: Uint8Array): { journal: Journal; problems: 
     }
   }
 
+  const readNote = (what: string): CommitNote => {
+    if (!notes) return NO_NOTE;
+    need(8, what);
+    const at64 = view.getUint32(at) * 2 ** 32 + view.getUint32(at + 4);
+    at += 8;
+    return { at: at64, by: readText(what), comment: readText(what) };
+  };
+  const readText = (what: string): string => {
+    need(1, what);
+    const length = bytes[at++]!;
+    need(length, what);
+    const text = bytes.subarray(at, at + length);
+    at += length;
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(text);
+    } catch {
+      throw new JournalError(`history journal: a note in ${what} is not UTF-8`);
+    }
+  };
   const readState = (what: string): SavedState => {
     need(ID_BYTES + 1, what);
     const startupId = idFromBytes(bytes.subarray(at, at + ID_BYTES));
     at += ID_BYTES;
+    const startupNote = readNote(what);
+    need(1, what);
     const count = bytes[at++]!;
-    need(count, what);
     const history: ConfigRecord[] = [];
     for (let i = 0; i < count; i++) {
+      need(1, what);
       const index = bytes[at++]!;
       if (index >= pool.length) throw new JournalError(`history journal: ${what} refers to entry ${index} of ${pool.length}`);
+      const note = readNote(what);
       const entry = pool[index];
-      if (entry) history.push(entry);
+      if (entry) history.push(known(note) ? withNote(entry, note) : entry);
     }
-    return { startupId, history };
+    return known(startupNote) ? { startupId, startupNote, history } : { startupId, history };
   };
   const current = readState('current state');
   const previous = readState('previous state');
@@ -172,6 +189,36 @@ export function pickState(journal: Journal, startupId: string): { state: SavedSt
     state: journal.current,
     problem: `history was saved with startup config ${shortId(journal.current.startupId) || '(unknown)'}, not ${shortId(startupId) || '(none)'}; kept it`,
   };
+}
+
+/** An empty note is no note: records and states read without one, as from version 1. */
+function known(note: CommitNote): boolean {
+  return note.at !== 0 || note.by !== '' || note.comment !== '';
+}
+
+function u32Bytes(value: number): Uint8Array {
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setUint32(0, value);
+  return out;
+}
+
+const utf8 = new TextEncoder();
+
+/** A note's bytes; text longer than 255 bytes is refused (the console's commitNote cannot carry more). */
+function noteBytes(note: CommitNote): Uint8Array {
+  const by = utf8.encode(note.by);
+  const comment = utf8.encode(note.comment);
+  if (by.length > 255 || comment.length > 255) throw new RangeError('history journal: a note longer than 255 bytes');
+  if (!Number.isSafeInteger(note.at) || note.at < 0) throw new RangeError(`history journal: note time ${note.at}`);
+  const out = new Uint8Array(8 + 1 + by.length + 1 + comment.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, Math.floor(note.at / 2 ** 32));
+  view.setUint32(4, note.at % 2 ** 32);
+  out[8] = by.length;
+  out.set(by, 9);
+  out[9 + by.length] = comment.length;
+  out.set(comment, 10 + by.length);
+  return out;
 }
 
 function idToBytes(id: string): Uint8Array {

@@ -52,6 +52,7 @@ import { SmiType, TruthValue, type Varbind } from '../../src/protocol/mib/smi.js
 import { INTERFACE_OBJECTS, interfaceVarbinds, type InterfaceState } from './mib/interfaces-view.js';
 import { FIRMWARE_OBJECTS, firmwareVarbinds, type FirmwareViewInput } from './mib/firmware-view.js';
 import { RUNNING_OBJECTS, runningVarbinds } from './mib/running-view.js';
+import { FAILOVER_OBJECTS, failoverVarbinds, type FailoverViewInput } from './mib/failover-view.js';
 import type { RuleTable } from '../../src/protocol/rules/model.js';
 
 /** A configuration operation requested over SNMP, for the fulcrumLastOperation* read-back. */
@@ -94,6 +95,8 @@ export interface MibViewInput {
    * served when absent. Its order is the counters' (both are the running table's).
    */
   running?: RuleTable;
+  /** Failover group membership (fulcrumFailover); not served when absent. */
+  failover?: FailoverViewInput;
 }
 
 const U32 = 0xffff_ffff;
@@ -131,6 +134,7 @@ export const SERVED_OBJECTS: readonly Oid[] = [
   fulcrumLastOperationConfigId,
   ...FIRMWARE_OBJECTS,
   ...RUNNING_OBJECTS,
+  ...FAILOVER_OBJECTS,
 ];
 
 function serviceColumns(): number[] {
@@ -263,6 +267,8 @@ export class MibView {
     if (input.firmware) out.push(...firmwareVarbinds(input.firmware));
     // fulcrumRunning (fulcrumObjects 7) follows fulcrumFirmware (6).
     if (input.running) out.push(...runningVarbinds(input.running));
+    // fulcrumFailover (fulcrumObjects 8) follows fulcrumRunning (7).
+    if (input.failover) out.push(...failoverVarbinds(input.failover, ticks));
     return new MibView(out, ticks);
   }
 

@@ -2,10 +2,11 @@ import { applyPatch, PatchError } from '../../src/protocol/rules/patch.js';
 import { sha256 } from '../../src/protocol/digest.js';
 import { encodeFrame, FrameDecoder, type RejectedFrame } from '../../src/protocol/serial/frame.js';
 import { MIN_MAX_PAYLOAD } from '../../src/protocol/serial/session.js';
-import type { ApplianceEventMessage, Frame, ReadObjectName, Request, Response } from '../../src/protocol/serial/messages.js';
+import type { ApplianceEventMessage, ConfigSlotName, Frame, ReadObjectName, Request, Response } from '../../src/protocol/serial/messages.js';
+import { encodeHistoryList } from '../../src/protocol/serial/payload-config-slots.js';
 import type { ConsolePort } from '../ports.js';
 import { MgmtError } from './errors.js';
-import type { ManagementOps } from './management-ops.js';
+import type { CommitNoteText, ManagementOps } from './management-ops.js';
 import { Transfer } from './transfer.js';
 import { describeError } from '../../src/protocol/describe-error.js';
 
@@ -30,7 +31,9 @@ export class SerialServer {
   /** Until a hello says otherwise (an agent that reconnected to a restarted box), the protocol's minimum. */
   private maxPayload = MIN_MAX_PAYLOAD;
   private transfer: Transfer | null = null;
-  private readonly snapshots = new Map<ReadObjectName, { id: number; bytes: Uint8Array }>();
+  private readonly snapshots = new Map<string, { id: number; bytes: Uint8Array }>();
+  /** The session's commitNote, for its next commit or rollback (then forgotten). */
+  private note: CommitNoteText | null = null;
   private snapshotSeq = 0;
   private eventSeq = 0;
 
@@ -107,6 +110,7 @@ export class SerialServer {
           // A new agent session: sequence numbers start afresh, old answers mean nothing.
           this.sessionId = request.sessionId;
           this.answers.clear();
+          this.note = null;
         }
         this.maxPayload = Math.min(request.maxPayload, SERVER_MAX_PAYLOAD);
         return { type: 'helloOk', maxPayload: this.maxPayload, window: Math.max(1, Math.min(request.window, SERVER_MAX_WINDOW)), identity: ops.identity() };
@@ -114,6 +118,11 @@ export class SerialServer {
         return { type: 'infoOk', identity: ops.identity() };
       case 'read':
         return this.read(request.object, request.offset, request.maxBytes);
+      case 'readSlot':
+        return this.read(slotKey(request.slot, request.index), request.offset, request.maxBytes);
+      case 'commitNote':
+        this.note = { by: request.by, comment: request.comment };
+        return { type: 'commitNoteOk' };
       case 'putBegin':
         this.transfer = new Transfer(request.mode, request.size, request.baseIdPrefix, request.resultIdPrefix, request.commitAfter, request.confirmTimeoutMs);
         return { type: 'putBeginOk' };
@@ -124,13 +133,15 @@ export class SerialServer {
       case 'putEnd':
         return this.finishTransfer();
       case 'commit': {
-        const r = await ops.commit(request.confirmTimeoutMs);
+        const r = await ops.commit(request.confirmTimeoutMs, this.takeNote());
         return { type: 'commitOk', configId: r.configId, previousId: r.previousId };
       }
       case 'confirm':
         return { type: 'confirmOk', configId: (await ops.confirm()).configId };
       case 'rollback':
-        return { type: 'rollbackOk', configId: (await ops.rollback(request.steps)).configId };
+        return { type: 'rollbackOk', configId: (await ops.rollback(request.steps, this.takeNote())).configId };
+      case 'groupAction':
+        return { type: 'groupActionOk', group: ops.groupAction(request.action) };
       default:
         return this.handleFirmware(request);
     }
@@ -182,16 +193,35 @@ export class SerialServer {
     if (!startsWith(sha256(candidate), t.resultIdPrefix)) throw new MgmtError('hashMismatch', 'the assembled candidate is not the one announced');
     const candidateId = await this.ops.setCandidate(candidate);
     if (!t.commitAfter) return { type: 'putEndOk', candidateId, committed: false, previousId: this.ops.identity().configId };
-    const r = await this.ops.commit(t.confirmTimeoutMs);
+    const r = await this.ops.commit(t.confirmTimeoutMs, this.takeNote());
     return { type: 'putEndOk', candidateId, committed: true, previousId: r.previousId };
   }
 
+  private takeNote(): CommitNoteText | undefined {
+    const note = this.note;
+    this.note = null;
+    return note ?? undefined;
+  }
+
+  private objectBytes(object: ObjectKey): Uint8Array | null {
+    const ops = this.ops;
+    if (object === 'running') return ops.runningEncoding();
+    if (object === 'counters') return ops.countersEncoding();
+    if (object === 'candidate') return ops.candidateEncoding();
+    if (object === 'startup') return ops.startupEncoding();
+    if (object === 'history') return encodeHistoryList(ops.history());
+    return ops.rollbackEncoding(Number(object.slice('rollback '.length)));
+  }
+
   /** Large objects are read in pieces from a snapshot taken when offset 0 is asked for. */
-  private read(object: ReadObjectName, offset: number, maxBytes: number): Response {
+  private read(object: ObjectKey, offset: number, maxBytes: number): Response {
     let snap = this.snapshots.get(object);
     if (offset === 0 || !snap) {
       if (offset !== 0) throw new MgmtError('badRead', `read ${object} must start at offset 0`);
-      const bytes = object === 'running' ? this.ops.runningEncoding() : object === 'counters' ? this.ops.countersEncoding() : this.ops.candidateEncoding();
+      const bytes = this.objectBytes(object);
+      if (!bytes && object.startsWith('rollback'))
+        throw new MgmtError('noSuchRollback', `there is no ${object}: the history holds ${this.ops.history().length}`);
+      if (!bytes && object === 'candidate') throw new MgmtError('noCandidate', 'there is no candidate config');
       if (!bytes) throw new MgmtError('badRead', `there is no ${object} config`);
       this.snapshotSeq = (this.snapshotSeq + 1) >>> 0;
       snap = { id: this.snapshotSeq, bytes };
@@ -203,8 +233,17 @@ export class SerialServer {
   }
 }
 
+/** What `read` and `readSlot` fetch, one key per object (rollback N with its number). */
+type ObjectKey = ReadObjectName | Exclude<ConfigSlotName, 'rollback'> | `rollback ${number}`;
+
+function slotKey(slot: ConfigSlotName, index: number): ObjectKey {
+  return slot === 'rollback' ? `rollback ${index}` : slot;
+}
+
 function isRequest(m: Frame['message']): m is Request {
   return [
+    'readSlot',
+    'commitNote',
     'hello',
     'info',
     'read',
@@ -222,6 +261,7 @@ function isRequest(m: Frame['message']): m is Request {
     'fwRollback',
     'fwStatus',
     'reboot',
+    'groupAction',
   ].includes(m.type);
 }
 

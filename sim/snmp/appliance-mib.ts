@@ -2,7 +2,8 @@
  * The appliance's MIB view as the SNMP agent serves it: built from the appliance's state at most
  * once a second (a walk of a big table then reads one snapshot, and a poll storm costs one
  * snapshot a second), rebuilt at once after anything that changes configuration or state, and
- * the target of weight writes and of configuration writes (the candidate this agent edits).
+ * the target of weight writes, of configuration writes (the candidate this agent edits), of
+ * firmware steps and of the failover action.
  */
 
 import type { Appliance, ApplianceEvent } from '../../firmware/appliance.js';
@@ -16,7 +17,8 @@ import { ErrorStatus } from '../../src/protocol/mib/smi.js';
 import { FirmwareScalar, fulcrumCommit, fulcrumConfirm, fulcrumRollback } from '../../src/protocol/mib/fulcrum-mib.js';
 import { formatOid } from '../../src/protocol/mib/oid.js';
 import type { Clock } from '../../firmware/ports.js';
-import type { ConfigTarget, FirmwareTarget, WeightTarget } from './set-handler.js';
+import type { ConfigTarget, FailoverTarget, FirmwareTarget, WeightTarget } from './set-handler.js';
+import { applyFailoverAction, planFailoverSet } from '../../firmware/mgmt/mib/failover-set.js';
 import { applyFirmwareSet, planFirmwareSet } from '../../firmware/mgmt/mib/firmware-set.js';
 import { WireView } from './wire-view.js';
 import { describeError } from '../../src/protocol/describe-error.js';
@@ -36,12 +38,16 @@ export interface ApplianceMibOptions {
 /** The simulated data interface's speed: loopback has none, so say 10 Gb/s like the box. */
 const DATA_INTERFACE_BPS = 10e9;
 
-export class ApplianceMib implements WeightTarget, ConfigTarget, FirmwareTarget {
+export class ApplianceMib implements WeightTarget, ConfigTarget, FirmwareTarget, FailoverTarget {
   private wire: WireView | null = null;
   private candidate: CandidateState;
   private builtAt = 0;
   private lastCommitEpochMs: number | null = null;
   private lastOperation: LastOperation | null = null;
+  /** Why the last failover action was refused (fulcrumFoActionMessage); '' after one that was taken. */
+  private failoverMessage = '';
+  /** peerSignature() when the snapshot was built. */
+  private builtPeers = '';
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -52,12 +58,18 @@ export class ApplianceMib implements WeightTarget, ConfigTarget, FirmwareTarget 
     this.candidate = emptyCandidate(appliance.rules);
   }
 
-  /** The current snapshot, rebuilt when older than VIEW_MAX_AGE_MS or invalidated. */
+  /**
+   * The current snapshot, rebuilt when older than VIEW_MAX_AGE_MS, invalidated, or when a failover
+   * peer appeared or changed state (heartbeats raise no event, and a manager watching a failover
+   * must not read a peer's old state for up to a second).
+   */
   current(): WireView {
     const now = this.options.clock.now();
-    if (!this.wire || now - this.builtAt >= VIEW_MAX_AGE_MS) {
+    const peers = this.peerSignature();
+    if (!this.wire || now - this.builtAt >= VIEW_MAX_AGE_MS || peers !== this.builtPeers) {
       this.wire = new WireView(this.build());
       this.builtAt = now;
+      this.builtPeers = peers;
     }
     return this.wire;
   }
@@ -135,6 +147,22 @@ export class ApplianceMib implements WeightTarget, ConfigTarget, FirmwareTarget 
     }
   }
 
+  /** The operator's failover action, applied through the member at once (its transition is synchronous). */
+  setFailover(varbinds: readonly SetVarbind[]): { errorStatus: number; errorIndex: number } {
+    const member = this.appliance.group;
+    const plan = planFailoverSet(varbinds, member?.status() ?? null);
+    this.invalidate();
+    if (!plan.ok) {
+      if (plan.message) this.failoverMessage = plan.message;
+      return { errorStatus: plan.errorStatus, errorIndex: plan.errorIndex };
+    }
+    if (plan.action && member) {
+      applyFailoverAction(member, plan.action);
+      this.failoverMessage = '';
+    }
+    return { errorStatus: ErrorStatus.noError, errorIndex: 0 };
+  }
+
   private async run(action: ConfigAction): Promise<void> {
     const kind = action.kind;
     this.lastOperation = { kind, status: 'inProgress', message: '', configId: '' };
@@ -152,6 +180,16 @@ export class ApplianceMib implements WeightTarget, ConfigTarget, FirmwareTarget 
   private onEvent(e: ApplianceEvent): void {
     if (e.type === 'commit' || e.type === 'confirm' || e.type === 'rollback') this.lastCommitEpochMs = e.at;
     if (e.type !== 'problem') this.invalidate();
+  }
+
+  /** What of the failover peers the view shows and a heartbeat can change, timestamps aside. */
+  private peerSignature(): string {
+    const member = this.appliance.group;
+    if (!member) return '';
+    return member
+      .status()
+      .peers.map((p) => `${p.unit}:${p.state}:${p.priority}:${p.canServe}:${p.sameConfig}`)
+      .join(',');
   }
 
   private build(): MibView {
@@ -176,6 +214,7 @@ export class ApplianceMib implements WeightTarget, ConfigTarget, FirmwareTarget 
       candidate: this.candidate,
       // The configuration manager's running table: the one status.runningId names.
       running: a.rules,
+      failover: { status: a.group?.status() ?? null, nowMs: this.options.clock.now(), actionMessage: this.failoverMessage },
     });
   }
 }

@@ -8,6 +8,15 @@ import type { RuleTable } from '../../src/protocol/rules/model.js';
 import { fromHex } from '../../src/protocol/digest.js';
 import {
   BackendStateCode,
+  FoReasonCode,
+  FoStateCode,
+  MAX_FO_TEXT,
+  fulcrumFailoverStateChange,
+  fulcrumFoGroupName,
+  fulcrumFoLastDetail,
+  fulcrumFoLastReason,
+  fulcrumFoState,
+  fulcrumFoUnit,
   RollbackReasonCode,
   fulcrumBackendAddress,
   fulcrumBackendState,
@@ -70,6 +79,18 @@ export function notificationFor(e: ApplianceEvent, running: RuleTable, pendingCo
       return {
         trapOid: formatOid(fulcrumConfigRolledBack),
         varbinds: [configIdVarbind(e.configId), { oid: at(fulcrumNotifyRollbackReason, 0), type: SmiType.Integer, value: RollbackReasonCode[e.reason] }],
+      };
+    case 'failover':
+      // Every state change of a failover group member, with the state it is in now and why.
+      return {
+        trapOid: formatOid(fulcrumFailoverStateChange),
+        varbinds: [
+          { oid: at(fulcrumFoGroupName, 0), type: SmiType.OctetString, value: e.group },
+          { oid: at(fulcrumFoUnit, 0), type: SmiType.Gauge32, value: e.unit },
+          { oid: at(fulcrumFoState, 0), type: SmiType.Integer, value: FoStateCode[e.to] },
+          { oid: at(fulcrumFoLastReason, 0), type: SmiType.Integer, value: FoReasonCode[e.reason] },
+          { oid: at(fulcrumFoLastDetail, 0), type: SmiType.OctetString, value: e.detail.slice(0, MAX_FO_TEXT) },
+        ],
       };
     default:
       return null;

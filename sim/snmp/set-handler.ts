@@ -1,15 +1,16 @@
 /**
- * Answers SET. Two kinds of request: weight writes (fulcrumBackendWeight, checked here) and
+ * Answers SET. Four kinds of request: weight writes (fulcrumBackendWeight, checked here),
  * configuration writes (fulcrumConfig: the candidate rows, lock, commit, confirm, rollback;
- * checked by firmware/mgmt/mib/candidate.ts through the target). One request is one kind: a
- * weight write commits at once, while a candidate edit does not, so mixing them would make one
+ * checked by firmware/mgmt/mib/candidate.ts through the target), firmware steps
+ * (fulcrumFirmware) and the failover action (fulcrumFailover), each checked under
+ * firmware/mgmt/mib/ through the target. One request is one kind: a weight write commits at once, while a candidate edit does not, so mixing them would make one
  * request mean two different things. Everything else is notWritable. The checks follow
  * RFC 3416 4.2.5 in its order, and the request is applied all or nothing: the first failing
  * varbind fails the request and nothing changes.
  */
 
 import type { WeightChange } from '../../firmware/mgmt/mib/weights.js';
-import { WEIGHT_MAX, fulcrumBackendWeight, fulcrumConfig, fulcrumFirmware } from '../../src/protocol/mib/fulcrum-mib.js';
+import { WEIGHT_MAX, fulcrumBackendWeight, fulcrumConfig, fulcrumFailover, fulcrumFirmware } from '../../src/protocol/mib/fulcrum-mib.js';
 import { startsWith } from '../../src/protocol/mib/oid.js';
 import { ErrorStatus, SmiType } from '../../src/protocol/mib/smi.js';
 import { arcsOf } from './responder.js';
@@ -27,6 +28,12 @@ export interface WeightTarget {
 export interface FirmwareTarget {
   /** Checks and applies a fulcrumFirmware request all or nothing; the status and 1-based index of the failing varbind, or noError. */
   setFirmware(varbinds: readonly { oid: readonly number[]; type: number; value: unknown }[]): Promise<{ errorStatus: number; errorIndex: number }>;
+}
+
+/** What a failover action reaches (sim/snmp/appliance-mib.ts); absent: fulcrumFailover is not writable. */
+export interface FailoverTarget {
+  /** Checks and applies a fulcrumFailover request all or nothing; the status and 1-based index of the failing varbind, or noError. */
+  setFailover(varbinds: readonly { oid: readonly number[]; type: number; value: unknown }[]): { errorStatus: number; errorIndex: number };
 }
 
 /** What a configuration write reaches (sim/snmp/appliance-mib.ts); absent: fulcrumConfig is not writable. */
@@ -49,7 +56,7 @@ export interface SetResponse {
 export async function answerSet(
   varbinds: readonly WireVarbind[],
   canWrite: boolean,
-  target: (WeightTarget & Partial<ConfigTarget> & Partial<FirmwareTarget>) | null,
+  target: (WeightTarget & Partial<ConfigTarget> & Partial<FirmwareTarget> & Partial<FailoverTarget>) | null,
 ): Promise<SetResponse> {
   const echo = varbinds.map((v) => ({ oid: v.oid, type: v.type, value: v.value }));
   const fail = (status: number, index: number): SetResponse => ({ errorStatus: status, errorIndex: index, varbinds: echo });
@@ -62,6 +69,13 @@ export async function answerSet(
     const other = names.findIndex((a) => !startsWith(a, fulcrumFirmware));
     if (other >= 0) return fail(ErrorStatus.inconsistentValue, other + 1);
     const r = await target.setFirmware(varbinds.map((v, i) => ({ oid: names[i]!, type: v.type, value: v.value })));
+    return { ...r, varbinds: echo };
+  }
+  // fulcrumFailover: an operator action on the group, never mixed with anything else.
+  if (names.some((a) => startsWith(a, fulcrumFailover)) && target?.setFailover) {
+    const other = names.findIndex((a) => !startsWith(a, fulcrumFailover));
+    if (other >= 0) return fail(ErrorStatus.inconsistentValue, other + 1);
+    const r = target.setFailover(varbinds.map((v, i) => ({ oid: names[i]!, type: v.type, value: v.value })));
     return { ...r, varbinds: echo };
   }
   const firstConfig = names.findIndex((a) => startsWith(a, fulcrumConfig));

@@ -13,6 +13,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import { FirmwareCatalog } from '../upgrade/catalog.js';
 import { RolloutEngine, RolloutError, runnerAlive, type RolloutSpec, type RolloutStatus, type UpgradeOne } from '../upgrade/rollout/index.js';
 import { upgradeAppliance } from '../upgrade/upgrade.js';
+import { groupAwareUpgrade, storedGroups } from '../upgrade/group-upgrade.js';
+import { apiGroupAccess } from './group-access.js';
 import { sha256, toHex } from '../protocol/digest.js';
 import type { ApiContext } from './context.js';
 import { imageUrlFor, targetHost } from './image-url.js';
@@ -26,6 +28,7 @@ export class RolloutRuns {
   readonly engine: RolloutEngine;
   private readonly runs = new Map<number, BackgroundRun>();
   private closed = false;
+  private readonly groupUpgrade: UpgradeOne;
 
   constructor(
     private readonly ctx: ApiContext,
@@ -39,7 +42,10 @@ export class RolloutRuns {
       inventory: ctx.store.inventory,
       // Through the context, so rollout events reach the live stream as well as the store.
       events: { append: (e) => ctx.recordEvent({ ts: e.ts, appliance: e.appliance, kind: e.kind, detail: (e.detail ?? {}) as Record<string, unknown> }) },
+      membershipOf: storedGroups(ctx.store.applianceState).membershipOf,
     });
+    // Members of a failover group: the active fails over first, and each must come back into its group.
+    this.groupUpgrade = groupAwareUpgrade(this.upgrade, { ...storedGroups(ctx.store.applianceState), access: apiGroupAccess(ctx) });
   }
 
   /** Creates the rollout and starts running it in the background. Throws RolloutError. */
@@ -73,7 +79,7 @@ export class RolloutRuns {
     if (this.closed || this.runs.has(id)) return;
     const controller = new AbortController();
     const done = this.engine
-      .run(id, { upgrade: this.upgrade, signal: controller.signal, ...(concurrency !== undefined ? { concurrency } : {}) })
+      .run(id, { upgrade: this.groupUpgrade, signal: controller.signal, ...(concurrency !== undefined ? { concurrency } : {}) })
       .then(
         (status) => this.log.info({ rollout: id, state: status.state }, 'rollout run ended'),
         (err: unknown) => {

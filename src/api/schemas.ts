@@ -175,6 +175,9 @@ export const PushBody = Type.Object(
       Type.Boolean({ description: 'push a plan that removes every service or more than half of them (else 409 destructivePlan)' }),
     ),
     replacePending: Type.Optional(Type.Boolean({ description: 'push over a commit pending confirmation, replacing it (else 409 pendingCommit)' })),
+    message: Type.Optional(
+      Type.String({ maxLength: 255, description: "a comment kept with this config in the appliance's history, by the token's name (over the serial console)" }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -227,6 +230,7 @@ export const AuditResponse = Type.Object({
       id: Type.Integer(),
       ts: Type.Integer(),
       actor: Type.Object({ id: Nullable(Type.Integer()), name: Type.String() }),
+      via: Type.String({ description: 'api, or cli for a change made with the command line on the agent' }),
       action: Type.String(),
       appliance: Nullable(Type.String()),
       status: Type.Integer(),

@@ -72,3 +72,10 @@ export function durationFlag(flag: string, text: string, min?: { ms: number; why
   if (min && ms < min.ms) throw new CliError(`${flag}: ${text} is shorter than ${min.why}`, EXIT.usage);
   return ms;
 }
+
+/** Where a command on the agent's store (inventory, events, audit, history, rollouts) works: a remote agent (--context) or this machine (--direct, or --db). */
+export function storeReachOptions(cmd: Command): Command {
+  return cmd
+    .option('--direct', "work on this machine's store, even when a context is current")
+    .option('--context <name>', "work on this remote agent's store (fulcrum context list; default $FULCRUM_CONTEXT, then the current context)");
+}

@@ -110,7 +110,7 @@ export function renderStatus(s: RolloutStatus, now = Date.now()): string {
   return `${head}\n\n${waves}\n\n${devices}`;
 }
 
-export function renderList(list: readonly RolloutStatus[]): string {
+export function renderList(list: readonly Omit<RolloutStatus, 'devices'>[]): string {
   return table(
     ['id', 'state', 'firmware', 'appliances', 'succeeded', 'failed', 'created'],
     list.map((s) => [s.id, s.state, s.version, s.totals.devices, s.totals.succeeded, s.totals.failed, when(s.created)]),

@@ -1,6 +1,6 @@
 /**
  * Receives the appliances' notifications and records each as an event of the appliance that
- * sent it. Listens on 127.0.0.1 unless told otherwise. A datagram is decoded only when it comes
+ * sent it (a failover state change as a `failover` event, ./failover-trap.ts; the rest as `trap`). Listens on 127.0.0.1 unless told otherwise. A datagram is decoded only when it comes
  * from an inventory appliance's address (within that source's rate, trap-gate.ts), and is
  * authenticated against that address's appliances' own credentials — a v2c community or v3
  * user — not against every community of the inventory: one appliance's community does not let
@@ -11,7 +11,9 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import snmp from 'net-snmp';
 import type { AgentStore } from '../store/index.js';
+import { FAILOVER_EVENT_KIND } from '../store/appliance-state.js';
 import type { ApplianceRecord, UsmCredentials } from '../store/inventory.js';
+import { failoverTrapEvent } from './failover-trap.js';
 import { TrapGate } from './trap-gate.js';
 
 export interface TrapReceiverOptions {
@@ -139,7 +141,11 @@ export async function startTrapReceiver(store: AgentStore, options: TrapReceiver
       if (matching.length === 0) return gate.drop('badCredentials', from);
       const varbinds = (n.pdu.varbinds ?? []).map((vb) => ({ oid: vb.oid, value: Buffer.isBuffer(vb.value) ? vb.value.toString('utf8') : String(vb.value) }));
       const trap = varbinds.find((vb) => vb.oid === TRAP_OID)?.value ?? 'unknown';
-      store.events.append({ ts: Date.now(), appliance: matching.length === 1 ? matching[0]!.name : from, kind: 'trap', detail: { trap, varbinds } });
+      const appliance = matching.length === 1 ? matching[0]!.name : from;
+      // A failover group member's state change is a `failover` event like the console's; any other notification a `trap`.
+      const failover = failoverTrapEvent(trap, varbinds);
+      if (failover) store.events.append({ ts: Date.now(), appliance, kind: FAILOVER_EVENT_KIND, detail: { ...failover, via: 'snmp' } });
+      else store.events.append({ ts: Date.now(), appliance, kind: 'trap', detail: { trap, varbinds } });
     },
   );
   authorizer = receiver.getAuthorizer() as Authorizer;

@@ -2,7 +2,8 @@
  * A remote driver's operations over a remote agent's API (POST /api/v1/appliances/NAME/driver,
  * src/api/routes/driver.ts), one request per operation, the answer read as NDJSON lines. The
  * server is trusted by a pinned SHA-256 certificate fingerprint, a CA file, or the system's CAs;
- * a pinned or CA-checked connection is verified before the request — and its token — is written.
+ * a pinned or CA-checked connection is verified before the request — and its token — is written
+ * (agentRequest, which src/cli/remote-api.ts uses for the rest of the API).
  */
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -55,6 +56,26 @@ function pinnedConnection(url: URL, endpoint: AgentEndpoint) {
   };
 }
 
+/**
+ * The options of one request to the agent at `url` (its path and query included): the bearer
+ * token, and over https a connection checked against the pin or CA before anything is written.
+ */
+export function agentRequest(endpoint: AgentEndpoint, url: URL, method: string, headers: http.OutgoingHttpHeaders = {}): http.RequestOptions {
+  const https = url.protocol === 'https:';
+  return {
+    // Over https the connection is made (and checked) by pinnedConnection; the request itself is plain HTTP on it.
+    protocol: 'http:',
+    hostname: url.hostname.replace(/^\[|\]$/g, ''),
+    port: Number(url.port || (https ? 443 : 80)),
+    path: `${url.pathname}${url.search}`,
+    method,
+    // No agent: with one, Node would open its own connection and skip createConnection.
+    ...(https ? {} : { agent: false }),
+    headers: { ...headers, authorization: `Bearer ${endpoint.token}` },
+    ...(https ? { createConnection: pinnedConnection(url, endpoint) } : {}),
+  };
+}
+
 export class HttpChannel implements Channel {
   private readonly url: URL;
 
@@ -69,20 +90,8 @@ export class HttpChannel implements Channel {
     const where = `${this.appliance} at ${this.endpoint.server}`;
     const body = encodeJson({ op, args });
     return new Promise<T>((resolve, reject) => {
-      const https = this.url.protocol === 'https:';
       const req = http.request(
-        {
-          // Over https the connection is made (and checked) by pinnedConnection; the request itself is plain HTTP on it.
-          protocol: 'http:',
-          hostname: this.url.hostname.replace(/^\[|\]$/g, ''),
-          port: Number(this.url.port || (https ? 443 : 80)),
-          path: this.url.pathname,
-          method: 'POST',
-          // No agent: with one, Node would open its own connection and skip createConnection.
-          ...(https ? {} : { agent: false }),
-          headers: { authorization: `Bearer ${this.endpoint.token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-          ...(https ? { createConnection: pinnedConnection(this.url, this.endpoint) } : {}),
-        },
+        agentRequest(this.endpoint, this.url, 'POST', { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }),
         (res) => {
           if (res.statusCode !== 200) {
             let text = '';

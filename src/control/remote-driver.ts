@@ -5,7 +5,21 @@
  * DriverErrors the owner's driver threw, so exit codes are the same as a direct call's.
  */
 import net from 'node:net';
-import type { ApplianceDriver, ApplianceEvent, ApplianceInfo, FirmwareDriver, FirmwareUpload, PushOptions, PushResult } from '../../drivers/driver.js';
+import type {
+  ApplianceDriver,
+  ApplianceEvent,
+  ApplianceInfo,
+  CommitNoteText,
+  ConfigSlotChoice,
+  ConfigSlotsDriver,
+  FirmwareDriver,
+  FirmwareUpload,
+  GroupAction,
+  GroupControl,
+  HistorySlot,
+  PushOptions,
+  PushResult,
+} from '../../drivers/driver.js';
 import { DriverError, type DriverErrorCode } from '../../drivers/driver.js';
 import type { CountersSnapshot } from '../protocol/counters.js';
 import type { FirmwareStatus } from '../protocol/serial/messages.js';
@@ -108,15 +122,23 @@ class RemoteDriver implements ApplianceDriver {
   readRunning = () => this.client.call<Uint8Array>('readRunning');
   // baseFor is the owner's: it keeps the same config cache ($FULCRUM_HOME/configs).
   push = (encoding: Uint8Array, options: PushOptions) =>
-    this.client.call<PushResult>('push', { encoding, confirmTimeoutMs: options.confirmTimeoutMs }, options.onProgress);
+    this.client.call<PushResult>(
+      'push',
+      { encoding, confirmTimeoutMs: options.confirmTimeoutMs, ...(options.note ? { note: options.note } : {}) },
+      options.onProgress,
+    );
   confirm = () => this.client.call<{ configId: string }>('confirm');
-  rollback = (steps: number) => this.client.call<{ configId: string }>('rollback', { steps });
+  rollback = (steps: number, note?: CommitNoteText) => this.client.call<{ configId: string }>('rollback', { steps, ...(note ? { note } : {}) });
   counters = () => this.client.call<CountersSnapshot>('counters');
   onEvent = (listener: (e: ApplianceEvent) => void) => this.client.onEvent(listener);
   close = () => this.client.close();
 }
 
-class RemoteFirmwareDriver extends RemoteDriver implements FirmwareDriver {
+/** A console held by another process: firmware slots and failover membership go through its owner. */
+class RemoteFirmwareDriver extends RemoteDriver implements FirmwareDriver, GroupControl, ConfigSlotsDriver {
+  readSlot = (choice: ConfigSlotChoice) => this.client.call<Uint8Array>('readSlot', { ...choice });
+  history = () => this.client.call<HistorySlot[]>('history');
+  groupAction = (action: GroupAction) => this.client.call<NonNullable<ApplianceInfo['group']>>('groupAction', { action });
   firmwareStatus = () => this.client.call<FirmwareStatus>('firmwareStatus');
   uploadFirmware = (image: Uint8Array, options: { onProgress?: (sent: number, total: number) => void; url?: string } = {}) =>
     this.client.call<FirmwareUpload>('uploadFirmware', { image, ...(options.url !== undefined ? { url: options.url } : {}) }, options.onProgress);

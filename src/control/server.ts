@@ -9,7 +9,19 @@
  */
 import { chmodSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import { DriverError, hasFirmwareSlots, type ApplianceDriver, type ApplianceEvent, type FirmwareDriver } from '../../drivers/driver.js';
+import {
+  DriverError,
+  hasConfigSlots,
+  hasFirmwareSlots,
+  hasGroupControl,
+  type ApplianceDriver,
+  type ApplianceEvent,
+  type CommitNoteText,
+  type ConfigSlotChoice,
+  type ConfigSlotsDriver,
+  type FirmwareDriver,
+  type GroupAction,
+} from '../../drivers/driver.js';
 import type { ConfigCache } from '../store/config-cache.js';
 import type { ApplianceRecord } from '../store/inventory.js';
 import { decodeLine, encodeLine, readLines, type Reply, type Request, type WireError } from './wire.js';
@@ -35,6 +47,27 @@ function bytes(args: Args, key: string): Uint8Array {
   const v = args[key];
   if (!(v instanceof Uint8Array)) throw new BadRequest(`${key}: expected bytes`);
   return v;
+}
+
+/** A push's or rollback's note, when the client sent one. */
+function noteArg(args: Args): CommitNoteText | undefined {
+  const note = args.note as { by?: unknown; comment?: unknown } | undefined;
+  if (note === undefined) return undefined;
+  if (typeof note.by !== 'string' || typeof note.comment !== 'string') throw new BadRequest('note: expected {by, comment} strings');
+  return { by: note.by, comment: note.comment };
+}
+
+function slotArg(args: Args): ConfigSlotChoice {
+  const slot = args.slot;
+  if (slot === 'startup' || slot === 'candidate') return { slot };
+  if (slot === 'rollback') return { slot, steps: number(args, 'steps') };
+  throw new BadRequest('slot: expected startup, candidate or rollback');
+}
+
+function configSlots(d: ApplianceDriver): ApplianceDriver & ConfigSlotsDriver {
+  if (!hasConfigSlots(d))
+    throw new DriverError('refused', `${d.target}: reading config slots other than running is unsupported over this transport`, 'unsupported');
+  return d;
 }
 
 function slots(d: ApplianceDriver): ApplianceDriver & FirmwareDriver {
@@ -141,11 +174,20 @@ export function runOperation(d: ApplianceDriver, request: Request, progress: (se
     case 'readRunning':
       return d.readRunning();
     case 'push':
-      return d.push(bytes(args, 'encoding'), { confirmTimeoutMs: number(args, 'confirmTimeoutMs'), baseFor: (id) => cache.get(id), onProgress: progress });
+      return d.push(bytes(args, 'encoding'), {
+        confirmTimeoutMs: number(args, 'confirmTimeoutMs'),
+        baseFor: (id) => cache.get(id),
+        onProgress: progress,
+        note: noteArg(args),
+      });
     case 'confirm':
       return d.confirm();
     case 'rollback':
-      return d.rollback(number(args, 'steps'));
+      return d.rollback(number(args, 'steps'), noteArg(args));
+    case 'readSlot':
+      return configSlots(d).readSlot(slotArg(args));
+    case 'history':
+      return configSlots(d).history();
     case 'counters':
       return d.counters();
     case 'firmwareStatus':
@@ -162,6 +204,14 @@ export function runOperation(d: ApplianceDriver, request: Request, progress: (se
       return slots(d).rollbackFirmware();
     case 'rebootAndWait':
       return slots(d).rebootAndWait(number(args, 'timeoutMs'));
+    case 'groupAction': {
+      if (!hasGroupControl(d))
+        return Promise.reject(new DriverError('refused', `${d.target}: this transport cannot steer a failover group member`, 'unsupported'));
+      const action = args.action;
+      if (action !== 'standby' && action !== 'offline' && action !== 'online')
+        return Promise.reject(new BadRequest('action: expected standby, offline or online'));
+      return d.groupAction(action as GroupAction);
+    }
     case 'subscribe':
       return Promise.resolve(true);
   }

@@ -26,7 +26,10 @@ export type Op =
   | 'activateFirmware'
   | 'confirmFirmware'
   | 'rollbackFirmware'
-  | 'rebootAndWait';
+  | 'rebootAndWait'
+  | 'groupAction'
+  | 'readSlot'
+  | 'history';
 
 export interface Request {
   id: number;
@@ -89,6 +92,7 @@ export const CHANGING_OPS: ReadonlySet<Op> = new Set<Op>([
   'confirmFirmware',
   'rollbackFirmware',
   'rebootAndWait',
+  'groupAction',
 ]);
 
 /** The message a line holds; throws a SyntaxError on anything but one JSON object. */

@@ -9,7 +9,7 @@ import { encodeRules } from '../protocol/rules/codec.js';
 import type { RuleTable } from '../protocol/rules/model.js';
 import { loadRules, RulesError } from '../rules/index.js';
 import { assemble } from './assemble.js';
-import { renderRules } from './dialect.js';
+import { renderRules } from '../rules/render.js';
 import type { ServiceDraft } from './draft.js';
 import { ImportError } from './errors.js';
 import { FORMAT_LABELS, isFormat, type Format } from './formats.js';

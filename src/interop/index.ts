@@ -1,12 +1,11 @@
 /**
  * Interoperability with the configurations operators already have: import HAProxy, keepalived
  * and nginx configuration as a rule table (with a report of what did not carry over), export a
- * rule table to each of them, and write a table back as the YAML dialect operators write.
+ * rule table to each of them (the YAML operators write comes from src/rules/render.ts).
  */
 
 export { importConfig, type ImportOptions, type ImportResult } from './import.js';
 export { exportConfig, type ExportOptions, type ExportResult } from './export.js';
-export { renderRules, type RenderOptions } from './dialect.js';
 export { guessFormat } from './guess.js';
 export { ImportError, ExportError } from './errors.js';
 export { FORMATS, isFormat, type Format } from './formats.js';

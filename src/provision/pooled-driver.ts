@@ -4,7 +4,7 @@
  * control socket), and closing it closes nothing — the pool owns the driver and drops it by
  * itself when the appliance stops answering.
  */
-import type { ApplianceDriver, ApplianceInfo, PushOptions } from '../../drivers/driver.js';
+import type { ApplianceDriver, ApplianceInfo, CommitNoteText, PushOptions } from '../../drivers/driver.js';
 import type { CountersSnapshot } from '../protocol/counters.js';
 import type { ApplianceRecord } from '../store/inventory.js';
 import type { DriverPool } from './driver-pool.js';
@@ -56,8 +56,8 @@ export class PooledDriver implements ApplianceDriver {
     return this.pool.use(this.current(), (d) => d.confirm());
   }
 
-  rollback(steps: number) {
-    return this.pool.use(this.current(), (d) => d.rollback(steps));
+  rollback(steps: number, note?: CommitNoteText) {
+    return this.pool.use(this.current(), (d) => d.rollback(steps, note));
   }
 
   counters(): Promise<CountersSnapshot> {

@@ -4,7 +4,7 @@
  * differ only in how they report; every function here works on an open driver and leaves
  * closing it to the caller.
  */
-import type { ApplianceDriver, PushResult } from '../../drivers/driver.js';
+import type { ApplianceDriver, CommitNoteText, PushResult } from '../../drivers/driver.js';
 import { configId, decodeRules, encodeRules, parseDuration } from '../protocol/rules/index.js';
 import { MAX_ROLLBACK_STEPS } from '../protocol/rules/limits.js';
 import type { RuleTable } from '../protocol/rules/model.js';
@@ -87,6 +87,8 @@ export interface PushRequest {
   /** Where the agent keeps tables by config id: a patch is sent when it has the running one. */
   cache: ConfigCache;
   onProgress?: (sent: number, total: number) => void;
+  /** Who pushes and why: the appliance keeps it with the config in its history. */
+  note?: CommitNoteText | undefined;
 }
 
 /**
@@ -100,6 +102,7 @@ export async function pushRules(driver: ApplianceDriver, request: PushRequest): 
     confirmTimeoutMs: request.confirmTimeoutMs ?? 0,
     baseFor: (id) => request.cache.get(id),
     onProgress: request.onProgress,
+    note: request.note,
   });
   request.cache.put(encoding);
   const wanted = configId(request.rules);
@@ -113,6 +116,6 @@ export function confirmCommit(driver: ApplianceDriver): Promise<{ configId: stri
 }
 
 /** Makes an earlier config run again (1 = the one before the current). */
-export function rollbackConfig(driver: ApplianceDriver, steps: number): Promise<{ configId: string }> {
-  return driver.rollback(checkRollbackSteps(steps));
+export function rollbackConfig(driver: ApplianceDriver, steps: number, note?: CommitNoteText): Promise<{ configId: string }> {
+  return driver.rollback(checkRollbackSteps(steps), note);
 }

@@ -1,6 +1,6 @@
 /**
  * What only the agent needs of the rule table: loading YAML or JSON with positioned errors, the
- * JSON Schema published for editors, and the document → canonical table step. The contract itself
+ * JSON Schema published for editors, the document → canonical table step and its inverse (render.ts). The contract itself
  * (model, codec, config id) is src/protocol/rules/.
  */
 
@@ -21,4 +21,5 @@ export {
   type TextLimitProblem,
 } from './text-limits.js';
 export { toCanonical } from './document.js';
+export { renderRules, ruleDocument, RULE_FORMATS, type RenderOptions, type RuleFormat } from './render.js';
 export { RulesDocument, ruleTableJsonSchema, SCHEMA_ID } from './schema.js';

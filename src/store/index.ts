@@ -74,7 +74,7 @@ export function openStore(options: OpenStoreOptions = {}): AgentStore {
       metrics,
       events,
       inventory,
-      applianceState: new SqliteApplianceState(db),
+      applianceState: new SqliteApplianceState(db, events),
       tokens: new SqliteTokenStore(db),
       audit: new SqliteAuditLog(db),
       firmwareImages: new SqliteFirmwareImages(db),

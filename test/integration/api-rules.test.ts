@@ -178,7 +178,11 @@ describe('rule tables over the API', () => {
         api.store.inventory.add({ name: 'edge-2', target: `snmp://${other.readyInfo().snmp}`, credentials: { community: 'public' } });
         const r = await post('/api/v1/appliances/edge-2/rules/plan', yaml(4), { 'content-type': 'text/yaml' });
         expect(r.statusCode, r.body).toBe(200);
-        expect(r.json()).toMatchObject({ runningConfigId: configId(loadRules(yaml(3), 'o.yaml')), configId: configId(loadRules(yaml(4), 'o.yaml')), empty: false });
+        expect(r.json()).toMatchObject({
+          runningConfigId: configId(loadRules(yaml(3), 'o.yaml')),
+          configId: configId(loadRules(yaml(4), 'o.yaml')),
+          empty: false,
+        });
         expect(r.json().plan.changed.map((c: { name: string }) => c.name)).toEqual(['web']);
         const push = await post('/api/v1/appliances/edge-2/rules/push', { rules: yaml(4) });
         expect(push.statusCode).toBe(409);

@@ -3,7 +3,8 @@
  * self-signed certificate holds a serial appliance; another $FULCRUM_HOME, with nothing local
  * but a context pinning that certificate, reads, pushes, confirms and reads counters through the
  * agent's API with the same output and exit codes as locally. A read token is refused changes,
- * a wrong pin sends nothing, plain HTTP to another machine is refused at `context add`.
+ * a wrong pin sends nothing, plain HTTP to another machine is refused at `context add`. The
+ * inventory, events, audit, stored history and rollouts read through the context are the agent's.
  */
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,9 @@ const json = <T>(r: CliResult): T => {
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(r.stdout) as T;
 };
+
+type Item = { name: string; address: string };
+const names = (r: CliResult) => json<{ appliances: Item[] }>(r).appliances.map((a) => [a.name, a.address]);
 
 function tokenFile(name: string, token: string): string {
   const file = path.join(dir, name);
@@ -131,6 +135,88 @@ describe('fulcrum --context: the CLI against a remote agent over HTTPS', () => {
     expect(r.code).toBe(4);
     expect(r.stderr).toContain(`not the pinned ${wrong}`);
     expect(sim.readyInfo().configId).toBe(before);
+  });
+
+  it("the inventory through the context is the agent's: list, add (audited there), an add that cannot read the identity, remove", async () => {
+    expect(names(await client('appliance', 'list', '--json'))).toEqual(names(await fulcrumAsync(['appliance', 'list', '--json'], agentEnv)));
+    expect(names(await client('appliance', 'list', '--json'))).toEqual([['far-1', `serial:${sim.line!.path}?baud=921600`]]);
+    // This machine's inventory is untouched and still reachable with --direct.
+    expect(names(await client('appliance', 'list', '--json', '--direct'))).toEqual([]);
+
+    const added = await client('appliance', 'add', 'far-2', 'tcp://127.0.0.1:9', '--no-check');
+    expect([added.code, added.stdout], added.stderr).toEqual([0, 'added far-2 (tcp://127.0.0.1:9) without checking it\n']);
+    expect(names(await fulcrumAsync(['appliance', 'list', '--json'], agentEnv))).toContainEqual(['far-2', 'tcp://127.0.0.1:9']);
+    const audit = json<{ action: string; appliance: string | null; actor: { name: string }; via: string }[]>(
+      await fulcrumAsync(['audit', '--appliance', 'far-2', '--json'], agentEnv),
+    );
+    expect(audit[0]).toMatchObject({ appliance: 'far-2', actor: { name: 'ops-admin' }, via: 'api', action: expect.stringContaining('POST') });
+
+    // Nothing answers there: the agent's identity read fails, and the appliance is not kept (as locally).
+    const local = await client('appliance', 'add', 'far-3', 'tcp://127.0.0.1:9', '--direct');
+    const remote = await client('appliance', 'add', 'far-3', 'tcp://127.0.0.1:9');
+    expect(remote.code, remote.stderr).toBe(local.code);
+    expect(remote.stderr).toContain('nothing was changed');
+    expect(names(await fulcrumAsync(['appliance', 'list', '--json'], agentEnv)).map(([n]) => n)).not.toContain('far-3');
+
+    expect((await client('appliance', 'remove', 'far-2')).code).toBe(0);
+    expect(names(await fulcrumAsync(['appliance', 'list', '--json'], agentEnv)).map(([n]) => n)).toEqual(['far-1']);
+    // An unknown name is 3 in the agent's inventory as in this one; update has no route and says so.
+    expect((await client('appliance', 'remove', 'far-2')).code).toBe(3);
+    expect((await client('appliance', 'remove', 'far-2', '--direct')).code).toBe(3);
+    const update = await client('appliance', 'update', 'far-1', '--target', 'tcp://127.0.0.1:9');
+    expect([update.code, update.stderr]).toEqual([2, expect.stringContaining('--direct')]);
+  });
+
+  it("events and audit read the agent's logs, with the output of the local commands", async () => {
+    const remote = json<{ id: number; appliance: string }[]>(await client('events', '--json'));
+    const there = json<{ id: number }[]>(await fulcrumAsync(['events', '--json'], agentEnv));
+    expect(remote.length).toBeGreaterThan(0);
+    // The agent may record more meanwhile: what the context read is the agent's log up to then.
+    expect(there.filter((e) => e.id <= remote[0]!.id)).toEqual(remote);
+    expect(json<unknown[]>(await client('events', '--json', '--direct'))).toEqual([]);
+    const onlyFar1 = json<{ appliance: string }[]>(await client('events', '--appliance', 'far-1', '--json'));
+    expect(new Set(onlyFar1.map((e) => e.appliance))).toEqual(new Set(['far-1']));
+
+    const auditRemote = json<{ id: number; actor: { name: string } }[]>(await client('audit', '--json'));
+    const auditThere = json<{ id: number }[]>(await fulcrumAsync(['audit', '--json'], agentEnv));
+    expect(auditThere.filter((e) => e.id <= auditRemote[0]!.id)).toEqual(auditRemote);
+    expect(auditRemote.map((e) => e.actor.name)).toContain('ops-admin');
+    const text = await client('audit', '--appliance', 'far-2');
+    expect(text.stdout).toMatch(/ops-admin \(#\d+\).*far-2/);
+  });
+
+  it("counters NAME --since reads the agent's stored history; an unknown name is 3 as locally", async () => {
+    const remote = json<{ appliance: string; series: { counter: string; service: string | null }[] }>(
+      await client('counters', 'far-1', '--since', '1m', '--json'),
+    );
+    const there = json<{ series: { counter: string; service: string | null }[] }>(
+      await fulcrumAsync(['counters', 'far-1', '--since', '1m', '--json'], agentEnv),
+    );
+    expect(remote.appliance).toBe('far-1');
+    expect(remote.series.length).toBeGreaterThan(0);
+    const key = (s: { counter: string; service: string | null }) => `${s.service}/${s.counter}`;
+    expect(remote.series.map(key).sort()).toEqual(there.series.map(key).sort());
+    const table = await client('counters', 'far-1', '--since', '1m', '--counter', 'connsTotal');
+    expect([table.code, table.stdout], table.stderr).toEqual([0, expect.stringMatching(/^far-1: last 1m at raw resolution/)]);
+    expect((await client('counters', 'nowhere', '--since', '1m')).code).toBe(3);
+    expect((await client('counters', 'nowhere', '--since', '1m', '--direct')).code).toBe(3);
+  });
+
+  it("rollout list and status read the agent's rollouts; unknown ids and a read token keep their exit codes", async () => {
+    expect(json<unknown[]>(await client('rollout', 'list', '--json'))).toEqual(json<unknown[]>(await fulcrumAsync(['rollout', 'list', '--json'], agentEnv)));
+    expect((await client('rollout', 'status')).stdout).toBe((await fulcrumAsync(['rollout', 'status'], agentEnv)).stdout);
+    const unknown = await client('rollout', 'pause', '99');
+    expect([unknown.code, unknown.stderr]).toEqual([(await client('rollout', 'pause', '99', '--direct')).code, expect.stringContaining('99')]);
+    expect(unknown.code).toBe(2);
+    expect((await client('rollout', 'status', '99')).code).toBe(2);
+
+    expect(
+      (await client('context', 'add', 'far-read', '--server', serve.ready.url, '--token-file', read, '--fingerprint', serve.ready.tlsFingerprint)).code,
+    ).toBe(0);
+    const refused = await client('appliance', 'add', 'far-4', 'tcp://127.0.0.1:9', '--no-check', '--context', 'far-read');
+    expect([refused.code, refused.stderr]).toEqual([5, expect.stringContaining('admin token')]);
+    expect(names(await fulcrumAsync(['appliance', 'list', '--json'], agentEnv)).map(([n]) => n)).toEqual(['far-1']);
+    expect(json<{ appliances: unknown[] }>(await client('appliance', 'list', '--json', '--context', 'far-read')).appliances).toHaveLength(1);
   });
 
   it('context add refuses plain HTTP to another machine, a token file others can read, a malformed pin', async () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exited, fulcrum, fulcrumReady } from '../support/cli.js';
+import { exited, fulcrum, serialSim } from '../support/cli.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'fulcrum-cli-serial-'));
 const env = { FULCRUM_HOME: path.join(dir, 'home') };
@@ -27,25 +27,11 @@ function writeTable(name: string, weight: number): string {
 }
 
 describe('fulcrum CLI over a serial console (real PTY)', () => {
-  let sim: Awaited<ReturnType<typeof fulcrumReady<{ configId: string; serial: string }>>>;
+  let sim: Awaited<ReturnType<typeof serialSim>>;
   beforeAll(async () => {
     const seed = path.join(dir, 'seed.json');
     writeFileSync(seed, JSON.stringify({ services: [{ name: 'seed', listen: '127.0.0.1:1', backends: [{ address: '127.0.0.1:2' }] }] }));
-    sim = await fulcrumReady([
-      'sim',
-      'start',
-      '--rules',
-      seed,
-      '--state',
-      path.join(dir, 'flash'),
-      '--serial',
-      '--serial-link',
-      link,
-      '--baud',
-      '921600',
-      '--no-listen',
-      '--json',
-    ]);
+    sim = await serialSim(dir, link, seed);
   });
   afterAll(async () => {
     sim.child.kill('SIGTERM');
@@ -94,7 +80,7 @@ describe('fulcrum CLI over a serial console (real PTY)', () => {
     expect(again.code).toBe(6);
     expect(again.stderr).toContain(`nothing to confirm: no commit is pending; running ${delta.configId}`);
 
-    expect(json<{ configId: string }>(run('rules', 'rollback', '--to', target, '--json'))).toEqual({ configId: full.configId });
+    expect(json<{ configId: string }>(run('rules', 'rollback', '--to', target, '--json'))).toMatchObject({ configId: full.configId });
     expect(run('rules', 'rollback', '--steps', '0', '--to', target).code).toBe(2);
   }, 60_000);
 

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configId } from '../../src/protocol/rules/index.js';
 import { loadRules } from '../../src/rules/index.js';
 import { eventually } from '../support/api.js';
-import { exited, fulcrum, fulcrumReady, fulcrumTty } from '../support/cli.js';
+import { exited, fulcrum, fulcrumTty, serialSim } from '../support/cli.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'fulcrum-push-guards-'));
 const env = { FULCRUM_HOME: path.join(dir, 'home') };
@@ -51,24 +51,10 @@ function info(): Info {
 }
 
 describe('rules push --to refuses operator mistakes (real PTY)', () => {
-  let sim: Awaited<ReturnType<typeof fulcrumReady<{ configId: string }>>>;
+  let sim: Awaited<ReturnType<typeof serialSim>>;
   beforeAll(async () => {
     const seed = write(tableText(ALL));
-    sim = await fulcrumReady([
-      'sim',
-      'start',
-      '--rules',
-      seed,
-      '--state',
-      path.join(dir, 'flash'),
-      '--serial',
-      '--serial-link',
-      link,
-      '--baud',
-      '921600',
-      '--no-listen',
-      '--json',
-    ]);
+    sim = await serialSim(dir, link, seed);
   });
   afterAll(async () => {
     sim.child.kill('SIGTERM');
@@ -149,7 +135,7 @@ describe('rules push --to refuses operator mistakes (real PTY)', () => {
     expect(JSON.parse(j.stdout)).toMatchObject({ unchanged: true, configId: idOf(text), previousConfigId: idOf(text), bytes: 0 });
     // Nothing went onto the history either: one step back is still the table before (weight 3).
     const back = run('rules', 'rollback', '--to', target, '--json');
-    expect(JSON.parse(back.stdout)).toEqual({ configId: idOf(tableText(ALL, 3)) });
+    expect(JSON.parse(back.stdout)).toMatchObject({ configId: idOf(tableText(ALL, 3)) });
     expect(run('rules', 'push', write(text), '--to', target).code).toBe(0);
   }, 60_000);
 

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exited, fulcrum, fulcrumReady } from '../support/cli.js';
+import { exited, fulcrum, serialSim } from '../support/cli.js';
 import { startCli } from '../support/cli-process.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'fulcrum-push-interrupt-'));
@@ -16,25 +16,11 @@ const link = path.join(dir, 'console');
 const target = `serial:${link}?baud=9600`;
 
 describe('Ctrl-C during rules push', () => {
-  let sim: Awaited<ReturnType<typeof fulcrumReady<{ configId: string }>>>;
+  let sim: Awaited<ReturnType<typeof serialSim>>;
   beforeAll(async () => {
     const seed = path.join(dir, 'seed.json');
     writeFileSync(seed, JSON.stringify({ services: [{ name: 'seed', listen: '127.0.0.1:1', backends: [{ address: '127.0.0.1:2' }] }] }));
-    sim = await fulcrumReady([
-      'sim',
-      'start',
-      '--rules',
-      seed,
-      '--state',
-      path.join(dir, 'flash'),
-      '--serial',
-      '--serial-link',
-      link,
-      '--baud',
-      '9600',
-      '--no-listen',
-      '--json',
-    ]);
+    sim = await serialSim(dir, link, seed, 9600);
   });
   afterAll(async () => {
     sim.child.kill('SIGTERM');

@@ -113,6 +113,10 @@ ${backends.map((b) => `      - { address: ${b.address} }`).join('\n')}
     expect(walk.get('fulcrumModel.0')).toEqual({ type: 'STRING', value: 'FL-1000' });
     expect(walk.get('fulcrumSerialNumber.0')?.value).toBe(sim.appliance.identity.serialNumber);
     expect(walk.get('fulcrumBackendCount.0')).toEqual({ type: 'Gauge32', value: '3' });
+    // A lone appliance: in no failover group, and it says so rather than answering noSuchObject.
+    expect(walk.get('fulcrumFoState.0')).toEqual({ type: 'INTEGER', value: 'none(1)' });
+    expect(walk.get('fulcrumFoUnit.0')).toEqual({ type: 'Gauge32', value: '0' });
+    expect([...walk.keys()].filter((k) => k.startsWith('fulcrumFoPeer'))).toEqual([]);
     expect(walk.get('fulcrumServiceName.1')).toEqual({ type: 'STRING', value: 'web' });
     expect(walk.get('fulcrumServiceProtocol.1')).toEqual({ type: 'INTEGER', value: 'tcp(1)' });
     expect(walk.get('fulcrumServiceConnsTotal.1')).toEqual({ type: 'Counter64', value: '60' });

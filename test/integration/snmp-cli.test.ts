@@ -126,8 +126,9 @@ describe('fulcrum sim start --snmp', () => {
       expect(got.slice(-2)).toEqual(['fulcrumBackendAddress.1.50', 'fulcrumBackendConnsTotal.1.50']);
 
       // 9 system scalars + 10 service columns + 10 backend columns × 1,000 + 7 config scalars + 4 read-back scalars + 10 firmware scalars,
-      // then the running table (fulcrumRunning): 18 service columns + 5 backend columns × 1,000.
-      const expected = 9 + 10 + 10 * 1000 + 7 + 4 + 10 + 18 + 5 * 1000;
+      // then the running table (fulcrumRunning): 18 service columns + 5 backend columns × 1,000,
+      // then fulcrumFailover: 10 scalars (a lone appliance: state none) and no peer rows.
+      const expected = 9 + 10 + 10 * 1000 + 7 + 4 + 10 + 18 + 5 * 1000 + 10;
       const rates: string[] = [];
       for (const [label, args] of [
         ['v2c, max-repetitions 10 (default)', ['-v2c', '-c', 'public']],

@@ -25,10 +25,18 @@ describe('FULCRUM-MIB with Debian tools', () => {
       'fulcrumRunServicePersistTimeout',
       'fulcrumRunBackendAdminState',
       'fulcrumRunningGroup',
+      'fulcrumFoState',
+      'fulcrumFoAction',
+      'fulcrumFoPeerLastHeard',
+      'fulcrumFailoverStateChange',
+      'fulcrumFailoverGroup',
+      'fulcrumFailoverNotifyGroup',
     ] as const;
     const r = await run('snmptranslate', [...MIB_ARGS, '-On', ...names.map((n) => `FULCRUM-MIB::${n}`)]);
     expect(r.stdout.split('\n').filter((l) => l !== '')).toEqual(names.map((n) => `.${formatOid(Mib[n])}`));
     const back = await run('snmptranslate', [...MIB_ARGS, `.${formatOid(Mib.fulcrumBackendWeight)}.1.2`]);
     expect(back.stdout.trim()).toBe('FULCRUM-MIB::fulcrumBackendWeight.1.2');
+    const peer = await run('snmptranslate', [...MIB_ARGS, `.${formatOid(Mib.fulcrumFoPeerState)}.2`]);
+    expect(peer.stdout.trim()).toBe('FULCRUM-MIB::fulcrumFoPeerState.2');
   });
 });

@@ -17,7 +17,7 @@ import { SimulatedAppliance } from '../../sim/simulated-appliance.js';
 import { freePort } from '../../sim/free-port.js';
 import { fulcrumAsync } from '../support/cli.js';
 import { startCli, type CliProcess } from '../support/cli-process.js';
-import { has, run } from '../support/debian-snmp.js';
+import { MIB_ARGS, has, run } from '../support/debian-snmp.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const V3 = { user: 'ops', auth: 'core-auth-pass', priv: 'core-priv-pass' };
@@ -174,6 +174,45 @@ describe('fulcrum monitor --trap-port', () => {
     expect(tagged(rows, 'js-stranger')).toEqual([]);
     expect(tagged(rows, 'js-other-from-edge')).toEqual([]);
     expect(tagged(rows, 'js-core-from-other')).toEqual([]);
+  });
+
+  it.skipIf(!has('snmptrap'))("turns a failover group member's fulcrumFailoverStateChange into a failover event of that appliance", async () => {
+    const r = await run('snmptrap', [
+      '-v2c',
+      '-c',
+      'edge-secret',
+      ...MIB_ARGS,
+      `127.0.0.1:${trapPort}`,
+      '',
+      'FULCRUM-MIB::fulcrumFailoverStateChange',
+      'fulcrumFoGroupName.0',
+      's',
+      'pair',
+      'fulcrumFoUnit.0',
+      'u',
+      '2',
+      'fulcrumFoState.0',
+      'i',
+      'active',
+      'fulcrumFoLastReason.0',
+      'i',
+      'masterDown',
+      'fulcrumFoLastDetail.0',
+      's',
+      'no heartbeat from an active member',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    await sleep(500);
+    const failovers = events(db).filter((row) => row.kind === 'failover');
+    expect(failovers.map((row) => row.appliance)).toEqual(['edge']);
+    expect(JSON.parse(failovers[0]!.detail)).toEqual({
+      group: 'pair',
+      unit: 2,
+      to: 'active',
+      reason: 'master-down',
+      detail: 'no heartbeat from an active member',
+      via: 'snmp',
+    });
   });
 
   it('rate-limits a flooding source (burst 50, 20/s) and reports the drops as one event when it stops', async () => {

@@ -93,3 +93,32 @@ export async function fulcrumTty(
   const code = await new Promise<number>((resolve) => child.onExit((e) => resolve(e.exitCode)));
   return { code, output: output.replaceAll('\r\n', '\n') };
 }
+
+/**
+ * `fulcrum sim start` on a real PTY at `link` (921600 baud unless told, no listeners), its flash
+ * in `dir/flash`, booted with the table in `seed`: the appliance the CLI's serial tests talk to.
+ */
+export async function serialSim(dir: string, link: string, seed: string, baud = 921_600) {
+  const sim = await fulcrumReady<{ configId: string; serial: string }>([
+    'sim',
+    'start',
+    '--rules',
+    seed,
+    '--state',
+    path.join(dir, 'flash'),
+    '--serial',
+    '--serial-link',
+    link,
+    '--baud',
+    String(baud),
+    '--no-listen',
+    '--json',
+  ]);
+  return {
+    ...sim,
+    stop: async () => {
+      sim.child.kill('SIGTERM');
+      await exited(sim.child);
+    },
+  };
+}

@@ -1,15 +1,19 @@
 /**
  * An appliance in memory for unit tests of src/provision/: what it runs, whether a commit is
  * pending, every push it was sent. A target starting with snmp: behaves as an SNMP appliance
- * whose firmware predates fulcrumRunning: it cannot hand its running table back.
+ * whose firmware predates fulcrumRunning: it cannot hand its running table back. `group` makes it
+ * a failover group member; `groupAction` changes its state and tells `onGroupAction` (a test
+ * makes a peer take over there).
  */
-import { DriverError, type ApplianceDriver, type ApplianceInfo, type PushOptions } from '../../drivers/driver.js';
+import { DriverError, type ApplianceDriver, type ApplianceInfo, type GroupAction, type PushOptions } from '../../drivers/driver.js';
 import type { CountersSnapshot } from '../../src/protocol/counters.js';
 import { configId, decodeRules, encodeRules, type RuleTable } from '../../src/protocol/rules/index.js';
 
 export class FakeAppliance implements ApplianceDriver {
   readonly pushes: PushOptions[] = [];
   pendingConfirm: number | null = null;
+  group: ApplianceInfo['group'];
+  onGroupAction: ((action: GroupAction) => void) | null = null;
   /** What ran before the last push, for one step of rollback. */
   private before: RuleTable | null = null;
 
@@ -26,7 +30,14 @@ export class FakeAppliance implements ApplianceDriver {
       configId: configId(this.running),
       uptimeSeconds: 1,
       pendingConfirm: this.pendingConfirm,
+      ...(this.group ? { group: { ...this.group } } : {}),
     });
+  }
+  groupAction(action: GroupAction): Promise<NonNullable<ApplianceInfo['group']>> {
+    if (!this.group) return Promise.reject(new DriverError('refused', 'this appliance belongs to no failover group', 'notInGroup'));
+    this.group = { ...this.group, state: action === 'online' ? (this.group.state === 'offline' ? 'standby' : this.group.state) : action };
+    this.onGroupAction?.(action);
+    return Promise.resolve({ ...this.group });
   }
   readRunning(): Promise<Uint8Array> {
     if (this.target.startsWith('snmp:'))

@@ -12,6 +12,7 @@ import { driverRoutes } from './driver.js';
 import { eventRoutes } from './events.js';
 import { firmwareRoutes } from './firmware.js';
 import { fleetPushRoutes } from './fleet-push.js';
+import { groupRoutes } from './groups.js';
 import { rolloutRoutes } from './rollouts.js';
 import { ruleRoutes } from './rules.js';
 import { tokenRoutes } from './token.js';
@@ -24,6 +25,7 @@ export const API_ROUTES: readonly RouteModule[] = [
   ruleRoutes,
   backendRoutes,
   fleetPushRoutes,
+  groupRoutes,
   eventRoutes,
   firmwareRoutes,
   rolloutRoutes,

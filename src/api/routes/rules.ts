@@ -102,7 +102,15 @@ export function ruleRoutes(app: FastifyInstance, ctx: ApiContext): void {
       let checked;
       try {
         checked = await ctx.drivers.use(record, (d) =>
-          pushChecked(d, { rules, confirmTimeoutMs, cache: ctx.configCache, allowDestructive, replacePending, names: API_OVERRIDES }),
+          pushChecked(d, {
+            rules,
+            confirmTimeoutMs,
+            cache: ctx.configCache,
+            allowDestructive,
+            replacePending,
+            names: API_OVERRIDES,
+            note: { by: request.actor?.name ?? '', comment: request.body.message ?? '' },
+          }),
         );
       } catch (err) {
         throw fromPushRefusal(err);
@@ -175,7 +183,7 @@ export function ruleRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const r = await ctx.drivers.use(record, async (d) => {
         const previousConfigId = (await d.info()).configId;
         noteChange(request, { configBefore: previousConfigId });
-        return { previousConfigId, ...(await rollbackConfig(d, steps)) };
+        return { previousConfigId, ...(await rollbackConfig(d, steps, { by: request.actor?.name ?? '', comment: `rollback ${steps}` })) };
       });
       noteChange(request, { configAfter: r.configId });
       ctx.fleet.noteConfig(record.name, r.configId, null);

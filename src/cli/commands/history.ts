@@ -4,9 +4,10 @@
  * them, through the same queries and limits as the API's history route. Without --step, per
  * series the increase over the window (or with --rate the latest rate); with --step, one row per
  * step (src/store/history-steps.ts). --json prints the same figures. The first poll of a series
- * is its baseline, not a gap.
+ * is its baseline, not a gap. With a context, the remote agent's history route answers
+ * (remote-history.ts), printed the same way.
  */
-import { chosenSeries, countGaps, counterHistory, hasHistory, resolutionFor } from '../../store/history.js';
+import { chosenSeries, countGaps, counterHistory, hasHistory, resolutionFor, type History } from '../../store/history.js';
 import { resolutionForStep, steppedHistory } from '../../store/history-steps.js';
 import { openStore } from '../../store/index.js';
 import { checkAnswer, checkGrid, checkSpan, HistoryLimitError, type HistoryWords } from '../../api/history-limits.js';
@@ -14,38 +15,17 @@ import { CliError, EXIT } from '../exit-codes.js';
 import { durationFlag } from '../options.js';
 import { printJson, table } from '../output.js';
 import { renderSteps } from '../history-steps-table.js';
-
-export interface HistoryOptions {
-  since: string;
-  step?: string;
-  counter?: string;
-  service?: string;
-  backend?: string;
-  rate?: boolean;
-  json?: boolean;
-  db?: string;
-}
+import { remoteApi, type ReachFlags } from '../remote-api.js';
+import { selection, type HistoryOptions } from '../history-selection.js';
 
 const WORDS: HistoryWords = { since: '--since', filters: '--counter, --service or --backend' };
 
-/** The series filters, as the store's history query takes them. */
-function selection(opts: HistoryOptions) {
-  const counters = opts.counter
-    ?.split(',')
-    .map((c) => c.trim())
-    .filter((c) => c !== '');
-  if (opts.counter !== undefined && counters!.length === 0) throw new CliError('--counter: name at least one counter (e.g. connsTotal,bytesIn)', EXIT.usage);
-  return {
-    ...(counters ? { counters } : {}),
-    ...(opts.service !== undefined ? { service: opts.service } : {}),
-    ...(opts.backend !== undefined ? { backend: opts.backend } : {}),
-  };
-}
-
-export function history(name: string, opts: HistoryOptions): void {
+export async function history(name: string, opts: HistoryOptions & ReachFlags): Promise<void> {
   const spanMs = durationFlag('--since', opts.since);
   limited(() => checkSpan(spanMs, WORDS));
   if (opts.step !== undefined && opts.rate) throw new CliError('--rate goes without --step: every step row has its rate already', EXIT.usage);
+  const api = await remoteApi(opts);
+  if (api) return printHistory(name, await (await import('./remote-history.js')).remoteHistory(api, name, opts, selection(opts)), opts);
   const to = Date.now();
   const from = to - spanMs;
   const store = openStore(opts.db ? { file: opts.db } : {});
@@ -60,20 +40,25 @@ export function history(name: string, opts: HistoryOptions): void {
     limited(() => checkGrid(chosenSeries(store.metrics, name, chosen).length, spanMs, resolution, WORDS));
     const h = counterHistory(store.metrics, name, { from, to, resolution, rate: opts.rate === true, ...chosen });
     limited(() => checkAnswer(h.series, resolution, WORDS));
-    if (opts.json) return printJson(h);
-    const rows = h.series.map((s) => {
-      const values = s.points.map(([, v]) => v);
-      const known = values.filter((v): v is number => typeof v === 'number');
-      const total = s.kind === 'counter' && !opts.rate ? known.reduce((a, b) => a + b, 0) : (known.at(-1) ?? null);
-      return [s.service ?? '', s.backend ?? '', s.counter, s.kind, total === null ? '-' : Number(total.toFixed(3)), s.points.length, countGaps(values)];
-    });
-    process.stdout.write(
-      `${name}: last ${opts.since} at ${resolution} resolution (${opts.rate ? 'latest rate per second' : 'increase over the window'}; gauges: latest)\n`,
-    );
-    process.stdout.write(`${table(['service', 'backend', 'counter', 'kind', opts.rate ? 'rate/s' : 'value', 'points', 'gaps'], rows, [4, 5, 6])}\n`);
+    printHistory(name, h, opts);
   } finally {
     store.close();
   }
+}
+
+/** Per series the increase over the window (or the latest rate), as JSON or a table; the same for this machine's store and a remote agent's. */
+function printHistory(name: string, h: History, opts: HistoryOptions): void {
+  if (opts.json) return printJson(h);
+  const rows = h.series.map((s) => {
+    const values = s.points.map(([, v]) => v);
+    const known = values.filter((v): v is number => typeof v === 'number');
+    const total = s.kind === 'counter' && !opts.rate ? known.reduce((a, b) => a + b, 0) : (known.at(-1) ?? null);
+    return [s.service ?? '', s.backend ?? '', s.counter, s.kind, total === null ? '-' : Number(total.toFixed(3)), s.points.length, countGaps(values)];
+  });
+  process.stdout.write(
+    `${name}: last ${opts.since} at ${h.resolution} resolution (${opts.rate ? 'latest rate per second' : 'increase over the window'}; gauges: latest)\n`,
+  );
+  process.stdout.write(`${table(['service', 'backend', 'counter', 'kind', opts.rate ? 'rate/s' : 'value', 'points', 'gaps'], rows, [4, 5, 6])}\n`);
 }
 
 /** --step: one row per step. Without a backend filter, appliance- and service-wide series only. */

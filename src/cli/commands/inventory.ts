@@ -10,16 +10,13 @@ import type { SnmpCredentials } from '../../../drivers/snmp/target.js';
 import type { AgentStore } from '../../store/index.js';
 import { credentialKind, type ApplianceRecord, type Credentials } from '../../store/inventory.js';
 import { CliError, EXIT, unknownName } from '../exit-codes.js';
-import { connectTarget, fromEnvironment, fromFlags, storedCredentials, withDriver, type CredentialFlags } from '../connect.js';
+import { connectTarget, fromEnvironment, fromFlags, storedCredentials, withDriver } from '../connect.js';
 import { printJson } from '../output.js';
 import { recordCliChange } from '../audit-cli.js';
-import { inventoryTable, liveItem, storedItem } from '../inventory-view.js';
+import { liveItem, storedItem } from '../inventory-view.js';
+import { addCredentials, printAdded, printInventory, refusedProbe, SNMP_NEEDS, type AddOptions, type DbOption } from './inventory-common.js';
 import { TARGET_FORMS, targetKind } from '../../../drivers/targets.js';
-
-interface DbOption {
-  db?: string;
-  json?: boolean;
-}
+import { remoteApi, type ReachFlags } from '../remote-api.js';
 
 /** A change to audit (src/cli/audit-cli.ts): ok once `work` returns, failed when it throws. */
 interface Change {
@@ -53,9 +50,6 @@ function toStored(c: SnmpCredentials | null): Credentials {
   return {};
 }
 
-const SNMP_NEEDS =
-  'an SNMP appliance needs --community-file FILE (or $FULCRUM_SNMP_COMMUNITY), or --v3-user with --v3-auth-file/--v3-priv-file (or $FULCRUM_SNMP_V3_AUTH/_PRIV)';
-
 /**
  * The identity read that `add` and `update` make before changing anything. Not answering
  * (exit 4) covers a missing device and, over SNMP, wrong credentials: the agent drops those.
@@ -71,24 +65,10 @@ async function probe(name: string, target: string, credentials: SnmpCredentials 
   }
 }
 
-function refusedProbe(name: string, target: string, err: unknown): CliError {
-  const why = (err as Error).message;
-  const code = err instanceof CliError ? err.exitCode : EXIT.unreachable;
-  // The SNMP driver's message already says that wrong credentials look like no answer.
-  return new CliError(`${name}: ${target} did not answer an identity read: ${why}; nothing was changed (--no-check to store it anyway)`, code);
-}
-
-export interface AddOptions extends DbOption, CredentialFlags {
-  /** false with --no-check. */
-  check?: boolean;
-}
-
 export async function add(name: string, target: string, opts: AddOptions): Promise<void> {
-  if (targetKind(target) === null) throw new CliError(`${target}: expected ${TARGET_FORMS}`, EXIT.usage);
-  const snmp = target.startsWith('snmp:');
-  const c = fromFlags(opts) ?? (snmp ? fromEnvironment() : null);
-  if (snmp && !c) throw new CliError(SNMP_NEEDS, EXIT.usage);
-  if (!snmp && c) throw new CliError(`${target}: only SNMP appliances take credentials`, EXIT.usage);
+  const api = await remoteApi(opts);
+  if (api) return (await import('./remote-inventory.js')).add(api, name, target, opts);
+  const c = addCredentials(target, opts);
   // A duplicate is refused before the appliance is asked anything.
   if (await withStore(opts, (s) => s.inventory.get(name) !== null)) throw new CliError(`an appliance named "${name}" already exists`, EXIT.invalidInput);
   const info = opts.check === false ? null : await probe(name, target, c);
@@ -98,10 +78,7 @@ export async function add(name: string, target: string, opts: AddOptions): Promi
     appliance: name,
     detail: { target, credentials: credentialKind(credentials), checked: info !== null },
   });
-  if (opts.json) return printJson({ name: record.name, address: record.target, created: record.created, identity: info });
-  process.stdout.write(
-    `added ${record.name} (${record.target})${info ? `: ${info.model} ${info.serialNumber}, firmware ${info.firmware}` : ' without checking it'}\n`,
-  );
+  printAdded({ name: record.name, address: record.target, created: record.created }, info, opts.json);
 }
 
 export interface UpdateOptions extends AddOptions {
@@ -109,6 +86,12 @@ export interface UpdateOptions extends AddOptions {
 }
 
 export async function update(name: string, opts: UpdateOptions): Promise<void> {
+  const api = await remoteApi(opts);
+  if (api)
+    throw new CliError(
+      `appliance update: the agent's API has no route that changes an appliance (${api.where}); run it on the agent, or pass --direct for this machine's inventory`,
+      EXIT.usage,
+    );
   const given = fromFlags(opts);
   if (opts.target === undefined && given === null)
     throw new CliError('appliance update: give --target and/or credentials (--community-file, --v3-user …)', EXIT.usage);
@@ -146,13 +129,12 @@ export async function update(name: string, opts: UpdateOptions): Promise<void> {
 /** Appliances asked at once with --live. */
 const LIVE_CONCURRENCY = 8;
 
-export async function list(opts: DbOption & { live?: boolean }): Promise<void> {
+export async function list(opts: DbOption & ReachFlags & { live?: boolean }): Promise<void> {
+  const api = await remoteApi(opts);
+  if (api) return (await import('./remote-inventory.js')).list(api, opts);
   const { records, states } = await withStore(opts, (s) => ({ records: s.inventory.list(), states: s.applianceState.all() }));
   const now = Date.now();
-  const items = opts.live ? await askAll(records, opts.db) : records.map((r) => storedItem(r, states.get(r.name) ?? null, now));
-  if (opts.json) return printJson({ appliances: items });
-  if (records.length === 0) return void process.stdout.write('no appliances yet (fulcrum appliance add NAME TARGET)\n');
-  process.stdout.write(`${inventoryTable(items, Date.now(), opts.live === true)}\n`);
+  printInventory(opts.live ? await askAll(records, opts.db) : records.map((r) => storedItem(r, states.get(r.name) ?? null, now)), opts);
 }
 
 /** Every appliance's identity read now, a few at a time; a console a running monitor holds is asked through it. */
@@ -175,8 +157,10 @@ async function askAll(records: readonly ApplianceRecord[], db: string | undefine
   return items;
 }
 
-export async function remove(name: string, opts: DbOption): Promise<void> {
-  await withStore(opts, (s) => s.inventory.remove(name), { action: 'appliance remove', appliance: name });
+export async function remove(name: string, opts: DbOption & ReachFlags): Promise<void> {
+  const api = await remoteApi(opts);
+  if (api) await api.send('DELETE', `/appliances/${encodeURIComponent(name)}`);
+  else await withStore(opts, (s) => s.inventory.remove(name), { action: 'appliance remove', appliance: name });
   if (opts.json) printJson({ removed: name });
   else process.stdout.write(`removed ${name}\n`);
 }

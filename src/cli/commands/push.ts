@@ -1,12 +1,13 @@
 /**
- * `fulcrum rules diff | push --to | confirm | rollback`: one appliance's rule table. Every push
+ * `fulcrum rules diff | push --to | confirm | set-backend`: one appliance's rule table (show,
+ * history and rollback are in rules-read.ts). Every push
  * goes through pushChecked (src/provision/push-preflight.ts), so the CLI refuses exactly what the
  * API refuses; this file only words it for the terminal and picks the exit codes.
  */
 import { DriverError, type ApplianceDriver, type PushResult } from '../../../drivers/driver.js';
 import { checkConfirmTimeout, deadlineText, describePending } from '../../provision/push-guards.js';
 import { pushChecked, PushRefused, type CheckedPush, type PushPreflight } from '../../provision/push-preflight.js';
-import { checkRollbackSteps, confirmCommit, planChange, ProvisionError, rollbackConfig } from '../../provision/push.js';
+import { confirmCommit, planChange, ProvisionError } from '../../provision/push.js';
 import { editBackend } from '../../provision/backend-edit.js';
 import { BACKEND_STATES, type BackendState } from '../../protocol/rules/model.js';
 import { ConfigCache } from '../../store/config-cache.js';
@@ -19,6 +20,7 @@ import { DelayedProgress } from '../progress.js';
 import { renderPlan } from '../render-plan.js';
 import { CLI_OVERRIDES, preflightJson, renderDryRun, renderPreflightPlan } from '../render-push.js';
 import { readRules } from '../rules-input.js';
+import { cliNote } from '../commit-note.js';
 import { withDriver, type TargetOptions } from '../connect.js';
 import { audited, onTarget, pushAudit } from '../audit-cli.js';
 
@@ -58,6 +60,8 @@ export interface PushFlags extends TargetOptions {
   allowDestructive?: boolean;
   replacePending?: boolean;
   dryRun?: boolean;
+  /** A comment kept with the config in the appliance's history. */
+  message?: string;
 }
 
 /**
@@ -70,6 +74,7 @@ export async function push(file: string, opts: PushFlags): Promise<void> {
     opts.confirmTimeout === undefined
       ? 0
       : flag('--confirm-timeout', () => checkConfirmTimeout(opts.confirmTimeout!, { force: opts.force, names: CLI_OVERRIDES }));
+  const note = cliNote(opts.message);
   const rules = readRules(file);
   const cache = new ConfigCache();
   const progress = new DelayedProgress('pushing', !opts.json && process.stderr.isTTY === true);
@@ -91,6 +96,7 @@ export async function push(file: string, opts: PushFlags): Promise<void> {
       onProgress: (sent: number, total: number) => progress.update(sent, total),
       names: CLI_OVERRIDES,
       confirmDestructive,
+      note,
     };
     checked = await audited(pushAudit(opts), () =>
       onAppliance(opts, (d) => {
@@ -213,18 +219,4 @@ async function nothingPending(d: ApplianceDriver, err: unknown): Promise<never> 
     `nothing to confirm: no commit is pending; running ${running} (confirmed already, or a commit confirmed reverted by itself: fulcrum events)`,
     EXIT.nothingToDo,
   );
-}
-
-export async function rollback(opts: TargetOptions & { json?: boolean; steps: string }): Promise<void> {
-  const steps = flag('--steps', () => checkRollbackSteps(opts.steps));
-  const r = await audited(
-    onTarget('rules rollback', opts, (c: { configId: string }) => ({ configAfter: c.configId }), { steps }),
-    (note) =>
-      onAppliance(opts, async (d) => {
-        note({ configBefore: (await d.info()).configId });
-        return rollbackConfig(d, steps);
-      }),
-  );
-  if (opts.json) printJson(r);
-  else process.stdout.write(`rolled back ${steps} step${steps === 1 ? '' : 's'}: running ${r.configId}\n`);
 }

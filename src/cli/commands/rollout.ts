@@ -4,7 +4,8 @@
  * until it succeeds (exit 0), halts, is paused or aborted from another command (exit 1); the
  * database keeps every step, so a rollout whose process died is carried on by `resume`.
  * Option values that are wrong exit 2, appliances not in the inventory and bad images exit 3;
- * either way no rollout is created.
+ * either way no rollout is created. With a context, status, list, pause and abort work on the
+ * remote agent's rollouts (remote-rollout.ts); start and resume run here, so they refuse.
  */
 import { CatalogError, FirmwareCatalog } from '../../upgrade/catalog.js';
 import {
@@ -24,10 +25,18 @@ import { CliError, EXIT } from '../exit-codes.js';
 import { printJson, toJson } from '../output.js';
 import { renderList, renderStatus, RolloutProgress } from '../rollout-display.js';
 import { readImageFile } from './firmware-files.js';
+import { groupAwareUpgrade, storedGroups } from '../../upgrade/group-upgrade.js';
+import { cliGroupAccess } from '../group-access.js';
 import { audited, type CliChange } from '../audit-cli.js';
+import { remoteApi, type ReachFlags, type RemoteApi } from '../remote-api.js';
 
-interface DbOption {
-  db?: string;
+/** The remote agent's rollouts (remote-rollout.ts), or null for this machine's. */
+async function remoteRollouts(opts: ReachFlags): Promise<(typeof import('./remote-rollout.js') & { api: RemoteApi }) | null> {
+  const api = await remoteApi(opts);
+  return api ? { ...(await import('./remote-rollout.js')), api } : null;
+}
+
+interface DbOption extends ReachFlags {
   json?: boolean;
 }
 
@@ -117,16 +126,18 @@ function engineFor(store: AgentStore, onEvent?: (e: RolloutEvent, at: number) =>
     catalog: new FirmwareCatalog(store.firmwareImages),
     inventory: store.inventory,
     events: store.events,
+    membershipOf: storedGroups(store.applianceState).membershipOf,
     ...(onEvent ? { onEvent } : {}),
   });
 }
 
 /** The real upgrade (src/upgrade/inventory-upgrade.ts); its image server, if SNMP appliances needed one, stops at exit. */
-async function upgradeThroughInventory(store: AgentStore): Promise<UpgradeOne> {
+async function upgradeThroughInventory(store: AgentStore, db: string | undefined): Promise<UpgradeOne> {
   const { inventoryUpgrader } = await import('../../upgrade/inventory-upgrade.js');
   const upgrader = inventoryUpgrader(store.inventory);
   process.once('beforeExit', () => void upgrader.close());
-  return upgrader.upgrade;
+  // Members of a failover group: the active fails over first, and each must come back into its group.
+  return groupAwareUpgrade(upgrader.upgrade, { ...storedGroups(store.applianceState), access: cliGroupAccess(store, db) });
 }
 
 /**
@@ -196,9 +207,11 @@ export async function start(file: string, opts: StartOptions): Promise<void> {
   const deadlineMs = flag('--deadline', () => parseDuration(opts.deadline));
   if (deadlineMs <= 0) throw new CliError('--deadline: must be longer than 0', EXIT.usage);
   const concurrency = parseConcurrency(opts.concurrency);
+  const remote = await remoteRollouts(opts);
+  if (remote) throw remote.foregroundOnly(remote.api, 'start');
   const bytes = readImageFile(file);
   await withStore(opts, async (store) => {
-    const upgrade = await upgradeThroughInventory(store);
+    const upgrade = await upgradeThroughInventory(store, opts.db);
     const progress = new RolloutProgress(opts.json === true);
     const engine = engineFor(store, (e, at) => progress.event(e, at));
     const rollout = await audited(rolloutChange('rollout start', store, { image: file, targets }), async () => {
@@ -218,8 +231,10 @@ export async function start(file: string, opts: StartOptions): Promise<void> {
 export async function resume(idText: string, opts: ResumeOptions): Promise<void> {
   const id = parseId(idText);
   const concurrency = parseConcurrency(opts.concurrency);
+  const remote = await remoteRollouts(opts);
+  if (remote) throw remote.foregroundOnly(remote.api, 'resume');
   await withStore(opts, async (store) => {
-    const upgrade = await upgradeThroughInventory(store);
+    const upgrade = await upgradeThroughInventory(store, opts.db);
     const progress = new RolloutProgress(opts.json === true);
     const engine = engineFor(store, (e, at) => progress.event(e, at));
     const status = await audited(rolloutChange('rollout resume', store, { rollout: id }), async () => engine.resume(id));
@@ -230,7 +245,10 @@ export async function resume(idText: string, opts: ResumeOptions): Promise<void>
 
 export async function pause(idText: string, opts: DbOption): Promise<void> {
   const id = parseId(idText);
-  const status = await withStore(opts, (store) => audited(rolloutChange('rollout pause', store, { rollout: id }), async () => engineFor(store).pause(id)));
+  const remote = await remoteRollouts(opts);
+  const status = remote
+    ? await remote.control(remote.api, 'pause', id)
+    : await withStore(opts, (store) => audited(rolloutChange('rollout pause', store, { rollout: id }), async () => engineFor(store).pause(id)));
   if (opts.json) return printJson(status);
   const upgrading = status.totals.upgrading;
   process.stdout.write(
@@ -240,7 +258,10 @@ export async function pause(idText: string, opts: DbOption): Promise<void> {
 
 export async function abort(idText: string, opts: DbOption): Promise<void> {
   const id = parseId(idText);
-  const status = await withStore(opts, (store) => audited(rolloutChange('rollout abort', store, { rollout: id }), async () => engineFor(store).abort(id)));
+  const remote = await remoteRollouts(opts);
+  const status = remote
+    ? await remote.control(remote.api, 'abort', id)
+    : await withStore(opts, (store) => audited(rolloutChange('rollout abort', store, { rollout: id }), async () => engineFor(store).abort(id)));
   if (opts.json) return printJson(status);
   const upgrading = status.totals.upgrading;
   process.stdout.write(
@@ -250,18 +271,24 @@ export async function abort(idText: string, opts: DbOption): Promise<void> {
 
 export async function status(idText: string | undefined, opts: DbOption): Promise<void> {
   const id = idText === undefined ? undefined : parseId(idText);
-  const found = await withStore(opts, async (store) => {
-    const engine = engineFor(store);
-    return id === undefined ? engine.latest() : engine.status(id);
-  });
+  const remote = await remoteRollouts(opts);
+  const found = remote
+    ? await remote.status(remote.api, id)
+    : await withStore(opts, async (store) => {
+        const engine = engineFor(store);
+        return id === undefined ? engine.latest() : engine.status(id);
+      });
   if (opts.json) return printJson(found);
   if (!found) return void process.stdout.write('no rollouts yet (fulcrum rollout start IMAGE --targets A,B,… | --all)\n');
   process.stdout.write(`${renderStatus(found)}\n`);
 }
 
 export async function list(opts: DbOption): Promise<void> {
-  const rollouts = await withStore(opts, async (store) => engineFor(store).list());
-  if (opts.json) return printJson(rollouts.map(({ devices: _devices, ...summary }) => summary));
+  const remote = await remoteRollouts(opts);
+  const rollouts = remote
+    ? await remote.list(remote.api)
+    : (await withStore(opts, async (store) => engineFor(store).list())).map(({ devices: _devices, ...summary }) => summary);
+  if (opts.json) return printJson(rollouts);
   if (rollouts.length === 0) return void process.stdout.write('no rollouts yet (fulcrum rollout start IMAGE --targets A,B,… | --all)\n');
   process.stdout.write(`${renderList(rollouts)}\n`);
 }

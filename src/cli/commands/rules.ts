@@ -1,5 +1,5 @@
 import { configId } from '../../protocol/rules/index.js';
-import { loadRules, RulesError, ruleTableJsonSchema } from '../../rules/index.js';
+import { loadRules, ruleDocument, RulesError, ruleTableJsonSchema } from '../../rules/index.js';
 import { readFileSync } from 'node:fs';
 import { CliError, EXIT } from '../exit-codes.js';
 import { printJson, table } from '../output.js';
@@ -37,7 +37,8 @@ function validateJson(file: string): void {
       configId: configId(rules),
       services: rules.services.length,
       backends: rules.services.reduce((n, s) => n + s.backends.length, 0),
-      rules,
+      // In the dialect rule files are written in, so it can be fed back (rules push, rules id).
+      rules: ruleDocument(rules),
     });
   } catch (err) {
     if (!(err instanceof RulesError)) throw err;

@@ -1,4 +1,4 @@
-/** `fulcrum rules …`: Rule tables: validate, identify, describe. Defined only when the command line names the group. */
+/** `fulcrum rules …`: Rule tables: validate, identify, describe, push, read back (show, history), roll back. Defined only when the command line names the group. */
 
 import type { Command } from 'commander';
 import { CliError, EXIT } from '../exit-codes.js';
@@ -30,7 +30,10 @@ export function define(rules: Command): void {
           'With --all or --targets, a fleet push: plan everywhere, canaries first, each appliance confirmed only after a health and traffic check, everything rolled back on the first failure',
       )
       .argument('<file>', 'rule table file, or - for standard input')
-      .option('--to <target>', TARGET_HELP)
+      .option(
+        '--to <target>',
+        `${TARGET_HELP}; or group:NAME, every member of a failover group brought to the table (commit confirmed on each, confirmed only once all run it)`,
+      )
       .option('--direct', 'with --to: open the console here, even when a running monitor or serve holds it or a context is current')
       .option('--context <name>', 'with --to: push through this remote agent (default $FULCRUM_CONTEXT, then the current context)')
       .option('--all', 'fleet push to every appliance of the inventory (canaries: the first by name)')
@@ -47,6 +50,7 @@ export function define(rules: Command): void {
         'push a plan that removes every service or more than half of them (refused otherwise, exit 3; on a terminal you are asked)',
       )
       .option('--replace-pending', 'with --to: push over a commit still pending confirmation, replacing it (refused otherwise, exit 5)')
+      .option('--message <text>', "with --to: a comment kept with this config in the appliance's history (`rules history`), with your user@host")
       .option('--force', 'with --to: allow a confirm timeout under 10 s'),
   )
     .addOption(dbOption('for inventory names'))
@@ -58,13 +62,29 @@ export function define(rules: Command): void {
     .action(async (file: string, opts) => {
       const chosen = [opts.to !== undefined, opts.all === true, opts.targets !== undefined].filter(Boolean).length;
       if (chosen !== 1) throw new CliError('rules push: give one of --to TARGET (one appliance), --all or --targets A,B,… (a fleet push)', EXIT.usage);
+      if (typeof opts.to === 'string' && opts.to.startsWith('group:')) {
+        if (
+          opts.canary !== undefined ||
+          opts.settle !== undefined ||
+          opts.replacePending === true ||
+          opts.force === true ||
+          opts.direct === true ||
+          opts.context !== undefined
+        )
+          throw new CliError(
+            '--to group:NAME takes --confirm-timeout, --dry-run and --allow-destructive only (not --canary, --settle, --replace-pending, --force, --direct, --context)',
+            EXIT.usage,
+          );
+        return (await import('../commands/group-push.js')).groupPush(file, opts.to.slice('group:'.length), opts);
+      }
       if (opts.to !== undefined) {
         if (opts.canary !== undefined || opts.settle !== undefined)
           throw new CliError('--canary and --settle go with a fleet push (--all or --targets)', EXIT.usage);
         return (await import('../commands/push.js')).push(file, opts);
       }
       // A fleet push never pushes over a pending commit, and its confirm timeout must outlast its checks.
-      if (opts.replacePending === true || opts.force === true) throw new CliError('--replace-pending and --force go with --to (one appliance)', EXIT.usage);
+      if (opts.replacePending === true || opts.force === true || opts.message !== undefined)
+        throw new CliError('--replace-pending, --force and --message go with --to (one appliance)', EXIT.usage);
       return (await import('../commands/fleet-push.js')).fleetPush(file, opts);
     });
   targetOptions(rules.command('confirm'))
@@ -72,10 +92,28 @@ export function define(rules: Command): void {
     .addOption(jsonOption())
     .action(async (opts) => (await import('../commands/push.js')).confirm(opts));
   targetOptions(rules.command('rollback'))
-    .description('Make an earlier config run again (1 = the one before the current)')
-    .option('--steps <n>', 'how far back, 1..10', '1')
-    .addOption(jsonOption())
-    .action(async (opts) => (await import('../commands/push.js')).rollback(opts));
+    .description('Make an earlier config run again (1 = the one before the current), printing its plan (running → slot N) first')
+    .argument('[n]', 'how far back, 1..10 (default 1; `rules history` lists the slots)')
+    .option('--steps <n>', 'the same as N')
+    .option('--confirm-timeout <duration>', 'commit confirmed: revert automatically unless confirmed within this time (e.g. 5m; at least 10s; serial console)')
+    .option('--force', 'allow a confirm timeout under 10 s')
+    .option('--dry-run', 'print the plan and change nothing')
+    .option('--message <text>', 'a comment kept with the config in the appliance\'s history (default "rollback N")')
+    .addOption(jsonOption('machine-readable output: {configId, previousConfigId, plan}'))
+    .action(async (n: string | undefined, opts) => (await import('../commands/rules-read.js')).rollback(n, opts));
+  targetOptions(rules.command('show'))
+    .description(
+      'Print the rule table the appliance runs (or another slot) in the dialect rule files are written in: `rules show --to T > f.yaml; rules id f.yaml` gives its config id',
+    )
+    .option('--candidate', 'the staged candidate (serial console)')
+    .option('--startup', 'the confirmed config a reboot runs (serial console)')
+    .option('--rollback <n>', 'rollback slot N, 1..10 (serial console)')
+    .option('--format <format>', 'yaml or json', 'yaml')
+    .action(async (opts) => (await import('../commands/rules-read.js')).show(opts));
+  targetOptions(rules.command('history'))
+    .description("List the appliance's rollback slots: config id, when, by whom, and the push's --message (serial console)")
+    .addOption(jsonOption('machine-readable output: {history: [{steps, configId, at, by, comment}]}'))
+    .action(async (opts) => (await import('../commands/rules-read.js')).history(opts));
   targetOptions(rules.command('set-backend'))
     .description(
       "Change one backend's weight or state where it runs (no rule file): the running table edited and pushed as `rules push` would (plan, guard rails, audit; a patch over the console)",

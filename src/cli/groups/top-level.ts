@@ -2,7 +2,7 @@
 
 import type { Command } from 'commander';
 import { CliError, EXIT } from '../exit-codes.js';
-import { credentialOptions, dbOption, jsonOption, targetOptions, TARGET_HELP } from '../options.js';
+import { credentialOptions, dbOption, jsonOption, storeReachOptions, targetOptions, TARGET_HELP } from '../options.js';
 
 export function defineTopLevel(program: Command): void {
   credentialOptions(
@@ -13,7 +13,10 @@ export function defineTopLevel(program: Command): void {
   )
     .option('--to <target>', TARGET_HELP)
     .option('--direct', 'open the console here, even when a running monitor or serve holds it or a context is current')
-    .option('--context <name>', 'read live counters through this remote agent (default $FULCRUM_CONTEXT, then the current context)')
+    .option(
+      '--context <name>',
+      'read counters (live, or with --since its history) through this remote agent (default $FULCRUM_CONTEXT, then the current context)',
+    )
     .addOption(dbOption())
     .option('--since <duration>', 'history from the store over this span (e.g. 1h, 3d), as `fulcrum monitor` recorded it')
     .option('--step <duration>', 'with --since: one row per step (e.g. 5m): total, rate, min / avg / max per second')
@@ -76,9 +79,11 @@ export function defineTopLevel(program: Command): void {
     .option('--insecure-http', 'serve plain HTTP on a non-loopback --host (refused otherwise: tokens would cross the network in the clear)')
     .action(async (opts) => (await import('../commands/serve.js')).serve(opts));
 
-  program
-    .command('audit')
-    .description('The audit log, newest first: who changed what through the API or the CLI, when, config ids before and after, outcome')
+  storeReachOptions(
+    program
+      .command('audit')
+      .description('The audit log, newest first: who changed what through the API or the CLI, when, config ids before and after, outcome'),
+  )
     .option('--since <duration>', 'only the last DURATION (e.g. 24h)')
     .option('--appliance <name>', 'only changes of this appliance')
     .option('--limit <n>', 'at most this many entries', '100')
@@ -86,9 +91,11 @@ export function defineTopLevel(program: Command): void {
     .addOption(jsonOption())
     .action(async (opts) => (await import('../commands/audit.js')).audit(opts));
 
-  program
-    .command('events')
-    .description('The event log from the store, newest first: unreachable/reachable, config changes, backend states, commits, traps, rollout steps')
+  storeReachOptions(
+    program
+      .command('events')
+      .description('The event log from the store, newest first: unreachable/reachable, config changes, backend states, commits, traps, rollout steps'),
+  )
     .option('--since <duration>', 'only the last DURATION (e.g. 1h, 3d)', '24h')
     .option('--appliance <name>', 'only events of this appliance')
     .option('--kind <kind>', 'only events of this kind (e.g. config-changed, unreachable, trap)')

@@ -339,3 +339,7 @@ export const fulcrumRunBackendWeight = oid(fulcrumRunBackendEntry, RunBackendCol
 export const fulcrumRunBackendMaxConns = oid(fulcrumRunBackendEntry, RunBackendColumn.maxConns);
 export const fulcrumRunBackendBackup = oid(fulcrumRunBackendEntry, RunBackendColumn.backup);
 export const fulcrumRunBackendAdminState = oid(fulcrumRunBackendEntry, RunBackendColumn.adminState);
+
+// ---- fulcrumFailover: failover group membership, peers, the operator's action (failover-mib.ts)
+
+export * from './failover-mib.js';

@@ -30,3 +30,4 @@ export {
   messageTypeName,
 } from './payload.js';
 export { APPLIANCE_LIMITS, MIN_MAX_PAYLOAD, RESPONSE_CACHE_SIZE, negotiate, nextSeq, seqDistance, type LinkParameters } from './session.js';
+export { decodeHistoryList, encodeHistoryList, HistoryListError, type HistoryEntry } from './payload-config-slots.js';

@@ -26,6 +26,7 @@ export const MessageType = {
   fwRollback: 0x0f,
   fwStatus: 0x10,
   reboot: 0x11,
+  groupAction: 0x12,
   helloOk: 0x81,
   infoOk: 0x82,
   readOk: 0x83,
@@ -43,6 +44,10 @@ export const MessageType = {
   fwRollbackOk: 0x8f,
   fwStatusOk: 0x90,
   rebootOk: 0x91,
+  groupActionOk: 0x92,
+  readSlot: 0x20,
+  commitNote: 0x21,
+  commitNoteOk: 0xa1,
   error: 0xe0,
   event: 0xf0,
 } as const;
@@ -78,6 +83,8 @@ export const ErrorCode = {
   imageRejected: 13,
   /** A firmware operation that the boot state does not allow now (a trial pending, nothing to confirm or roll back to). */
   firmwareState: 14,
+  /** A failover-group operator action on an appliance that belongs to no group. */
+  notInGroup: 15,
 } as const;
 export type ErrorCodeName = keyof typeof ErrorCode;
 
@@ -96,6 +103,9 @@ export interface Identity {
 
 export type GroupState = 'active' | 'standby' | 'offline';
 
+/** What an operator may tell a group member (like `tmsh run sys failover standby | offline | online`). */
+export type GroupAction = 'standby' | 'offline' | 'online';
+
 export interface GroupMembership {
   name: string;
   unit: number;
@@ -106,6 +116,13 @@ export interface GroupMembership {
 export const ReadObject = { running: 1, candidate: 2, counters: 3 } as const;
 export type ReadObjectName = keyof typeof ReadObject;
 
+/**
+ * What a `readSlot` can fetch: the startup config, the candidate, rollback N (index 1..), or
+ * the history list itself (payload-config-slots.ts encodes it). Read in pieces like `read`.
+ */
+export const ConfigSlot = { startup: 1, candidate: 2, rollback: 3, history: 4 } as const;
+export type ConfigSlotName = keyof typeof ConfigSlot;
+
 export const PutMode = { full: 0, patch: 1 } as const;
 export type PutModeName = keyof typeof PutMode;
 
@@ -113,6 +130,10 @@ export type Request =
   | { type: 'hello'; maxPayload: number; window: number; sessionId: number }
   | { type: 'info' }
   | { type: 'read'; object: ReadObjectName; offset: number; maxBytes: number }
+  /** Like `read`, of a config slot; answered with `readOk`. index: N for rollback, else 0. */
+  | { type: 'readSlot'; slot: ConfigSlotName; index: number; offset: number; maxBytes: number }
+  /** Who pushes and why: kept by the appliance for the next commit of this session, then shown with that config in the history. */
+  | { type: 'commitNote'; by: string; comment: string }
   /**
    * Starts a candidate transfer of `size` bytes. full: the bytes are a canonical rule table.
    * patch: the bytes are a patch (src/protocol/rules/patch.ts) against the running encoding,
@@ -138,7 +159,12 @@ export type Request =
   | { type: 'fwRollback' }
   | { type: 'fwStatus' }
   /** Answered, then the appliance restarts (its console goes quiet until it is back). */
-  | { type: 'reboot' };
+  | { type: 'reboot' }
+  /**
+   * An operator action on the appliance's failover membership: standby (an active yields to a
+   * peer), offline (forced out of the election), online (back in it). Answered with the state after it.
+   */
+  | { type: 'groupAction'; action: GroupAction };
 
 /** Firmware slot states on the wire (firmware/boot/status.ts). */
 export const SlotStateCode = { empty: 0, writing: 1, ready: 2, pending: 3, trial: 4, confirmed: 5, invalid: 6 } as const;
@@ -180,6 +206,8 @@ export type Response =
   | { type: 'fwRollbackOk'; slot: 'A' | 'B'; version: string }
   | { type: 'fwStatusOk'; status: FirmwareStatus }
   | { type: 'rebootOk' }
+  | { type: 'groupActionOk'; group: GroupMembership }
+  | { type: 'commitNoteOk' }
   | { type: 'error'; code: ErrorCodeName; message: string };
 
 export type ApplianceEventMessage =

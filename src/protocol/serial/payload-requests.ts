@@ -11,19 +11,23 @@
  *   commit    0x07  u32 confirmTimeoutMs                                                        4 bytes
  *   confirm   0x08  (empty)
  *   rollback  0x09  u8 steps (≥ 1)                                                              1 byte
+ *   groupAction 0x12  u8 action (1 standby, 2 offline, 3 online)                                1 byte
  *
  * hello and putBegin are fixed-size and small on purpose: a delta push of a small patch
  * (hello, putBegin, one putChunk, putEnd with commitAfter) stays near 100 bytes on the line.
  */
 
-import { PutMode, ReadObject, type MessageTypeName, type Request as AnyRequest } from './messages.js';
+import { PutMode, ReadObject, type GroupAction, type MessageTypeName, type Request as AnyRequest } from './messages.js';
 
-/** The requests of this file; firmware requests are in payload-firmware.ts. */
-type Request = Exclude<AnyRequest, { type: `fw${string}` | 'reboot' }>;
+/** The requests of this file; firmware requests are in payload-firmware.ts, config-slot ones in payload-config-slots.ts. */
+type Request = Exclude<AnyRequest, { type: `fw${string}` | 'reboot' | 'readSlot' | 'commitNote' }>;
 import { MIN_MAX_PAYLOAD } from './session.js';
 import type { ByteReader, ByteWriter } from '../bytes/index.js';
 
 export const ID_PREFIX_BYTES = 8;
+
+/** Wire codes of a groupAction's action. */
+export const GROUP_ACTION_CODE: Readonly<Record<GroupAction, number>> = { standby: 1, offline: 2, online: 3 };
 /** Bytes of a put-chunk payload before its data: a chunk carries at most maxPayload − this. */
 export const PUT_CHUNK_HEADER_BYTES = 4;
 
@@ -37,6 +41,7 @@ const REQUEST_TYPES: ReadonlySet<string> = new Set<Request['type']>([
   'commit',
   'confirm',
   'rollback',
+  'groupAction',
 ]);
 
 export function isRequestType(name: MessageTypeName): name is Request['type'] {
@@ -76,6 +81,9 @@ export function encodeRequest(request: Request, out: ByteWriter): void {
     case 'rollback':
       if (request.steps < 1) throw new RangeError('rollback: steps must be at least 1');
       out.u8(request.steps, 'rollback steps');
+      return;
+    case 'groupAction':
+      out.u8(GROUP_ACTION_CODE[request.action], 'groupAction action');
       return;
     case 'info':
     case 'putEnd':
@@ -123,6 +131,8 @@ export function decodeRequest(type: Request['type'], input: ByteReader): Request
       if (steps < 1) throw input.error('steps 0', at);
       return { type, steps };
     }
+    case 'groupAction':
+      return { type, action: input.code(GROUP_ACTION_CODE, 'group action') };
     case 'info':
     case 'putEnd':
     case 'confirm':

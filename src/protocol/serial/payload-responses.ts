@@ -10,6 +10,7 @@
  *   commitOk    0x87  32 configId  32 previousId
  *   confirmOk   0x88  32 configId
  *   rollbackOk  0x89  32 configId
+ *   groupActionOk 0x92  u8 unit (1..255)  u8 state  str8 name (1..32 bytes)  -- the membership after the action
  *   error       0xe0  u8 code (ErrorCode)  str8 message
  *
  *   identity := 32 configId  u32 uptimeSeconds  u32 pendingConfirmMs
@@ -21,10 +22,10 @@
  * boundary rather than fail while reporting a failure.
  */
 
-import { ErrorCode, type GroupState, type Identity, type Response as AnyResponse } from './messages.js';
+import { ErrorCode, type GroupMembership, type GroupState, type Identity, type Response as AnyResponse } from './messages.js';
 
-/** The responses of this file; firmware responses are in payload-firmware.ts. */
-type Response = Exclude<AnyResponse, { type: `fw${string}` | 'rebootOk' }>;
+/** The responses of this file; firmware responses are in payload-firmware.ts, config-slot ones in payload-config-slots.ts. */
+type Response = Exclude<AnyResponse, { type: `fw${string}` | 'rebootOk' | 'commitNoteOk' }>;
 import { MIN_MAX_PAYLOAD } from './session.js';
 import { clipUtf8, type ByteReader, type ByteWriter } from '../bytes/index.js';
 
@@ -55,6 +56,25 @@ function writeIdentity(out: ByteWriter, identity: Identity): void {
     out.u8(identity.group.unit, 'identity group unit');
     out.u8(GROUP_STATE_CODE[identity.group.state], 'identity group state');
   }
+}
+
+function writeMembership(out: ByteWriter, group: GroupMembership): void {
+  if (group.unit < 1) throw new RangeError('groupActionOk unit must be 1..255');
+  if (group.name.length === 0) throw new RangeError('groupActionOk group name is empty');
+  out.u8(group.unit, 'groupActionOk unit');
+  out.u8(GROUP_STATE_CODE[group.state], 'groupActionOk state');
+  out.str8(group.name, 'groupActionOk group name', GROUP_NAME_MAX_BYTES);
+}
+
+function readMembership(input: ByteReader): GroupMembership {
+  const unitAt = input.offset;
+  const unit = input.u8('unit');
+  if (unit < 1) throw input.error('group unit 0', unitAt);
+  const state = input.code(GROUP_STATE_CODE, 'group state');
+  const nameAt = input.offset;
+  const name = input.str8('group name', GROUP_NAME_MAX_BYTES);
+  if (name.length === 0) throw input.error('empty group name', nameAt);
+  return { name, unit, state };
 }
 
 function readIdentity(input: ByteReader): Identity {
@@ -126,6 +146,9 @@ export function encodeResponse(response: Response, out: ByteWriter): void {
       out.u8(ErrorCode[response.code], 'error code');
       out.str8(clipUtf8(response.message, ERROR_MESSAGE_MAX_BYTES), 'error message');
       return;
+    case 'groupActionOk':
+      writeMembership(out, response.group);
+      return;
     case 'putBeginOk':
       return;
   }
@@ -169,6 +192,8 @@ export function decodeResponse(type: Response['type'], input: ByteReader): Respo
       return { type, configId: input.bytes(ID_BYTES, 'configId') };
     case 'error':
       return { type, code: input.code(ErrorCode, 'error'), message: input.str8('message') };
+    case 'groupActionOk':
+      return { type, group: readMembership(input) };
     case 'putBeginOk':
       return { type };
   }

@@ -26,6 +26,16 @@ import {
   type FirmwareRequest,
   type FirmwareResponse,
 } from './payload-firmware.js';
+import {
+  CONFIG_SLOT_REQUEST_TYPES,
+  CONFIG_SLOT_RESPONSE_TYPES,
+  decodeConfigSlotRequest,
+  decodeConfigSlotResponse,
+  encodeConfigSlotRequest,
+  encodeConfigSlotResponse,
+  type ConfigSlotRequest,
+  type ConfigSlotResponse,
+} from './payload-config-slots.js';
 import { BytesError, ByteReader, ByteWriter } from '../bytes/index.js';
 
 export { EVENT_KIND, ROLLBACK_REASON } from './payload-events.js';
@@ -34,6 +44,8 @@ export { ERROR_MESSAGE_MAX_BYTES, ID_BYTES, READ_OK_HEADER_BYTES } from './paylo
 export { FW_CHUNK_HEADER_BYTES, SHA256_BYTES } from './payload-firmware.js';
 
 const FIRMWARE_TYPES: ReadonlySet<string> = new Set<string>([...FIRMWARE_REQUEST_TYPES, ...FIRMWARE_RESPONSE_TYPES]);
+const isSlotRequest = (name: string): name is ConfigSlotRequest['type'] => (CONFIG_SLOT_REQUEST_TYPES as readonly string[]).includes(name);
+const isSlotResponse = (name: string): name is ConfigSlotResponse['type'] => (CONFIG_SLOT_RESPONSE_TYPES as readonly string[]).includes(name);
 const isFirmwareRequest = (name: string): name is FirmwareRequest['type'] => (FIRMWARE_REQUEST_TYPES as readonly string[]).includes(name);
 
 /** A payload that is not a valid encoding of its message type. `offset` is relative to the payload's first byte. */
@@ -61,6 +73,8 @@ export function messageTypeName(code: number): MessageTypeName | undefined {
 export function encodePayload(message: Message): Uint8Array {
   const out = new ByteWriter(64);
   if (message.type === 'event') encodeEvent(message, out);
+  else if (isSlotRequest(message.type)) encodeConfigSlotRequest(message as ConfigSlotRequest, out);
+  else if (isSlotResponse(message.type)) encodeConfigSlotResponse(message as ConfigSlotResponse, out);
   else if (isFirmwareRequest(message.type)) encodeFirmwareRequest(message as FirmwareRequest, out);
   else if (FIRMWARE_TYPES.has(message.type)) encodeFirmwareResponse(message as FirmwareResponse, out);
   else if (isRequestType(message.type)) encodeRequest(message as Parameters<typeof encodeRequest>[0], out);
@@ -75,6 +89,8 @@ export function decodePayload(type: number, payload: Uint8Array): Message {
   const input = new ByteReader(payload, (message, offset) => new PayloadError(`${name}: ${message}`, offset));
   let message: Message;
   if (name === 'event') message = decodeEvent(input);
+  else if (isSlotRequest(name)) message = decodeConfigSlotRequest(name, input);
+  else if (isSlotResponse(name)) message = decodeConfigSlotResponse(name, input);
   else if (isFirmwareRequest(name)) message = decodeFirmwareRequest(name, input);
   else if (FIRMWARE_TYPES.has(name)) message = decodeFirmwareResponse(name as FirmwareResponse['type'], input);
   else if (isRequestType(name)) message = decodeRequest(name, input);

@@ -25,6 +25,7 @@ describe('appliance list', () => {
       firmware: '1.1.0',
       configId: 'cd'.repeat(32),
       pendingUntil: NOW + 40_000,
+      group: null,
     };
     expect(storedItem(record, state, NOW)).toMatchObject({ reachable: true, firmware: '1.1.0', pendingConfirm: 40 });
     expect(storedItem(record, { ...state, pendingUntil: NOW - 1 }, NOW).pendingConfirm).toBe(0);

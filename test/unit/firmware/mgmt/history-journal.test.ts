@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { recordFromTable, type ConfigRecord } from '../../../../firmware/mgmt/config-record.js';
+import { recordFromTable, withNote, type ConfigRecord } from '../../../../firmware/mgmt/config-record.js';
 import { crc32 } from '../../../../src/protocol/digest.js';
 import { decodeJournal, encodeJournal, HISTORY_MAGIC, JournalError, pickState, type Journal } from '../../../../firmware/mgmt/history-journal.js';
 import { idOf, table } from './support.js';
@@ -23,7 +23,7 @@ describe('crc32', () => {
 describe('history journal', () => {
   it('round-trips both states, storing each config once', () => {
     const bytes = encodeJournal(sample);
-    expect(bytes.subarray(0, 5)).toEqual(Uint8Array.of(...HISTORY_MAGIC, 1));
+    expect(bytes.subarray(0, 5)).toEqual(Uint8Array.of(...HISTORY_MAGIC, 2));
     expect(bytes[5]).toBe(3); // pool: configs 3, 2, 1
     const { journal, problems } = decodeJournal(bytes);
     expect(problems).toEqual([]);
@@ -55,10 +55,41 @@ describe('history journal', () => {
 
   it('refuses another format version even with a valid checksum', () => {
     const bytes = encodeJournal(sample);
-    bytes[4] = 2;
+    bytes[4] = 3;
     const body = bytes.length - 4;
     new DataView(bytes.buffer).setUint32(body, crc32(bytes.subarray(0, body)));
-    expect(() => decodeJournal(bytes)).toThrow(/unsupported history journal version 2/);
+    expect(() => decodeJournal(bytes)).toThrow(/unsupported history journal version 3/);
+  });
+
+  it('keeps who committed each entry, when and why, per entry (one config committed twice keeps both notes)', () => {
+    const byAda = withNote(rec(2), { at: 1_700_000_000_123, by: 'ada@ops', comment: 'raise weights — café' });
+    const byBob = withNote(rec(2), { at: 1_700_000_999_000, by: 'bob@ops', comment: '' });
+    const startupNote = { at: 1_700_001_000_000, by: 'token ci', comment: 'nightly' };
+    const { journal } = decodeJournal(
+      encodeJournal({ current: { startupId: idOf(4), startupNote, history: [byBob, rec(3), byAda] }, previous: { startupId: '', history: [] } }),
+    );
+    expect(journal.current.startupNote).toEqual(startupNote);
+    expect(journal.current.history.map((c) => c.note)).toEqual([byBob.note, undefined, byAda.note]);
+    expect(ids(journal.current.history)).toEqual([2, 3, 2].map(idOf));
+  });
+
+  it('reads a version 1 journal (written before notes) with no notes', () => {
+    const entry = rec(1).encoding;
+    const v1: number[] = [...HISTORY_MAGIC, 1, 1, 0, 0, (entry.length >> 8) & 0xff, entry.length & 0xff, ...entry];
+    const startup = Array.from({ length: 32 }, (_, i) => parseInt(idOf(4).slice(2 * i, 2 * i + 2), 16));
+    v1.push(...startup, 1, 0, ...new Array<number>(32).fill(0), 0);
+    const bytes = new Uint8Array(v1.length + 4);
+    bytes.set(v1);
+    new DataView(bytes.buffer).setUint32(v1.length, crc32(bytes.subarray(0, v1.length)));
+    const { journal, problems } = decodeJournal(bytes);
+    expect(problems).toEqual([]);
+    expect(journal.current).toEqual({ startupId: idOf(4), history: [rec(1)] });
+    expect(journal.previous).toEqual({ startupId: '', history: [] });
+  });
+
+  it('refuses a note too long for the console', () => {
+    const long = withNote(rec(1), { at: 1, by: 'x'.repeat(256), comment: '' });
+    expect(() => encodeJournal({ current: { startupId: idOf(4), history: [long] }, previous: { startupId: '', history: [] } })).toThrow(RangeError);
   });
 
   it('drops an intact entry that no longer decodes as a rule table, keeping the rest', () => {

@@ -53,6 +53,29 @@ describe('FULCRUM-MIB text and src/protocol/mib agree', () => {
     expect(enumeration(def('fulcrumFwActiveSlot'))).toEqual(Mib.FwSlotCode);
     expect(enumeration(def('fulcrumFwAction'))).toEqual(Mib.FwActionCode);
     expect(enumeration(def('fulcrumFwDownloadStatus'))).toEqual(Mib.FwDownloadStatusCode);
+    expect(enumeration(def('fulcrumFoState'))).toEqual(Mib.FoStateCode);
+    expect(enumeration(def('fulcrumFoPeerState'))).toEqual(Mib.FoStateCode);
+    expect(enumeration(def('fulcrumFoLastReason'))).toEqual(kebabKeys(Mib.FoReasonCode));
+    expect(enumeration(def('fulcrumFoAction'))).toEqual(Mib.FoActionCode);
+  });
+
+  it('fulcrumFailover: the action is its only writable object, the peer unit is the index, the notification carries state and reason', () => {
+    const under = (name: string) => [...Mib.fulcrumFailover].every((a, i) => fromText.get(name)![i] === a);
+    const objects = defs.filter((d) => d.macro === 'OBJECT-TYPE' && under(d.name));
+    expect(objects.filter((d) => maxAccess(d) === 'read-write').map((d) => d.name)).toEqual(['fulcrumFoAction']);
+    expect(maxAccess(def('fulcrumFoPeerUnit'))).toBe('not-accessible');
+    expect(def('fulcrumFoPeerEntry').body).toMatch(/INDEX\s+\{\s*fulcrumFoPeerUnit\s*\}/);
+    // Every scalar and column the TypeScript numbers is in the MIB, and the other way round.
+    const served = [
+      ...Object.values(Mib.FailoverScalar).map((n) => [...Mib.fulcrumFailover, n]),
+      ...Object.values(Mib.FoPeerColumn).map((c) => [...Mib.fulcrumFoPeerEntry, c]),
+    ];
+    const leaves = objects.filter((d) => !/Table$|Entry$/.test(d.name)).map((d) => fromText.get(d.name)!.join('.'));
+    expect(new Set(leaves)).toEqual(new Set(served.map((o) => o.join('.'))));
+    const notification = def('fulcrumFailoverStateChange').body;
+    for (const name of ['fulcrumFoState', 'fulcrumFoLastReason', 'fulcrumFoGroupName', 'fulcrumFoUnit']) expect(notification, name).toContain(name);
+    expect(mibText()).toMatch(/fulcrumFailoverNotifyGroup NOTIFICATION-GROUP\s+NOTIFICATIONS\s+\{\s*fulcrumFailoverStateChange\s*\}/);
+    expect(/fulcrumCompliance MODULE-COMPLIANCE[\s\S]*?GROUP\s+fulcrumFailoverNotifyGroup[\s\S]*?::=/.test(mibText())).toBe(true);
   });
 
   it('the only read-write object of the monitoring tables is fulcrumBackendWeight, and index columns are not-accessible', () => {
@@ -63,7 +86,8 @@ describe('FULCRUM-MIB text and src/protocol/mib agree', () => {
         maxAccess(d) === 'read-write' &&
         !d.name.startsWith('fulcrumCand') &&
         !under(d, Mib.fulcrumConfig) &&
-        !under(d, Mib.fulcrumFirmware),
+        !under(d, Mib.fulcrumFirmware) &&
+        !under(d, Mib.fulcrumFailover),
     );
     expect(writable.map((d) => d.name)).toEqual(['fulcrumBackendWeight']);
     for (const name of ['fulcrumServiceIndex', 'fulcrumBackendIndex', 'fulcrumCandServiceIndex', 'fulcrumCandBackendIndex'])

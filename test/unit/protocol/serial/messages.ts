@@ -42,6 +42,9 @@ export const SAMPLES: Message[] = [
   { type: 'commit', confirmTimeoutMs: 0 },
   { type: 'confirm' },
   { type: 'rollback', steps: 2 },
+  { type: 'readSlot', slot: 'rollback', index: 3, offset: 1000, maxBytes: 1000 },
+  { type: 'commitNote', by: 'ada@ops-1', comment: 'raise api weights' },
+  { type: 'commitNoteOk' },
   { type: 'helloOk', maxPayload: 2048, window: 8, identity: IDENTITY },
   { type: 'infoOk', identity: { ...IDENTITY, pendingConfirmMs: 59_000, model: 'Übermodell ✓' } },
   { type: 'readOk', snapshot: 7, total: 100, offset: 90, bytes: new Uint8Array(10).fill(0) },
@@ -60,6 +63,8 @@ export const SAMPLES: Message[] = [
   { type: 'fwRollback' },
   { type: 'fwStatus' },
   { type: 'reboot' },
+  { type: 'groupAction', action: 'standby' },
+  { type: 'groupActionOk', group: { name: 'pair', unit: 2, state: 'active' } },
   { type: 'fwBeginOk', resumeOffset: 196_608 },
   { type: 'fwChunkOk', offset: 65_536 },
   { type: 'fwEndOk', slot: 'B', version: '2.1.0+7', securityCounter: 5 },
@@ -124,6 +129,23 @@ export const request: fc.Arbitrary<Request> = fc.oneof(
   fc.record({ type: fc.constant('commit' as const), confirmTimeoutMs: u32 }),
   fc.constant({ type: 'confirm' as const }),
   fc.record({ type: fc.constant('rollback' as const), steps: fc.integer({ min: 1, max: 0xff }) }),
+  fc.oneof(
+    fc.record({
+      type: fc.constant('readSlot' as const),
+      slot: fc.constant('rollback' as const),
+      index: fc.integer({ min: 1, max: 0xff }),
+      offset: u32,
+      maxBytes: fc.integer({ min: 1, max: 0xffff }),
+    }),
+    fc.record({
+      type: fc.constant('readSlot' as const),
+      slot: fc.constantFrom('startup' as const, 'candidate' as const, 'history' as const),
+      index: fc.constant(0),
+      offset: u32,
+      maxBytes: fc.integer({ min: 1, max: 0xffff }),
+    }),
+  ),
+  fc.record({ type: fc.constant('commitNote' as const), by: text(255), comment: text(255) }),
   fc.record({ type: fc.constant('fwBegin' as const), size: u32, sha256: bytesN(32) }),
   fc.record({ type: fc.constant('fwChunk' as const), offset: u32, bytes: fc.uint8Array({ maxLength: 300 }) }),
   fc.constantFrom(
@@ -134,6 +156,7 @@ export const request: fc.Arbitrary<Request> = fc.oneof(
     { type: 'fwStatus' as const },
     { type: 'reboot' as const },
   ),
+  fc.record({ type: fc.constant('groupAction' as const), action: fc.constantFrom('standby' as const, 'offline' as const, 'online' as const) }),
 );
 
 const slot = fc.constantFrom('A' as const, 'B' as const);
@@ -178,6 +201,15 @@ export const response: fc.Arbitrary<Response> = fc.oneof(
     }),
   }),
   fc.constant({ type: 'rebootOk' as const }),
+  fc.record({
+    type: fc.constant('groupActionOk' as const),
+    group: fc.record({
+      name: fc.oneof(fc.string({ unit: 'binary-ascii', minLength: 1, maxLength: 32 }), fc.string({ unit: 'binary', minLength: 1, maxLength: 8 })),
+      unit: fc.integer({ min: 1, max: 0xff }),
+      state: fc.constantFrom('active' as const, 'standby' as const, 'offline' as const),
+    }),
+  }),
+  fc.constant({ type: 'commitNoteOk' as const }),
 );
 
 const at = fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER });

@@ -42,4 +42,52 @@ describe('notifications from appliance events', () => {
     });
     expect(notificationFor({ type: 'problem', detail: 'x', at: 0 }, running, 0)).toBeNull();
   });
+
+  it('fulcrumFailoverStateChange carries the group, the unit, the state now and the reason, for every transition', () => {
+    const n = notificationFor(
+      {
+        type: 'failover',
+        group: 'pair',
+        unit: 2,
+        from: 'standby',
+        to: 'active',
+        reason: 'peer-resigned',
+        detail: 'the active unit 1 stood down',
+        peer: 1,
+        lostConnections: 0,
+        at: 0,
+      },
+      running,
+      0,
+    )!;
+    expect(n.trapOid).toBe(formatOid(Mib.fulcrumFailoverStateChange));
+    expect(n.varbinds).toEqual([
+      { oid: name(Mib.fulcrumFoGroupName, 0), type: SmiType.OctetString, value: 'pair' },
+      { oid: name(Mib.fulcrumFoUnit, 0), type: SmiType.Gauge32, value: 2 },
+      { oid: name(Mib.fulcrumFoState, 0), type: SmiType.Integer, value: Mib.FoStateCode.active },
+      { oid: name(Mib.fulcrumFoLastReason, 0), type: SmiType.Integer, value: Mib.FoReasonCode['peer-resigned'] },
+      { oid: name(Mib.fulcrumFoLastDetail, 0), type: SmiType.OctetString, value: 'the active unit 1 stood down' },
+    ]);
+    const offline = notificationFor(
+      {
+        type: 'failover',
+        group: 'pair',
+        unit: 1,
+        from: 'active',
+        to: 'offline',
+        reason: 'operator-offline',
+        detail: 'x'.repeat(300),
+        peer: null,
+        lostConnections: 0,
+        at: 0,
+      },
+      running,
+      0,
+    )!;
+    expect(offline.varbinds[2]!.value).toBe(Mib.FoStateCode.offline);
+    expect(offline.varbinds[3]!.value).toBe(Mib.FoReasonCode['operator-offline']);
+    expect(String(offline.varbinds[4]!.value)).toHaveLength(255);
+    // The floating services opening is not a state change: no notification.
+    expect(notificationFor({ type: 'failover-services', listening: true, detail: 'listening on 1 service', attempts: 1, at: 0 }, running, 0)).toBeNull();
+  });
 });

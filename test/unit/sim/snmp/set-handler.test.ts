@@ -4,7 +4,7 @@ import * as Mib from '../../../../src/protocol/mib/fulcrum-mib.js';
 import { sysDescr } from '../../../../src/protocol/mib/mib2.js';
 import { formatOid, type Oid } from '../../../../src/protocol/mib/oid.js';
 import { ErrorStatus, SmiType } from '../../../../src/protocol/mib/smi.js';
-import { answerSet, type WeightTarget } from '../../../../sim/snmp/set-handler.js';
+import { answerSet, type FailoverTarget, type WeightTarget } from '../../../../sim/snmp/set-handler.js';
 
 const name = (o: Oid, ...index: number[]) => formatOid([...o, ...index]);
 const weight = (s: number, b: number, value: unknown, type: number = SmiType.Gauge32) => ({
@@ -87,5 +87,24 @@ describe('SNMP SET (RFC 3416 4.2.5)', () => {
     expect(await answerSet([load], false, t)).toMatchObject({ errorStatus: ErrorStatus.noAccess, errorIndex: 1 });
     expect(seen).toHaveLength(1);
     expect(t.commits).toEqual([]);
+  });
+
+  it('hands fulcrumFailover requests to the failover target whole, never mixed with another kind', async () => {
+    const seen: unknown[] = [];
+    const t: WeightTarget & FailoverTarget = {
+      ...target(),
+      setFailover: (vbs) => {
+        seen.push(vbs.map((v) => [...v.oid]));
+        return { errorStatus: ErrorStatus.inconsistentValue, errorIndex: 1 };
+      },
+    };
+    const go = { oid: name(Mib.fulcrumFoAction, 0), type: SmiType.Integer, value: Mib.FoActionCode.goStandby };
+    expect(await answerSet([go], true, t)).toEqual({ errorStatus: ErrorStatus.inconsistentValue, errorIndex: 1, varbinds: [go] });
+    expect(seen).toEqual([[[...Mib.fulcrumFoAction, 0]]]);
+    expect(await answerSet([go, weight(1, 1, 5)], true, t)).toMatchObject({ errorStatus: ErrorStatus.inconsistentValue, errorIndex: 2 });
+    expect(seen).toHaveLength(1);
+    expect(await answerSet([go], false, t)).toMatchObject({ errorStatus: ErrorStatus.noAccess });
+    // A target that takes no failover actions: the object is not writable.
+    expect(await answerSet([go], true, target())).toMatchObject({ errorStatus: ErrorStatus.notWritable, errorIndex: 1 });
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadRules } from '../../../src/rules/index.js';
-import { renderRules } from '../../../src/interop/dialect.js';
-import { service, table } from './helpers.js';
+import { renderRules } from '../../../src/rules/render.js';
+import { service, table } from '../interop/helpers.js';
 
 describe('renderRules', () => {
   it('leaves out every value equal to its default', () => {

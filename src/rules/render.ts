@@ -1,23 +1,35 @@
 /**
- * A canonical RuleTable written back as the YAML operators write (examples/*.yaml): kebab-case
- * keys, durations with units (`2s`, `500ms`, `5m`), every value equal to its default left out,
- * backends and small blocks in flow style. Invariant: `loadRules(renderRules(t))` is `t` again,
- * so the config id survives (a property test holds it to that).
+ * A canonical RuleTable written back in the dialect operators write (examples/*.yaml), the
+ * inverse of document.ts's toCanonical: kebab-case keys, durations with units (`2s`, `500ms`,
+ * `5m`), every value equal to the default the loader fills in left out. As YAML (backends and
+ * small blocks in flow style) or as the same document in JSON. Invariant: `loadRules(renderRules(t))`
+ * is `t` again for either format, so the config id survives (a property test holds it to that).
  */
 
 import { Document, isMap, isSeq, type YAMLMap } from 'yaml';
 import { formatDuration } from '../protocol/rules/duration.js';
 import { DEFAULTS, type Backend, type HealthCheck, type RuleTable, type Service } from '../protocol/rules/model.js';
 
+export const RULE_FORMATS = ['yaml', 'json'] as const;
+export type RuleFormat = (typeof RULE_FORMATS)[number];
+
 export interface RenderOptions {
-  /** Comment lines written above `services:` (without the leading `#`). */
+  /** Comment lines written above `services:` (without the leading `#`; YAML only). */
   header?: readonly string[];
+  /** Default yaml. */
+  format?: RuleFormat;
 }
 
 type Mapping = Record<string, unknown>;
 
+/** The table as the document an operator writes: what `--json` outputs carry, so they can be fed back. */
+export function ruleDocument(table: RuleTable): { services: Mapping[] } {
+  return { services: table.services.map(serviceDocument) };
+}
+
 export function renderRules(table: RuleTable, options: RenderOptions = {}): string {
-  const doc = new Document({ services: table.services.map(serviceDocument) });
+  if (options.format === 'json') return `${JSON.stringify(ruleDocument(table), null, 2)}\n`;
+  const doc = new Document(ruleDocument(table));
   const services = doc.get('services', true);
   if (isSeq(services)) {
     services.items.forEach((item, index) => {

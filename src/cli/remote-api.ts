@@ -1,0 +1,117 @@
+/**
+ * The CLI as a JSON client of a remote agent's API (/api/v1), for the commands that read or
+ * change the agent's store: inventory, events, audit, history, rollouts. The connection is
+ * src/control/http-channel.ts's (pinned fingerprint or CA checked before the token is written).
+ * Invariant: a command reaches the agent only when a context is chosen (--context,
+ * $FULCRUM_CONTEXT, the current one) and neither --direct nor --db asks for this machine; every
+ * failure is a CliError with the exit code a local command gives for the same cause.
+ */
+import http from 'node:http';
+import { agentRequest, type AgentEndpoint } from '../control/http-channel.js';
+import { CliError, EXIT } from './exit-codes.js';
+
+/** How a command says where it works: the options it shares with `connect()`. */
+export interface ReachFlags {
+  context?: string;
+  direct?: boolean;
+  db?: string;
+}
+
+/** Exit codes by the API's error code, for a command whose local twin words a cause otherwise. */
+export type ExitsByCode = Readonly<Record<string, number>>;
+
+export interface RemoteApi {
+  /** The context's name and the agent's URL, for messages. */
+  readonly where: string;
+  get<T>(path: string, query?: Record<string, string | undefined>, exits?: ExitsByCode): Promise<T>;
+  send<T>(method: 'POST' | 'DELETE', path: string, body?: unknown, exits?: ExitsByCode): Promise<T>;
+}
+
+/** The agent this command works against, or null for this machine. */
+export async function remoteApi(opts: ReachFlags): Promise<RemoteApi | null> {
+  if (opts.direct === true) return null;
+  if (opts.db !== undefined) {
+    if (opts.context !== undefined) throw new CliError('--db works on this machine, --context on a remote agent: give one of them', EXIT.usage);
+    return null;
+  }
+  const { chosenContext } = await import('./contexts.js');
+  const chosen = chosenContext(opts.context);
+  return chosen ? new AgentApi(chosen.name, chosen.endpoint) : null;
+}
+
+interface ApiErrorBody {
+  error?: { code?: string; message?: string };
+}
+
+/** The exit code of an API error a command did not name: the same cause's exit code locally. */
+function defaultExit(status: number, code: string): number {
+  if (status === 401 || status === 403) return EXIT.refused;
+  if (status === 404 || status === 409) return EXIT.invalidInput;
+  if (code === 'applianceUnreachable' || code === 'applianceTimeout') return EXIT.unreachable;
+  if (status === 400 || status === 422) return EXIT.usage;
+  return EXIT.failure;
+}
+
+class AgentApi implements RemoteApi {
+  readonly where: string;
+
+  constructor(
+    name: string,
+    private readonly endpoint: AgentEndpoint,
+  ) {
+    this.where = `context ${name} (${endpoint.server})`;
+  }
+
+  get<T>(path: string, query: Record<string, string | undefined> = {}, exits: ExitsByCode = {}): Promise<T> {
+    const url = this.url(path);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
+    return this.request<T>('GET', url, undefined, exits);
+  }
+
+  send<T>(method: 'POST' | 'DELETE', path: string, body?: unknown, exits: ExitsByCode = {}): Promise<T> {
+    return this.request<T>(method, this.url(path), body, exits);
+  }
+
+  private url(path: string): URL {
+    return new URL(`/api/v1${path}`, this.endpoint.server);
+  }
+
+  private request<T>(method: string, url: URL, body: unknown, exits: ExitsByCode): Promise<T> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers =
+      payload === undefined
+        ? method === 'GET'
+          ? {}
+          : { 'content-length': 0 }
+        : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) };
+    return new Promise<T>((resolve, reject) => {
+      const req = http.request(agentRequest(this.endpoint, url, method, headers), (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('error', (err) => reject(new CliError(`${this.where}: ${err.message}`, EXIT.unreachable)));
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            return reject(new CliError(`${this.where}: HTTP ${status}, not the API's JSON: ${text.slice(0, 200)}`, EXIT.failure));
+          }
+          if (status >= 200 && status < 300) return resolve(parsed as T);
+          reject(this.failure(status, (parsed as ApiErrorBody).error, exits));
+        });
+      });
+      req.on('error', (err) => reject(new CliError(`${this.where}: ${err.message}`, EXIT.unreachable)));
+      req.end(payload);
+    });
+  }
+
+  private failure(status: number, error: ApiErrorBody['error'], exits: ExitsByCode): CliError {
+    const code = error?.code ?? '';
+    const message = error?.message ?? `HTTP ${status}`;
+    const exit = exits[code] ?? defaultExit(status, code);
+    // Worded as the remote driver words a refusal (src/cli/connect.ts asCliError).
+    return new CliError(exit === EXIT.refused ? `refused (${code || status}): ${this.where}: ${message}` : `${this.where}: ${message}`, exit);
+  }
+}
