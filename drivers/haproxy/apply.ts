@@ -56,17 +56,23 @@ export async function applyFile(ctx: ApplyContext, text: string): Promise<Applie
   const live = liveChange(before.table, next.table, runningServers(rows));
   writeAtomically(ctx.file, text);
   try {
-    if (live !== null) await runLive(ctx.api, live.apply, live.undo);
-    else await reload(ctx, next.table, previous);
+    // reload() checks what the new worker runs itself (and puts the previous file back if not).
+    if (live === null) await reload(ctx, next.table, previous);
+    else {
+      await runLive(ctx.api, live.apply, live.undo);
+      // A read-back that fails counts as a mismatch: the change is undone, never left half-known.
+      const mismatch = await stat(ctx.api).then(
+        (after) => runningMismatch(next.table, after),
+        (err: unknown) => `its counters could not be read back (${(err as Error).message})`,
+      );
+      if (mismatch !== null) {
+        await runLive(ctx.api, live.undo, []).catch(() => undefined);
+        throw new DriverError('refused', `HAProxy at ${ctx.api.where} took the runtime commands but does not run the table: ${mismatch}`, 'applyFailed');
+      }
+    }
   } catch (err) {
     writeAtomically(ctx.file, previous);
     throw err;
-  }
-  const mismatch = runningMismatch(next.table, await stat(ctx.api));
-  if (mismatch !== null && live !== null) {
-    writeAtomically(ctx.file, previous);
-    await runLive(ctx.api, live.undo, []).catch(() => undefined);
-    throw new DriverError('refused', `HAProxy at ${ctx.api.where} took the runtime commands but does not run the table: ${mismatch}`, 'applyFailed');
   }
   const bytes = live !== null ? live.apply.reduce((n, c) => n + Buffer.byteLength(c) + 1, 0) : Buffer.byteLength(text);
   return { mode: live !== null ? 'live' : 'reload', bytes, configId: next.configId, table: next.table };

@@ -51,6 +51,13 @@ export class Commits {
     return this.locked(async () => {
       const state = this.state.read();
       if (state.pending === null) throw new DriverError('refused', 'no commit is pending confirmation', 'nothingToConfirm');
+      // Past its deadline a commit is due to revert (a revert that failed, HAProxy unreachable, is retried): too late to keep it.
+      if (state.pending.deadline <= this.now())
+        throw new DriverError(
+          'refused',
+          `the commit of ${state.pending.configId} passed its confirm deadline and is being reverted: confirm came too late`,
+          'confirmExpired',
+        );
       const next = { ...state, pending: null };
       this.state.write(next);
       this.state.prune(next);

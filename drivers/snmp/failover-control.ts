@@ -41,7 +41,7 @@ export async function readGroup(session: SnmpSession): Promise<Group | undefined
 
 /** Writes fulcrumFoAction; resolves with the group as it stands right after (the member moves at once). */
 export async function writeFailoverAction(session: SnmpSession, action: GroupAction): Promise<Group> {
-  if (!(action in M.FO_ACTION_OF)) throw new DriverError('badTarget', `failover action: "${String(action)}" is not standby, offline or online`);
+  if (!Object.hasOwn(M.FO_ACTION_OF, action)) throw new DriverError('badTarget', `failover action: "${String(action)}" is not standby, offline or online`);
   try {
     await session.set([{ oid: scalar(M.fulcrumFoAction), type: SmiType.Integer, value: M.FO_ACTION_OF[action] }]);
   } catch (err) {

@@ -179,7 +179,12 @@ export class Election {
   /** When `tick` may next change something, or null when only a heartbeat or an operator can. */
   nextDeadline(): number | null {
     if (this.mode !== 'standby') return null;
-    const down = this.activeHeardAt + this.masterDownMs();
+    let down = this.activeHeardAt + this.masterDownMs();
+    // Held back by an operator's standby while a live standby peer could take over: nothing
+    // changes until that peer goes silent (or a heartbeat or an operator says otherwise) — not
+    // the master-down time already past, which would have the caller tick without end.
+    const takers = this.holdTakeover ? this.peers().filter((p) => p.state === 'standby' && this.lastHeard(p) !== null) : [];
+    if (takers.length > 0) down = Math.max(down, Math.min(...takers.map((p) => this.lastHeard(p)! + this.masterDownMs())));
     return this.preemptSince === null ? down : Math.min(down, this.preemptSince + this.config.preemptDelayMs);
   }
 

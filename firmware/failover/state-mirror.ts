@@ -104,10 +104,11 @@ export class StateMirror implements FlowMirror {
 
   /** Up to `max` entries to send: new choices first (duplicates folded), then the resync copy. */
   take(max: number): MirrorEntry[] {
-    const out: MirrorEntry[] = [];
-    const seen = new Set<string>();
+    // The newest choice of each flow or client wins: a client re-picked within one batch must
+    // land on the standby with its last backend, not its first.
+    const byId = new Map<string, MirrorEntry>();
     const r = this.ring;
-    while (this.size > 0 && out.length < max) {
+    while (this.size > 0 && byId.size < max) {
       const o = this.head * WORDS;
       this.head = (this.head + 1) % OUTBOX_CAPACITY;
       this.size--;
@@ -115,12 +116,12 @@ export class StateMirror implements FlowMirror {
       const words = r.slice(o + 3, o + 3 + count);
       const kind = r[o] === PERSISTENCE ? 'persistence' : 'udp-session';
       const id = `${kind} ${r[o + 1]} ${words.join('.')} ${r[o + 7]}`;
-      if (seen.has(id)) continue;
-      seen.add(id);
       const service = r[o + 1]!;
       const backend = r[o + 8]!;
-      out.push(kind === 'persistence' ? { kind, service, words, backend } : { kind, service, words, port: r[o + 7]!, backend });
+      byId.delete(id);
+      byId.set(id, kind === 'persistence' ? { kind, service, words, backend } : { kind, service, words, port: r[o + 7]!, backend });
     }
+    const out = [...byId.values()];
     while (this.resyncQueue.length > 0 && out.length < max) out.push(this.resyncQueue.pop()!);
     return out;
   }

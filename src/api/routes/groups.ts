@@ -77,7 +77,7 @@ export function groupRoutes(app: FastifyInstance, ctx: ApiContext): void {
       schema: {
         summary: 'Tell the active member to go standby and wait until another member is active',
         description:
-          '409 groupState: not exactly one active, no standby, or a transport that cannot carry it (SNMP, for now); nothing was sent. 502: the failover did not happen.',
+          '409 groupState: not exactly one active, no standby, or a member whose driver cannot carry it; nothing was sent. 502: the failover did not happen.',
         tags,
         params: GroupParams,
         body: GroupFailoverBody,

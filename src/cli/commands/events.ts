@@ -50,7 +50,7 @@ function storeEvents(opts: EventsOptions, which: EventFilter): EventSource {
   return {
     newest: async (from, limit) => store.events.query({ ...which, from, order: 'desc', limit }),
     after: async (id) => store.events.query({ ...which, afterId: id, order: 'asc', limit: 10_000 }),
-    lastId: async () => store.events.query({ order: 'desc', limit: 1 })[0]?.id ?? 0,
+    lastId: async () => store.events.lastId(),
     close: () => store.close(),
   };
 }

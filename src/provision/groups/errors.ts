@@ -5,7 +5,7 @@
 export type GroupErrorCode =
   /** No appliance of the inventory reported this group (as the poller last saw them). */
   | 'unknownGroup'
-  /** The group's members cannot do it over their transport (SNMP, for now): nothing was sent. */
+  /** The group's members cannot do it over their transport (a driver without group control): nothing was sent. */
   | 'unsupported'
   /** The group is not in a state the operation works on (no active member, a member unreachable): nothing was sent. */
   | 'state'

@@ -49,7 +49,10 @@ export async function failoverGroup(
     );
   await access.use(from, async (d) => {
     if (!hasGroupControl(d))
-      throw new GroupError('unsupported', `${from} (${d.target}): failover over this transport is not available yet; use its serial console; nothing was sent`);
+      throw new GroupError(
+        'unsupported',
+        `${from} (${d.target}): its driver cannot send a failover action (the console's groupAction and SNMP's fulcrumFoAction can); nothing was sent`,
+      );
   });
   // A standby that went standby on an operator's word holds back while another standby lives:
   // two members that both yielded (an earlier failover, then this one) would leave the group

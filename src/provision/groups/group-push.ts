@@ -128,7 +128,7 @@ export async function pushToGroup(request: GroupPushRequest, access: GroupAccess
       // It may have committed before its answer was lost: it is rolled back (or reverts) with the others.
       m.outcome = 'pending';
       m.after = null;
-      return report(await undo(access, members, m.appliance, `push: ${text(err)}`));
+      return report(await undo(access, members, wanted, m.appliance, `push: ${text(err)}`));
     }
   }
   // Phase 2: confirm only once every member runs the new id.
@@ -141,7 +141,7 @@ export async function pushToGroup(request: GroupPushRequest, access: GroupAccess
     m.after = seen instanceof Error ? null : seen.configId;
     if (seen instanceof Error || seen.configId !== wanted) {
       const why = seen instanceof Error ? `it stopped answering (${seen.message})` : `it runs ${seen.configId}, not ${wanted}`;
-      return report(await undo(access, members, m.appliance, why));
+      return report(await undo(access, members, wanted, m.appliance, why));
     }
   }
   for (const m of changed) {
@@ -149,7 +149,7 @@ export async function pushToGroup(request: GroupPushRequest, access: GroupAccess
       await access.use(m.appliance, (d) => d.confirm());
       m.outcome = 'confirmed';
     } catch (err) {
-      return report(await undo(access, members, m.appliance, `confirm: ${text(err)}`));
+      return report(await undo(access, members, wanted, m.appliance, `confirm: ${text(err)}`));
     }
   }
   return report(null);
@@ -160,13 +160,24 @@ export async function pushToGroup(request: GroupPushRequest, access: GroupAccess
  * member serving traffic is back on the group's old table soonest. A member that cannot be
  * rolled back stays `pending`: a pending one reverts by itself at its confirm timeout.
  */
-async function undo(access: GroupAccess, members: GroupPushMember[], appliance: string, reason: string): Promise<{ appliance: string; reason: string }> {
+async function undo(
+  access: GroupAccess,
+  members: GroupPushMember[],
+  wanted: string,
+  appliance: string,
+  reason: string,
+): Promise<{ appliance: string; reason: string }> {
   for (const m of [...members].reverse()) {
     if (m.outcome !== 'pending' && m.outcome !== 'confirmed') continue;
     try {
-      const back = await access.use(m.appliance, async (d) => ((await d.info()).configId === m.before ? { configId: m.before } : d.rollback(1)));
+      // Only what this push put there is rolled back: a member running a third table (someone
+      // else's change meanwhile) is left as it is, and reported as such.
+      const back = await access.use(m.appliance, async (d) => {
+        const running = (await d.info()).configId;
+        return running === wanted ? d.rollback(1) : { configId: running };
+      });
       m.after = back.configId;
-      m.outcome = 'rolledBack';
+      if (back.configId === m.before) m.outcome = 'rolledBack';
     } catch {
       // Left pending: its own confirm timeout brings it back.
     }

@@ -48,6 +48,11 @@ export class SqliteEventLog implements EventLog {
     return rows.map((r) => ({ ...r, detail: JSON.parse(r.detail) as unknown }));
   }
 
+  /** The id of the last event appended (0: none): not the newest by time, since an event may be appended late with an earlier time. */
+  lastId(): number {
+    return (this.db.prepare('SELECT MAX(id) AS id FROM events').get() as { id: number | null }).id ?? 0;
+  }
+
   prune(before: number): number {
     return this.deleteBefore.run(Math.floor(before)).changes;
   }

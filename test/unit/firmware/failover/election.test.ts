@@ -193,6 +193,17 @@ describe('failover election (VRRP semantics, fake clock)', () => {
     expect(a.holding).toBe(false);
   });
 
+  it("held back by an operator's standby beside a live standby peer: the next deadline is when that peer would go silent, never one already past", () => {
+    const e = new Election(config({ unit: 1, priority: 200 }), 0, ['udp']);
+    e.tick(1_000);
+    e.goStandby(1_000);
+    e.receive(2, hb({ priority: 100, state: 'standby' }), 'udp', 5_000);
+    expect(e.tick(5_000).transition).toBeNull();
+    expect(e.nextDeadline()).toBe(5_000 + e.masterDownMs());
+    // That peer goes silent: this member takes over at that deadline.
+    expect(e.tick(e.nextDeadline()!).transition).toMatchObject({ to: 'active', reason: 'master-down' });
+  });
+
   it('go online releases an operator hold and lets preemption work again', () => {
     const e = new Election(config({ priority: 200 }), 0, ['udp']);
     e.goStandby(0);

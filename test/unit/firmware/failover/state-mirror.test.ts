@@ -35,6 +35,15 @@ describe('state mirror', () => {
     expect(sent).toBe(OUTBOX_CAPACITY + clients + 1);
   });
 
+  it('a client re-picked to another backend within one batch is sent with its last backend', () => {
+    const m = new StateMirror(core());
+    m.recording = true;
+    const client = Uint32Array.of(0x0a000007);
+    m.persisted(WEB, client, 0, 1, 0);
+    m.persisted(WEB, client, 0, 1, 1);
+    expect(m.take(48)).toEqual([{ kind: 'persistence', service: WEB, words: client, backend: 1 }]);
+  });
+
   it('applies only indexes the running table has, and UDP sessions only to UDP services', () => {
     const m = new StateMirror(core());
     m.apply(
