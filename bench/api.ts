@@ -88,7 +88,7 @@ export async function run(): Promise<Result[]> {
   try {
     fleet = await startFleet(FLEET, writeFleetRules(path.join(dir, 'rules.yaml'), SERVICES, BACKENDS));
     const db = path.join(dir, 'agent.db');
-    const store = openStore({ file: db });
+    const store = await openStore({ file: db });
     fleet.targets.forEach((t, i) => store.inventory.add({ name: `a${i}`, target: t, credentials: { community: 'public' } }));
     store.close();
     const headers = { authorization: `Bearer ${createToken(db)}` };

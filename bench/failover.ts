@@ -5,13 +5,17 @@
  * after), how many connections failed meanwhile, and what share of sticky clients kept their
  * backend — beside keepalived's master-down interval at its defaults (RFC 5798 §6.1:
  * 3 × Advertisement_Interval + Skew_Time, 1 s adverts and priority 100: ≈ 3.61 s), cited, not run.
+ * Then a group-aware rollout over four pairs under the same probe: per pair, the connections that
+ * failed and the longest stretch without service (all of it at the failovers the rollout makes).
  */
 import { DEFAULT_INTERVAL_MS, masterDownMs } from '../firmware/failover/group-config.js';
-import { FailoverPair, outage, PRIORITIES, probe, request, stickyAddresses } from './lib/failover-pair.js';
+import { FailoverPair, outage, PRIORITIES, probe, request, stickyAddresses } from '../sim/pair/failover-pair.js';
 import { median } from './lib/measure.js';
+import { rolloutUnderTraffic } from './lib/pair-rollout.js';
 import { result, type Result } from './lib/report.js';
 
 const ROUNDS = 3;
+const ROLLOUT_PAIRS = 4;
 const STICKY_CLIENTS = 200;
 const PROBE_EVERY_MS = 10;
 const KEEPALIVED_MS = masterDownMs(100, 1_000);
@@ -28,6 +32,9 @@ export const notes = [
   `Expected: the standby's master-down interval, 3 × ${DEFAULT_INTERVAL_MS} ms + skew (priority ${PRIORITIES[1]}) = ${OURS_MS.toFixed(0)} ms, plus the time to bind the VIP. ` +
     `Peer: keepalived's master-down at its defaults (advert_int 1 s, priority 100), ${KEEPALIVED_MS.toFixed(0)} ms by RFC 5798's formula; cited, not measured.`,
   `Each figure is the median of ${ROUNDS} rounds, each on a fresh pair.`,
+  `Rollout: ${ROLLOUT_PAIRS} fresh pairs (8 processes, default heartbeats and preemption, consoles at 921600 baud, no serial cable), firmware 1.0.0 → 1.1.0 (24 KiB, signed) by the group-aware rollout ` +
+    `(waves 100%, ${ROLLOUT_PAIRS} at a time: the standbys, then each group failed over and its other member upgraded; that member preempts back when it returns), ` +
+    `the probe running through every VIP from just before the rollout to 0.5 s after it. Per pair: failed connections, and the longest stretch from the last success before a failure to the first success after it. One run.`,
 ];
 
 interface Round {
@@ -65,6 +72,7 @@ async function round(): Promise<Round> {
 export async function run(): Promise<Result[]> {
   const rounds: Round[] = [];
   for (let i = 0; i < ROUNDS; i++) rounds.push(await round());
+  const pairs = await rolloutUnderTraffic(ROLLOUT_PAIRS, PROBE_EVERY_MS);
   return [
     result({
       name: 'VIP unavailable after SIGKILL of the active (median)',
@@ -93,5 +101,19 @@ export async function run(): Promise<Result[]> {
       better: 'higher',
       goal: { value: 99 },
     }),
+    ...pairs.flatMap((p) => [
+      result({
+        name: `rollout over ${ROLLOUT_PAIRS} pairs: ${p.group}, connections failed (of ${p.attempts})`,
+        value: p.failed,
+        unit: 'connections',
+        better: 'lower',
+      }),
+      result({
+        name: `rollout over ${ROLLOUT_PAIRS} pairs: ${p.group}, longest unavailable`,
+        value: p.longestUnavailableMs,
+        unit: 'ms',
+        better: 'lower',
+      }),
+    ]),
   ];
 }

@@ -42,15 +42,15 @@ export const notes = [
 ];
 
 async function fulcrumThroughput(targets: string[], dir: string): Promise<{ vbPerSec: number; cpuPerRound: number }> {
-  const store = openStore({ file: path.join(dir, 'throughput.db') });
+  const store = await openStore({ file: path.join(dir, 'throughput.db') });
   try {
-    targets.forEach((t, i) => store.inventory.add({ name: `a${i}`, target: t, credentials: { community: 'public' } }));
+    for (const [i, t] of targets.entries()) await store.inventory.add({ name: `a${i}`, target: t, credentials: { community: 'public' } });
     const monitor = new Monitor(store.metrics, {
       intervalMs: 10_000,
       concurrency: CONCURRENCY,
       connect: async (r) => SnmpDriver.connect(r.target, { version: '2c', community: 'public' }),
     });
-    const list = store.inventory.list();
+    const list = await store.inventory.list();
     await monitor.cycle(list);
     const rates: number[] = [];
     const cpu: number[] = [];
@@ -68,7 +68,7 @@ async function fulcrumThroughput(targets: string[], dir: string): Promise<{ vbPe
     await monitor.close();
     return { vbPerSec: median(rates), cpuPerRound: median(cpu) };
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -157,9 +157,9 @@ async function scale(rulesFile: string, dir: string): Promise<{ slowestCycleMs: 
   const fleet = await startFleet(SCALE_FLEET, rulesFile);
   try {
     const db = path.join(dir, 'scale.db');
-    const store = openStore({ file: db });
-    fleet.targets.forEach((t, i) => store.inventory.add({ name: `s${i}`, target: t, credentials: { community: 'public' } }));
-    store.close();
+    const store = await openStore({ file: db });
+    for (const [i, t] of fleet.targets.entries()) await store.inventory.add({ name: `s${i}`, target: t, credentials: { community: 'public' } });
+    await store.close();
     const child = spawn(
       process.execPath,
       [path.join(repoRoot(), 'bin/fulcrum.js'), 'monitor', '--interval', '10s', '--for', `${SCALE_SECONDS}s`, '--json', '--db', db],

@@ -76,10 +76,10 @@ interface Round {
   fileBytesPerSample?: number;
 }
 
-function ours(dir: string, fleet: Fleet): Round {
+async function ours(dir: string, fleet: Fleet): Promise<Round> {
   const file = path.join(dir, 'ours.db');
-  const store = openStore({ file });
-  const ids = store.metrics.seriesMany(
+  const store = await openStore({ file });
+  const ids = await store.metrics.seriesMany(
     Array.from(fleet.isGauge, (gauge, i) => ({
       key: { appliance: `lb${Math.floor(i / SERIES_PER_APPLIANCE)}`, service: `svc${i % 5}`, counter: `m${i % SERIES_PER_APPLIANCE}` },
       kind: gauge ? ('gauge' as const) : ('counter' as const),
@@ -94,11 +94,11 @@ function ours(dir: string, fleet: Fleet): Round {
     const points: Point[] = new Array(ids.length);
     for (let i = 0; i < ids.length; i++) points[i] = { series: ids[i]!, ts, value: Number.isNaN(values[i]!) ? null : values[i]! };
     const start = performance.now();
-    const { written } = store.metrics.write(points);
+    const { written } = await store.metrics.write(points);
     ms += performance.now() - start;
     if (written !== points.length) throw new Error(`store kept ${written} of ${points.length} points`);
   }
-  store.close();
+  await store.close();
   const db = new Database(file);
   db.pragma('wal_checkpoint(TRUNCATE)');
   const round = { rate: SAMPLES / (ms / 1000), bytesPerSample: tableBytes(db, 'sample_raw') / SAMPLES, fileBytesPerSample: statSync(file).size / SAMPLES };
@@ -142,7 +142,7 @@ export async function run(): Promise<Result[]> {
   for (let r = 0; r < ROUNDS; r++) {
     const dir = mkdtempSync(path.join(tmpdir(), 'fulcrum-bench-store-'));
     try {
-      rounds.ours.push(ours(dir, fleet));
+      rounds.ours.push(await ours(dir, fleet));
       rounds.keyed.push(peer(dir, fleet, 'keyed'));
       rounds.heap.push(peer(dir, fleet, 'heap'));
     } finally {

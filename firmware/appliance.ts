@@ -12,6 +12,7 @@ import type { ManagementOps } from './mgmt/management-ops.js';
 import { firmwareOps } from './mgmt/firmware-ops.js';
 import { MgmtError } from './mgmt/errors.js';
 import type { BootResult, Bootloader } from './boot/index.js';
+import { refusalOf } from './failover/action-refusal.js';
 import { FailoverMember, type FailoverEvent } from './failover/member.js';
 import type { GroupConfig } from './failover/group-config.js';
 import type { FloatingServicesPort, HeartbeatLink } from './failover/ports.js';
@@ -244,6 +245,9 @@ export class Appliance {
       groupAction: (action) => {
         const member = this.member;
         if (!member) throw new MgmtError('notInGroup', 'this appliance belongs to no failover group');
+        // The same rule as SNMP's fulcrumFoAction: a console must not leave the group without an active member either.
+        const refusal = refusalOf(action, member.status());
+        if (refusal) throw new MgmtError(refusal.code, `go ${action}: ${refusal.reason}`);
         if (action === 'standby') member.goStandby();
         else if (action === 'offline') member.goOffline();
         else member.goOnline();

@@ -27,7 +27,8 @@ export interface ManagementOps {
   rollback(steps: number, note?: CommitNoteText): Promise<{ configId: Uint8Array }>;
   /**
    * An operator action on the failover membership, answered with the membership after it;
-   * MgmtError('notInGroup') on an appliance in no group.
+   * MgmtError('notInGroup') on an appliance in no group, MgmtError('failoverState') when the
+   * member's state does not allow it (firmware/failover/action-refusal.ts; nothing moves then).
    */
   groupAction(action: GroupAction): GroupMembership;
   /** Firmware slots and reboot; null on a box booted without a bootloader (unit tests, tools). */

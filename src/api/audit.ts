@@ -45,7 +45,7 @@ export function installAudit(app: FastifyInstance, ctx: ApiContext): void {
     const status = reply.statusCode;
     const note = request.change ?? {};
     const params = request.params as { name?: unknown } | undefined;
-    const entry = ctx.store.audit.append({
+    const entry = await ctx.store.audit.append({
       ts: Date.now(),
       actor: { id: request.actor.id, name: request.actor.name },
       action: `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`,

@@ -7,7 +7,7 @@
  * named by its SHA-256, which an appliance fetches and cannot hold a token for).
  */
 import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
-import type { SqliteTokenStore, TokenRecord, TokenRole } from '../store/tokens.js';
+import type { TokenStore, TokenRecord, TokenRole } from '../store/tokens.js';
 import { ApiError, sendError } from './errors.js';
 
 declare module 'fastify' {
@@ -49,7 +49,7 @@ export function neededRole(request: FastifyRequest): TokenRole {
 }
 
 /** Finds the request's token and checks its role; answers 401/403 itself. */
-export function authenticate(tokens: SqliteTokenStore): onRequestHookHandler {
+export function authenticate(tokens: TokenStore): onRequestHookHandler {
   return (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
     if (request.routeOptions.config.public && SAFE_METHODS.has(request.method)) {
       done();
@@ -70,21 +70,26 @@ export function authenticate(tokens: SqliteTokenStore): onRequestHookHandler {
       );
       return;
     }
-    const record = tokens.verify(token);
-    if (!record) {
-      sendError(request, reply, new ApiError(401, 'unauthorized', 'the API token is not valid (unknown or revoked)'));
-      return;
-    }
-    request.actor = record;
-    if (neededRole(request) === 'admin' && record.role !== 'admin') {
-      const route = `${request.method} ${request.routeOptions.url ?? request.url}`;
-      sendError(
-        request,
-        reply,
-        new ApiError(403, 'forbidden', `${route} changes the fleet: it needs an admin token, and token "${record.name}" has the read role`),
-      );
-      return;
-    }
-    done();
+    tokens.verify(token).then(
+      (record) => {
+        if (!record) {
+          sendError(request, reply, new ApiError(401, 'unauthorized', 'the API token is not valid (unknown or revoked)'));
+          return;
+        }
+        request.actor = record;
+        if (neededRole(request) === 'admin' && record.role !== 'admin') {
+          const route = `${request.method} ${request.routeOptions.url ?? request.url}`;
+          sendError(
+            request,
+            reply,
+            new ApiError(403, 'forbidden', `${route} changes the fleet: it needs an admin token, and token "${record.name}" has the read role`),
+          );
+          return;
+        }
+        done();
+      },
+      // The store could not be read (a server store restarting): the request fails, it is not let through.
+      (err: unknown) => done(err as Error),
+    );
   };
 }

@@ -24,9 +24,9 @@ export interface ApiContext {
   /** Loads rule tables off the event loop (close it with the server). */
   readonly rules: RuleLoader;
   /** The inventory's record of `name`, or a 404 that names it. */
-  appliance(name: string): ApplianceRecord;
+  appliance(name: string): Promise<ApplianceRecord>;
   /** Keep an appliance event in the store and send it to the live stream. */
-  recordEvent(event: { ts: number; appliance: string; kind: string; detail: Record<string, unknown> }): void;
+  recordEvent(event: { ts: number; appliance: string; kind: string; detail: Record<string, unknown> }): Promise<void>;
 }
 
 export interface ContextOptions {
@@ -53,11 +53,11 @@ export function createContext(options: ContextOptions): ApiContext {
   const hub = new EventHub();
   // The audit log tells the agent's own config changes from drift (fleet-state.ts).
   const fleet = new FleetState(options.pollIntervalMs, auditLedger(store));
-  const recordEvent: ApiContext['recordEvent'] = (event) => {
-    const id = store.events.append(event);
+  const recordEvent: ApiContext['recordEvent'] = async (event) => {
+    const id = await store.events.append(event);
     hub.publish('event', { source: 'appliance', id, ...event });
   };
-  const drivers = new DriverPool(options.openDriver, (appliance, e) => recordEvent(driverEvent(appliance, e)));
+  const drivers = new DriverPool(options.openDriver, (appliance, e) => void recordEvent(driverEvent(appliance, e)).catch(() => undefined));
   return {
     store,
     fleet,
@@ -66,8 +66,8 @@ export function createContext(options: ContextOptions): ApiContext {
     configCache: options.configCache ?? new ConfigCache(),
     metrics: new AgentMetrics(fleet),
     rules: new RuleLoader(),
-    appliance(name) {
-      const record = store.inventory.get(name);
+    async appliance(name) {
+      const record = await store.inventory.get(name);
       if (!record) throw notFound(`no appliance named "${name}" in the inventory`);
       return record;
     },

@@ -65,7 +65,7 @@ export interface RecordedChange {
 /** Where the agent's own changes are recorded (the audit log: auditLedger). */
 export interface ChangeLedger {
   /** Successful changes of `appliance` recorded at or after `sinceMs`. */
-  changes(appliance: string, sinceMs: number): RecordedChange[];
+  changes(appliance: string, sinceMs: number): Promise<RecordedChange[]>;
 }
 
 /** Clock skew allowed between the poller and whoever wrote the audit entry (another process on this host). */
@@ -79,11 +79,12 @@ const NOTED_KEEP = 16;
  */
 export function auditLedger(store: Pick<AgentStore, 'audit' | 'inventory'>): ChangeLedger {
   return {
-    changes(appliance, sinceMs) {
-      const target = store.inventory.get(appliance)?.target;
+    async changes(appliance, sinceMs) {
+      const target = (await store.inventory.get(appliance))?.target;
       const names = target && target !== appliance ? [appliance, target] : [appliance];
-      return names
-        .flatMap((name) => store.audit.list({ appliance: name, from: Math.max(0, Math.floor(sinceMs)), limit: 100 }))
+      const lists = await Promise.all(names.map((name) => store.audit.list({ appliance: name, from: Math.max(0, Math.floor(sinceMs)), limit: 100 })));
+      return lists
+        .flat()
         .filter((e) => e.outcome === 'ok')
         .map((e) => ({ ts: e.ts, before: e.configBefore, after: e.configAfter }));
     },
@@ -124,7 +125,7 @@ export class FleetState {
   }
 
   /** A successful poll; returns what changed since the last one. */
-  observe(name: string, poll: ObservedPoll): FleetEvent[] {
+  async observe(name: string, poll: ObservedPoll): Promise<FleetEvent[]> {
     const state = this.entry(name);
     const events: FleetEvent[] = [];
     const at = poll.timeMs;
@@ -144,7 +145,7 @@ export class FleetState {
         pendingBefore: state.info.pendingConfirm !== null,
       });
     }
-    events.push(...this.drift(name, state, at));
+    events.push(...(await this.drift(name, state, at)));
     if (state.snapshot) events.push(...backendChanges(name, at, state.snapshot, poll.snapshot));
 
     const readings = snapshotReadings(name, poll.snapshot);
@@ -182,11 +183,11 @@ export class FleetState {
    * Drift events for the changes seen at earlier polls that nothing explains by now; changes
    * seen at this poll wait for the next one unless already explained.
    */
-  private drift(name: string, state: ApplianceState, at: number): FleetEvent[] {
+  private async drift(name: string, state: ApplianceState, at: number): Promise<FleetEvent[]> {
     const events: FleetEvent[] = [];
     const waiting: ConfigChange[] = [];
     for (const change of state.unexplained) {
-      if (this.isOwn(name, state, change)) continue;
+      if (await this.isOwn(name, state, change)) continue;
       if (change.seenAt >= at) {
         waiting.push(change);
         continue;
@@ -203,14 +204,14 @@ export class FleetState {
   }
 
   /** Whether the agent made `change` itself, or the appliance reverted a commit confirmed of the agent's. */
-  private isOwn(name: string, state: ApplianceState, change: ConfigChange): boolean {
+  private async isOwn(name: string, state: ApplianceState, change: ConfigChange): Promise<boolean> {
     const since = change.since - LEDGER_SLACK_MS;
     if (state.noted.some((n) => n.after === change.after && n.at >= since)) return true;
-    const recorded = this.ledger?.changes(name, since) ?? [];
+    const recorded = (await this.ledger?.changes(name, since)) ?? [];
     if (recorded.some((r) => r.after === change.after)) return true;
     if (!change.pendingBefore) return false;
     // The confirm timeout brought back what our commit replaced.
-    const ours = [...state.noted.map((n) => ({ ts: n.at, before: n.before, after: n.after })), ...(this.ledger?.changes(name, 0) ?? [])]
+    const ours = [...state.noted.map((n) => ({ ts: n.at, before: n.before, after: n.after })), ...((await this.ledger?.changes(name, 0)) ?? [])]
       .filter((r) => r.after === change.before)
       .sort((a, b) => b.ts - a.ts)[0];
     return ours !== undefined && ours.before === change.after;

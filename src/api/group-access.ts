@@ -8,11 +8,11 @@ import type { ApiContext } from './context.js';
 
 export function apiGroupAccess(ctx: Pick<ApiContext, 'store' | 'drivers'>): GroupAccess {
   return {
-    use: (appliance, work) => {
-      const record = ctx.store.inventory.get(appliance);
-      if (!record) return Promise.reject(new Error(`${appliance} is no longer in the inventory`));
+    use: async (appliance, work) => {
+      const record = await ctx.store.inventory.get(appliance);
+      if (!record) throw new Error(`${appliance} is no longer in the inventory`);
       return ctx.drivers.use(record, work);
     },
-    observed: (appliance, info) => void ctx.store.applianceState.observed(appliance, Date.now(), info),
+    observed: (appliance, info) => ctx.store.applianceState.observed(appliance, Date.now(), info),
   };
 }

@@ -3,9 +3,11 @@
  * (counters into the store, as `fulcrum monitor` does), through the shared driver pool, with
  * each appliance's identity read alongside its counters so the API knows reachability, config
  * id, firmware and pending confirms. After each cycle the fleet state is published to the live
- * stream, and what changed between polls is kept as events. One poller per store: a cycle
- * runs only while this process holds the store's poller lease (src/poller/lease.ts); while
- * another poller holds it, cycles are skipped until it stops, and then this one takes over.
+ * stream, and what changed between polls is kept as events. On a SQLite file one poller per
+ * store: a cycle runs only while this process holds the store's poller lease (src/poller/lease.ts);
+ * while another poller holds it, cycles are skipped until it stops, and then this one takes over.
+ * On a shared server store this agent polls only the appliances it holds a lease for
+ * (src/poller/ownership/), each write fenced by that lease.
  */
 import { Monitor } from '../poller/monitor.js';
 import type { CountersSnapshot } from '../protocol/counters.js';
@@ -16,10 +18,11 @@ import { hasPoll, PooledDriver } from '../provision/pooled-driver.js';
 import type { FleetEvent, FleetState } from './fleet-state.js';
 import { describeError } from '../protocol/describe-error.js';
 import { describeHolder, leaseMsFor, PollerLease, startWhenDue } from '../poller/lease.js';
+import { AgentMembership, ownershipTtlFor } from '../poller/ownership/membership.js';
 
 /** What the loop reports to (the live stream, the event log, /metrics). */
 export interface PollObserver {
-  onEvents(events: FleetEvent[]): void;
+  onEvents(events: FleetEvent[]): Promise<void>;
   onPoll(appliance: string, seconds: number, ok: boolean): void;
   onCycle(seconds: number, names: string[]): void;
   /** An appliance left the inventory. */
@@ -33,6 +36,8 @@ export interface PollLoopOptions {
   intervalMs: number;
   observer: PollObserver;
   log?: { warn(obj: object, msg: string): void };
+  /** On a shared server store: this agent's site and capacity. */
+  sharing?: { site?: string; capacity?: number };
 }
 
 const PRUNE_EVERY_MS = 3_600_000;
@@ -46,6 +51,8 @@ export class PollLoop {
   private readonly stopping = new AbortController();
   private lastPrune = Date.now();
   private readonly lease: PollerLease;
+  private readonly shared: AgentMembership | null;
+  private joined = false;
   /** The holder last reported as polling instead of this process. */
   private standingBy: string | null = null;
   /** The inventory as of this cycle: an appliance re-added under the same name is polled where it is now. */
@@ -53,15 +60,23 @@ export class PollLoop {
 
   constructor(private readonly options: PollLoopOptions) {
     this.lease = new PollerLease(options.store.pollerLease, { command: 'fulcrum serve', leaseMs: leaseMsFor(options.intervalMs) });
+    this.shared = options.store.ownership
+      ? new AgentMembership(options.store.ownership, {
+          command: 'fulcrum serve',
+          ttlMs: ownershipTtlFor(options.intervalMs),
+          ...(options.log ? { log: options.log } : {}),
+          ...options.sharing,
+        })
+      : null;
     this.monitor = new Monitor(options.store.metrics, {
       intervalMs: options.intervalMs,
       connect: async (record) => new PolledAppliance(() => this.records.get(record.name) ?? record, this.options),
-      onPollFailed: (appliance, err) => {
+      onPollFailed: async (appliance, err) => {
         const message = describeError(err);
         options.log?.warn({ appliance, err: message }, 'poll failed');
         options.observer.onPoll(appliance, 0, false);
-        options.observer.onEvents(options.fleet.failed(appliance, message, Date.now()));
-        options.store.applianceState.failed(appliance, Date.now(), message);
+        await options.observer.onEvents(options.fleet.failed(appliance, message, Date.now()));
+        await options.store.applianceState.failed(appliance, Date.now(), message);
       },
     });
   }
@@ -79,13 +94,15 @@ export class PollLoop {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running;
-    this.lease.release();
+    if (this.shared) await this.shared.leave();
+    else await this.lease.release();
     await this.monitor.close();
   }
 
   /** One cycle over the whole inventory (also what the timer runs). */
   async cycle(): Promise<void> {
-    const held = this.lease.hold();
+    if (this.shared) return this.sharedCycle(this.shared);
+    const held = await this.lease.hold();
     if (!held.ok) {
       if (this.standingBy !== held.holder.holder)
         this.options.log?.warn({ holder: held.holder }, `standing by: this store is polled by ${describeHolder(held.holder)}; polling starts when it stops`);
@@ -96,16 +113,38 @@ export class PollLoop {
     this.standingBy = null;
     if (held.fresh && !(await startWhenDue(held, this.stopping.signal))) return;
     const started = performance.now();
-    const appliances = this.options.store.inventory.list();
+    const appliances = await this.options.store.inventory.list();
     this.dropRemoved(appliances);
     await this.monitor.cycle(appliances, this.stopping.signal);
     if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
-      this.options.store.prune();
+      await this.options.store.prune();
       this.lastPrune = Date.now();
     }
     this.options.observer.onCycle(
       (performance.now() - started) / 1000,
       appliances.map((a) => a.name),
+    );
+  }
+
+  /** A cycle over the appliances this agent holds a lease for, under that lease's fence. */
+  private async sharedCycle(shared: AgentMembership): Promise<void> {
+    if (!this.joined) {
+      await shared.start();
+      this.joined = true;
+    }
+    const { fence } = await shared.turn();
+    const started = performance.now();
+    const all = await this.options.store.inventory.list();
+    this.dropRemoved(all);
+    const owned = all.filter((a) => fence.epochs.has(a.name));
+    try {
+      await this.monitor.cycle(owned, this.stopping.signal, fence);
+    } finally {
+      shared.cycleDone(performance.now() - started);
+    }
+    this.options.observer.onCycle(
+      (performance.now() - started) / 1000,
+      owned.map((a) => a.name),
     );
   }
 
@@ -159,9 +198,9 @@ class PolledAppliance extends PooledDriver {
       } = hasPoll(d) ? await d.poll() : { sysUpTime: info.uptimeSeconds * 100, snapshot: await d.counters(), at: infoAt };
       const pollMs = performance.now() - started;
       this.options.observer.onPoll(record.name, pollMs / 1000, true);
-      this.options.observer.onEvents(this.options.fleet.observe(record.name, { timeMs: Date.now(), pollMs, info, sysUpTime, snapshot }));
+      await this.options.observer.onEvents(await this.options.fleet.observe(record.name, { timeMs: Date.now(), pollMs, info, sysUpTime, snapshot }));
       // What `fulcrum appliance list` shows from the store, as `fulcrum monitor` records it too.
-      this.options.store.applianceState.observed(record.name, infoAt, info);
+      await this.options.store.applianceState.observed(record.name, infoAt, info);
       return { sysUpTime, at, snapshot };
     });
   }

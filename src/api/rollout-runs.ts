@@ -49,8 +49,8 @@ export class RolloutRuns {
   }
 
   /** Creates the rollout and starts running it in the background. Throws RolloutError. */
-  start(spec: RolloutSpec, concurrency?: number): RolloutStatus {
-    const status = this.engine.start(spec);
+  async start(spec: RolloutSpec, concurrency?: number): Promise<RolloutStatus> {
+    const status = await this.engine.start(spec);
     this.runInBackground(status.id, concurrency);
     return this.engine.status(status.id);
   }
@@ -59,9 +59,9 @@ export class RolloutRuns {
    * Makes a paused or halted rollout run again, in the background here — unless a live process
    * (this one, or a `fulcrum rollout` elsewhere) already runs it: that one carries on.
    */
-  resume(id: number, concurrency?: number): RolloutStatus {
-    const status = this.engine.resume(id);
-    const runner = this.ctx.store.rollouts.get(id)?.runner ?? null;
+  async resume(id: number, concurrency?: number): Promise<RolloutStatus> {
+    const status = await this.engine.resume(id);
+    const runner = (await this.ctx.store.rollouts.get(id))?.runner ?? null;
     const elsewhere = runner !== null && runnerAlive(runner, this.engine.now()) && !this.runs.has(id);
     if (status.state === 'running' && !elsewhere) this.runInBackground(id, concurrency);
     return this.engine.status(id);
@@ -94,7 +94,7 @@ export class RolloutRuns {
 
   /** One appliance's upgrade over the shared driver pool, with the inventory's current record. */
   private readonly upgrade: UpgradeOne = async (appliance, image, signal) => {
-    const record = this.ctx.store.inventory.get(appliance);
+    const record = await this.ctx.store.inventory.get(appliance);
     if (!record) throw new Error(`${appliance} is no longer in the inventory`);
     const imageUrl = record.target.startsWith('snmp:') ? await imageUrlFor(this.server, targetHost(record.target), toHex(sha256(image))) : undefined;
     const result = await this.ctx.drivers.use(record, (driver) => upgradeAppliance(driver, image, { signal, ...(imageUrl ? { imageUrl } : {}) }));

@@ -63,6 +63,60 @@ export const ApplianceItem = Type.Object({
   firmware: Nullable(Type.String()),
   configId: Nullable(Type.String({ description: 'running config id as last known' })),
   pendingConfirm: Nullable(Type.Integer({ description: 'seconds until an unconfirmed commit reverts, as last known' })),
+  owner: Type.Optional(Nullable(Type.String({ description: 'the agent polling it now (its lease holder), null when none' }))),
+});
+
+export const AgentItem = Type.Object({
+  id: Type.String({ description: 'host:pid:random, per running agent' }),
+  site: Type.String(),
+  capacity: Type.Integer({ description: 'the most appliances it takes' }),
+  host: Type.String(),
+  pid: Type.Integer(),
+  command: Type.String(),
+  started: Type.Integer({ description: 'ms since the epoch (the store server clock)' }),
+  heartbeat: Type.Integer({ description: 'ms since the epoch (the store server clock)' }),
+  live: Type.Boolean({ description: 'heartbeat within its lease TTL and not stopped' }),
+  stopped: Type.Boolean({ description: 'left (SIGTERM), its leases released' }),
+  leases: Type.Integer({ description: 'appliances it holds an unexpired lease for' }),
+  cycleMs: Nullable(Type.Integer({ description: 'its last poll cycle, ms' })),
+  ttlMs: Type.Integer({ description: 'how long its leases last without a heartbeat' }),
+  coordinator: Type.Boolean({ description: 'whether it holds the coordinator lease (plans who owns what)' }),
+});
+export const AgentList = Type.Object({ agents: Type.Array(AgentItem) });
+
+/** What `PATCH /appliances/:name` changes: absent fields stay as they are. */
+export const ApplianceChange = Type.Object(
+  {
+    address: Type.Optional(Type.String({ description: `a new address: ${TARGET_FORMS}` })),
+    credentials: Type.Optional(Credentials),
+    check: Type.Optional(
+      Type.Boolean({
+        description: 'read the identity at the new address (with the new credentials) first, and change nothing when it does not answer (default true)',
+      }),
+    ),
+  },
+  { additionalProperties: false, description: 'address and/or credentials; credentials are kept for an SNMP address unless given, dropped for a console' },
+);
+export type ApplianceChange = Static<typeof ApplianceChange>;
+
+/** The identity an appliance answers, as a driver reads it. */
+const Identity = Type.Object({
+  model: Type.String(),
+  serialNumber: Type.String(),
+  firmware: Type.String(),
+  configId: Type.String(),
+  uptimeSeconds: Type.Integer(),
+  pendingConfirm: Nullable(Type.Integer()),
+  group: Type.Optional(
+    Type.Object({ name: Type.String(), unit: Type.Integer(), state: Type.Union([Type.Literal('active'), Type.Literal('standby'), Type.Literal('offline')]) }),
+  ),
+});
+
+export const UpdatedAppliance = Type.Object({
+  name: Type.String(),
+  address: Type.String(),
+  credentials: Type.String({ description: 'which kind: "v2c community", "v3 authPriv" or "none" (never the secrets)' }),
+  identity: Type.Union([Identity, Type.Null()], { description: 'read at the new address before the change; null with check: false' }),
 });
 
 export const ApplianceList = Type.Object({ appliances: Type.Array(ApplianceItem) });
@@ -124,10 +178,47 @@ export const HistoryQuery = Type.Object(
     counter: Type.Optional(Type.String({ description: 'only these counters, comma-separated (connsTotal,bytesIn,bytesOut,connsActive…)' })),
     service: Type.Optional(Type.String({ description: 'only this service' })),
     level: Type.Optional(Type.Union([Type.Literal('service'), Type.Literal('backend')], { description: 'only service-wide or only per-backend series' })),
+    backend: Type.Optional(Type.String({ description: "only this backend's series (its address, as the appliance reports it)" })),
+    step: Type.Optional(
+      Duration(
+        'one row per step of this length, e.g. 5m (total, average, min and max per step): whole seconds that tile a stored resolution kept over the range; without backend or level, service-wide series only; not with rate or resolution',
+      ),
+    ),
   },
   { additionalProperties: false },
 );
 export type HistoryQuery = Static<typeof HistoryQuery>;
+
+/** The history in steps (`step=`), as src/store/history-steps.ts computes it; the fields in its order. */
+export const SteppedHistoryResponse = Type.Object(
+  {
+    appliance: Type.String(),
+    from: Type.Integer(),
+    to: Type.Integer(),
+    stepMs: Type.Integer(),
+    resolution: Type.String({ description: 'what the rows were merged from: raw, 1m or 1h' }),
+    series: Type.Array(
+      Type.Object({
+        service: Nullable(Type.String()),
+        backend: Nullable(Type.String()),
+        counter: Type.String(),
+        kind: Type.String({ description: 'counter or gauge' }),
+        first: Nullable(Type.Integer({ description: 'start of the first step with data' })),
+        gaps: Type.Integer({ description: 'steps with nothing known after first' }),
+        rows: Type.Array(
+          Type.Object({
+            ts: Type.Integer({ description: 'start of the step, ms' }),
+            total: Nullable(Type.Number({ description: 'a counter: its increase over the step; null for a gauge or a gap' })),
+            avg: Nullable(Type.Number({ description: 'a counter: its average rate per second; a gauge: its mean reading' })),
+            min: Nullable(Type.Number()),
+            max: Nullable(Type.Number()),
+          }),
+        ),
+      }),
+    ),
+  },
+  { description: 'the answer with step=' },
+);
 
 export const HistoryResponse = Type.Object({
   appliance: Type.String(),
@@ -220,8 +311,27 @@ export const ListQuery = Type.Object(
 );
 export type ListQuery = Static<typeof ListQuery>;
 
+/** /events also pages forward by id, for a follower: what was appended after the last one it saw. */
+export const EventsQuery = Type.Object(
+  {
+    ...ListQuery.properties,
+    after: Type.Optional(
+      Type.String({
+        pattern: '^[0-9]{1,15}$',
+        description: 'only events appended after this event id, oldest first (whatever their times); page on from the last id answered',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type EventsQuery = Static<typeof EventsQuery>;
+
 export const EventsResponse = Type.Object({
   events: Type.Array(Type.Object({ id: Type.Integer(), ts: Type.Integer(), appliance: Type.String(), kind: Type.String(), detail: Type.Unknown() })),
+  lastId: Type.Integer({
+    description:
+      "the id of the log's last event, whatever the filters (0: none): where a follower starts, since the newest by time may not be the last appended",
+  }),
 });
 
 export const AuditResponse = Type.Object({

@@ -7,6 +7,7 @@
  * without a socket, `app.listen()` serves it. With `poll`, it also polls the inventory for as
  * long as it runs (started when ready, stopped on close).
  */
+import { describeError } from '../protocol/describe-error.js';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type onRequestHookHandler } from 'fastify';
@@ -20,6 +21,7 @@ import { serveDashboard } from './static-files.js';
 import type { OpenDriver } from '../provision/driver-pool.js';
 import { MAX_RULE_TEXT_BYTES, positionOf, RULE_TEXT_LIMITS, scanRuleText } from '../rules/index.js';
 import { ApiError, installErrorHandling } from './errors.js';
+import { FailoverFeed } from './failover-feed.js';
 import { summarize } from './fleet-summary.js';
 import { PollLoop } from './poll-loop.js';
 import { urlForLog } from './request-log.js';
@@ -141,6 +143,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   );
   await serveDashboard(app);
 
+  // Before the poll loop's hooks: the feed knows where the log ends before the first poll writes to it.
+  const failovers = new FailoverFeed(options.store.events, ctx.hub, app.log);
+  app.addHook('onReady', async () => failovers.start());
+  app.addHook('preClose', async () => failovers.stop());
+
   if (options.poll) {
     const loop = new PollLoop({
       store: options.store,
@@ -149,7 +156,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       intervalMs: options.poll.intervalMs,
       log: app.log,
       observer: {
-        onEvents: (events) => events.forEach((e) => ctx.recordEvent(e)),
+        onEvents: async (events) => {
+          for (const e of events) await ctx.recordEvent(e);
+        },
         onPoll: (appliance, seconds, ok) => ctx.metrics.observePoll(appliance, seconds, ok),
         onCycle: (seconds, names) => {
           ctx.metrics.observeCycle(seconds);
@@ -176,9 +185,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     let hold: Awaited<ReturnType<typeof holdConsoles>> | null = null;
     let timer: NodeJS.Timeout | null = null;
     app.addHook('onReady', async () => {
-      hold = await holdConsoles({ command: 'fulcrum serve', pool: ctx.drivers, records: options.store.inventory.list() });
+      hold = await holdConsoles({ command: 'fulcrum serve', pool: ctx.drivers, records: await options.store.inventory.list() });
       // The inventory changes through the API and the CLI: the held consoles follow it.
-      timer = setInterval(() => hold?.refresh(options.store.inventory.list()), 2_000).unref();
+      timer = setInterval(() => {
+        options.store.inventory.list().then(
+          (records) => hold?.refresh(records),
+          (err: unknown) => app.log.warn({ err: describeError(err) }, 'reading the inventory for the held consoles failed'),
+        );
+      }, 2_000).unref();
     });
     app.addHook('preClose', async () => {
       if (timer) clearInterval(timer);

@@ -2,6 +2,7 @@
  * Server-sent events: `GET /api/v1/stream` (text/event-stream) pushes
  * - `counters` after every poll cycle: `{at, appliances: [ApplianceSummary]}`;
  * - `event` for each appliance event and audit entry: `{source: 'appliance' | 'audit', ...}`;
+ *   failover events come from the event log, whoever wrote them (failover-feed.ts);
  * and a comment line as heartbeat, so proxies and browsers keep an idle stream open. A client
  * that goes away is unsubscribed at once; stopping the server ends every stream.
  *

@@ -56,8 +56,8 @@ function errorDetail(err: unknown): Record<string, unknown> {
 }
 
 /** Writes one entry now. */
-export function recordCliChange(store: AgentStore, action: string, note: CliChangeNote & { outcome: AuditOutcome }): void {
-  store.audit.append({
+export async function recordCliChange(store: AgentStore, action: string, note: CliChangeNote & { outcome: AuditOutcome }): Promise<void> {
+  await store.audit.append({
     ts: Date.now(),
     actor: cliActor(),
     via: 'cli',
@@ -77,7 +77,7 @@ export async function audited<T>(change: CliChange<T>, work: (note: (n: CliChang
   const owned = !store;
   if (!store) {
     const { openStore } = await import('../store/index.js');
-    store = openStore(change.db ? { file: change.db } : {});
+    store = await openStore(change.db ? { file: change.db } : {});
   }
   let known: CliChangeNote = { appliance: change.appliance ?? null, detail: { ...change.detail } };
   const note = (n: CliChangeNote) => (known = { ...known, ...n, detail: { ...known.detail, ...n.detail } });
@@ -89,7 +89,7 @@ export async function audited<T>(change: CliChange<T>, work: (note: (n: CliChang
       result = await work(note);
     } catch (err) {
       try {
-        write({ detail: errorDetail(err) }, 'failed');
+        await write({ detail: errorDetail(err) }, 'failed');
       } catch (auditErr) {
         process.stderr.write(`fulcrum: writing the audit log failed: ${(auditErr as Error).message}\n`);
       }
@@ -97,13 +97,13 @@ export async function audited<T>(change: CliChange<T>, work: (note: (n: CliChang
     }
     try {
       const notes = change.describe?.(result) ?? {};
-      for (const n of Array.isArray(notes) ? notes : [notes]) write(n, 'ok');
+      for (const n of Array.isArray(notes) ? notes : [notes]) await write(n, 'ok');
     } catch (auditErr) {
       throw new CliError(`${change.action}: done, but writing the audit log failed: ${(auditErr as Error).message}`, EXIT.failure);
     }
     return result;
   } finally {
-    if (owned) store.close();
+    if (owned) await store.close();
   }
 }
 

@@ -47,14 +47,14 @@ async function resolve(opts: TargetOptions): Promise<Resolved> {
   let stored: SnmpCredentials | null = null;
   if (!/^[a-z]+:/.test(target)) {
     const { openStore } = await import('../store/index.js');
-    const store = openStore(opts.db ? { file: opts.db } : {});
+    const store = await openStore(opts.db ? { file: opts.db } : {});
     try {
-      const record = store.inventory.get(target);
+      const record = await store.inventory.get(target);
       if (!record) throw new CliError(unknownName(target), EXIT.invalidInput);
       target = record.target;
       stored = storedCredentials(record.credentials);
     } finally {
-      store.close();
+      await store.close();
     }
   }
   return { target, credentials: fromFlags(opts) ?? stored ?? fromEnvironment() };

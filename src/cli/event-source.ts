@@ -13,7 +13,7 @@ export interface EventSource {
   after(id: number): Promise<StoredEvent[]>;
   /** The id of the log's last event, whatever the filters (0: none yet). */
   lastId(): Promise<number>;
-  close(): void;
+  close(): Promise<void> | void;
 }
 
 export interface EventFilter {

@@ -19,6 +19,6 @@ export function cliGroupAccess(store: AgentStore, db: string | undefined): Group
         await driver.close().catch(() => undefined);
       }
     },
-    observed: (appliance, info) => void store.applianceState.observed(appliance, Date.now(), info),
+    observed: (appliance, info) => store.applianceState.observed(appliance, Date.now(), info),
   };
 }

@@ -43,13 +43,22 @@ export function storedItem(r: ApplianceRecord, s: StoredApplianceState | null, n
   };
 }
 
+/** The fields of an item that come from the inventory alone. */
+export type InventoryEntry = Pick<InventoryItem, 'name' | 'address' | 'credentials' | 'created'>;
+
 /** What the appliance answered just now, or why it did not. */
 export function liveItem(r: ApplianceRecord, answer: { info: ApplianceInfo } | { error: string }, now: number): InventoryItem {
+  return liveEntry(base(r), answer, now);
+}
+
+/** The same from an entry of a remote agent's list (which never holds the credentials themselves). */
+export function liveEntry(entry: InventoryEntry, answer: { info: ApplianceInfo } | { error: string }, now: number): InventoryItem {
+  const b = { name: entry.name, address: entry.address, credentials: entry.credentials, created: entry.created };
   if ('error' in answer)
-    return { ...base(r), reachable: false, lastPoll: null, error: answer.error, model: null, firmware: null, configId: null, pendingConfirm: null };
+    return { ...b, reachable: false, lastPoll: null, error: answer.error, model: null, firmware: null, configId: null, pendingConfirm: null };
   const i = answer.info;
   return {
-    ...base(r),
+    ...b,
     reachable: true,
     lastPoll: now,
     error: null,

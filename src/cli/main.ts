@@ -8,6 +8,7 @@ import { Command, CommanderError } from './commander.js';
 import { CliError, EXIT, exitName } from './exit-codes.js';
 import { defineGroups } from './groups/index.js';
 import { defineTopLevel } from './groups/top-level.js';
+import { applyStoreAlias, storeAliases } from './options.js';
 import { packageVersion } from './version.js';
 
 const args = process.argv.slice(2);
@@ -70,6 +71,8 @@ function fail(message: string, exitCode: number): void {
 async function main(): Promise<void> {
   try {
     await defineCommands();
+    storeAliases(program);
+    program.hook('preAction', (_root, action) => applyStoreAlias(action));
     // Node's crypto goes in as the contract's CryptoPort before a command runs, and only then:
     // help and the version hash nothing, and the port's modules are a good part of a start.
     program.hook('preAction', async () => {

@@ -11,9 +11,30 @@ import { CliError, EXIT } from './exit-codes.js';
 
 export const TARGET_HELP = `appliance: ${TARGET_FORMS}, or an inventory name`;
 
-/** --db: the agent's database. `purpose` says what a command reads it for, when that is not obvious. */
+/**
+ * --db: the agent's store, a SQLite file or a postgres:// URL. `purpose` says what a command
+ * reads it for, when that is not obvious. Every command with it also takes --store, the same
+ * thing under the name server operators look for (storeAliases).
+ */
 export function dbOption(purpose?: string): InstanceType<typeof Option> {
-  return new Option('--db <file>', `the agent's database${purpose ? `, ${purpose}` : ''} (default $FULCRUM_HOME/fulcrum.db)`);
+  return new Option('--db <file|url>', `the agent's store${purpose ? `, ${purpose}` : ''}: a SQLite file or postgres://… (default $FULCRUM_STORE, else $FULCRUM_HOME/fulcrum.db)`);
+}
+
+/** Gives every command with --db a --store too; `applyStoreAlias` (a preAction hook) makes them one option. */
+export function storeAliases(root: Command): void {
+  const visit = (cmd: Command) => {
+    if (cmd.options.some((o) => o.long === '--db') && !cmd.options.some((o) => o.long === '--store'))
+      cmd.addOption(new Option('--store <file|url>', 'the same as --db: a SQLite file, or postgres://USER@HOST:PORT/DB for a store several agents share'));
+    cmd.commands.forEach(visit);
+  };
+  visit(root);
+}
+
+export function applyStoreAlias(cmd: Command): void {
+  const o = cmd.opts<{ db?: string; store?: string }>();
+  if (o.store === undefined) return;
+  if (o.db !== undefined && o.db !== o.store) throw new CliError('--db and --store name the same thing: give one of them', EXIT.usage);
+  cmd.setOptionValue('db', o.store);
 }
 
 /** --json; `shape` describes what is printed when it is more than the human output as JSON. */

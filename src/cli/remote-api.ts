@@ -17,6 +17,20 @@ export interface ReachFlags {
   db?: string;
 }
 
+/** A refusal or failure the agent answered: the CliError a command shows, with the API's own code and words for one that handles it. */
+export class AgentError extends CliError {
+  constructor(
+    message: string,
+    exitCode: number,
+    /** The API's error code (`notFound`, `applianceUnreachable`…), '' when the answer had none. */
+    readonly code: string,
+    /** The API's message alone, without the context's name. */
+    readonly detail: string,
+  ) {
+    super(message, exitCode);
+  }
+}
+
 /** Exit codes by the API's error code, for a command whose local twin words a cause otherwise. */
 export type ExitsByCode = Readonly<Record<string, number>>;
 
@@ -24,7 +38,7 @@ export interface RemoteApi {
   /** The context's name and the agent's URL, for messages. */
   readonly where: string;
   get<T>(path: string, query?: Record<string, string | undefined>, exits?: ExitsByCode): Promise<T>;
-  send<T>(method: 'POST' | 'DELETE', path: string, body?: unknown, exits?: ExitsByCode): Promise<T>;
+  send<T>(method: 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown, exits?: ExitsByCode): Promise<T>;
 }
 
 /** The agent this command works against, or null for this machine. */
@@ -42,6 +56,22 @@ export async function remoteApi(opts: ReachFlags): Promise<RemoteApi | null> {
 interface ApiErrorBody {
   error?: { code?: string; message?: string };
 }
+
+/**
+ * A 404 means "no such appliance, image, rollout…" (exit 3, as locally) only when the API says so
+ * with its `notFound` code. The agent answers an unknown route with `notFound` too, worded
+ * "no such route: …" (src/api/errors.ts), and anything else at that address answers a bare 404:
+ * neither says the name is unknown, and exit 3 would make a script believe it is.
+ */
+function namesAThing(error: ApiErrorBody['error']): boolean {
+  return error?.code === 'notFound' && !(error.message ?? '').startsWith('no such route:');
+}
+
+/**
+ * A route the agent lacks is a failure of the remote side, not of the input and not transient:
+ * exit 1 (EXIT.failure), never 4, which scripts read as "try again later".
+ */
+const NO_ROUTE_EXIT = EXIT.failure;
 
 /** The exit code of an API error a command did not name: the same cause's exit code locally. */
 function defaultExit(status: number, code: string): number {
@@ -68,7 +98,7 @@ class AgentApi implements RemoteApi {
     return this.request<T>('GET', url, undefined, exits);
   }
 
-  send<T>(method: 'POST' | 'DELETE', path: string, body?: unknown, exits: ExitsByCode = {}): Promise<T> {
+  send<T>(method: 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown, exits: ExitsByCode = {}): Promise<T> {
     return this.request<T>(method, this.url(path), body, exits);
   }
 
@@ -96,10 +126,13 @@ class AgentApi implements RemoteApi {
           try {
             parsed = JSON.parse(text);
           } catch {
+            if (status === 404) return reject(this.noRoute(method, url));
             return reject(new CliError(`${this.where}: HTTP ${status}, not the API's JSON: ${text.slice(0, 200)}`, EXIT.failure));
           }
           if (status >= 200 && status < 300) return resolve(parsed as T);
-          reject(this.failure(status, (parsed as ApiErrorBody).error, exits));
+          const error = (parsed as ApiErrorBody | null)?.error;
+          if (status === 404 && !namesAThing(error)) return reject(this.noRoute(method, url));
+          reject(this.failure(status, error, exits));
         });
       });
       req.on('error', (err) => reject(new CliError(`${this.where}: ${err.message}`, EXIT.unreachable)));
@@ -107,11 +140,20 @@ class AgentApi implements RemoteApi {
     });
   }
 
+  /** An agent without this route (older than this CLI, or not Fulcrum's API at that path). */
+  private noRoute(method: string, url: URL): CliError {
+    return new CliError(
+      `${this.where}: the remote agent does not offer ${method} ${url.pathname} (an older agent? upgrade it, or run the command on its machine)`,
+      NO_ROUTE_EXIT,
+    );
+  }
+
   private failure(status: number, error: ApiErrorBody['error'], exits: ExitsByCode): CliError {
     const code = error?.code ?? '';
     const message = error?.message ?? `HTTP ${status}`;
     const exit = exits[code] ?? defaultExit(status, code);
     // Worded as the remote driver words a refusal (src/cli/connect.ts asCliError).
-    return new CliError(exit === EXIT.refused ? `refused (${code || status}): ${this.where}: ${message}` : `${this.where}: ${message}`, exit);
+    const text = exit === EXIT.refused ? `refused (${code || status}): ${this.where}: ${message}` : `${this.where}: ${message}`;
+    return new AgentError(text, exit, code, message);
   }
 }

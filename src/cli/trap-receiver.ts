@@ -77,7 +77,7 @@ function sourceOf(record: ApplianceRecord): Source | null {
 /** Inventory address → the SNMP appliances there, with their credentials. Names are looked up. */
 async function inventorySources(store: AgentStore): Promise<Map<string, Source[]>> {
   const sources = new Map<string, Source[]>();
-  for (const record of store.inventory.list()) {
+  for (const record of await store.inventory.list()) {
     if (!record.target.startsWith('snmp:')) continue;
     const source = sourceOf(record);
     if (!source) continue;
@@ -144,8 +144,10 @@ export async function startTrapReceiver(store: AgentStore, options: TrapReceiver
       const appliance = matching.length === 1 ? matching[0]!.name : from;
       // A failover group member's state change is a `failover` event like the console's; any other notification a `trap`.
       const failover = failoverTrapEvent(trap, varbinds);
-      if (failover) store.events.append({ ts: Date.now(), appliance, kind: FAILOVER_EVENT_KIND, detail: { ...failover, via: 'snmp' } });
-      else store.events.append({ ts: Date.now(), appliance, kind: 'trap', detail: { trap, varbinds } });
+      const event = failover
+        ? { ts: Date.now(), appliance, kind: FAILOVER_EVENT_KIND, detail: { ...failover, via: 'snmp' } }
+        : { ts: Date.now(), appliance, kind: 'trap', detail: { trap, varbinds } };
+      store.events.append(event).catch((err: unknown) => options.log?.warn({ err: (err as Error).message, event }, 'recording a notification failed'));
     },
   );
   authorizer = receiver.getAuthorizer() as Authorizer;
@@ -159,7 +161,9 @@ export async function startTrapReceiver(store: AgentStore, options: TrapReceiver
   const report = () => {
     const summary = gate.takeSummary();
     if (!summary) return;
-    store.events.append({ ts: Date.now(), appliance: TRAP_RECEIVER, kind: 'trapsDropped', detail: summary });
+    store.events
+      .append({ ts: Date.now(), appliance: TRAP_RECEIVER, kind: 'trapsDropped', detail: summary })
+      .catch((err: unknown) => options.log?.warn({ err: (err as Error).message }, 'recording the dropped notifications failed'));
     options.log?.warn({ total: summary.total, ...summary.reasons }, 'notifications dropped');
   };
   const refresh = () =>

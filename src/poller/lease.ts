@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { pidExists } from '../store/pid-exists.js';
-import type { PollerHolder, SqlitePollerLease } from '../store/poller-lease.js';
+import type { PollerHolder, PollerLeaseStore } from '../store/poller-lease.js';
 
 const MIN_LEASE_MS = 30_000;
 
@@ -59,7 +59,7 @@ export class PollerLease {
   private readonly host: string;
 
   constructor(
-    private readonly rows: SqlitePollerLease,
+    private readonly rows: PollerLeaseStore,
     private readonly options: PollerLeaseOptions,
   ) {
     this.now = options.now ?? Date.now;
@@ -67,16 +67,16 @@ export class PollerLease {
   }
 
   /** The live holder other than this process's lease, if any. */
-  other(): PollerHolder | null {
-    const h = this.rows.holder();
+  async other(): Promise<PollerHolder | null> {
+    const h = await this.rows.holder();
     return h && h.holder !== this.id && holderAlive(h, this.now(), this.host) ? h : null;
   }
 
   /** Takes the lease, or renews it when held; called before every cycle. */
-  hold(): HoldResult {
+  async hold(): Promise<HoldResult> {
     const now = this.now();
     const wasHeld = this.held;
-    if (this.held && this.rows.renew(this.id, now + this.options.leaseMs)) return { ok: true, fresh: false, startAt: now };
+    if (this.held && (await this.rows.renew(this.id, now + this.options.leaseMs))) return { ok: true, fresh: false, startAt: now };
     this.held = false;
     this.since = now;
     const me: PollerHolder = {
@@ -87,7 +87,7 @@ export class PollerLease {
       since: this.since,
       expires: now + this.options.leaseMs,
     };
-    const other = this.rows.claim(me, (h) => holderAlive(h, now, this.host));
+    const other = await this.rows.claim(me, (h) => holderAlive(h, now, this.host));
     if (other) return { ok: false, holder: other, lost: wasHeld };
     this.held = true;
     this.startHeartbeat();
@@ -95,13 +95,13 @@ export class PollerLease {
   }
 
   /** Frees the lease for the next poller at once. Safe to call more than once, and on a closed store. */
-  release(): void {
+  async release(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = null;
     if (!this.held) return;
     this.held = false;
     try {
-      this.rows.release(this.id);
+      await this.rows.release(this.id);
     } catch {
       // The store is already closed or unwritable: the lease expires by itself.
     }
@@ -112,11 +112,14 @@ export class PollerLease {
     if (this.heartbeat) return;
     this.heartbeat = setInterval(
       () => {
-        try {
-          if (this.held && !this.rows.renew(this.id, this.now() + this.options.leaseMs)) this.held = false;
-        } catch {
-          // Busy file: the next beat, well within the lease, tries again.
-        }
+        if (!this.held) return;
+        this.rows.renew(this.id, this.now() + this.options.leaseMs).then(
+          (kept) => {
+            if (!kept) this.held = false;
+          },
+          // Busy file or a lost connection: the next beat, well within the lease, tries again.
+          () => undefined,
+        );
       },
       Math.max(1, Math.floor(this.options.leaseMs / 3)),
     );
@@ -132,7 +135,7 @@ export class PollerLease {
 export async function waitForLease(lease: PollerLease, signal: AbortSignal, onWaiting: (holder: PollerHolder) => void, everyMs = 500): Promise<boolean> {
   let told: string | null = null;
   while (!signal.aborted) {
-    const r = lease.hold();
+    const r = await lease.hold();
     if (r.ok) return startWhenDue(r, signal);
     if (r.holder.holder !== told) onWaiting(r.holder);
     told = r.holder.holder;

@@ -1,4 +1,5 @@
 import type { ApplianceDriver } from '../../drivers/driver.js';
+import type { Fence } from '../store/ownership.js';
 import type { CountersSnapshot } from '../protocol/counters.js';
 import type { MetricStore, Point } from '../store/metric-store.js';
 import type { ApplianceRecord } from '../store/inventory.js';
@@ -16,7 +17,7 @@ export interface MonitorOptions {
   /** Appliances polled at the same time. */
   concurrency?: number;
   connect: (record: ApplianceRecord) => Promise<Pollable>;
-  onPollFailed?: (appliance: string, error: unknown) => void;
+  onPollFailed?: (appliance: string, error: unknown) => void | Promise<void>;
 }
 
 export interface CycleSummary {
@@ -24,6 +25,8 @@ export interface CycleSummary {
   failed: number;
   points: number;
   ms: number;
+  /** Points refused by the store's fence (a lease this agent no longer holds): only on a shared store. */
+  fenced?: number;
 }
 
 /**
@@ -43,20 +46,25 @@ export class Monitor {
   }
 
   /** Polls `appliances` once; an aborted `signal` starts no further polls (those under way still land). */
-  async cycle(appliances: readonly ApplianceRecord[], signal?: AbortSignal): Promise<CycleSummary> {
+  /** One cycle over `appliances`; with a `fence` (agents sharing a server store), each write goes under this agent's leases. */
+  async cycle(appliances: readonly ApplianceRecord[], signal?: AbortSignal, fence?: Fence): Promise<CycleSummary> {
     const started = performance.now();
     let points: Point[] = [];
     let written = 0;
+    let fenced = 0;
     let failed = 0;
     let polled = 0;
     // Points go to the store in batches of about FLUSH_POINTS, each one transaction: a whole
     // cycle of a big fleet held until its end would outlive the young generation and swell the
     // heap (1,000 appliances × 200 counters is 200k points), and a batch costs one commit.
-    const flush = () => {
+    const flush = async () => {
       if (points.length === 0) return;
-      // What the store kept: a point for a second already stored (another writer's) is not counted.
-      written += this.metrics.write(points).written;
+      const batch = points;
       points = [];
+      // What the store kept: a point for a second already stored (another writer's) is not counted.
+      const landed = await this.metrics.write(batch, fence);
+      written += landed.written;
+      fenced += landed.fenced ?? 0;
     };
     let next = 0;
     const worker = async () => {
@@ -67,18 +75,18 @@ export class Monitor {
           const driver = await this.driver(record);
           const { sysUpTime, snapshot, at } = driver.poll ? await driver.poll() : await viaInfo(driver);
           // The sample's time is when sysUpTime was read: a poll slowed by retries after that must not look like a reboot.
-          for (const p of this.recorder.record({ appliance: record.name, timeMs: at ?? Date.now(), sysUpTime, snapshot }).points) points.push(p);
-          if (points.length >= FLUSH_POINTS) flush();
+          for (const p of (await this.recorder.record({ appliance: record.name, timeMs: at ?? Date.now(), sysUpTime, snapshot })).points) points.push(p);
+          if (points.length >= FLUSH_POINTS) await flush();
         } catch (err) {
           failed++;
           await this.drop(record.name);
-          this.options.onPollFailed?.(record.name, err);
+          await this.options.onPollFailed?.(record.name, err);
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.options.concurrency ?? 64, appliances.length) }, worker));
-    flush();
-    return { polled: polled - failed, failed, points: written, ms: performance.now() - started };
+    await flush();
+    return { polled: polled - failed, failed, points: written, ms: performance.now() - started, ...(fence ? { fenced } : {}) };
   }
 
   async close(): Promise<void> {

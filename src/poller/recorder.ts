@@ -50,7 +50,7 @@ export class PollRecorder {
   ) {}
 
   /** The points for one poll of one appliance (not yet written). */
-  record(input: PollInput): RecordedPoll {
+  async record(input: PollInput): Promise<RecordedPoll> {
     const readings = snapshotReadings(input.appliance, input.snapshot);
     const sample: PollSample = { timeMs: input.timeMs, sysUpTime: input.sysUpTime, counters: readings.counters };
     if (input.discontinuity) sample.discontinuity = true;
@@ -68,7 +68,7 @@ export class PollRecorder {
     const names = [...counters.map(([name]) => name), ...gauges.map(([name]) => name)];
     let layout = this.layouts.get(input.appliance);
     if (!layout || layout.counters !== counters.length || !sameNames(layout.names, names)) {
-      const ids = this.store.seriesMany(
+      const ids = await this.store.seriesMany(
         names.map((name, i) => ({ key: readings.keys.get(name)!, kind: i < counters.length ? ('counter' as const) : ('gauge' as const) })),
       );
       layout = { names, counters: counters.length, ids };

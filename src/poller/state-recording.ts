@@ -7,7 +7,7 @@
  */
 import type { ApplianceDriver } from '../../drivers/driver.js';
 import type { CountersSnapshot } from '../protocol/counters.js';
-import type { SqliteApplianceState } from '../store/appliance-state.js';
+import type { ApplianceStateStore } from '../store/appliance-state.js';
 
 type Polled = { sysUpTime: number; at: number; snapshot: CountersSnapshot };
 type Pollable = { poll(): Promise<{ sysUpTime: number; at?: number; snapshot: CountersSnapshot }> };
@@ -15,7 +15,7 @@ type Pollable = { poll(): Promise<{ sysUpTime: number; at?: number; snapshot: Co
 const hasPoll = (d: ApplianceDriver): d is ApplianceDriver & Pollable => typeof (d as Partial<Pollable>).poll === 'function';
 
 /** `driver`, with a poll that reads identity first and records it under `name`. */
-export function recordingState<D extends ApplianceDriver>(driver: D, name: string, states: SqliteApplianceState): D & { poll(): Promise<Polled> } {
+export function recordingState<D extends ApplianceDriver>(driver: D, name: string, states: ApplianceStateStore): D & { poll(): Promise<Polled> } {
   const poll = async (): Promise<Polled> => {
     const info = await driver.info();
     const infoAt = Date.now();
@@ -24,7 +24,7 @@ export function recordingState<D extends ApplianceDriver>(driver: D, name: strin
       at = infoAt,
       snapshot,
     } = hasPoll(driver) ? await driver.poll() : { sysUpTime: info.uptimeSeconds * 100, snapshot: await driver.counters() };
-    states.observed(name, infoAt, info);
+    await states.observed(name, infoAt, info);
     return { sysUpTime, at, snapshot };
   };
   // Everything else is the driver's own, bound to it (its private state stays its own).

@@ -37,8 +37,8 @@ export const FLEET_CONCURRENCY = 8;
 export const CONFIRM_MARGIN_MS = 10_000;
 
 /** Inventory names (in the order given) or 'all' (the inventory, by name) → records. Throws FleetPushError. */
-export function resolveFleetTargets(inventory: Pick<Inventory, 'list'>, targets: readonly string[] | 'all'): ApplianceRecord[] {
-  const known = inventory.list();
+export async function resolveFleetTargets(inventory: Pick<Inventory, 'list'>, targets: readonly string[] | 'all'): Promise<ApplianceRecord[]> {
+  const known = await inventory.list();
   if (targets === 'all') {
     if (known.length === 0) throw new FleetPushError('invalid', 'the inventory is empty: add appliances first (fulcrum appliance add)');
     return [...known].sort((a, b) => a.name.localeCompare(b.name));

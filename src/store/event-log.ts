@@ -29,7 +29,7 @@ export interface EventQuery {
   from?: number;
   /** Inclusive, ms. */
   to?: number;
-  /** Only events appended after this id (what a follower has not seen yet, whatever their times). */
+  /** Only events appended after this id (what a follower has not seen yet, whatever their times); ordered by id then. */
   afterId?: number;
   /** Newest first when set to 'desc'. Default 'asc'. */
   order?: 'asc' | 'desc';
@@ -39,8 +39,27 @@ export interface EventQuery {
 
 export interface EventLog {
   /** Store one event; returns its id (ids increase in the order events are appended). */
-  append(event: EventInput): number;
-  query(query?: EventQuery): StoredEvent[];
+  append(event: EventInput): Promise<number>;
+  query(query?: EventQuery): Promise<StoredEvent[]>;
+  /** The id of the last event appended (0 when none): where a follower starts. */
+  lastId(): Promise<number>;
   /** Delete events older than `before` (ms); returns how many. */
-  prune(before: number): number;
+  prune(before: number): Promise<number>;
+}
+
+/** At most this many events per query. */
+export const MAX_EVENT_LIMIT = 100_000;
+
+const jsonSafe = (_key: string, value: unknown) => (typeof value === 'bigint' ? value.toString() : value);
+
+/** An event as every engine stores it (ts whole ms, detail JSON with bigints as text); throws for a bad one. */
+export function eventRow(event: EventInput): { ts: number; appliance: string; kind: string; detail: string } {
+  if (!Number.isFinite(event.ts)) throw new RangeError(`event time ${event.ts} is not a time in ms`);
+  for (const [field, value] of [
+    ['appliance', event.appliance],
+    ['kind', event.kind],
+  ] as const) {
+    if (typeof value !== 'string' || value === '') throw new TypeError(`event ${field} must be a non-empty string`);
+  }
+  return { ts: Math.floor(event.ts), appliance: event.appliance, kind: event.kind, detail: JSON.stringify(event.detail ?? null, jsonSafe) };
 }

@@ -111,8 +111,8 @@ export function mergeSteps(
 }
 
 /** `counterHistory` in steps: the same selection and the same stored points, merged per step. */
-export function steppedHistory(metrics: MetricStore, appliance: string, q: Omit<HistoryQuery, 'rate'> & { stepMs: number }): SteppedHistory {
-  const series = queryHistory(metrics, appliance, q).map(({ series: s, points }) => ({
+export async function steppedHistory(metrics: MetricStore, appliance: string, q: Omit<HistoryQuery, 'rate'> & { stepMs: number }): Promise<SteppedHistory> {
+  const series = (await queryHistory(metrics, appliance, q)).map(({ series: s, points }) => ({
     service: s.service ?? null,
     backend: s.backend ?? null,
     counter: s.counter,

@@ -46,35 +46,37 @@ export function resolutionFor(spanMs: number): Resolution {
   return spanMs <= 2 * 3_600_000 ? 'raw' : spanMs <= 2 * 86_400_000 ? '1m' : '1h';
 }
 
+/** A series as the store lists it. */
+export type StoredSeries = Awaited<ReturnType<MetricStore['listSeries']>>[number];
+
 /** Whether anything was ever stored for this appliance. */
-export function hasHistory(metrics: MetricStore, appliance: string): boolean {
-  return metrics.listSeries(appliance).length > 0;
+export async function hasHistory(metrics: MetricStore, appliance: string): Promise<boolean> {
+  return (await metrics.listSeries(appliance)).length > 0;
 }
 
 /** The series a query selects (its counters, service and level), in creation order. */
-export function chosenSeries(
+export async function chosenSeries(
   metrics: MetricStore,
   appliance: string,
   q: Pick<HistoryQuery, 'counters' | 'service' | 'backend' | 'serviceLevel'>,
-): ReturnType<MetricStore['listSeries']> {
+): Promise<StoredSeries[]> {
   const wanted = q.counters ? new Set(q.counters) : null;
-  return metrics
-    .listSeries(appliance)
+  return (await metrics.listSeries(appliance))
     .filter((s) => (wanted === null || wanted.has(s.counter)) && (q.service === undefined || s.service === q.service))
     .filter((s) => q.backend === undefined || s.backend === q.backend)
     .filter((s) => q.serviceLevel === undefined || (s.backend === undefined) === q.serviceLevel);
 }
 
 /** The series a query selects with their stored points: the one read behind every history answer. */
-export function queryHistory(
+export async function queryHistory(
   metrics: MetricStore,
   appliance: string,
   q: Omit<HistoryQuery, 'rate'>,
-): Array<{ series: ReturnType<MetricStore['listSeries']>[number]; points: SeriesPoint[] }> {
-  const chosen = chosenSeries(metrics, appliance, q);
+): Promise<Array<{ series: StoredSeries; points: SeriesPoint[] }>> {
+  const chosen = await chosenSeries(metrics, appliance, q);
   const keys = chosen.map((s) => ({ ...(s.service ? { service: s.service } : {}), ...(s.backend ? { backend: s.backend } : {}), counter: s.counter }));
   // One pass over the stored frames for every series when the store can (SQLite can).
-  const results = metrics.queryMany(appliance, keys, q.from, q.to, q.resolution);
+  const results = await metrics.queryMany(appliance, keys, q.from, q.to, q.resolution);
   return chosen.map((series, i) => ({ series, points: results[i]?.points ?? [] }));
 }
 
@@ -87,8 +89,8 @@ export function countGaps(values: ReadonlyArray<number | null>): number {
   return first < 0 ? 0 : values.slice(first).filter((v) => v === null).length;
 }
 
-export function counterHistory(metrics: MetricStore, appliance: string, q: HistoryQuery): History {
-  const series = queryHistory(metrics, appliance, q).map(({ series: s, points: stored }): HistorySeries => {
+export async function counterHistory(metrics: MetricStore, appliance: string, q: HistoryQuery): Promise<History> {
+  const series = (await queryHistory(metrics, appliance, q)).map(({ series: s, points: stored }): HistorySeries => {
     const points = stored.map((p) => [p.ts, s.kind === 'counter' && !q.rate ? (p.sum ?? null) : p.value] as const);
     return { service: s.service ?? null, backend: s.backend ?? null, counter: s.counter, kind: s.kind, points };
   });

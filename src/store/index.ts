@@ -1,20 +1,29 @@
 /**
- * The agent's store: one SQLite file holding the inventory, metrics, events, API tokens and the
- * audit log. Callers that only need metrics should depend on the `MetricStore` interface, not
- * on SQLite.
+ * The agent's store: the inventory, metrics, events, API tokens, the audit log, rollouts and
+ * leases, in one SQLite file (the default) or on a PostgreSQL server (several agents). Callers
+ * depend on the interfaces (MetricStore, EventLog, Inventory, …), never on an engine.
  */
-import { SqliteApplianceState } from './appliance-state.js';
-import { SqliteAuditLog } from './audit.js';
-import { openDatabase, type Db } from './database.js';
-import { SqliteFirmwareImages } from './firmware-images.js';
-import { SqliteInventory } from './inventory.js';
-import type { Retention, SamplePruneSummary } from './metric-store.js';
+import { SqliteApplianceState } from './sqlite/appliance-state.js';
+import { SqliteAuditLog } from './sqlite/audit.js';
+import { openDatabase } from './database.js';
+import { SqliteFirmwareImages } from './sqlite/firmware-images.js';
+import { SqliteInventory } from './sqlite/inventory.js';
+import type { MetricStore, Retention, SamplePruneSummary } from './metric-store.js';
+import type { EventLog } from './event-log.js';
+import type { Inventory } from './inventory.js';
+import type { ApplianceStateStore } from './appliance-state.js';
+import type { TokenStore } from './tokens.js';
+import type { AuditLog } from './audit.js';
+import type { FirmwareImageStore } from './firmware-images.js';
+import type { RolloutStore } from './rollouts.js';
+import type { PollerLeaseStore } from './poller-lease.js';
+import type { OwnershipStore } from './ownership.js';
 import { SqliteEventLog } from './sqlite/event-log.js';
 import { SqliteMetricStore } from './sqlite/metric-store.js';
-import { SqlitePollerLease } from './poller-lease.js';
-import { SqliteRolloutStore } from './rollouts.js';
+import { SqlitePollerLease } from './sqlite/poller-lease.js';
+import { SqliteRolloutStore } from './sqlite/rollouts.js';
 import { SecretBox } from './secrets.js';
-import { SqliteTokenStore } from './tokens.js';
+import { SqliteTokenStore } from './sqlite/tokens.js';
 
 export { defaultDatabasePath, openDatabase, SCHEMA_VERSION, type Db } from './database.js';
 export * from './audit.js';
@@ -26,8 +35,10 @@ export * from './metric-store.js';
 export * from './event-log.js';
 export * from './poller-lease.js';
 export * from './appliance-state.js';
+export * from './ownership.js';
 export { defaultKeyPath, SecretKeyError, type SecretKeyErrorCode } from './secrets.js';
 export { SqliteEventLog } from './sqlite/event-log.js';
+export { SqliteTokenStore } from './sqlite/tokens.js';
 export { SqliteMetricStore, type SqliteMetricStoreOptions } from './sqlite/metric-store.js';
 
 /** Rows (or frames) deleted by a prune, per table. */
@@ -36,33 +47,56 @@ export interface PruneSummary extends SamplePruneSummary {
 }
 
 export interface AgentStore {
-  readonly db: Db;
-  readonly metrics: SqliteMetricStore;
-  readonly events: SqliteEventLog;
-  readonly inventory: SqliteInventory;
+  /** Where the store is, for messages: the SQLite file, or the server URL without its password. */
+  readonly location: string;
+  readonly metrics: MetricStore & { readonly retention: Retention };
+  readonly events: EventLog;
+  readonly inventory: Inventory;
   /** Each appliance's last known state, as the poller saw it. */
-  readonly applianceState: SqliteApplianceState;
-  readonly tokens: SqliteTokenStore;
-  readonly audit: SqliteAuditLog;
-  readonly firmwareImages: SqliteFirmwareImages;
-  readonly rollouts: SqliteRolloutStore;
-  /** Who polls this store (one poller per store). */
-  readonly pollerLease: SqlitePollerLease;
+  readonly applianceState: ApplianceStateStore;
+  readonly tokens: TokenStore;
+  readonly audit: AuditLog;
+  readonly firmwareImages: FirmwareImageStore;
+  readonly rollouts: RolloutStore;
+  /** Who polls this store when one poller has it all (the SQLite file). */
+  readonly pollerLease: PollerLeaseStore;
+  /** Agents sharing a server store and the appliance each one owns; null on the SQLite file (one poller, pollerLease). */
+  readonly ownership: OwnershipStore | null;
   /** Delete samples and events older than their retention, relative to `now` (ms). */
-  prune(now?: number): PruneSummary;
-  /** Flush open rollup buckets and close the file. */
-  close(): void;
+  prune(now?: number): Promise<PruneSummary>;
+  /** Flush open rollup buckets and close the store. */
+  close(): Promise<void>;
 }
 
 export interface OpenStoreOptions {
+  /** A SQLite file, or a postgres:// (postgresql://) URL; default $FULCRUM_STORE, else $FULCRUM_HOME/fulcrum.db. */
   file?: string;
   retention?: Partial<Retention>;
   /** The key sealing the inventory's secrets; default $FULCRUM_HOME/secret.key, apart from the database. */
   keyFile?: string;
 }
 
-/** Open the agent's database (default $FULCRUM_HOME/fulcrum.db) with its metric store and inventory. */
-export function openStore(options: OpenStoreOptions = {}): AgentStore {
+/** Whether `location` names a PostgreSQL server rather than a SQLite file. */
+export const isServerStore = (location: string): boolean => /^postgres(ql)?:\/\//i.test(location);
+
+/**
+ * Open the agent's store: the SQLite file (default $FULCRUM_HOME/fulcrum.db) or, for a
+ * postgres:// location, the server store several agents can share (src/store/postgres/, loaded
+ * only then).
+ */
+export async function openStore(options: OpenStoreOptions = {}): Promise<AgentStore> {
+  const location = options.file ?? (process.env.FULCRUM_STORE || undefined);
+  if (location !== undefined && isServerStore(location)) {
+    const { openPostgresStore } = await import('./postgres/index.js');
+    return openPostgresStore(location, {
+      ...(options.retention ? { retention: options.retention } : {}),
+      ...(options.keyFile ? { keyFile: options.keyFile } : {}),
+    });
+  }
+  return openSqliteStore({ ...options, ...(location !== undefined ? { file: location } : {}) });
+}
+
+function openSqliteStore(options: OpenStoreOptions): AgentStore {
   const secrets = new SecretBox(options.keyFile);
   const db = openDatabase(options.file, { secrets });
   try {
@@ -70,7 +104,7 @@ export function openStore(options: OpenStoreOptions = {}): AgentStore {
     const inventory = new SqliteInventory(db, secrets);
     const events = new SqliteEventLog(db);
     return {
-      db,
+      location: db.name,
       metrics,
       events,
       inventory,
@@ -80,12 +114,13 @@ export function openStore(options: OpenStoreOptions = {}): AgentStore {
       firmwareImages: new SqliteFirmwareImages(db),
       rollouts: new SqliteRolloutStore(db),
       pollerLease: new SqlitePollerLease(db),
-      prune(now = Date.now()) {
-        return { ...metrics.prune(now), events: events.prune(now - metrics.retention.events) };
+      ownership: null,
+      async prune(now = Date.now()) {
+        return { ...(await metrics.prune(now)), events: await events.prune(now - metrics.retention.events) };
       },
-      close() {
+      async close() {
         try {
-          metrics.close();
+          await metrics.close();
         } finally {
           db.close();
         }

@@ -3,9 +3,6 @@
  * in the agent's database (mode 0600, see database.ts); credentials holding secrets are sealed
  * with the key file (secrets.ts), so the row never holds a community or v3 key in clear.
  */
-import type { Db } from './database.js';
-import { hasSealedRows } from './seal-migration.js';
-import { isSealed, SecretBox } from './secrets.js';
 import { TARGET_FORMS, targetKind } from '../../drivers/targets.js';
 
 /** SNMPv2c (labs). */
@@ -60,13 +57,15 @@ export function credentialKind(c: Credentials): 'v2c community' | 'v3 authPriv' 
 }
 
 export interface Inventory {
-  add(appliance: NewAppliance, now?: number): ApplianceRecord;
-  list(): ApplianceRecord[];
-  get(name: string): ApplianceRecord | null;
+  add(appliance: NewAppliance, now?: number): Promise<ApplianceRecord>;
+  list(): Promise<ApplianceRecord[]>;
+  /** The names alone, in order: nothing sealed is opened (shell completion reads them). */
+  names(): Promise<string[]>;
+  get(name: string): Promise<ApplianceRecord | null>;
   /** Throws InventoryError('notFound') for an unknown name. Metrics stay until retention drops them. */
-  remove(name: string): void;
+  remove(name: string): Promise<void>;
   /** A new target and/or credentials for an appliance; throws InventoryError('notFound') for an unknown name. */
-  update(name: string, change: ApplianceChange): ApplianceRecord;
+  update(name: string, change: ApplianceChange): Promise<ApplianceRecord>;
 }
 
 /** What `update` may change: absent fields stay as they are. */
@@ -84,7 +83,7 @@ export function checkApplianceName(name: unknown): string {
   return name;
 }
 
-function checkTarget(target: unknown): string {
+export function checkTarget(target: unknown): string {
   if (typeof target === 'string' && targetKind(target) === 'serial') return target;
   if (typeof target === 'string' && targetKind(target) === 'haproxy') {
     // The driver parses it in full when it connects; here: a URL with a socket (HOST:PORT or a path).
@@ -109,7 +108,7 @@ function checkTarget(target: unknown): string {
 const AUTH = new Set(['md5', 'sha', 'sha224', 'sha256', 'sha384', 'sha512']);
 const PRIV = new Set(['des', 'aes', 'aes256b', 'aes256r']);
 
-function checkCredentials(c: unknown): Credentials {
+export function checkCredentials(c: unknown): Credentials {
   const bad = (why: string): never => {
     throw new InventoryError('invalid', `credentials: ${why}`);
   };
@@ -139,70 +138,4 @@ function checkCredentials(c: unknown): Credentials {
   }
   known([]);
   return {};
-}
-
-interface Row {
-  name: string;
-  target: string;
-  credentials: string;
-  created: number;
-}
-
-export class SqliteInventory implements Inventory {
-  constructor(
-    private readonly db: Db,
-    private readonly secrets = new SecretBox(),
-  ) {}
-
-  private fromRow(r: Row): ApplianceRecord {
-    const text = isSealed(r.credentials) ? this.secrets.open(r.credentials, r.name) : r.credentials;
-    return { name: r.name, target: r.target, credentials: JSON.parse(text) as Credentials, created: r.created };
-  }
-
-  add(appliance: NewAppliance, now = Date.now()): ApplianceRecord {
-    const name = checkApplianceName(appliance.name);
-    const target = checkTarget(appliance.target);
-    const credentials = checkCredentials(appliance.credentials);
-    // A missing key is made only for a table with nothing sealed yet: a new key would not open the old rows.
-    const text = this.secrets.sealCredentials(credentials, name, !hasSealedRows(this.db));
-    try {
-      this.db.prepare('INSERT INTO appliances (name, target, credentials, created) VALUES (?, ?, ?, ?)').run(name, target, text, Math.floor(now));
-    } catch (error) {
-      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE')
-        throw new InventoryError('duplicate', `an appliance named "${name}" already exists`);
-      throw error;
-    }
-    return { name, target, credentials, created: Math.floor(now) };
-  }
-
-  list(): ApplianceRecord[] {
-    return (this.db.prepare('SELECT name, target, credentials, created FROM appliances ORDER BY name').all() as Row[]).map((r) => this.fromRow(r));
-  }
-
-  /** The names alone, in order: nothing sealed is opened (shell completion reads them). */
-  names(): string[] {
-    return (this.db.prepare('SELECT name FROM appliances ORDER BY name').all() as Array<{ name: string }>).map((r) => r.name);
-  }
-
-  get(name: string): ApplianceRecord | null {
-    const row = this.db.prepare('SELECT name, target, credentials, created FROM appliances WHERE name = ?').get(name) as Row | undefined;
-    return row ? this.fromRow(row) : null;
-  }
-
-  update(name: string, change: ApplianceChange): ApplianceRecord {
-    const current = this.get(name);
-    if (!current) throw new InventoryError('notFound', `no appliance named "${name}"`);
-    const target = change.target === undefined ? current.target : checkTarget(change.target);
-    const credentials = change.credentials === undefined ? current.credentials : checkCredentials(change.credentials);
-    // Sealed like add's, under the same name (the name is part of what the seal binds).
-    const text = this.secrets.sealCredentials(credentials, name, !hasSealedRows(this.db));
-    this.db.prepare('UPDATE appliances SET target = ?, credentials = ? WHERE name = ?').run(target, text, name);
-    return { ...current, target, credentials };
-  }
-
-  remove(name: string): void {
-    if (this.db.prepare('DELETE FROM appliances WHERE name = ?').run(name).changes === 0) {
-      throw new InventoryError('notFound', `no appliance named "${name}"`);
-    }
-  }
 }

@@ -11,6 +11,7 @@
  *   a null at its first poll of a counter and after every reset, so every delta has a start.
  * - gauge series: the reading; null: no reading.
  */
+import type { Fence } from './ownership.js';
 
 export type SeriesKind = 'counter' | 'gauge';
 export type Resolution = 'raw' | '1m' | '1h';
@@ -36,6 +37,8 @@ export interface WriteSummary {
   written: number;
   /** Points dropped because their series already had a point at or after that second. */
   stale: number;
+  /** Points refused because the write's fence no longer held their appliance's lease (counted in neither of the above). */
+  fenced?: number;
 }
 
 export interface SeriesQuery extends SeriesKey {
@@ -102,19 +105,29 @@ export interface SamplePruneSummary {
 
 export interface MetricStore {
   /** The id of a series, created on first use. Throws if it exists with another kind. */
-  series(key: SeriesKey, kind: SeriesKind): number;
+  series(key: SeriesKey, kind: SeriesKind): Promise<number>;
   /** `series()` for many at once; what is new is created in one transaction. */
-  seriesMany(requests: ReadonlyArray<{ key: SeriesKey; kind: SeriesKind }>): number[];
+  seriesMany(requests: ReadonlyArray<{ key: SeriesKey; kind: SeriesKind }>): Promise<number[]>;
   /** Every series of an appliance, in creation order. */
-  listSeries(appliance: string): Array<SeriesKey & { id: number; kind: SeriesKind }>;
-  /** Store a batch (a whole poll cycle of many appliances) in one transaction. */
-  write(points: readonly Point[]): WriteSummary;
+  listSeries(appliance: string): Promise<Array<SeriesKey & { id: number; kind: SeriesKind }>>;
+  /**
+   * Store a batch (a whole poll cycle of many appliances) in one transaction. With a `fence`
+   * (agents sharing a server store), an appliance's points land only while the fence's agent
+   * holds its lease at the fence's epoch; a store with one poller has no leases and ignores it.
+   */
+  write(points: readonly Point[], fence?: Fence): Promise<WriteSummary>;
   /** A series between two times; null if the series does not exist. */
-  query(query: SeriesQuery): SeriesResult | null;
+  query(query: SeriesQuery): Promise<SeriesResult | null>;
   /** Several series of one appliance over one range, in the order of `keys` (null for an unknown one), in one pass over its frames. */
-  queryMany(appliance: string, keys: readonly Omit<SeriesKey, 'appliance'>[], from: number, to: number, resolution: Resolution): Array<SeriesResult | null>;
+  queryMany(
+    appliance: string,
+    keys: readonly Omit<SeriesKey, 'appliance'>[],
+    from: number,
+    to: number,
+    resolution: Resolution,
+  ): Promise<Array<SeriesResult | null>>;
   /** Delete what is older than the retention, relative to `now` (ms, default the clock). */
-  prune(now?: number): SamplePruneSummary;
+  prune(now?: number): Promise<SamplePruneSummary>;
   /** Write open rollup buckets and release the database. */
-  close(): void;
+  close(): Promise<void>;
 }

@@ -6,7 +6,6 @@
  * may be taken over. Claims run in an IMMEDIATE transaction, so of two processes claiming at
  * once exactly one wins.
  */
-import type { Db } from './database.js';
 
 export interface PollerHolder {
   /** Random, per process run: a restarted process with the same pid is another holder. */
@@ -21,40 +20,15 @@ export interface PollerHolder {
   expires: number;
 }
 
-export class SqlitePollerLease {
-  constructor(private readonly db: Db) {}
-
-  holder(): PollerHolder | null {
-    return (this.db.prepare('SELECT holder, pid, host, command, since, expires FROM poller_lease WHERE id = 1').get() as PollerHolder | undefined) ?? null;
-  }
-
+export interface PollerLeaseStore {
+  holder(): Promise<PollerHolder | null>;
   /**
    * Makes `me` the holder unless the current one is still `live`; returns that live holder, or
    * null once `me` holds the lease.
    */
-  claim(me: PollerHolder, live: (current: PollerHolder) => boolean): PollerHolder | null {
-    return this.db
-      .transaction(() => {
-        const current = this.holder();
-        if (current && current.holder !== me.holder && live(current)) return current;
-        this.db
-          .prepare(
-            `INSERT INTO poller_lease (id, holder, pid, host, command, since, expires) VALUES (1, @holder, @pid, @host, @command, @since, @expires)
-             ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, pid = excluded.pid, host = excluded.host, command = excluded.command, since = excluded.since, expires = excluded.expires`,
-          )
-          .run(me);
-        return null;
-      })
-      .immediate();
-  }
-
+  claim(me: PollerHolder, live: (current: PollerHolder) => boolean): Promise<PollerHolder | null>;
   /** Pushes the expiry out; false when `holder` no longer holds the lease (taken over). */
-  renew(holder: string, expires: number): boolean {
-    return this.db.prepare('UPDATE poller_lease SET expires = ? WHERE id = 1 AND holder = ?').run(Math.floor(expires), holder).changes === 1;
-  }
-
+  renew(holder: string, expires: number): Promise<boolean>;
   /** Frees the lease at once, if `holder` still has it. */
-  release(holder: string): void {
-    this.db.prepare('DELETE FROM poller_lease WHERE id = 1 AND holder = ?').run(holder);
-  }
+  release(holder: string): Promise<void>;
 }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { sha256, toHex } from '../protocol/digest.js';
 import { FirmwareImageError, formatVersion, parseImage } from '../protocol/image/image.js';
 import { fulcrumHome } from '../store/config-cache.js';
-import type { FirmwareImageRecord, SqliteFirmwareImages } from '../store/firmware-images.js';
+import type { FirmwareImageRecord, FirmwareImageStore } from '../store/firmware-images.js';
 
 export type CatalogErrorCode = 'notFound' | 'damaged';
 
@@ -29,7 +29,7 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 export class FirmwareCatalog {
   constructor(
-    private readonly images: SqliteFirmwareImages,
+    private readonly images: FirmwareImageStore,
     readonly dir = path.join(fulcrumHome(), 'firmware'),
   ) {}
 
@@ -39,7 +39,7 @@ export class FirmwareCatalog {
    * refuses, and bytes after the end of the image (a bad download or concatenation, which
    * would also give the same image a second name).
    */
-  add(bytes: Uint8Array, now = Date.now()): FirmwareImageRecord {
+  add(bytes: Uint8Array, now = Date.now()): Promise<FirmwareImageRecord> {
     const image = parseImage(bytes);
     if (bytes.length > image.size) {
       throw new FirmwareImageError('badTrailer', `${bytes.length - image.size} unexpected byte(s) after the end of the image at byte ${image.size}`);
@@ -58,13 +58,13 @@ export class FirmwareCatalog {
   }
 
   /** The image's bytes, checked against their name. Throws CatalogError. */
-  get(hash: string): Uint8Array {
+  async get(hash: string): Promise<Uint8Array> {
     if (!SHA256_HEX.test(hash)) throw new CatalogError('notFound', `${JSON.stringify(hash)} is not an image's SHA-256 (64 lower-case hex digits)`);
     let bytes: Uint8Array;
     try {
       bytes = new Uint8Array(readFileSync(this.file(hash)));
     } catch (error) {
-      const listed = this.images.get(hash) !== null;
+      const listed = (await this.images.get(hash)) !== null;
       const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file is missing' : (error as Error).message;
       throw new CatalogError(
         'notFound',
@@ -76,12 +76,12 @@ export class FirmwareCatalog {
     return bytes;
   }
 
-  entry(hash: string): FirmwareImageRecord | null {
+  entry(hash: string): Promise<FirmwareImageRecord | null> {
     return this.images.get(hash);
   }
 
   /** Newest first. */
-  list(): FirmwareImageRecord[] {
+  list(): Promise<FirmwareImageRecord[]> {
     return this.images.list();
   }
 

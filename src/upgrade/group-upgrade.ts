@@ -10,16 +10,16 @@
  */
 import { readInfo, sleep, type GroupAccess } from '../provision/groups/access.js';
 import { failoverGroup } from '../provision/groups/group-failover.js';
-import type { SqliteApplianceState } from '../store/appliance-state.js';
+import type { ApplianceStateStore } from '../store/appliance-state.js';
 import type { Membership, UpgradeOne } from './rollout/index.js';
 
 export const DEFAULT_REJOIN_MS = 30_000;
 
 export interface GroupUpgradeOptions {
   /** The group an appliance last reported (the store), else null. */
-  membershipOf: (appliance: string) => Membership | null;
+  membershipOf: (appliance: string) => Promise<Membership | null>;
   /** The appliances that reported `group`. */
-  membersOf: (group: string) => string[];
+  membersOf: (group: string) => Promise<string[]>;
   access: GroupAccess;
   /** How long an upgraded member may take to come back into its group (default 30 s). */
   rejoinMs?: number;
@@ -28,13 +28,13 @@ export interface GroupUpgradeOptions {
 }
 
 /** The groups as the store's appliance state last saw them: what the wave plan and the upgrade go by. */
-export function storedGroups(states: Pick<SqliteApplianceState, 'get' | 'members'>): Pick<GroupUpgradeOptions, 'membershipOf' | 'membersOf'> {
+export function storedGroups(states: Pick<ApplianceStateStore, 'get' | 'members'>): Pick<GroupUpgradeOptions, 'membershipOf' | 'membersOf'> {
   return {
-    membershipOf: (appliance) => {
-      const g = states.get(appliance)?.group ?? null;
+    membershipOf: async (appliance) => {
+      const g = (await states.get(appliance))?.group ?? null;
       return g === null ? null : { group: g.name, state: g.state };
     },
-    membersOf: (group) => states.members(group).map((s) => s.name),
+    membersOf: async (group) => (await states.members(group)).map((s) => s.name),
   };
 }
 
@@ -42,12 +42,12 @@ export function storedGroups(states: Pick<SqliteApplianceState, 'get' | 'members
 export function groupAwareUpgrade(upgrade: UpgradeOne, options: GroupUpgradeOptions): UpgradeOne {
   const rejoinMs = options.rejoinMs ?? DEFAULT_REJOIN_MS;
   return async (appliance, image, signal) => {
-    const m = options.membershipOf(appliance);
+    const m = await options.membershipOf(appliance);
     if (m === null) return upgrade(appliance, image, signal);
     const now = await readInfo(options.access, appliance);
     if (now.group?.state === 'active') {
       try {
-        const moved = await failoverGroup(m.group, options.membersOf(m.group), options.access, {
+        const moved = await failoverGroup(m.group, await options.membersOf(m.group), options.access, {
           ...(options.failoverWaitMs !== undefined ? { waitMs: options.failoverWaitMs } : {}),
         });
         signal.throwIfAborted();

@@ -27,7 +27,7 @@ export function inventoryUpgrader(
   const connect = options.connect ?? connectTarget;
   return {
     upgrade: async (name, image, signal) => {
-      const record = inventory.get(name);
+      const record = await inventory.get(name);
       if (!record) throw new Error(`${name} is no longer in the inventory`);
       let imageUrl: string | undefined;
       if (record.target.startsWith('snmp:')) {

@@ -2,8 +2,9 @@
  * `npm run test:faults`: the seeded fault campaign. Runs every kind's trials one after another
  * (serial pushes under line faults, unplugs and SIGKILLs; power cuts during upgrades; polling
  * through loss, wraps and reboots; two pollers racing for one store; the agent killed
- * mid-rollout), prints each failure with the command that replays just that trial, then one
- * table of trials and outcomes. Exit code 1 on any failure. Options: options.ts (USAGE).
+ * mid-rollout; group pushes to a failover pair with the agent or a member killed), prints each
+ * failure with the command that replays just that trial, then one table of trials and outcomes.
+ * Exit code 1 on any failure. Options: options.ts (USAGE).
  */
 
 import '../../src/protocol/host/install-node-crypto.js';
@@ -12,6 +13,7 @@ import type { Campaign, Notes } from './campaign.js';
 import { parseOptions, USAGE, type FaultOptions } from './options.js';
 import { addNotes, formatTable, type KindResult } from './report.js';
 import { rngFrom } from './rng.js';
+import { groupPushCampaign } from './campaigns/group-push.js';
 import { pollingCampaign } from './campaigns/polling.js';
 import { pollerRaceCampaign } from './campaigns/poller-race.js';
 import { powerCutCampaign } from './campaigns/power-cut.js';
@@ -29,6 +31,7 @@ const CAMPAIGNS: Campaign[] = [
   pollingCampaign({ full: 10, short: 1 }),
   pollerRaceCampaign({ full: 20, short: 3 }),
   rolloutKillCampaign({ full: 12, short: 1 }),
+  groupPushCampaign({ full: 30, short: 3 }),
 ];
 
 class TrialTimeout extends Error {}

@@ -160,11 +160,13 @@ describe('fulcrum --context: the CLI against a remote agent over HTTPS', () => {
 
     expect((await client('appliance', 'remove', 'far-2')).code).toBe(0);
     expect(names(await fulcrumAsync(['appliance', 'list', '--json'], agentEnv)).map(([n]) => n)).toEqual(['far-1']);
-    // An unknown name is 3 in the agent's inventory as in this one; update has no route and says so.
+    // An unknown name is 3 in the agent's inventory as in this one; an update to an address where
+    // nothing answers is refused by the agent (exit 4, as locally) and changes nothing.
     expect((await client('appliance', 'remove', 'far-2')).code).toBe(3);
     expect((await client('appliance', 'remove', 'far-2', '--direct')).code).toBe(3);
     const update = await client('appliance', 'update', 'far-1', '--target', 'tcp://127.0.0.1:9');
-    expect([update.code, update.stderr]).toEqual([2, expect.stringContaining('--direct')]);
+    expect([update.code, update.stderr]).toEqual([4, expect.stringContaining('nothing was changed')]);
+    expect(names(await fulcrumAsync(['appliance', 'list', '--json'], agentEnv))).toEqual([['far-1', `serial:${sim.line!.path}?baud=921600`]]);
   });
 
   it("events and audit read the agent's logs, with the output of the local commands", async () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FailoverPair, outage, probe, request, stickyAddresses, type Member, type MemberEvent } from '../../bench/lib/failover-pair.js';
+import { FailoverPair, outage, probe, request, stickyAddresses, type Member, type MemberEvent } from '../../sim/pair/failover-pair.js';
 import { fulcrumAsync } from '../support/cli.js';
 
 // Two `fulcrum sim start` processes in one failover group on 127.0.0.1, sharing one VIP port,

@@ -10,7 +10,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FailoverPair, type MemberEvent } from '../../bench/lib/failover-pair.js';
+import { FailoverPair, type MemberEvent } from '../../sim/pair/failover-pair.js';
 import { SerialDriver } from '../../drivers/serial/serial-driver.js';
 import { buildImage, generateSigningKey, parseVersion } from '../../src/protocol/image/image.js';
 import type { GroupAccess } from '../../src/provision/groups/access.js';

@@ -8,7 +8,7 @@
 
 import snmp from 'net-snmp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FailoverPair, type Member, type MemberEvent } from '../../bench/lib/failover-pair.js';
+import { FailoverPair, type Member, type MemberEvent } from '../../sim/pair/failover-pair.js';
 import { DriverError } from '../../drivers/driver.js';
 import { SnmpDriver } from '../../drivers/snmp/snmp-driver.js';
 import { freePort } from '../../sim/free-port.js';

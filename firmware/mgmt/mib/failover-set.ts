@@ -12,6 +12,7 @@
 import { FailoverScalar, FoActionCode, fulcrumFailover, type FailoverAction } from '../../../src/protocol/mib/fulcrum-mib.js';
 import { startsWith } from '../../../src/protocol/mib/oid.js';
 import { ErrorStatus, SmiType } from '../../../src/protocol/mib/smi.js';
+import { refusalOf } from '../../failover/action-refusal.js';
 import type { FailoverMember, GroupStatus } from '../../failover/member.js';
 
 export interface FailoverSetVarbind {
@@ -50,27 +51,9 @@ export function planFailoverSet(varbinds: readonly FailoverSetVarbind[], status:
     actionIndex = i;
   }
   if (action === null) return { ok: true, action: null };
+  // The rule is the member's (firmware/failover/action-refusal.ts), shared with the console.
   const refusal = refusalOf(action, status);
-  return refusal ? fail(ErrorStatus.inconsistentValue, actionIndex, `fulcrumFoAction go ${action}: ${refusal}`) : { ok: true, action };
-}
-
-/** Why `action` is not possible now, or null when it is. */
-function refusalOf(action: FailoverAction, status: GroupStatus | null): string | null {
-  if (!status) return 'this appliance is not a member of a failover group';
-  const { state, holding } = status;
-  switch (action) {
-    case 'standby': {
-      if (state === 'standby' && holding) return 'already standby and holding back';
-      if (state !== 'active') return null;
-      const taker = status.peers.find((p) => p.state === 'standby' && p.canServe && Object.values(p.links).includes('up'));
-      if (!taker) return 'no live standby peer that can serve would take over: the group would be left without an active member';
-      return null;
-    }
-    case 'offline':
-      return state === 'offline' ? 'already offline' : null;
-    case 'online':
-      return state !== 'offline' && !holding ? `already online (${state})` : null;
-  }
+  return refusal ? fail(ErrorStatus.inconsistentValue, actionIndex, `fulcrumFoAction go ${action}: ${refusal.reason}`) : { ok: true, action };
 }
 
 /** Applies a checked action through the member (the transition and its event are the member's). */

@@ -1,5 +1,5 @@
-// The dashboard: the fleet table, the firmware rollouts and the event log, an appliance's charts
-// and backends, all kept current by the agent's live stream (rollouts also by polling).
+// The dashboard: the fleet table, the failover groups, the firmware rollouts and the event log, an
+// appliance's charts and backends, all kept current by the agent's live stream (rollouts also by polling).
 // Routes: #/ (fleet) and #/appliances/NAME.
 import { Actions } from './actions.js';
 import { Api, ApiError, initialToken, saveToken } from './api.js';
@@ -7,6 +7,7 @@ import { ApplianceView } from './appliance-view.js';
 import { EventLog } from './events-view.js';
 import { FleetCharts } from './fleet-charts.js';
 import { FleetView } from './fleet-view.js';
+import { GroupsView } from './groups-view.js';
 import { RolloutsView } from './rollouts-view.js';
 import { el } from './format.js';
 
@@ -71,6 +72,7 @@ async function main() {
   const events = new EventLog($('#events-view'));
   const appliance = new ApplianceView($('#appliance-view'), api, actions);
   const rollouts = new RolloutsView($('#rollouts-view'), api, actions);
+  const groups = new GroupsView($('#groups-view'), api);
   fleet.setInventory(inventory);
   rollouts.start();
 
@@ -101,9 +103,12 @@ async function main() {
       const shown = appliance.name ? fleet.get(appliance.name) : null;
       if (shown) appliance.update(shown);
       if (added) void reloadInventory();
+      // Reachability and config ids of members change with the polls.
+      void groups.refresh();
     },
     onEvent: (entry) => {
       events.add(entry);
+      if (entry.source === 'appliance' && entry.kind === 'failover') groups.onFailover(entry);
       if (entry.kind === 'rollout' || (entry.source === 'audit' && entry.action.includes('/rollouts'))) void rollouts.refresh();
       if (entry.source === 'audit' && /\/appliances(\/:name)?$/.test(entry.action)) void reloadInventory();
     },
@@ -113,7 +118,7 @@ async function main() {
     location.reload();
   });
 
-  await Promise.all([events.load(api).catch((err) => showProblem(`events: ${err.message}`)), route()]);
+  await Promise.all([events.load(api).catch((err) => showProblem(`events: ${err.message}`)), groups.refresh(), route()]);
   window.fulcrum.ready = true;
 }
 

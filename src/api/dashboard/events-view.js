@@ -37,6 +37,8 @@ function describe(e) {
       return describeRollout(d);
     case 'push-failed':
       return `fleet push failed: ${d.error ?? ''}`;
+    case 'failover':
+      return `failover: ${d.group} unit ${d.unit} ${d.from} → ${d.to}${d.via ? ` (${d.via})` : ''}`;
     default:
       return e.kind;
   }
@@ -69,6 +71,7 @@ function describeRollout(d) {
 function tone(e) {
   if (e.kind === 'rollout') return e.detail?.event === 'failed' || e.detail?.state === 'halted' ? 'bad' : e.detail?.event === 'succeeded' ? 'good' : 'info';
   if (e.kind === 'push-failed') return 'bad';
+  if (e.kind === 'failover') return e.detail?.to === 'active' ? 'good' : e.detail?.to === 'offline' ? 'bad' : 'info';
   if (e.source === 'audit') return e.outcome === 'ok' ? 'audit' : 'bad';
   if (e.kind === 'unreachable' || (e.kind === 'backend-state' && e.detail?.after === 'down')) return 'bad';
   if (e.kind === 'reachable' || (e.kind === 'backend-state' && e.detail?.after === 'up')) return 'good';

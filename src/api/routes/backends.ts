@@ -55,7 +55,7 @@ export function backendRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (request) => {
-      const record = ctx.appliance(request.params.name);
+      const record = await ctx.appliance(request.params.name);
       const { service, backend, weight, state, dryRun, force, replacePending } = request.body;
       // A dry run changes nothing: not a change for the audit log (the CLI's are not logged either).
       if (dryRun === true) noteChange(request, { unaudited: true });
@@ -94,7 +94,7 @@ export function backendRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const r = result!;
       noteChange(request, { configBefore: r.previousConfigId, configAfter: r.configId, detail: { mode: r.mode } });
       ctx.fleet.noteConfig(record.name, r.configId, confirmTimeoutMs > 0 ? Math.ceil(confirmTimeoutMs / 1000) : null);
-      ctx.recordEvent({
+      await ctx.recordEvent({
         ts: Date.now(),
         appliance: record.name,
         kind: 'commit',

@@ -2,13 +2,16 @@
  * Counters: read live from the appliance, or their history from the store as the poll loop
  * (or `fulcrum monitor`) recorded it, within the bounds of history-limits.ts.
  */
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { parseDuration } from '../../protocol/rules/index.js';
 import { chosenSeries, counterHistory, hasHistory, resolutionFor } from '../../store/history.js';
 import type { ApiContext } from '../context.js';
 import { ApiError, notFound } from '../errors.js';
 import { API_WORDS, checkAnswer, checkFrom, checkGrid, checkSpan, HistoryLimitError } from '../history-limits.js';
-import { CountersResponse, errors, HistoryQuery, HistoryResponse, NameParams } from '../schemas.js';
+import { CountersResponse, errors, HistoryQuery, HistoryResponse, NameParams, SteppedHistoryResponse } from '../schemas.js';
+import { StepQueryError, steppedQuery, type StepQuery } from '../stepped-history.js';
+import type { SteppedHistory } from '../../store/history-steps.js';
 
 const DEFAULT_SPAN_MS = 3_600_000;
 
@@ -34,14 +37,37 @@ function span(q: HistoryQuery, now: number): { from: number; spanMs: number } {
   return { from: now - spanMs, spanMs };
 }
 
+/** `step=`: the rows of src/store/history-steps.ts, through the query `fulcrum counters --step` makes (stepped-history.ts). */
+async function stepped(ctx: ApiContext, name: string, q: HistoryQuery, range: Omit<StepQuery, 'stepMs'>): Promise<SteppedHistory> {
+  if (q.rate !== undefined) throw new ApiError(400, 'invalidRequest', 'querystring: give step or rate, not both (every step row has its rate already)');
+  if (q.resolution !== undefined) throw new ApiError(400, 'invalidRequest', 'querystring: give step or resolution, not both (the step chooses the resolution)');
+  const stepMs = durationParam('step', q.step!);
+  const words = {
+    ...API_WORDS,
+    step: `querystring.step (${q.step})`,
+    span: q.from !== undefined ? 'the range from querystring.from' : `querystring.since (${q.since ?? '1h'})`,
+    filters: API_WORDS.filters!,
+  };
+  try {
+    return await steppedQuery(ctx.store.metrics, name, { ...range, stepMs }, words);
+  } catch (err) {
+    if (err instanceof StepQueryError) throw err.kind === 'noSeries' ? notFound(err.message) : new ApiError(400, 'invalidRequest', err.message);
+    throw limitAnswer(err);
+  }
+}
+
 /** A history limit as the API answers it: 400, the range as invalidRequest, too many points as tooManyPoints. */
 function limited<T>(check: () => T): T {
   try {
     return check();
   } catch (err) {
-    if (!(err instanceof HistoryLimitError)) throw err;
-    throw new ApiError(400, err.kind === 'range' ? 'invalidRequest' : 'tooManyPoints', err.message, err.details);
+    throw limitAnswer(err);
   }
+}
+
+function limitAnswer(err: unknown): unknown {
+  if (!(err instanceof HistoryLimitError)) return err;
+  return new ApiError(400, err.kind === 'range' ? 'invalidRequest' : 'tooManyPoints', err.message, err.details);
 }
 
 export function counterRoutes(app: FastifyInstance, ctx: ApiContext): void {
@@ -58,7 +84,7 @@ export function counterRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (request) => {
-      const record = ctx.appliance(request.params.name);
+      const record = await ctx.appliance(request.params.name);
       const snapshot = await ctx.drivers.use(record, (d) => d.counters());
       return { appliance: record.name, at: Date.now(), services: snapshot.services };
     },
@@ -72,7 +98,7 @@ export function counterRoutes(app: FastifyInstance, ctx: ApiContext): void {
         tags,
         params: NameParams,
         querystring: HistoryQuery,
-        response: { 200: HistoryResponse, ...errors(400, 401, 404) },
+        response: { 200: Type.Union([HistoryResponse, SteppedHistoryResponse]), ...errors(400, 401, 404) },
       },
     },
     async (request) => {
@@ -80,7 +106,7 @@ export function counterRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const q = request.query;
       const to = Date.now();
       const { from, spanMs } = span(q, to);
-      if (!ctx.store.inventory.get(name) && !hasHistory(ctx.store.metrics, name))
+      if (!(await ctx.store.inventory.get(name)) && !(await hasHistory(ctx.store.metrics, name)))
         throw notFound(`no appliance named "${name}" in the inventory, and nothing stored under that name`);
       const counters = q.counter
         ?.split(',')
@@ -91,9 +117,12 @@ export function counterRoutes(app: FastifyInstance, ctx: ApiContext): void {
         ...(counters ? { counters } : {}),
         ...(q.service !== undefined ? { service: q.service } : {}),
         ...(q.level !== undefined ? { serviceLevel: q.level === 'service' } : {}),
+        ...(q.backend !== undefined ? { backend: q.backend } : {}),
       };
-      limited(() => checkGrid(chosenSeries(ctx.store.metrics, name, selection).length, spanMs, resolution, API_WORDS));
-      const history = counterHistory(ctx.store.metrics, name, { from, to, resolution, rate: q.rate === 'true', ...selection });
+      if (q.step !== undefined) return stepped(ctx, name, q, { from, to, spanMs, ...selection });
+      const chosen = await chosenSeries(ctx.store.metrics, name, selection);
+      limited(() => checkGrid(chosen.length, spanMs, resolution, API_WORDS));
+      const history = await counterHistory(ctx.store.metrics, name, { from, to, resolution, rate: q.rate === 'true', ...selection });
       limited(() => checkAnswer(history.series, resolution, API_WORDS));
       return history;
     },

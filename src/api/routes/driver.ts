@@ -33,7 +33,7 @@ export function driverRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (request, reply) => {
-      const record = ctx.appliance(request.params.name);
+      const record = await ctx.appliance(request.params.name);
       let op: ReturnType<typeof parseRequest>;
       try {
         op = parseRequest({ id: 0, appliance: record.name, ...(revive(request.body) as object) });
@@ -59,14 +59,14 @@ export function driverRoutes(app: FastifyInstance, ctx: ApiContext): void {
             return { ok: false as const, error: err };
           },
         )
-        .then((done) => {
+        .then(async (done) => {
           out.end();
           if (!changing) return;
           const after =
             done.ok && done.result && typeof (done.result as { configId?: unknown }).configId === 'string'
               ? (done.result as { configId: string }).configId
               : null;
-          const entry = ctx.store.audit.append({
+          const entry = await ctx.store.audit.append({
             ts: Date.now(),
             actor: { id: actor.id, name: actor.name },
             action: `driver ${op.op}`,

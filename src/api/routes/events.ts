@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { MAX_AUDIT_LIMIT } from '../../store/audit.js';
 import type { ApiContext } from '../context.js';
 import { ApiError } from '../errors.js';
-import { AuditResponse, errors, EventsResponse, ListQuery } from '../schemas.js';
+import { AuditResponse, errors, EventsQuery, EventsResponse, ListQuery } from '../schemas.js';
 import { durationParam } from './counters.js';
 
 const DEFAULT_LIMIT = 100;
@@ -32,19 +32,30 @@ function limitParam(limit: string | undefined, max: number): number {
 }
 
 export function eventRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  app.get<{ Querystring: ListQuery }>(
+  app.get<{ Querystring: EventsQuery }>(
     '/events',
-    { schema: { summary: 'Appliance events, newest first', tags: ['events'], querystring: ListQuery, response: { 200: EventsResponse, ...errors(400, 401) } } },
+    {
+      schema: {
+        summary: 'Appliance events, newest first; with `after`, those appended after that id, oldest first',
+        tags: ['events'],
+        querystring: EventsQuery,
+        response: { 200: EventsResponse, ...errors(400, 401) },
+      },
+    },
     async (request) => {
       const q = request.query;
       const from = sinceParam(q.since);
-      const events = ctx.store.events.query({
-        order: 'desc',
+      // Paging forward goes oldest first: newest first, a page would skip what came before its
+      // `limit` newest when more than that were appended since the follower's last look.
+      const afterId = q.after === undefined ? undefined : Number(q.after);
+      const events = await ctx.store.events.query({
+        order: afterId === undefined ? 'desc' : 'asc',
         limit: limitParam(q.limit, MAX_LIMIT),
+        ...(afterId !== undefined ? { afterId } : {}),
         ...(from !== undefined ? { from } : {}),
         ...(q.appliance !== undefined ? { appliance: q.appliance } : {}),
       });
-      return { events };
+      return { events, lastId: await ctx.store.events.lastId() };
     },
   );
 
@@ -61,7 +72,7 @@ export function eventRoutes(app: FastifyInstance, ctx: ApiContext): void {
     async (request) => {
       const q = request.query;
       const from = sinceParam(q.since);
-      const entries = ctx.store.audit.list({
+      const entries = await ctx.store.audit.list({
         limit: limitParam(q.limit, Math.min(MAX_LIMIT, MAX_AUDIT_LIMIT)),
         ...(from !== undefined ? { from } : {}),
         ...(q.appliance !== undefined ? { appliance: q.appliance } : {}),

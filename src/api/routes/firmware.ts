@@ -62,11 +62,11 @@ export function firmwareRoutes(app: FastifyInstance, ctx: ApiContext): void {
       if (!Buffer.isBuffer(body)) throw new ApiError(415, 'unsupportedMediaType', `send the image file itself with content-type ${OCTETS}`);
       if (body.length === 0) throw new ApiError(400, 'invalidImage', 'the body is empty: send the image file', { imageError: 'truncated' });
       const hash = toHex(sha256(body));
-      const known = catalog.entry(hash) !== null;
+      const known = (await catalog.entry(hash)) !== null;
       noteChange(request, { detail: { sha256: hash, size: body.length } });
       let record;
       try {
-        record = catalog.add(new Uint8Array(body.buffer, body.byteOffset, body.length));
+        record = await catalog.add(new Uint8Array(body.buffer, body.byteOffset, body.length));
       } catch (err) {
         if (err instanceof FirmwareImageError)
           throw new ApiError(400, 'invalidImage', `not a valid firmware image: ${err.message} [${err.code}]`, { imageError: err.code });
@@ -81,7 +81,7 @@ export function firmwareRoutes(app: FastifyInstance, ctx: ApiContext): void {
     '/firmware/:sha256',
     { schema: { summary: "One image's catalog entry", tags, params: Sha256Params, response: { 200: FirmwareImage, ...errors(400, 401, 404) } } },
     async (request) => {
-      const record = catalog.entry(request.params.sha256);
+      const record = await catalog.entry(request.params.sha256);
       if (!record) throw notFound(`no firmware image ${request.params.sha256} in the catalog (GET /api/v1/firmware lists them)`);
       return record;
     },
@@ -105,7 +105,7 @@ export function firmwareRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const { sha256: hash } = request.params;
       let bytes: Uint8Array;
       try {
-        bytes = catalog.get(hash);
+        bytes = await catalog.get(hash);
       } catch (err) {
         if (!(err instanceof CatalogError)) throw err;
         // The caller may hold no token: say what is missing, not where the agent keeps its files.

@@ -64,7 +64,7 @@ export function fleetPushRoutes(app: FastifyInstance, ctx: ApiContext): void {
       let targets;
       try {
         checkFleetOptions({ canary, confirmTimeoutMs, settleMs });
-        targets = resolveFleetTargets(ctx.store.inventory, body.targets ?? 'all');
+        targets = await resolveFleetTargets(ctx.store.inventory, body.targets ?? 'all');
       } catch (err) {
         throw fromFleetError(err);
       }
@@ -73,11 +73,11 @@ export function fleetPushRoutes(app: FastifyInstance, ctx: ApiContext): void {
       noteChange(request, { configAfter: wanted, detail: { configId: wanted, targets: targets.map((t) => t.name), canary, confirmTimeoutMs, settleMs } });
 
       const by = request.actor?.name ?? null;
-      const record = (step: FleetStep, at: number): void => {
+      const recordStep = async (step: FleetStep, at: number): Promise<void> => {
         const appliance = step.appliance;
         if (step.step === 'pushed') {
           ctx.fleet.noteConfig(appliance, step.after, Math.ceil(confirmTimeoutMs / 1000));
-          ctx.recordEvent({
+          await ctx.recordEvent({
             ts: at,
             appliance,
             kind: 'commit',
@@ -85,18 +85,23 @@ export function fleetPushRoutes(app: FastifyInstance, ctx: ApiContext): void {
           });
         } else if (step.step === 'confirmed') {
           ctx.fleet.noteConfig(appliance, step.configId, null);
-          ctx.recordEvent({ ts: at, appliance, kind: 'confirm', detail: { configId: step.configId, by, fleetPush: true } });
+          await ctx.recordEvent({ ts: at, appliance, kind: 'confirm', detail: { configId: step.configId, by, fleetPush: true } });
         } else if (step.step === 'rolled back') {
           ctx.fleet.noteConfig(appliance, step.after, null);
-          ctx.recordEvent({ ts: at, appliance, kind: 'rollback', detail: { before: step.before, after: step.after, steps: 1, by, fleetPush: true } });
+          await ctx.recordEvent({ ts: at, appliance, kind: 'rollback', detail: { before: step.before, after: step.after, steps: 1, by, fleetPush: true } });
         } else if (step.step === 'failed') {
-          ctx.recordEvent({ ts: at, appliance, kind: 'push-failed', detail: { error: step.error, by, fleetPush: true } });
+          await ctx.recordEvent({ ts: at, appliance, kind: 'push-failed', detail: { error: step.error, by, fleetPush: true } });
         }
+      };
+      // Steps are recorded in the order they happen, and all of them before the answer goes out.
+      let recorded = Promise.resolve();
+      const record = (step: FleetStep, at: number): void => {
+        recorded = recorded.then(() => recordStep(step, at)).catch((err: unknown) => request.log.warn({ err, step }, 'recording a fleet push step failed'));
       };
       const guards = { allowDestructive: body.allowDestructive, names: API_OVERRIDES };
       const report = await pushToFleet({ rules, targets, canary, confirmTimeoutMs, settleMs, cache: ctx.configCache, ...guards }, ctx.drivers, {
         onStep: record,
-      });
+      }).finally(() => recorded);
       noteChange(request, {
         configAfter: report.ok ? wanted : null,
         detail: { appliances: report.results.map(({ name, before, after, result }) => ({ name, before, after, result })), rolledBack: report.rolledBack },

@@ -44,8 +44,8 @@ function fromGroupError(err: unknown): unknown {
 
 export function groupRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const tags = ['groups'];
-  const named = (name: string): GroupView => {
-    const g = groupsOf(ctx.store.applianceState.all().values()).find((x) => x.name === name);
+  const named = async (name: string): Promise<GroupView> => {
+    const g = groupsOf((await ctx.store.applianceState.all()).values()).find((x) => x.name === name);
     if (!g) throw new ApiError(404, 'notFound', `no appliance of the inventory reported a failover group "${name}"`);
     return g;
   };
@@ -54,7 +54,7 @@ export function groupRoutes(app: FastifyInstance, ctx: ApiContext): void {
     '/groups',
     { schema: { summary: 'Failover groups the appliances reported, as last polled', tags, response: { 200: GroupList, ...errors(401) } } },
     async () => ({
-      groups: groupsOf(ctx.store.applianceState.all().values()),
+      groups: groupsOf((await ctx.store.applianceState.all()).values()),
     }),
   );
 
@@ -85,7 +85,7 @@ export function groupRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (request) => {
-      const g = named(request.params.name);
+      const g = await named(request.params.name);
       const waitMs = duration('body.wait', request.body?.wait, DEFAULT_FAILOVER_WAIT_MS);
       // The audit entry names the member that yielded; until it is known, the group (as `--to group:NAME` does).
       noteChange(request, { appliance: `group:${g.name}`, detail: { group: g.name } });
@@ -117,7 +117,7 @@ export function groupRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (request) => {
-      const g = named(request.params.name);
+      const g = await named(request.params.name);
       const body = request.body;
       const confirmTimeoutMs = duration('body.confirmTimeout', body.confirmTimeout, DEFAULT_FLEET_CONFIRM_MS);
       const rules = await rulesFromField(body.rules, 'rules', ctx.rules);

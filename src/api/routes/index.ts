@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context.js';
+import { agentRoutes } from './agents.js';
 import { applianceRoutes } from './appliances.js';
 import { backendRoutes } from './backends.js';
 import { counterRoutes } from './counters.js';
@@ -31,4 +32,5 @@ export const API_ROUTES: readonly RouteModule[] = [
   rolloutRoutes,
   driverRoutes,
   tokenRoutes,
+  agentRoutes,
 ];

@@ -35,9 +35,9 @@ function fromRolloutError(err: unknown): unknown {
   }
 }
 
-function guarded<T>(work: () => T): T {
+async function guarded<T>(work: () => Promise<T>): Promise<T> {
   try {
-    return work();
+    return await work();
   } catch (err) {
     throw fromRolloutError(err);
   }
@@ -66,7 +66,7 @@ export function rolloutRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (request) => {
       const limit = Math.min(1000, Number(request.query.limit ?? 20));
-      return { rollouts: runs.engine.list(limit).map(summary) };
+      return { rollouts: (await runs.engine.list(limit)).map(summary) };
     },
   );
 
@@ -105,7 +105,7 @@ export function rolloutRoutes(app: FastifyInstance, ctx: ApiContext): void {
         }
       }
       noteChange(request, { detail: { image: body.image } });
-      const status = guarded(() =>
+      const status = await guarded(() =>
         runs.start(
           {
             image: body.image,

@@ -70,7 +70,7 @@ export function ruleRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (request) => {
-      const record = ctx.appliance(request.params.name);
+      const record = await ctx.appliance(request.params.name);
       const next = await rulesFromBody(request, ctx.rules);
       const planned = await ctx.drivers.use(record, (d) => planChange(d, next, ctx.configCache));
       return { ...planned, empty: planIsEmpty(planned.plan) };
@@ -89,7 +89,7 @@ export function ruleRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (request) => {
-      const record = ctx.appliance(request.params.name);
+      const record = await ctx.appliance(request.params.name);
       const before = ctx.fleet.get(record.name)?.info?.configId ?? null;
       noteChange(request, { configBefore: before });
       let confirmTimeoutMs = 0;
@@ -126,7 +126,7 @@ export function ruleRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const pendingConfirm = confirmTimeoutMs > 0 ? Math.ceil(confirmTimeoutMs / 1000) : null;
       noteChange(request, { configBefore: result.previousConfigId, configAfter: result.configId, detail: { mode: result.mode } });
       ctx.fleet.noteConfig(record.name, result.configId, pendingConfirm);
-      ctx.recordEvent({
+      await ctx.recordEvent({
         ts: Date.now(),
         appliance: record.name,
         kind: 'commit',
@@ -151,11 +151,11 @@ export function ruleRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (request) => {
-      const record = ctx.appliance(request.params.name);
+      const record = await ctx.appliance(request.params.name);
       const r = await ctx.drivers.use(record, (d) => confirmCommit(d));
       noteChange(request, { configBefore: r.configId, configAfter: r.configId });
       ctx.fleet.noteConfig(record.name, r.configId, null);
-      ctx.recordEvent({ ts: Date.now(), appliance: record.name, kind: 'confirm', detail: { configId: r.configId, by: request.actor?.name ?? null } });
+      await ctx.recordEvent({ ts: Date.now(), appliance: record.name, kind: 'confirm', detail: { configId: r.configId, by: request.actor?.name ?? null } });
       return r;
     },
   );
@@ -177,7 +177,7 @@ export function ruleRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (request) => {
-      const record = ctx.appliance(request.params.name);
+      const record = await ctx.appliance(request.params.name);
       const steps = request.body.steps ?? 1;
       noteChange(request, { detail: { steps } });
       const r = await ctx.drivers.use(record, async (d) => {
@@ -187,7 +187,7 @@ export function ruleRoutes(app: FastifyInstance, ctx: ApiContext): void {
       });
       noteChange(request, { configAfter: r.configId });
       ctx.fleet.noteConfig(record.name, r.configId, null);
-      ctx.recordEvent({
+      await ctx.recordEvent({
         ts: Date.now(),
         appliance: record.name,
         kind: 'rollback',

@@ -26,11 +26,11 @@ export async function audit(opts: { since?: string; appliance?: string; limit: s
   const query = { limit, ...(from !== undefined ? { from } : {}), ...(opts.appliance !== undefined ? { appliance: opts.appliance } : {}) };
   const api = await remoteApi(opts);
   if (api) return printAudit(await (await import('./remote-logs.js')).remoteAudit(api, query), opts);
-  const store = openStore(opts.db ? { file: opts.db } : {});
+  const store = await openStore(opts.db ? { file: opts.db } : {});
   try {
-    printAudit(store.audit.list(query), opts);
+    printAudit(await store.audit.list(query), opts);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

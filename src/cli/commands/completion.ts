@@ -26,15 +26,10 @@ async function names(db: string | undefined): Promise<void> {
   const { defaultDatabasePath, openStore } = await import('../../store/index.js');
   const file = db ?? defaultDatabasePath();
   if (!existsSync(file)) return;
-  const store = openStore({ file });
+  const store = await openStore({ file });
   try {
-    process.stdout.write(
-      store.inventory
-        .names()
-        .map((n) => `${n}\n`)
-        .join(''),
-    );
+    process.stdout.write((await store.inventory.names()).map((n) => `${n}\n`).join(''));
   } finally {
-    store.close();
+    await store.close();
   }
 }

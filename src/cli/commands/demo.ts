@@ -21,6 +21,8 @@ import { httpLoad } from '../../../sim/traffic/http-load.js';
 import { countersTable } from '../counters-table.js';
 import { printJson } from '../output.js';
 import { say, split, summaryRow, summaryTable, trafficTo, udpExchange, waitFor, type SummaryRow } from './demo-parts.js';
+import { pairStory } from './demo-pair.js';
+import type { FailoverPair } from '../../../sim/pair/failover-pair.js';
 
 const BAUD = 115_200;
 const V3 = { user: 'ops', authKey: 'demo-auth-key', privKey: 'demo-priv-key' };
@@ -37,8 +39,9 @@ interface DemoAppliance {
  * The whole story on one machine: real backends; three simulated appliances, two managed over
  * their serial consoles (real PTYs paced to 115200 baud) and one over SNMPv3; rule tables pushed;
  * real TCP and UDP traffic; a backend that dies and is routed around; a patch pushed with commit
- * confirmed; the poller filling the agent's SQLite store; a firmware rollout in waves; a summary.
- * With --keep, the control plane stays up with the dashboard and an admin token.
+ * confirmed; the poller filling the agent's SQLite store; a firmware rollout in waves; a summary;
+ * then a failover pair of simulator processes: the active SIGKILLed under traffic, the standby
+ * serving, the group upgraded by the group-aware rollout (demo-pair.ts). With --keep, the control plane stays up with the dashboard and an admin token.
  */
 export async function demo(opts: { json?: boolean; keep?: boolean; port?: string }): Promise<void> {
   const log = opts.json === true ? () => undefined : say;
@@ -47,8 +50,9 @@ export async function demo(opts: { json?: boolean; keep?: boolean; port?: string
   const dns = await Promise.all([new UdpEchoBackend('dns-1').start(), new UdpEchoBackend('dns-2').start()]);
   const key = generateSigningKey();
   const appliances: DemoAppliance[] = [];
+  let pair: FailoverPair | null = null;
   // The demo's key sealing its inventory's secrets stays in its own directory, with its database.
-  const store = openStore({ file: path.join(home, 'fulcrum.db'), keyFile: path.join(home, 'secret.key') });
+  const store = await openStore({ file: path.join(home, 'fulcrum.db'), keyFile: path.join(home, 'secret.key') });
   try {
     for (const [i, over] of (['serial', 'serial', 'snmp'] as const).entries()) {
       const name = `lb-${i + 1}`;
@@ -63,13 +67,13 @@ export async function demo(opts: { json?: boolean; keep?: boolean; port?: string
       });
       const target = over === 'serial' ? `serial:${sim.line!.path}?baud=${BAUD}` : `snmp://${sim.readyInfo().snmp}`;
       appliances.push({ name, sim, target, transport: over === 'serial' ? `console ${BAUD} baud` : 'SNMPv3 authPriv', webPort: await freePort() });
-      store.inventory.add({
+      await store.inventory.add({
         name,
         target,
         credentials: over === 'serial' ? {} : { user: V3.user, authProtocol: 'sha', authKey: V3.authKey, privProtocol: 'aes', privKey: V3.privKey },
       });
     }
-    log(`three simulated appliances (firmware 1.0.0), in the agent's inventory at ${store.db.name}:`);
+    log(`three simulated appliances (firmware 1.0.0), in the agent's inventory at ${store.location}:`);
     for (const a of appliances) log(`  ${a.name}: ${a.transport} (${a.target})`);
 
     const dnsPort = await freePort();
@@ -92,7 +96,7 @@ export async function demo(opts: { json?: boolean; keep?: boolean; port?: string
     try {
       for (let cycle = 0; cycle < 4; cycle++) {
         const started = Date.now();
-        const c = await monitor.cycle(store.inventory.list());
+        const c = await monitor.cycle(await store.inventory.list());
         log(`  cycle ${cycle + 1}: ${c.polled} polled, ${c.failed} failed, ${c.points} samples stored in ${Math.round(c.ms)} ms`);
         if (cycle < 3)
           served += (
@@ -107,7 +111,14 @@ export async function demo(opts: { json?: boolean; keep?: boolean; port?: string
       await monitor.close();
     }
     for (const a of appliances) {
-      const s = store.metrics.query({ appliance: a.name, service: 'web', counter: 'connsTotal', from: Date.now() - 60_000, to: Date.now(), resolution: 'raw' });
+      const s = await store.metrics.query({
+        appliance: a.name,
+        service: 'web',
+        counter: 'connsTotal',
+        from: Date.now() - 60_000,
+        to: Date.now(),
+        resolution: 'raw',
+      });
       const rates = (s?.points ?? []).map((p) => (p.value === null ? 'gap' : `${p.value.toFixed(0)}/s`));
       log(`  ${a.name} web connections/s as stored: ${rates.join(', ')}`);
     }
@@ -125,16 +136,20 @@ export async function demo(opts: { json?: boolean; keep?: boolean; port?: string
     for (const a of appliances) {
       await withDriver(a, async (d) => {
         const info = await d.info();
-        const series = store.metrics.listSeries(a.name).length;
+        const series = (await store.metrics.listSeries(a.name)).length;
         rows.push(summaryRow(a.name, a.transport, info.firmware, info.configId, await d.counters(), series));
       });
     }
     if (opts.json) printJson(rows);
     else log(`\nsummary, read from the appliances (their counters run since the reboot into 1.1.0):\n${summaryTable(rows)}`);
 
+    // Then a failover pair: the active killed under traffic, the group upgraded without taking the VIP down.
+    pair = await pairStory(store, key, home, log);
+
     if (opts.keep) await keepServing(store, opts.port, log);
   } finally {
-    store.close();
+    await pair?.stop();
+    await store.close();
     for (const a of appliances) await a.sim.stop();
     await Promise.all(web.map((b) => b.kill()));
     await Promise.all(dns.map((b) => b.stop()));
@@ -251,7 +266,7 @@ async function rollout(
   const image = buildImage({ version: parseVersion('1.1.0'), securityCounter: 1, payload: simulatorPayload({ simulate: [], size: 24 * 1024 }) }, key);
   const engine = new RolloutEngine({
     rollouts: store.rollouts,
-    catalog: new FirmwareCatalog(store.firmwareImages, path.join(path.dirname(store.db.name), 'firmware')),
+    catalog: new FirmwareCatalog(store.firmwareImages, path.join(path.dirname(store.location), 'firmware')),
     inventory: store.inventory,
     events: store.events,
     onEvent: (e) => {
@@ -260,11 +275,11 @@ async function rollout(
       else if (e.event === 'failed') log(`    ${e.appliance}: failed: ${e.error}`);
     },
   });
-  const { sha256 } = engine.catalog.add(image);
+  const { sha256 } = await engine.catalog.add(image);
   log(`\nfirmware rollout of 1.1.0 (${image.length} bytes, signed; lb-3 fetches it over HTTP from the agent): waves 1, 100%`);
   const upgrader = inventoryUpgrader(store.inventory);
   try {
-    const r = engine.start({ image: sha256, targets: appliances.map((a) => a.name), waves: [1, '100%'] });
+    const r = await engine.start({ image: sha256, targets: appliances.map((a) => a.name), waves: [1, '100%'] });
     const done = await engine.run(r.id, { upgrade: upgrader.upgrade, concurrency: 3 });
     log(`  rollout ${r.id}: ${done.state}, ${done.totals.succeeded} of ${done.totals.devices} upgraded`);
   } finally {
@@ -278,7 +293,7 @@ async function keepServing(store: AgentStore, portText: string | undefined, log:
   await app.listen({ host: '127.0.0.1', port: Number(portText ?? 0) });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : portText}`;
-  const token = store.tokens.create({ role: 'admin', name: 'demo' }).token;
+  const token = (await store.tokens.create({ role: 'admin', name: 'demo' })).token;
   log(`\ndashboard: ${url}/?token=${token}`);
   log(`admin token: ${token}`);
   log('the appliances, backends and the control plane stay up; Ctrl-C stops them.');

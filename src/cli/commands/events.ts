@@ -45,8 +45,8 @@ function line(e: StoredEvent): string {
   return `${when(e.ts)}  ${e.appliance}  ${e.kind}  ${detailText(e.detail)}`.trimEnd();
 }
 
-function storeEvents(opts: EventsOptions, which: EventFilter): EventSource {
-  const store = openStore(opts.db ? { file: opts.db } : {});
+async function storeEvents(opts: EventsOptions, which: EventFilter): Promise<EventSource> {
+  const store = await openStore(opts.db ? { file: opts.db } : {});
   return {
     newest: async (from, limit) => store.events.query({ ...which, from, order: 'desc', limit }),
     after: async (id) => store.events.query({ ...which, afterId: id, order: 'asc', limit: 10_000 }),
@@ -61,7 +61,7 @@ export async function events(opts: EventsOptions): Promise<void> {
   if (!/^\d+$/.test(opts.limit) || limit < 1 || limit > 10_000) throw new CliError('--limit: must be an integer 1..10000', EXIT.usage);
   const which = { ...(opts.appliance !== undefined ? { appliance: opts.appliance } : {}), ...(opts.kind !== undefined ? { kind: opts.kind } : {}) };
   const api = await remoteApi(opts);
-  const source = api ? (await import('./remote-logs.js')).remoteEvents(api, which) : storeEvents(opts, which);
+  const source = api ? (await import('./remote-logs.js')).remoteEvents(api, which) : await storeEvents(opts, which);
   try {
     // The log's last id before the backlog is read: an event appended after that is either in
     // the backlog (and counted by its id below) or followed; reading it after printing the
@@ -97,6 +97,6 @@ export async function events(opts: EventsOptions): Promise<void> {
       process.off('SIGTERM', halt);
     }
   } finally {
-    source.close();
+    await source.close();
   }
 }

@@ -22,13 +22,13 @@ async function imageServerFor(opts: TargetOptions & { serveAddress?: string }): 
 async function isSnmpInventoryName(opts: TargetOptions): Promise<boolean> {
   if (/^(serial|snmp):/.test(opts.to)) return false;
   const { openStore } = await import('../../store/index.js');
-  const store = openStore(opts.db ? { file: opts.db } : {});
+  const store = await openStore(opts.db ? { file: opts.db } : {});
   try {
-    return store.inventory.get(opts.to)?.target.startsWith('snmp:') ?? false;
+    return (await store.inventory.get(opts.to))?.target.startsWith('snmp:') ?? false;
   } catch {
     return false;
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

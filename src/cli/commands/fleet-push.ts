@@ -82,14 +82,14 @@ function openPerUse(credentialFlags: ReturnType<typeof fromFlags>): FleetAccess 
 
 async function inventoryTargets(opts: FleetPushOptions, targets: readonly string[] | 'all'): Promise<ApplianceRecord[]> {
   const { openStore } = await import('../../store/index.js');
-  const store = openStore(opts.db ? { file: opts.db } : {});
+  const store = await openStore(opts.db ? { file: opts.db } : {});
   try {
     return resolveFleetTargets(store.inventory, targets);
   } catch (err) {
     if (err instanceof FleetPushError) throw new CliError(err.message, EXIT.invalidInput);
     throw err;
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

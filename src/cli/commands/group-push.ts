@@ -55,10 +55,10 @@ export async function groupPush(file: string, group: string, opts: GroupPushFlag
   }
   const rules = readRules(file);
   const { openStore } = await import('../../store/index.js');
-  const store = openStore(opts.db ? { file: opts.db } : {});
+  const store = await openStore(opts.db ? { file: opts.db } : {});
   let report: GroupPushReport;
   try {
-    const g = groupsOf(store.applianceState.all().values()).find((x) => x.name === group);
+    const g = groupsOf((await store.applianceState.all()).values()).find((x) => x.name === group);
     if (!g) throw new CliError(`group:${group}: no appliance of the inventory reported a failover group of that name (fulcrum group list)`, EXIT.invalidInput);
     const request = {
       group,
@@ -98,7 +98,7 @@ export async function groupPush(file: string, group: string, opts: GroupPushFlag
       throw err;
     }
   } finally {
-    store.close();
+    await store.close();
   }
   if (opts.json) printJson(report);
   else process.stdout.write(render(report));

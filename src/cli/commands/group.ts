@@ -24,11 +24,11 @@ interface GroupFlags {
 
 async function withStore<T>(db: string | undefined, work: (s: AgentStore) => Promise<T>): Promise<T> {
   const { openStore } = await import('../../store/index.js');
-  const store = openStore(db ? { file: db } : {});
+  const store = await openStore(db ? { file: db } : {});
   try {
     return await work(store);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -36,13 +36,11 @@ async function withStore<T>(db: string | undefined, work: (s: AgentStore) => Pro
 async function groups(store: AgentStore, opts: GroupFlags): Promise<GroupView[]> {
   if (opts.live === true) {
     const access = cliGroupAccess(store, opts.db);
-    const names = store.inventory.list().map((r) => r.name);
+    const names = (await store.inventory.list()).map((r) => r.name);
     const seen = await readAll(access, names);
-    seen.forEach((s, i) => {
-      if (s instanceof Error) store.applianceState.failed(names[i]!, Date.now(), s.message);
-    });
+    for (const [i, s] of seen.entries()) if (s instanceof Error) await store.applianceState.failed(names[i]!, Date.now(), s.message);
   }
-  return groupsOf(store.applianceState.all().values());
+  return groupsOf((await store.applianceState.all()).values());
 }
 
 /** A group's name resolved against what the appliances reported (exit 3 when none did). */
@@ -96,7 +94,7 @@ export async function failover(name: string, opts: GroupFlags & { wait?: string 
     if (waitMs <= 0) throw new CliError('--wait: give a duration above 0, e.g. 10s', EXIT.usage);
   }
   const result = await withStore(opts.db, async (store) => {
-    const g = named(groupsOf(store.applianceState.all().values()), name);
+    const g = named(groupsOf((await store.applianceState.all()).values()), name);
     return audited(
       {
         action: 'group failover',

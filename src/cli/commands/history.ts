@@ -3,14 +3,15 @@
  * appliance's counters from the store, as `fulcrum monitor` (or a polling `serve`) recorded
  * them, through the same queries and limits as the API's history route. Without --step, per
  * series the increase over the window (or with --rate the latest rate); with --step, one row per
- * step (src/store/history-steps.ts). --json prints the same figures. The first poll of a series
- * is its baseline, not a gap. With a context, the remote agent's history route answers
- * (remote-history.ts), printed the same way.
+ * step (src/store/history-steps.ts, through src/api/stepped-history.ts as the API's `step=`).
+ * --json prints the same figures. The first poll of a series is its baseline, not a gap. With a
+ * context, the remote agent's history route answers (remote-history.ts), printed the same way.
  */
 import { chosenSeries, countGaps, counterHistory, hasHistory, resolutionFor, type History } from '../../store/history.js';
-import { resolutionForStep, steppedHistory } from '../../store/history-steps.js';
+import type { SteppedHistory } from '../../store/history-steps.js';
 import { openStore } from '../../store/index.js';
 import { checkAnswer, checkGrid, checkSpan, HistoryLimitError, type HistoryWords } from '../../api/history-limits.js';
+import { StepQueryError, steppedQuery } from '../../api/stepped-history.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { durationFlag } from '../options.js';
 import { printJson, table } from '../output.js';
@@ -25,24 +26,29 @@ export async function history(name: string, opts: HistoryOptions & ReachFlags): 
   limited(() => checkSpan(spanMs, WORDS));
   if (opts.step !== undefined && opts.rate) throw new CliError('--rate goes without --step: every step row has its rate already', EXIT.usage);
   const api = await remoteApi(opts);
-  if (api) return printHistory(name, await (await import('./remote-history.js')).remoteHistory(api, name, opts, selection(opts)), opts);
+  if (api) {
+    const remote = await import('./remote-history.js');
+    if (opts.step !== undefined) return printSteps(await remote.remoteSteps(api, name, opts, selection(opts)), opts);
+    return printHistory(name, await remote.remoteHistory(api, name, opts, selection(opts)), opts);
+  }
   const to = Date.now();
   const from = to - spanMs;
-  const store = openStore(opts.db ? { file: opts.db } : {});
+  const store = await openStore(opts.db ? { file: opts.db } : {});
   try {
-    if (!hasHistory(store.metrics, name)) {
-      if (!store.inventory.get(name)) throw new CliError(`${name}: no such appliance in the inventory (fulcrum appliance list)`, EXIT.invalidInput);
+    if (!(await hasHistory(store.metrics, name))) {
+      if (!(await store.inventory.get(name))) throw new CliError(`${name}: no such appliance in the inventory (fulcrum appliance list)`, EXIT.invalidInput);
       throw new CliError(`${name}: nothing stored for this appliance yet (is \`fulcrum monitor\` polling it?)`, EXIT.failure);
     }
     const chosen = selection(opts);
-    if (opts.step !== undefined) return stepped(store, name, opts, { from, to, spanMs, chosen });
+    if (opts.step !== undefined) return printSteps(await stepped(store, name, opts, { from, to, spanMs, chosen }), opts);
     const resolution = resolutionFor(spanMs);
-    limited(() => checkGrid(chosenSeries(store.metrics, name, chosen).length, spanMs, resolution, WORDS));
-    const h = counterHistory(store.metrics, name, { from, to, resolution, rate: opts.rate === true, ...chosen });
+    const series = await chosenSeries(store.metrics, name, chosen);
+    limited(() => checkGrid(series.length, spanMs, resolution, WORDS));
+    const h = await counterHistory(store.metrics, name, { from, to, resolution, rate: opts.rate === true, ...chosen });
     limited(() => checkAnswer(h.series, resolution, WORDS));
     printHistory(name, h, opts);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -61,29 +67,25 @@ function printHistory(name: string, h: History, opts: HistoryOptions): void {
   process.stdout.write(`${table(['service', 'backend', 'counter', 'kind', opts.rate ? 'rate/s' : 'value', 'points', 'gaps'], rows, [4, 5, 6])}\n`);
 }
 
-/** --step: one row per step. Without a backend filter, appliance- and service-wide series only. */
-function stepped(
+/** --step: one row per step (src/api/stepped-history.ts, the query the API's `step=` makes too). */
+async function stepped(
   store: import('../../store/index.js').AgentStore,
   name: string,
   opts: HistoryOptions,
   range: { from: number; to: number; spanMs: number; chosen: ReturnType<typeof selection> },
-): void {
+): Promise<SteppedHistory> {
   const stepMs = durationFlag('--step', opts.step!);
-  const fit = resolutionForStep(range.spanMs, stepMs);
-  if ('problem' in fit) throw new CliError(`--step ${opts.step}: ${fit.problem}`, EXIT.usage);
-  const { resolution } = fit;
-  if (stepMs > range.spanMs) throw new CliError(`--step ${opts.step}: longer than --since ${opts.since}`, EXIT.usage);
-  const q = { from: range.from, to: range.to, resolution, stepMs, ...range.chosen, ...(opts.backend === undefined ? { serviceLevel: true } : {}) };
-  limited(() => checkGrid(chosenSeries(store.metrics, name, q).length, range.spanMs, resolution, WORDS));
-  const h = steppedHistory(store.metrics, name, q);
-  limited(() =>
-    checkAnswer(
-      h.series.map((s) => ({ points: s.rows })),
-      resolution,
-      WORDS,
-    ),
-  );
-  if (h.series.length === 0) throw new CliError(`${name}: no stored series matches the ${WORDS.filters!} given`, EXIT.invalidInput);
+  const words = { ...WORDS, step: `--step ${opts.step}`, span: `--since ${opts.since}`, filters: WORDS.filters! };
+  try {
+    return await steppedQuery(store.metrics, name, { from: range.from, to: range.to, spanMs: range.spanMs, stepMs, ...range.chosen }, words);
+  } catch (err) {
+    if (err instanceof StepQueryError) throw new CliError(err.message, err.kind === 'noSeries' ? EXIT.invalidInput : EXIT.usage);
+    throw asUsage(err);
+  }
+}
+
+/** The rows per step, as JSON or a table per series; the same for this machine's store and a remote agent's. */
+function printSteps(h: SteppedHistory, opts: HistoryOptions): void {
   if (opts.json) return printJson(h);
   process.stdout.write(renderSteps(h, opts.since, opts.step!));
 }
@@ -93,7 +95,10 @@ function limited(check: () => void): void {
   try {
     check();
   } catch (err) {
-    if (err instanceof HistoryLimitError) throw new CliError(err.message, EXIT.usage);
-    throw err;
+    throw asUsage(err);
   }
+}
+
+function asUsage(err: unknown): unknown {
+  return err instanceof HistoryLimitError ? new CliError(err.message, EXIT.usage) : err;
 }

@@ -51,6 +51,31 @@ export function printAdded(record: { name: string; address: string; created: num
   );
 }
 
+/** What `update` prints once the inventory holds the change. */
+export function printUpdated(record: { name: string; address: string; credentials: string }, info: ApplianceInfo | null, json: boolean | undefined): void {
+  if (json) return printJson({ name: record.name, address: record.address, credentials: record.credentials, identity: info });
+  process.stdout.write(
+    `updated ${record.name}: ${record.address}, credentials ${record.credentials}${info ? `; answers as ${info.model} ${info.serialNumber}` : ' (not checked)'}\n`,
+  );
+}
+
+/** Appliances asked at once by `list --live`, here or through an agent. */
+export const LIVE_CONCURRENCY = 8;
+
+/** `ask` on every item, LIVE_CONCURRENCY at a time, the answers in the items' order. */
+export async function askEach<I, O>(items: readonly I[], ask: (item: I) => Promise<O>): Promise<O[]> {
+  const out: O[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await ask(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(LIVE_CONCURRENCY, items.length) }, worker));
+  return out;
+}
+
 /** What `list` prints: the API's items as JSON, or the table. */
 export function printInventory(items: readonly InventoryItem[], opts: { json?: boolean; live?: boolean }): void {
   if (opts.json) return printJson({ appliances: items });

@@ -14,7 +14,17 @@ import { connectTarget, fromEnvironment, fromFlags, storedCredentials, withDrive
 import { printJson } from '../output.js';
 import { recordCliChange } from '../audit-cli.js';
 import { liveItem, storedItem } from '../inventory-view.js';
-import { addCredentials, printAdded, printInventory, refusedProbe, SNMP_NEEDS, type AddOptions, type DbOption } from './inventory-common.js';
+import {
+  addCredentials,
+  askEach,
+  printAdded,
+  printInventory,
+  printUpdated,
+  refusedProbe,
+  SNMP_NEEDS,
+  type AddOptions,
+  type DbOption,
+} from './inventory-common.js';
 import { TARGET_FORMS, targetKind } from '../../../drivers/targets.js';
 import { remoteApi, type ReachFlags } from '../remote-api.js';
 
@@ -25,21 +35,26 @@ interface Change {
   detail?: Record<string, unknown>;
 }
 
-async function withStore<T>(opts: DbOption, work: (s: AgentStore) => T, change?: Change): Promise<T> {
+async function withStore<T>(opts: DbOption, work: (s: AgentStore) => Promise<T>, change?: Change): Promise<T> {
   const { openStore, InventoryError } = await import('../../store/index.js');
-  const store = openStore(opts.db ? { file: opts.db } : {});
+  const store = await openStore(opts.db ? { file: opts.db } : {});
   try {
-    const result = work(store);
-    if (change) recordCliChange(store, change.action, { appliance: change.appliance, outcome: 'ok', ...(change.detail ? { detail: change.detail } : {}) });
+    const result = await work(store);
+    if (change)
+      await recordCliChange(store, change.action, { appliance: change.appliance, outcome: 'ok', ...(change.detail ? { detail: change.detail } : {}) });
     return result;
   } catch (err) {
     if (change)
-      recordCliChange(store, change.action, { appliance: change.appliance, outcome: 'failed', detail: { ...change.detail, error: (err as Error).message } });
+      await recordCliChange(store, change.action, {
+        appliance: change.appliance,
+        outcome: 'failed',
+        detail: { ...change.detail, error: (err as Error).message },
+      });
     // Every inventory complaint is about the input: a bad name or target, a duplicate, an unknown name.
     if (err instanceof InventoryError) throw new CliError(err.code === 'notFound' ? unknownName(change?.appliance ?? '') : err.message, EXIT.invalidInput);
     throw err;
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -70,7 +85,8 @@ export async function add(name: string, target: string, opts: AddOptions): Promi
   if (api) return (await import('./remote-inventory.js')).add(api, name, target, opts);
   const c = addCredentials(target, opts);
   // A duplicate is refused before the appliance is asked anything.
-  if (await withStore(opts, (s) => s.inventory.get(name) !== null)) throw new CliError(`an appliance named "${name}" already exists`, EXIT.invalidInput);
+  if (await withStore(opts, async (s) => (await s.inventory.get(name)) !== null))
+    throw new CliError(`an appliance named "${name}" already exists`, EXIT.invalidInput);
   const info = opts.check === false ? null : await probe(name, target, c);
   const credentials = toStored(c);
   const record = await withStore(opts, (s) => s.inventory.add({ name, target, credentials }), {
@@ -87,11 +103,7 @@ export interface UpdateOptions extends AddOptions {
 
 export async function update(name: string, opts: UpdateOptions): Promise<void> {
   const api = await remoteApi(opts);
-  if (api)
-    throw new CliError(
-      `appliance update: the agent's API has no route that changes an appliance (${api.where}); run it on the agent, or pass --direct for this machine's inventory`,
-      EXIT.usage,
-    );
+  if (api) return (await import('./remote-inventory.js')).update(api, name, opts);
   const given = fromFlags(opts);
   if (opts.target === undefined && given === null)
     throw new CliError('appliance update: give --target and/or credentials (--community-file, --v3-user …)', EXIT.usage);
@@ -109,9 +121,9 @@ export async function update(name: string, opts: UpdateOptions): Promise<void> {
   const moved = target !== current.target;
   const record = await withStore(
     opts,
-    (s) => {
-      const r = s.inventory.update(name, { target, credentials });
-      if (moved) s.applianceState.forget(name);
+    async (s) => {
+      const r = await s.inventory.update(name, { target, credentials });
+      if (moved) await s.applianceState.forget(name);
       return r;
     },
     {
@@ -120,41 +132,27 @@ export async function update(name: string, opts: UpdateOptions): Promise<void> {
       detail: { before: current.target, target, credentials: credentialKind(credentials), checked: info !== null },
     },
   );
-  if (opts.json) return printJson({ name: record.name, address: record.target, credentials: credentialKind(record.credentials), identity: info });
-  process.stdout.write(
-    `updated ${name}: ${record.target}, credentials ${credentialKind(record.credentials)}${info ? `; answers as ${info.model} ${info.serialNumber}` : ' (not checked)'}\n`,
-  );
+  printUpdated({ name: record.name, address: record.target, credentials: credentialKind(record.credentials) }, info, opts.json);
 }
-
-/** Appliances asked at once with --live. */
-const LIVE_CONCURRENCY = 8;
 
 export async function list(opts: DbOption & ReachFlags & { live?: boolean }): Promise<void> {
   const api = await remoteApi(opts);
   if (api) return (await import('./remote-inventory.js')).list(api, opts);
-  const { records, states } = await withStore(opts, (s) => ({ records: s.inventory.list(), states: s.applianceState.all() }));
+  const { records, states } = await withStore(opts, async (s) => ({ records: await s.inventory.list(), states: await s.applianceState.all() }));
   const now = Date.now();
   printInventory(opts.live ? await askAll(records, opts.db) : records.map((r) => storedItem(r, states.get(r.name) ?? null, now)), opts);
 }
 
 /** Every appliance's identity read now, a few at a time; a console a running monitor holds is asked through it. */
-async function askAll(records: readonly ApplianceRecord[], db: string | undefined) {
-  const items: ReturnType<typeof liveItem>[] = new Array(records.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < records.length) {
-      const i = next++;
-      const r = records[i]!;
-      // This machine's inventory, so this machine's drivers: never a remote context (context '').
-      const answer = await withDriver({ to: r.name, ...(db ? { db } : {}), context: '' }, (d) => d.info()).then(
-        (info) => ({ info }),
-        (err: unknown) => ({ error: (err as Error).message }),
-      );
-      items[i] = liveItem(r, answer, Date.now());
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(LIVE_CONCURRENCY, records.length) }, worker));
-  return items;
+function askAll(records: readonly ApplianceRecord[], db: string | undefined) {
+  return askEach(records, async (r) => {
+    // This machine's inventory, so this machine's drivers: never a remote context (context '').
+    const answer = await withDriver({ to: r.name, ...(db ? { db } : {}), context: '' }, (d) => d.info()).then(
+      (info) => ({ info }),
+      (err: unknown) => ({ error: (err as Error).message }),
+    );
+    return liveItem(r, answer, Date.now());
+  });
 }
 
 export async function remove(name: string, opts: DbOption & ReachFlags): Promise<void> {

@@ -8,7 +8,8 @@ import { isIP } from 'node:net';
 import { parseDuration } from '../../protocol/rules/index.js';
 import { Monitor } from '../../poller/monitor.js';
 import { describeHolder, leaseMsFor, PollerLease, sleep, startWhenDue, waitForLease } from '../../poller/lease.js';
-import { openStore } from '../../store/index.js';
+import { openStore, type Fence } from '../../store/index.js';
+import { AgentMembership, ownershipTtlFor } from '../../poller/ownership/membership.js';
 import { holdConsoles, type ConsoleHold } from '../../control/hold.js';
 import { consoleKey } from '../../control/owners.js';
 import { connectTarget, storedCredentials } from '../connect.js';
@@ -30,9 +31,22 @@ export interface MonitorOptions {
   trapHost?: string;
   standby?: boolean;
   json?: boolean;
+  /** Agents sharing a server store: this agent's site and how many appliances it takes at most. */
+  site?: string;
+  capacity?: string;
 }
 
 type Log = ReturnType<typeof createLogger>;
+
+/** --site and --capacity: what this agent tells the others when it shares a server store. */
+function sharing(opts: MonitorOptions): { site?: string; capacity?: number } {
+  const capacity = opts.capacity === undefined ? undefined : Number(opts.capacity);
+  if (capacity !== undefined && !(Number.isSafeInteger(capacity) && capacity >= 1))
+    throw new CliError(`--capacity: expected a whole number from 1, got "${opts.capacity}"`, EXIT.usage);
+  if (opts.site !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(opts.site))
+    throw new CliError(`--site: expected 1-64 letters, digits, . _ -, got "${opts.site}"`, EXIT.usage);
+  return { ...(opts.site !== undefined ? { site: opts.site } : {}), ...(capacity !== undefined ? { capacity } : {}) };
+}
 
 function duration(flag: string, text: string): number {
   try {
@@ -56,7 +70,7 @@ function trapAddress(opts: MonitorOptions): { port: number; host: string } | nul
 
 /** The lease, now or (--standby) once free; false when stopped while standing by. */
 async function takeLease(lease: PollerLease, standby: boolean, signal: AbortSignal, log: Log): Promise<boolean> {
-  const now = lease.hold();
+  const now = await lease.hold();
   if (now.ok) return startWhenDue(now, signal);
   if (!standby) {
     throw new CliError(
@@ -73,8 +87,13 @@ export async function monitor(opts: MonitorOptions): Promise<void> {
   const intervalMs = duration('--interval', opts.interval);
   const forMs = opts.for ? duration('--for', opts.for) : Infinity;
   const traps = trapAddress(opts);
-  const store = openStore(opts.db ? { file: opts.db } : {});
+  const store = await openStore(opts.db ? { file: opts.db } : {});
   const log = createLogger('monitor');
+  // A server store is shared: each agent polls the appliances it holds a lease for. The SQLite
+  // file has one poller, the holder of its poller lease.
+  const shared = store.ownership
+    ? new AgentMembership(store.ownership, { command: 'fulcrum monitor', ttlMs: ownershipTtlFor(intervalMs), log, ...sharing(opts) })
+    : null;
   const lease = new PollerLease(store.pollerLease, { command: 'fulcrum monitor', leaseMs: leaseMsFor(intervalMs) });
   const stopping = new AbortController();
   // --for as a plain timer: AbortSignal.any() holds its inputs weakly, and on Node 20 an
@@ -104,7 +123,8 @@ export async function monitor(opts: MonitorOptions): Promise<void> {
   const pool = new DriverPool(undefined, (appliance, event) => hold?.emit(appliance, event));
   let records = new Map<string, ApplianceRecord>();
   try {
-    if (!(await takeLease(lease, opts.standby === true, signal, log))) return;
+    if (shared) await shared.start();
+    else if (!(await takeLease(lease, opts.standby === true, signal, log))) return;
     m = new Monitor(store.metrics, {
       intervalMs,
       // Consoles go through the shared pool (other commands reach them through it); SNMP agents
@@ -120,33 +140,60 @@ export async function monitor(opts: MonitorOptions): Promise<void> {
         ),
       onPollFailed: (appliance, err) => {
         log.warn({ appliance, err: (err as Error).message }, 'poll failed');
-        store.applianceState.failed(appliance, Date.now(), (err as Error).message);
+        return store.applianceState.failed(appliance, Date.now(), (err as Error).message);
       },
     });
-    hold = await holdConsoles({ command: 'fulcrum monitor', pool, records: store.inventory.list() });
+    hold = await holdConsoles({ command: 'fulcrum monitor', pool, records: await store.inventory.list() });
     if (traps) receiver = await startTrapReceiver(store, { ...traps, log });
     let lastPrune = Date.now();
     while (!signal.aborted) {
-      const held = lease.hold();
-      if (!held.ok) {
-        if (!opts.standby) throw new CliError(`lost the poller lease: ${describeHolder(held.holder)} polls this store now`, EXIT.failure);
-        if (!(await takeLease(lease, true, signal, log))) break;
-        continue;
+      let fence: Fence | undefined;
+      let owned: ReadonlySet<string> | null = null;
+      if (shared) {
+        const turn = await shared.turn().catch((err: unknown) => {
+          log.warn({ err: (err as Error).message }, 'cannot reach the store for this cycle: trying again at the next');
+          return null;
+        });
+        if (turn === null) {
+          await sleep(intervalMs, signal);
+          continue;
+        }
+        fence = turn.fence;
+        owned = new Set(turn.fence.epochs.keys());
+      } else {
+        const held = await lease.hold();
+        if (!held.ok) {
+          if (!opts.standby) throw new CliError(`lost the poller lease: ${describeHolder(held.holder)} polls this store now`, EXIT.failure);
+          if (!(await takeLease(lease, true, signal, log))) break;
+          continue;
+        }
+        if (held.fresh && !(await startWhenDue(held, signal))) break;
       }
-      if (held.fresh && !(await startWhenDue(held, signal))) break;
       const cycleStart = Date.now();
-      const inventory = store.inventory.list();
+      const all = await store.inventory.list();
+      // Another agent's appliances (and their consoles) are not this one's to touch.
+      const inventory = owned ? all.filter((r) => owned.has(r.name)) : all;
       const next = new Map(inventory.map((r) => [r.name, r]));
       // A console no longer in the inventory is let go of, for whoever wants it next.
       for (const name of records.keys()) if (!next.has(name)) await pool.forget(name);
       records = next;
       hold.refresh(inventory);
-      const summary = await m.cycle(inventory, signal);
+      const summary = await m.cycle(inventory, signal, fence).catch((err: unknown) => {
+        if (!shared) throw err;
+        // A server store that went away mid-cycle: what did not land is not acknowledged, and is polled again.
+        log.warn({ err: (err as Error).message }, 'the cycle could not be stored: trying again at the next');
+        return null;
+      });
+      shared?.cycleDone(Date.now() - cycleStart);
+      if (summary === null) {
+        await sleep(intervalMs - (Date.now() - cycleStart), signal);
+        continue;
+      }
       if (opts.json) printJson({ at: cycleStart, ...summary, ms: Math.round(summary.ms) });
       else if (process.stdout.isTTY) process.stdout.write(`${cycleLine(cycleStart, summary, intervalMs)}\n`);
       else log.info(summary, 'cycle');
       if (Date.now() - lastPrune > 3_600_000) {
-        store.prune();
+        await store.prune();
         lastPrune = Date.now();
       }
       await sleep(intervalMs - (Date.now() - cycleStart), signal);
@@ -155,11 +202,13 @@ export async function monitor(opts: MonitorOptions): Promise<void> {
     if (forTimer) clearTimeout(forTimer);
     process.off('SIGINT', halt);
     process.off('SIGTERM', halt);
-    lease.release();
+    await (shared
+      ? shared.leave().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'leaving the store failed: the leases expire by themselves'))
+      : lease.release());
     await m?.close();
     await hold?.close();
     await pool.close();
     await receiver?.close();
-    store.close();
+    await store.close();
   }
 }

@@ -105,13 +105,13 @@ function parseTargets(opts: StartOptions): readonly string[] | 'all' {
 
 async function withStore<T>(opts: DbOption, work: (store: AgentStore) => Promise<T>): Promise<T> {
   const { openStore } = await import('../../store/index.js');
-  const store = openStore(opts.db ? { file: opts.db } : {});
+  const store = await openStore(opts.db ? { file: opts.db } : {});
   try {
     return await work(store);
   } catch (err) {
     throw asCliError(err);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -217,7 +217,7 @@ export async function start(file: string, opts: StartOptions): Promise<void> {
     const rollout = await audited(rolloutChange('rollout start', store, { image: file, targets }), async () => {
       let sha256: string;
       try {
-        sha256 = engine.catalog.add(bytes).sha256;
+        sha256 = (await engine.catalog.add(bytes)).sha256;
       } catch (err) {
         if (err instanceof FirmwareImageError) throw new CliError(`${file}: ${err.message} [${err.code}]`, EXIT.invalidInput);
         throw err;

@@ -59,10 +59,10 @@ export async function serve(opts: ServeOptions): Promise<void> {
   }
   const streams = maxStreams(opts.maxStreams);
   const tls = await serveTls(opts);
-  const store = openStore(opts.db ? { file: opts.db } : {});
+  const store = await openStore(opts.db ? { file: opts.db } : {});
   // Fail now, not at the first poll, when the inventory's secrets cannot be opened (no key file).
-  store.inventory.list();
-  const holder = opts.poll ? new PollerLease(store.pollerLease, { command: 'fulcrum serve', leaseMs: leaseMsFor(intervalMs) }).other() : null;
+  await store.inventory.list();
+  const holder = opts.poll ? await new PollerLease(store.pollerLease, { command: 'fulcrum serve', leaseMs: leaseMsFor(intervalMs) }).other() : null;
   const poll = opts.poll && (holder === null || opts.standby === true);
   const { buildServer } = await import('../../api/server.js');
   const app = await buildServer({
@@ -79,7 +79,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     await app.listen({ host: opts.host, port: listenPort });
   } catch (err) {
     await app.close();
-    store.close();
+    await store.close();
     const code = (err as { code?: string }).code;
     if (code === 'EADDRINUSE') throw new CliError(`--port: ${opts.host}:${listenPort} is already in use`, EXIT.failure);
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new CliError(`--host: cannot listen on ${opts.host} (${code})`, EXIT.usage);
@@ -98,7 +98,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   } else if (tls) app.log.info({ fingerprint: tls.fingerprint }, `serving HTTPS; certificate SHA-256 fingerprint ${tls.fingerprint}`);
   if (holder && !poll)
     app.log.warn({ holder }, `not polling: this store is polled by ${describeHolder(holder)}; serving only (--standby takes over polling once it stops)`);
-  if (store.tokens.list().length === 0)
+  if ((await store.tokens.list()).length === 0)
     app.log.warn('no API tokens yet: every API request will be refused until one is made with `fulcrum token create --role admin|read`');
 
   let stopping = false;
@@ -109,7 +109,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     try {
       await app.close();
     } finally {
-      store.close();
+      await store.close();
     }
     process.exit(EXIT.ok);
   };

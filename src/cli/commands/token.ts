@@ -10,17 +10,17 @@ interface DbOption {
 }
 
 /** Token changes are audited (src/cli/audit-cli.ts) as the local user's; so are refusals of `action`. */
-async function withStore<T>(opts: DbOption, work: (s: AgentStore) => T, action?: string): Promise<T> {
+async function withStore<T>(opts: DbOption, work: (s: AgentStore) => Promise<T>, action?: string): Promise<T> {
   const { openStore, TokenError } = await import('../../store/index.js');
-  const store = openStore(opts.db ? { file: opts.db } : {});
+  const store = await openStore(opts.db ? { file: opts.db } : {});
   try {
-    return work(store);
+    return await work(store);
   } catch (err) {
-    if (action) recordCliChange(store, action, { outcome: 'failed', detail: { error: (err as Error).message } });
+    if (action) await recordCliChange(store, action, { outcome: 'failed', detail: { error: (err as Error).message } });
     if (err instanceof TokenError) throw new CliError(err.message, EXIT.usage);
     throw err;
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -29,9 +29,9 @@ const when = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOStrin
 export async function create(opts: DbOption & { role: string; name?: string }): Promise<void> {
   const created = await withStore(
     opts,
-    (s) => {
-      const result = s.tokens.create({ role: checkRole(opts.role), ...(opts.name !== undefined ? { name: opts.name } : {}) });
-      recordCliChange(s, 'token create', { outcome: 'ok', detail: { id: result.record.id, name: result.record.name, role: result.record.role } });
+    async (s) => {
+      const result = await s.tokens.create({ role: checkRole(opts.role), ...(opts.name !== undefined ? { name: opts.name } : {}) });
+      await recordCliChange(s, 'token create', { outcome: 'ok', detail: { id: result.record.id, name: result.record.name, role: result.record.role } });
       return result;
     },
     'token create',
@@ -54,9 +54,9 @@ export async function list(opts: DbOption & { all?: boolean }): Promise<void> {
 export async function revoke(idOrName: string, opts: DbOption): Promise<void> {
   const revoked = await withStore(
     opts,
-    (s) => {
-      const r = s.tokens.revoke(idOrName);
-      recordCliChange(s, 'token revoke', { outcome: 'ok', detail: { id: r.id, name: r.name, role: r.role } });
+    async (s) => {
+      const r = await s.tokens.revoke(idOrName);
+      await recordCliChange(s, 'token revoke', { outcome: 'ok', detail: { id: r.id, name: r.name, role: r.role } });
       return r;
     },
     'token revoke',

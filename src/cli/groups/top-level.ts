@@ -39,7 +39,7 @@ export function defineTopLevel(program: Command): void {
   program
     .command('monitor')
     .description(
-      'Poll every appliance of the inventory each interval into the store (rates, rollups, retention); traps become events. One poller per store: a second one exits 1 naming the first',
+      'Poll every appliance of the inventory each interval into the store (rates, rollups, retention); traps become events. On a SQLite file one poller per store (a second one exits 1 naming the first); on a postgres:// store agents share the appliances, each polled by one of them',
     )
     .option('--interval <duration>', 'time between polls of each appliance', '10s')
     .addOption(dbOption())
@@ -50,6 +50,8 @@ export function defineTopLevel(program: Command): void {
     )
     .option('--trap-host <address>', 'address the notifications are received on (default 127.0.0.1; 0.0.0.0 for every interface)')
     .option('--standby', 'when another poller holds this store, wait and take over once it stops, instead of exiting 1')
+    .option('--site <name>', 'on a shared (postgres://) store: the site this agent polls for (appliances of that site only; default "default")')
+    .option('--capacity <n>', 'on a shared (postgres://) store: the most appliances this agent takes (default 5000)')
     .addOption(jsonOption('print a JSON line per polling cycle'))
     .action(async (opts) => (await import('../commands/monitor.js')).monitor(opts));
 
@@ -78,6 +80,15 @@ export function defineTopLevel(program: Command): void {
     .option('--tls-self-signed', 'serve HTTPS with a self-signed certificate made on first use in $FULCRUM_HOME/tls (its SHA-256 fingerprint is printed)')
     .option('--insecure-http', 'serve plain HTTP on a non-loopback --host (refused otherwise: tokens would cross the network in the clear)')
     .action(async (opts) => (await import('../commands/serve.js')).serve(opts));
+
+  storeReachOptions(
+    program
+      .command('agents')
+      .description('The agents polling the store: on a shared postgres:// store each one with its site, heartbeat, appliances held and last cycle; on a SQLite file its poller'),
+  )
+    .addOption(dbOption())
+    .addOption(jsonOption())
+    .action(async (opts) => (await import('../commands/agents.js')).agents(opts));
 
   storeReachOptions(
     program

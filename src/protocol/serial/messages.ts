@@ -85,6 +85,8 @@ export const ErrorCode = {
   firmwareState: 14,
   /** A failover-group operator action on an appliance that belongs to no group. */
   notInGroup: 15,
+  /** A failover-group operator action the member's state does not allow now (nothing would change, or no live peer would take over). */
+  failoverState: 16,
 } as const;
 export type ErrorCodeName = keyof typeof ErrorCode;
 

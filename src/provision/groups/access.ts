@@ -7,13 +7,14 @@ import type { ApplianceDriver, ApplianceInfo } from '../../../drivers/driver.js'
 
 export interface GroupAccess {
   use<T>(appliance: string, work: (driver: ApplianceDriver) => Promise<T>): Promise<T>;
-  observed?: ((appliance: string, info: ApplianceInfo) => void) | undefined;
+  observed?: ((appliance: string, info: ApplianceInfo) => Promise<unknown>) | undefined;
 }
 
 /** The member's identity, read now and passed to `observed`. */
 export async function readInfo(access: GroupAccess, appliance: string): Promise<ApplianceInfo> {
   const info = await access.use(appliance, (d) => d.info());
-  access.observed?.(appliance, info);
+  // Recording what was read is a by-product: a store that cannot take it must not fail the group operation (the next poll records it).
+  await access.observed?.(appliance, info).catch(() => undefined);
   return info;
 }
 

@@ -2,10 +2,7 @@
 
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../database.js';
-import type { EventInput, EventLog, EventQuery, StoredEvent } from '../event-log.js';
-
-const jsonSafe = (_key: string, value: unknown) => (typeof value === 'bigint' ? value.toString() : value);
-const MAX_LIMIT = 100_000;
+import { eventRow, MAX_EVENT_LIMIT, type EventInput, type EventLog, type EventQuery, type StoredEvent } from '../event-log.js';
 
 export class SqliteEventLog implements EventLog {
   private readonly insert: Statement<[number, string, string, string]>;
@@ -16,19 +13,17 @@ export class SqliteEventLog implements EventLog {
     this.deleteBefore = db.prepare('DELETE FROM events WHERE ts < ?');
   }
 
-  append(event: EventInput): number {
-    if (!Number.isFinite(event.ts)) throw new RangeError(`event time ${event.ts} is not a time in ms`);
-    for (const [field, value] of [
-      ['appliance', event.appliance],
-      ['kind', event.kind],
-    ] as const) {
-      if (typeof value !== 'string' || value === '') throw new TypeError(`event ${field} must be a non-empty string`);
-    }
-    const detail = JSON.stringify(event.detail ?? null, jsonSafe);
-    return Number(this.insert.run(Math.floor(event.ts), event.appliance, event.kind, detail).lastInsertRowid);
+  async append(event: EventInput): Promise<number> {
+    return this.appendNow(event);
   }
 
-  query(query: EventQuery = {}): StoredEvent[] {
+  /** append() inside a transaction of this file (another store's write and its event land together). */
+  appendNow(event: EventInput): number {
+    const row = eventRow(event);
+    return Number(this.insert.run(row.ts, row.appliance, row.kind, row.detail).lastInsertRowid);
+  }
+
+  async query(query: EventQuery = {}): Promise<StoredEvent[]> {
     const where: string[] = [];
     const args: Array<string | number> = [];
     const filter = (clause: string, value: string | number | undefined) => {
@@ -42,18 +37,21 @@ export class SqliteEventLog implements EventLog {
     filter('ts <= ?', query.to);
     filter('id > ?', query.afterId);
     const order = query.order === 'desc' ? 'DESC' : 'ASC';
-    const limit = Math.max(0, Math.min(Math.floor(query.limit ?? 1000), MAX_LIMIT));
-    const text = `SELECT id, ts, appliance, kind, detail FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ts ${order}, id ${order} LIMIT ${limit}`;
+    const limit = Math.max(0, Math.min(Math.floor(query.limit ?? 1000), MAX_EVENT_LIMIT));
+    // Paging by id goes in id order: by time, a page's last id is not its highest, and the next
+    // page (after that id) would repeat some events and skip others appended late with early times.
+    const by = query.afterId === undefined ? `ts ${order}, id ${order}` : `id ${order}`;
+    const text = `SELECT id, ts, appliance, kind, detail FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${by} LIMIT ${limit}`;
     const rows = this.db.prepare<Array<string | number>, Omit<StoredEvent, 'detail'> & { detail: string }>(text).all(...args);
     return rows.map((r) => ({ ...r, detail: JSON.parse(r.detail) as unknown }));
   }
 
   /** The id of the last event appended (0: none): not the newest by time, since an event may be appended late with an earlier time. */
-  lastId(): number {
+  async lastId(): Promise<number> {
     return (this.db.prepare('SELECT MAX(id) AS id FROM events').get() as { id: number | null }).id ?? 0;
   }
 
-  prune(before: number): number {
+  async prune(before: number): Promise<number> {
     return this.deleteBefore.run(Math.floor(before)).changes;
   }
 }

@@ -121,23 +121,23 @@ export class SqliteMetricStore implements MetricStore {
 
   // ---- dictionary ----
 
-  series(key: SeriesKey, kind: SeriesKind): number {
-    return this.seriesMany([{ key, kind }])[0]!;
+  async series(key: SeriesKey, kind: SeriesKind): Promise<number> {
+    return (await this.seriesMany([{ key, kind }]))[0]!;
   }
 
-  seriesMany(requests: ReadonlyArray<{ key: SeriesKey; kind: SeriesKind }>): number[] {
+  async seriesMany(requests: ReadonlyArray<{ key: SeriesKey; kind: SeriesKind }>): Promise<number[]> {
     this.open();
     return this.dictionary.resolve(requests);
   }
 
-  listSeries(appliance: string): Array<SeriesKey & { id: number; kind: SeriesKind }> {
+  async listSeries(appliance: string): Promise<Array<SeriesKey & { id: number; kind: SeriesKind }>> {
     this.open();
     return this.dictionary.list(appliance);
   }
 
   // ---- samples ----
 
-  write(points: readonly Point[]): WriteSummary {
+  async write(points: readonly Point[]): Promise<WriteSummary> {
     this.open();
     const groups = this.group(points);
     try {
@@ -251,15 +251,21 @@ export class SqliteMetricStore implements MetricStore {
 
   // ---- queries ----
 
-  query(q: SeriesQuery): SeriesResult | null {
-    return this.queryMany(q.appliance, [q], q.from, q.to, q.resolution)[0]!;
+  async query(q: SeriesQuery): Promise<SeriesResult | null> {
+    return (await this.queryMany(q.appliance, [q], q.from, q.to, q.resolution))[0]!;
   }
 
   /**
    * Several series of one appliance at once: raw frames are read and decoded once for all of
    * them (a history of an appliance's ~200 series is one range scan, not 200). Unknown keys → null.
    */
-  queryMany(appliance: string, keys: readonly Omit<SeriesKey, 'appliance'>[], from: number, to: number, resolution: Resolution): Array<SeriesResult | null> {
+  async queryMany(
+    appliance: string,
+    keys: readonly Omit<SeriesKey, 'appliance'>[],
+    from: number,
+    to: number,
+    resolution: Resolution,
+  ): Promise<Array<SeriesResult | null>> {
     this.open();
     if (!(Number.isFinite(from) && Number.isFinite(to))) throw new RangeError('query from/to must be times in ms');
     if (resolution !== 'raw' && resolution !== '1m' && resolution !== '1h') throw new RangeError(`unknown resolution ${String(resolution)}`);
@@ -342,7 +348,7 @@ export class SqliteMetricStore implements MetricStore {
 
   // ---- retention ----
 
-  prune(now = Date.now()): SamplePruneSummary {
+  async prune(now = Date.now()): Promise<SamplePruneSummary> {
     this.open();
     const cut = (ms: number) => Math.floor((now - ms) / 1000);
     return this.db.transaction(() => {
@@ -359,7 +365,7 @@ export class SqliteMetricStore implements MetricStore {
 
   // ---- lifecycle ----
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.closed) return;
     // Open buckets go to disk as they stand (replaced when they close), so queries after a
     // restart see them; their in-memory state is rebuilt from raw frames anyway.

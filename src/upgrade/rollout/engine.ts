@@ -8,7 +8,7 @@
  * This class creates rollouts and changes their state; runner.ts runs them.
  */
 import type { Inventory } from '../../store/inventory.js';
-import type { RolloutRecord, RolloutState, SqliteRolloutStore } from '../../store/rollouts.js';
+import type { RolloutRecord, RolloutState, RolloutStore } from '../../store/rollouts.js';
 import type { FirmwareCatalog } from '../catalog.js';
 import { RolloutError } from './errors.js';
 import { emitRolloutEvent, type EventSink, type RolloutEvent, type RolloutEventListener } from './events.js';
@@ -33,7 +33,7 @@ export interface RolloutSpec {
 }
 
 export interface RolloutEngineOptions {
-  rollouts: SqliteRolloutStore;
+  rollouts: RolloutStore;
   catalog: FirmwareCatalog;
   inventory: Pick<Inventory, 'list'>;
   /** Where events are recorded (the store's events table). */
@@ -46,22 +46,22 @@ export interface RolloutEngineOptions {
    * The failover group an appliance last reported (the store's appliance state): members of one
    * group never share a wave, standby first (group-waves.ts). None: every appliance is alone.
    */
-  membershipOf?: (appliance: string) => Membership | null;
+  membershipOf?: (appliance: string) => Promise<Membership | null>;
 }
 
 const UNFINISHED: readonly RolloutState[] = ['running', 'paused', 'halted'];
 
 export class RolloutEngine {
-  readonly rollouts: SqliteRolloutStore;
+  readonly rollouts: RolloutStore;
   readonly catalog: FirmwareCatalog;
   private readonly inventory: Pick<Inventory, 'list'>;
   private readonly events: EventSink;
   private readonly listener: RolloutEventListener | undefined;
   readonly now: () => number;
-  private readonly membershipOf: (appliance: string) => Membership | null;
+  private readonly membershipOf: (appliance: string) => Promise<Membership | null>;
 
   constructor(options: RolloutEngineOptions) {
-    this.membershipOf = options.membershipOf ?? (() => null);
+    this.membershipOf = options.membershipOf ?? (() => Promise.resolve(null));
     this.rollouts = options.rollouts;
     this.catalog = options.catalog;
     this.inventory = options.inventory;
@@ -76,16 +76,16 @@ export class RolloutEngine {
    * an image not in the catalog), 'unknownAppliances', 'conflict' (targets in a rollout that is
    * not over).
    */
-  start(spec: RolloutSpec): RolloutStatus {
-    const image = this.catalog.entry(spec.image);
+  async start(spec: RolloutSpec): Promise<RolloutStatus> {
+    const image = await this.catalog.entry(spec.image);
     if (!image) throw new RolloutError('invalid', `image ${spec.image} is not in the firmware catalog: add it first`);
     const steps = checkWaves(spec.waves ?? DEFAULT_WAVES);
     const maxFailures = checkMaxFailures(spec.maxFailures ?? 0);
     const deadlineMs = spec.deadlineMs ?? DEFAULT_DEADLINE_MS;
     if (!Number.isSafeInteger(deadlineMs) || deadlineMs <= 0)
       throw new RolloutError('invalid', `deadline: ${deadlineMs} ms is not a positive whole number of milliseconds`);
-    const targets = this.resolveTargets(spec.targets);
-    const busy = this.rollouts.unfinishedRolloutsOf(targets);
+    const targets = await this.resolveTargets(spec.targets);
+    const busy = await this.rollouts.unfinishedRolloutsOf(targets);
     if (busy.length > 0) {
       const names = [...new Set(busy.map((b) => b.appliance))];
       const which = [...new Set(busy.map((b) => `${b.rollout} (${b.state})`))].join(', ');
@@ -95,8 +95,9 @@ export class RolloutEngine {
         names,
       );
     }
-    const plan = planWaves(steps, targets, this.membershipOf);
-    const record = this.rollouts.create(
+    const memberships = new Map(await Promise.all(targets.map(async (t) => [t, await this.membershipOf(t)] as const)));
+    const plan = planWaves(steps, targets, (t) => memberships.get(t) ?? null);
+    const record = await this.rollouts.create(
       {
         image: image.sha256,
         version: image.version,
@@ -108,7 +109,7 @@ export class RolloutEngine {
       },
       this.now(),
     );
-    this.emit({
+    await this.emit({
       event: 'created',
       rollout: record.id,
       image: image.sha256,
@@ -130,7 +131,7 @@ export class RolloutEngine {
   }
 
   /** No new device starts once a running rollout is paused; those upgrading finish. */
-  pause(id: number): RolloutStatus {
+  pause(id: number): Promise<RolloutStatus> {
     return this.change(id, 'paused', ['running'], 'paused by the operator');
   }
 
@@ -139,16 +140,16 @@ export class RolloutEngine {
    * back to pending so they are tried again. A rollout already running stays so (a run that
    * died left it that way): either way the next `run` carries on.
    */
-  resume(id: number): RolloutStatus {
-    const record = this.get(id);
+  async resume(id: number): Promise<RolloutStatus> {
+    const record = await this.get(id);
     if (record.state === 'running') return this.status(id);
     if (record.state === 'halted') {
       // One transaction: a runner starting meanwhile must not find the rollout running with
       // its failures still counted (it would halt it again at once).
-      const retried = this.rollouts.resumeHalted(id, this.now());
+      const retried = await this.rollouts.resumeHalted(id, this.now());
       if (retried === null) return this.resume(id);
-      this.emit({ event: 'state', rollout: id, state: 'running', reason: null });
-      if (retried.length > 0) this.emit({ event: 'retry', rollout: id, appliances: retried });
+      await this.emit({ event: 'state', rollout: id, state: 'running', reason: null });
+      if (retried.length > 0) await this.emit({ event: 'retry', rollout: id, appliances: retried });
       return this.status(id);
     }
     if (record.state !== 'paused') throw new RolloutError('state', `rollout ${id} is ${record.state}: there is nothing to resume (start a new rollout)`);
@@ -156,48 +157,48 @@ export class RolloutEngine {
   }
 
   /** Ends the rollout for good: no device starts any more; those upgrading finish. */
-  abort(id: number): RolloutStatus {
+  abort(id: number): Promise<RolloutStatus> {
     return this.change(id, 'aborted', UNFINISHED, 'aborted by the operator');
   }
 
-  status(id: number): RolloutStatus {
-    const status = readStatus(this.rollouts, id);
+  async status(id: number): Promise<RolloutStatus> {
+    const status = await readStatus(this.rollouts, id);
     if (!status) throw new RolloutError('notFound', `no rollout ${id} (fulcrum rollout list)`);
     return status;
   }
 
   /** The newest rollout, or null when there is none. */
-  latest(): RolloutStatus | null {
-    const record = this.rollouts.latest();
+  async latest(): Promise<RolloutStatus | null> {
+    const record = await this.rollouts.latest();
     return record ? this.status(record.id) : null;
   }
 
   /** Newest first. */
-  list(limit = 100): RolloutStatus[] {
-    return this.rollouts.list(limit).map((r) => this.status(r.id));
+  async list(limit = 100): Promise<RolloutStatus[]> {
+    return Promise.all((await this.rollouts.list(limit)).map((r) => this.status(r.id)));
   }
 
-  private get(id: number): RolloutRecord {
-    const record = this.rollouts.get(id);
+  private async get(id: number): Promise<RolloutRecord> {
+    const record = await this.rollouts.get(id);
     if (!record) throw new RolloutError('notFound', `no rollout ${id} (fulcrum rollout list)`);
     return record;
   }
 
-  private change(id: number, to: RolloutState, from: readonly RolloutState[], reason: string | null): RolloutStatus {
-    const record = this.get(id);
+  private async change(id: number, to: RolloutState, from: readonly RolloutState[], reason: string | null): Promise<RolloutStatus> {
+    const record = await this.get(id);
     if (record.state === to) return this.status(id);
-    if (!this.rollouts.setState(id, to, from, reason, this.now())) {
-      const current = this.get(id).state;
+    if (!(await this.rollouts.setState(id, to, from, reason, this.now()))) {
+      const current = (await this.get(id)).state;
       const verb = { running: 'resumed', paused: 'paused', aborted: 'aborted', halted: 'halted', succeeded: 'finished' }[to];
       throw new RolloutError('state', `rollout ${id} is ${current}: only a rollout that is ${from.join(' or ')} can be ${verb}`);
     }
-    this.emit({ event: 'state', rollout: id, state: to, reason });
+    await this.emit({ event: 'state', rollout: id, state: to, reason });
     return this.status(id);
   }
 
   /** Inventory names, checked: none unknown, none twice. */
-  private resolveTargets(targets: readonly string[] | 'all'): string[] {
-    const known = this.inventory.list().map((a) => a.name);
+  private async resolveTargets(targets: readonly string[] | 'all'): Promise<string[]> {
+    const known = (await this.inventory.list()).map((a) => a.name);
     if (targets === 'all') {
       if (known.length === 0) throw new RolloutError('invalid', 'the inventory is empty: add appliances first (fulcrum appliance add)');
       return known;
@@ -213,7 +214,7 @@ export class RolloutEngine {
     return [...targets];
   }
 
-  private emit(event: RolloutEvent): void {
-    emitRolloutEvent(this.events, this.listener, event, this.now());
+  private emit(event: RolloutEvent): Promise<void> {
+    return emitRolloutEvent(this.events, this.listener, event, this.now());
   }
 }

@@ -23,7 +23,7 @@ export const ROLLOUT_EVENT_KIND = 'rollout';
 
 /** Where events are kept: the store's EventLog, or the API's recorder that also streams them. */
 export interface EventSink {
-  append(event: EventInput): unknown;
+  append(event: EventInput): Promise<unknown>;
 }
 
 export type RolloutEventListener = (event: RolloutEvent, at: number) => void;
@@ -33,8 +33,8 @@ export function rolloutEventSubject(event: RolloutEvent): string {
 }
 
 /** Records `event` in the sink, then tells the listener; a listener that throws changes nothing. */
-export function emitRolloutEvent(sink: EventSink, listener: RolloutEventListener | undefined, event: RolloutEvent, at: number): void {
-  sink.append({ ts: at, appliance: rolloutEventSubject(event), kind: ROLLOUT_EVENT_KIND, detail: event });
+export async function emitRolloutEvent(sink: EventSink, listener: RolloutEventListener | undefined, event: RolloutEvent, at: number): Promise<void> {
+  await sink.append({ ts: at, appliance: rolloutEventSubject(event), kind: ROLLOUT_EVENT_KIND, detail: event });
   try {
     listener?.(event, at);
   } catch {

@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { pidExists } from '../../store/pid-exists.js';
-import type { RunnerRecord, SqliteRolloutStore } from '../../store/rollouts.js';
+import type { RunnerRecord, RolloutStore } from '../../store/rollouts.js';
 import { RolloutError } from './errors.js';
 
 export const DEFAULT_LEASE_MS = 30_000;
@@ -37,28 +37,28 @@ export class RolloutLease {
   private isLost = false;
 
   private constructor(
-    private readonly store: SqliteRolloutStore,
+    private readonly store: RolloutStore,
     readonly rollout: number,
     readonly token: string,
     private readonly now: () => number,
   ) {}
 
   /** Takes the lease on `rollout`, or throws RolloutError('busy') naming the live holder. */
-  static acquire(store: SqliteRolloutStore, rollout: number, options: LeaseOptions = {}): RolloutLease {
+  static async acquire(store: RolloutStore, rollout: number, options: LeaseOptions = {}): Promise<RolloutLease> {
     const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     const now = options.now ?? Date.now;
-    const record = store.get(rollout);
+    const record = await store.get(rollout);
     if (!record) throw new RolloutError('notFound', `no rollout ${rollout} (fulcrum rollout list)`);
     const holder = record.runner;
     if (holder && runnerAlive(holder, now(), leaseMs)) throw busy(rollout, holder, now());
     const me: RunnerRecord = { token: randomBytes(12).toString('hex'), host: hostname(), pid: process.pid, heartbeat: now() };
     // Conditional on the holder seen above: of two processes taking over at once, one wins.
-    if (!store.claimRunner(rollout, me, holder?.token ?? null)) {
-      const winner = store.get(rollout)?.runner;
+    if (!(await store.claimRunner(rollout, me, holder?.token ?? null))) {
+      const winner = (await store.get(rollout))?.runner;
       throw winner ? busy(rollout, winner, now()) : new RolloutError('busy', `rollout ${rollout} was taken by another process just now`);
     }
     const lease = new RolloutLease(store, rollout, me.token, now);
-    lease.timer = setInterval(() => lease.beat(), options.heartbeatMs ?? Math.max(1, Math.floor(leaseMs / 3)));
+    lease.timer = setInterval(() => void lease.beat(), options.heartbeatMs ?? Math.max(1, Math.floor(leaseMs / 3)));
     // The heartbeat must not keep a finished process alive.
     lease.timer.unref();
     return lease;
@@ -73,21 +73,21 @@ export class RolloutLease {
     this.lostListener = listener;
   }
 
-  release(): void {
+  async release(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    if (!this.isLost) this.store.releaseRunner(this.rollout, this.token);
+    if (!this.isLost) await this.store.releaseRunner(this.rollout, this.token);
   }
 
-  private beat(): void {
+  private async beat(): Promise<void> {
     let held: boolean;
     try {
-      held = this.store.heartbeat(this.rollout, this.token, this.now());
+      held = await this.store.heartbeat(this.rollout, this.token, this.now());
     } catch {
-      // The file is busy or briefly unavailable: the next beat tries again, well within the lease.
+      // The store is busy or briefly unreachable: the next beat tries again, well within the lease.
       return;
     }
-    if (held) return;
+    if (held || this.timer === null) return;
     this.isLost = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;

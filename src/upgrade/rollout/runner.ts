@@ -18,7 +18,7 @@
  *   next run upgrades them again — the upgrade is idempotent: an appliance that already runs the
  *   image, confirmed, counts as a success at once — and never touches a device that succeeded.
  */
-import type { RolloutDeviceRecord, RolloutRecord, SqliteRolloutStore } from '../../store/rollouts.js';
+import type { RolloutDeviceRecord, RolloutRecord, RolloutStore } from '../../store/rollouts.js';
 import type { FirmwareCatalog } from '../catalog.js';
 import { RolloutError } from './errors.js';
 import type { RolloutEvent } from './events.js';
@@ -46,10 +46,10 @@ export interface RunOptions {
 }
 
 export interface RunContext {
-  rollouts: SqliteRolloutStore;
+  rollouts: RolloutStore;
   catalog: FirmwareCatalog;
   now: () => number;
-  emit: (event: RolloutEvent) => void;
+  emit: (event: RolloutEvent) => Promise<void>;
 }
 
 type Outcome = { state: 'succeeded'; version: string } | { state: 'failed'; error: string; version?: string } | { state: 'stopped' };
@@ -58,15 +58,15 @@ type Outcome = { state: 'succeeded'; version: string } | { state: 'failed'; erro
 export async function runRollout(ctx: RunContext, id: number, options: RunOptions): Promise<void> {
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new RolloutError('invalid', `concurrency: ${concurrency} is not a whole number from 1`);
-  const record = ctx.rollouts.get(id);
+  const record = await ctx.rollouts.get(id);
   if (!record) throw new RolloutError('notFound', `no rollout ${id} (fulcrum rollout list)`);
   if (record.state !== 'running') {
     const hint = record.state === 'paused' || record.state === 'halted' ? `: resume it first (fulcrum rollout resume ${id})` : '';
     throw new RolloutError('state', `rollout ${id} is ${record.state}${hint}`);
   }
   if (options.signal?.aborted) return;
-  const image = ctx.catalog.get(record.image);
-  const lease = RolloutLease.acquire(ctx.rollouts, id, options.lease);
+  const image = await ctx.catalog.get(record.image);
+  const lease = await RolloutLease.acquire(ctx.rollouts, id, options.lease);
   const run = new Run(ctx, record, image, lease, options.upgrade, concurrency);
   const interrupt = () => run.stop();
   options.signal?.addEventListener('abort', interrupt, { once: true });
@@ -75,7 +75,7 @@ export async function runRollout(ctx: RunContext, id: number, options: RunOption
     await run.execute();
   } finally {
     options.signal?.removeEventListener('abort', interrupt);
-    lease.release();
+    await lease.release();
   }
   if (lease.lost)
     throw new RolloutError('leaseLost', `rollout ${id} was taken over by another process while this one ran it (its lease went stale); this process stopped`);
@@ -113,36 +113,34 @@ class Run {
    * changed is seen at the next turn.
    */
   async execute(): Promise<void> {
-    const recovered = this.devices()
-      .filter((d) => d.state === 'upgrading')
-      .map((d) => d.appliance);
-    this.ctx.emit({ event: 'run', rollout: this.id, recovered });
+    const recovered = (await this.devices()).filter((d) => d.state === 'upgrading').map((d) => d.appliance);
+    await this.ctx.emit({ event: 'run', rollout: this.id, recovered });
     for (;;) {
       if (this.stopped) return;
-      const devices = this.devices();
+      const devices = await this.devices();
       const wave = Math.min(...devices.filter((d) => d.state !== 'succeeded').map((d) => d.wave));
       if (wave === Infinity) break;
       const members = devices.filter((d) => d.wave === wave);
       const todo = members.filter((d) => d.state === 'pending' || d.state === 'upgrading');
       const failed = members.filter((d) => d.state === 'failed');
       if (todo.length === 0) {
-        this.halt(
+        await this.halt(
           `wave ${wave} did not fully succeed (${failed.map((d) => `${d.appliance}: ${d.error}`).join('; ')}); the next wave starts only when every device of this one succeeded`,
         );
         return;
       }
-      if (!this.mayStart()) return;
-      this.ctx.emit({ event: 'wave', rollout: this.id, wave, appliances: todo.map((d) => d.appliance) });
+      if (!(await this.mayStart())) return;
+      await this.ctx.emit({ event: 'wave', rollout: this.id, wave, appliances: todo.map((d) => d.appliance) });
       // Nothing could be started although the rollout looked runnable: leave it to the next run
       // rather than spin.
       if ((await this.runWave(wave, todo)) === 0) return;
     }
-    if (this.ctx.rollouts.setState(this.id, 'succeeded', ['running'], null, this.ctx.now())) {
-      this.ctx.emit({ event: 'state', rollout: this.id, state: 'succeeded', reason: null });
+    if (await this.ctx.rollouts.setState(this.id, 'succeeded', ['running'], null, this.ctx.now())) {
+      await this.ctx.emit({ event: 'state', rollout: this.id, state: 'succeeded', reason: null });
     }
   }
 
-  private devices(): RolloutDeviceRecord[] {
+  private devices(): Promise<RolloutDeviceRecord[]> {
     return this.ctx.rollouts.devices(this.id);
   }
 
@@ -151,23 +149,25 @@ class Run {
     const queue = [...todo];
     let started = 0;
     const worker = async (): Promise<void> => {
-      while (queue.length > 0 && this.mayStart()) {
-        const device = queue.shift()!;
+      while (queue.length > 0 && (await this.mayStart())) {
+        // Another worker may have taken the last one while this one looked.
+        const device = queue.shift();
+        if (!device) return;
         // Refused when a pause or abort landed since mayStart looked: the next look sees it.
-        if (!this.ctx.rollouts.startDevice(this.id, device.appliance, this.lease.token, this.ctx.now())) continue;
+        if (!(await this.ctx.rollouts.startDevice(this.id, device.appliance, this.lease.token, this.ctx.now()))) continue;
         started++;
-        this.ctx.emit({ event: 'upgrading', rollout: this.id, wave, appliance: device.appliance });
+        await this.ctx.emit({ event: 'upgrading', rollout: this.id, wave, appliance: device.appliance });
         const startedAt = this.ctx.now();
         const outcome = await this.upgradeOne(device.appliance);
         if (outcome.state === 'stopped' || this.stopped) return;
-        if (!this.ctx.rollouts.finishDevice(this.id, device.appliance, outcome, this.lease.token, this.ctx.now())) return;
+        if (!(await this.ctx.rollouts.finishDevice(this.id, device.appliance, outcome, this.lease.token, this.ctx.now()))) return;
         const seconds = (this.ctx.now() - startedAt) / 1000;
-        this.ctx.emit(
+        await this.ctx.emit(
           outcome.state === 'succeeded'
             ? { event: 'succeeded', rollout: this.id, wave, appliance: device.appliance, version: outcome.version, seconds }
             : { event: 'failed', rollout: this.id, wave, appliance: device.appliance, error: outcome.error, seconds },
         );
-        if (outcome.state === 'failed') this.checkThreshold();
+        if (outcome.state === 'failed') await this.checkThreshold();
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.concurrency, queue.length) }, () => worker()));
@@ -175,24 +175,24 @@ class Run {
   }
 
   /** Whether a device may start now: the database's state, the lease, the threshold. */
-  private mayStart(): boolean {
+  private async mayStart(): Promise<boolean> {
     if (this.stopped) return false;
-    const record = this.ctx.rollouts.get(this.id);
+    const record = await this.ctx.rollouts.get(this.id);
     if (!record || record.state !== 'running' || record.runner?.token !== this.lease.token) return false;
     return this.checkThreshold();
   }
 
   /** Halts the rollout when failures exceed the allowed number; whether it may go on. */
-  private checkThreshold(): boolean {
-    const failed = this.ctx.rollouts.countByState(this.id).failed;
+  private async checkThreshold(): Promise<boolean> {
+    const failed = (await this.ctx.rollouts.countByState(this.id)).failed;
     if (failed <= this.rollout.allowedFailures) return true;
-    this.halt(`${failed} device(s) failed, more than the ${this.rollout.allowedFailures} allowed (max failures ${this.rollout.maxFailures})`);
+    await this.halt(`${failed} device(s) failed, more than the ${this.rollout.allowedFailures} allowed (max failures ${this.rollout.maxFailures})`);
     return false;
   }
 
-  private halt(reason: string): void {
-    if (this.ctx.rollouts.setState(this.id, 'halted', ['running'], reason, this.ctx.now())) {
-      this.ctx.emit({ event: 'state', rollout: this.id, state: 'halted', reason });
+  private async halt(reason: string): Promise<void> {
+    if (await this.ctx.rollouts.setState(this.id, 'halted', ['running'], reason, this.ctx.now())) {
+      await this.ctx.emit({ event: 'state', rollout: this.id, state: 'halted', reason });
     }
   }
 

@@ -2,7 +2,7 @@
  * A rollout as a whole, read from the store: its record, the count of devices in each state
  * per wave, and every device. What `fulcrum rollout status` prints and an API would serve.
  */
-import type { DeviceState, RolloutDeviceRecord, RolloutRecord, RolloutState, SqliteRolloutStore } from '../../store/rollouts.js';
+import type { DeviceState, RolloutDeviceRecord, RolloutRecord, RolloutState, RolloutStore } from '../../store/rollouts.js';
 
 export interface WaveStatus {
   wave: number;
@@ -51,7 +51,7 @@ export function rolloutStatus(record: RolloutRecord, devices: RolloutDeviceRecor
   return { ...rest, steps, runner: runner ? { host: runner.host, pid: runner.pid, heartbeat: runner.heartbeat } : null, totals, waves, devices };
 }
 
-export function readStatus(store: SqliteRolloutStore, id: number): RolloutStatus | null {
-  const record = store.get(id);
-  return record ? rolloutStatus(record, store.devices(id)) : null;
+export async function readStatus(store: RolloutStore, id: number): Promise<RolloutStatus | null> {
+  const record = await store.get(id);
+  return record ? rolloutStatus(record, await store.devices(id)) : null;
 }

@@ -1,14 +1,17 @@
 /**
- * A failover pair as an operator would run it, for the must-show test and the failover bench:
- * three real HTTP backends, two `fulcrum sim start` processes in one group on 127.0.0.1 sharing
- * one VIP port, each with a console, their UDP heartbeats through relays (so a test can cut the
- * network path) and a serial failover cable made of two PTY pairs joined here (so it can cut
- * the cable too). Plus the clients: a probe opening a new TCP connection every 10 ms through the
- * VIP, and sticky clients, each from its own loopback source address.
+ * A failover pair as an operator would run it, for the integration tests, the failover bench and
+ * `fulcrum demo`: three real HTTP backends, two `fulcrum sim start` processes in one group on
+ * 127.0.0.1 sharing one VIP port, each with a console (behind a stable link, so a member started
+ * again after a kill keeps its console path), their UDP heartbeats through relays (so a test can
+ * cut the network path) and a serial failover cable made of two PTY pairs joined here (so it can
+ * cut the cable too). Plus the clients: a probe opening a new TCP connection every 10 ms through
+ * the VIP, and sticky clients, each from its own loopback source address.
+ *
+ * Every member runs in its own process so that it can be SIGKILLed like a box losing power.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import dgram from 'node:dgram';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -18,7 +21,17 @@ import { freePort } from '../../sim/free-port.js';
 import { linkDevice } from '../../sim/serial/device-link.js';
 import { openPtyPair, type PtyPair } from '../../sim/serial/pty.js';
 import { getOnce } from '../../sim/traffic/http-load.js';
-import { repoRoot } from './report.js';
+
+/** The repository (or installed package) root: where bin/fulcrum.js is, whether this runs from sources, dist/ or the bundle. */
+function packageRoot(): string {
+  let dir = path.dirname(new URL(import.meta.url).pathname);
+  while (!existsSync(path.join(dir, 'package.json')) || !existsSync(path.join(dir, 'bin', 'fulcrum.js'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error('no package root with bin/fulcrum.js above this module');
+    dir = parent;
+  }
+  return dir;
+}
 
 export interface MemberEvent {
   type: string;
@@ -36,6 +49,8 @@ export interface ReadyLine {
 /** One `sim start` member: its ready line and every JSON event it printed since. */
 export class Member {
   readonly events: MemberEvent[] = [];
+  /** When each of `events` arrived here (performance.now() ms): the events carry no time of their own. */
+  readonly seenAt: number[] = [];
   private readonly waiting = new Set<() => void>();
   private stderr = '';
   exited = false;
@@ -47,8 +62,9 @@ export class Member {
   ) {}
 
   static async spawn(unit: number, args: string[]): Promise<Member> {
-    const child = spawn(process.execPath, [path.join(repoRoot(), 'bin/fulcrum.js'), ...args], {
-      cwd: repoRoot(),
+    const root = packageRoot();
+    const child = spawn(process.execPath, [path.join(root, 'bin/fulcrum.js'), ...args], {
+      cwd: root,
       env: { ...process.env, FULCRUM_LOG: 'warn' },
     });
     let stderr = '';
@@ -63,6 +79,7 @@ export class Member {
     child.stderr.on('data', (d: Buffer) => (member.stderr += d.toString()));
     lines.on('line', (l) => {
       member.events.push(JSON.parse(l) as MemberEvent);
+      member.seenAt.push(performance.now());
       for (const w of member.waiting) w();
     });
     child.once('exit', () => {
@@ -149,6 +166,10 @@ export interface PairOptions {
   serialCable?: boolean;
   /** More `sim start` flags for member `unit` (1 or 2), e.g. an SNMP agent. */
   extraArgs?: (unit: 1 | 2) => string[];
+  /** The group's name, also the prefix of the members' names (NAME-1, NAME-2); default `pair`. Several pairs on one host need distinct names. */
+  group?: string;
+  /** `--no-preempt` when false: a member that comes back does not take the active role from a working active. */
+  preempt?: boolean;
 }
 
 /** The sticky service's name and the priorities: unit 1 (200) is the primary, unit 2 (100) the secondary. */
@@ -162,6 +183,9 @@ export class FailoverPair {
     readonly members: [Member, Member],
     private readonly relays: [LossyUdpRelay, LossyUdpRelay],
     private readonly cable: Cable | null,
+    private readonly args: (i: 0 | 1) => string[],
+    /** The group's name; the members are NAME-1 and NAME-2. */
+    readonly group: string,
   ) {}
 
   static async start(options: PairOptions = {}): Promise<FailoverPair> {
@@ -192,17 +216,20 @@ ${backends.map((b) => `      - { address: ${b.address} }`).join('\n')}
     const via = [await relays[0].start(), await relays[1].start()];
     const cablePaths = [path.join(dir, 'cable-1'), path.join(dir, 'cable-2')];
     const cable = options.serialCable === false ? null : await Cable.open(cablePaths[0]!, cablePaths[1]!);
+    const group = options.group ?? 'pair';
     const args = (i: 0 | 1) => [
       'sim',
       'start',
       '--rules',
       rules,
       '--name',
-      `pair-${i + 1}`,
+      `${group}-${i + 1}`,
       '--json',
       '--serial',
+      '--serial-link',
+      path.join(dir, `console-${i + 1}`),
       '--group',
-      'pair',
+      group,
       '--unit',
       String(i + 1),
       '--priority',
@@ -215,10 +242,24 @@ ${backends.map((b) => `      - { address: ${b.address} }`).join('\n')}
       key,
       ...(cable ? ['--failover-link', cablePaths[i]!] : []),
       ...(options.intervalMs ? ['--heartbeat-interval', String(options.intervalMs)] : []),
+      ...(options.preempt === false ? ['--no-preempt'] : []),
       ...(options.extraArgs?.((i + 1) as 1 | 2) ?? []),
     ];
     const members: [Member, Member] = [await Member.spawn(1, args(0)), await Member.spawn(2, args(1))];
-    return new FailoverPair(dir, vip, backends, members, relays, cable);
+    return new FailoverPair(dir, vip, backends, members, relays, cable, args, group);
+  }
+
+  /** Member `unit`'s console as a target; the path is a link that stays valid when the member is started again. */
+  console(unit: 1 | 2): string {
+    return `serial:${path.join(this.dir, `console-${unit}`)}`;
+  }
+
+  /** Starts member `unit` (1 or 2) again with the flags it first had, after it exited (a kill); it rejoins the group. */
+  async restart(unit: 1 | 2): Promise<Member> {
+    const i = (unit - 1) as 0 | 1;
+    if (!this.members[i].exited) throw new Error(`member ${unit} of ${this.group} is still running`);
+    this.members[i] = await Member.spawn(unit, this.args(i));
+    return this.members[i];
   }
 
   /** Cut (or restore) the UDP heartbeat path, both ways. */

@@ -1,0 +1,80 @@
+/** The inventory on SQLite (table appliances), credentials sealed by the SecretBox. */
+import type { Db } from '../database.js';
+import {
+  checkApplianceName,
+  checkCredentials,
+  checkTarget,
+  InventoryError,
+  type ApplianceChange,
+  type ApplianceRecord,
+  type Credentials,
+  type Inventory,
+  type NewAppliance,
+} from '../inventory.js';
+import { hasSealedRows } from '../seal-migration.js';
+import { isSealed, SecretBox } from '../secrets.js';
+interface Row {
+  name: string;
+  target: string;
+  credentials: string;
+  created: number;
+}
+
+export class SqliteInventory implements Inventory {
+  constructor(
+    private readonly db: Db,
+    private readonly secrets = new SecretBox(),
+  ) {}
+
+  private fromRow(r: Row): ApplianceRecord {
+    const text = isSealed(r.credentials) ? this.secrets.open(r.credentials, r.name) : r.credentials;
+    return { name: r.name, target: r.target, credentials: JSON.parse(text) as Credentials, created: r.created };
+  }
+
+  async add(appliance: NewAppliance, now = Date.now()): Promise<ApplianceRecord> {
+    const name = checkApplianceName(appliance.name);
+    const target = checkTarget(appliance.target);
+    const credentials = checkCredentials(appliance.credentials);
+    // A missing key is made only for a table with nothing sealed yet: a new key would not open the old rows.
+    const text = this.secrets.sealCredentials(credentials, name, !hasSealedRows(this.db));
+    try {
+      this.db.prepare('INSERT INTO appliances (name, target, credentials, created) VALUES (?, ?, ?, ?)').run(name, target, text, Math.floor(now));
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE')
+        throw new InventoryError('duplicate', `an appliance named "${name}" already exists`);
+      throw error;
+    }
+    return { name, target, credentials, created: Math.floor(now) };
+  }
+
+  async list(): Promise<ApplianceRecord[]> {
+    return (this.db.prepare('SELECT name, target, credentials, created FROM appliances ORDER BY name').all() as Row[]).map((r) => this.fromRow(r));
+  }
+
+  /** The names alone, in order: nothing sealed is opened (shell completion reads them). */
+  async names(): Promise<string[]> {
+    return (this.db.prepare('SELECT name FROM appliances ORDER BY name').all() as Array<{ name: string }>).map((r) => r.name);
+  }
+
+  async get(name: string): Promise<ApplianceRecord | null> {
+    const row = this.db.prepare('SELECT name, target, credentials, created FROM appliances WHERE name = ?').get(name) as Row | undefined;
+    return row ? this.fromRow(row) : null;
+  }
+
+  async update(name: string, change: ApplianceChange): Promise<ApplianceRecord> {
+    const current = await this.get(name);
+    if (!current) throw new InventoryError('notFound', `no appliance named "${name}"`);
+    const target = change.target === undefined ? current.target : checkTarget(change.target);
+    const credentials = change.credentials === undefined ? current.credentials : checkCredentials(change.credentials);
+    // Sealed like add's, under the same name (the name is part of what the seal binds).
+    const text = this.secrets.sealCredentials(credentials, name, !hasSealedRows(this.db));
+    this.db.prepare('UPDATE appliances SET target = ?, credentials = ? WHERE name = ?').run(target, text, name);
+    return { ...current, target, credentials };
+  }
+
+  async remove(name: string): Promise<void> {
+    if (this.db.prepare('DELETE FROM appliances WHERE name = ?').run(name).changes === 0) {
+      throw new InventoryError('notFound', `no appliance named "${name}"`);
+    }
+  }
+}
