@@ -30,6 +30,7 @@ const SUITES: Suite[] = [
   { name: 'api', ...(await import('./api.js')) },
   { name: 'failover', ...(await import('./failover.js')) },
   { name: 'haproxy', ...(await import('./haproxy.js')) },
+  { name: 'agents', ...(await import('./agents.js')) },
 ];
 
 async function main(args: string[]): Promise<number> {

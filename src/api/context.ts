@@ -27,6 +27,8 @@ export interface ApiContext {
   appliance(name: string): Promise<ApplianceRecord>;
   /** Keep an appliance event in the store and send it to the live stream. */
   recordEvent(event: { ts: number; appliance: string; kind: string; detail: Record<string, unknown> }): Promise<void>;
+  /** Ids of events this server published as it appended them (the feed of a shared store skips them). */
+  publishedHere: Set<number>;
 }
 
 export interface ContextOptions {
@@ -53,8 +55,10 @@ export function createContext(options: ContextOptions): ApiContext {
   const hub = new EventHub();
   // The audit log tells the agent's own config changes from drift (fleet-state.ts).
   const fleet = new FleetState(options.pollIntervalMs, auditLedger(store));
+  const publishedHere = new Set<number>();
   const recordEvent: ApiContext['recordEvent'] = async (event) => {
     const id = await store.events.append(event);
+    if (store.ownership) publishedHere.add(id);
     hub.publish('event', { source: 'appliance', id, ...event });
   };
   const drivers = new DriverPool(options.openDriver, (appliance, e) => void recordEvent(driverEvent(appliance, e)).catch(() => undefined));
@@ -72,5 +76,6 @@ export function createContext(options: ContextOptions): ApiContext {
       return record;
     },
     recordEvent,
+    publishedHere,
   };
 }

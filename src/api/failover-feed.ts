@@ -6,6 +6,10 @@
  * written. The stream follows the log instead: every failover event appended after the server
  * got ready is published once, as an `event` like the others (`{source: 'appliance', id, ts,
  * appliance, kind, detail}`), in id order, within FOLLOW_MS of being appended.
+ * On a store several agents share, every event another agent appends reaches this server's
+ * stream the same way (the log is the outbox: ids in order, each server catching up by id after
+ * any gap, a restart of the database included); what this server appended and published itself
+ * (`publishedHere`) is not sent twice.
  * Invariant: `last` only grows, and passes an event only once that event was published.
  */
 import { FAILOVER_EVENT_KIND } from '../store/appliance-state.js';
@@ -33,6 +37,8 @@ export class FailoverFeed {
     private readonly hub: EventHub,
     private readonly log?: { warn(obj: object, msg: string): void },
     private readonly everyMs = FOLLOW_MS,
+    /** Shared store: every kind, less the ids this server published as it appended them. */
+    private readonly shared: { publishedHere: Set<number> } | null = null,
   ) {}
 
   async start(): Promise<void> {
@@ -57,10 +63,13 @@ export class FailoverFeed {
   }
 
   private async read(): Promise<void> {
-    const fresh = await this.events.query({ kind: FAILOVER_EVENT_KIND, afterId: this.last, order: 'asc', limit: PAGE });
+    const fresh = await this.events.query({ ...(this.shared ? {} : { kind: FAILOVER_EVENT_KIND }), afterId: this.last, order: 'asc', limit: PAGE });
     for (const e of [...fresh].sort((a, b) => a.id - b.id)) {
-      this.hub.publish('event', { source: 'appliance', ...e });
+      const ours = this.shared?.publishedHere.delete(e.id) ?? false;
+      if (!ours) this.hub.publish('event', { source: 'appliance', ...e });
       this.last = Math.max(this.last, e.id);
     }
+    // Ids of ours the log has passed can no longer come up: the set stays as small as the backlog.
+    if (this.shared) for (const id of this.shared.publishedHere) if (id <= this.last) this.shared.publishedHere.delete(id);
   }
 }

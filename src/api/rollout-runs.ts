@@ -7,6 +7,12 @@
  * `fulcrum rollout status|pause|abort` see and steer these rollouts too. Closing the server
  * stops the runs as Ctrl-C stops the CLI's: the upgrades under way are left `upgrading`, and a
  * later resume does them again.
+ *
+ * On a store several agents share, a rollout whose runner died (its lease went stale while it
+ * was running) is taken over by one of the other agents' servers (`adoptOrphans`, every
+ * ADOPT_EVERY_MS): the runner lease decides which, so of several servers trying at once one
+ * runs it and the others are told it is busy. A rollout stopped on purpose (Ctrl-C, a server
+ * closed) has no runner and waits for an operator's resume, as on one machine.
  */
 import type { Server } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
@@ -18,6 +24,9 @@ import { apiGroupAccess } from './group-access.js';
 import { sha256, toHex } from '../protocol/digest.js';
 import type { ApiContext } from './context.js';
 import { imageUrlFor, targetHost } from './image-url.js';
+
+/** How often a server on a shared store looks for rollouts whose runner died. */
+export const ADOPT_EVERY_MS = 10_000;
 
 interface BackgroundRun {
   controller: AbortController;
@@ -65,6 +74,20 @@ export class RolloutRuns {
     const elsewhere = runner !== null && runnerAlive(runner, this.engine.now()) && !this.runs.has(id);
     if (status.state === 'running' && !elsewhere) this.runInBackground(id, concurrency);
     return this.engine.status(id);
+  }
+
+  /** Runs here the running rollouts whose runner died elsewhere; the ids it took on. */
+  async adoptOrphans(): Promise<number[]> {
+    if (this.closed) return [];
+    const now = this.engine.now();
+    const orphans = (await this.ctx.store.rollouts.list(50)).filter(
+      (r) => r.state === 'running' && r.runner !== null && !runnerAlive(r.runner, now) && !this.runs.has(r.id),
+    );
+    for (const r of orphans) {
+      this.log.warn({ rollout: r.id, runner: r.runner }, 'its runner stopped answering: carrying the rollout on here');
+      this.runInBackground(r.id);
+    }
+    return orphans.map((r) => r.id);
   }
 
   /** Stops every background run (in-flight upgrades stay `upgrading` for a later resume). */

@@ -144,7 +144,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await serveDashboard(app);
 
   // Before the poll loop's hooks: the feed knows where the log ends before the first poll writes to it.
-  const failovers = new FailoverFeed(options.store.events, ctx.hub, app.log);
+  const failovers = new FailoverFeed(options.store.events, ctx.hub, app.log, undefined, options.store.ownership ? { publishedHere: ctx.publishedHere } : null);
   app.addHook('onReady', async () => failovers.start());
   app.addHook('preClose', async () => failovers.stop());
 

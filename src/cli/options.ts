@@ -17,7 +17,10 @@ export const TARGET_HELP = `appliance: ${TARGET_FORMS}, or an inventory name`;
  * thing under the name server operators look for (storeAliases).
  */
 export function dbOption(purpose?: string): InstanceType<typeof Option> {
-  return new Option('--db <file|url>', `the agent's store${purpose ? `, ${purpose}` : ''}: a SQLite file or postgres://… (default $FULCRUM_STORE, else $FULCRUM_HOME/fulcrum.db)`);
+  return new Option(
+    '--db <file|url>',
+    `the agent's store${purpose ? `, ${purpose}` : ''}: a SQLite file or postgres://… (default $FULCRUM_STORE, else $FULCRUM_HOME/fulcrum.db)`,
+  );
 }
 
 /** Gives every command with --db a --store too; `applyStoreAlias` (a preAction hook) makes them one option. */

@@ -228,6 +228,13 @@ ALTER TABLE appliance_state ADD COLUMN group_unit INTEGER;
 ALTER TABLE appliance_state ADD COLUMN group_state TEXT CHECK (group_state IN ('active', 'standby', 'offline'));
 `,
   },
+  {
+    version: 9,
+    description: "each appliance's site",
+    // Which agents may poll it when several share a server store (src/poller/ownership/); kept
+    // here too so the SQLite file and the server hold the same inventory.
+    sql: "ALTER TABLE appliances ADD COLUMN site TEXT NOT NULL DEFAULT 'default';",
+  },
 ];
 
 /** The version a file has once every migration ran. */

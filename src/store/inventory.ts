@@ -29,13 +29,30 @@ export interface ApplianceRecord {
   credentials: Credentials;
   /** ms since the epoch. */
   created: number;
+  /** Where it is: only agents of this site poll it on a shared store. Absent: DEFAULT_SITE. */
+  site?: string;
 }
 
 export interface NewAppliance {
   name: string;
   target: string;
   credentials?: Credentials;
+  site?: string;
 }
+
+export const DEFAULT_SITE = 'default';
+
+const SITE = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** A site name (the same rule as appliance names); throws InventoryError('invalid'). */
+export function checkSite(site: unknown): string {
+  if (typeof site !== 'string' || !SITE.test(site))
+    throw new InventoryError('invalid', `site ${JSON.stringify(site)} is not valid: use 1–64 letters, digits, ".", "_" or "-"`);
+  return site;
+}
+
+/** The record's site field: absent for the default, so records of a one-site fleet look as they always did. */
+export const siteField = (site: string): { site?: string } => (site === DEFAULT_SITE ? {} : { site });
 
 export type InventoryErrorCode = 'invalid' | 'duplicate' | 'notFound';
 
@@ -72,6 +89,7 @@ export interface Inventory {
 export interface ApplianceChange {
   target?: string;
   credentials?: Credentials;
+  site?: string;
 }
 
 const NAME = /^[A-Za-z0-9._-]{1,64}$/;

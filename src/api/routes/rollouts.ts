@@ -11,7 +11,7 @@ import { noteChange } from '../audit.js';
 import type { ApiContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { IdParams, NewRollout, RolloutList, RolloutListQuery, RolloutStatusSchema } from '../firmware-schemas.js';
-import { RolloutRuns } from '../rollout-runs.js';
+import { ADOPT_EVERY_MS, RolloutRuns } from '../rollout-runs.js';
 import { errors } from '../schemas.js';
 
 /** A RolloutError as an answer: the engine's code says which. */
@@ -53,6 +53,13 @@ export function rolloutRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const tags = ['rollouts'];
   const runs = new RolloutRuns(ctx, app.log, app.server);
   app.addHook('preClose', async () => runs.close());
+  if (ctx.store.ownership) {
+    // Shared store: a rollout whose runner died on another agent is carried on by one of the others.
+    const adopt = setInterval(() => {
+      runs.adoptOrphans().catch((err: unknown) => app.log.warn({ err }, 'looking for rollouts to carry on failed'));
+    }, ADOPT_EVERY_MS).unref();
+    app.addHook('preClose', async () => clearInterval(adopt));
+  }
 
   app.get<{ Querystring: RolloutListQuery }>(
     '/rollouts',

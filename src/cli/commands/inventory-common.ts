@@ -31,6 +31,8 @@ export function refusedProbe(name: string, target: string, err: unknown): CliErr
 export interface AddOptions extends DbOption, CredentialFlags, ReachFlags {
   /** false with --no-check. */
   check?: boolean;
+  /** Where it is: on a shared store only agents of this site poll it. */
+  site?: string;
 }
 
 /** The credentials `add` stores for `target`, from flags or the environment; checked against the kind of target. */

@@ -89,7 +89,7 @@ export async function add(name: string, target: string, opts: AddOptions): Promi
     throw new CliError(`an appliance named "${name}" already exists`, EXIT.invalidInput);
   const info = opts.check === false ? null : await probe(name, target, c);
   const credentials = toStored(c);
-  const record = await withStore(opts, (s) => s.inventory.add({ name, target, credentials }), {
+  const record = await withStore(opts, (s) => s.inventory.add({ name, target, credentials, ...(opts.site !== undefined ? { site: opts.site } : {}) }), {
     action: 'appliance add',
     appliance: name,
     detail: { target, credentials: credentialKind(credentials), checked: info !== null },
@@ -105,8 +105,14 @@ export async function update(name: string, opts: UpdateOptions): Promise<void> {
   const api = await remoteApi(opts);
   if (api) return (await import('./remote-inventory.js')).update(api, name, opts);
   const given = fromFlags(opts);
-  if (opts.target === undefined && given === null)
-    throw new CliError('appliance update: give --target and/or credentials (--community-file, --v3-user …)', EXIT.usage);
+  if (opts.target === undefined && given === null && opts.site === undefined)
+    throw new CliError('appliance update: give --target, credentials (--community-file, --v3-user …) and/or --site', EXIT.usage);
+  // A new site alone moves nothing on the wire: nothing to check with the appliance.
+  if (opts.target === undefined && given === null) {
+    const site = opts.site!;
+    const record = await withStore(opts, (s) => s.inventory.update(name, { site }), { action: 'appliance update', appliance: name, detail: { site } });
+    return printUpdated({ name: record.name, address: record.target, credentials: credentialKind(record.credentials) }, null, opts.json);
+  }
   if (opts.target !== undefined && targetKind(opts.target) === null) throw new CliError(`--target ${opts.target}: expected ${TARGET_FORMS}`, EXIT.usage);
   const current = await withStore(opts, (s) => s.inventory.get(name));
   if (!current) throw new CliError(unknownName(name), EXIT.invalidInput);
@@ -122,7 +128,7 @@ export async function update(name: string, opts: UpdateOptions): Promise<void> {
   const record = await withStore(
     opts,
     async (s) => {
-      const r = await s.inventory.update(name, { target, credentials });
+      const r = await s.inventory.update(name, { target, credentials, ...(opts.site !== undefined ? { site: opts.site } : {}) });
       if (moved) await s.applianceState.forget(name);
       return r;
     },

@@ -18,6 +18,7 @@ export function define(appliance: Command): void {
     ),
   )
     .option('--no-check', 'store it without reading its identity first (an appliance not installed yet)')
+    .option('--site <name>', 'where it is: on a shared postgres:// store only agents started with that --site poll it (default "default")')
     .addOption(dbOption())
     .addOption(jsonOption())
     .action(async (name: string, target: string, opts) => (await import('../commands/inventory.js')).add(name, target, opts));
@@ -31,6 +32,7 @@ export function define(appliance: Command): void {
   )
     .option('--target <target>', `the new address: ${TARGET_FORMS}`)
     .option('--no-check', 'store the change without reading its identity first')
+    .option('--site <name>', 'move it to another site (agents of that site poll it on a shared store)')
     .addOption(dbOption())
     .addOption(jsonOption())
     .action(async (name: string, opts) => (await import('../commands/inventory.js')).update(name, opts));

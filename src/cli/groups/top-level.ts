@@ -84,7 +84,9 @@ export function defineTopLevel(program: Command): void {
   storeReachOptions(
     program
       .command('agents')
-      .description('The agents polling the store: on a shared postgres:// store each one with its site, heartbeat, appliances held and last cycle; on a SQLite file its poller'),
+      .description(
+        'The agents polling the store: on a shared postgres:// store each one with its site, heartbeat, appliances held and last cycle; on a SQLite file its poller',
+      ),
   )
     .addOption(dbOption())
     .addOption(jsonOption())

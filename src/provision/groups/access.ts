@@ -14,7 +14,7 @@ export interface GroupAccess {
 export async function readInfo(access: GroupAccess, appliance: string): Promise<ApplianceInfo> {
   const info = await access.use(appliance, (d) => d.info());
   // Recording what was read is a by-product: a store that cannot take it must not fail the group operation (the next poll records it).
-  await access.observed?.(appliance, info).catch(() => undefined);
+  await Promise.resolve(access.observed?.(appliance, info)).catch(() => undefined);
   return info;
 }
 

@@ -7,6 +7,9 @@
 import { sqlState, UNIQUE_VIOLATION, type PgDb } from './connection.js';
 import {
   checkApplianceName,
+  checkSite,
+  DEFAULT_SITE,
+  siteField,
   checkCredentials,
   checkTarget,
   InventoryError,
@@ -23,6 +26,7 @@ interface Row {
   target: string;
   credentials: string;
   created: number;
+  site: string;
 }
 
 export class PgInventory implements Inventory {
@@ -33,7 +37,7 @@ export class PgInventory implements Inventory {
 
   private fromRow(r: Row): ApplianceRecord {
     const text = isSealed(r.credentials) ? this.secrets.open(r.credentials, r.name) : r.credentials;
-    return { name: r.name, target: r.target, credentials: JSON.parse(text) as Credentials, created: r.created };
+    return { name: r.name, target: r.target, credentials: JSON.parse(text) as Credentials, created: r.created, ...siteField(r.site) };
   }
 
   /** A missing key is made only while nothing is sealed yet: a new key would not open the old rows. */
@@ -47,18 +51,25 @@ export class PgInventory implements Inventory {
     const name = checkApplianceName(appliance.name);
     const target = checkTarget(appliance.target);
     const credentials = checkCredentials(appliance.credentials);
+    const site = appliance.site === undefined ? DEFAULT_SITE : checkSite(appliance.site);
     const text = await this.seal(credentials, name);
     try {
-      await this.db.query('INSERT INTO appliances (name, target, credentials, created) VALUES ($1, $2, $3, $4)', [name, target, text, Math.floor(now)]);
+      await this.db.query('INSERT INTO appliances (name, target, credentials, created, site) VALUES ($1, $2, $3, $4, $5)', [
+        name,
+        target,
+        text,
+        Math.floor(now),
+        site,
+      ]);
     } catch (error) {
       if (sqlState(error) === UNIQUE_VIOLATION) throw new InventoryError('duplicate', `an appliance named "${name}" already exists`);
       throw error;
     }
-    return { name, target, credentials, created: Math.floor(now) };
+    return { name, target, credentials, created: Math.floor(now), ...siteField(site) };
   }
 
   async list(): Promise<ApplianceRecord[]> {
-    const rows = (await this.db.query<Row>('SELECT name, target, credentials, created FROM appliances ORDER BY name COLLATE "C"')).rows;
+    const rows = (await this.db.query<Row>('SELECT name, target, credentials, created, site FROM appliances ORDER BY name COLLATE "C"')).rows;
     return rows.map((r) => this.fromRow(r));
   }
 
@@ -68,7 +79,7 @@ export class PgInventory implements Inventory {
   }
 
   async get(name: string): Promise<ApplianceRecord | null> {
-    const row = (await this.db.query<Row>('SELECT name, target, credentials, created FROM appliances WHERE name = $1', [name])).rows[0];
+    const row = (await this.db.query<Row>('SELECT name, target, credentials, created, site FROM appliances WHERE name = $1', [name])).rows[0];
     return row ? this.fromRow(row) : null;
   }
 
@@ -77,11 +88,13 @@ export class PgInventory implements Inventory {
     if (!current) throw new InventoryError('notFound', `no appliance named "${name}"`);
     const target = change.target === undefined ? current.target : checkTarget(change.target);
     const credentials = change.credentials === undefined ? current.credentials : checkCredentials(change.credentials);
+    const site = change.site === undefined ? (current.site ?? DEFAULT_SITE) : checkSite(change.site);
     // Sealed like add's, under the same name (the name is part of what the seal binds).
     const text = await this.seal(credentials, name);
-    const result = await this.db.query('UPDATE appliances SET target = $1, credentials = $2 WHERE name = $3', [target, text, name]);
+    const result = await this.db.query('UPDATE appliances SET target = $1, credentials = $2, site = $3 WHERE name = $4', [target, text, site, name]);
     if (result.rowCount === 0) throw new InventoryError('notFound', `no appliance named "${name}"`);
-    return { ...current, target, credentials };
+    const { site: _old, ...rest } = current;
+    return { ...rest, target, credentials, ...siteField(site) };
   }
 
   async remove(name: string): Promise<void> {

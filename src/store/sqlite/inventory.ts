@@ -2,6 +2,9 @@
 import type { Db } from '../database.js';
 import {
   checkApplianceName,
+  checkSite,
+  DEFAULT_SITE,
+  siteField,
   checkCredentials,
   checkTarget,
   InventoryError,
@@ -18,6 +21,7 @@ interface Row {
   target: string;
   credentials: string;
   created: number;
+  site: string;
 }
 
 export class SqliteInventory implements Inventory {
@@ -28,27 +32,30 @@ export class SqliteInventory implements Inventory {
 
   private fromRow(r: Row): ApplianceRecord {
     const text = isSealed(r.credentials) ? this.secrets.open(r.credentials, r.name) : r.credentials;
-    return { name: r.name, target: r.target, credentials: JSON.parse(text) as Credentials, created: r.created };
+    return { name: r.name, target: r.target, credentials: JSON.parse(text) as Credentials, created: r.created, ...siteField(r.site) };
   }
 
   async add(appliance: NewAppliance, now = Date.now()): Promise<ApplianceRecord> {
     const name = checkApplianceName(appliance.name);
     const target = checkTarget(appliance.target);
     const credentials = checkCredentials(appliance.credentials);
+    const site = appliance.site === undefined ? DEFAULT_SITE : checkSite(appliance.site);
     // A missing key is made only for a table with nothing sealed yet: a new key would not open the old rows.
     const text = this.secrets.sealCredentials(credentials, name, !hasSealedRows(this.db));
     try {
-      this.db.prepare('INSERT INTO appliances (name, target, credentials, created) VALUES (?, ?, ?, ?)').run(name, target, text, Math.floor(now));
+      this.db
+        .prepare('INSERT INTO appliances (name, target, credentials, created, site) VALUES (?, ?, ?, ?, ?)')
+        .run(name, target, text, Math.floor(now), site);
     } catch (error) {
       if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE')
         throw new InventoryError('duplicate', `an appliance named "${name}" already exists`);
       throw error;
     }
-    return { name, target, credentials, created: Math.floor(now) };
+    return { name, target, credentials, created: Math.floor(now), ...siteField(site) };
   }
 
   async list(): Promise<ApplianceRecord[]> {
-    return (this.db.prepare('SELECT name, target, credentials, created FROM appliances ORDER BY name').all() as Row[]).map((r) => this.fromRow(r));
+    return (this.db.prepare('SELECT name, target, credentials, created, site FROM appliances ORDER BY name').all() as Row[]).map((r) => this.fromRow(r));
   }
 
   /** The names alone, in order: nothing sealed is opened (shell completion reads them). */
@@ -57,7 +64,7 @@ export class SqliteInventory implements Inventory {
   }
 
   async get(name: string): Promise<ApplianceRecord | null> {
-    const row = this.db.prepare('SELECT name, target, credentials, created FROM appliances WHERE name = ?').get(name) as Row | undefined;
+    const row = this.db.prepare('SELECT name, target, credentials, created, site FROM appliances WHERE name = ?').get(name) as Row | undefined;
     return row ? this.fromRow(row) : null;
   }
 
@@ -66,10 +73,12 @@ export class SqliteInventory implements Inventory {
     if (!current) throw new InventoryError('notFound', `no appliance named "${name}"`);
     const target = change.target === undefined ? current.target : checkTarget(change.target);
     const credentials = change.credentials === undefined ? current.credentials : checkCredentials(change.credentials);
+    const site = change.site === undefined ? (current.site ?? DEFAULT_SITE) : checkSite(change.site);
     // Sealed like add's, under the same name (the name is part of what the seal binds).
     const text = this.secrets.sealCredentials(credentials, name, !hasSealedRows(this.db));
-    this.db.prepare('UPDATE appliances SET target = ?, credentials = ? WHERE name = ?').run(target, text, name);
-    return { ...current, target, credentials };
+    this.db.prepare('UPDATE appliances SET target = ?, credentials = ?, site = ? WHERE name = ?').run(target, text, site, name);
+    const { site: _old, ...rest } = current;
+    return { ...rest, target, credentials, ...siteField(site) };
   }
 
   async remove(name: string): Promise<void> {
