@@ -27,7 +27,8 @@ export function writeFleetRules(file: string, services: number, backends: number
   return file;
 }
 
-export async function startFleet(count: number, rulesFile: string): Promise<RunningFleet> {
+/** `extra`: more `sim fleet` flags (e.g. --write-community for tests that change the appliances). */
+export async function startFleet(count: number, rulesFile: string, extra: readonly string[] = []): Promise<RunningFleet> {
   const root = repoRoot();
   const child: ChildProcess = spawn(
     process.execPath,
@@ -44,6 +45,7 @@ export async function startFleet(count: number, rulesFile: string): Promise<Runn
       '--rules',
       rulesFile,
       '--json',
+      ...extra,
     ],
     {
       cwd: root,

@@ -37,7 +37,7 @@ export interface PollLoopOptions {
   observer: PollObserver;
   log?: { warn(obj: object, msg: string): void };
   /** On a shared server store: this agent's site and capacity. */
-  sharing?: { site?: string; capacity?: number };
+  sharing?: { site?: string; capacity?: number; apiUrl?: () => string | null };
 }
 
 const PRUNE_EVERY_MS = 3_600_000;
@@ -97,6 +97,11 @@ export class PollLoop {
     if (this.shared) await this.shared.leave();
     else await this.lease.release();
     await this.monitor.close();
+  }
+
+  /** This agent's id on a shared store (what the others see as an appliance's owner); null on the SQLite file. */
+  get agentId(): string | null {
+    return this.shared?.id ?? null;
   }
 
   /** One cycle over the whole inventory (also what the timer runs). */

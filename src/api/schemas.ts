@@ -73,6 +73,7 @@ export const AgentItem = Type.Object({
   host: Type.String(),
   pid: Type.Integer(),
   command: Type.String(),
+  apiUrl: Nullable(Type.String({ description: 'where the other agents hand it the changes of the appliances it owns (a serve); null for a monitor' })),
   started: Type.Integer({ description: 'ms since the epoch (the store server clock)' }),
   heartbeat: Type.Integer({ description: 'ms since the epoch (the store server clock)' }),
   live: Type.Boolean({ description: 'heartbeat within its lease TTL and not stopped' }),

@@ -22,6 +22,7 @@ import type { OpenDriver } from '../provision/driver-pool.js';
 import { MAX_RULE_TEXT_BYTES, positionOf, RULE_TEXT_LIMITS, scanRuleText } from '../rules/index.js';
 import { ApiError, installErrorHandling } from './errors.js';
 import { FailoverFeed } from './failover-feed.js';
+import { installOwnerForwarding } from './forward-to-owner.js';
 import { summarize } from './fleet-summary.js';
 import { PollLoop } from './poll-loop.js';
 import { urlForLog } from './request-log.js';
@@ -56,6 +57,8 @@ export interface ServerOptions {
    * `fulcrum serve` does: its pool holds them, so a CLI command goes through it.
    */
   holdConsoles?: boolean;
+  /** On a shared (server) store: this agent's site, capacity, and the URL the other agents reach this API at. */
+  sharing?: { site?: string; capacity?: number; apiUrl?: () => string | null };
 }
 
 declare module 'fastify' {
@@ -126,10 +129,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     async (_request, reply) => reply.type(ctx.metrics.contentType).send(await ctx.metrics.text()),
   );
 
+  // Created below once the routes are in; the owner forwarding asks it who this agent is.
+  let loop: PollLoop | null = null;
   await app.register(
     async (api) => {
       api.addHook('onRequest', tokenAuth);
       installAudit(api, ctx);
+      installOwnerForwarding(api, ctx, () => loop?.agentId ?? null);
       streamRoutes(api, {
         hub: ctx.hub,
         heartbeatMs: options.heartbeatMs ?? 15_000,
@@ -149,12 +155,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.addHook('preClose', async () => failovers.stop());
 
   if (options.poll) {
-    const loop = new PollLoop({
+    const polling = new PollLoop({
       store: options.store,
       fleet: ctx.fleet,
       drivers: ctx.drivers,
       intervalMs: options.poll.intervalMs,
       log: app.log,
+      ...(options.sharing ? { sharing: options.sharing } : {}),
       observer: {
         onEvents: async (events) => {
           for (const e of events) await ctx.recordEvent(e);
@@ -177,18 +184,27 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         },
       },
     });
-    app.addHook('onReady', async () => loop.start());
-    app.addHook('preClose', async () => loop.stop());
+    loop = polling;
+    app.addHook('onReady', async () => polling.start());
+    app.addHook('preClose', async () => polling.stop());
   }
   if (options.holdConsoles) {
     const { holdConsoles } = await import('../control/hold.js');
     let hold: Awaited<ReturnType<typeof holdConsoles>> | null = null;
     let timer: NodeJS.Timeout | null = null;
     app.addHook('onReady', async () => {
-      hold = await holdConsoles({ command: 'fulcrum serve', pool: ctx.drivers, records: await options.store.inventory.list() });
-      // The inventory changes through the API and the CLI: the held consoles follow it.
+      // On a shared store only the consoles of the appliances this agent owns are its to hold.
+      const ours = async () => {
+        const all = await options.store.inventory.list();
+        const ownership = options.store.ownership;
+        if (!ownership) return all;
+        const owners = await ownership.owners();
+        return all.filter((r) => loop?.agentId != null && owners.get(r.name) === loop.agentId);
+      };
+      hold = await holdConsoles({ command: 'fulcrum serve', pool: ctx.drivers, records: await ours() });
+      // The inventory (and on a shared store, ownership) changes: the held consoles follow it.
       timer = setInterval(() => {
-        options.store.inventory.list().then(
+        ours().then(
           (records) => hold?.refresh(records),
           (err: unknown) => app.log.warn({ err: describeError(err) }, 'reading the inventory for the held consoles failed'),
         );

@@ -20,6 +20,7 @@ export async function listAgents(store: Pick<AgentStore, 'ownership' | 'pollerLe
       host: h.host,
       pid: h.pid,
       command: h.command,
+      apiUrl: null,
       started: h.since,
       // The lease is renewed with each beat: its expiry is the last beat plus the lease.
       heartbeat: Math.min(now, h.expires),

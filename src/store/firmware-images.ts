@@ -1,7 +1,8 @@
 /**
  * The firmware catalog's index: one row per image the agent keeps (the bytes are files under
  * $FULCRUM_HOME/firmware, see src/upgrade/catalog.ts). The row is what listings show, so the
- * API can list images without reading or parsing any of them.
+ * API can list images without reading or parsing any of them. A store several agents share
+ * keeps the bytes too (`blobs`): an image added through one agent can be installed by another.
  */
 
 export interface FirmwareImageRecord {
@@ -27,4 +28,12 @@ export interface FirmwareImageStore {
   get(sha256: string): Promise<FirmwareImageRecord | null>;
   /** Newest first. */
   list(): Promise<FirmwareImageRecord[]>;
+  /** The images' bytes, on a store several agents share; null on one machine's file (the catalog's files are the bytes). */
+  readonly blobs: ImageBlobs | null;
+}
+
+export interface ImageBlobs {
+  /** Stores the bytes of image `sha256` (a second put of the same image changes nothing). */
+  put(sha256: string, bytes: Uint8Array): Promise<void>;
+  get(sha256: string): Promise<Uint8Array | null>;
 }

@@ -20,6 +20,8 @@ export interface AgentRegistration {
   host: string;
   pid: number;
   command: string;
+  /** Where the others reach its API (a `serve`), to hand it the changes of the appliances it owns; null: it has none (a `monitor`). */
+  apiUrl: string | null;
 }
 
 export interface AgentRecord extends AgentRegistration {

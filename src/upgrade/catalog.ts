@@ -39,14 +39,15 @@ export class FirmwareCatalog {
    * refuses, and bytes after the end of the image (a bad download or concatenation, which
    * would also give the same image a second name).
    */
-  add(bytes: Uint8Array, now = Date.now()): Promise<FirmwareImageRecord> {
+  async add(bytes: Uint8Array, now = Date.now()): Promise<FirmwareImageRecord> {
     const image = parseImage(bytes);
     if (bytes.length > image.size) {
       throw new FirmwareImageError('badTrailer', `${bytes.length - image.size} unexpected byte(s) after the end of the image at byte ${image.size}`);
     }
     const hash = toHex(sha256(bytes));
     if (!this.holds(hash)) this.write(hash, bytes);
-    // The file goes first: a row never names a file that was not written.
+    // The bytes go first (file, and the shared store's copy): a row never names an image that cannot be read.
+    await this.images.blobs?.put(hash, bytes);
     return this.images.put({
       sha256: hash,
       version: formatVersion(image.header.version),
@@ -64,6 +65,12 @@ export class FirmwareCatalog {
     try {
       bytes = new Uint8Array(readFileSync(this.file(hash)));
     } catch (error) {
+      // Added through another agent of a shared store: its bytes are in the store; kept here from now on.
+      const shared = await this.images.blobs?.get(hash);
+      if (shared && toHex(sha256(shared)) === hash) {
+        this.write(hash, shared);
+        return shared;
+      }
       const listed = (await this.images.get(hash)) !== null;
       const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file is missing' : (error as Error).message;
       throw new CatalogError(

@@ -22,8 +22,9 @@ import { createLogger } from '../../log/logger.js';
 import { startTrapReceiver, type TrapReceiver } from '../trap-receiver.js';
 import { recordingState } from '../../poller/state-recording.js';
 import { cycleLine } from '../monitor-line.js';
+import { sharing, type SharingFlags } from '../sharing-flags.js';
 
-export interface MonitorOptions {
+export interface MonitorOptions extends SharingFlags {
   interval: string;
   db?: string;
   for?: string;
@@ -31,22 +32,9 @@ export interface MonitorOptions {
   trapHost?: string;
   standby?: boolean;
   json?: boolean;
-  /** Agents sharing a server store: this agent's site and how many appliances it takes at most. */
-  site?: string;
-  capacity?: string;
 }
 
 type Log = ReturnType<typeof createLogger>;
-
-/** --site and --capacity: what this agent tells the others when it shares a server store. */
-function sharing(opts: MonitorOptions): { site?: string; capacity?: number } {
-  const capacity = opts.capacity === undefined ? undefined : Number(opts.capacity);
-  if (capacity !== undefined && !(Number.isSafeInteger(capacity) && capacity >= 1))
-    throw new CliError(`--capacity: expected a whole number from 1, got "${opts.capacity}"`, EXIT.usage);
-  if (opts.site !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(opts.site))
-    throw new CliError(`--site: expected 1-64 letters, digits, . _ -, got "${opts.site}"`, EXIT.usage);
-  return { ...(opts.site !== undefined ? { site: opts.site } : {}), ...(capacity !== undefined ? { capacity } : {}) };
-}
 
 function duration(flag: string, text: string): number {
   try {

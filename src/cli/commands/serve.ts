@@ -4,8 +4,10 @@ import { openStore } from '../../store/index.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { printJson } from '../output.js';
 import { serveTls } from '../serve-tls.js';
+import { sharing, type SharingFlags } from '../sharing-flags.js';
+import { hostname } from 'node:os';
 
-export interface ServeOptions {
+export interface ServeOptions extends SharingFlags {
   host: string;
   port: string;
   db?: string;
@@ -23,6 +25,8 @@ export interface ServeOptions {
   tlsSelfSigned?: boolean;
   /** Plain HTTP on an address other machines can reach. */
   insecureHttp?: boolean;
+  /** On a shared store: the URL the other agents reach this API at. */
+  advertise?: string;
 }
 
 function maxStreams(text: string | undefined): number | undefined {
@@ -62,7 +66,10 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const store = await openStore(opts.db ? { file: opts.db } : {});
   // Fail now, not at the first poll, when the inventory's secrets cannot be opened (no key file).
   await store.inventory.list();
-  const holder = opts.poll ? await new PollerLease(store.pollerLease, { command: 'fulcrum serve', leaseMs: leaseMsFor(intervalMs) }).other() : null;
+  // A shared store has no single poller: every polling serve takes its share of the fleet.
+  const holder =
+    opts.poll && !store.ownership ? await new PollerLease(store.pollerLease, { command: 'fulcrum serve', leaseMs: leaseMsFor(intervalMs) }).other() : null;
+  let advertised: string | null = opts.advertise ?? null;
   const poll = opts.poll && (holder === null || opts.standby === true);
   const { buildServer } = await import('../../api/server.js');
   const app = await buildServer({
@@ -72,6 +79,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     publicDocs: opts.publicDocs === true,
     // Only a polling agent holds the consoles; one that only serves leaves them to the poller.
     holdConsoles: poll,
+    ...(store.ownership ? { sharing: { ...sharing(opts), apiUrl: () => advertised } } : {}),
     ...(streams !== undefined ? { maxStreams: streams } : {}),
     ...(tls ? { tls: tls.pair } : {}),
   });
@@ -88,7 +96,10 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const address = app.server.address();
   const bound = typeof address === 'object' && address ? address.port : listenPort;
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
-  printJson({ url: `${tls ? 'https' : 'http'}://${host}:${bound}`, ...(tls ? { tlsFingerprint: tls.fingerprint } : {}) });
+  const url = `${tls ? 'https' : 'http'}://${host}:${bound}`;
+  // Where the other agents of a shared store hand this one its appliances' changes.
+  advertised ??= ['0.0.0.0', '::'].includes(opts.host) ? `${tls ? 'https' : 'http'}://${hostname()}:${bound}` : url;
+  printJson({ url, ...(tls ? { tlsFingerprint: tls.fingerprint } : {}) });
   if (tls?.selfSigned) {
     const { dir, created } = tls.selfSigned;
     app.log.warn(

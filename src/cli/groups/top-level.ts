@@ -79,6 +79,9 @@ export function defineTopLevel(program: Command): void {
     .option('--tls-key <file>', 'the PEM private key of --tls-cert')
     .option('--tls-self-signed', 'serve HTTPS with a self-signed certificate made on first use in $FULCRUM_HOME/tls (its SHA-256 fingerprint is printed)')
     .option('--insecure-http', 'serve plain HTTP on a non-loopback --host (refused otherwise: tokens would cross the network in the clear)')
+    .option('--site <name>', 'on a shared (postgres://) store: the site this agent polls for (default "default")')
+    .option('--capacity <n>', 'on a shared (postgres://) store: the most appliances this agent takes (default 5000)')
+    .option('--advertise <url>', "on a shared store: the URL other agents hand this one its appliances' changes at (default: the URL it listens on)")
     .action(async (opts) => (await import('../commands/serve.js')).serve(opts));
 
   storeReachOptions(

@@ -20,6 +20,8 @@ export interface MembershipOptions {
   site?: string;
   capacity?: number;
   command: string;
+  /** Where the other agents reach this one's API (a `serve`, known once it listens); none for a `monitor`. */
+  apiUrl?: () => string | null;
   /** Lease TTL, ms: how long a silent agent keeps what it holds. */
   ttlMs: number;
   log?: { warn(obj: object, msg: string): void; info?(obj: object, msg: string): void };
@@ -32,7 +34,7 @@ export const DEFAULT_CAPACITY = 5_000;
 export const ownershipTtlFor = (intervalMs: number): number => Math.max(6_000, 3 * intervalMs);
 
 export class AgentMembership {
-  readonly registration: AgentRegistration;
+  private readonly registration: AgentRegistration;
   private timer: NodeJS.Timeout | null = null;
   private lastCycleMs: number | null = null;
   private ticking: Promise<void> | null = null;
@@ -51,6 +53,7 @@ export class AgentMembership {
       host: hostname(),
       pid: process.pid,
       command: options.command,
+      apiUrl: options.apiUrl?.() ?? null,
     };
   }
 
@@ -94,6 +97,7 @@ export class AgentMembership {
   private async tick(): Promise<void> {
     if (this.left) return;
     try {
+      if (this.options.apiUrl) this.registration.apiUrl = this.options.apiUrl();
       await this.store.heartbeat(this.registration, this.lastCycleMs, this.options.ttlMs);
       const epoch = await this.store.coordinate(this.id, this.options.ttlMs);
       if (epoch === null) return;

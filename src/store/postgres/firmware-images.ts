@@ -1,6 +1,6 @@
 /** The firmware catalog's index on PostgreSQL (table `firmware_images`): an image is its hash, so a second put keeps the first row. */
 import type { PgDb } from './connection.js';
-import type { FirmwareImageRecord, FirmwareImageStore } from '../firmware-images.js';
+import type { FirmwareImageRecord, FirmwareImageStore, ImageBlobs } from '../firmware-images.js';
 
 interface Row {
   sha256: string;
@@ -21,7 +21,19 @@ const fromRow = (r: Row): FirmwareImageRecord => ({
 });
 
 export class PgFirmwareImages implements FirmwareImageStore {
-  constructor(private readonly db: PgDb) {}
+  readonly blobs: ImageBlobs;
+
+  constructor(private readonly db: PgDb) {
+    this.blobs = {
+      put: async (sha256, bytes) => {
+        await db.query('INSERT INTO firmware_blobs (sha256, data) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING', [sha256, Buffer.from(bytes)]);
+      },
+      get: async (sha256) => {
+        const row = (await db.query<{ data: Buffer }>('SELECT data FROM firmware_blobs WHERE sha256 = $1', [sha256])).rows[0];
+        return row ? new Uint8Array(row.data) : null;
+      },
+    };
+  }
 
   async put(record: FirmwareImageRecord): Promise<FirmwareImageRecord> {
     await this.db.query(

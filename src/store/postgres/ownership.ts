@@ -18,6 +18,7 @@ interface AgentRow {
   heartbeat: number;
   cycle_ms: number | null;
   ttl_ms: number;
+  api_url: string | null;
   stopped: boolean;
   live: boolean;
   leases: number;
@@ -28,7 +29,7 @@ const ms = (column: string) => `(extract(epoch FROM ${column}) * 1000)::bigint`;
 const ttl = (param: string) => `(${param}::bigint * interval '1 millisecond')`;
 
 const AGENTS = `SELECT a.id, a.site, a.capacity, a.host, a.pid, a.command, ${ms('a.started')} AS started, ${ms('a.heartbeat')} AS heartbeat,
-  a.cycle_ms, a.ttl_ms, a.stopped, (NOT a.stopped AND a.heartbeat > now() - a.ttl_ms * interval '1 millisecond') AS live,
+  a.cycle_ms, a.ttl_ms, a.api_url, a.stopped, (NOT a.stopped AND a.heartbeat > now() - a.ttl_ms * interval '1 millisecond') AS live,
   (SELECT count(*) FROM appliance_leases l WHERE l.agent = a.id AND l.expires > now())::int AS leases,
   EXISTS (SELECT 1 FROM coordinator c WHERE c.agent = a.id AND c.expires > now()) AS coordinator
   FROM agents a`;
@@ -40,6 +41,7 @@ const fromRow = (r: AgentRow): AgentRecord => ({
   host: r.host,
   pid: r.pid,
   command: r.command,
+  apiUrl: r.api_url,
   started: r.started,
   heartbeat: r.heartbeat,
   cycleMs: r.cycle_ms,
@@ -56,11 +58,21 @@ export class PgOwnership implements OwnershipStore {
   async heartbeat(agent: AgentRegistration, cycleMs: number | null, ttlMs: number): Promise<void> {
     await this.db.transaction(async (client) => {
       await client.query(
-        `INSERT INTO agents (id, site, capacity, host, pid, command, cycle_ms, ttl_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-         ON CONFLICT (id) DO UPDATE SET heartbeat = now(), site = excluded.site, capacity = excluded.capacity, ttl_ms = excluded.ttl_ms,
+        `INSERT INTO agents (id, site, capacity, host, pid, command, cycle_ms, ttl_ms, api_url) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (id) DO UPDATE SET heartbeat = now(), site = excluded.site, capacity = excluded.capacity, ttl_ms = excluded.ttl_ms, api_url = excluded.api_url,
            cycle_ms = coalesce(excluded.cycle_ms, agents.cycle_ms)
          WHERE NOT agents.stopped`,
-        [agent.id, agent.site, agent.capacity, agent.host, agent.pid, agent.command, cycleMs === null ? null : Math.round(cycleMs), Math.floor(ttlMs)],
+        [
+          agent.id,
+          agent.site,
+          agent.capacity,
+          agent.host,
+          agent.pid,
+          agent.command,
+          cycleMs === null ? null : Math.round(cycleMs),
+          Math.floor(ttlMs),
+          agent.apiUrl,
+        ],
       );
       // Only leases still unexpired: one that lapsed (this agent was stopped too long) may have a new owner already.
       await client.query(`UPDATE appliance_leases SET expires = now() + ${ttl('$2')} WHERE agent = $1 AND expires > now()`, [agent.id, Math.floor(ttlMs)]);

@@ -172,6 +172,7 @@ CREATE TABLE agents (
   heartbeat TIMESTAMPTZ NOT NULL DEFAULT now(),
   cycle_ms  INTEGER,
   ttl_ms    INTEGER NOT NULL,
+  api_url   TEXT,
   stopped   BOOLEAN NOT NULL DEFAULT FALSE
 );
 
@@ -192,6 +193,12 @@ CREATE TABLE appliance_leases (
 );
 CREATE INDEX appliance_leases_by_agent ON appliance_leases (agent);
 CREATE INDEX appliance_leases_by_wanted ON appliance_leases (wanted);
+
+-- The catalog's image bytes, so that any agent can install an image added through another.
+CREATE TABLE firmware_blobs (
+  sha256 TEXT PRIMARY KEY,
+  data   BYTEA NOT NULL
+);
 `;
 
 export const PG_MIGRATIONS: readonly PgMigration[] = [

@@ -20,6 +20,8 @@ const fromRow = (r: Row): FirmwareImageRecord => ({
 });
 
 export class SqliteFirmwareImages implements FirmwareImageStore {
+  readonly blobs = null;
+
   constructor(private readonly db: Db) {}
 
   async put(record: FirmwareImageRecord): Promise<FirmwareImageRecord> {
