@@ -25,12 +25,13 @@ export const FOLLOW_MS = 500;
  */
 const PAGE = MAX_EVENT_LIMIT;
 
-type Events = Pick<EventLog, 'lastId' | 'query'>;
+type Events = Pick<EventLog, 'lastId' | 'query' | 'hints'>;
 
 export class FailoverFeed {
   private last = 0;
   private timer: NodeJS.Timeout | null = null;
   private reading: Promise<void> | null = null;
+  private hinted: { close(): Promise<void> } | null = null;
 
   constructor(
     private readonly events: Events,
@@ -46,6 +47,8 @@ export class FailoverFeed {
     this.last = await this.events.lastId();
     this.timer = setInterval(() => void this.follow(), this.everyMs);
     this.timer.unref();
+    // A shared store announces appends: followed at once instead of at the next tick.
+    if (this.shared && this.events.hints) this.hinted = await this.events.hints(() => void this.follow());
   }
 
   /** Publishes what was appended since the last read (one read at a time). */
@@ -59,6 +62,8 @@ export class FailoverFeed {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    await this.hinted?.close();
+    this.hinted = null;
     await this.reading;
   }
 

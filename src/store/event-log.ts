@@ -43,6 +43,8 @@ export interface EventLog {
   query(query?: EventQuery): Promise<StoredEvent[]>;
   /** The id of the last event appended (0 when none): where a follower starts. */
   lastId(): Promise<number>;
+  /** Called soon after another process appends (a server store's notifications); absent where nothing tells. */
+  hints?(onHint: () => void): Promise<{ close(): Promise<void> }>;
   /** Delete events older than `before` (ms); returns how many. */
   prune(before: number): Promise<number>;
 }

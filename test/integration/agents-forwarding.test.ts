@@ -2,7 +2,8 @@
  * Two `fulcrum serve` agents on one PostgreSQL: any of them answers reads from the shared store,
  * and a change sent to the one that does not own the appliance is carried out by the owner
  * (answered with `x-fulcrum-owner`, audited once, by the owner); GET /agents lists both with the
- * URL they take changes at, and every appliance of GET /appliances names its owner.
+ * URL they take changes at, and every appliance of GET /appliances names its owner; the owner's
+ * events reach the other agent's live stream through the shared event log.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -83,6 +84,16 @@ describe.skipIf(!hasPostgres())('serve agents sharing one PostgreSQL store', () 
     const target = list.appliances[0]!;
     const owner = agents.agents.find((a) => a.id === target.owner)!;
     const other = serves.find((s) => s.base !== owner.apiUrl)!;
+    // The other agent's live stream, open before the change: the owner's events reach it through the shared log.
+    const stream = new AbortController();
+    const seen: string[] = [];
+    const reading = fetch(`${other.base}/api/v1/stream?token=${token}`, { signal: stream.signal })
+      .then(async (res) => {
+        const decoder = new TextDecoder();
+        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) seen.push(decoder.decode(chunk));
+      })
+      .catch(() => undefined);
+    await waitFor('the stream open', async () => seen.length > 0, 10_000);
     const rules = readFileSync(path.join(home, 'push.yaml'), 'utf8').replace('198.51.100.1:9000 }', '198.51.100.1:9000, weight: 3 }');
     const r = await api(other.base, `/appliances/${target.name}/rules/push`, { method: 'POST', body: JSON.stringify({ rules }) });
     const body = (await r.json()) as { configId?: string };
@@ -93,6 +104,17 @@ describe.skipIf(!hasPostgres())('serve agents sharing one PostgreSQL store', () 
       Array<{ action: string }> | { entries: Array<{ action: string }> };
     const entries = Array.isArray(audit) ? audit : audit.entries;
     expect(entries.filter((e) => e.action === 'POST /api/v1/appliances/:name/rules/push')).toHaveLength(1);
+    await waitFor(
+      "the owner's commit event on the other agent's stream",
+      async () =>
+        seen
+          .join('')
+          .split('\n\n')
+          .some((m) => m.includes('event: event') && m.includes('"kind":"commit"') && m.includes(`"appliance":"${target.name}"`)),
+      10_000,
+    );
+    stream.abort();
+    await reading;
     // The owner's poll sees its own change: the appliance runs the pushed table.
     await waitFor(
       'the new config id polled',

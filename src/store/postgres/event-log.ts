@@ -4,6 +4,7 @@
  * limits and order.
  */
 import { eventRow, MAX_EVENT_LIMIT, type EventInput, type EventLog, type EventQuery, type StoredEvent } from '../event-log.js';
+import pg from 'pg';
 import type { PgClient, PgDb } from './connection.js';
 
 /** Appends `event` through `client` (a transaction of another store's change): its id. */
@@ -15,11 +16,61 @@ export async function appendEvent(client: PgClient, event: EventInput): Promise<
     row.kind,
     row.detail,
   ]);
+  // A hint to every server following the log (delivered at commit, so never before the row is
+  // visible); they catch up by id whether or not it arrives.
+  await client.query(`NOTIFY ${EVENTS_CHANNEL}`);
   return result.rows[0]!.id;
 }
 
+/** The channel appends are announced on. */
+export const EVENTS_CHANNEL = 'fulcrum_events';
+
 export class PgEventLog implements EventLog {
-  constructor(private readonly db: PgDb) {}
+  constructor(
+    private readonly db: PgDb,
+    /** The server's URL, for the one connection that LISTENs (pooled connections cannot). */
+    private readonly url: string | null = null,
+  ) {}
+
+  /**
+   * Calls `onHint` soon after any agent appends an event (LISTEN/NOTIFY). Only a hint: a lost
+   * connection is opened again after a pause, and whoever follows reads by id anyway.
+   */
+  async hints(onHint: () => void): Promise<{ close(): Promise<void> }> {
+    const url = this.url;
+    if (url === null) return { close: async () => undefined };
+    let client: pg.Client | null = null;
+    let closed = false;
+    let retry: NodeJS.Timeout | null = null;
+    const open = async (): Promise<void> => {
+      if (closed) return;
+      const c = new pg.Client({ connectionString: url });
+      c.on('notification', () => onHint());
+      c.on('error', () => {
+        client = null;
+        void c.end().catch(() => undefined);
+        if (!closed) retry = setTimeout(() => void open(), 1_000).unref();
+      });
+      try {
+        await c.connect();
+        await c.query(`LISTEN ${EVENTS_CHANNEL}`);
+        client = c;
+        // What was appended while no one listened is news too.
+        onHint();
+      } catch {
+        await c.end().catch(() => undefined);
+        if (!closed) retry = setTimeout(() => void open(), 1_000).unref();
+      }
+    };
+    await open();
+    return {
+      close: async () => {
+        closed = true;
+        if (retry) clearTimeout(retry);
+        await (client as pg.Client | null)?.end().catch(() => undefined);
+      },
+    };
+  }
 
   async append(event: EventInput): Promise<number> {
     return appendEvent(this.db, event);

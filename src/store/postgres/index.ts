@@ -47,7 +47,7 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
     await migrate(db, location);
     const secrets = new SecretBox(options.keyFile);
     const metrics = new PgMetricStore(db, options.retention ? { retention: options.retention } : {});
-    const events = new PgEventLog(db);
+    const events = new PgEventLog(db, url);
     return {
       location,
       metrics,
