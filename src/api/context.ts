@@ -5,7 +5,7 @@
  */
 import type { ApplianceEvent } from '../../drivers/driver.js';
 import { ConfigCache } from '../store/config-cache.js';
-import type { AgentStore } from '../store/index.js';
+import type { AgentStore, Fence } from '../store/index.js';
 import type { ApplianceRecord } from '../store/inventory.js';
 import { DriverPool, type OpenDriver } from '../provision/driver-pool.js';
 import { notFound } from './errors.js';
@@ -26,7 +26,8 @@ export interface ApiContext {
   /** The inventory's record of `name`, or a 404 that names it. */
   appliance(name: string): Promise<ApplianceRecord>;
   /** Keep an appliance event in the store and send it to the live stream. */
-  recordEvent(event: { ts: number; appliance: string; kind: string; detail: Record<string, unknown> }): Promise<void>;
+  /** `fence`: a poller's write on a shared store, refused (StaleLeaseError) once its lease is gone. */
+  recordEvent(event: { ts: number; appliance: string; kind: string; detail: Record<string, unknown> }, fence?: Fence): Promise<void>;
   /** Ids of events this server published as it appended them (the feed of a shared store skips them). */
   publishedHere: Set<number>;
 }
@@ -56,8 +57,8 @@ export function createContext(options: ContextOptions): ApiContext {
   // The audit log tells the agent's own config changes from drift (fleet-state.ts).
   const fleet = new FleetState(options.pollIntervalMs, auditLedger(store));
   const publishedHere = new Set<number>();
-  const recordEvent: ApiContext['recordEvent'] = async (event) => {
-    const id = await store.events.append(event);
+  const recordEvent: ApiContext['recordEvent'] = async (event, fence) => {
+    const id = await store.events.append(event, fence);
     if (store.ownership) publishedHere.add(id);
     hub.publish('event', { source: 'appliance', id, ...event });
   };

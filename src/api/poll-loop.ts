@@ -11,7 +11,7 @@
  */
 import { Monitor } from '../poller/monitor.js';
 import type { CountersSnapshot } from '../protocol/counters.js';
-import type { AgentStore } from '../store/index.js';
+import type { AgentStore, Fence } from '../store/index.js';
 import type { ApplianceRecord } from '../store/inventory.js';
 import type { DriverPool } from '../provision/driver-pool.js';
 import { hasPoll, PooledDriver } from '../provision/pooled-driver.js';
@@ -22,7 +22,8 @@ import { AgentMembership, ownershipTtlFor } from '../poller/ownership/membership
 
 /** What the loop reports to (the live stream, the event log, /metrics). */
 export interface PollObserver {
-  onEvents(events: FleetEvent[]): Promise<void>;
+  /** `fence`: on a shared store, the lease the events are written under. */
+  onEvents(events: FleetEvent[], fence?: Fence): Promise<void>;
   onPoll(appliance: string, seconds: number, ok: boolean): void;
   onCycle(seconds: number, names: string[]): void;
   /** An appliance left the inventory. */
@@ -52,6 +53,8 @@ export class PollLoop {
   private lastPrune = Date.now();
   private readonly lease: PollerLease;
   private readonly shared: AgentMembership | null;
+  /** The lease of the cycle in flight on a shared store: every write of the cycle carries it. */
+  private fence: Fence | undefined = undefined;
   private joined = false;
   /** The holder last reported as polling instead of this process. */
   private standingBy: string | null = null;
@@ -70,13 +73,18 @@ export class PollLoop {
       : null;
     this.monitor = new Monitor(options.store.metrics, {
       intervalMs: options.intervalMs,
-      connect: async (record) => new PolledAppliance(() => this.records.get(record.name) ?? record, this.options),
+      connect: async (record) =>
+        new PolledAppliance(
+          () => this.records.get(record.name) ?? record,
+          this.options,
+          () => this.fence,
+        ),
       onPollFailed: async (appliance, err) => {
         const message = describeError(err);
         options.log?.warn({ appliance, err: message }, 'poll failed');
         options.observer.onPoll(appliance, 0, false);
-        await options.observer.onEvents(options.fleet.failed(appliance, message, Date.now()));
-        await options.store.applianceState.failed(appliance, Date.now(), message);
+        await options.observer.onEvents(options.fleet.failed(appliance, message, Date.now()), this.fence);
+        await options.store.applianceState.failed(appliance, Date.now(), message, this.fence);
       },
     });
   }
@@ -138,6 +146,7 @@ export class PollLoop {
       this.joined = true;
     }
     const { fence } = await shared.turn();
+    this.fence = fence;
     const started = performance.now();
     const all = await this.options.store.inventory.list();
     this.dropRemoved(all);
@@ -185,6 +194,7 @@ class PolledAppliance extends PooledDriver {
   constructor(
     current: () => ApplianceRecord,
     private readonly options: PollLoopOptions,
+    private readonly fence: () => Fence | undefined,
   ) {
     super(options.drivers, current);
   }
@@ -203,9 +213,12 @@ class PolledAppliance extends PooledDriver {
       } = hasPoll(d) ? await d.poll() : { sysUpTime: info.uptimeSeconds * 100, snapshot: await d.counters(), at: infoAt };
       const pollMs = performance.now() - started;
       this.options.observer.onPoll(record.name, pollMs / 1000, true);
-      await this.options.observer.onEvents(await this.options.fleet.observe(record.name, { timeMs: Date.now(), pollMs, info, sysUpTime, snapshot }));
+      await this.options.observer.onEvents(
+        await this.options.fleet.observe(record.name, { timeMs: Date.now(), pollMs, info, sysUpTime, snapshot }),
+        this.fence(),
+      );
       // What `fulcrum appliance list` shows from the store, as `fulcrum monitor` records it too.
-      await this.options.store.applianceState.observed(record.name, infoAt, info);
+      await this.options.store.applianceState.observed(record.name, infoAt, info, this.fence());
       return { sysUpTime, at, snapshot };
     });
   }

@@ -163,8 +163,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       log: app.log,
       ...(options.sharing ? { sharing: options.sharing } : {}),
       observer: {
-        onEvents: async (events) => {
-          for (const e of events) await ctx.recordEvent(e);
+        onEvents: async (events, fence) => {
+          for (const e of events) await ctx.recordEvent(e, fence);
         },
         onPoll: (appliance, seconds, ok) => ctx.metrics.observePoll(appliance, seconds, ok),
         onCycle: (seconds, names) => {

@@ -8,6 +8,7 @@
 import type { ApplianceDriver } from '../../drivers/driver.js';
 import type { CountersSnapshot } from '../protocol/counters.js';
 import type { ApplianceStateStore } from '../store/appliance-state.js';
+import type { Fence } from '../store/ownership.js';
 
 type Polled = { sysUpTime: number; at: number; snapshot: CountersSnapshot };
 type Pollable = { poll(): Promise<{ sysUpTime: number; at?: number; snapshot: CountersSnapshot }> };
@@ -15,7 +16,13 @@ type Pollable = { poll(): Promise<{ sysUpTime: number; at?: number; snapshot: Co
 const hasPoll = (d: ApplianceDriver): d is ApplianceDriver & Pollable => typeof (d as Partial<Pollable>).poll === 'function';
 
 /** `driver`, with a poll that reads identity first and records it under `name`. */
-export function recordingState<D extends ApplianceDriver>(driver: D, name: string, states: ApplianceStateStore): D & { poll(): Promise<Polled> } {
+/** `fence`: on a shared store, the lease of the cycle in flight (the state write is refused once it is gone). */
+export function recordingState<D extends ApplianceDriver>(
+  driver: D,
+  name: string,
+  states: ApplianceStateStore,
+  fence: () => Fence | undefined = () => undefined,
+): D & { poll(): Promise<Polled> } {
   const poll = async (): Promise<Polled> => {
     const info = await driver.info();
     const infoAt = Date.now();
@@ -24,7 +31,7 @@ export function recordingState<D extends ApplianceDriver>(driver: D, name: strin
       at = infoAt,
       snapshot,
     } = hasPoll(driver) ? await driver.poll() : { sysUpTime: info.uptimeSeconds * 100, snapshot: await driver.counters() };
-    await states.observed(name, infoAt, info);
+    await states.observed(name, infoAt, info, fence());
     return { sysUpTime, at, snapshot };
   };
   // Everything else is the driver's own, bound to it (its private state stays its own).

@@ -10,6 +10,8 @@
  * (so a poller that dies in between neither loses the event nor records it twice).
  */
 
+import type { Fence } from './ownership.js';
+
 export type GroupState = 'active' | 'standby' | 'offline';
 
 /** A failover group membership as the appliance reports it (drivers' ApplianceInfo.group). */
@@ -56,9 +58,12 @@ export interface ApplianceStateStore {
    * ignored. Returns the failover event recorded (the group state changed since the last
    * answer), else null.
    */
-  observed(name: string, at: number, info: ObservedIdentity): Promise<{ from: GroupState; to: GroupState; group: string; unit: number } | null>;
-  /** A failed poll: unreachable, with why; the identity last read stays. */
-  failed(name: string, at: number, error: string): Promise<void>;
+  observed(name: string, at: number, info: ObservedIdentity, fence?: Fence): Promise<{ from: GroupState; to: GroupState; group: string; unit: number } | null>;
+  /**
+   * A failed poll: unreachable, with why; the identity last read stays. With a `fence` (agents
+   * sharing a server store), both writes throw StaleLeaseError once the fence's lease is gone.
+   */
+  failed(name: string, at: number, error: string, fence?: Fence): Promise<void>;
   /** Forget what was seen (the appliance moved: its old address's state says nothing of the new one). */
   forget(name: string): Promise<void>;
   get(name: string): Promise<StoredApplianceState | null>;

@@ -3,6 +3,7 @@
  * when (backend up/down, commits, rollbacks, traps, rollout steps). Kept apart from the metric
  * store: events are rows read by time and kind, samples are frames read by series.
  */
+import type { Fence } from './ownership.js';
 
 export interface EventInput {
   /** ms */
@@ -38,8 +39,12 @@ export interface EventQuery {
 }
 
 export interface EventLog {
-  /** Store one event; returns its id (ids increase in the order events are appended). */
-  append(event: EventInput): Promise<number>;
+  /**
+   * Store one event; returns its id (ids increase in the order events are appended). With a
+   * `fence` (a poller on a shared store), throws StaleLeaseError once the fence no longer holds
+   * the event's appliance.
+   */
+  append(event: EventInput, fence?: Fence): Promise<number>;
   query(query?: EventQuery): Promise<StoredEvent[]>;
   /** The id of the last event appended (0 when none): where a follower starts. */
   lastId(): Promise<number>;

@@ -74,3 +74,16 @@ export interface OwnershipStore {
   /** Appliance → the agent holding its unexpired lease. */
   owners(): Promise<Map<string, string>>;
 }
+
+/** A write refused because its fence no longer holds the appliance's lease: another agent owns it now. */
+export class StaleLeaseError extends Error {
+  override readonly name = 'StaleLeaseError';
+  readonly code = 'staleLease';
+
+  constructor(
+    readonly appliance: string,
+    agent: string,
+  ) {
+    super(`${appliance}: agent ${agent} no longer holds its lease (another agent owns it now): the write was refused`);
+  }
+}

@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AgentRegistration, AgentStore, OwnershipStore } from '../../src/store/index.js';
+import { StaleLeaseError, type AgentRegistration, type AgentStore, type OwnershipStore } from '../../src/store/index.js';
 import { openPostgresStore } from '../../src/store/postgres/index.js';
 import { hasPostgres, startPostgres, type PostgresServer } from '../support/postgres.js';
 
-const agent = (id: string, capacity = 100): AgentRegistration => ({ id, site: 'default', capacity, host: 'test', pid: 1, command: 'test' });
+const agent = (id: string, capacity = 100): AgentRegistration => ({ id, site: 'default', capacity, host: 'test', pid: 1, command: 'test', apiUrl: null });
 const TTL = 60_000;
 
 describe.skipIf(!hasPostgres())('agent ownership on PostgreSQL', () => {
@@ -99,6 +99,19 @@ describe.skipIf(!hasPostgres())('agent ownership on PostgreSQL', () => {
     expect(await store.metrics.write(at(40), { agent: 'a', epochs: new Map() })).toMatchObject({ written: 0, fenced: 1 });
     const frames = await db.query('SELECT count(*)::int AS n FROM sample_raw');
     expect(frames.rows[0].n).toBe(1);
+    // Events and the appliance's state under the same lapsed lease: refused too, nothing written.
+    const identity = { model: 'sim', firmware: '1.0.0', configId: 'abc', pendingConfirm: null };
+    await expect(store.events.append({ ts: 1, appliance: 'lb0', kind: 'drift' }, fence(1))).rejects.toBeInstanceOf(StaleLeaseError);
+    await expect(store.applianceState.observed('lb0', 1, identity, fence(1))).rejects.toBeInstanceOf(StaleLeaseError);
+    await expect(store.applianceState.failed('lb0', 1, 'timeout', fence(1))).rejects.toBeInstanceOf(StaleLeaseError);
+    expect(await store.events.query({ appliance: 'lb0' })).toEqual([]);
+    expect(await store.applianceState.get('lb0')).toBeNull();
+    // Held again (a new epoch): the same writes land.
+    await own.sync('a', TTL);
+    const held = fence(2);
+    expect(await store.events.append({ ts: 1, appliance: 'lb0', kind: 'drift' }, held)).toBeGreaterThan(0);
+    await store.applianceState.observed('lb0', 1, identity, held);
+    expect((await store.applianceState.get('lb0'))?.configId).toBe('abc');
   });
 
   it('leaving releases every lease and the coordinator at once, and marks the agent stopped', async () => {

@@ -110,6 +110,8 @@ export async function monitor(opts: MonitorOptions): Promise<void> {
   // control socket (src/control): the consoles of the inventory are this process's.
   const pool = new DriverPool(undefined, (appliance, event) => hold?.emit(appliance, event));
   let records = new Map<string, ApplianceRecord>();
+  // On a shared store, the lease of the cycle in flight: its state writes carry it too.
+  let cycleFence: Fence | undefined;
   try {
     if (shared) await shared.start();
     else if (!(await takeLease(lease, opts.standby === true, signal, log))) return;
@@ -125,10 +127,11 @@ export async function monitor(opts: MonitorOptions): Promise<void> {
             : await connectTarget(record.target, storedCredentials(record.credentials)),
           record.name,
           store.applianceState,
+          () => cycleFence,
         ),
       onPollFailed: (appliance, err) => {
         log.warn({ appliance, err: (err as Error).message }, 'poll failed');
-        return store.applianceState.failed(appliance, Date.now(), (err as Error).message);
+        return store.applianceState.failed(appliance, Date.now(), (err as Error).message, cycleFence);
       },
     });
     hold = await holdConsoles({ command: 'fulcrum monitor', pool, records: await store.inventory.list() });
@@ -136,6 +139,7 @@ export async function monitor(opts: MonitorOptions): Promise<void> {
     let lastPrune = Date.now();
     while (!signal.aborted) {
       let fence: Fence | undefined;
+      cycleFence = undefined;
       let owned: ReadonlySet<string> | null = null;
       if (shared) {
         const turn = await shared.turn().catch((err: unknown) => {
@@ -147,6 +151,7 @@ export async function monitor(opts: MonitorOptions): Promise<void> {
           continue;
         }
         fence = turn.fence;
+        cycleFence = fence;
         owned = new Set(turn.fence.epochs.keys());
       } else {
         const held = await lease.hold();

@@ -4,6 +4,8 @@
  * that shows it, and the row is read FOR UPDATE first, so two polls of one appliance at once
  * cannot both see the old group state and record the change twice.
  */
+import { checkFence } from './fence.js';
+import type { Fence } from '../ownership.js';
 import type { PgClient, PgDb } from './connection.js';
 import { appendEvent } from './event-log.js';
 import { FAILOVER_EVENT_KIND, type ApplianceStateStore, type GroupState, type ObservedIdentity, type StoredApplianceState } from '../appliance-state.js';
@@ -47,10 +49,16 @@ export class PgApplianceState implements ApplianceStateStore {
     private readonly recordEvents = true,
   ) {}
 
-  async observed(name: string, at: number, info: ObservedIdentity): Promise<{ from: GroupState; to: GroupState; group: string; unit: number } | null> {
+  async observed(
+    name: string,
+    at: number,
+    info: ObservedIdentity,
+    fence?: Fence,
+  ): Promise<{ from: GroupState; to: GroupState; group: string; unit: number } | null> {
     const pendingUntil = info.pendingConfirm === null ? null : Math.floor(at + info.pendingConfirm * 1000);
     const group = info.group ?? null;
     return this.db.transaction(async (client) => {
+      await checkFence(client, name, fence);
       const before = await read(client, name, ' FOR UPDATE OF s');
       await client.query(
         `INSERT INTO appliance_state (appliance, reachable, last_poll, last_attempt, error, model, firmware, config_id, pending_until, group_name, group_unit, group_state)
@@ -68,12 +76,15 @@ export class PgApplianceState implements ApplianceStateStore {
     });
   }
 
-  async failed(name: string, at: number, error: string): Promise<void> {
-    await this.db.query(
-      `INSERT INTO appliance_state (appliance, reachable, last_attempt, error) SELECT id, FALSE, $2, $3 FROM appliances WHERE name = $1
+  async failed(name: string, at: number, error: string, fence?: Fence): Promise<void> {
+    await this.db.transaction(async (client) => {
+      await checkFence(client, name, fence);
+      await client.query(
+        `INSERT INTO appliance_state (appliance, reachable, last_attempt, error) SELECT id, FALSE, $2, $3 FROM appliances WHERE name = $1
        ON CONFLICT (appliance) DO UPDATE SET reachable = FALSE, last_attempt = $2, error = $3`,
-      [name, Math.floor(at), error],
-    );
+        [name, Math.floor(at), error],
+      );
+    });
   }
 
   async forget(name: string): Promise<void> {

@@ -5,6 +5,8 @@
  */
 import { eventRow, MAX_EVENT_LIMIT, type EventInput, type EventLog, type EventQuery, type StoredEvent } from '../event-log.js';
 import pg from 'pg';
+import { checkFence } from './fence.js';
+import type { Fence } from '../ownership.js';
 import type { PgClient, PgDb } from './connection.js';
 
 /** Appends `event` through `client` (a transaction of another store's change): its id. */
@@ -72,8 +74,12 @@ export class PgEventLog implements EventLog {
     };
   }
 
-  async append(event: EventInput): Promise<number> {
-    return appendEvent(this.db, event);
+  async append(event: EventInput, fence?: Fence): Promise<number> {
+    if (!fence) return appendEvent(this.db, event);
+    return this.db.transaction(async (client) => {
+      await checkFence(client, event.appliance, fence);
+      return appendEvent(client, event);
+    });
   }
 
   async query(query: EventQuery = {}): Promise<StoredEvent[]> {
