@@ -71,7 +71,7 @@ export class RolloutRuns {
   async resume(id: number, concurrency?: number): Promise<RolloutStatus> {
     const status = await this.engine.resume(id);
     const runner = (await this.ctx.store.rollouts.get(id))?.runner ?? null;
-    const elsewhere = runner !== null && runnerAlive(runner, this.engine.now()) && !this.runs.has(id);
+    const elsewhere = runner !== null && runnerAlive(runner, await this.ctx.store.rollouts.clock()) && !this.runs.has(id);
     if (status.state === 'running' && !elsewhere) this.runInBackground(id, concurrency);
     return this.engine.status(id);
   }
@@ -79,7 +79,7 @@ export class RolloutRuns {
   /** Runs here the running rollouts whose runner died elsewhere; the ids it took on. */
   async adoptOrphans(): Promise<number[]> {
     if (this.closed) return [];
-    const now = this.engine.now();
+    const now = await this.ctx.store.rollouts.clock();
     const orphans = (await this.ctx.store.rollouts.list(50)).filter(
       (r) => r.state === 'running' && r.runner !== null && !runnerAlive(r.runner, now) && !this.runs.has(r.id),
     );

@@ -103,7 +103,13 @@ export interface RolloutStore {
   unfinishedRolloutsOf(appliances: readonly string[]): Promise<Array<{ appliance: string; rollout: number; state: RolloutState }>>;
   /** Takes the lease for `runner` if the current holder's token is `expected` (null: nobody). Whether it did. */
   claimRunner(id: number, runner: RunnerRecord, expected: string | null): Promise<boolean>;
-  /** Renews the lease: false when `token` no longer holds it (another process took it over). */
+  /**
+   * Renews the lease: false when `token` no longer holds it (another process took it over). A
+   * server store writes its own time, whatever `now` says (runners on several machines are
+   * compared on one clock: clock()); the SQLite file writes `now`.
+   */
   heartbeat(id: number, token: string, now?: number): Promise<boolean>;
   releaseRunner(id: number, token: string): Promise<void>;
+  /** Now, on the clock runner heartbeats are kept in (the server's, for a store several agents share), ms. */
+  clock(): Promise<number>;
 }

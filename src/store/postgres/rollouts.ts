@@ -174,14 +174,23 @@ export class PgRolloutStore implements RolloutStore {
 
   async claimRunner(id: number, runner: RunnerRecord, expected: string | null): Promise<boolean> {
     const result = await this.db.query(
-      'UPDATE rollouts SET runner_token = $1, runner_host = $2, runner_pid = $3, heartbeat = $4 WHERE id = $5 AND runner_token IS NOT DISTINCT FROM $6',
-      [runner.token, runner.host, runner.pid, Math.floor(runner.heartbeat), id, expected],
+      // The heartbeat is the server's time, whatever the runner's clock says: runners on several machines are compared on one clock.
+      'UPDATE rollouts SET runner_token = $1, runner_host = $2, runner_pid = $3, heartbeat = (extract(epoch FROM now()) * 1000)::bigint WHERE id = $4 AND runner_token IS NOT DISTINCT FROM $5',
+      [runner.token, runner.host, runner.pid, id, expected],
     );
     return result.rowCount === 1;
   }
 
-  async heartbeat(id: number, token: string, now = Date.now()): Promise<boolean> {
-    return (await this.db.query('UPDATE rollouts SET heartbeat = $1 WHERE id = $2 AND runner_token = $3', [Math.floor(now), id, token])).rowCount === 1;
+  async heartbeat(id: number, token: string): Promise<boolean> {
+    return (
+      (await this.db.query('UPDATE rollouts SET heartbeat = (extract(epoch FROM now()) * 1000)::bigint WHERE id = $1 AND runner_token = $2', [id, token]))
+        .rowCount === 1
+    );
+  }
+
+  /** The server's clock: what runner heartbeats are written in and compared against. */
+  async clock(): Promise<number> {
+    return (await this.db.query<{ now: number }>('SELECT (extract(epoch FROM now()) * 1000)::bigint AS now')).rows[0]!.now;
   }
 
   async releaseRunner(id: number, token: string): Promise<void> {

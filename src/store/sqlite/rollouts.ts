@@ -195,6 +195,11 @@ export class SqliteRolloutStore implements RolloutStore {
     return this.db.prepare('UPDATE rollouts SET heartbeat = ? WHERE id = ? AND runner_token = ?').run(Math.floor(now), id, token).changes === 1;
   }
 
+  /** One machine: its own clock. */
+  async clock(): Promise<number> {
+    return Date.now();
+  }
+
   async releaseRunner(id: number, token: string): Promise<void> {
     this.db
       .prepare('UPDATE rollouts SET runner_token = NULL, runner_host = NULL, runner_pid = NULL, heartbeat = NULL WHERE id = ? AND runner_token = ?')

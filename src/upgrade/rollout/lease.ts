@@ -50,12 +50,14 @@ export class RolloutLease {
     const record = await store.get(rollout);
     if (!record) throw new RolloutError('notFound', `no rollout ${rollout} (fulcrum rollout list)`);
     const holder = record.runner;
-    if (holder && runnerAlive(holder, now(), leaseMs)) throw busy(rollout, holder, now());
+    // Heartbeats are compared on the store's clock (a server's, when runners sit on several machines), unless a test sets one.
+    const at = options.now ? now() : await store.clock();
+    if (holder && runnerAlive(holder, at, leaseMs)) throw busy(rollout, holder, at);
     const me: RunnerRecord = { token: randomBytes(12).toString('hex'), host: hostname(), pid: process.pid, heartbeat: now() };
     // Conditional on the holder seen above: of two processes taking over at once, one wins.
     if (!(await store.claimRunner(rollout, me, holder?.token ?? null))) {
       const winner = (await store.get(rollout))?.runner;
-      throw winner ? busy(rollout, winner, now()) : new RolloutError('busy', `rollout ${rollout} was taken by another process just now`);
+      throw winner ? busy(rollout, winner, at) : new RolloutError('busy', `rollout ${rollout} was taken by another process just now`);
     }
     const lease = new RolloutLease(store, rollout, me.token, now);
     lease.timer = setInterval(() => void lease.beat(), options.heartbeatMs ?? Math.max(1, Math.floor(leaseMs / 3)));
