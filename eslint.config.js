@@ -17,6 +17,8 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/await-thenable': 'error',
+      // A promise returned from inside try is not caught there, and a finally (closing the store) runs before it settles.
+      '@typescript-eslint/return-await': ['error', 'in-try-catch'],
       // Every wire code, state and kind is a union: a new member must be handled everywhere.
       '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
       // Unused names are errors, except deliberately ignored ones (leading underscore).

@@ -89,8 +89,8 @@ export async function run(): Promise<Result[]> {
     fleet = await startFleet(FLEET, writeFleetRules(path.join(dir, 'rules.yaml'), SERVICES, BACKENDS));
     const db = path.join(dir, 'agent.db');
     const store = await openStore({ file: db });
-    fleet.targets.forEach((t, i) => store.inventory.add({ name: `a${i}`, target: t, credentials: { community: 'public' } }));
-    store.close();
+    for (const [i, t] of fleet.targets.entries()) await store.inventory.add({ name: `a${i}`, target: t, credentials: { community: 'public' } });
+    await store.close();
     const headers = { authorization: `Bearer ${createToken(db)}` };
     const started = await startServe(db);
     serve = started.child;

@@ -12,6 +12,7 @@
 import { Monitor } from '../poller/monitor.js';
 import type { CountersSnapshot } from '../protocol/counters.js';
 import type { AgentStore, Fence } from '../store/index.js';
+import type { MetricStore } from '../store/metric-store.js';
 import type { ApplianceRecord } from '../store/inventory.js';
 import type { DriverPool } from '../provision/driver-pool.js';
 import { hasPoll, PooledDriver } from '../provision/pooled-driver.js';
@@ -32,6 +33,8 @@ export interface PollObserver {
 
 export interface PollLoopOptions {
   store: AgentStore;
+  /** Where the poller's points go; default `store.metrics`. */
+  metrics?: MetricStore;
   fleet: FleetState;
   drivers: DriverPool;
   intervalMs: number;
@@ -71,7 +74,7 @@ export class PollLoop {
           ...options.sharing,
         })
       : null;
-    this.monitor = new Monitor(options.store.metrics, {
+    this.monitor = new Monitor(options.metrics ?? options.store.metrics, {
       intervalMs: options.intervalMs,
       connect: async (record) =>
         new PolledAppliance(

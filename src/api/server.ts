@@ -13,6 +13,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type onRequestHookHandler } from 'fastify';
 import { pino } from 'pino';
 import type { AgentStore } from '../store/index.js';
+import type { MetricStore } from '../store/metric-store.js';
 import type { ConfigCache } from '../store/config-cache.js';
 import { installAudit } from './audit.js';
 import { authenticate } from './auth.js';
@@ -35,7 +36,8 @@ import { DEFAULT_MAX_STREAMS, DEFAULT_STREAM_BUFFER_BYTES, streamRoutes, type St
 export interface ServerOptions {
   store: AgentStore;
   /** Poll the inventory this often while serving; false or absent: no polling. */
-  poll?: { intervalMs: number } | false;
+  /** `metrics`: the store the poller writes to instead of `store.metrics` (one that also sends them on, src/poller/remote-write/). */
+  poll?: { intervalMs: number; metrics?: MetricStore } | false;
   /** Serve /metrics without a token (for a Prometheus that scrapes without one). */
   metricsPublic?: boolean;
   /** Log level for the JSON logs on stderr, or false for none (default $FULCRUM_LOG or info). */
@@ -160,6 +162,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       fleet: ctx.fleet,
       drivers: ctx.drivers,
       intervalMs: options.poll.intervalMs,
+      ...(options.poll.metrics ? { metrics: options.poll.metrics } : {}),
       log: app.log,
       ...(options.sharing ? { sharing: options.sharing } : {}),
       observer: {

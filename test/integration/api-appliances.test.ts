@@ -60,7 +60,7 @@ describe('appliances over the API', () => {
     expect(r.statusCode).toBe(400);
     expect(r.json().error.code).toBe('invalidRequest');
     expect(r.json().error.message).toContain(message);
-    expect(api.store.inventory.list()).toEqual([]);
+    expect(await api.store.inventory.list()).toEqual([]);
   });
 
   it('refuses a body that is not JSON, saying where it broke', async () => {
@@ -80,7 +80,7 @@ describe('appliances over the API', () => {
     expect(r.json()).toMatchObject({ name: 'edge-1', address: snmp, credentials: 'v2c community', reachable: null });
     const v3 = await add({ name: 'edge-v3', address: 'snmp://127.0.0.1:9', credentials: { v3User: 'ops', v3Auth: 'auth-secret-1', v3Priv: 'priv-secret-1' } });
     expect(v3.statusCode).toBe(201);
-    expect(api.store.inventory.get('edge-v3')?.credentials).toEqual({
+    expect((await api.store.inventory.get('edge-v3'))?.credentials).toEqual({
       user: 'ops',
       authProtocol: 'sha',
       authKey: 'auth-secret-1',
@@ -162,10 +162,10 @@ describe('appliances over the API', () => {
     const r = await api.app.inject({ method: 'DELETE', url: '/api/v1/appliances/edge-v3', headers: admin() });
     expect(r.statusCode).toBe(200);
     expect(r.json()).toEqual({ removed: 'edge-v3' });
-    expect(api.store.inventory.get('edge-v3')).toBeNull();
-    const [last] = api.store.audit.list({ limit: 1 });
+    expect(await api.store.inventory.get('edge-v3')).toBeNull();
+    const [last] = await api.store.audit.list({ limit: 1 });
     expect(last).toMatchObject({ action: 'DELETE /api/v1/appliances/:name', appliance: 'edge-v3', status: 200, outcome: 'ok', actor: { name: 'ops' } });
-    const added = api.store.audit.list({ appliance: 'edge-1' }).find((e) => e.action === 'POST /api/v1/appliances' && e.outcome === 'ok');
+    const added = (await api.store.audit.list({ appliance: 'edge-1' })).find((e) => e.action === 'POST /api/v1/appliances' && e.outcome === 'ok');
     expect(added?.detail).toMatchObject({ address: snmp });
   });
 });

@@ -62,7 +62,7 @@ describe('API authentication and roles', () => {
     const r = await api.app.inject({ method: method as 'POST', url, headers: bearer(api.read), ...(payload ? { payload } : {}) });
     expect(r.statusCode).toBe(403);
     expect(r.json()).toMatchObject({ error: { code: 'forbidden', message: expect.stringContaining('needs an admin token') } });
-    expect(api.store.inventory.list()).toEqual([]);
+    expect(await api.store.inventory.list()).toEqual([]);
   });
 
   it('lets a read token look, and validate rules (which changes nothing)', async () => {
@@ -81,18 +81,18 @@ describe('API authentication and roles', () => {
   });
 
   it('stops accepting a token as soon as it is revoked', async () => {
-    const { token, record } = api.store.tokens.create({ role: 'admin', name: 'temp' });
+    const { token, record } = await api.store.tokens.create({ role: 'admin', name: 'temp' });
     expect((await api.app.inject({ url: '/api/v1/appliances', headers: bearer(token) })).statusCode).toBe(200);
-    api.store.tokens.revoke(String(record.id));
+    await api.store.tokens.revoke(String(record.id));
     expect((await api.app.inject({ url: '/api/v1/appliances', headers: bearer(token) })).statusCode).toBe(401);
   });
 
   it('audits denied changes with who tried, and leaves reads and validation out', async () => {
-    const denied = api.store.audit.list({ limit: 100 }).filter((e) => e.outcome === 'denied');
+    const denied = (await api.store.audit.list({ limit: 100 })).filter((e) => e.outcome === 'denied');
     expect(denied.length).toBeGreaterThanOrEqual(5);
     expect(denied.every((e) => e.status === 403 && e.actor.name === 'viewer')).toBe(true);
     expect(denied.map((e) => e.action)).toContain('DELETE /api/v1/appliances/:name');
-    expect(api.store.audit.list({ limit: 100 }).some((e) => e.action.includes('validate') || e.action.startsWith('GET'))).toBe(false);
+    expect((await api.store.audit.list({ limit: 100 })).some((e) => e.action.includes('validate') || e.action.startsWith('GET'))).toBe(false);
     const r = await api.app.inject({ url: '/api/v1/audit?limit=2', headers: bearer(api.read) });
     expect(r.json().entries).toHaveLength(2);
   });

@@ -63,8 +63,8 @@ describe('firmware and rollouts over the API', () => {
     // Listening: the SNMP appliance fetches its image from the API over real HTTP.
     api = await startApi({ listen: true });
     for (const [name, sim] of sims) {
-      if (name === 'fw-net') api.store.inventory.add({ name, target: `snmp://${sim.readyInfo().snmp}`, credentials: { community: 'private' } });
-      else api.store.inventory.add({ name, target: `serial:${sim.line!.path}?baud=921600` });
+      if (name === 'fw-net') await api.store.inventory.add({ name, target: `snmp://${sim.readyInfo().snmp}`, credentials: { community: 'private' } });
+      else await api.store.inventory.add({ name, target: `serial:${sim.line!.path}?baud=921600` });
     }
   }, 60_000);
 
@@ -95,7 +95,7 @@ describe('firmware and rollouts over the API', () => {
       expect(again.statusCode).toBe(200);
       expect(again.json().added).toBe(r.json().added);
       expect((await get('/api/v1/firmware', bearer(api.read))).json().images.map((i: { sha256: string }) => i.sha256)).toEqual([hashOf(v2)]);
-      const [entry] = api.store.audit.list({ limit: 1 });
+      const [entry] = await api.store.audit.list({ limit: 1 });
       expect(entry).toMatchObject({ action: 'POST /api/v1/firmware', outcome: 'ok', detail: { sha256: hashOf(v2), version: '2.0.0' } });
     });
 
@@ -210,7 +210,7 @@ describe('firmware and rollouts over the API', () => {
       expect(listed[0].devices).toBeUndefined();
       const events = (await get('/api/v1/events?appliance=fw-1', bearer(api.read))).json().events as { kind: string; detail: { event: string } }[];
       expect(events.filter((e) => e.kind === 'rollout').map((e) => e.detail.event)).toEqual(expect.arrayContaining(['upgrading', 'succeeded']));
-      const [entry] = api.store.audit.list({ limit: 1 });
+      const [entry] = await api.store.audit.list({ limit: 1 });
       expect(entry).toMatchObject({ action: 'POST /api/v1/rollouts', outcome: 'ok', detail: { rollout: created.id, appliances: ['fw-1', 'fw-2'] } });
       // A finished rollout cannot be steered any more.
       for (const verb of ['pause', 'resume', 'abort']) {

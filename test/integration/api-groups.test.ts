@@ -28,8 +28,8 @@ beforeEach(async () => {
   };
   api = await startApi({ openDriver: (record) => Promise.resolve(fakes.get(record.name)!) });
   for (const [name, f] of fakes) {
-    api.store.inventory.add({ name, target: f.target });
-    api.store.applianceState.observed(name, Date.now(), await f.info());
+    await api.store.inventory.add({ name, target: f.target });
+    await api.store.applianceState.observed(name, Date.now(), await f.info());
   }
 });
 afterEach(async () => {
@@ -62,18 +62,8 @@ describe('/api/v1/groups', () => {
     expect(r.statusCode, r.body).toBe(200);
     expect(r.json()).toEqual({ group: 'pair', from: 'lb1', to: 'lb2' });
     expect((await api.app.inject({ url: '/api/v1/groups/pair', headers: bearer(api.read) })).json().active).toBe('lb2');
-    expect(
-      api.store.events
-        .query({ kind: 'failover' })
-        .map((e) => e.appliance)
-        .sort(),
-    ).toEqual(['lb1', 'lb2']);
-    expect(
-      api.store.audit
-        .list()
-        .filter((a) => a.status === 200)
-        .map((a) => [a.appliance, a.outcome]),
-    ).toEqual([['lb1', 'ok']]);
+    expect((await api.store.events.query({ kind: 'failover' })).map((e) => e.appliance).sort()).toEqual(['lb1', 'lb2']);
+    expect((await api.store.audit.list()).filter((a) => a.status === 200).map((a) => [a.appliance, a.outcome])).toEqual([['lb1', 'ok']]);
     // A bad wait is refused naming the field, before anything is sent.
     const bad = await api.app.inject({ method: 'POST', url: '/api/v1/groups/pair/failover', headers: bearer(api.admin), payload: { wait: 'soon' } });
     expect(bad.statusCode).toBe(400);

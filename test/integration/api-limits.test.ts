@@ -77,13 +77,13 @@ describe('history queries', () => {
 
   beforeAll(async () => {
     api = await startApi();
-    api.store.inventory.add({ name: 'edge-1', target: 'serial:/dev/ttyUSB9' });
+    await api.store.inventory.add({ name: 'edge-1', target: 'serial:/dev/ttyUSB9' });
     // 20 services × 3 counters: 60 series, one sample each.
     const keys = Array.from({ length: 20 }, (_, s) =>
       ['connsTotal', 'bytesIn', 'bytesOut'].map((counter) => ({ key: { appliance: 'edge-1', service: `svc-${s}`, counter }, kind: 'counter' as const })),
     ).flat();
-    const ids = api.store.metrics.seriesMany(keys);
-    api.store.metrics.write(ids.map((series) => ({ series, ts: Date.now() - 60_000, value: 5 })));
+    const ids = await api.store.metrics.seriesMany(keys);
+    await api.store.metrics.write(ids.map((series) => ({ series, ts: Date.now() - 60_000, value: 5 })));
   });
   afterAll(async () => {
     await api?.close();

@@ -34,7 +34,7 @@ describe('rule tables over the API', () => {
       snmp: { host: '127.0.0.1', port: 0, community: 'public', writeCommunity: 'private' },
     });
     api = await startApi();
-    api.store.inventory.add({ name: 'edge-1', target: `snmp://${sim.readyInfo().snmp}`, credentials: { community: 'private' } });
+    await api.store.inventory.add({ name: 'edge-1', target: `snmp://${sim.readyInfo().snmp}`, credentials: { community: 'private' } });
   });
   afterAll(async () => {
     await api?.close();
@@ -107,7 +107,7 @@ describe('rule tables over the API', () => {
       expect(r.statusCode, r.body).toBe(200);
       expect(r.json()).toMatchObject({ configId: configId(next), previousConfigId: before, mode: 'full', confirmBy: null });
       expect(sim.appliance.configId).toBe(configId(next));
-      const [entry] = api.store.audit.list({ appliance: 'edge-1', limit: 1 });
+      const [entry] = await api.store.audit.list({ appliance: 'edge-1', limit: 1 });
       expect(entry).toMatchObject({
         action: 'POST /api/v1/appliances/:name/rules/push',
         actor: { name: 'ops' },
@@ -143,7 +143,7 @@ describe('rule tables over the API', () => {
       const again = await post('/api/v1/appliances/edge-1/rules/confirm');
       expect(again.statusCode).toBe(409);
       expect(again.json().error).toMatchObject({ code: 'applianceRefused', details: { remote: 'nothingToConfirm' } });
-      const [failed] = api.store.audit.list({ appliance: 'edge-1', limit: 1 });
+      const [failed] = await api.store.audit.list({ appliance: 'edge-1', limit: 1 });
       expect(failed).toMatchObject({ action: 'POST /api/v1/appliances/:name/rules/confirm', outcome: 'failed', status: 409 });
     });
 
@@ -154,7 +154,7 @@ describe('rule tables over the API', () => {
       expect(r.statusCode, r.body).toBe(200);
       expect(r.json()).toEqual({ configId: previous, previousConfigId: current, steps: 1 });
       expect(sim.appliance.configId).toBe(previous);
-      const [entry] = api.store.audit.list({ appliance: 'edge-1', limit: 1 });
+      const [entry] = await api.store.audit.list({ appliance: 'edge-1', limit: 1 });
       expect(entry).toMatchObject({
         action: 'POST /api/v1/appliances/:name/rules/rollback',
         outcome: 'ok',
@@ -175,7 +175,7 @@ describe('rule tables over the API', () => {
         snmp: { host: '127.0.0.1', port: 0, community: 'public' },
       });
       try {
-        api.store.inventory.add({ name: 'edge-2', target: `snmp://${other.readyInfo().snmp}`, credentials: { community: 'public' } });
+        await api.store.inventory.add({ name: 'edge-2', target: `snmp://${other.readyInfo().snmp}`, credentials: { community: 'public' } });
         const r = await post('/api/v1/appliances/edge-2/rules/plan', yaml(4), { 'content-type': 'text/yaml' });
         expect(r.statusCode, r.body).toBe(200);
         expect(r.json()).toMatchObject({
@@ -208,7 +208,7 @@ describe('rule tables over the API', () => {
       expect(r.json().error).toMatchObject({ code: 'destructivePlan', details: { runningConfigId: before, plan: { removed: [{ name: 'web' }] } } });
       expect(r.json().error.message).toMatch(/removes every service \(1 of 1\).*allowDestructive: true/);
       expect(sim.appliance.configId).toBe(before);
-      const [entry] = api.store.audit.list({ appliance: 'edge-1', limit: 1 });
+      const [entry] = await api.store.audit.list({ appliance: 'edge-1', limit: 1 });
       expect(entry).toMatchObject({ action: 'POST /api/v1/appliances/:name/rules/push', outcome: 'failed', status: 409 });
 
       const allowed = await push({ rules: { services: [] }, allowDestructive: true });
@@ -226,7 +226,7 @@ describe('rule tables over the API', () => {
         snmp: { host: '127.0.0.1', port: 0, community: 'public', writeCommunity: 'private' },
       });
       try {
-        api.store.inventory.add({ name: 'edge-3', target: `snmp://${other.readyInfo().snmp}`, credentials: { community: 'private' } });
+        await api.store.inventory.add({ name: 'edge-3', target: `snmp://${other.readyInfo().snmp}`, credentials: { community: 'private' } });
         const renamed = { services: [{ name: 'api', listen: '127.0.0.1:18082', backends: [{ address: '192.0.2.10:80' }] }] };
         const r = await post('/api/v1/appliances/edge-3/rules/push', { rules: renamed });
         expect(r.statusCode, r.body).toBe(409);

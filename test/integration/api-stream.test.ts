@@ -34,7 +34,7 @@ describe('live counters, events and metrics while polling', () => {
     sim = await SimulatedAppliance.start({ name: 'live-1', rules, snmp: { host: '127.0.0.1', port: 0, community: 'public' } });
     // Over a second apart: the store keeps one sample per appliance per second.
     api = await startApi({ listen: true, poll: { intervalMs: 1_200 }, heartbeatMs: 200 });
-    api.store.inventory.add({ name: 'edge-1', target: `snmp://${sim.readyInfo().snmp}`, credentials: { community: 'public' } });
+    await api.store.inventory.add({ name: 'edge-1', target: `snmp://${sim.readyInfo().snmp}`, credentials: { community: 'public' } });
   });
   afterAll(async () => {
     await api?.close();

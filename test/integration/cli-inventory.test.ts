@@ -109,9 +109,9 @@ describe('appliance add | update | list', () => {
 
 describe('events, JSON errors and pipes', () => {
   it('events reads the log from the store, and --follow prints what is appended later', async () => {
-    const store = openStore({ file: path.join(home, 'fulcrum.db') });
+    const store = await openStore({ file: path.join(home, 'fulcrum.db') });
     try {
-      store.events.append({ ts: Date.now(), appliance: 'edge-1', kind: 'config-changed', detail: { before: 'a', after: 'b' } });
+      await store.events.append({ ts: Date.now(), appliance: 'edge-1', kind: 'config-changed', detail: { before: 'a', after: 'b' } });
       const listed = await cli('events', '--appliance', 'edge-1', '--json');
       expect(JSON.parse(listed.stdout)).toEqual([
         expect.objectContaining({ appliance: 'edge-1', kind: 'config-changed', detail: { before: 'a', after: 'b' } }),
@@ -120,14 +120,14 @@ describe('events, JSON errors and pipes', () => {
       const follow = startCli(['events', '--follow', '--json', '--appliance', 'edge-1'], env);
       expect(JSON.parse(await follow.line(0))).toMatchObject({ kind: 'config-changed' });
       // Appended with an older time than the backlog's: still shown, by id.
-      store.events.append({ ts: Date.now() - 60_000, appliance: 'edge-1', kind: 'unreachable', detail: { error: 'x' } });
-      store.events.append({ ts: Date.now(), appliance: 'other', kind: 'unreachable', detail: null });
+      await store.events.append({ ts: Date.now() - 60_000, appliance: 'edge-1', kind: 'unreachable', detail: { error: 'x' } });
+      await store.events.append({ ts: Date.now(), appliance: 'other', kind: 'unreachable', detail: null });
       expect(JSON.parse(await follow.line(1))).toMatchObject({ kind: 'unreachable', detail: { error: 'x' } });
       follow.child.kill('SIGINT');
       expect((await follow.exit()).code).toBe(0);
       expect(follow.lines()).toHaveLength(2);
     } finally {
-      store.close();
+      await store.close();
     }
   }, 60_000);
 

@@ -126,7 +126,7 @@ describe('one owner per console: the CLI through a running monitor', () => {
       cycles.filter((c) => c.failed > 0 || c.polled !== 1),
       monitor.stderr(),
     ).toEqual([]);
-    const store = openStore({ file: path.join(home, 'fulcrum.db') });
+    const store = await openStore({ file: path.join(home, 'fulcrum.db') });
     try {
       // Services exist from the first push on: from then every cycle wrote points — but for the
       // first poll after the upgrade's reboot, which the recorder takes as a reset (sysUpTime went
@@ -136,14 +136,14 @@ describe('one owner per console: the CLI through a running monitor', () => {
       expect(writing).toBeGreaterThanOrEqual(0);
       const baselines = cycles.slice(writing).filter((c) => c.points === 0);
       expect(baselines.length, JSON.stringify(cycles)).toBeLessThanOrEqual(1);
-      const all = store.metrics.listSeries('held-1');
+      const all = await store.metrics.listSeries('held-1');
       const uptime = all.find((s) => s.kind === 'gauge') ?? all[0]!;
       const { id: _id, kind: _kind, ...key } = uptime;
-      const raw = store.metrics.query({ ...key, from: cycles[0]!.at, to: Date.now(), resolution: 'raw' });
+      const raw = await store.metrics.query({ ...key, from: cycles[0]!.at, to: Date.now(), resolution: 'raw' });
       expect(raw?.points.length).toBe(cycles.length - writing - baselines.length);
       expect(raw?.points.filter((p) => p.value === null)).toEqual([]);
     } finally {
-      store.close();
+      await store.close();
     }
     // The owner is gone: the next command opens the console itself.
     expect(readdirSync(path.join(home, 'run')).filter((f) => f.endsWith('.json'))).toEqual([]);

@@ -19,7 +19,15 @@ const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`dashboard group tests skipped: ${CHROMIUM} is missing (apt-get install chromium)`);
 
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const isActive = (e: MemberEvent) => e.type === 'failover' && e.to === 'active';
 const listening = (e: MemberEvent) => e.type === 'failover-services' && e.listening === true;
 
@@ -41,7 +49,12 @@ describe.skipIf(!haveChromium)('failover groups on the dashboard', () => {
     await api.store.inventory.add({ name: 'pair-2', target: `serial:${secondary.ready.serial}` });
     await eventually(async () => (await api.store.applianceState.members('pair')).length === 2, 30_000, 'the first polls of both members');
     profile = mkdtempSync(path.join(tmpdir(), 'fulcrum-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1400, height: 900 } });
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: FLAGS,
+      viewport: { width: 1400, height: 900 },
+    });
     page = browser.pages()[0] ?? (await browser.newPage());
     page.on('pageerror', (err) => pageErrors.push(err.message));
   }, 90_000);
@@ -73,7 +86,11 @@ describe.skipIf(!haveChromium)('failover groups on the dashboard', () => {
   it('a failover shows the new active and the failover events live, without a reload', async () => {
     await page.evaluate(() => (window.sameDocument = true));
     await expect.poll(() => page.locator('#live').getAttribute('data-state')).toBe('live');
-    const r = await fetch(`${api.url}/api/v1/groups/pair/failover`, { method: 'POST', headers: { ...bearer(api.admin), 'content-type': 'application/json' }, body: '{}' });
+    const r = await fetch(`${api.url}/api/v1/groups/pair/failover`, {
+      method: 'POST',
+      headers: { ...bearer(api.admin), 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(r.status, await r.clone().text()).toBe(200);
     expect(await r.json()).toEqual({ group: 'pair', from: 'pair-1', to: 'pair-2' });
 
@@ -81,9 +98,9 @@ describe.skipIf(!haveChromium)('failover groups on the dashboard', () => {
     await expect.poll(() => group.getAttribute('data-active'), { timeout: 15_000 }).toBe('pair-2');
     expect(await group.locator('li.member[data-appliance="pair-1"]').getAttribute('data-state')).toBe('standby');
     const failovers = page.locator('#event-list li[data-kind="failover"]');
-    await expect.poll(() => failovers.allTextContents(), { timeout: 15_000 }).toEqual(
-      expect.arrayContaining([expect.stringContaining('pair unit 1 active → standby'), expect.stringContaining('pair unit 2 standby → active')]),
-    );
+    await expect
+      .poll(() => failovers.allTextContents(), { timeout: 15_000 })
+      .toEqual(expect.arrayContaining([expect.stringContaining('pair unit 1 active → standby'), expect.stringContaining('pair unit 2 standby → active')]));
     expect(await page.evaluate(() => window.sameDocument)).toBe(true);
     expect(pageErrors).toEqual([]);
   });

@@ -69,7 +69,7 @@ describe.skipIf(!haveChromium)('dashboard in a real browser', () => {
     process.env.FULCRUM_HOME = fulcrumHome;
     // Polls a little over a second apart: the store keeps one sample per appliance per second.
     api = await startApi({ listen: true, poll: { intervalMs: 1_100 } });
-    api.store.inventory.add({ name: 'edge-1', target: `snmp://${sim.readyInfo().snmp}`, credentials: { community: 'private' } });
+    await api.store.inventory.add({ name: 'edge-1', target: `snmp://${sim.readyInfo().snmp}`, credentials: { community: 'private' } });
     await eventually(() => api.app.fulcrum.fleet.get('edge-1')?.reachable === true, 15_000, 'the first poll');
     profile = mkdtempSync(path.join(tmpdir(), 'fulcrum-chromium-'));
     browser = await chromium.launchPersistentContext(profile, {
@@ -259,9 +259,9 @@ describe.skipIf(!haveChromium)('dashboard in a real browser', () => {
     await resume.click();
 
     await expect
-      .poll(() => api.store.audit.list({ limit: 50 }).filter((e) => /\/rollouts\/:id\/resume/.test(e.action)).length, { timeout: 10_000 })
+      .poll(async () => (await api.store.audit.list({ limit: 50 })).filter((e) => /\/rollouts\/:id\/resume/.test(e.action)).length, { timeout: 10_000 })
       .toBeGreaterThan(0);
-    const audit = api.store.audit.list({ limit: 50 }).map((e) => `${e.actor.name} ${e.action} ${e.outcome}`);
+    const audit = (await api.store.audit.list({ limit: 50 })).map((e) => `${e.actor.name} ${e.action} ${e.outcome}`);
     expect(audit.filter((a) => a === 'ops POST /api/v1/appliances/:name/backends/edit ok')).toHaveLength(3);
     expect(audit).toContain('ops POST /api/v1/appliances/:name/rules/confirm ok');
     // Three edits applied: the dry runs that showed their plans changed nothing and are not logged.

@@ -69,7 +69,7 @@ describe('fleet push', () => {
     blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(taken, '127.0.0.1', resolve));
     const seed = loadRules(rules({ weight: 1 }), 'seed.yaml');
-    const store = openStore({ file: db, keyFile });
+    const store = await openStore({ file: db, keyFile });
     try {
       for (const name of NAMES) {
         // edge-1 is reached over its console, edge-4 opens real listeners (the others manage only).
@@ -85,10 +85,10 @@ describe('fleet push', () => {
           if (e.type === 'commit' || e.type === 'confirm' || e.type === 'rollback') log.push({ appliance: name, type: e.type, configId: e.configId });
         });
         const target = name === 'edge-1' ? `serial:${sim.line!.path}?baud=921600` : `snmp://${sim.readyInfo().snmp}`;
-        store.inventory.add({ name, target, credentials: name === 'edge-1' ? {} : { community: 'private' } });
+        await store.inventory.add({ name, target, credentials: name === 'edge-1' ? {} : { community: 'private' } });
       }
     } finally {
-      store.close();
+      await store.close();
     }
   }, 60_000);
 
@@ -220,11 +220,11 @@ describe('fleet push', () => {
     beforeAll(async () => {
       await backendsUp();
       api = await startApi();
-      const store = openStore({ file: db, keyFile });
+      const store = await openStore({ file: db, keyFile });
       try {
-        for (const r of store.inventory.list()) api.store.inventory.add({ name: r.name, target: r.target, credentials: r.credentials });
+        for (const r of await store.inventory.list()) await api.store.inventory.add({ name: r.name, target: r.target, credentials: r.credentials });
       } finally {
-        store.close();
+        await store.close();
       }
     });
     afterAll(async () => api?.close());
@@ -275,7 +275,7 @@ describe('fleet push', () => {
       const canaryConfirm = ours.find((e) => e.appliance === 'edge-3' && e.kind === 'confirm')!;
       expect(canaryConfirm).toBeDefined();
       expect(ours.filter((e) => e.kind === 'commit' && e.appliance !== 'edge-3').every((e) => e.id > canaryConfirm.id)).toBe(true);
-      const [entry] = api.store.audit.list({ limit: 1 });
+      const [entry] = await api.store.audit.list({ limit: 1 });
       expect(entry).toMatchObject({ action: 'POST /api/v1/rules/push', outcome: 'ok', configAfter: idOf(text) });
       expect((entry!.detail as { appliances: unknown[] }).appliances).toEqual(
         ['edge-3', 'edge-1', 'edge-2', 'edge-4'].map((name) => ({ name, before, after: idOf(text), result: 'changed' })),
@@ -298,7 +298,7 @@ describe('fleet push', () => {
       expect(report.rolledBack).toContain('edge-1');
       expect(running()).toEqual(NAMES.map(() => previous));
       for (const name of NAMES) expect(sims.get(name)!.appliance.configManager.startup.id, name).toBe(previous);
-      const [entry] = api.store.audit.list({ limit: 1 });
+      const [entry] = await api.store.audit.list({ limit: 1 });
       expect(entry).toMatchObject({ action: 'POST /api/v1/rules/push', outcome: 'failed', status: 409, configAfter: null });
       expect((entry!.detail as { appliances: { name: string; after: string }[] }).appliances.every((a) => a.after === previous)).toBe(true);
     }, 60_000);

@@ -85,23 +85,22 @@ describe('fulcrum group … over a simulated pair', () => {
       ['lb1', 'standby'],
       ['lb2', 'active'],
     ]);
-    const store = openStore({ file: db });
+    const store = await openStore({ file: db });
     try {
-      const events = store.events.query({ kind: 'failover' }).map((e) => [e.appliance, (e.detail as { from: string }).from, (e.detail as { to: string }).to]);
+      const events = (await store.events.query({ kind: 'failover' })).map((e) => [
+        e.appliance,
+        (e.detail as { from: string }).from,
+        (e.detail as { to: string }).to,
+      ]);
       expect(events).toEqual(
         expect.arrayContaining([
           ['lb1', 'active', 'standby'],
           ['lb2', 'standby', 'active'],
         ]),
       );
-      expect(
-        store.audit
-          .list()
-          .filter((a) => a.action === 'group failover')
-          .map((a) => [a.appliance, a.outcome]),
-      ).toEqual([['lb1', 'ok']]);
+      expect((await store.audit.list()).filter((a) => a.action === 'group failover').map((a) => [a.appliance, a.outcome])).toEqual([['lb1', 'ok']]);
     } finally {
-      store.close();
+      await store.close();
     }
     // Failing over again with the roles swapped goes the other way: the command follows what the members report.
     const back = json<{ from: string; to: string }>(await cli('group', 'failover', 'pair', '--json'));
@@ -134,10 +133,10 @@ describe('fulcrum group … over a simulated pair', () => {
 
   it('a group-aware rollout plans the members in different waves, standby first, and never upgrades the one serving', async () => {
     json(await cli('group', 'list', '--live', '--json'));
-    const store = openStore({ file: db });
+    const store = await openStore({ file: db });
     try {
       const catalog = new FirmwareCatalog(store.firmwareImages, path.join(home, 'firmware'));
-      const image = catalog.add(buildImage({ version: parseVersion('9.9.9'), securityCounter: 1, payload: new Uint8Array(64) }, generateSigningKey()));
+      const image = await catalog.add(buildImage({ version: parseVersion('9.9.9'), securityCounter: 1, payload: new Uint8Array(64) }, generateSigningKey()));
       const groups = storedGroups(store.applianceState);
       const engine = new RolloutEngine({
         rollouts: store.rollouts,
@@ -146,7 +145,7 @@ describe('fulcrum group … over a simulated pair', () => {
         events: store.events,
         membershipOf: groups.membershipOf,
       });
-      const { id, devices } = engine.start({ image: image.sha256, targets: ['lb1', 'lb2'], waves: ['100%'] });
+      const { id, devices } = await engine.start({ image: image.sha256, targets: ['lb1', 'lb2'], waves: ['100%'] });
       expect(Object.fromEntries(devices.map((d) => [d.appliance, d.wave]))).toEqual({ lb2: 1, lb1: 2 });
 
       const serial = { lb1: pair.members[0].ready.serial, lb2: pair.members[1].ready.serial } as Record<string, string>;
@@ -159,7 +158,7 @@ describe('fulcrum group … over a simulated pair', () => {
             await d.close();
           }
         },
-        observed: (appliance, info) => void store.applianceState.observed(appliance, Date.now(), info),
+        observed: (appliance, info) => store.applianceState.observed(appliance, Date.now(), info),
       };
       // The image step itself is stood in for (a real reboot is firmware-upgrade.test.ts's business): it
       // records whether the member being "upgraded" was serving, and who was.
@@ -177,7 +176,7 @@ describe('fulcrum group … over a simulated pair', () => {
       // lb2 (standby) first, while lb1 serves; then the group fails over to lb2 and lb1 goes as the standby.
       expect(seen).toEqual(['lb2: lb1 active, lb2 standby', 'lb1: lb1 standby, lb2 active']);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

@@ -68,7 +68,7 @@ const access: GroupAccess = {
       await driver.close();
     }
   },
-  observed: (appliance, info) => void store.applianceState.observed(appliance, Date.now(), info),
+  observed: (appliance, info) => store.applianceState.observed(appliance, Date.now(), info),
 };
 
 /** Everything the clients and the members showed while `run` ran. */
@@ -175,7 +175,7 @@ const info = (name: string) => access.use(name, (d) => d.info());
 
 beforeAll(async () => {
   writeFileSync(trust, encodePublicKeyPem(key.publicKey));
-  store = openStore({ file: path.join(dir, 'fulcrum.db'), keyFile: path.join(dir, 'secret.key') });
+  store = await openStore({ file: path.join(dir, 'fulcrum.db'), keyFile: path.join(dir, 'secret.key') });
   // No serial failover cables: four pairs of PTYs fewer, and the UDP path alone elects as well.
   pairs = await Promise.all(
     Array.from({ length: PAIRS }, (_, i) =>

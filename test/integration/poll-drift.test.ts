@@ -23,9 +23,9 @@ const rules = (weight: number) =>
   loadRules(`services:\n  - name: web\n    listen: 127.0.0.1:28181\n    backends:\n      - { address: 127.0.0.1:1181, weight: ${weight} }\n`, 'd.yaml');
 
 /** Waits until `ready` holds, polling; fails with `what` when it does not within 15 s. */
-async function until(what: string, ready: () => boolean): Promise<void> {
+async function until(what: string, ready: () => boolean | Promise<boolean>): Promise<void> {
   const deadline = Date.now() + 15_000;
-  while (!ready()) {
+  while (!(await ready())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -48,8 +48,8 @@ describe.skipIf(!has('snmpset'))('drift events from the poll loop', () => {
     });
     hostPort = sim.readyInfo().snmp!;
     const dir = mkdtempSync(path.join(tmpdir(), 'fulcrum-drift-'));
-    store = openStore({ file: path.join(dir, 'agent.db') });
-    store.inventory.add({ name: 'edge-1', target: `snmp://${hostPort}`, credentials: { community: 'public' } });
+    store = await openStore({ file: path.join(dir, 'agent.db') });
+    await store.inventory.add({ name: 'edge-1', target: `snmp://${hostPort}`, credentials: { community: 'public' } });
     ctx = createContext({ store, pollIntervalMs: POLL_MS });
     loop = new PollLoop({
       store,
@@ -57,7 +57,9 @@ describe.skipIf(!has('snmpset'))('drift events from the poll loop', () => {
       drivers: ctx.drivers,
       intervalMs: POLL_MS,
       observer: {
-        onEvents: (events) => events.forEach((e) => ctx.recordEvent(e)),
+        onEvents: async (events) => {
+          for (const e of events) await ctx.recordEvent(e);
+        },
         onPoll: (_name, _seconds, ok) => void (ok && polls++),
         onCycle: () => undefined,
         onRemoved: () => undefined,
@@ -70,11 +72,12 @@ describe.skipIf(!has('snmpset'))('drift events from the poll loop', () => {
     await loop.stop();
     await ctx.drivers.close();
     await ctx.rules.close();
-    store.close();
+    await store.close();
     await sim.stop();
   });
 
-  const events = (kind: string) => store.events.query({ appliance: 'edge-1', kind }).map((e) => ({ ...e, detail: e.detail as Record<string, unknown> }));
+  const events = async (kind: string) =>
+    (await store.events.query({ appliance: 'edge-1', kind })).map((e) => ({ ...e, detail: e.detail as Record<string, unknown> }));
   /** Waits for `n` more successful polls. */
   const pollsPass = async (n: number) => {
     const target = polls + n;
@@ -88,14 +91,14 @@ describe.skipIf(!has('snmpset'))('drift events from the poll loop', () => {
     try {
       const r = await d.push(encodeRules(next), { confirmTimeoutMs: 0 });
       // As `fulcrum rules push --to edge-1` records it: after the answer, which a poll may beat.
-      recordCliChange(store, 'rules push', { appliance: 'edge-1', configBefore: r.previousConfigId, configAfter: r.configId, outcome: 'ok' });
+      await recordCliChange(store, 'rules push', { appliance: 'edge-1', configBefore: r.previousConfigId, configAfter: r.configId, outcome: 'ok' });
     } finally {
       await d.close();
     }
-    await until('the change seen', () => events('config-changed').some((e) => e.detail.after === configId(next)));
+    await until('the change seen', async () => (await events('config-changed')).some((e) => e.detail.after === configId(next)));
     await pollsPass(3);
-    expect(events('config-changed').map((e) => [e.detail.before, e.detail.after])).toEqual([[before, configId(next)]]);
-    expect(events('drift')).toEqual([]);
+    expect((await events('config-changed')).map((e) => [e.detail.before, e.detail.after])).toEqual([[before, configId(next)]]);
+    expect(await events('drift')).toEqual([]);
   });
 
   it('an out-of-band snmpset of a weight raises a drift event naming the config ids', async () => {
@@ -104,10 +107,10 @@ describe.skipIf(!has('snmpset'))('drift events from the poll loop', () => {
     expect(set.code, set.stderr).toBe(0);
     const after = sim.appliance.configId;
     expect(after).toBe(configId(rules(9)));
-    await until('a drift event', () => events('drift').length > 0);
-    expect(events('drift')).toMatchObject([{ appliance: 'edge-1', kind: 'drift', detail: { before, after } }]);
+    await until('a drift event', async () => (await events('drift')).length > 0);
+    expect(await events('drift')).toMatchObject([{ appliance: 'edge-1', kind: 'drift', detail: { before, after } }]);
     // Once: later polls of the same id raise nothing more.
     await pollsPass(3);
-    expect(events('drift')).toHaveLength(1);
+    expect(await events('drift')).toHaveLength(1);
   });
 });

@@ -52,14 +52,14 @@ describe('polling through 20% UDP loss, a Counter32 wrap and an appliance reboot
     let boot = 0;
     const relay = new LossyUdpRelay({ host: '127.0.0.1', port: snmpPort }, 0.2, createRandom(5));
     const via = await relay.start();
-    const store = openStore({ file: path.join(dir, 'agent.db') });
+    const store = await openStore({ file: path.join(dir, 'agent.db') });
     cleanup.push(async () => {
       relay.close();
-      store.close();
+      await store.close();
       await sim.stop();
       await Promise.all(backends.map((b) => b.kill()));
     });
-    store.inventory.add({ name: 'p1', target: `snmp://${via}`, credentials: { community: 'public' } });
+    await store.inventory.add({ name: 'p1', target: `snmp://${via}`, credentials: { community: 'public' } });
     // Polls come every 1.5–2 s, or up to ~8 s apart when every retry of one is lost: an expected
     // interval of 5 s keeps those within the heartbeat (3 intervals), so only the reboot is a gap.
     const monitor = new Monitor(store.metrics, {
@@ -83,7 +83,7 @@ describe('polling through 20% UDP loss, a Counter32 wrap and an appliance reboot
       for (;;) {
         const t = truth();
         const started = Date.now();
-        const summary = await monitor.cycle(store.inventory.list());
+        const summary = await monitor.cycle(await store.inventory.list());
         if (summary.failed === 0) return void polled.push(t);
         failedPolls++;
         await new Promise((r) => setTimeout(r, Math.max(0, 1_000 - (Date.now() - started))));
@@ -114,26 +114,26 @@ describe('polling through 20% UDP loss, a Counter32 wrap and an appliance reboot
         if (!prev || prev.boot !== t.boot) return null;
         return modulus === null ? Number(pick(t) - pick(prev)) : Number((((pick(t) - pick(prev)) % modulus) + modulus) % modulus);
       });
-    const stored = (key: { service?: string; counter: string }) => {
-      const series = store.metrics.query({ appliance: 'p1', ...key, from: 0, to: Date.now() + 1, resolution: 'raw' })!;
+    const stored = async (key: { service?: string; counter: string }) => {
+      const series = await store.metrics.query({ appliance: 'p1', ...key, from: 0, to: Date.now() + 1, resolution: 'raw' });
       expect(series, key.counter).not.toBeNull();
-      return series.points.map((p) => p.sum);
+      return series!.points.map((p) => p.sum);
     };
     const inOctets = (t: Truth) => IF_BASE + t.bytesIn;
     const outOctets = (t: Truth) => IF_BASE + t.bytesOut;
 
-    expect(stored({ service: 'web', counter: 'connsTotal' })).toEqual(expected((t) => t.connsTotal, null));
-    expect(stored({ service: 'web', counter: 'bytesIn' })).toEqual(expected((t) => t.bytesIn, null));
-    expect(stored({ counter: 'ifHCInOctets.data0' })).toEqual(expected(inOctets, null));
-    expect(stored({ counter: 'ifHCOutOctets.data0' })).toEqual(expected(outOctets, null));
+    expect(await stored({ service: 'web', counter: 'connsTotal' })).toEqual(expected((t) => t.connsTotal, null));
+    expect(await stored({ service: 'web', counter: 'bytesIn' })).toEqual(expected((t) => t.bytesIn, null));
+    expect(await stored({ counter: 'ifHCInOctets.data0' })).toEqual(expected(inOctets, null));
+    expect(await stored({ counter: 'ifHCOutOctets.data0' })).toEqual(expected(outOctets, null));
     // The Counter32 twins wrapped inside stored intervals, in both boots, and still equal the truth.
     const wrappedIntervals = polled.filter((t, i) => i > 0 && polled[i - 1]!.boot === t.boot && inOctets(t) % TWO_32 < inOctets(polled[i - 1]!) % TWO_32);
     expect(new Set(wrappedIntervals.map((t) => t.boot))).toEqual(new Set([0, 1]));
-    expect(stored({ counter: 'ifInOctets.data0' })).toEqual(expected(inOctets, null));
-    expect(stored({ counter: 'ifOutOctets.data0' })).toEqual(expected(outOctets, null));
+    expect(await stored({ counter: 'ifInOctets.data0' })).toEqual(expected(inOctets, null));
+    expect(await stored({ counter: 'ifOutOctets.data0' })).toEqual(expected(outOctets, null));
 
     // Rates are the deltas over the stored intervals: no interval claims more than the whole run.
-    const rates = store.metrics.query({ appliance: 'p1', counter: 'ifInOctets.data0', from: 0, to: Date.now() + 1, resolution: 'raw' })!.points;
+    const rates = (await store.metrics.query({ appliance: 'p1', counter: 'ifInOctets.data0', from: 0, to: Date.now() + 1, resolution: 'raw' }))!.points;
     const total = Number(polled.at(-1)!.bytesIn) * 2;
     for (const p of rates) if (p.value !== null) expect(p.value).toBeLessThan(total);
     console.log(

@@ -94,11 +94,11 @@ describe('fulcrum rollout over 20 simulated appliances', () => {
     ]);
     // The bad one trusts only its factory key: it refuses every image signed with ours.
     bad = await fulcrumReady(['sim', 'start', '--name', 'bad', '--serial', '--baud', '921600', '--no-listen', '--state', path.join(dir, 'bad'), '--json']);
-    const store = openStore({ file: db });
+    const store = await openStore({ file: db });
     try {
-      for (const a of [...fleet.ready.appliances, bad.ready]) store.inventory.add({ name: a.name, target: `serial:${a.serial}?baud=921600` });
+      for (const a of [...fleet.ready.appliances, bad.ready]) await store.inventory.add({ name: a.name, target: `serial:${a.serial}?baud=921600` });
     } finally {
-      store.close();
+      await store.close();
     }
   }, 60_000);
 

@@ -25,9 +25,9 @@ export interface ApiHarness {
  */
 export async function startApi(options: Partial<Omit<ServerOptions, 'store'>> & { listen?: boolean } = {}): Promise<ApiHarness> {
   const dir = mkdtempSync(path.join(tmpdir(), 'fulcrum-api-'));
-  const store = openStore({ file: path.join(dir, 'fulcrum.db') });
-  const admin = store.tokens.create({ role: 'admin', name: 'ops' }).token;
-  const read = store.tokens.create({ role: 'read', name: 'viewer' }).token;
+  const store = await openStore({ file: path.join(dir, 'fulcrum.db') });
+  const admin = (await store.tokens.create({ role: 'admin', name: 'ops' })).token;
+  const read = (await store.tokens.create({ role: 'read', name: 'viewer' })).token;
   const { listen, ...server } = options;
   const app = await buildServer({ store, logLevel: false, configCache: new ConfigCache(path.join(dir, 'configs')), ...server });
   let url = '';
@@ -46,7 +46,7 @@ export async function startApi(options: Partial<Omit<ServerOptions, 'store'>> & 
     url,
     async close() {
       await app.close();
-      store.close();
+      await store.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -40,7 +40,7 @@ export function firmwareRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.addContentTypeParser(OCTETS, { parseAs: 'buffer', bodyLimit: MAX_IMAGE_SIZE + 1024 * 1024 }, (_request, body, done) => done(null, body));
 
   app.get('/firmware', { schema: { summary: 'The firmware catalog, newest first', tags, response: { 200: FirmwareList, ...errors(401) } } }, async () => ({
-    images: catalog.list(),
+    images: await catalog.list(),
   }));
 
   app.post(

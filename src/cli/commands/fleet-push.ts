@@ -84,7 +84,7 @@ async function inventoryTargets(opts: FleetPushOptions, targets: readonly string
   const { openStore } = await import('../../store/index.js');
   const store = await openStore(opts.db ? { file: opts.db } : {});
   try {
-    return resolveFleetTargets(store.inventory, targets);
+    return await resolveFleetTargets(store.inventory, targets);
   } catch (err) {
     if (err instanceof FleetPushError) throw new CliError(err.message, EXIT.invalidInput);
     throw err;

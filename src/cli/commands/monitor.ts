@@ -23,6 +23,8 @@ import { startTrapReceiver, type TrapReceiver } from '../trap-receiver.js';
 import { recordingState } from '../../poller/state-recording.js';
 import { cycleLine } from '../monitor-line.js';
 import { sharing, type SharingFlags } from '../sharing-flags.js';
+import { exportingMetrics } from '../../poller/remote-write/index.js';
+import { remoteWriteFlag } from '../remote-write-flag.js';
 
 export interface MonitorOptions extends SharingFlags {
   interval: string;
@@ -32,6 +34,8 @@ export interface MonitorOptions extends SharingFlags {
   trapHost?: string;
   standby?: boolean;
   json?: boolean;
+  /** A Prometheus remote-write endpoint the polled counters are also sent to. */
+  remoteWrite?: string;
 }
 
 type Log = ReturnType<typeof createLogger>;
@@ -75,8 +79,10 @@ export async function monitor(opts: MonitorOptions): Promise<void> {
   const intervalMs = duration('--interval', opts.interval);
   const forMs = opts.for ? duration('--for', opts.for) : Infinity;
   const traps = trapAddress(opts);
+  const remoteUrl = remoteWriteFlag(opts.remoteWrite);
   const store = await openStore(opts.db ? { file: opts.db } : {});
   const log = createLogger('monitor');
+  const remote = remoteUrl === null ? null : exportingMetrics(store.metrics, { url: remoteUrl, log });
   // A server store is shared: each agent polls the appliances it holds a lease for. The SQLite
   // file has one poller, the holder of its poller lease.
   const shared = store.ownership
@@ -115,7 +121,7 @@ export async function monitor(opts: MonitorOptions): Promise<void> {
   try {
     if (shared) await shared.start();
     else if (!(await takeLease(lease, opts.standby === true, signal, log))) return;
-    m = new Monitor(store.metrics, {
+    m = new Monitor(remote?.metrics ?? store.metrics, {
       intervalMs,
       // Consoles go through the shared pool (other commands reach them through it); SNMP agents
       // take several managers at once and are polled on drivers of their own, as before.
@@ -199,6 +205,8 @@ export async function monitor(opts: MonitorOptions): Promise<void> {
       ? shared.leave().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'leaving the store failed: the leases expire by themselves'))
       : lease.release());
     await m?.close();
+    // What the last cycles queued is sent before the process goes (a few seconds at most).
+    await remote?.sender.stop();
     await hold?.close();
     await pool.close();
     await receiver?.close();

@@ -6,6 +6,9 @@ import { printJson } from '../output.js';
 import { serveTls } from '../serve-tls.js';
 import { sharing, type SharingFlags } from '../sharing-flags.js';
 import { hostname } from 'node:os';
+import { exportingMetrics } from '../../poller/remote-write/index.js';
+import { createLogger } from '../../log/logger.js';
+import { remoteWriteFlag } from '../remote-write-flag.js';
 
 export interface ServeOptions extends SharingFlags {
   host: string;
@@ -27,6 +30,8 @@ export interface ServeOptions extends SharingFlags {
   insecureHttp?: boolean;
   /** On a shared store: the URL the other agents reach this API at. */
   advertise?: string;
+  /** A Prometheus remote-write endpoint the polled counters are also sent to. */
+  remoteWrite?: string;
 }
 
 function maxStreams(text: string | undefined): number | undefined {
@@ -62,6 +67,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     if (intervalMs < 1_000) throw new CliError('--poll-interval: must be at least 1s', EXIT.usage);
   }
   const streams = maxStreams(opts.maxStreams);
+  const remoteUrl = remoteWriteFlag(opts.remoteWrite);
   const tls = await serveTls(opts);
   const store = await openStore(opts.db ? { file: opts.db } : {});
   // Fail now, not at the first poll, when the inventory's secrets cannot be opened (no key file).
@@ -71,10 +77,12 @@ export async function serve(opts: ServeOptions): Promise<void> {
     opts.poll && !store.ownership ? await new PollerLease(store.pollerLease, { command: 'fulcrum serve', leaseMs: leaseMsFor(intervalMs) }).other() : null;
   let advertised: string | null = opts.advertise ?? null;
   const poll = opts.poll && (holder === null || opts.standby === true);
+  // Only what this process polls is sent: a serve that does not poll has nothing to send.
+  const remote = poll && remoteUrl !== null ? exportingMetrics(store.metrics, { url: remoteUrl, log: createLogger('remote-write') }) : null;
   const { buildServer } = await import('../../api/server.js');
   const app = await buildServer({
     store,
-    poll: poll ? { intervalMs } : false,
+    poll: poll ? { intervalMs, ...(remote ? { metrics: remote.metrics } : {}) } : false,
     metricsPublic: opts.metricsPublic === true,
     publicDocs: opts.publicDocs === true,
     // Only a polling agent holds the consoles; one that only serves leaves them to the poller.
@@ -119,6 +127,8 @@ export async function serve(opts: ServeOptions): Promise<void> {
     app.log.info({ signal }, 'stopping');
     try {
       await app.close();
+      // The poll loop has stopped with the server: send what it queued (a few seconds at most).
+      await remote?.sender.stop();
     } finally {
       await store.close();
     }

@@ -52,6 +52,7 @@ export function defineTopLevel(program: Command): void {
     .option('--standby', 'when another poller holds this store, wait and take over once it stops, instead of exiting 1')
     .option('--site <name>', 'on a shared (postgres://) store: the site this agent polls for (appliances of that site only; default "default")')
     .option('--capacity <n>', 'on a shared (postgres://) store: the most appliances this agent takes (default 5000)')
+    .option('--remote-write <url>', 'also send the polled counters to this Prometheus remote-write URL, labelled by appliance and not by agent')
     .addOption(jsonOption('print a JSON line per polling cycle'))
     .action(async (opts) => (await import('../commands/monitor.js')).monitor(opts));
 
@@ -82,6 +83,7 @@ export function defineTopLevel(program: Command): void {
     .option('--site <name>', 'on a shared (postgres://) store: the site this agent polls for (default "default")')
     .option('--capacity <n>', 'on a shared (postgres://) store: the most appliances this agent takes (default 5000)')
     .option('--advertise <url>', "on a shared store: the URL other agents hand this one its appliances' changes at (default: the URL it listens on)")
+    .option('--remote-write <url>', 'also send the polled counters to this Prometheus remote-write URL, labelled by appliance and not by agent')
     .action(async (opts) => (await import('../commands/serve.js')).serve(opts));
 
   storeReachOptions(

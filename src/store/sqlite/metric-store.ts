@@ -11,7 +11,21 @@
  */
 import type { Statement } from 'better-sqlite3';
 import { openDatabase, type Db } from '../database.js';
-import { FrameReader, FrameWriter } from '../frame-codec.js';
+import { FrameWriter } from '../frame-codec.js';
+import {
+  checkRetention,
+  groupPoints,
+  packBucket,
+  packRawFrame,
+  queryRange,
+  rawPoints,
+  replayFrames,
+  resolutionWidth,
+  rollupGrid,
+  rollupPoints,
+  seriesResults,
+  type FrameGroup,
+} from '../metric-frames.js';
 import {
   DEFAULT_RETENTION,
   type MetricStore,
@@ -26,16 +40,8 @@ import {
   type SeriesResult,
   type WriteSummary,
 } from '../metric-store.js';
-import { ApplianceRollup, bucketOf, HOUR, KIND_COUNTER, KIND_GAUGE, MINUTE, type Aggregate, type Bucket } from '../rollup.js';
-import { keyOf, kindName, SeriesDictionary, type ApplianceInfo, type SeriesInfo } from './series-dictionary.js';
-
-/** The points of one appliance at one second: one raw frame. */
-interface Group {
-  appliance: ApplianceInfo;
-  ts: number;
-  slots: number[];
-  values: Array<number | bigint | null>;
-}
+import { ApplianceRollup, bucketOf, HOUR, MINUTE, type Bucket } from '../rollup.js';
+import { SeriesDictionary, type ApplianceInfo, type SeriesInfo } from './series-dictionary.js';
 
 export interface SqliteMetricStoreOptions {
   retention?: Partial<Retention>;
@@ -46,18 +52,6 @@ export interface SqliteMetricStoreOptions {
 interface FrameRow {
   ts: number;
   data: Buffer;
-}
-
-const MAX_GRID_POINTS = 200_000;
-const TWO_64 = 1n << 64n;
-
-function checkRetention(r: Retention): Retention {
-  for (const [name, ms] of Object.entries(r)) {
-    if (!(Number.isFinite(ms) && ms > 0)) throw new RangeError(`retention.${name} must be a positive number of ms, got ${String(ms)}`);
-  }
-  // The open hour's raw frames are what rebuilds the rollups after a restart.
-  if (r.raw < HOUR * 1000) throw new RangeError(`retention.raw must be at least one hour (the open rollup hour is rebuilt from it), got ${r.raw} ms`);
-  return r;
 }
 
 export class SqliteMetricStore implements MetricStore {
@@ -139,7 +133,7 @@ export class SqliteMetricStore implements MetricStore {
 
   async write(points: readonly Point[]): Promise<WriteSummary> {
     this.open();
-    const groups = this.group(points);
+    const groups = groupPoints(points, (id) => this.dictionary.info(id));
     try {
       return this.db.transaction(() => {
         let written = 0;
@@ -158,49 +152,12 @@ export class SqliteMetricStore implements MetricStore {
     }
   }
 
-  /** Validate every point and gather them into frames, before anything is written. */
-  private group(points: readonly Point[]): Group[] {
-    const groups = new Map<number, Group>();
-    let current: Group | undefined;
-    for (const p of points) {
-      const info = this.dictionary.info(p.series);
-      if (!(Number.isFinite(p.ts) && p.ts >= 0)) throw new RangeError(`series ${p.series}: time ${p.ts} is not a time in ms`);
-      const value = p.value;
-      if (value !== null) {
-        if (info.kind === KIND_COUNTER) {
-          const ok = typeof value === 'bigint' ? value >= 0n && value < TWO_64 : Number.isInteger(value) && value >= 0;
-          if (!ok) throw new RangeError(`series ${p.series} is a counter: its value must be a non-negative integer delta or null, got ${String(value)}`);
-        } else if (typeof value !== 'bigint' && !Number.isFinite(value)) {
-          throw new RangeError(`series ${p.series}: gauge reading ${String(value)} is not a finite number`);
-        }
-      }
-      const ts = Math.floor(p.ts / 1000);
-      if (current === undefined || current.appliance !== info.appliance || current.ts !== ts) {
-        const key = info.appliance.id * 2 ** 32 + ts;
-        current = groups.get(key);
-        if (!current) groups.set(key, (current = { appliance: info.appliance, ts, slots: [], values: [] }));
-      }
-      current.slots.push(info.slot);
-      current.values.push(value);
-    }
-    return [...groups.values()].sort((a, b) => a.appliance.id - b.appliance.id || a.ts - b.ts);
-  }
-
   /** Store one frame and fold it into the rollups; returns how many points it kept. */
-  private writeFrame(g: Group): number {
+  private writeFrame(g: FrameGroup<ApplianceInfo>): number {
     const rollup = this.rollupOf(g.appliance);
     if (g.ts <= rollup.lastTs) return 0;
-    let { slots, values } = g;
-    if (!isIncreasing(slots)) ({ slots, values } = sortBySlot(slots, values));
-    const numbers = new Array<number | null>(slots.length);
-    this.frame.reset();
-    for (let i = 0; i < slots.length; i++) {
-      const v = values[i]!;
-      this.frame.slot(slots[i]!);
-      this.frame.value(v);
-      numbers[i] = v === null ? null : Number(v);
-    }
-    if (this.sql.insertRaw.run(g.appliance.id, g.ts, this.frame.bytes()).changes === 0) {
+    const { bytes, slots, numbers } = packRawFrame(this.frame, g);
+    if (this.sql.insertRaw.run(g.appliance.id, g.ts, bytes).changes === 0) {
       // Someone else wrote this second (only one poller holds the lease, but a file may be
       // shared): their frame stands, these points are stale, and the rollups are rebuilt from
       // disk, where that frame is, the next time the appliance is touched.
@@ -212,17 +169,7 @@ export class SqliteMetricStore implements MetricStore {
   }
 
   private putBucket(appliance: ApplianceInfo, bucket: Bucket): void {
-    const w = this.bucketFrame;
-    w.reset();
-    bucket.forEach((slot, a) => {
-      const lossy = appliance.kinds[slot] !== KIND_GAUGE;
-      w.slot(slot);
-      w.value(a.n);
-      w.value(a.sum);
-      w.value(a.min, lossy);
-      w.value(a.max, lossy);
-    });
-    (bucket.width === MINUTE ? this.sql.put1m : this.sql.put1h).run(appliance.id, bucket.start, w.bytes());
+    (bucket.width === MINUTE ? this.sql.put1m : this.sql.put1h).run(appliance.id, bucket.start, packBucket(this.bucketFrame, appliance.kinds, bucket));
   }
 
   /** The appliance's rollup state, rebuilt from the raw frames of its open hour when not in memory. */
@@ -230,21 +177,8 @@ export class SqliteMetricStore implements MetricStore {
     if (appliance.rollup) return appliance.rollup;
     const rollup = new ApplianceRollup(appliance.kinds);
     const last = this.sql.lastRaw.get(appliance.id)!.ts;
-    if (last !== null) {
-      const slots: number[] = [];
-      const values: Array<number | null> = [];
-      for (const row of this.sql.rawSince.iterate({ appliance: appliance.id, from: bucketOf(last, HOUR) })) {
-        slots.length = 0;
-        values.length = 0;
-        const r = new FrameReader(row.data);
-        while (r.next()) {
-          slots.push(r.slot);
-          values.push(r.value());
-        }
-        // Buckets closed during the replay are already on disk: nothing to emit.
-        rollup.add(row.ts, slots, values, slots.length, () => {});
-      }
-    }
+    // Buckets closed during the replay are already on disk: nothing to emit.
+    if (last !== null) replayFrames(rollup, this.sql.rawSince.iterate({ appliance: appliance.id, from: bucketOf(last, HOUR) }), () => {});
     appliance.rollup = rollup;
     return rollup;
   }
@@ -267,83 +201,30 @@ export class SqliteMetricStore implements MetricStore {
     resolution: Resolution,
   ): Promise<Array<SeriesResult | null>> {
     this.open();
-    if (!(Number.isFinite(from) && Number.isFinite(to))) throw new RangeError('query from/to must be times in ms');
-    if (resolution !== 'raw' && resolution !== '1m' && resolution !== '1h') throw new RangeError(`unknown resolution ${String(resolution)}`);
+    const { fromS, toS } = queryRange(from, to, resolution);
     const infos = this.dictionary.find(appliance, keys);
-    const fromS = Math.ceil(from / 1000);
-    const toS = Math.floor(to / 1000);
-    const width = resolution === '1m' ? MINUTE : HOUR;
-    const points = resolution === 'raw' ? this.rawPoints(infos, fromS, toS) : infos.map((info) => (info ? this.rollupPoints(info, fromS, toS, width) : []));
-    return infos.map((info, i) => {
-      if (!info) return null;
-      const k = keys[i]!;
-      return {
-        key: keyOf(appliance, k.service ?? '', k.backend ?? '', k.counter),
-        kind: kindName(info.kind),
-        resolution,
-        step: resolution === 'raw' ? null : width * 1000,
-        points: points[i]!,
-      };
-    });
+    const points =
+      resolution === 'raw'
+        ? this.rawSeries(infos, fromS, toS)
+        : infos.map((info) => (info ? this.rollupSeries(info, fromS, toS, resolutionWidth(resolution)) : []));
+    return seriesResults(appliance, keys, infos, resolution, points);
   }
 
   /** The raw points of series of one appliance (null: unknown, no points), in one scan of its frames. */
-  private rawPoints(infos: ReadonlyArray<SeriesInfo | null>, fromS: number, toS: number): SeriesPoint[][] {
-    const points = infos.map(() => [] as SeriesPoint[]);
+  private rawSeries(infos: ReadonlyArray<SeriesInfo | null>, fromS: number, toS: number): SeriesPoint[][] {
     const first = infos.find((i) => i !== null);
-    if (!first || fromS > toS) return points;
-    const previous = infos.map(() => Number.NaN);
-    for (const row of this.sql.rawRange.iterate({ appliance: first.appliance.id, from: fromS, to: toS })) {
-      infos.forEach((info, i) => {
-        if (!info) return;
-        const found = valueAt(row.data, info.slot, 1);
-        if (found === undefined) return;
-        if (row.ts >= fromS) {
-          let value = found;
-          // A counter's delta becomes a rate over the interval since the slot's previous sample;
-          // with that sample gone (retention) or never written, the rate is unknown.
-          let n = found === null ? 0 : 1;
-          if (info.kind === KIND_COUNTER && found !== null) {
-            n = Number.isNaN(previous[i]!) ? 0 : row.ts - previous[i]!;
-            value = n === 0 ? null : found / n;
-          }
-          points[i]!.push({ ts: row.ts * 1000, value, min: value, max: value, sum: found, n });
-        }
-        previous[i] = row.ts;
-      });
-    }
-    return points;
+    if (!first || fromS > toS) return infos.map(() => []);
+    return rawPoints(infos, this.sql.rawRange.iterate({ appliance: first.appliance.id, from: fromS, to: toS }), fromS);
   }
 
-  private rollupPoints(info: SeriesInfo, fromS: number, toS: number, width: number): SeriesPoint[] {
-    const first = bucketOf(fromS, width);
-    const last = bucketOf(toS, width);
-    if (last < first) return [];
-    if ((last - first) / width + 1 > MAX_GRID_POINTS) throw new RangeError(`query spans more than ${MAX_GRID_POINTS} buckets: use a coarser resolution`);
-    const stored = new Map<number, Aggregate>();
-    const range = width === MINUTE ? this.sql.range1m : this.sql.range1h;
-    for (const row of range.iterate(info.appliance.id, first, last)) {
-      const a = aggregateAt(row.data, info.slot);
-      if (a) stored.set(row.ts, a);
-    }
-    // The open bucket is only in memory (and complete there).
+  private rollupSeries(info: SeriesInfo, fromS: number, toS: number, width: number): SeriesPoint[] {
+    const grid = rollupGrid(fromS, toS, width);
+    if (!grid) return [];
+    // The open bucket is only in memory (and complete there). Rebuilt (if need be) before the
+    // stored buckets are read, so no other statement runs while their iterator is open.
     const rollup = this.rollupOf(info.appliance);
-    const open = width === MINUTE ? rollup.minute : rollup.hour;
-    if (open.start >= first && open.start <= last) {
-      const a = open.get(info.slot);
-      if (a) stored.set(open.start, a);
-      else stored.delete(open.start);
-    }
-    const points: SeriesPoint[] = [];
-    for (let b = first; b <= last; b += width) {
-      const a = stored.get(b);
-      points.push(
-        a
-          ? { ts: b * 1000, value: a.sum / a.n, min: a.min, max: a.max, sum: a.sum, n: a.n }
-          : { ts: b * 1000, value: null, min: null, max: null, sum: null, n: 0 },
-      );
-    }
-    return points;
+    const range = width === MINUTE ? this.sql.range1m : this.sql.range1h;
+    return rollupPoints(info.slot, range.iterate(info.appliance.id, grid.first, grid.last), width === MINUTE ? rollup.minute : rollup.hour, grid, width);
   }
 
   // ---- retention ----
@@ -379,44 +260,4 @@ export class SqliteMetricStore implements MetricStore {
   private open(): void {
     if (this.closed) throw new Error('the metric store is closed');
   }
-}
-
-function isIncreasing(slots: readonly number[]): boolean {
-  for (let i = 1; i < slots.length; i++) if (slots[i]! <= slots[i - 1]!) return false;
-  return true;
-}
-
-/** Slots in increasing order; of several points for one slot in one frame, the last wins. */
-function sortBySlot(slots: readonly number[], values: ReadonlyArray<number | bigint | null>) {
-  const latest = new Map<number, number | bigint | null>();
-  slots.forEach((slot, i) => latest.set(slot, values[i]!));
-  const sorted = [...latest.keys()].sort((a, b) => a - b);
-  return { slots: sorted, values: sorted.map((s) => latest.get(s)!) };
-}
-
-/** The first field of `slot` in a frame whose entries have `fields` fields; undefined when absent. */
-function valueAt(data: Uint8Array, slot: number, fields: number): number | null | undefined {
-  const r = new FrameReader(data);
-  while (r.next()) {
-    if (r.slot === slot) return r.value();
-    if (r.slot > slot) return undefined;
-    r.skip(fields);
-  }
-  return undefined;
-}
-
-function aggregateAt(data: Uint8Array, slot: number): Aggregate | null {
-  const r = new FrameReader(data);
-  while (r.next()) {
-    if (r.slot === slot) {
-      const n = r.value();
-      const sum = r.value();
-      const min = r.value();
-      const max = r.value();
-      return n === null || sum === null || min === null || max === null ? null : { n, sum, min, max };
-    }
-    if (r.slot > slot) return null;
-    r.skip(4);
-  }
-  return null;
 }

@@ -10,8 +10,11 @@
 
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../database.js';
+import { keyOf, kindName } from '../metric-frames.js';
 import type { SeriesKey, SeriesKind } from '../metric-store.js';
 import { KIND_COUNTER, KIND_GAUGE, type ApplianceRollup } from '../rollup.js';
+
+export { keyOf, kindName };
 
 export interface ApplianceInfo {
   id: number;
@@ -45,15 +48,9 @@ interface StoredSeries {
   kind: number;
 }
 
-export const kindName = (kind: number): SeriesKind => (kind === KIND_GAUGE ? 'gauge' : 'counter');
 /** A series' key within its appliance. */
 const localKey = (k: { service?: string; backend?: string; counter: string }) => `${k.service ?? ''}\u0000${k.backend ?? ''}\u0000${k.counter}`;
 const keyText = (k: SeriesKey) => [k.appliance, k.service ?? '', k.backend ?? '', k.counter].join('/');
-
-/** The key as callers see it: service and backend absent rather than ''. */
-export function keyOf(appliance: string, service: string, backend: string, counter: string): SeriesKey {
-  return { appliance, ...(service !== '' && { service }), ...(backend !== '' && { backend }), counter };
-}
 
 export class SeriesDictionary {
   private readonly byId = new Map<number, SeriesInfo>();

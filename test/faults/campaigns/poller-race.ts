@@ -54,13 +54,12 @@ export function pollerRaceCampaign(trials: { full: number; short: number }): Cam
       mkdirSync(home);
       const db = path.join(dir, 'fulcrum.db');
       const keyFile = path.join(home, 'secret.key');
-      const setupStore = openStore({ file: db, keyFile });
+      const setupStore = await openStore({ file: db, keyFile });
       try {
-        sims.forEach((s, i) =>
-          setupStore.inventory.add({ name: APPLIANCES[i]!, target: `snmp://${s.readyInfo().snmp}`, credentials: { community: 'public' } }),
-        );
+        for (const [i, s] of sims.entries())
+          await setupStore.inventory.add({ name: APPLIANCES[i]!, target: `snmp://${s.readyInfo().snmp}`, credentials: { community: 'public' } });
       } finally {
-        setupStore.close();
+        await setupStore.close();
       }
 
       const standby = [rng.chance(0.5), rng.chance(0.6)];
@@ -93,7 +92,7 @@ export function pollerRaceCampaign(trials: { full: number; short: number }): Cam
           step.act();
         }
         await Promise.all(procs.map((p) => p.exit));
-        return check(procs, db, keyFile);
+        return await check(procs, db, keyFile);
       } finally {
         for (const p of procs) if (p && p.cli.child.exitCode === null && p.cli.child.signalCode === null) p.cli.child.kill('SIGKILL');
         await Promise.all(procs.map((p) => p?.exit));
@@ -148,16 +147,17 @@ async function check(procs: Proc[], db: string, keyFile: string): Promise<Notes>
   )
     note('standby took over');
 
-  const store = openStore({ file: db, keyFile });
+  const store = await openStore({ file: db, keyFile });
   try {
     const rows = new Map<string, number[]>();
     let perFrame = 0;
     for (const name of APPLIANCES) {
-      const series = store.metrics.listSeries(name);
+      const series = await store.metrics.listSeries(name);
       perFrame = series.length;
       const connections = series.find((s) => s.counter === 'connsTotal' && s.service === 'web' && s.backend === undefined);
       const points = connections
-        ? (store.metrics.query({ appliance: name, counter: 'connsTotal', service: 'web', from: 0, to: Date.now() + 1_000, resolution: 'raw' })?.points ?? [])
+        ? ((await store.metrics.query({ appliance: name, counter: 'connsTotal', service: 'web', from: 0, to: Date.now() + 1_000, resolution: 'raw' }))
+            ?.points ?? [])
         : [];
       rows.set(
         name,
@@ -174,7 +174,7 @@ async function check(procs: Proc[], db: string, keyFile: string): Promise<Notes>
     notes.frames = frames;
     if (unprinted > 0) notes['frames of a cycle killed before its line'] = unprinted;
   } finally {
-    store.close();
+    await store.close();
   }
   return notes;
 }

@@ -70,14 +70,14 @@ export function pollingCampaign(trials: { full: number; short: number }): Campai
       let sim = await start();
       const relay = new LossyUdpRelay({ host: '127.0.0.1', port: snmpPort }, LOSS, rngFrom(rng.seed()).next);
       const via = await relay.start();
-      const store = openStore({ file: path.join(dir, 'agent.db') });
+      const store = await openStore({ file: path.join(dir, 'agent.db') });
       // An expected interval of 5 s keeps polls up to ~15 s apart (all retries of one lost) within the heartbeat: only reboots are gaps.
       const monitor = new Monitor(store.metrics, {
         intervalMs: 5_000,
         connect: async (r) => SnmpDriver.connect(r.target, { version: '2c', community: 'public' }, { timeoutMs: 300, retries: 3 }),
       });
       try {
-        store.inventory.add({ name: 'p1', target: `snmp://${via}`, credentials: { community: 'public' } });
+        await store.inventory.add({ name: 'p1', target: `snmp://${via}`, credentials: { community: 'public' } });
         let boot = 0;
         const truth = (): Truth => {
           const web = sim.appliance.counters().services[0]!;
@@ -93,7 +93,7 @@ export function pollingCampaign(trials: { full: number; short: number }): Campai
           for (;;) {
             const t = truth();
             const started = Date.now();
-            const cycle = await monitor.cycle(store.inventory.list());
+            const cycle = await monitor.cycle(await store.inventory.list());
             if (cycle.failed === 0) return void polled.push({ ...t, pollMs: Math.round(cycle.ms) });
             lostPolls++;
             await sleep(Math.max(0, 1_000 - (Date.now() - started)));
@@ -141,7 +141,14 @@ export function pollingCampaign(trials: { full: number; short: number }): Campai
         ];
         let spikes = 0;
         for (const [counter, service, pick] of checks) {
-          const series = store.metrics.query({ appliance: 'p1', counter, ...(service ? { service } : {}), from: 0, to: Date.now() + 1, resolution: 'raw' });
+          const series = await store.metrics.query({
+            appliance: 'p1',
+            counter,
+            ...(service ? { service } : {}),
+            from: 0,
+            to: Date.now() + 1,
+            resolution: 'raw',
+          });
           ensure(series !== null, () => `no stored series ${counter}`);
           const stored = series.points.map((p) => p.sum);
           const want = expected(pick);
@@ -172,7 +179,7 @@ export function pollingCampaign(trials: { full: number; short: number }): Campai
       } finally {
         await monitor.close();
         relay.close();
-        store.close();
+        await store.close();
         await sim.stop();
         rmSync(dir, { recursive: true, force: true });
       }

@@ -58,11 +58,11 @@ export function rolloutKillCampaign(trials: { full: number; short: number }): Ca
         path.join(dir, 'keys', 'signing.pub'),
         '--json',
       ]);
-      const store = openStore({ file: db() });
+      const store = await openStore({ file: db() });
       try {
-        for (const a of fleet.ready.appliances) store.inventory.add({ name: a.name, target: `serial:${a.serial}?baud=${BAUD}` });
+        for (const a of fleet.ready.appliances) await store.inventory.add({ name: a.name, target: `serial:${a.serial}?baud=${BAUD}` });
       } finally {
-        store.close();
+        await store.close();
       }
     },
     async teardown() {

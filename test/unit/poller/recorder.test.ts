@@ -41,8 +41,8 @@ function snapshot(bytesIn: bigint, connsActive: number): CountersSnapshot {
 }
 
 describe('poll recorder', () => {
-  it('stores rates, turns a reboot into a gap and carries on from the new baseline', () => {
-    const store = openStore({ file: path.join(newDir(), 'fulcrum.db') });
+  it('stores rates, turns a reboot into a gap and carries on from the new baseline', async () => {
+    const store = await openStore({ file: path.join(newDir(), 'fulcrum.db') });
     try {
       const recorder = new PollRecorder(store.metrics, { expectedIntervalMs: 10_000 });
       // Up 1000 s; 1 MB/s; reboot after the 4th poll (uptime back to 5 s, counters near zero).
@@ -57,28 +57,28 @@ describe('poll recorder', () => {
       ];
       const intervals = [];
       for (const p of polls) {
-        const { points, interval } = recorder.record({ appliance: 'lb1', timeMs: T0 + p.t * 1000, sysUpTime: p.up, snapshot: snapshot(p.bytes, 7) });
+        const { points, interval } = await recorder.record({ appliance: 'lb1', timeMs: T0 + p.t * 1000, sysUpTime: p.up, snapshot: snapshot(p.bytes, 7) });
         intervals.push(interval);
-        store.metrics.write(points);
+        await store.metrics.write(points);
       }
       expect(intervals.map((i) => i.gap)).toEqual(['baseline', null, null, null, 'reboot', null, null]);
       expect(intervals[6]!.missedPolls).toBe(2);
       const q = { appliance: 'lb1', service: 'web', from: T0, to: T0 + 80_000, resolution: 'raw' as const };
-      const rates = store.metrics.query({ ...q, counter: 'bytesIn' })!.points.map((p) => p.value);
+      const rates = (await store.metrics.query({ ...q, counter: 'bytesIn' }))!.points.map((p) => p.value);
       expect(rates).toEqual([null, 1e6, 1e6, 1e6, null, 1e6, 1e6]);
-      const backend = store.metrics.query({ ...q, backend: '10.0.0.2:8080', counter: 'bytesIn' })!.points.map((p) => p.value);
+      const backend = (await store.metrics.query({ ...q, backend: '10.0.0.2:8080', counter: 'bytesIn' }))!.points.map((p) => p.value);
       expect(backend).toEqual(rates);
-      expect(store.metrics.query({ ...q, counter: 'connsActive' })!.points.every((p) => p.value === 7)).toBe(true);
-      const minute = store.metrics.query({ ...q, counter: 'bytesOut', resolution: '1m' })!.points;
+      expect((await store.metrics.query({ ...q, counter: 'connsActive' }))!.points.every((p) => p.value === 7)).toBe(true);
+      const minute = (await store.metrics.query({ ...q, counter: 'bytesOut', resolution: '1m' }))!.points;
       // The first bucket, (T0 − 60 s, T0], holds only the baseline: a gap.
       expect(minute.map((p) => p.value)).toEqual([null, 2e6, 2e6]);
-      expect(store.metrics.listSeries('lb1').length).toBe(6 + 7);
+      expect((await store.metrics.listSeries('lb1')).length).toBe(6 + 7);
     } finally {
-      store.close();
+      await store.close();
     }
   });
-  it('a rule-table change (a backend added, then the order changed) lands each reading in its own series', () => {
-    const store = openStore({ file: path.join(newDir(), 'fulcrum.db') });
+  it('a rule-table change (a backend added, then the order changed) lands each reading in its own series', async () => {
+    const store = await openStore({ file: path.join(newDir(), 'fulcrum.db') });
     try {
       const recorder = new PollRecorder(store.metrics, { expectedIntervalMs: 10_000 });
       const withBackends = (addresses: string[], bytes: bigint): CountersSnapshot => {
@@ -93,62 +93,75 @@ describe('poll recorder', () => {
         withBackends(['10.0.0.2:8080', '10.0.0.3:8080'], 3_000n),
         withBackends(['10.0.0.3:8080', '10.0.0.2:8080'], 4_000n),
       ];
-      polls.forEach((snap, i) =>
-        store.metrics.write(recorder.record({ appliance: 'lb1', timeMs: T0 + i * 10_000, sysUpTime: 100_000 + i * 1_000, snapshot: snap }).points),
-      );
+      for (const [i, snap] of polls.entries()) {
+        await store.metrics.write(
+          (await recorder.record({ appliance: 'lb1', timeMs: T0 + i * 10_000, sysUpTime: 100_000 + i * 1_000, snapshot: snap })).points,
+        );
+      }
       const q = { appliance: 'lb1', service: 'web', from: T0, to: T0 + 40_000, resolution: 'raw' as const, counter: 'bytesIn' };
       // 10.0.0.2 is backend 1 of 1, 1 of 2, then 2 of 2: 1000, 2000, 3000, 8000 octets in.
-      expect(store.metrics.query({ ...q, backend: '10.0.0.2:8080' })!.points.map((p) => p.sum)).toEqual([null, 1_000, 1_000, 5_000]);
+      expect((await store.metrics.query({ ...q, backend: '10.0.0.2:8080' }))!.points.map((p) => p.sum)).toEqual([null, 1_000, 1_000, 5_000]);
       // 10.0.0.3 appears at the third poll (6000) and is first at the fourth (4000): a reset.
-      expect(store.metrics.query({ ...q, backend: '10.0.0.3:8080' })!.points.map((p) => p.sum)).toEqual([null, null]);
+      expect((await store.metrics.query({ ...q, backend: '10.0.0.3:8080' }))!.points.map((p) => p.sum)).toEqual([null, null]);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });
 
 describe('poll recorder: two polls in one second', () => {
-  it('leaves the second out and counts its increase in the next interval: nothing lost', () => {
-    const store = openStore({ file: path.join(newDir(), 'fulcrum.db') });
+  it('leaves the second out and counts its increase in the next interval: nothing lost', async () => {
+    const store = await openStore({ file: path.join(newDir(), 'fulcrum.db') });
     try {
       const recorder = new PollRecorder(store.metrics, { expectedIntervalMs: 1_000 });
-      const at = (ms: number, up: number, bytes: bigint) =>
-        store.metrics.write(recorder.record({ appliance: 'lb1', timeMs: T0 + ms, sysUpTime: up, snapshot: snapshot(bytes, 1) }).points);
-      at(0, 10_000, 1_000n);
-      at(400, 10_040, 5_000n); // same second as the first: left out
-      at(1_000, 10_100, 9_000n);
-      const sums = store.metrics
-        .query({ appliance: 'lb1', service: 'web', counter: 'bytesIn', from: T0, to: T0 + 2_000, resolution: 'raw' })!
-        .points.map((p) => p.sum);
+      const at = async (ms: number, up: number, bytes: bigint) =>
+        store.metrics.write((await recorder.record({ appliance: 'lb1', timeMs: T0 + ms, sysUpTime: up, snapshot: snapshot(bytes, 1) })).points);
+      await at(0, 10_000, 1_000n);
+      await at(400, 10_040, 5_000n); // same second as the first: left out
+      await at(1_000, 10_100, 9_000n);
+      const sums = (await store.metrics.query({
+        appliance: 'lb1',
+        service: 'web',
+        counter: 'bytesIn',
+        from: T0,
+        to: T0 + 2_000,
+        resolution: 'raw',
+      }))!.points.map((p) => p.sum);
       expect(sums).toEqual([null, 8_000]);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });
 
 describe('metric store: queryMany', () => {
-  it('gives every series of an appliance exactly what one query per series gives, in one pass', () => {
-    const store = openStore({ file: path.join(newDir(), 'fulcrum.db') });
+  it('gives every series of an appliance exactly what one query per series gives, in one pass', async () => {
+    const store = await openStore({ file: path.join(newDir(), 'fulcrum.db') });
     try {
       const recorder = new PollRecorder(store.metrics, { expectedIntervalMs: 10_000 });
-      [0, 10, 20, 30, 40].forEach((t, i) =>
-        store.metrics.write(
-          recorder.record({ appliance: 'lb1', timeMs: T0 + t * 1000, sysUpTime: 100_000 + t * 100, snapshot: snapshot(BigInt(1_000_000 * (i + 1) ** 2), i) })
-            .points,
-        ),
-      );
-      const keys = store.metrics
-        .listSeries('lb1')
-        .map(({ service, backend, counter }) => ({ ...(service ? { service } : {}), ...(backend ? { backend } : {}), counter }));
+      for (const [i, t] of [0, 10, 20, 30, 40].entries()) {
+        const { points } = await recorder.record({
+          appliance: 'lb1',
+          timeMs: T0 + t * 1000,
+          sysUpTime: 100_000 + t * 100,
+          snapshot: snapshot(BigInt(1_000_000 * (i + 1) ** 2), i),
+        });
+        await store.metrics.write(points);
+      }
+      const keys = (await store.metrics.listSeries('lb1')).map(({ service, backend, counter }) => ({
+        ...(service ? { service } : {}),
+        ...(backend ? { backend } : {}),
+        counter,
+      }));
       keys.push({ counter: 'no-such-counter' });
-      const many = store.metrics.queryMany('lb1', keys, T0 + 5_000, T0 + 40_000, 'raw');
-      const one = keys.map((k) => store.metrics.query({ appliance: 'lb1', ...k, from: T0 + 5_000, to: T0 + 40_000, resolution: 'raw' }));
+      const many = await store.metrics.queryMany('lb1', keys, T0 + 5_000, T0 + 40_000, 'raw');
+      const one = [];
+      for (const k of keys) one.push(await store.metrics.query({ appliance: 'lb1', ...k, from: T0 + 5_000, to: T0 + 40_000, resolution: 'raw' }));
       expect(many).toEqual(one);
       expect(many.at(-1)).toBeNull();
       expect(many.filter((r) => r !== null && r.points.length === 4)).toHaveLength(keys.length - 1);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

@@ -68,20 +68,20 @@ describe('mergeSteps', () => {
 });
 
 describe('steppedHistory', () => {
-  it('merges minute rollups into 5-minute rows, filtering by counter, service level and backend', () => {
-    const s = store();
-    const conns = s.metrics.series(CONNS, 'counter');
-    const active = s.metrics.series(ACTIVE, 'gauge');
-    const backend = s.metrics.series(BACKEND, 'counter');
+  it('merges minute rollups into 5-minute rows, filtering by counter, service level and backend', async () => {
+    const s = await store();
+    const conns = await s.metrics.series(CONNS, 'counter');
+    const active = await s.metrics.series(ACTIVE, 'gauge');
+    const backend = await s.metrics.series(BACKEND, 'counter');
     // One poll every 30 s for 12 minutes: 15 connections each, 4 active; the first poll a baseline.
     const points = [];
     for (let i = 0; i <= 24; i++) {
       const ts = T0 + i * 30_000;
       points.push({ series: conns, ts, value: i === 0 ? null : 15 }, { series: active, ts, value: 4 }, { series: backend, ts, value: i === 0 ? null : 5 });
     }
-    s.metrics.write(points);
+    await s.metrics.write(points);
     const q = { from: T0, to: T0 + 12 * MIN, resolution: '1m' as const, stepMs: 5 * MIN };
-    const h = steppedHistory(s.metrics, 'lb1', { ...q, serviceLevel: true });
+    const h = await steppedHistory(s.metrics, 'lb1', { ...q, serviceLevel: true });
     expect(h.series.map((x) => x.counter)).toEqual(['connsTotal', 'connsActive']);
     const c = h.series[0]!;
     expect(c.gaps).toBe(0);
@@ -91,7 +91,7 @@ describe('steppedHistory', () => {
       [10 * MIN, 60, 0.5],
     ]);
     expect(h.series[1]!.rows[0]).toMatchObject({ total: null, avg: 4, min: 4, max: 4 });
-    const b = steppedHistory(s.metrics, 'lb1', { ...q, backend: '10.0.0.1:80', counters: ['connsTotal'] });
+    const b = await steppedHistory(s.metrics, 'lb1', { ...q, backend: '10.0.0.1:80', counters: ['connsTotal'] });
     expect(b.series.map((x) => [x.backend, x.rows[0]!.total])).toEqual([['10.0.0.1:80', 50]]);
   });
 });

@@ -6,18 +6,18 @@ import { T0, tempDirs } from './support.js';
 
 const newDir = tempDirs();
 const open: AgentStore[] = [];
-afterEach(() => {
-  for (const s of open.splice(0)) if (s.db.open) s.close();
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.close();
 });
-function store(file = path.join(newDir(), 'fulcrum.db')): AgentStore {
-  const s = openStore({ file });
+async function store(file = path.join(newDir(), 'fulcrum.db')): Promise<AgentStore> {
+  const s = await openStore({ file });
   open.push(s);
   return s;
 }
 
-function refusal(action: () => unknown): InventoryError {
+async function refusal(action: () => Promise<unknown>): Promise<InventoryError> {
   try {
-    action();
+    await action();
   } catch (error) {
     expect(error).toBeInstanceOf(InventoryError);
     return error as InventoryError;
@@ -28,73 +28,70 @@ function refusal(action: () => unknown): InventoryError {
 const V3 = { user: 'fulcrum', authProtocol: 'sha', authKey: 'auth-pass-phrase', privProtocol: 'aes', privKey: 'priv-pass-phrase' } as const;
 
 describe('inventory', () => {
-  it('adds, lists (by name), gets and removes appliances, and keeps them across reopening', () => {
+  it('adds, lists (by name), gets and removes appliances, and keeps them across reopening', async () => {
     const file = path.join(newDir(), 'fulcrum.db');
-    const s = store(file);
-    const lab = s.inventory.add({ name: 'lab-1', target: 'serial:/dev/ttyUSB0', credentials: {} }, T0);
+    const s = await store(file);
+    const lab = await s.inventory.add({ name: 'lab-1', target: 'serial:/dev/ttyUSB0', credentials: {} }, T0);
     expect(lab).toEqual({ name: 'lab-1', target: 'serial:/dev/ttyUSB0', credentials: {}, created: T0 });
-    s.inventory.add({ name: 'edge.paris_2', target: 'snmp://192.0.2.10:1161', credentials: V3 }, T0 + 1);
-    s.inventory.add({ name: 'Core-A', target: 'snmp://lb.example.net', credentials: { community: 'public' } }, T0 + 2);
-    expect(s.inventory.list().map((a) => a.name)).toEqual(['Core-A', 'edge.paris_2', 'lab-1']);
-    s.close();
+    await s.inventory.add({ name: 'edge.paris_2', target: 'snmp://192.0.2.10:1161', credentials: V3 }, T0 + 1);
+    await s.inventory.add({ name: 'Core-A', target: 'snmp://lb.example.net', credentials: { community: 'public' } }, T0 + 2);
+    expect((await s.inventory.list()).map((a) => a.name)).toEqual(['Core-A', 'edge.paris_2', 'lab-1']);
+    await s.close();
 
-    const again = store(file);
-    expect(again.inventory.get('edge.paris_2')).toEqual({ name: 'edge.paris_2', target: 'snmp://192.0.2.10:1161', credentials: V3, created: T0 + 1 });
-    expect(again.inventory.get('nope')).toBeNull();
-    again.inventory.remove('lab-1');
-    expect(again.inventory.get('lab-1')).toBeNull();
-    expect(again.inventory.list()).toHaveLength(2);
-    expect(refusal(() => again.inventory.remove('lab-1'))).toMatchObject({ code: 'notFound', message: 'no appliance named "lab-1"' });
+    const again = await store(file);
+    expect(await again.inventory.get('edge.paris_2')).toEqual({ name: 'edge.paris_2', target: 'snmp://192.0.2.10:1161', credentials: V3, created: T0 + 1 });
+    expect(await again.inventory.get('nope')).toBeNull();
+    await again.inventory.remove('lab-1');
+    expect(await again.inventory.get('lab-1')).toBeNull();
+    expect(await again.inventory.list()).toHaveLength(2);
+    expect(await refusal(() => again.inventory.remove('lab-1'))).toMatchObject({ code: 'notFound', message: 'no appliance named "lab-1"' });
   });
 
-  it('refuses a duplicate name clearly, leaving the first as it was', () => {
-    const s = store();
-    s.inventory.add({ name: 'lb1', target: 'serial:/dev/ttyS0' });
-    const e = refusal(() => s.inventory.add({ name: 'lb1', target: 'snmp://10.0.0.1' }));
+  it('refuses a duplicate name clearly, leaving the first as it was', async () => {
+    const s = await store();
+    await s.inventory.add({ name: 'lb1', target: 'serial:/dev/ttyS0' });
+    const e = await refusal(() => s.inventory.add({ name: 'lb1', target: 'snmp://10.0.0.1' }));
     expect(e).toMatchObject({ code: 'duplicate', message: 'an appliance named "lb1" already exists' });
-    expect(s.inventory.get('lb1')?.target).toBe('serial:/dev/ttyS0');
+    expect((await s.inventory.get('lb1'))?.target).toBe('serial:/dev/ttyS0');
   });
 
-  it('refuses names other than letters, digits, ".", "_" and "-"', () => {
-    const s = store();
+  it('refuses names other than letters, digits, ".", "_" and "-"', async () => {
+    const s = await store();
     for (const name of ['', 'a b', 'x/y', '../etc', 'é', 'a;drop', 'x'.repeat(65), 42 as unknown as string]) {
-      expect(
-        refusal(() => s.inventory.add({ name, target: 'serial:/dev/ttyS0' })),
-        JSON.stringify(name),
-      ).toMatchObject({ code: 'invalid' });
+      expect(await refusal(() => s.inventory.add({ name, target: 'serial:/dev/ttyS0' })), JSON.stringify(name)).toMatchObject({ code: 'invalid' });
     }
-    expect(s.inventory.list()).toEqual([]);
+    expect(await s.inventory.list()).toEqual([]);
   });
 
-  it('refuses targets and credentials it cannot use', () => {
-    const s = store();
+  it('refuses targets and credentials it cannot use', async () => {
+    const s = await store();
     const bad = (target: string, credentials?: unknown) => refusal(() => s.inventory.add({ name: 'x', target, credentials: credentials as never }));
-    expect(bad('http://x').message).toMatch(
+    expect((await bad('http://x')).message).toMatch(
       /use serial:\/dev\/ttyX\[\?baud=N\], tcp:\/\/HOST:PORT or telnet:\/\/HOST:PORT \(a console server\), snmp:\/\/HOST/,
     );
-    expect(bad('serial:').code).toBe('invalid');
-    expect(bad('snmp://').code).toBe('invalid');
-    expect(bad('snmp://h', 'public').message).toMatch(/expected an object/);
-    expect(bad('snmp://h', { community: '' }).message).toMatch(/community must be a non-empty string/);
-    expect(bad('snmp://h', { user: 'u', privProtocol: 'aes', privKey: 'k' }).message).toMatch(/needs authentication/);
-    expect(bad('snmp://h', { user: 'u', authProtocol: 'sha' }).message).toMatch(/go together/);
-    expect(bad('snmp://h', { user: 'u', authProtocol: 'crc', authKey: 'k' }).message).toMatch(/authProtocol must be one of/);
-    expect(bad('snmp://h', { community: 'c', password: 'p' }).message).toMatch(/unknown field "password"/);
+    expect((await bad('serial:')).code).toBe('invalid');
+    expect((await bad('snmp://')).code).toBe('invalid');
+    expect((await bad('snmp://h', 'public')).message).toMatch(/expected an object/);
+    expect((await bad('snmp://h', { community: '' })).message).toMatch(/community must be a non-empty string/);
+    expect((await bad('snmp://h', { user: 'u', privProtocol: 'aes', privKey: 'k' })).message).toMatch(/needs authentication/);
+    expect((await bad('snmp://h', { user: 'u', authProtocol: 'sha' })).message).toMatch(/go together/);
+    expect((await bad('snmp://h', { user: 'u', authProtocol: 'crc', authKey: 'k' })).message).toMatch(/authProtocol must be one of/);
+    expect((await bad('snmp://h', { community: 'c', password: 'p' })).message).toMatch(/unknown field "password"/);
   });
 
-  it('keeps the database (credentials inside) mode 0600, tightening a file found wider', () => {
+  it('keeps the database (credentials inside) mode 0600, tightening a file found wider', async () => {
     const dir = newDir();
     const file = path.join(dir, 'fulcrum.db');
-    const s = store(file);
-    s.inventory.add({ name: 'lb1', target: 'snmp://10.0.0.1', credentials: V3 });
+    const s = await store(file);
+    await s.inventory.add({ name: 'lb1', target: 'snmp://10.0.0.1', credentials: V3 });
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(statSync(`${file}-wal`).mode & 0o777).toBe(0o600);
-    s.close();
+    await s.close();
 
     const loose = path.join(dir, 'loose.db');
     writeFileSync(loose, '');
     chmodSync(loose, 0o644);
-    store(loose);
+    await store(loose);
     expect(statSync(loose).mode & 0o777).toBe(0o600);
   });
 });

@@ -34,26 +34,26 @@ const userVersion = (file: string): number => {
 };
 
 describe('store schema migrations', () => {
-  it('upgrades a version 1 file in place: its data stays, tokens and the audit log work', () => {
+  it('upgrades a version 1 file in place: its data stays, tokens and the audit log work', async () => {
     const file = versionOneFile();
-    const store = openStore({ file });
+    const store = await openStore({ file });
     try {
-      expect(store.inventory.list().map((a) => [a.name, a.target])).toEqual([['edge-1', 'snmp://127.0.0.1:1161']]);
-      expect(store.events.query().map((e) => e.kind)).toEqual(['trap']);
-      const { token, record } = store.tokens.create({ role: 'admin', name: 'ops' });
-      expect(store.tokens.verify(token)?.id).toBe(record.id);
-      store.audit.append({ ts: T0, actor: { id: record.id, name: 'ops' }, action: 'POST /x', status: 200, outcome: 'ok' });
-      expect(store.audit.list()).toHaveLength(1);
+      expect((await store.inventory.list()).map((a) => [a.name, a.target])).toEqual([['edge-1', 'snmp://127.0.0.1:1161']]);
+      expect((await store.events.query()).map((e) => e.kind)).toEqual(['trap']);
+      const { token, record } = await store.tokens.create({ role: 'admin', name: 'ops' });
+      expect((await store.tokens.verify(token))?.id).toBe(record.id);
+      await store.audit.append({ ts: T0, actor: { id: record.id, name: 'ops' }, action: 'POST /x', status: 200, outcome: 'ok' });
+      expect(await store.audit.list()).toHaveLength(1);
     } finally {
-      store.close();
+      await store.close();
     }
     expect(userVersion(file)).toBe(SCHEMA_VERSION);
     // Opening the upgraded file again runs nothing twice.
-    openStore({ file }).close();
+    await (await openStore({ file })).close();
     expect(userVersion(file)).toBe(SCHEMA_VERSION);
   });
 
-  it('gives a fresh file the same tables as an upgraded one', () => {
+  it('gives a fresh file the same tables as an upgraded one', async () => {
     const tables = (file: string) => {
       const db = new Database(file, { readonly: true });
       try {
@@ -65,30 +65,30 @@ describe('store schema migrations', () => {
       }
     };
     const upgraded = versionOneFile();
-    openStore({ file: upgraded }).close();
+    await (await openStore({ file: upgraded })).close();
     const fresh = path.join(newDir(), 'fresh.db');
-    openStore({ file: fresh }).close();
+    await (await openStore({ file: fresh })).close();
     expect(tables(fresh)).toEqual(tables(upgraded));
   });
 
-  it('leaves a file untouched when a migration fails, and says which version failed', () => {
+  it('leaves a file untouched when a migration fails, and says which version failed', async () => {
     const file = versionOneFile();
     const db = new Database(file);
     // Something already in the way of version 2's tables.
     db.exec('CREATE TABLE api_tokens (x INTEGER)');
     db.close();
-    expect(() => openStore({ file })).toThrow(/schema version 2 \(API tokens and the audit log\) failed/);
+    await expect(openStore({ file })).rejects.toThrow(/schema version 2 \(API tokens and the audit log\) failed/);
     expect(userVersion(file)).toBe(1);
     const check = new Database(file, { readonly: true });
     expect(check.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'audit'").get()).toEqual({ n: 0 });
     check.close();
   });
 
-  it('refuses a file from a newer agent instead of guessing', () => {
+  it('refuses a file from a newer agent instead of guessing', async () => {
     const file = path.join(newDir(), 'future.db');
     const db = new Database(file);
     db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     db.close();
-    expect(() => openStore({ file })).toThrow(/newer than this agent knows/);
+    await expect(openStore({ file })).rejects.toThrow(/newer than this agent knows/);
   });
 });

@@ -5,10 +5,10 @@ import { fleetOnDisk } from '../upgrade/rollout/support.js';
 const runner = (token: string) => ({ token, host: 'here', pid: 1, heartbeat: 1_000 });
 
 describe('rollout store', () => {
-  function rolloutOf(devices: number) {
-    const fleet = fleetOnDisk(devices);
-    const { store } = fleet.engine();
-    const r = store.rollouts.create(
+  async function rolloutOf(devices: number) {
+    const fleet = await fleetOnDisk(devices);
+    const { store } = await fleet.engine();
+    const r = await store.rollouts.create(
       {
         image: fleet.image.sha256,
         version: '2.0.0',
@@ -23,8 +23,8 @@ describe('rollout store', () => {
     return { rollouts: store.rollouts, r, names: fleet.names };
   }
 
-  it('creates a running rollout with every device pending, in wave then target order', () => {
-    const { rollouts, r } = rolloutOf(3);
+  it('creates a running rollout with every device pending, in wave then target order', async () => {
+    const { rollouts, r } = await rolloutOf(3);
     expect(r).toMatchObject({
       state: 'running',
       reason: null,
@@ -36,61 +36,61 @@ describe('rollout store', () => {
       updated: 5_000,
       runner: null,
     });
-    expect(rollouts.devices(r.id).map((d) => [d.appliance, d.wave, d.state, d.started])).toEqual([
+    expect((await rollouts.devices(r.id)).map((d) => [d.appliance, d.wave, d.state, d.started])).toEqual([
       ['dev-01', 1, 'pending', null],
       ['dev-02', 2, 'pending', null],
       ['dev-03', 2, 'pending', null],
     ]);
-    expect(rollouts.countByState(r.id)).toEqual({ pending: 3, upgrading: 0, succeeded: 0, failed: 0 });
-    expect(rollouts.latest()?.id).toBe(r.id);
+    expect(await rollouts.countByState(r.id)).toEqual({ pending: 3, upgrading: 0, succeeded: 0, failed: 0 });
+    expect((await rollouts.latest())?.id).toBe(r.id);
   });
 
-  it('starts a device only for the lease holder of a running rollout, and records its end only for the holder', () => {
-    const { rollouts, r } = rolloutOf(2);
-    expect(rollouts.startDevice(r.id, 'dev-01', 'a', 6_000)).toBe(false);
-    expect(rollouts.claimRunner(r.id, runner('a'), null)).toBe(true);
-    expect(rollouts.claimRunner(r.id, runner('b'), null)).toBe(false);
-    expect(rollouts.startDevice(r.id, 'dev-01', 'b', 6_000)).toBe(false);
-    expect(rollouts.startDevice(r.id, 'dev-01', 'a', 6_000)).toBe(true);
-    expect(rollouts.devices(r.id)[0]).toMatchObject({ state: 'upgrading', started: 6_000 });
-    expect(rollouts.finishDevice(r.id, 'dev-01', { state: 'succeeded', version: '2.0.0' }, 'b', 7_000)).toBe(false);
-    expect(rollouts.finishDevice(r.id, 'dev-01', { state: 'succeeded', version: '2.0.0' }, 'a', 7_000)).toBe(true);
-    expect(rollouts.devices(r.id)[0]).toMatchObject({ state: 'succeeded', finished: 7_000, version: '2.0.0', error: null });
+  it('starts a device only for the lease holder of a running rollout, and records its end only for the holder', async () => {
+    const { rollouts, r } = await rolloutOf(2);
+    expect(await rollouts.startDevice(r.id, 'dev-01', 'a', 6_000)).toBe(false);
+    expect(await rollouts.claimRunner(r.id, runner('a'), null)).toBe(true);
+    expect(await rollouts.claimRunner(r.id, runner('b'), null)).toBe(false);
+    expect(await rollouts.startDevice(r.id, 'dev-01', 'b', 6_000)).toBe(false);
+    expect(await rollouts.startDevice(r.id, 'dev-01', 'a', 6_000)).toBe(true);
+    expect((await rollouts.devices(r.id))[0]).toMatchObject({ state: 'upgrading', started: 6_000 });
+    expect(await rollouts.finishDevice(r.id, 'dev-01', { state: 'succeeded', version: '2.0.0' }, 'b', 7_000)).toBe(false);
+    expect(await rollouts.finishDevice(r.id, 'dev-01', { state: 'succeeded', version: '2.0.0' }, 'a', 7_000)).toBe(true);
+    expect((await rollouts.devices(r.id))[0]).toMatchObject({ state: 'succeeded', finished: 7_000, version: '2.0.0', error: null });
     // A finished device is never started again.
-    expect(rollouts.startDevice(r.id, 'dev-01', 'a', 8_000)).toBe(false);
+    expect(await rollouts.startDevice(r.id, 'dev-01', 'a', 8_000)).toBe(false);
     // Paused: no start, even for the holder; an upgrade under way is still recorded.
-    expect(rollouts.startDevice(r.id, 'dev-02', 'a', 8_000)).toBe(true);
-    expect(rollouts.setState(r.id, 'paused', ['running'], 'paused by the operator', 8_500)).toBe(true);
-    expect(rollouts.finishDevice(r.id, 'dev-02', { state: 'failed', error: 'boom' }, 'a', 9_000)).toBe(true);
-    expect(rollouts.get(r.id)).toMatchObject({ state: 'paused', reason: 'paused by the operator', updated: 9_000 });
+    expect(await rollouts.startDevice(r.id, 'dev-02', 'a', 8_000)).toBe(true);
+    expect(await rollouts.setState(r.id, 'paused', ['running'], 'paused by the operator', 8_500)).toBe(true);
+    expect(await rollouts.finishDevice(r.id, 'dev-02', { state: 'failed', error: 'boom' }, 'a', 9_000)).toBe(true);
+    expect(await rollouts.get(r.id)).toMatchObject({ state: 'paused', reason: 'paused by the operator', updated: 9_000 });
   });
 
-  it('changes a state only from the states given, and puts a halted rollout back with its failed devices pending', () => {
-    const { rollouts, r } = rolloutOf(2);
-    expect(rollouts.setState(r.id, 'halted', ['paused'], 'x')).toBe(false);
-    expect(rollouts.setState(r.id, 'halted', ['running'], 'too many failures')).toBe(true);
-    expect(rollouts.resumeHalted(r.id)).toEqual([]);
-    rollouts.claimRunner(r.id, runner('a'), null);
-    rollouts.startDevice(r.id, 'dev-02', 'a');
-    rollouts.finishDevice(r.id, 'dev-02', { state: 'failed', error: 'refused' }, 'a');
-    rollouts.setState(r.id, 'halted', ['running'], 'too many failures');
-    expect(rollouts.resumeHalted(r.id)).toEqual(['dev-02']);
-    expect(rollouts.get(r.id)).toMatchObject({ state: 'running', reason: null });
-    expect(rollouts.devices(r.id)[1]).toMatchObject({ state: 'pending', error: null, started: null });
-    expect(rollouts.resumeHalted(r.id)).toBeNull();
+  it('changes a state only from the states given, and puts a halted rollout back with its failed devices pending', async () => {
+    const { rollouts, r } = await rolloutOf(2);
+    expect(await rollouts.setState(r.id, 'halted', ['paused'], 'x')).toBe(false);
+    expect(await rollouts.setState(r.id, 'halted', ['running'], 'too many failures')).toBe(true);
+    expect(await rollouts.resumeHalted(r.id)).toEqual([]);
+    await rollouts.claimRunner(r.id, runner('a'), null);
+    await rollouts.startDevice(r.id, 'dev-02', 'a');
+    await rollouts.finishDevice(r.id, 'dev-02', { state: 'failed', error: 'refused' }, 'a');
+    await rollouts.setState(r.id, 'halted', ['running'], 'too many failures');
+    expect(await rollouts.resumeHalted(r.id)).toEqual(['dev-02']);
+    expect(await rollouts.get(r.id)).toMatchObject({ state: 'running', reason: null });
+    expect((await rollouts.devices(r.id))[1]).toMatchObject({ state: 'pending', error: null, started: null });
+    expect(await rollouts.resumeHalted(r.id)).toBeNull();
   });
 
-  it('finds appliances in rollouts that are not over; releases and renews the lease only for its holder', () => {
-    const { rollouts, r } = rolloutOf(2);
-    expect(rollouts.unfinishedRolloutsOf(['dev-02', 'other'])).toEqual([{ appliance: 'dev-02', rollout: r.id, state: 'running' }]);
-    rollouts.setState(r.id, 'aborted', ['running'], null);
-    expect(rollouts.unfinishedRolloutsOf(['dev-02'])).toEqual([]);
-    rollouts.claimRunner(r.id, runner('a'), null);
-    expect(rollouts.heartbeat(r.id, 'b', 2_000)).toBe(false);
-    expect(rollouts.heartbeat(r.id, 'a', 2_000)).toBe(true);
-    rollouts.releaseRunner(r.id, 'b');
-    expect(rollouts.get(r.id)?.runner).toEqual({ token: 'a', host: 'here', pid: 1, heartbeat: 2_000 });
-    rollouts.releaseRunner(r.id, 'a');
-    expect(rollouts.get(r.id)?.runner).toBeNull();
+  it('finds appliances in rollouts that are not over; releases and renews the lease only for its holder', async () => {
+    const { rollouts, r } = await rolloutOf(2);
+    expect(await rollouts.unfinishedRolloutsOf(['dev-02', 'other'])).toEqual([{ appliance: 'dev-02', rollout: r.id, state: 'running' }]);
+    await rollouts.setState(r.id, 'aborted', ['running'], null);
+    expect(await rollouts.unfinishedRolloutsOf(['dev-02'])).toEqual([]);
+    await rollouts.claimRunner(r.id, runner('a'), null);
+    expect(await rollouts.heartbeat(r.id, 'b', 2_000)).toBe(false);
+    expect(await rollouts.heartbeat(r.id, 'a', 2_000)).toBe(true);
+    await rollouts.releaseRunner(r.id, 'b');
+    expect((await rollouts.get(r.id))?.runner).toEqual({ token: 'a', host: 'here', pid: 1, heartbeat: 2_000 });
+    await rollouts.releaseRunner(r.id, 'a');
+    expect((await rollouts.get(r.id))?.runner).toBeNull();
   });
 });

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { openStore, type AgentStore, type Resolution, type SeriesKey } from '../../../src/store/index.js';
+import { openStore, SqliteMetricStore, type AgentStore, type Resolution, type SeriesKey } from '../../../src/store/index.js';
 import { near, T0, tempDirs } from './support.js';
 
 const newDir = tempDirs();
@@ -85,7 +85,7 @@ function modelBuckets(s: SeriesModel, width: number): Map<number, { n: number; s
   return out;
 }
 
-function check(store: AgentStore, models: SeriesModel[], startS: number, endS: number): void {
+async function check(store: AgentStore, models: SeriesModel[], startS: number, endS: number): Promise<void> {
   for (const s of models) {
     // min/max of counter rates are kept as float32.
     const rel = s.kind === 'counter' ? 1e-6 : 1e-9;
@@ -93,7 +93,7 @@ function check(store: AgentStore, models: SeriesModel[], startS: number, endS: n
       ['1m', 60],
       ['1h', 3600],
     ] as Array<[Resolution, number]>) {
-      const r = store.metrics.query({ ...s.key, from: startS * 1000, to: endS * 1000, resolution })!;
+      const r = (await store.metrics.query({ ...s.key, from: startS * 1000, to: endS * 1000, resolution }))!;
       const expected = modelBuckets(s, width);
       expect(r.step).toBe(width * 1000);
       for (const p of r.points) {
@@ -113,7 +113,7 @@ function check(store: AgentStore, models: SeriesModel[], startS: number, endS: n
       expect([...expected.keys()], `${JSON.stringify(s.key)} ${resolution}: buckets missing from the grid`).toEqual([]);
     }
     // Raw: every stored point, counters as rates over the interval since the previous point.
-    const raw = store.metrics.query({ ...s.key, from: startS * 1000, to: endS * 1000, resolution: 'raw' })!;
+    const raw = (await store.metrics.query({ ...s.key, from: startS * 1000, to: endS * 1000, resolution: 'raw' }))!;
     expect(raw.points.map((p) => p.ts / 1000)).toEqual(s.points.map((p) => p.ts));
     raw.points.forEach((p, i) => {
       const m = s.points[i]!;
@@ -125,18 +125,19 @@ function check(store: AgentStore, models: SeriesModel[], startS: number, endS: n
 }
 
 describe('rollups against a model', () => {
-  it('match the model through batches, outages, clean restarts and crashes', () => {
-    fc.assert(
-      fc.property(fc.array(op, { minLength: 1, maxLength: 120 }), fc.integer({ min: 0, max: 3599 }), (ops, offset) => {
+  it('match the model through batches, outages, clean restarts and crashes', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 120 }), fc.integer({ min: 0, max: 3599 }), async (ops, offset) => {
         const file = path.join(newDir(), 'fulcrum.db');
-        let store = openStore({ file });
+        let store = await openStore({ file });
         try {
           const models = APPLIANCES.flatMap((list) => list.map((s) => ({ ...s, points: [] as SeriesModel['points'] })));
-          for (const m of models) store.metrics.series(m.key, m.kind);
+          for (const m of models) await store.metrics.series(m.key, m.kind);
           const clocks = APPLIANCES.map(() => T0 / 1000 + offset);
           let pending: Array<{ key: SeriesKey; kind: 'counter' | 'gauge'; ts: number; value: number | null }> = [];
-          const flush = () => {
-            store.metrics.write(pending.map((p) => ({ series: store.metrics.series(p.key, p.kind), ts: p.ts * 1000, value: p.value })));
+          const flush = async () => {
+            const ids = await store.metrics.seriesMany(pending.map((p) => ({ key: p.key, kind: p.kind })));
+            await store.metrics.write(pending.map((p, i) => ({ series: ids[i]!, ts: p.ts * 1000, value: p.value })));
             pending = [];
           };
           for (const o of ops) {
@@ -148,18 +149,19 @@ describe('rollups against a model', () => {
                 models.find((m) => m.key === s.key)!.points.push({ ts, value: values[i]! });
               });
             } else if ('flush' in o) {
-              flush();
+              await flush();
             } else {
-              flush();
-              if (o.reopen === 'clean') store.close();
-              else store.db.close(); // a crash: open buckets never reach the disk
-              store = openStore({ file });
+              await flush();
+              if (o.reopen === 'clean') await store.close();
+              // A crash: the file closes under the store, open buckets never reach the disk.
+              else (store.metrics as SqliteMetricStore).db.close();
+              store = await openStore({ file });
             }
           }
-          flush();
-          check(store, models, T0 / 1000 - 3600, Math.max(...clocks) + 3600);
+          await flush();
+          await check(store, models, T0 / 1000 - 3600, Math.max(...clocks) + 3600);
         } finally {
-          if (store.db.open) store.close();
+          await store.close();
         }
       }),
       { numRuns: 40 },

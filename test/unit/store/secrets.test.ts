@@ -8,11 +8,11 @@ import { T0, tempDirs } from './support.js';
 
 const newDir = tempDirs();
 const open: AgentStore[] = [];
-afterEach(() => {
-  for (const s of open.splice(0)) if (s.db.open) s.close();
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.close();
 });
-function store(file: string, keyFile: string): AgentStore {
-  const s = openStore({ file, keyFile });
+async function store(file: string, keyFile: string): Promise<AgentStore> {
+  const s = await openStore({ file, keyFile });
   open.push(s);
   return s;
 }
@@ -31,22 +31,22 @@ function leaks(file: string): string[] {
 }
 
 describe('inventory secrets at rest', () => {
-  it('seals SNMP secrets with a key file kept apart: the database alone holds none of them', () => {
+  it('seals SNMP secrets with a key file kept apart: the database alone holds none of them', async () => {
     const dir = newDir();
     const file = path.join(dir, 'fulcrum.db');
     const keyFile = path.join(dir, 'home', 'secret.key');
-    const s = store(file, keyFile);
-    s.inventory.add({ name: 'v2', target: 'snmp://192.0.2.1', credentials: { community: COMMUNITY } }, T0);
-    s.inventory.add({ name: 'v3', target: 'snmp://192.0.2.2', credentials: V3 }, T0);
-    s.inventory.add({ name: 'serial', target: 'serial:/dev/ttyS0' }, T0);
-    expect(s.inventory.get('v3')?.credentials).toEqual(V3);
+    const s = await store(file, keyFile);
+    await s.inventory.add({ name: 'v2', target: 'snmp://192.0.2.1', credentials: { community: COMMUNITY } }, T0);
+    await s.inventory.add({ name: 'v3', target: 'snmp://192.0.2.2', credentials: V3 }, T0);
+    await s.inventory.add({ name: 'serial', target: 'serial:/dev/ttyS0' }, T0);
+    expect((await s.inventory.get('v3'))?.credentials).toEqual(V3);
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
-    s.close();
+    await s.close();
     expect(leaks(file)).toEqual([]);
-    expect(store(file, keyFile).inventory.get('v2')?.credentials).toEqual({ community: COMMUNITY });
+    expect((await (await store(file, keyFile)).inventory.get('v2'))?.credentials).toEqual({ community: COMMUNITY });
   });
 
-  it('seals the clear secrets of a file written before, in place (none left behind in the file)', () => {
+  it('seals the clear secrets of a file written before, in place (none left behind in the file)', async () => {
     const dir = newDir();
     const file = path.join(dir, 'fulcrum.db');
     const old = new Database(file);
@@ -59,38 +59,40 @@ describe('inventory secrets at rest', () => {
     expect(leaks(file)).toHaveLength(3);
 
     const keyFile = path.join(dir, 'secret.key');
-    const s = store(file, keyFile);
-    expect(s.inventory.list().map((a) => a.credentials)).toEqual([{ community: COMMUNITY }, V3]);
-    s.close();
+    const s = await store(file, keyFile);
+    expect((await s.inventory.list()).map((a) => a.credentials)).toEqual([{ community: COMMUNITY }, V3]);
+    await s.close();
     expect(leaks(file)).toEqual([]);
   });
 
-  it('a copy of the database opened without its key fails clearly, naming the key file; a wrong key too', () => {
+  it('a copy of the database opened without its key fails clearly, naming the key file; a wrong key too', async () => {
     const dir = newDir();
     const file = path.join(dir, 'fulcrum.db');
-    store(file, path.join(dir, 'a', 'secret.key')).inventory.add({ name: 'v2', target: 'snmp://192.0.2.1', credentials: { community: COMMUNITY } }, T0);
-    open.pop()!.close();
+    await (
+      await store(file, path.join(dir, 'a', 'secret.key'))
+    ).inventory.add({ name: 'v2', target: 'snmp://192.0.2.1', credentials: { community: COMMUNITY } }, T0);
+    await open.pop()!.close();
     const copy = path.join(dir, 'copy.db');
     copyFileSync(file, copy);
     const missing = path.join(dir, 'b', 'secret.key');
-    const withoutKey = store(copy, missing);
-    expect(() => withoutKey.inventory.list()).toThrow(missing);
-    expect(() => withoutKey.inventory.list()).toThrow(/does not exist/);
+    const withoutKey = await store(copy, missing);
+    await expect(withoutKey.inventory.list()).rejects.toThrow(missing);
+    await expect(withoutKey.inventory.list()).rejects.toThrow(/does not exist/);
     // Adding to it must not make a second key the old rows do not open with.
-    expect(() => withoutKey.inventory.add({ name: 'x', target: 'snmp://192.0.2.9', credentials: { community: 'c' } })).toThrow(missing);
+    await expect(withoutKey.inventory.add({ name: 'x', target: 'snmp://192.0.2.9', credentials: { community: 'c' } })).rejects.toThrow(missing);
     expect(existsSync(missing)).toBe(false);
 
     const other = path.join(dir, 'c', 'secret.key');
-    store(path.join(dir, 'other.db'), other).inventory.add({ name: 'o', target: 'snmp://192.0.2.3', credentials: { community: 'x' } });
-    expect(() => store(copy, other).inventory.list()).toThrow(/another key/);
+    await (await store(path.join(dir, 'other.db'), other)).inventory.add({ name: 'o', target: 'snmp://192.0.2.3', credentials: { community: 'x' } });
+    await expect((await store(copy, other)).inventory.list()).rejects.toThrow(/another key/);
   });
 
-  it('refuses a key file other users may read', () => {
+  it('refuses a key file other users may read', async () => {
     const dir = newDir();
     const keyFile = path.join(dir, 'secret.key');
-    const s = store(path.join(dir, 'fulcrum.db'), keyFile);
-    s.inventory.add({ name: 'v2', target: 'snmp://192.0.2.1', credentials: { community: COMMUNITY } });
+    const s = await store(path.join(dir, 'fulcrum.db'), keyFile);
+    await s.inventory.add({ name: 'v2', target: 'snmp://192.0.2.1', credentials: { community: COMMUNITY } });
     chmodSync(keyFile, 0o644);
-    expect(() => store(path.join(dir, 'fulcrum.db'), keyFile).inventory.list()).toThrow(/0644/);
+    await expect((await store(path.join(dir, 'fulcrum.db'), keyFile)).inventory.list()).rejects.toThrow(/0644/);
   });
 });

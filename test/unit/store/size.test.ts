@@ -3,7 +3,7 @@ import path from 'node:path';
 import { statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../../src/store/index.js';
-import { T0, tempDirs } from './support.js';
+import { inspect, T0, tempDirs } from './support.js';
 
 const newDir = tempDirs();
 
@@ -18,9 +18,9 @@ function random(seed: number): () => number {
 }
 
 describe('bytes per sample', () => {
-  it('stays well within 16 bytes per raw sample', () => {
+  it('stays well within 16 bytes per raw sample', async () => {
     const file = path.join(newDir(), 'fulcrum.db');
-    const s = openStore({ file });
+    const s = await openStore({ file });
     const rnd = random(7);
     const APPLIANCES = 100;
     const COUNTERS = 30;
@@ -31,7 +31,7 @@ describe('bytes per sample', () => {
     for (let a = 0; a < APPLIANCES; a++) {
       for (let c = 0; c < COUNTERS + GAUGES; c++) {
         const kind = c < COUNTERS ? 'counter' : 'gauge';
-        series.push({ id: s.metrics.series({ appliance: `lb${a}`, service: `svc${c % 5}`, counter: `m${c}` }, kind), kind, rate: 10 ** (rnd() * 7) });
+        series.push({ id: await s.metrics.series({ appliance: `lb${a}`, service: `svc${c % 5}`, counter: `m${c}` }, kind), kind, rate: 10 ** (rnd() * 7) });
       }
     }
     let samples = 0;
@@ -41,15 +41,18 @@ describe('bytes per sample', () => {
         ts: T0 + p * 10_000,
         value: p === 0 && x.kind === 'counter' ? null : Math.round(x.kind === 'counter' ? x.rate * 10 * (0.8 + 0.4 * rnd()) : rnd() * 200),
       }));
-      samples += s.metrics.write(points).written;
+      samples += (await s.metrics.write(points)).written;
     }
-    s.close();
-    const db = openStore({ file });
-    db.db.pragma('wal_checkpoint(TRUNCATE)');
-    const bytes = (name: string) => (db.db.prepare('SELECT coalesce(sum(pgsize), 0) AS b FROM dbstat WHERE name = ?').get(name) as { b: number }).b;
-    const raw = bytes('sample_raw') / samples;
+    await s.close();
+    const db = await openStore({ file });
+    const raw =
+      inspect(db, (look) => {
+        // Fold the WAL into the file first, so the file's size below is the data's.
+        look.pragma('wal_checkpoint(TRUNCATE)');
+        return (look.prepare('SELECT coalesce(sum(pgsize), 0) AS b FROM dbstat WHERE name = ?').get('sample_raw') as { b: number }).b;
+      }) / samples;
     const file_ = statSync(file).size / samples;
-    db.close();
+    await db.close();
     console.log(
       `bytes per sample: raw table ${raw.toFixed(2)}, whole file ${file_.toFixed(2)} (${samples} samples, ${APPLIANCES} appliances × ${COUNTERS + GAUGES} series × ${POLLS} polls)`,
     );

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach } from 'vitest';
 import { openStore, type AgentStore } from '../../../src/store/index.js';
 
@@ -25,15 +26,30 @@ export function near(actual: number | null, expected: number, rel = 1e-9): boole
   return actual !== null && Math.abs(actual - expected) <= rel * Math.max(1, Math.abs(expected));
 }
 
+/**
+ * `look` at a SQLite store's tables through a second, read-only connection to its file (the
+ * store keeps its own to itself); what the store has committed is what this sees.
+ */
+export function inspect<T>(store: AgentStore, look: (db: Database.Database) => T): T {
+  const db = new Database(store.location, { readonly: true, fileMustExist: true });
+  try {
+    return look(db);
+  } finally {
+    db.close();
+  }
+}
+
 /** A fresh store in a fresh directory per call, closed (and removed) after the test. */
-export function tempStores(): () => AgentStore {
+export function tempStores(): () => Promise<AgentStore> {
   const newDir = tempDirs();
   const open: AgentStore[] = [];
-  afterEach(() => {
-    for (const s of open.splice(0)) if (s.db.open) s.close();
+  // Registered after tempDirs' hook, so it runs first: stores close before their directories go.
+  // close() is idempotent, so a test that closed its store itself is fine.
+  afterEach(async () => {
+    for (const s of open.splice(0)) await s.close();
   });
-  return () => {
-    const s = openStore({ file: path.join(newDir(), 'fulcrum.db') });
+  return async () => {
+    const s = await openStore({ file: path.join(newDir(), 'fulcrum.db') });
     open.push(s);
     return s;
   };

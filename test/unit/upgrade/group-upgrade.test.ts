@@ -27,8 +27,8 @@ function pair() {
     return { version: '2.0.0', confirmed: true };
   };
   const options = {
-    membershipOf: (name: string) => ({ group: 'pair', state: f[name as 'a' | 'b'].group!.state }),
-    membersOf: () => ['a', 'b'],
+    membershipOf: async (name: string) => ({ group: 'pair', state: f[name as 'a' | 'b'].group!.state }),
+    membersOf: async () => ['a', 'b'],
     access,
     rejoinMs: 300,
     failoverWaitMs: 300,
@@ -58,7 +58,7 @@ describe('group-aware upgrade', () => {
 
   it('fails a member that does not come back into its group after the upgrade, and passes one that does', async () => {
     const { f } = pair();
-    const membership = { membershipOf: () => ({ group: 'pair', state: 'standby' as const }), membersOf: () => ['a', 'b'], rejoinMs: 300 };
+    const membership = { membershipOf: async () => ({ group: 'pair', state: 'standby' as const }), membersOf: async () => ['a', 'b'], rejoinMs: 300 };
     const access: GroupAccess = { use: <T>(name: string, work: (d: ApplianceDriver) => Promise<T>) => work(name === 'b' ? f.b : f.a) };
     // The standby comes back from its new image out of the election.
     const broken = groupAwareUpgrade(

@@ -29,7 +29,7 @@ function pair(options: { withoutControl?: string } = {}) {
       const d = name === options.withoutControl ? { ...f, info: () => f.info(), groupAction: undefined } : f;
       return work(d as unknown as ApplianceDriver);
     },
-    observed: (name, info) => seen.push(`${name} ${info.group?.state}`),
+    observed: async (name, info) => seen.push(`${name} ${info.group?.state}`),
   };
   return { a, b, access, seen };
 }

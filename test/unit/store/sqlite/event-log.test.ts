@@ -8,14 +8,14 @@ import { T0, tempStores } from '../support.js';
 const newStore = tempStores();
 
 describe('the event log', () => {
-  it('gives the last id appended, not the id of the newest event by time', () => {
-    const store = newStore();
-    expect(store.events.lastId()).toBe(0);
-    const first = store.events.append({ ts: T0, appliance: 'a', kind: 'k', detail: null });
+  it('gives the last id appended, not the id of the newest event by time', async () => {
+    const store = await newStore();
+    expect(await store.events.lastId()).toBe(0);
+    const first = await store.events.append({ ts: T0, appliance: 'a', kind: 'k', detail: null });
     // Appended later with an earlier time (a trap that travelled slowly, an event recorded after the fact).
-    const late = store.events.append({ ts: T0 - 60_000, appliance: 'a', kind: 'k', detail: null });
+    const late = await store.events.append({ ts: T0 - 60_000, appliance: 'a', kind: 'k', detail: null });
     expect(late).toBeGreaterThan(first);
-    expect(store.events.query({ order: 'desc', limit: 1 })[0]!.id).toBe(first);
-    expect(store.events.lastId()).toBe(late);
+    expect((await store.events.query({ order: 'desc', limit: 1 }))[0]!.id).toBe(first);
+    expect(await store.events.lastId()).toBe(late);
   });
 });

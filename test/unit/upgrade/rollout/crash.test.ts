@@ -15,9 +15,9 @@ const CHILD = path.join(import.meta.dirname, 'fixtures/crash-child.ts');
 
 describe('rollout after a crash', () => {
   it('a run stopped with devices upgrading is carried on by a new engine: those are redone, the succeeded never', async () => {
-    const fleet = fleetOnDisk(8);
-    const { engine: first } = fleet.engine();
-    const { id } = first.start({ image: fleet.image.sha256, targets: 'all', waves: [2, '100%'] });
+    const fleet = await fleetOnDisk(8);
+    const { engine: first } = await fleet.engine();
+    const { id } = await first.start({ image: fleet.image.sha256, targets: 'all', waves: [2, '100%'] });
     const fake = new FakeFleet();
     fake.behaviour.set('dev-04', 'hang');
     fake.behaviour.set('dev-05', 'hang');
@@ -26,7 +26,7 @@ describe('rollout after a crash', () => {
     await until(() => fake.callsOf('dev-08') === 1 && fake.running === 2, 'all but dev-04 and dev-05 done');
 
     // While it holds the rollout, nobody else may run it.
-    const { engine: second } = fleet.engine();
+    const { engine: second } = await fleet.engine();
     await expect(second.run(id, { upgrade: fake.upgrade })).rejects.toMatchObject({ code: 'busy' });
 
     // Stopped (as by Ctrl-C) with its two upgrades never settling: they stay `upgrading`.
@@ -38,7 +38,7 @@ describe('rollout after a crash', () => {
     expect(fake.signals.get('dev-04')!.aborted).toBe(true);
 
     const events: RolloutEvent[] = [];
-    const { engine: third } = fleet.engine((e) => events.push(e));
+    const { engine: third } = await fleet.engine((e) => events.push(e));
     const after = new FakeFleet();
     const done = await third.run(id, { upgrade: after.upgrade });
     expect(done.state).toBe('succeeded');
@@ -47,9 +47,9 @@ describe('rollout after a crash', () => {
   });
 
   it('an agent killed (SIGKILL) mid-rollout: the next run takes over at once and redoes only what was in flight', async () => {
-    const fleet = fleetOnDisk(6);
-    const { engine, store } = fleet.engine();
-    const { id } = engine.start({ image: fleet.image.sha256, targets: 'all', waves: ['100%'] });
+    const fleet = await fleetOnDisk(6);
+    const { engine, store } = await fleet.engine();
+    const { id } = await engine.start({ image: fleet.image.sha256, targets: 'all', waves: ['100%'] });
 
     // The child succeeds 3 upgrades, then hangs in the next two (concurrency 2).
     const child = spawn(process.execPath, ['--import', 'tsx', CHILD, fleet.file, fleet.catalogDir, String(id), '3'], {
@@ -69,7 +69,7 @@ describe('rollout after a crash', () => {
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
 
-    const killed = engine.status(id);
+    const killed = await engine.status(id);
     expect(killed.runner?.pid).toBe(child.pid);
     expect(killed.devices.map((d) => d.state)).toEqual(['succeeded', 'succeeded', 'succeeded', 'upgrading', 'upgrading', 'pending']);
     const finishedBefore = killed.devices.slice(0, 3).map((d) => d.finished);
@@ -79,7 +79,7 @@ describe('rollout after a crash', () => {
     expect(done.state).toBe('succeeded');
     expect([...fake.calls.keys()]).toEqual(['dev-04', 'dev-05', 'dev-06']);
     expect(done.devices.slice(0, 3).map((d) => d.finished)).toEqual(finishedBefore);
-    expect(store.rollouts.get(id)!.runner).toBeNull();
+    expect((await store.rollouts.get(id))!.runner).toBeNull();
   });
 
   it('a lease holder counts as alive while its heartbeat is fresh and, on this host, its process exists', () => {

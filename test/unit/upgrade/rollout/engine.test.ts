@@ -20,10 +20,10 @@ const waveOf = (status: { devices: Array<{ appliance: string; wave: number }> },
 
 describe('rollout engine', () => {
   it('runs wave after wave, each only once every device of the one before succeeded, at most `concurrency` at once', async () => {
-    const fleet = fleetOnDisk(20);
+    const fleet = await fleetOnDisk(20);
     const events: RolloutEvent[] = [];
-    const { engine, store } = fleet.engine((e) => events.push(e));
-    const created = engine.start({ image: fleet.image.sha256, targets: 'all', waves: [1, '10%', '50%', '100%'] });
+    const { engine, store } = await fleet.engine((e) => events.push(e));
+    const created = await engine.start({ image: fleet.image.sha256, targets: 'all', waves: [1, '10%', '50%', '100%'] });
     expect(created.state).toBe('running');
     expect(created.waves.map((w) => w.size)).toEqual([1, 1, 8, 10]);
     expect(created.devices.every((d) => d.state === 'pending')).toBe(true);
@@ -44,7 +44,7 @@ describe('rollout engine', () => {
     expect(events.filter((e) => e.event === 'wave').map((e) => (e as { wave: number }).wave)).toEqual([1, 2, 3, 4]);
     expect(events.at(-1)).toMatchObject({ event: 'state', state: 'succeeded' });
     // The same story is in the events table, device events under the appliance's name.
-    const recorded = store.events.query({ kind: 'rollout' });
+    const recorded = await store.events.query({ kind: 'rollout' });
     expect(recorded.filter((e) => e.appliance === 'dev-07').map((e) => (e.detail as RolloutEvent).event)).toEqual(['upgrading', 'succeeded']);
     expect(recorded.filter((e) => e.appliance === `rollout:${created.id}`).map((e) => (e.detail as RolloutEvent).event)).toEqual([
       'created',
@@ -58,9 +58,9 @@ describe('rollout engine', () => {
   });
 
   it('halts when a failure exceeds max failures 0: the bad device’s wave finishes, no later wave starts', async () => {
-    const fleet = fleetOnDisk(20);
-    const { engine } = fleet.engine();
-    const { id } = engine.start({ image: fleet.image.sha256, targets: 'all', waves: [1, '10%', '50%', '100%'], maxFailures: 0 });
+    const fleet = await fleetOnDisk(20);
+    const { engine } = await fleet.engine();
+    const { id } = await engine.start({ image: fleet.image.sha256, targets: 'all', waves: [1, '10%', '50%', '100%'], maxFailures: 0 });
     const fake = new FakeFleet();
     fake.behaviour.set('dev-05', 'fail');
 
@@ -86,9 +86,9 @@ describe('rollout engine', () => {
   });
 
   it('starts no device once the threshold is passed; those already upgrading finish and are recorded', async () => {
-    const fleet = fleetOnDisk(6);
-    const { engine } = fleet.engine();
-    const { id } = engine.start({ image: fleet.image.sha256, targets: 'all', waves: ['100%'], maxFailures: 0 });
+    const fleet = await fleetOnDisk(6);
+    const { engine } = await fleet.engine();
+    const { id } = await engine.start({ image: fleet.image.sha256, targets: 'all', waves: ['100%'], maxFailures: 0 });
     const fake = new FakeFleet();
     fake.behaviour.set('dev-01', 'fail');
     const done = await engine.run(id, { upgrade: fake.upgrade, concurrency: 2 });
@@ -99,9 +99,9 @@ describe('rollout engine', () => {
   });
 
   it('tolerates failures up to max failures within a wave, but never starts the next wave on one that did not fully succeed', async () => {
-    const fleet = fleetOnDisk(20);
-    const { engine } = fleet.engine();
-    const { id } = engine.start({ image: fleet.image.sha256, targets: 'all', waves: [1, '10%', '50%', '100%'], maxFailures: '10%' });
+    const fleet = await fleetOnDisk(20);
+    const { engine } = await fleet.engine();
+    const { id } = await engine.start({ image: fleet.image.sha256, targets: 'all', waves: [1, '10%', '50%', '100%'], maxFailures: '10%' });
     const fake = new FakeFleet();
     fake.behaviour.set('dev-04', 'fail');
     const done = await engine.run(id, { upgrade: fake.upgrade, concurrency: 2 });
@@ -113,9 +113,9 @@ describe('rollout engine', () => {
   });
 
   it('counts an upgrade that resolves unconfirmed, or on another version, as failed', async () => {
-    const fleet = fleetOnDisk(2);
-    const { engine } = fleet.engine();
-    const { id } = engine.start({ image: fleet.image.sha256, targets: 'all', waves: ['100%'], maxFailures: 2 });
+    const fleet = await fleetOnDisk(2);
+    const { engine } = await fleet.engine();
+    const { id } = await engine.start({ image: fleet.image.sha256, targets: 'all', waves: ['100%'], maxFailures: 2 });
     const fake = new FakeFleet();
     fake.behaviour.set('dev-01', 'unconfirmed');
     fake.behaviour.set('dev-02', 'wrong-version');
@@ -127,9 +127,9 @@ describe('rollout engine', () => {
   });
 
   it('fails a device still upgrading at its deadline, tells its upgrade to stop, and ignores what it does later', async () => {
-    const fleet = fleetOnDisk(3);
-    const { engine, store } = fleet.engine();
-    const { id } = engine.start({ image: fleet.image.sha256, targets: 'all', waves: ['100%'], maxFailures: 1, deadlineMs: 50 });
+    const fleet = await fleetOnDisk(3);
+    const { engine, store } = await fleet.engine();
+    const { id } = await engine.start({ image: fleet.image.sha256, targets: 'all', waves: ['100%'], maxFailures: 1, deadlineMs: 50 });
     const fake = new FakeFleet();
     fake.behaviour.set('dev-02', 'hang');
     const done = await engine.run(id, { upgrade: fake.upgrade });
@@ -140,20 +140,20 @@ describe('rollout engine', () => {
     // The abandoned upgrade now succeeds: too late, the record stays.
     fake.settleHung();
     await until(() => fake.running === 0, 'the abandoned upgrade to settle');
-    expect(store.rollouts.devices(id)[1]).toMatchObject({ state: 'failed', version: null });
+    expect((await store.rollouts.devices(id))[1]).toMatchObject({ state: 'failed', version: null });
   });
 
   it('pauses and resumes from another process: running devices finish, none starts while paused, none is redone', async () => {
-    const fleet = fleetOnDisk(10);
-    const { engine: agent } = fleet.engine();
-    const { engine: operator } = fleet.engine();
-    const { id } = agent.start({ image: fleet.image.sha256, targets: 'all', waves: [2, '100%'] });
+    const fleet = await fleetOnDisk(10);
+    const { engine: agent } = await fleet.engine();
+    const { engine: operator } = await fleet.engine();
+    const { id } = await agent.start({ image: fleet.image.sha256, targets: 'all', waves: [2, '100%'] });
     const fake = new FakeFleet();
     fake.hold();
     const run = agent.run(id, { upgrade: fake.upgrade, concurrency: 4 });
     await until(() => fake.running === 2, 'wave 1 under way');
 
-    expect(operator.pause(id).state).toBe('paused');
+    expect((await operator.pause(id)).state).toBe('paused');
     fake.release();
     const paused = await run;
     expect(paused.state).toBe('paused');
@@ -161,39 +161,39 @@ describe('rollout engine', () => {
     expect(paused.totals).toMatchObject({ succeeded: 2, pending: 8, upgrading: 0 });
     await expect(rejection(agent.run(id, { upgrade: fake.upgrade }))).resolves.toMatchObject({ code: 'state' });
 
-    expect(operator.resume(id).state).toBe('running');
+    expect((await operator.resume(id)).state).toBe('running');
     const done = await operator.run(id, { upgrade: fake.upgrade, concurrency: 4 });
     expect(done.state).toBe('succeeded');
     for (const name of fleet.names) expect(fake.callsOf(name)).toBe(1);
   });
 
   it('aborts from another process: nothing more starts, and an aborted rollout cannot be resumed', async () => {
-    const fleet = fleetOnDisk(6);
-    const { engine: agent } = fleet.engine();
-    const { engine: operator } = fleet.engine();
-    const { id } = agent.start({ image: fleet.image.sha256, targets: 'all', waves: ['100%'] });
+    const fleet = await fleetOnDisk(6);
+    const { engine: agent } = await fleet.engine();
+    const { engine: operator } = await fleet.engine();
+    const { id } = await agent.start({ image: fleet.image.sha256, targets: 'all', waves: ['100%'] });
     const fake = new FakeFleet();
     fake.hold();
     const run = agent.run(id, { upgrade: fake.upgrade, concurrency: 2 });
     await until(() => fake.running === 2, 'two upgrades under way');
-    expect(operator.abort(id).state).toBe('aborted');
+    expect((await operator.abort(id)).state).toBe('aborted');
     fake.release();
     const aborted = await run;
     expect(aborted.state).toBe('aborted');
     expect(aborted.devices.map((d) => d.state)).toEqual(['succeeded', 'succeeded', 'pending', 'pending', 'pending', 'pending']);
-    expect(() => operator.resume(id)).toThrow(/aborted: there is nothing to resume/);
-    expect(() => operator.pause(id)).toThrow(RolloutError);
+    await expect(operator.resume(id)).rejects.toThrow(/aborted: there is nothing to resume/);
+    await expect(operator.pause(id)).rejects.toThrow(RolloutError);
   });
 
   it('resuming a halted rollout retries its failed devices and carries on, without redoing the others', async () => {
-    const fleet = fleetOnDisk(5);
-    const { engine } = fleet.engine();
-    const { id } = engine.start({ image: fleet.image.sha256, targets: 'all', waves: [1, '100%'] });
+    const fleet = await fleetOnDisk(5);
+    const { engine } = await fleet.engine();
+    const { id } = await engine.start({ image: fleet.image.sha256, targets: 'all', waves: [1, '100%'] });
     const fake = new FakeFleet();
     fake.behaviour.set('dev-03', 'fail');
     expect((await engine.run(id, { upgrade: fake.upgrade })).state).toBe('halted');
     fake.behaviour.delete('dev-03');
-    const resumed = engine.resume(id);
+    const resumed = await engine.resume(id);
     expect(resumed.state).toBe('running');
     expect(resumed.devices.find((d) => d.appliance === 'dev-03')).toMatchObject({ state: 'pending', error: null });
     const done = await engine.run(id, { upgrade: fake.upgrade });
@@ -202,17 +202,17 @@ describe('rollout engine', () => {
   });
 
   it('a halted rollout resumed while its run still finishes an upgrade: that run goes on, since the database says so', async () => {
-    const fleet = fleetOnDisk(4);
-    const { engine: agent } = fleet.engine();
-    const { engine: operator } = fleet.engine();
-    const { id } = agent.start({ image: fleet.image.sha256, targets: 'all', waves: [2, '100%'] });
+    const fleet = await fleetOnDisk(4);
+    const { engine: agent } = await fleet.engine();
+    const { engine: operator } = await fleet.engine();
+    const { id } = await agent.start({ image: fleet.image.sha256, targets: 'all', waves: [2, '100%'] });
     const fake = new FakeFleet();
     fake.behaviour.set('dev-01', 'fail');
     fake.hold(['dev-02']);
     const run = agent.run(id, { upgrade: fake.upgrade });
-    await until(() => operator.status(id).state === 'halted', 'the halt');
+    await until(async () => (await operator.status(id)).state === 'halted', 'the halt');
     fake.behaviour.delete('dev-01');
-    expect(operator.resume(id).devices[0]).toMatchObject({ appliance: 'dev-01', state: 'pending' });
+    expect((await operator.resume(id)).devices[0]).toMatchObject({ appliance: 'dev-01', state: 'pending' });
     // The halted run still holds the rollout (dev-02 is upgrading): a second run may not start.
     await expect(operator.run(id, { upgrade: fake.upgrade })).rejects.toMatchObject({ code: 'busy' });
     fake.release();
@@ -222,10 +222,10 @@ describe('rollout engine', () => {
   });
 
   it('refuses a second process while one runs the rollout', async () => {
-    const fleet = fleetOnDisk(2);
-    const { engine: first } = fleet.engine();
-    const { engine: second } = fleet.engine();
-    const { id } = first.start({ image: fleet.image.sha256, targets: 'all', waves: ['100%'] });
+    const fleet = await fleetOnDisk(2);
+    const { engine: first } = await fleet.engine();
+    const { engine: second } = await fleet.engine();
+    const { id } = await first.start({ image: fleet.image.sha256, targets: 'all', waves: ['100%'] });
     const fake = new FakeFleet();
     fake.hold();
     const run = first.run(id, { upgrade: fake.upgrade });
@@ -238,25 +238,20 @@ describe('rollout engine', () => {
     expect(fleet.names.map((n) => fake.callsOf(n))).toEqual([1, 1]);
   });
 
-  it('checks what it is given: unknown appliances, appliances in an unfinished rollout, images not in the catalog', () => {
-    const fleet = fleetOnDisk(3);
-    const { engine } = fleet.engine();
-    const unknown = (() => {
-      try {
-        engine.start({ image: fleet.image.sha256, targets: ['dev-01', 'edge-9', 'edge-7'] });
-      } catch (e) {
-        return e as RolloutError;
-      }
-      throw new Error('expected a refusal');
-    })();
+  it('checks what it is given: unknown appliances, appliances in an unfinished rollout, images not in the catalog', async () => {
+    const fleet = await fleetOnDisk(3);
+    const { engine } = await fleet.engine();
+    const unknown = await rejection(engine.start({ image: fleet.image.sha256, targets: ['dev-01', 'edge-9', 'edge-7'] }));
     expect(unknown).toMatchObject({ code: 'unknownAppliances', appliances: ['edge-9', 'edge-7'] });
-    expect(() => engine.start({ image: fleet.image.sha256, targets: ['dev-01', 'dev-01'] })).toThrow(/dev-01 given more than once/);
-    expect(() => engine.start({ image: 'ab'.repeat(32), targets: 'all' })).toThrow(/not in the firmware catalog/);
-    expect(() => engine.start({ image: fleet.image.sha256, targets: 'all', deadlineMs: 0 })).toThrow(/deadline/);
-    const first = engine.start({ image: fleet.image.sha256, targets: ['dev-02'] });
-    expect(() => engine.start({ image: fleet.image.sha256, targets: 'all' })).toThrow(new RegExp(`dev-02 is already in rollout ${first.id} \\(running\\)`));
-    engine.abort(first.id);
-    expect(engine.start({ image: fleet.image.sha256, targets: 'all' }).devices).toHaveLength(3);
-    expect(engine.list().map((r) => r.state)).toEqual(['running', 'aborted']);
+    await expect(engine.start({ image: fleet.image.sha256, targets: ['dev-01', 'dev-01'] })).rejects.toThrow(/dev-01 given more than once/);
+    await expect(engine.start({ image: 'ab'.repeat(32), targets: 'all' })).rejects.toThrow(/not in the firmware catalog/);
+    await expect(engine.start({ image: fleet.image.sha256, targets: 'all', deadlineMs: 0 })).rejects.toThrow(/deadline/);
+    const first = await engine.start({ image: fleet.image.sha256, targets: ['dev-02'] });
+    await expect(engine.start({ image: fleet.image.sha256, targets: 'all' })).rejects.toThrow(
+      new RegExp(`dev-02 is already in rollout ${first.id} \\(running\\)`),
+    );
+    await engine.abort(first.id);
+    expect((await engine.start({ image: fleet.image.sha256, targets: 'all' })).devices).toHaveLength(3);
+    expect((await engine.list()).map((r) => r.state)).toEqual(['running', 'aborted']);
   });
 });

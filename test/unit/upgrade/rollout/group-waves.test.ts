@@ -65,8 +65,8 @@ describe('group-aware waves', () => {
   });
 
   it('the engine stores the group plan, and a standby that fails halts before its active is touched', async () => {
-    const fleet = fleetOnDisk(4);
-    const { engine, store } = fleet.engine();
+    const fleet = await fleetOnDisk(4);
+    const { engine, store } = await fleet.engine();
     // dev-01/dev-02 are a pair (dev-01 active); dev-03/dev-04 are alone.
     const members: Record<string, Membership> = { 'dev-01': { group: 'pair', state: 'active' }, 'dev-02': { group: 'pair', state: 'standby' } };
     const grouped = new RolloutEngine({
@@ -74,9 +74,9 @@ describe('group-aware waves', () => {
       catalog: engine.catalog,
       inventory: store.inventory,
       events: store.events,
-      membershipOf: groups(members),
+      membershipOf: async (name) => groups(members)(name),
     });
-    const { id, devices } = grouped.start({ image: fleet.image.sha256, targets: 'all', waves: ['100%'] });
+    const { id, devices } = await grouped.start({ image: fleet.image.sha256, targets: 'all', waves: ['100%'] });
     expect(Object.fromEntries(devices.map((d) => [d.appliance, d.wave]))).toEqual({ 'dev-01': 2, 'dev-02': 1, 'dev-03': 1, 'dev-04': 1 });
     const fake = new FakeFleet();
     fake.behaviour.set('dev-02', 'fail');

@@ -21,17 +21,17 @@ export const deviceNames = (n: number): string[] => Array.from({ length: n }, (_
  * A database file with an inventory of `devices` and an image in the catalog. `engine()` opens
  * its own connection to the file each time, as another agent process would.
  */
-export function fleetOnDisk(devices: number, version = '2.0.0') {
+export async function fleetOnDisk(devices: number, version = '2.0.0') {
   const dir = mkdtempSync(path.join(tmpdir(), 'fulcrum-rollout-'));
   made.push(dir);
   const file = path.join(dir, 'fulcrum.db');
   const catalogDir = path.join(dir, 'firmware');
-  const setup = openStore({ file });
-  for (const name of deviceNames(devices)) setup.inventory.add({ name, target: `serial:/dev/null-${name}` });
-  const entry = new FirmwareCatalog(setup.firmwareImages, catalogDir).add(image(version));
-  setup.close();
-  const engine = (onEvent?: (e: RolloutEvent) => void): { engine: RolloutEngine; store: AgentStore } => {
-    const store = openStore({ file });
+  const setup = await openStore({ file });
+  for (const name of deviceNames(devices)) await setup.inventory.add({ name, target: `serial:/dev/null-${name}` });
+  const entry = await new FirmwareCatalog(setup.firmwareImages, catalogDir).add(image(version));
+  await setup.close();
+  const engine = async (onEvent?: (e: RolloutEvent) => void): Promise<{ engine: RolloutEngine; store: AgentStore }> => {
+    const store = await openStore({ file });
     opened.push(store);
     const e = new RolloutEngine({
       rollouts: store.rollouts,
@@ -47,8 +47,9 @@ export function fleetOnDisk(devices: number, version = '2.0.0') {
 
 const made: string[] = [];
 const opened: AgentStore[] = [];
-afterEach(() => {
-  for (const s of opened.splice(0)) if (s.db.open) s.close();
+afterEach(async () => {
+  // close() is idempotent: a test may have closed its store itself.
+  for (const s of opened.splice(0)) await s.close();
   for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -130,9 +131,9 @@ export class FakeFleet {
 }
 
 /** Polls `condition` until it holds (or fails the test after a generous while). */
-export async function until(condition: () => boolean, what = 'condition'): Promise<void> {
+export async function until(condition: () => boolean | Promise<boolean>, what = 'condition'): Promise<void> {
   for (let i = 0; i < 2_000; i++) {
-    if (condition()) return;
+    if (await condition()) return;
     await new Promise((r) => setTimeout(r, 5));
   }
   throw new Error(`gave up waiting for ${what}`);
