@@ -25,12 +25,15 @@ export interface InventoryItem {
   configId: string | null;
   /** Seconds until an unconfirmed commit reverts, as of now. */
   pendingConfirm: number | null;
+  /** The agent polling it now; absent in a live read (which asks the appliance, not the store). */
+  owner?: string | null;
 }
 
 const base = (r: ApplianceRecord) => ({ name: r.name, address: r.target, credentials: credentialKind(r.credentials), created: r.created });
 
 /** What the store knows; a pending commit's seconds left are counted to `now`. */
-export function storedItem(r: ApplianceRecord, s: StoredApplianceState | null, now: number): InventoryItem {
+/** `owner`: the agent polling it now (its lease holder; the store's poller on a SQLite file), as the API's list names it. */
+export function storedItem(r: ApplianceRecord, s: StoredApplianceState | null, now: number, owner: string | null = null): InventoryItem {
   return {
     ...base(r),
     reachable: s?.reachable ?? null,
@@ -40,6 +43,7 @@ export function storedItem(r: ApplianceRecord, s: StoredApplianceState | null, n
     firmware: s?.firmware ?? null,
     configId: s?.configId ?? null,
     pendingConfirm: s?.pendingUntil == null ? null : Math.max(0, Math.ceil((s.pendingUntil - now) / 1000)),
+    owner,
   };
 }
 

@@ -3,7 +3,7 @@
  * store, the agents registered in it (src/store/ownership.ts); on the SQLite file, its one
  * poller (the poller lease holder), which owns every appliance while its lease runs.
  */
-import type { AgentStore } from './index.js';
+import type { AgentStore } from './agent-store.js';
 import type { AgentRecord } from './ownership.js';
 
 /** Every agent known (live or not), newest heartbeat first. */

@@ -35,6 +35,10 @@ export interface AddOptions extends DbOption, CredentialFlags, ReachFlags {
   site?: string;
 }
 
+export interface UpdateOptions extends AddOptions {
+  target?: string;
+}
+
 /** The credentials `add` stores for `target`, from flags or the environment; checked against the kind of target. */
 export function addCredentials(target: string, opts: CredentialFlags): SnmpCredentials | null {
   if (targetKind(target) === null) throw new CliError(`${target}: expected ${TARGET_FORMS}`, EXIT.usage);

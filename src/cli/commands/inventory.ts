@@ -5,6 +5,7 @@
  * so both are refused — unless --no-check. Credentials come from flags, files or the environment
  * (src/cli/connect.ts) and are sealed as the inventory stores them. Every change is audited.
  */
+import { applianceOwners } from '../../store/agents-view.js';
 import type { ApplianceInfo } from '../../../drivers/driver.js';
 import type { SnmpCredentials } from '../../../drivers/snmp/target.js';
 import type { AgentStore } from '../../store/index.js';
@@ -24,6 +25,7 @@ import {
   SNMP_NEEDS,
   type AddOptions,
   type DbOption,
+  type UpdateOptions,
 } from './inventory-common.js';
 import { TARGET_FORMS, targetKind } from '../../../drivers/targets.js';
 import { remoteApi, type ReachFlags } from '../remote-api.js';
@@ -97,10 +99,6 @@ export async function add(name: string, target: string, opts: AddOptions): Promi
   printAdded({ name: record.name, address: record.target, created: record.created }, info, opts.json);
 }
 
-export interface UpdateOptions extends AddOptions {
-  target?: string;
-}
-
 export async function update(name: string, opts: UpdateOptions): Promise<void> {
   const api = await remoteApi(opts);
   if (api) return (await import('./remote-inventory.js')).update(api, name, opts);
@@ -144,9 +142,13 @@ export async function update(name: string, opts: UpdateOptions): Promise<void> {
 export async function list(opts: DbOption & ReachFlags & { live?: boolean }): Promise<void> {
   const api = await remoteApi(opts);
   if (api) return (await import('./remote-inventory.js')).list(api, opts);
-  const { records, states } = await withStore(opts, async (s) => ({ records: await s.inventory.list(), states: await s.applianceState.all() }));
+  const { records, states, owner } = await withStore(opts, async (s) => ({
+    records: await s.inventory.list(),
+    states: await s.applianceState.all(),
+    owner: await applianceOwners(s),
+  }));
   const now = Date.now();
-  printInventory(opts.live ? await askAll(records, opts.db) : records.map((r) => storedItem(r, states.get(r.name) ?? null, now)), opts);
+  printInventory(opts.live ? await askAll(records, opts.db) : records.map((r) => storedItem(r, states.get(r.name) ?? null, now, owner(r.name))), opts);
 }
 
 /** Every appliance's identity read now, a few at a time; a console a running monitor holds is asked through it. */

@@ -13,7 +13,7 @@ import { TARGET_FORMS, targetKind } from '../../../drivers/targets.js';
 import { fromEnvironment, fromFlags } from '../connect.js';
 import { liveEntry, type InventoryEntry, type InventoryItem } from '../inventory-view.js';
 import { AgentError, type RemoteApi } from '../remote-api.js';
-import type { UpdateOptions } from './inventory.js';
+import type { UpdateOptions } from './inventory-common.js';
 import { addCredentials, askEach, printAdded, printInventory, printUpdated, refusedProbe, SNMP_NEEDS, type AddOptions } from './inventory-common.js';
 
 export async function list(api: RemoteApi, opts: { json?: boolean; live?: boolean }): Promise<void> {

@@ -15,7 +15,7 @@ import { PgPollerLease } from './poller-lease.js';
 import { PgOwnership } from './ownership.js';
 import { PgRolloutStore } from './rollouts.js';
 import { PgTokenStore } from './tokens.js';
-import type { AgentStore } from '../index.js';
+import type { AgentStore } from '../agent-store.js';
 import type { Retention } from '../metric-store.js';
 import { SecretBox } from '../secrets.js';
 
