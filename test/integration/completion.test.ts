@@ -51,7 +51,7 @@ describe('fulcrum completion bash', () => {
   });
 
   it("completes a command's own options, past options that take values", () => {
-    expect(complete('fulcrum', 'counters', '--st')).toEqual(['--step']);
+    expect(complete('fulcrum', 'counters', '--st')).toEqual(['--step', '--store']);
     expect(complete('fulcrum', 'appliance', 'list', '--')).toEqual(expect.arrayContaining(['--live', '--json', '--db', '--help']));
     // --since's value is skipped, so the command is still `counters`.
     expect(complete('fulcrum', 'counters', '--since', '1h', '--wa')).toEqual(['--watch']);
