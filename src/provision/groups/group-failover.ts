@@ -11,6 +11,9 @@ import { GroupError } from './errors.js';
 
 export const DEFAULT_FAILOVER_WAIT_MS = 10_000;
 const POLL_MS = 100;
+/** Reads of a member that did not answer, before it counts as lost. */
+const READ_RETRIES = 3;
+const RETRY_MS = 300;
 
 export interface GroupFailoverResult {
   group: string;
@@ -34,6 +37,17 @@ export async function failoverGroup(
 ): Promise<GroupFailoverResult> {
   const waitMs = options.waitMs ?? DEFAULT_FAILOVER_WAIT_MS;
   const now = await readAll(access, members);
+  // A member that just came back (an upgrade's reboot, a console reconnecting) may miss one read:
+  // it is asked again before the group is judged without it.
+  for (let retry = 0; retry < READ_RETRIES && now.some((r) => r instanceof Error); retry++) {
+    await sleep(RETRY_MS);
+    const again = await readAll(
+      access,
+      members.filter((_, i) => now[i] instanceof Error),
+    );
+    let k = 0;
+    for (let i = 0; i < now.length; i++) if (now[i] instanceof Error) now[i] = again[k++]!;
+  }
   const lost = members.filter((_, i) => now[i] instanceof Error);
   const states = members.map((m, i) => ({ appliance: m, state: now[i] instanceof Error ? null : (now[i]!.group?.state ?? null) }));
   const actives = states.filter((s) => s.state === 'active').map((s) => s.appliance);

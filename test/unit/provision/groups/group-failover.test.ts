@@ -51,6 +51,22 @@ describe('group failover', () => {
     expect(seen).toContain('b active');
   });
 
+  it('asks a member that missed a read again before judging the group without it', async () => {
+    const { a, b, access } = pair();
+    a.onGroupAction = () => (b.group = { ...b.group!, state: 'active' });
+    let misses = 2;
+    const flaky: GroupAccess = {
+      ...access,
+      use: (name, work) => (name === 'b' && misses-- > 0 ? Promise.reject(new Error('console reconnecting')) : access.use(name, work)),
+    };
+    expect(await failoverGroup('pair', ['a', 'b'], flaky)).toEqual({ group: 'pair', from: 'a', to: 'b' });
+    // Gone for good: it counts as lost, and nothing is sent.
+    const gone = pair();
+    const dead: GroupAccess = { ...gone.access, use: (name, work) => (name === 'b' ? Promise.reject(new Error('no answer')) : gone.access.use(name, work)) };
+    await expect(failoverGroup('pair', ['a', 'b'], dead)).rejects.toMatchObject({ code: 'state', message: expect.stringMatching(/b did not answer/) });
+    expect(gone.a.group?.state).toBe('active');
+  });
+
   it('sends nothing without a single active, without a standby, or over a transport that cannot carry it', async () => {
     const none = pair();
     none.a.group = { ...none.a.group!, state: 'standby' };
