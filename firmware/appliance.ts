@@ -30,7 +30,7 @@ export interface ApplianceIdentity {
 export type ApplianceEvent =
   | { type: 'backend-state'; service: string; address: string; up: boolean; detail: string; at: number }
   | { type: 'commit'; configId: string; pendingConfirm: boolean; at: number }
-  | { type: 'confirm'; configId: string; at: number }
+  | { type: 'confirm'; configId: string; at: number; by?: string }
   | { type: 'rollback'; configId: string; reason: 'confirm-timeout' | 'operator'; at: number }
   /** A trial image passed its self-test and made itself permanent. */
   | { type: 'firmware-confirmed'; version: string; at: number }
@@ -137,6 +137,17 @@ export class Appliance {
       storage: this.options.storage,
       core: this.forwarding,
       configId: () => this.config.running.id,
+      configPending: () => this.config.pending !== null,
+      // The operator's confirm itself: the commit is kept and saved as startup exactly as then.
+      confirmConfig: async (configId, by) => {
+        try {
+          await this.config.confirm({ configId, by });
+          return true;
+        } catch (err) {
+          if (err instanceof MgmtError && err.code === 'nothingToConfirm') return false;
+          throw err;
+        }
+      },
       links,
       services,
       onEvent: (e) => this.emit(e as ApplianceEvent),

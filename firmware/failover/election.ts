@@ -21,7 +21,7 @@
  * Every transition carries a reason and a sentence, for events, the MIB and the console.
  */
 import type { LinkName } from './envelope.js';
-import type { Heartbeat } from './heartbeat-codec.js';
+import type { ConfigConfirm, Heartbeat } from './heartbeat-codec.js';
 import { masterDownMs, skewMs, type GroupConfig } from './group-config.js';
 import type { MemberState } from './member-state.js';
 import { describeRank, outranks, type Rankable } from './rank.js';
@@ -62,6 +62,8 @@ export interface PeerView extends Rankable {
   intervalMs: number;
   tcpFlows: number;
   configIdPrefix: Uint8Array;
+  /** What its last heartbeat said of its running config (config-agreement.ts); absent: nothing. */
+  configConfirm?: ConfigConfirm;
   /** When each link last carried a heartbeat from this peer (null: never). */
   heardAt: Record<LinkName, number | null>;
 }
@@ -143,6 +145,7 @@ export class Election {
       intervalMs: heartbeat.intervalMs,
       tcpFlows: heartbeat.tcpFlows,
       configIdPrefix: heartbeat.configIdPrefix,
+      configConfirm: heartbeat.configConfirm,
       heardAt: { udp: before?.heardAt.udp ?? null, serial: before?.heardAt.serial ?? null, [link]: now },
     };
     this.peerMap.set(unit, peer);

@@ -2,20 +2,23 @@
  * One appliance's membership of a failover group: it sends heartbeats on every link at the
  * group's interval, feeds what it hears to the election (election.ts), keeps the floating
  * services open exactly while active (floating-services.ts), and, while active, streams the
- * forwarding state the standby needs (state-mirror.ts). Invariants: nothing a peer sends can
- * throw out of here (refused messages are counted, and reported at most once per code per
- * REPORT_EVERY_MS); every state change is one `failover` event with its reason.
+ * forwarding state the standby needs (state-mirror.ts), and confirms a pending commit that a
+ * peer runs confirmed (config-agreement.ts). Invariants: nothing a peer sends can throw out of
+ * here (refused messages are counted, and reported at most once per code per REPORT_EVERY_MS);
+ * every state change is one `failover` event with its reason; every confirm on a peer's word is
+ * one `failover-config` event naming the peer.
  */
 import { fromHex } from '../../src/protocol/digest.js';
 import type { ForwardingCore } from '../forwarding/forwarding-core.js';
 import type { Cancel, Clock, StoragePort } from '../ports.js';
+import { configStatement, peerConfirms } from './config-agreement.js';
 import { Election, type PeerView, type Step, type Transition } from './election.js';
 import type { Header, LinkName } from './envelope.js';
 import { nextEpoch } from './epoch.js';
 import { HEARTBEAT_ERROR_CODES, HeartbeatError, type HeartbeatErrorCode } from './errors.js';
 import { FloatingServices, type ServicesEvent } from './floating-services.js';
 import type { GroupConfig } from './group-config.js';
-import { CONFIG_PREFIX_BYTES, encodeHeartbeat } from './heartbeat-codec.js';
+import { CONFIG_PREFIX_BYTES, encodeHeartbeat, type ConfigConfirm, type Heartbeat } from './heartbeat-codec.js';
 import type { MemberState } from './member-state.js';
 import { decodeMessage } from './message-codec.js';
 import { encodeMirror, MAX_MIRROR_ENTRIES, type MirrorBatch } from './mirror-codec.js';
@@ -28,9 +31,24 @@ import { StateMirror } from './state-mirror.js';
 const MAX_BATCHES_PER_BEAT = 32;
 const REPORT_EVERY_MS = 10_000;
 const SEQ_MAX = 0xffff_ffff;
+/** After a confirm on a peer's word failed (storage, the core), a heartbeat calling for it again waits this long. */
+export const AGREEMENT_RETRY_MS = 1_000;
+
+/** This member confirmed its pending commit because `peer` states it runs that config confirmed. */
+export interface ConfigAgreementEvent {
+  type: 'failover-config';
+  group: string;
+  unit: number;
+  configId: string;
+  peer: number;
+  detail: string;
+}
 
 export type FailoverEvent = (
-  ({ type: 'failover'; group: string; unit: number; lostConnections: number } & Omit<Transition, 'at'>) | ServicesEvent | { type: 'problem'; detail: string }
+  | ({ type: 'failover'; group: string; unit: number; lostConnections: number } & Omit<Transition, 'at'>)
+  | ServicesEvent
+  | ConfigAgreementEvent
+  | { type: 'problem'; detail: string }
 ) & { at: number };
 
 export interface MemberHost {
@@ -39,6 +57,15 @@ export interface MemberHost {
   core: ForwardingCore;
   /** The running config id (hex). */
   configId(): string;
+  /** Whether the running config is a commit confirmed whose timer still runs. */
+  configPending(): boolean;
+  /**
+   * Confirms the pending commit exactly as an operator's confirm would, provided `configId` is
+   * still the one pending when its turn comes; `by` says why, for the record. Resolves false
+   * when that config is no longer pending (confirmed, reverted or replaced meanwhile: nothing
+   * to do); rejects when the confirm itself failed.
+   */
+  confirmConfig(configId: string, by: string): Promise<boolean>;
   links: readonly HeartbeatLink[];
   services: FloatingServicesPort;
   onEvent(e: FailoverEvent): void;
@@ -97,6 +124,9 @@ export class FailoverMember {
   private deadlineTimer: Cancel | null = null;
   private configId: string;
   private stopped = false;
+  /** A confirm on a peer's word in flight: heartbeats meanwhile do not start another. */
+  private agreeing = false;
+  private agreeRetryAt = -Infinity;
   private readonly counters: GroupStatus['counters'] = {
     takeovers: 0,
     connectionsLost: 0,
@@ -240,11 +270,47 @@ export class FailoverMember {
       intervalMs: this.config.intervalMs,
       tcpFlows: tcpFlows(this.host.core),
       configIdPrefix: this.prefix(),
+      configConfirm: this.configConfirm(),
     };
     for (const link of this.host.links) {
       link.send(encodeHeartbeat(this.header(link.name), body, this.config.key));
       this.counters.heartbeatsSent++;
     }
+  }
+
+  private configConfirm(): ConfigConfirm | undefined {
+    const now = this.host.clock.now();
+    return configStatement(this.host.configPending(), this.election.peers(), (p) => this.election.isLive(p, now));
+  }
+
+  /**
+   * A peer states it runs its config confirmed: if that config is the one pending here, confirm
+   * it. A member forced offline does it too: agreeing on the config is independent of serving,
+   * and one brought back online must not then run a config the rest of its group left.
+   */
+  private agree(peer: number, heard: Heartbeat, now: number): void {
+    if (this.agreeing || now < this.agreeRetryAt) return;
+    const id = this.host.configId();
+    if (!peerConfirms(this.host.configPending(), id, heard)) return;
+    this.agreeing = true;
+    const by = `failover peer unit ${peer} runs it confirmed`;
+    this.host.confirmConfig(id, by).then(
+      (confirmed) => {
+        this.agreeing = false;
+        if (!confirmed) return;
+        const detail = `confirmed config ${id.slice(0, 12)}: ${by}`;
+        this.emit({ type: 'failover-config', group: this.config.name, unit: this.config.unit, configId: id, peer, detail });
+      },
+      (err: unknown) => {
+        this.agreeing = false;
+        this.agreeRetryAt = this.host.clock.now() + AGREEMENT_RETRY_MS;
+        const why = err instanceof Error ? err.message : String(err);
+        this.emit({
+          type: 'problem',
+          detail: `failover group ${this.config.name}: confirming ${id.slice(0, 12)}, which peer unit ${peer} runs confirmed, failed: ${why}`,
+        });
+      },
+    );
   }
 
   private sendMirror(): void {
@@ -285,6 +351,7 @@ export class FailoverMember {
     if (this.peerEpochs.get(unit) !== epoch || (before?.state !== 'standby' && message.heartbeat.state === 'standby')) this.mirror.resyncWanted = true;
     this.peerEpochs.set(unit, epoch);
     this.handle(this.election.receive(unit, message.heartbeat, link, now));
+    this.agree(unit, message.heartbeat, now);
   }
 
   private refused(err: HeartbeatError, now: number): void {

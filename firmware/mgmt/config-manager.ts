@@ -45,8 +45,8 @@ export type ApplyConfig = (table: RuleTable, encoding: Uint8Array, id: string) =
 
 export type ConfigEvent =
   | { kind: 'commit'; configId: string; pendingConfirm: boolean; at: number }
-  /** A pending commit was confirmed: `configId` is now the startup config. */
-  | { kind: 'confirm'; configId: string; at: number }
+  /** A pending commit was confirmed: `configId` is now the startup config; `by` when the confirm said why (a failover peer). */
+  | { kind: 'confirm'; configId: string; at: number; by?: string }
   | { kind: 'rollback'; configId: string; reason: 'confirm-timeout' | 'operator'; at: number }
   /** The confirm deadline passed but the previous config could not be put back; retried in `retryInMs`. */
   | { kind: 'revert-failed'; configId: string; detail: string; retryInMs: number; at: number };
@@ -254,14 +254,21 @@ export class ConfigManager {
     });
   }
 
-  /** Keeps the pending commit: cancels the revert and saves the running config as startup. */
-  async confirm(): Promise<{ configId: string }> {
+  /**
+   * Keeps the pending commit: cancels the revert and saves the running config as startup.
+   * `configId`: confirm only if that is still the config pending when this operation's turn
+   * comes (a confirm decided on what a peer runs must not confirm a later commit); `by`: why,
+   * carried by the `confirm` event.
+   */
+  async confirm(options: { configId?: string; by?: string } = {}): Promise<{ configId: string }> {
     return this.queue.run(async () => {
       if (!this.pendingState) throw new MgmtError('nothingToConfirm', 'no commit is pending confirmation');
       const running = this.runningRec;
+      if (options.configId !== undefined && options.configId !== running.id)
+        throw new MgmtError('nothingToConfirm', `config ${shortId(options.configId)} is no longer the one pending: ${shortId(running.id)} is`);
       await this.change({ running, startup: running, history: this.historyList, pending: false });
       this.clearPending();
-      this.emit({ kind: 'confirm', configId: running.id, at: this.options.clock.epochMs() });
+      this.emit({ kind: 'confirm', configId: running.id, at: this.options.clock.epochMs(), ...(options.by !== undefined ? { by: options.by } : {}) });
       return { configId: running.id };
     });
   }

@@ -10,7 +10,9 @@
  * member runs the same config id. Nothing is confirmed before every member runs the new id; if
  * the agent dies before confirming, every pushed member reverts by itself at its timeout to the
  * id the group ran before (phase 0 refuses a group that does not run one id, or has a commit
- * pending); if a confirm fails, the members confirmed already are rolled back.
+ * pending); if a confirm fails, the members confirmed already are rolled back. Once one member
+ * is confirmed the others confirm themselves on hearing it (firmware/failover/config-agreement.ts),
+ * so a confirm may find its member confirmed already: that member counts as confirmed.
  */
 import { configId } from '../../protocol/rules/index.js';
 import type { RuleTable } from '../../protocol/rules/model.js';
@@ -18,7 +20,7 @@ import type { ConfigCache } from '../../store/config-cache.js';
 import { destructiveMessage, GENERIC_OVERRIDES, pendingMessage, type OverrideNames } from '../push-guards.js';
 import { preflightPush, pushChecked, PushRefused, type PushPreflight } from '../push-preflight.js';
 import { ProvisionError } from '../push.js';
-import { readAll, type GroupAccess } from './access.js';
+import { readAll, readInfo, type GroupAccess } from './access.js';
 import { GroupError } from './errors.js';
 
 export interface GroupPushRequest {
@@ -149,10 +151,22 @@ export async function pushToGroup(request: GroupPushRequest, access: GroupAccess
       await access.use(m.appliance, (d) => d.confirm());
       m.outcome = 'confirmed';
     } catch (err) {
-      return report(await undo(access, members, wanted, m.appliance, `confirm: ${text(err)}`));
+      // Its peer's heartbeat (or a confirm whose answer was lost) may have got there first.
+      if (await confirmedAlready(access, m.appliance, wanted)) m.outcome = 'confirmed';
+      else return report(await undo(access, members, wanted, m.appliance, `confirm: ${text(err)}`));
     }
   }
   return report(null);
+}
+
+/** Whether `appliance` answers that it runs `wanted` with nothing pending; false when it does not answer. */
+async function confirmedAlready(access: GroupAccess, appliance: string, wanted: string): Promise<boolean> {
+  try {
+    const info = await readInfo(access, appliance);
+    return info.configId === wanted && info.pendingConfirm === null;
+  } catch {
+    return false;
+  }
 }
 
 /**

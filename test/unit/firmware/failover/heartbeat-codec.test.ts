@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Header, LinkName } from '../../../../firmware/failover/envelope.js';
+import { sealEnvelope, type Header, type LinkName } from '../../../../firmware/failover/envelope.js';
 import { HeartbeatError, type HeartbeatErrorCode } from '../../../../firmware/failover/errors.js';
 import { encodeHeartbeat, type Heartbeat } from '../../../../firmware/failover/heartbeat-codec.js';
 import { decodeMessage, type Receiver } from '../../../../firmware/failover/message-codec.js';
@@ -42,14 +42,31 @@ const arbHeader = fc.record({
   link: fc.constantFrom<LinkName>('udp', 'serial'),
 });
 
-const arbHeartbeat = fc.record({
-  priority: fc.integer({ min: 1, max: 254 }),
-  state: fc.constantFrom('active' as const, 'standby' as const, 'offline' as const),
-  canServe: fc.boolean(),
-  intervalMs: fc.integer({ min: 1, max: 0xffff }),
-  tcpFlows: fc.integer({ min: 0, max: 0xffff_ffff }),
-  configIdPrefix: fc.uint8Array({ minLength: 8, maxLength: 8 }),
-});
+const arbHeartbeat = fc.record(
+  {
+    priority: fc.integer({ min: 1, max: 254 }),
+    state: fc.constantFrom('active' as const, 'standby' as const, 'offline' as const),
+    canServe: fc.boolean(),
+    intervalMs: fc.integer({ min: 1, max: 0xffff }),
+    tcpFlows: fc.integer({ min: 0, max: 0xffff_ffff }),
+    configIdPrefix: fc.uint8Array({ minLength: 8, maxLength: 8 }),
+    // Absent as often as not: a heartbeat that says nothing of its config.
+    configConfirm: fc.constantFrom('pending' as const, 'confirmed' as const),
+  },
+  { requiredKeys: ['priority', 'state', 'canServe', 'intervalMs', 'tcpFlows', 'configIdPrefix'] },
+);
+
+/** A heartbeat body written by hand, flags byte as given, sealed under KEY: what another firmware could send. */
+function sealedWithFlags(flags: number): Uint8Array {
+  return sealEnvelope(header(), 'heartbeat', KEY, (out) => {
+    out.u8(200, 'priority');
+    out.u8(1, 'state');
+    out.u8(flags, 'flags');
+    out.u16(150, 'intervalMs');
+    out.u32(0, 'tcpFlows');
+    out.fixed(new Uint8Array(8), 8, 'configIdPrefix');
+  });
+}
 
 const arbWords = fc.oneof(fc.uint32Array({ minLength: 1, maxLength: 1 }), fc.uint32Array({ minLength: 4, maxLength: 4 }));
 const arbEntry: fc.Arbitrary<MirrorEntry> = fc.oneof(
@@ -77,6 +94,23 @@ describe('heartbeat codec', () => {
         expect(m).toEqual({ kind: 'heartbeat', header: h, heartbeat: hb });
       }),
     );
+  });
+
+  it('carries the config flags, and reads a heartbeat without them as one that says nothing of its config', () => {
+    for (const configConfirm of ['pending', 'confirmed'] as const) {
+      const m = decodeMessage(encodeHeartbeat(header(), heartbeat({ configConfirm }), KEY), receiver());
+      expect(m.kind === 'heartbeat' && m.heartbeat.configConfirm).toBe(configConfirm);
+    }
+    // The layout of firmware without the flags (bit 0 alone): the same bytes as a heartbeat saying nothing.
+    const plain = sealedWithFlags(0x01);
+    expect(plain).toEqual(encodeHeartbeat(header(), heartbeat({ state: 'active', canServe: true, tcpFlows: 0, configIdPrefix: new Uint8Array(8) }), KEY));
+    const m = decodeMessage(plain, receiver());
+    expect(m.kind === 'heartbeat' && 'configConfirm' in m.heartbeat).toBe(false);
+    expect(decodeMessage(sealedWithFlags(0x02), receiver())).toMatchObject({ heartbeat: { canServe: false, configConfirm: 'pending' } });
+    expect(decodeMessage(sealedWithFlags(0x05), receiver())).toMatchObject({ heartbeat: { canServe: true, configConfirm: 'confirmed' } });
+    // Pending and confirmed at once, or a bit nobody defined: malformed, even under the right key.
+    expect(refusal(() => decodeMessage(sealedWithFlags(0x06), receiver()))).toBe('malformed');
+    expect(refusal(() => decodeMessage(sealedWithFlags(0x08), receiver()))).toBe('malformed');
   });
 
   it('refuses every single-byte change of a heartbeat', () => {

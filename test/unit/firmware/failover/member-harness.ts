@@ -1,7 +1,8 @@
 /**
  * Two or more failover members in one test under one fake clock: forwarding cores of a real
  * rule table, heartbeat links as in-memory wires that a test can cut per path, floating
- * services that record their state and can be made to find the address taken.
+ * services that record their state and can be made to find the address taken, and each member's
+ * own configuration database (commit confirmed, confirm, revert at the timeout) in memory.
  */
 import type { ForwardingCore as Core } from '../../../../firmware/forwarding/forwarding-core.js';
 import { ForwardingCore } from '../../../../firmware/forwarding/forwarding-core.js';
@@ -9,8 +10,10 @@ import type { LinkName } from '../../../../firmware/failover/envelope.js';
 import { groupConfig } from '../../../../firmware/failover/group-config.js';
 import { FailoverMember, type FailoverEvent } from '../../../../firmware/failover/member.js';
 import type { FloatingServicesPort, HeartbeatLink } from '../../../../firmware/failover/ports.js';
+import { ConfigManager, type ConfigEvent } from '../../../../firmware/mgmt/config-manager.js';
+import { recordFromTable } from '../../../../firmware/mgmt/config-record.js';
+import { MgmtError } from '../../../../firmware/mgmt/errors.js';
 import { MemoryStorage } from '../../../../sim/ports/state-dir.js';
-import { configId } from '../../../../src/protocol/rules/index.js';
 import type { RuleTable } from '../../../../src/protocol/rules/model.js';
 import { FakeClock } from '../../../support/fake-clock.js';
 import { service, table } from '../../../support/rules.js';
@@ -102,6 +105,9 @@ export interface TestMember {
   services: FakeServices;
   events: FailoverEvent[];
   member: FailoverMember;
+  /** The member's configuration database: a test commits and confirms through it as an agent would. */
+  config: ConfigManager;
+  configEvents: ConfigEvent[];
 }
 
 export async function startMember(
@@ -114,6 +120,13 @@ export async function startMember(
   const core = new ForwardingCore(rules, { random: () => 0.5, maxFlows: 4096, nowEpochMs: 0 });
   const services = new FakeServices(() => core);
   const events: FailoverEvent[] = [];
+  const configEvents: ConfigEvent[] = [];
+  const running = recordFromTable(rules);
+  const storage = new MemoryStorage();
+  const db = new ConfigManager(
+    { clock, storage, apply: (t) => void core.reconfigure(t, clock.epochMs()), onEvent: (e) => configEvents.push(e) },
+    { running, history: [], saved: { startupId: '', history: [] } },
+  );
   const config = groupConfig({
     name: 'pair-a',
     unit,
@@ -125,14 +138,25 @@ export async function startMember(
   });
   const member = await FailoverMember.join(config, {
     clock,
-    storage: new MemoryStorage(),
+    storage,
     core,
-    configId: () => configId(rules),
+    configId: () => db.running.id,
+    configPending: () => db.pending !== null,
+    // As firmware/appliance.ts wires it.
+    confirmConfig: async (id, by) => {
+      try {
+        await db.confirm({ configId: id, by });
+        return true;
+      } catch (err) {
+        if (err instanceof MgmtError && err.code === 'nothingToConfirm') return false;
+        throw err;
+      }
+    },
     links: wires.map((w) => w.end(unit)),
     services,
     onEvent: (e) => events.push(e),
   });
-  return { unit, core, services, events, member };
+  return { unit, core, services, events, member, config: db, configEvents };
 }
 
 export const transitions = (m: TestMember) => m.events.filter((e) => e.type === 'failover');

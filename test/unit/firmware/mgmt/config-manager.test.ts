@@ -223,6 +223,20 @@ describe('ConfigManager: commit confirmed', () => {
     expect((await mgmtError(manager.confirm())).code).toBe('nothingToConfirm');
   });
 
+  it('a confirm naming a config confirms only that one, and says why when told', async () => {
+    const { manager, storage, events, clock } = await harness();
+    await commitTable(manager, 1, 10_000);
+    await commitTable(manager, 2, 10_000);
+    // Decided while 1 was pending, its turn comes with 2 pending: it must not confirm 2.
+    const stale = await mgmtError(manager.confirm({ configId: idOf(1), by: 'failover peer unit 1 runs it confirmed' }));
+    expect(stale.code).toBe('nothingToConfirm');
+    expect(manager.pending).not.toBeNull();
+    expect(startupId(storage)).toBe(idOf(0));
+    expect(await manager.confirm({ configId: idOf(2), by: 'failover peer unit 1 runs it confirmed' })).toEqual({ configId: idOf(2) });
+    expect(events.at(-1)).toEqual({ kind: 'confirm', configId: idOf(2), at: clock.epochMs(), by: 'failover peer unit 1 runs it confirmed' });
+    expect(startupId(storage)).toBe(idOf(2));
+  });
+
   it('refuses confirm with nothing pending', async () => {
     const { manager, storage } = await harness();
     const err = await mgmtError(manager.confirm());

@@ -92,6 +92,36 @@ describe('group push', () => {
     expect([a, b].map((f) => configId(f.running))).toEqual([configId(OLD), configId(OLD)]);
   });
 
+  it('a member its peer confirmed before the agent did counts as confirmed, not as a failure to undo', async () => {
+    const { a, b, access, order } = pair();
+    const confirm = a.confirm.bind(a);
+    // a hears b run the new id confirmed and confirms itself; the agent's confirm then finds nothing pending.
+    a.confirm = async () => {
+      await confirm();
+      throw new DriverError('refused', 'no commit is pending confirmation', 'nothingToConfirm');
+    };
+    const report = await pushToGroup(request(NEW), access);
+    expect(report.ok).toBe(true);
+    expect(order).toEqual(['push b', 'push a', 'confirm b', 'confirm a']);
+    expect(report.members.map((m) => [m.appliance, m.outcome])).toEqual([
+      ['b', 'confirmed'],
+      ['a', 'confirmed'],
+    ]);
+    expect([a, b].map((f) => [configId(f.running), f.pendingConfirm])).toEqual([
+      [configId(NEW), null],
+      [configId(NEW), null],
+    ]);
+  });
+
+  it('a confirm refused by a member that still has the new id pending is a failure: everything is rolled back', async () => {
+    const { a, b, access, order } = pair();
+    a.confirm = () => (order.push('confirm a'), Promise.reject(new DriverError('refused', 'storage failed', 'storage')));
+    const report = await pushToGroup(request(NEW), access);
+    expect(report.ok).toBe(false);
+    expect(order).toEqual(['push b', 'push a', 'confirm b', 'confirm a', 'rollback a', 'rollback b']);
+    expect([a, b].map((f) => configId(f.running))).toEqual([configId(OLD), configId(OLD)]);
+  });
+
   it('confirms nothing when a member does not run the new id after its push', async () => {
     const { a, b, access, order } = pair();
     // a takes the push, then something else runs (its operator, a revert): phase 2 sees it.
