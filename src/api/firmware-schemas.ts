@@ -51,6 +51,13 @@ export const NewRollout = Type.Object(
 );
 export type NewRollout = Static<typeof NewRollout>;
 
+/** A resume's optional body: how many appliances its run upgrades at once (no body: the default). */
+export const ResumeRollout = Type.Object(
+  { concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'appliances upgraded at once within a wave (default 8)' })) },
+  { additionalProperties: false },
+);
+export type ResumeRollout = Static<typeof ResumeRollout>;
+
 const Counts = {
   pending: Type.Integer(),
   upgrading: Type.Integer(),

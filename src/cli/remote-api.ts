@@ -1,6 +1,7 @@
 /**
  * The CLI as a JSON client of a remote agent's API (/api/v1), for the commands that read or
- * change the agent's store: inventory, events, audit, history, rollouts. The connection is
+ * change the agent's store: inventory, events, audit, history, rollouts; a firmware image goes
+ * up as its raw bytes (POST /firmware), the answer is JSON as ever. The connection is
  * src/control/http-channel.ts's (pinned fingerprint or CA checked before the token is written).
  * Invariant: a command reaches the agent only when a context is chosen (--context,
  * $FULCRUM_CONTEXT, the current one) and neither --direct nor --db asks for this machine; every
@@ -37,8 +38,18 @@ export type ExitsByCode = Readonly<Record<string, number>>;
 export interface RemoteApi {
   /** The context's name and the agent's URL, for messages. */
   readonly where: string;
+  /** The context's name alone, for the `--context NAME` of a command to run next. */
+  readonly context: string;
   get<T>(path: string, query?: Record<string, string | undefined>, exits?: ExitsByCode): Promise<T>;
   send<T>(method: 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown, exits?: ExitsByCode): Promise<T>;
+  /** POSTs `bytes` as they are (application/octet-stream), for the routes that take a file. */
+  sendBytes<T>(path: string, bytes: Uint8Array, exits?: ExitsByCode): Promise<T>;
+}
+
+/** A request's body as it goes on the wire, with its content type. */
+interface Payload {
+  type: string;
+  bytes: Buffer;
 }
 
 /** The agent this command works against, or null for this machine. */
@@ -86,10 +97,10 @@ class AgentApi implements RemoteApi {
   readonly where: string;
 
   constructor(
-    name: string,
+    readonly context: string,
     private readonly endpoint: AgentEndpoint,
   ) {
-    this.where = `context ${name} (${endpoint.server})`;
+    this.where = `context ${context} (${endpoint.server})`;
   }
 
   get<T>(path: string, query: Record<string, string | undefined> = {}, exits: ExitsByCode = {}): Promise<T> {
@@ -99,21 +110,22 @@ class AgentApi implements RemoteApi {
   }
 
   send<T>(method: 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown, exits: ExitsByCode = {}): Promise<T> {
-    return this.request<T>(method, this.url(path), body, exits);
+    const payload = body === undefined ? undefined : { type: 'application/json', bytes: Buffer.from(JSON.stringify(body), 'utf8') };
+    return this.request<T>(method, this.url(path), payload, exits);
+  }
+
+  sendBytes<T>(path: string, bytes: Uint8Array, exits: ExitsByCode = {}): Promise<T> {
+    const payload = { type: 'application/octet-stream', bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
+    return this.request<T>('POST', this.url(path), payload, exits);
   }
 
   private url(path: string): URL {
     return new URL(`/api/v1${path}`, this.endpoint.server);
   }
 
-  private request<T>(method: string, url: URL, body: unknown, exits: ExitsByCode): Promise<T> {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
+  private request<T>(method: string, url: URL, payload: Payload | undefined, exits: ExitsByCode): Promise<T> {
     const headers =
-      payload === undefined
-        ? method === 'GET'
-          ? {}
-          : { 'content-length': 0 }
-        : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) };
+      payload === undefined ? (method === 'GET' ? {} : { 'content-length': 0 }) : { 'content-type': payload.type, 'content-length': payload.bytes.length };
     return new Promise<T>((resolve, reject) => {
       const req = http.request(agentRequest(this.endpoint, url, method, headers), (res) => {
         let text = '';
@@ -136,7 +148,7 @@ class AgentApi implements RemoteApi {
         });
       });
       req.on('error', (err) => reject(new CliError(`${this.where}: ${err.message}`, EXIT.unreachable)));
-      req.end(payload);
+      req.end(payload?.bytes);
     });
   }
 

@@ -10,7 +10,7 @@ import { parseDuration } from '../../protocol/rules/index.js';
 import { noteChange } from '../audit.js';
 import type { ApiContext } from '../context.js';
 import { ApiError } from '../errors.js';
-import { IdParams, NewRollout, RolloutList, RolloutListQuery, RolloutStatusSchema } from '../firmware-schemas.js';
+import { IdParams, NewRollout, ResumeRollout, RolloutList, RolloutListQuery, RolloutStatusSchema } from '../firmware-schemas.js';
 import { ADOPT_EVERY_MS, RolloutRuns } from '../rollout-runs.js';
 import { errors } from '../schemas.js';
 
@@ -130,13 +130,27 @@ export function rolloutRoutes(app: FastifyInstance, ctx: ApiContext): void {
   );
 
   const control = (verb: 'pause' | 'resume' | 'abort', summaryText: string) =>
-    app.post<{ Params: IdParams }>(
+    app.post<{ Params: IdParams; Body: ResumeRollout | undefined }>(
       `/rollouts/:id/${verb}`,
-      { schema: { summary: summaryText, tags, params: IdParams, response: { 200: RolloutStatusSchema, ...errors(400, 401, 403, 404, 409) } } },
+      {
+        schema: {
+          summary: summaryText,
+          tags,
+          params: IdParams,
+          // Only a resume starts a run, so only it takes the run's concurrency (`fulcrum rollout resume --concurrency`).
+          ...(verb === 'resume' ? { body: ResumeRollout } : {}),
+          response: { 200: RolloutStatusSchema, ...errors(400, 401, 403, 404, 409) },
+        },
+        // The body is optional: a resume sent without one (the dashboard's, older clients') runs with the defaults.
+        preValidation: async (request) => {
+          if (request.body === undefined || request.body === null) request.body = {};
+        },
+      },
       async (request) => {
         const id = Number(request.params.id);
         noteChange(request, { detail: { rollout: id } });
-        return guarded(() => (verb === 'pause' ? runs.engine.pause(id) : verb === 'abort' ? runs.engine.abort(id) : runs.resume(id)));
+        const concurrency = request.body?.concurrency;
+        return guarded(() => (verb === 'pause' ? runs.engine.pause(id) : verb === 'abort' ? runs.engine.abort(id) : runs.resume(id, concurrency)));
       },
     );
   control('pause', 'Start no more upgrades (those under way finish); resume carries on');

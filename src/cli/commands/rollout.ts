@@ -4,8 +4,9 @@
  * until it succeeds (exit 0), halts, is paused or aborted from another command (exit 1); the
  * database keeps every step, so a rollout whose process died is carried on by `resume`.
  * Option values that are wrong exit 2, appliances not in the inventory and bad images exit 3;
- * either way no rollout is created. With a context, status, list, pause and abort work on the
- * remote agent's rollouts (remote-rollout.ts); start and resume run here, so they refuse.
+ * either way no rollout is created. With a context, every subcommand works on the remote
+ * agent's rollouts (remote-rollout.ts): start and resume have the agent run the rollout and
+ * follow it to its end, with the same lines and exit codes as a run in this process.
  */
 import { CatalogError, FirmwareCatalog } from '../../upgrade/catalog.js';
 import {
@@ -22,8 +23,9 @@ import { FirmwareImageError } from '../../protocol/image/image.js';
 import { parseDuration } from '../../protocol/rules/index.js';
 import type { AgentStore } from '../../store/index.js';
 import { CliError, EXIT } from '../exit-codes.js';
-import { printJson, toJson } from '../output.js';
+import { printJson } from '../output.js';
 import { renderList, renderStatus, RolloutProgress } from '../rollout-display.js';
+import { reportEnd, writeEndLine } from '../rollout-end.js';
 import { readImageFile } from './firmware-files.js';
 import { groupAwareUpgrade, storedGroups } from '../../upgrade/group-upgrade.js';
 import { cliGroupAccess } from '../group-access.js';
@@ -164,7 +166,7 @@ async function runInForeground(
     process.off('SIGTERM', onSignal);
     progress.stop();
   }
-  if (json) process.stdout.write(`${toJson({ event: 'end', status })}\n`);
+  if (json) writeEndLine(status);
   if (interrupt.signal.aborted) {
     const upgrading = status.devices.filter((d) => d.state === 'upgrading').map((d) => d.appliance);
     throw new CliError(
@@ -173,30 +175,6 @@ async function runInForeground(
     );
   }
   reportEnd(status, json);
-}
-
-function reportEnd(s: RolloutStatus, json: boolean): void {
-  const failed = s.devices.filter((d) => d.state === 'failed');
-  const failures = failed.map((d) => `\n  ${d.appliance}: ${d.error}`).join('');
-  switch (s.state) {
-    case 'succeeded':
-      if (!json) process.stdout.write(`rollout ${s.id} succeeded: ${s.totals.succeeded} appliance${s.totals.succeeded === 1 ? '' : 's'} run ${s.version}\n`);
-      return;
-    case 'halted':
-      throw new CliError(
-        `rollout ${s.id} halted: ${s.reason ?? 'failures'}\nfailed:${failures}\nfix the cause, then \`fulcrum rollout resume ${s.id}\` retries the failed appliances (or \`fulcrum rollout abort ${s.id}\`)`,
-        EXIT.failure,
-      );
-    case 'paused':
-      throw new CliError(`rollout ${s.id} was paused: \`fulcrum rollout resume ${s.id}\` carries on`, EXIT.failure);
-    case 'aborted':
-      throw new CliError(
-        `rollout ${s.id} was aborted: ${s.totals.succeeded} of ${s.totals.devices} appliances upgraded${failed.length > 0 ? `; failed:${failures}` : ''}`,
-        EXIT.failure,
-      );
-    case 'running':
-      throw new CliError(`rollout ${s.id} stopped before its end; \`fulcrum rollout status ${s.id}\` shows where it stands`, EXIT.failure);
-  }
 }
 
 export async function start(file: string, opts: StartOptions): Promise<void> {
@@ -208,8 +186,19 @@ export async function start(file: string, opts: StartOptions): Promise<void> {
   if (deadlineMs <= 0) throw new CliError('--deadline: must be longer than 0', EXIT.usage);
   const concurrency = parseConcurrency(opts.concurrency);
   const remote = await remoteRollouts(opts);
-  if (remote) throw remote.foregroundOnly(remote.api, 'start');
   const bytes = readImageFile(file);
+  if (remote) {
+    return remote.start(remote.api, {
+      file,
+      bytes,
+      targets,
+      deadline: opts.deadline,
+      concurrency,
+      json: opts.json === true,
+      ...(waves ? { waves } : {}),
+      ...(maxFailures !== undefined ? { maxFailures } : {}),
+    });
+  }
   await withStore(opts, async (store) => {
     const upgrade = await upgradeThroughInventory(store, opts.db);
     const progress = new RolloutProgress(opts.json === true);
@@ -232,7 +221,7 @@ export async function resume(idText: string, opts: ResumeOptions): Promise<void>
   const id = parseId(idText);
   const concurrency = parseConcurrency(opts.concurrency);
   const remote = await remoteRollouts(opts);
-  if (remote) throw remote.foregroundOnly(remote.api, 'resume');
+  if (remote) return remote.resume(remote.api, id, concurrency, opts.json === true);
   await withStore(opts, async (store) => {
     const upgrade = await upgradeThroughInventory(store, opts.db);
     const progress = new RolloutProgress(opts.json === true);
