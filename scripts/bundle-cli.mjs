@@ -10,8 +10,20 @@
  * modules (better-sqlite3, serialport, node-pty) and the rest load from node_modules as before.
  * The rules worker is an entry of its own: src/api/rule-loader.ts starts `./rules-worker.js`
  * next to the chunk that imports it, which is this directory.
+ *
+ * The bundle is written to a directory of its own and then moved into dist/cli file by file
+ * (each rename atomic), so a CLI process started from the previous build while this one runs
+ * still finds its entry and the chunks it loads later. Chunks no build has written for an hour
+ * are removed.
  */
+import { mkdtempSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { build } from 'esbuild';
+
+const OUT = 'dist/cli';
+const STALE_MS = 60 * 60 * 1000;
+mkdirSync('dist', { recursive: true });
+const staging = mkdtempSync(path.join('dist', '.cli-'));
 
 const INLINE = new Set(['commander']);
 
@@ -22,7 +34,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  outdir: 'dist/cli',
+  outdir: staging,
   logLevel: 'warning',
   // commander is CommonJS: its require() of Node's modules needs a real require in an ES module.
   banner: { js: "import { createRequire as __fulcrumRequire } from 'node:module'; const require = __fulcrumRequire(import.meta.url);" },
@@ -49,3 +61,13 @@ await build({
     },
   ],
 });
+
+mkdirSync(OUT, { recursive: true });
+const written = new Set(readdirSync(staging));
+for (const name of written) renameSync(path.join(staging, name), path.join(OUT, name));
+rmSync(staging, { recursive: true, force: true });
+const now = Date.now();
+for (const name of readdirSync(OUT)) {
+  const file = path.join(OUT, name);
+  if (!written.has(name) && now - statSync(file).mtimeMs > STALE_MS) rmSync(file, { recursive: true, force: true });
+}
