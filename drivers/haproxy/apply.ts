@@ -5,7 +5,8 @@
  *
  * Invariant: when this throws, the file holds what it held before and the worker runs what it
  * ran before (live commands are undone; a reload that failed left the old worker; a reload that
- * took but does not run the table is reloaded back to the restored file).
+ * took but does not run the table, or that did not settle in time, is reloaded back to the
+ * restored file: reload.ts).
  */
 
 import { rmSync } from 'node:fs';
@@ -14,10 +15,10 @@ import { DriverError } from '../driver.js';
 import { checkConfig } from './check.js';
 import { runningConfig } from './config-file.js';
 import { readText, temporaryName, writeAtomically, writeDurably } from './files.js';
-import { drainCommands, liveChange } from './live-changes.js';
-import { reloadAndWait } from './reload.js';
+import { liveChange } from './live-changes.js';
+import { reloadInto } from './reload.js';
 import type { RuntimeApi } from './runtime.js';
-import { parseShowStat, type StatRow } from './show-stat.js';
+import { readStat } from './show-stat.js';
 import { runningMismatch, runningServers } from './verify.js';
 
 export interface Applied {
@@ -36,10 +37,6 @@ export interface ApplyContext {
   program: string;
 }
 
-export async function stat(api: RuntimeApi): Promise<StatRow[]> {
-  return parseShowStat(await api.worker('show stat'));
-}
-
 /** Runs `text` (the whole new file) in place of what the file holds now. */
 export async function applyFile(ctx: ApplyContext, text: string): Promise<Applied> {
   const previous = readText(ctx.file);
@@ -52,16 +49,16 @@ export async function applyFile(ctx: ApplyContext, text: string): Promise<Applie
   } finally {
     rmSync(candidate, { force: true });
   }
-  const rows = await stat(ctx.api);
+  const rows = await readStat(ctx.api);
   const live = liveChange(before.table, next.table, runningServers(rows));
   writeAtomically(ctx.file, text);
   try {
-    // reload() checks what the new worker runs itself (and puts the previous file back if not).
-    if (live === null) await reload(ctx, next.table, previous);
+    // reloadInto checks what the new worker runs itself (and reloads back into the previous file if not).
+    if (live === null) await reloadInto({ api: ctx.api, file: ctx.file }, next.table, { text: previous, table: before.table });
     else {
       await runLive(ctx.api, live.apply, live.undo);
       // A read-back that fails counts as a mismatch: the change is undone, never left half-known.
-      const mismatch = await stat(ctx.api).then(
+      const mismatch = await readStat(ctx.api).then(
         (after) => runningMismatch(next.table, after),
         (err: unknown) => `its counters could not be read back (${(err as Error).message})`,
       );
@@ -89,31 +86,4 @@ async function runLive(api: RuntimeApi, commands: string[], undo: string[]): Pro
       throw err;
     }
   }
-}
-
-/**
- * Reloads into the file just written. When the new worker then does not run the table (or the
- * drain commands fail), the previous file goes back and HAProxy reloads into it before this throws.
- */
-async function reload(ctx: ApplyContext, table: RuleTable, previous: string): Promise<void> {
-  await reloadAndWait(ctx.api);
-  let problem: string | null;
-  try {
-    // HAProxy starts every server ready: what the file cannot say (drain) is set now.
-    for (const command of drainCommands(table, runningServers(await stat(ctx.api)))) await ctx.api.set(command);
-    problem = runningMismatch(table, await stat(ctx.api));
-  } catch (err) {
-    problem = (err as Error).message;
-  }
-  if (problem === null) return;
-  writeAtomically(ctx.file, previous);
-  const back = await reloadAndWait(ctx.api).then(
-    () => 'the previous file is back and HAProxy reloaded into it',
-    (err: unknown) => `the previous file is back, but reloading into it failed too: ${(err as Error).message}`,
-  );
-  throw new DriverError(
-    'refused',
-    `HAProxy at ${ctx.api.where} reloaded but does not run the configuration written to ${ctx.file} (${problem}): is that the file HAProxy was started with (-f)? ${back}`,
-    'applyFailed',
-  );
 }

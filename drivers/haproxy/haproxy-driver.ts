@@ -14,13 +14,13 @@ import type { CountersSnapshot } from '../../src/protocol/counters.js';
 import { CodecError, decodeRules, encodeRules } from '../../src/protocol/rules/codec.js';
 import { MAX_ROLLBACK_STEPS } from '../../src/protocol/rules/limits.js';
 import { DriverError, type ApplianceDriver, type ApplianceEvent, type ApplianceInfo, type PushOptions, type PushResult } from '../driver.js';
-import { stat } from './apply.js';
 import { Commits, type ChangeOutcome } from './commits.js';
 import { runningConfig, type RunningConfig } from './config-file.js';
 import { countersFrom } from './counters.js';
 import { readText } from './files.js';
 import { RuntimeApi } from './runtime.js';
 import { parseShowInfo } from './show-info.js';
+import { readStat } from './show-stat.js';
 import { StateDirectory } from './state.js';
 import { parseHaproxyTarget, type HaproxyTarget } from './target.js';
 
@@ -80,7 +80,7 @@ export class HaproxyDriver implements ApplianceDriver {
   counters(): Promise<CountersSnapshot> {
     return this.serially(async () => {
       await this.expire();
-      const snapshot = countersFrom(await stat(this.api), this.running().table, Date.now());
+      const snapshot = countersFrom(await readStat(this.api), this.running().table, Date.now());
       this.noteStates(snapshot);
       return snapshot;
     });

@@ -5,18 +5,34 @@
  * that was not there before; it failed when the master counts a failure and keeps the old
  * worker (which runs on, with the old configuration).
  *
- * Invariant: resolves with the new worker's pid only once that worker answers; otherwise throws
- * DriverError('refused', 'applyFailed') saying what the master reports.
+ * Invariants: `reloadAndWait` resolves with the new worker's pid only once that worker answers;
+ * otherwise it throws DriverError('refused', 'applyFailed') saying what the master reports —
+ * ReloadUnsettled when it reported nothing conclusive in time, since the master may still
+ * finish that reload with the file it read. `reloadInto` either leaves the worker running the
+ * table just written, or puts the previous file back and reloads into it before it throws
+ * (also after a reload that did not settle), so that nothing runs what the file does not say.
  */
 
+import type { RuleTable } from '../../src/protocol/rules/model.js';
 import { DriverError } from '../driver.js';
+import { writeAtomically } from './files.js';
+import { drainCommands } from './live-changes.js';
 import type { RuntimeApi } from './runtime.js';
 import { parseShowInfo } from './show-info.js';
 import { parseShowProc, type ShowProc } from './show-proc.js';
+import { readStat } from './show-stat.js';
+import { runningMismatch, runningServers } from './verify.js';
 
 const POLL_MS = 100;
 /** A reload re-reads the configuration and binds every listener; HAProxy retries a busy port for a few seconds. */
 export const RELOAD_TIMEOUT_MS = 30_000;
+
+/** The master neither completed nor refused the reload in time: what runs afterwards is not known. */
+export class ReloadUnsettled extends DriverError {
+  constructor(message: string) {
+    super('refused', message, 'applyFailed');
+  }
+}
 
 export async function reloadAndWait(api: RuntimeApi, timeoutMs = RELOAD_TIMEOUT_MS): Promise<number> {
   const before = parseShowProc(await api.master('show proc'));
@@ -53,7 +69,56 @@ export async function reloadAndWait(api: RuntimeApi, timeoutMs = RELOAD_TIMEOUT_
     if (await answers(api, fresh[0]!)) return fresh[0]!;
     last = `new worker ${fresh[0]} does not answer yet`;
   }
-  throw new DriverError('refused', `HAProxy at ${api.where}: the reload did not complete within ${timeoutMs / 1000} s (${last})`, 'applyFailed');
+  throw new ReloadUnsettled(`HAProxy at ${api.where}: the reload did not complete within ${timeoutMs / 1000} s (${last})`);
+}
+
+export interface ReloadTarget {
+  api: RuntimeApi;
+  /** The configuration file HAProxy runs (`-f`), holding the new text already. */
+  file: string;
+  /** For each of the reloads (forward, and back when needed). */
+  timeoutMs?: number;
+}
+
+/**
+ * Reloads into `target.file`, which holds `table` now. When the new worker then does not run
+ * it (or the drain commands fail), or the reload did not settle in time, `previous.text` goes
+ * back into the file and HAProxy reloads into it (its drain states set again) before this
+ * throws. A reload the master refused needs nothing undone: the old worker runs on.
+ */
+export async function reloadInto(target: ReloadTarget, table: RuleTable, previous: { text: string; table: RuleTable }): Promise<void> {
+  const { api } = target;
+  let problem: string;
+  try {
+    await reloadAndWait(api, target.timeoutMs);
+    const differs = await settle(api, table);
+    if (differs === null) return;
+    problem = `HAProxy at ${api.where} reloaded but does not run the configuration written to ${target.file} (${differs}): is that the file HAProxy was started with (-f)?`;
+  } catch (err) {
+    if (!(err instanceof ReloadUnsettled)) throw err;
+    problem = err.message;
+  }
+  writeAtomically(target.file, previous.text);
+  const back = await reloadAndWait(api, target.timeoutMs)
+    .then(() => settle(api, previous.table))
+    .then(
+      (differs) =>
+        differs === null
+          ? 'the previous file is back and HAProxy reloaded into it'
+          : `the previous file is back and HAProxy reloaded, but does not run it either (${differs})`,
+      (err: unknown) => `the previous file is back, but reloading into it failed too: ${(err as Error).message}`,
+    );
+  throw new DriverError('refused', `${problem}; ${back}`, 'applyFailed');
+}
+
+/** Sets what a file cannot say (HAProxy starts every server ready: drain), then what differs from `table`, or null. */
+async function settle(api: RuntimeApi, table: RuleTable): Promise<string | null> {
+  try {
+    for (const command of drainCommands(table, runningServers(await readStat(api)))) await api.set(command);
+    return runningMismatch(table, await readStat(api));
+  } catch (err) {
+    return (err as Error).message;
+  }
 }
 
 async function answers(api: RuntimeApi, pid: number): Promise<boolean> {

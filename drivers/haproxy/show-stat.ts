@@ -5,6 +5,8 @@
  * missing, or a number that is not one, is an error naming the row and column.
  */
 
+import type { RuntimeApi } from './runtime.js';
+
 export type StatType = 'frontend' | 'backend' | 'server' | 'listener';
 
 export interface StatRow {
@@ -94,4 +96,9 @@ export function splitCsv(line: string): string[] {
   }
   out.push(field);
   return out;
+}
+
+/** The current worker's `show stat`, parsed. */
+export async function readStat(api: RuntimeApi): Promise<StatRow[]> {
+  return parseShowStat(await api.worker('show stat'));
 }
