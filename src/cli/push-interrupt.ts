@@ -1,5 +1,5 @@
 /**
- * Ctrl-C (or SIGTERM) during `rules push`: the push is stopped by closing its connection — a
+ * Ctrl-C (or SIGTERM) during `rules push` (or `rules set-backend`): the push is stopped by closing its connection — a
  * candidate cut off before its commit is never applied, since the appliance applies a table whole
  * or not at all — and the appliance is then asked what it runs, so the operator learns the state
  * it was left in: "running config unchanged: ID", "commit pending confirm until T", or that the
@@ -24,8 +24,8 @@ export class PushInterrupt {
   };
 
   constructor(
-    /** The config id of the table being pushed. */
-    private readonly pushing: string,
+    /** The config id of the table being pushed; null until it is known (an edit made on the running table). */
+    public pushing: string | null,
     /** The --to the operator gave, for the command to run next. */
     private readonly to: string,
   ) {
@@ -64,7 +64,7 @@ export class PushInterrupt {
 }
 
 /** The state a push was interrupted in, in the operator's words. */
-export function describeLeft(info: { configId: string; pendingConfirm: number | null }, pushing: string, to: string, now: number): string {
+export function describeLeft(info: { configId: string; pendingConfirm: number | null }, pushing: string | null, to: string, now: number): string {
   if (info.configId !== pushing) return `interrupted: running config unchanged: ${info.configId}`;
   if (info.pendingConfirm !== null) {
     return `interrupted after the commit: commit pending confirm until ${deadlineText(now + info.pendingConfirm * 1000)} (running ${info.configId}); fulcrum rules confirm --to ${to} keeps it, otherwise it reverts by itself`;

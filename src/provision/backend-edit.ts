@@ -65,12 +65,18 @@ export function applyBackendEdit(table: RuleTable, edit: BackendEdit): RuleTable
   return edited;
 }
 
-export type BackendEditRequest = Omit<CheckedPushRequest, 'rules' | 'cache' | 'expectRunning'> & { edit: BackendEdit; cache: ConfigCache };
+export type BackendEditRequest = Omit<CheckedPushRequest, 'rules' | 'cache' | 'expectRunning'> & {
+  edit: BackendEdit;
+  cache: ConfigCache;
+  /** Told the edited table before it is pushed (an interrupt report compares the appliance's id with it). */
+  onEdited?: (rules: RuleTable) => void;
+};
 
 /** Reads the running table, applies the edit and pushes it (checked); `rules` is the edited table. */
 export async function editBackend(driver: ApplianceDriver, request: BackendEditRequest): Promise<CheckedPush & { rules: RuleTable }> {
   const running = await runningTable(driver, request.cache);
   const rules = applyBackendEdit(running.table, request.edit);
+  request.onEdited?.(rules);
   const checked = await pushChecked(driver, { ...request, rules, expectRunning: running.configId });
   return { ...checked, rules };
 }

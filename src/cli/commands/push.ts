@@ -156,22 +156,29 @@ export async function setBackend(service: string, backend: string, opts: SetBack
       ? 0
       : flag('--confirm-timeout', () => checkConfirmTimeout(opts.confirmTimeout!, { force: opts.force, names: CLI_OVERRIDES }));
   let checked: CheckedPush;
+  // The edited table is made from the running one: its id is known only once that is read.
+  const interrupt = new PushInterrupt(null, opts.to);
   try {
     checked = await audited(pushAudit(opts, { service, backend, weight, state }), () =>
-      onAppliance(opts, (d) =>
-        editBackend(d, {
+      onAppliance(opts, (d) => {
+        interrupt.attach(d);
+        return editBackend(d, {
           edit: { service, backend, weight, state },
           cache: new ConfigCache(),
           confirmTimeoutMs,
           names: CLI_OVERRIDES,
           replacePending: opts.replacePending,
           dryRun: opts.dryRun,
-        }),
-      ),
+          onEdited: (rules) => (interrupt.pushing = configId(rules)),
+        });
+      }),
     );
   } catch (err) {
+    if (interrupt.fired) throw await interrupt.report(() => withDriver(opts, (d) => d.info()));
     if (err instanceof PushRefused) throw refused(err, opts.json === true, false);
     throw err;
+  } finally {
+    interrupt.dispose();
   }
   const { preflight: p, result } = checked;
   if (checked.outcome === 'unchanged') {
