@@ -12,7 +12,9 @@ export function writeEndLine(status: RolloutStatus): void {
   process.stdout.write(`${toJson({ event: 'end', status })}\n`);
 }
 
-export function reportEnd(s: RolloutStatus, json: boolean): void {
+/** `context`: the context the rollout ran through, named in every command to run next (`--context NAME`). */
+export function reportEnd(s: RolloutStatus, json: boolean, context?: string): void {
+  const on = context === undefined ? '' : ` --context ${context}`;
   const failed = s.devices.filter((d) => d.state === 'failed');
   const failures = failed.map((d) => `\n  ${d.appliance}: ${d.error}`).join('');
   switch (s.state) {
@@ -21,17 +23,17 @@ export function reportEnd(s: RolloutStatus, json: boolean): void {
       return;
     case 'halted':
       throw new CliError(
-        `rollout ${s.id} halted: ${s.reason ?? 'failures'}\nfailed:${failures}\nfix the cause, then \`fulcrum rollout resume ${s.id}\` retries the failed appliances (or \`fulcrum rollout abort ${s.id}\`)`,
+        `rollout ${s.id} halted: ${s.reason ?? 'failures'}\nfailed:${failures}\nfix the cause, then \`fulcrum rollout resume ${s.id}${on}\` retries the failed appliances (or \`fulcrum rollout abort ${s.id}${on}\`)`,
         EXIT.failure,
       );
     case 'paused':
-      throw new CliError(`rollout ${s.id} was paused: \`fulcrum rollout resume ${s.id}\` carries on`, EXIT.failure);
+      throw new CliError(`rollout ${s.id} was paused: \`fulcrum rollout resume ${s.id}${on}\` carries on`, EXIT.failure);
     case 'aborted':
       throw new CliError(
         `rollout ${s.id} was aborted: ${s.totals.succeeded} of ${s.totals.devices} appliances upgraded${failed.length > 0 ? `; failed:${failures}` : ''}`,
         EXIT.failure,
       );
     case 'running':
-      throw new CliError(`rollout ${s.id} stopped before its end; \`fulcrum rollout status ${s.id}\` shows where it stands`, EXIT.failure);
+      throw new CliError(`rollout ${s.id} stopped before its end; \`fulcrum rollout status ${s.id}${on}\` shows where it stands`, EXIT.failure);
   }
 }

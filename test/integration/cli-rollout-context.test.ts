@@ -34,8 +34,12 @@ function imageFile(version: string, size: number): string {
   return file;
 }
 
-/** What differs between two runs of the same rollout: its id and how long each upgrade took. */
-const normalized = (text: string) => text.replace(/rollout \d+/g, 'rollout N').replace(/\(\d+\.\d s\)/g, '(T s)');
+/** What differs between two runs of the same rollout: its id, how long each upgrade took, and the context its hints name. */
+const normalized = (text: string) =>
+  text
+    .replace(/rollout \d+/g, 'rollout N')
+    .replace(/\(\d+\.\d s\)/g, '(T s)')
+    .replace(/ --context lab`/g, '`');
 const same = (r: CliResult) => [r.code, normalized(r.stdout), normalized(r.stderr)];
 const idOf = (r: CliResult) => Number(/^rollout (\d+):/.exec(r.stdout)?.[1]);
 
@@ -126,6 +130,8 @@ describe('fulcrum rollout start | resume with a context, as on the agent machine
     expect(same(away)).toEqual(same(here));
     expect(away.stdout).toContain('up-bad: FAILED:');
     expect(away.stderr).toContain('halted');
+    // What to run next names the context, so it goes to the same agent.
+    expect(away.stderr).toMatch(/`fulcrum rollout resume \d+ --context lab` retries the failed appliances/);
 
     // The fix: the name now points at an appliance that trusts the key (the agent reads it there first).
     const moved = await remote('appliance', 'update', 'up-bad', '--target', targets.get('r-fix')!);

@@ -75,7 +75,7 @@ async function upload(api: RemoteApi, file: string, bytes: Uint8Array): Promise<
 async function followToEnd(api: RemoteApi, id: number, after: number, progress: RolloutProgress, json: boolean, beforeRun?: () => void): Promise<void> {
   const status = await followRollout(api, id, { after, progress, exits: ROLLOUT_EXITS, ...(beforeRun ? { beforeRun } : {}) });
   if (json) writeEndLine(status);
-  reportEnd(status, json);
+  reportEnd(status, json, api.context);
 }
 
 export async function start(api: RemoteApi, req: RemoteStart): Promise<void> {
