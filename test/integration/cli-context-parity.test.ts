@@ -191,8 +191,10 @@ describe('fulcrum --context: update, list --live, counters --step and events --f
   it('events --follow pages the agent’s log by id: more than one answer’s worth, appended late with early times, each shown once', async () => {
     const remote = follow(['events', '--follow', '--json', '--since', '1m', '--appliance', 'late'], clientEnv);
     const local = follow(['events', '--follow', '--json', '--since', '1m', '--appliance', 'late'], agentEnv);
+    // Only whole lines: a chunk of the follower's output may end inside one.
     const lines = (out: string, kind: string) =>
       out
+        .slice(0, out.lastIndexOf('\n') + 1)
         .split('\n')
         .filter((l) => l !== '')
         .map((l) => JSON.parse(l) as { kind: string; detail: { i: number } })
