@@ -51,6 +51,11 @@ export function connect(url: string, options: PgPoolOptions = {}): PgDb {
     async transaction(work) {
       const client = await pool.connect();
       let broken: Error | undefined;
+      // A checked-out client has no listener of the pool's: a server that goes away while the
+      // transaction waits between statements (a restart) would otherwise end the process. The
+      // statement in flight fails on its own; the client is then released as broken.
+      const lost = (error: Error) => (broken = error);
+      client.on('error', lost);
       try {
         await client.query('BEGIN');
         const result = await work(client);
@@ -64,6 +69,7 @@ export function connect(url: string, options: PgPoolOptions = {}): PgDb {
         }
         throw error;
       } finally {
+        client.off('error', lost);
         client.release(broken);
       }
     },

@@ -9,6 +9,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentStore } from '../../../src/store/index.js';
+import { connect } from '../../../src/store/postgres/connection.js';
 import { openPostgresStore, PG_SCHEMA_VERSION } from '../../../src/store/postgres/index.js';
 import { hasPostgres, startPostgres, type PostgresServer } from '../../support/postgres.js';
 
@@ -92,6 +93,25 @@ describe.skipIf(!hasPostgres())('PostgreSQL store', () => {
       expect(bytes / (50 * 20)).toBeLessThan(5);
     } finally {
       await s.close();
+    }
+  });
+
+  it('a connection lost in the middle of a transaction fails that transaction, never the process', async () => {
+    const url = await server.createDatabase(`lost_${++n}`);
+    const db = connect(url);
+    try {
+      const work = db.transaction(async (client) => {
+        await client.query('SELECT 1');
+        // The server ends this session while the transaction waits between statements (as a restart does).
+        await sql(url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'");
+        await new Promise((r) => setTimeout(r, 300));
+        await client.query('SELECT 1');
+      });
+      await expect(work).rejects.toThrow();
+      // The broken connection was dropped: the next statement gets a fresh one.
+      expect((await db.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await db.end();
     }
   });
 
