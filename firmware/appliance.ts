@@ -14,6 +14,7 @@ import { MgmtError } from './mgmt/errors.js';
 import type { BootResult, Bootloader } from './boot/index.js';
 import { refusalOf } from './failover/action-refusal.js';
 import { FailoverMember, type FailoverEvent } from './failover/member.js';
+import { rejoinDetail, rejoinWindowMs } from './failover/rejoin.js';
 import type { GroupConfig } from './failover/group-config.js';
 import type { FloatingServicesPort, HeartbeatLink } from './failover/ports.js';
 import { NO_DATA_PLANE, type Clock, type DataPlanePort, type HealthProbePort, type ImageFetchPort, type StoragePort } from './ports.js';
@@ -29,7 +30,8 @@ export interface ApplianceIdentity {
 
 export type ApplianceEvent =
   | { type: 'backend-state'; service: string; address: string; up: boolean; detail: string; at: number }
-  | { type: 'commit'; configId: string; pendingConfirm: boolean; at: number }
+  /** `detail`: why, when it was no operator's commit (an interrupted one taken up again at a group member's boot). */
+  | { type: 'commit'; configId: string; pendingConfirm: boolean; at: number; detail?: string }
   | { type: 'confirm'; configId: string; at: number; by?: string }
   | { type: 'rollback'; configId: string; reason: 'confirm-timeout' | 'operator'; at: number }
   /** A trial image passed its self-test and made itself permanent. */
@@ -129,9 +131,12 @@ export class Appliance {
   /**
    * Joins a failover group (firmware/failover/): from now on the floating services open only
    * while this member is active. The data plane attached must leave them closed until then.
+   * A member that went down while a commit confirmed was pending takes it up again first, for
+   * the rejoin window (failover/rejoin.ts), so its first heartbeats already say "pending".
    */
   async joinGroup(config: GroupConfig, links: readonly HeartbeatLink[], services: FloatingServicesPort): Promise<FailoverMember> {
     if (this.member) throw new Error(`already a member of group ${this.member.config.name}`);
+    await this.rejoinInterrupted(config);
     this.member = await FailoverMember.join(config, {
       clock: this.options.clock,
       storage: this.options.storage,
@@ -153,6 +158,20 @@ export class Appliance {
       onEvent: (e) => this.emit(e as ApplianceEvent),
     });
     return this.member;
+  }
+
+  /** A commit that cannot be taken up again (storage, the core refusing it) is a `problem` event; the startup config runs, as after a lone box's reboot. */
+  private async rejoinInterrupted(config: GroupConfig): Promise<void> {
+    const commit = this.config.interruptedCommit;
+    if (!commit) return;
+    const windowMs = rejoinWindowMs(config);
+    try {
+      await this.config.resumeInterrupted(windowMs, rejoinDetail(config.name, windowMs));
+    } catch (err) {
+      if (!(err instanceof MgmtError)) throw err;
+      const detail = `restarted during the commit confirmed of ${commit.id.slice(0, 12)}, which could not be taken up again (${err.message}): the startup config runs`;
+      this.emit({ type: 'problem', detail, at: this.options.clock.epochMs() });
+    }
   }
 
   /** The failover group membership, or null for a lone appliance. */

@@ -8,7 +8,9 @@
  * - startup: the last *confirmed* config, the one in `startup.rules` that a boot runs;
  * - candidate: staged bytes, in memory only.
  * Running and startup differ only while a commit is pending confirmation: running is then the new
- * config and startup the one the timer will go back to, so a reboot while pending also goes back.
+ * config and startup the one the timer will go back to, so a reboot while pending also goes back
+ * (storage marks the commit as pending, so a failover member can take it up again: see
+ * `resumeInterrupted`).
  *
  * Every operation is all or nothing. It applies the new running config first (a table the core
  * refuses changes nothing), then saves, and puts the old config back if saving fails. Saving
@@ -21,10 +23,11 @@
 
 import { CodecError } from '../../src/protocol/rules/index.js';
 import { MAX_ROLLBACK_STEPS } from '../../src/protocol/rules/limits.js';
+import { restoreState, STARTUP_FILE } from './config-load.js';
 import type { Cancel } from '../ports.js';
 import { recordFromBytes, recordFromTable, shortId, withNote, type CommitNote, type ConfigRecord } from './config-record.js';
 import { MgmtError } from './errors.js';
-import { decodeJournal, encodeJournal, HISTORY_FILE, pickState, type SavedState } from './history-journal.js';
+import { encodeJournal, HISTORY_FILE, type SavedState } from './history-journal.js';
 import { OperationQueue } from './operation-queue.js';
 import type { ChangeResult, ConfigEvent, ConfigManagerOptions, ConfigStatus, LoadOptions, PendingConfirm, RestoredState } from './config-types.js';
 import { describeError } from '../../src/protocol/describe-error.js';
@@ -33,8 +36,7 @@ export type { CommitNote, ConfigRecord } from './config-record.js';
 export type { ApplyConfig, ChangeResult, ConfigEvent, ConfigManagerOptions, ConfigStatus, LoadOptions, PendingConfirm, RestoredState } from './config-types.js';
 export { MgmtError, type MgmtErrorCode } from './errors.js';
 
-/** Where the startup config lives; the same name Appliance.boot reads (a test keeps them equal). */
-export const STARTUP_FILE = 'startup.rules';
+export { STARTUP_FILE } from './config-load.js';
 export { HISTORY_FILE } from './history-journal.js';
 export { MAX_ROLLBACK_STEPS };
 /** The longest confirm timeout: timers built on setTimeout fire at once beyond 2^31-1 ms (~24.8 days). */
@@ -54,6 +56,8 @@ interface NextState {
   history: readonly ConfigRecord[];
   /** Whether `running` still awaits confirmation after this change. */
   pending: boolean;
+  /** Whether storage marks it as a pending commit a group member may take up again (default: `pending`); false once that mark is spent. */
+  rejoinable?: boolean;
 }
 
 export class ConfigManager {
@@ -64,6 +68,8 @@ export class ConfigManager {
   private pendingState: PendingState | null = null;
   /** What storage holds (as far as the last successful write knows): the `previous` side of the next journal. */
   private saved: SavedState;
+  /** A commit confirmed that storage says was pending at the last power-off, until taken up again or overtaken by any change. */
+  private interrupted: ConfigRecord | null;
   private readonly queue = new OperationQueue();
   readonly loadProblems: readonly string[];
 
@@ -77,53 +83,17 @@ export class ConfigManager {
     this.historyList = (restored?.history ?? []).slice(0, MAX_ROLLBACK_STEPS);
     this.saved = restored?.saved ?? { startupId: '', history: [] };
     this.loadProblems = restored?.problems ?? [];
+    this.interrupted = restored?.interrupted ?? null;
   }
 
   /**
    * Rebuilds the database from storage after a boot: running = startup = `startup.rules`, the
-   * history from the journal. A missing or corrupt history is an empty one, never fatal. It
-   * does not call `apply`: the appliance boots the startup config itself.
+   * history from the journal (config-load.ts). A missing or corrupt history is an empty one,
+   * never fatal. It does not call `apply`: the appliance boots the startup config itself. A
+   * commit confirmed that was pending when the box went down is reported in `interruptedCommit`.
    */
   static async load(options: LoadOptions): Promise<ConfigManager> {
-    const problems: string[] = [];
-    let startup: ConfigRecord | null = null;
-    let bytes: Uint8Array | null;
-    try {
-      bytes = await options.storage.read(STARTUP_FILE);
-    } catch (err) {
-      throw new MgmtError('storage', `reading ${STARTUP_FILE} failed: ${describeError(err)}`, { cause: err });
-    }
-    if (bytes === null) {
-      problems.push(`no ${STARTUP_FILE} stored; running the fallback table`);
-    } else {
-      try {
-        startup = recordFromBytes(bytes);
-      } catch (err) {
-        if (!(err instanceof CodecError)) throw err;
-        problems.push(`${STARTUP_FILE} unreadable (${err.message}); running the fallback table`);
-      }
-    }
-    // '' when flash holds no usable startup config: then the first change writes one.
-    const startupId = startup?.id ?? '';
-
-    // The history is a convenience: whatever is wrong with it (unreadable, rotten, another
-    // format), the box still runs, with an empty history and a note in loadProblems.
-    let history: readonly ConfigRecord[] = [];
-    try {
-      const blob = await options.storage.read(HISTORY_FILE);
-      if (blob) {
-        const decoded = decodeJournal(blob);
-        problems.push(...decoded.problems);
-        const { state, problem } = pickState(decoded.journal, startupId);
-        if (problem) problems.push(problem);
-        history = state.history.slice(0, MAX_ROLLBACK_STEPS);
-        if (startup && state.startupId === startup.id && state.startupNote) startup = withNote(startup, state.startupNote);
-      }
-    } catch (err) {
-      problems.push(`${HISTORY_FILE}: ${describeError(err)}; starting with an empty history`);
-    }
-    const running = startup ?? recordFromTable(options.fallback ?? { services: [] });
-    return new ConfigManager(options, { running, history, saved: { startupId, startupNote: running.note, history }, problems });
+    return new ConfigManager(options, await restoreState(options));
   }
 
   get running(): ConfigRecord {
@@ -141,6 +111,11 @@ export class ConfigManager {
   get pending(): PendingConfirm | null {
     const p = this.pendingState;
     return p ? { deadline: p.deadline, previous: p.previous } : null;
+  }
+
+  /** A commit confirmed that was pending when the box went down (it is rollback 1); null when none, or once taken up or overtaken. */
+  get interruptedCommit(): ConfigRecord | null {
+    return this.interrupted;
   }
 
   /** Previously committed configs, most recent first. */
@@ -172,10 +147,7 @@ export class ConfigManager {
    * running id and the one it replaced.
    */
   async commit(options: { confirmTimeoutMs?: number; note?: Omit<CommitNote, 'at'> } = {}): Promise<ChangeResult> {
-    const timeoutMs = options.confirmTimeoutMs ?? 0;
-    if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 0 || timeoutMs > MAX_CONFIRM_TIMEOUT_MS) {
-      throw new MgmtError('badRequest', `confirm timeout must be a whole number of milliseconds from 0 to ${MAX_CONFIRM_TIMEOUT_MS}, not ${timeoutMs}`);
-    }
+    const timeoutMs = checkedTimeout(options.confirmTimeoutMs ?? 0);
     const staged = this.candidateRec;
     if (!staged) throw new MgmtError('noCandidate', 'nothing to commit: no candidate config is staged');
     return this.queue.run(async () => {
@@ -239,6 +211,34 @@ export class ConfigManager {
     });
   }
 
+  /**
+   * Takes the interrupted commit up again (a failover member's boot, firmware/failover/rejoin.ts):
+   * it runs pending, confirmable and revertible as any commit confirmed, and goes back to the
+   * startup config after `timeoutMs` unless confirmed; the `commit` event carries `detail`. The
+   * journal's mark is spent first, before the config runs: should the box go down again —
+   * even because of this config — it boots its startup config, so one commit is taken up once,
+   * never in a crash loop. Resolves to its id, or null when there is nothing to take up.
+   */
+  async resumeInterrupted(timeoutMs: number, detail: string): Promise<string | null> {
+    if (checkedTimeout(timeoutMs) === 0) throw new MgmtError('badRequest', 'taking an interrupted commit up again needs a confirm timeout');
+    return this.queue.run(async () => {
+      const commit = this.interrupted;
+      this.interrupted = null;
+      if (!commit || this.pendingState || this.historyList[0]?.id !== commit.id) return null;
+      try {
+        await this.save(this.startupRec, this.historyList, false);
+      } catch (err) {
+        throw new MgmtError('storage', `clearing the mark of the interrupted commit ${shortId(commit.id)} failed: ${describeError(err)}; nothing changed`, {
+          cause: err,
+        });
+      }
+      await this.change({ running: commit, startup: this.startupRec, history: this.historyList.slice(1), pending: true, rejoinable: false });
+      this.armPending(timeoutMs);
+      this.emit({ kind: 'commit', configId: commit.id, pendingConfirm: true, at: this.options.clock.epochMs(), detail });
+      return commit.id;
+    });
+  }
+
   status(): ConfigStatus {
     const p = this.pendingState;
     return {
@@ -257,7 +257,9 @@ export class ConfigManager {
 
   /**
    * Cancels the confirm timer (appliance shutdown). Nothing is lost: a reboot while pending runs
-   * the confirmed startup config, which is what the timer would have done.
+   * the confirmed startup config, which is what the timer would have done — or, for a failover
+   * member, takes the commit up again for a short while so its group can settle it
+   * (`resumeInterrupted`).
    */
   stop(): void {
     this.pendingState?.cancel();
@@ -277,7 +279,7 @@ export class ConfigManager {
     try {
       // While a commit is pending, storage holds what a reboot (or the timer) leads to: the
       // confirmed startup config, with the unconfirmed config as rollback 1.
-      await this.save(next.startup, next.pending ? capped([next.running, ...next.history]) : next.history);
+      await this.save(next.startup, next.pending ? capped([next.running, ...next.history]) : next.history, next.pending && next.rejoinable !== false);
     } catch (err) {
       const failure = `saving the configuration failed: ${describeError(err)}`;
       if (swap) {
@@ -298,6 +300,8 @@ export class ConfigManager {
     this.runningRec = next.running;
     this.startupRec = next.startup;
     this.historyList = next.history;
+    // Storage now describes this change: whatever was interrupted before is overtaken.
+    this.interrupted = null;
   }
 
   /**
@@ -310,11 +314,11 @@ export class ConfigManager {
    * with a history that no longer lists the config it replaced. Each write is atomic (the
    * StoragePort's contract), so no blob is ever half old, half new.
    */
-  private async save(startup: ConfigRecord, history: readonly ConfigRecord[]): Promise<void> {
+  private async save(startup: ConfigRecord, history: readonly ConfigRecord[], pending: boolean): Promise<void> {
     const saved = this.saved;
-    const next: SavedState = { startupId: startup.id, startupNote: startup.note, history };
+    const next: SavedState = { startupId: startup.id, startupNote: startup.note, history, ...(pending ? { pending } : {}) };
     const newStartup = saved.startupId !== startup.id;
-    if (!newStartup && sameIds(saved.history, history)) return;
+    if (!newStartup && sameIds(saved.history, history) && (saved.pending === true) === pending) return;
     await this.options.storage.writeAtomic(HISTORY_FILE, encodeJournal({ current: next, previous: saved }));
     if (newStartup) await this.options.storage.writeAtomic(STARTUP_FILE, startup.encoding);
     this.saved = next;
@@ -381,6 +385,12 @@ export class ConfigManager {
       // The change has happened; a failing listener must not turn it into a reported failure.
     }
   }
+}
+
+function checkedTimeout(timeoutMs: number): number {
+  if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 0 || timeoutMs > MAX_CONFIRM_TIMEOUT_MS)
+    throw new MgmtError('badRequest', `confirm timeout must be a whole number of milliseconds from 0 to ${MAX_CONFIRM_TIMEOUT_MS}, not ${timeoutMs}`);
+  return timeoutMs;
 }
 
 function capped(history: readonly ConfigRecord[]): readonly ConfigRecord[] {

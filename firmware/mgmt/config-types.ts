@@ -13,7 +13,8 @@ import type { SavedState } from './history-journal.js';
 export type ApplyConfig = (table: RuleTable, encoding: Uint8Array, id: string) => Promise<void> | void;
 
 export type ConfigEvent =
-  | { kind: 'commit'; configId: string; pendingConfirm: boolean; at: number }
+  /** `detail` says why when the commit did not come from a `commit` (an interrupted one taken up again at boot). */
+  | { kind: 'commit'; configId: string; pendingConfirm: boolean; at: number; detail?: string }
   /** A pending commit was confirmed: `configId` is now the startup config; `by` when the confirm said why (a failover peer). */
   | { kind: 'confirm'; configId: string; at: number; by?: string }
   | { kind: 'rollback'; configId: string; reason: 'confirm-timeout' | 'operator'; at: number }
@@ -41,6 +42,11 @@ export interface RestoredState {
   saved: SavedState;
   /** What `load` had to repair or ignore, for the log. */
   problems?: readonly string[];
+  /**
+   * A commit confirmed that was pending when the box went down (storage's rollback 1, marked so
+   * by the journal), which a failover member may take up again (ConfigManager.resumeInterrupted).
+   */
+  interrupted?: ConfigRecord | null;
 }
 
 export interface ConfigStatus {

@@ -9,18 +9,27 @@
  * written after it and is the commit point: on load the state whose startup id matches the
  * startup config on flash wins, so startup and history always come from the same side of the cut.
  *
- *   journal := magic "FHIS" (46 48 49 53)  u8 version (2; 1 is read too)
+ *   journal := magic "FHIS" (46 48 49 53)  u8 version (3; 2 and 1 are read too)
  *              u8 pool size P   P × entry           -- distinct configs, each stored once
  *              state current    state previous
  *              u32 CRC-32 of every byte before it
  *   entry   := u32 length  canonical rule-table bytes (length ≥ 1)
  *   state   := 32 bytes startup id (raw SHA-256; all zero: unknown)  note of the startup config
- *              u8 count  count × (u8 pool index  note)  -- history, most recent first
+ *              u8 flags  u8 count  count × (u8 pool index  note)  -- history, most recent first
+ *   flags   := bit 0 pending: history entry 0 is a commit confirmed that was running, not yet
+ *              confirmed, when this state was written (count ≥ 1); bits 1–7 zero
  *   note    := u64 at (epoch ms; 0 unknown)  u8 length  by (UTF-8)  u8 length  comment (UTF-8)
  *
- * Version 1 (before notes) has no note fields: its states read with empty notes. The pool holds
- * each config once; its notes belong to the state entries, since one config can have been
- * committed twice (by different people).
+ * Version 2 has no flags byte (its states read as not pending); version 1 (before notes) has
+ * neither flags nor note fields (its states read with empty notes). The pool holds each config
+ * once; its notes belong to the state entries, since one config can have been committed twice
+ * (by different people).
+ *
+ * Why the pending flag: while a commit confirmed is pending, storage holds the confirmed startup
+ * config with the unconfirmed one as rollback 1, which a reboot runs as a revert. Without the
+ * flag that state reads the same as an operator's rollback away from that config; with it, a
+ * failover member that restarts can tell that its commit was interrupted, not undone, and take
+ * it up again while its group settles it (firmware/failover/rejoin.ts).
  *
  * Integers are unsigned big-endian. The pool lets both states share entries (they differ by about
  * one config), keeping the blob near the size of one history.
@@ -32,8 +41,10 @@ import { crc32 } from '../../src/protocol/digest.js';
 
 export const HISTORY_FILE = 'history.bin';
 export const HISTORY_MAGIC = Uint8Array.of(0x46, 0x48, 0x49, 0x53);
-export const HISTORY_FORMAT_VERSION = 2;
+export const HISTORY_FORMAT_VERSION = 3;
+const VERSION_WITHOUT_FLAGS = 2;
 const VERSION_WITHOUT_NOTES = 1;
+const FLAG_PENDING = 0x01;
 
 /** What one side of the journal describes. */
 export interface SavedState {
@@ -43,6 +54,8 @@ export interface SavedState {
   readonly startupNote?: CommitNote;
   /** Previously committed configs, most recent first, each with its note. */
   readonly history: readonly ConfigRecord[];
+  /** history[0] was running as a commit confirmed still pending when this state was written (absent: false). */
+  readonly pending?: boolean;
 }
 
 export interface Journal {
@@ -71,12 +84,13 @@ export function encodeJournal(journal: Journal): Uint8Array {
   if (pool.length > 255) throw new RangeError(`history journal: ${pool.length} distinct configs do not fit`);
   for (const state of [journal.current, journal.previous]) {
     if (state.history.length > 255) throw new RangeError(`history journal: ${state.history.length} entries do not fit`);
+    if (state.pending === true && state.history.length === 0) throw new RangeError('history journal: a pending commit needs its config as history entry 0');
   }
 
   const chunks: Uint8Array[] = [HISTORY_MAGIC, Uint8Array.of(HISTORY_FORMAT_VERSION, pool.length)];
   for (const entry of pool) chunks.push(u32Bytes(entry.encoding.length), entry.encoding);
   for (const state of [journal.current, journal.previous]) {
-    chunks.push(idToBytes(state.startupId), noteBytes(state.startupNote ?? NO_NOTE), Uint8Array.of(state.history.length));
+    chunks.push(idToBytes(state.startupId), noteBytes(state.startupNote ?? NO_NOTE), Uint8Array.of(state.pending === true ? FLAG_PENDING : 0, state.history.length));
     for (const entry of state.history) chunks.push(Uint8Array.of(slot.get(entry.id)!), noteBytes(entry.note ?? NO_NOTE));
   }
   const at = chunks.reduce((n, c) => n + c.length, 0);
@@ -107,8 +121,10 @@ export function decodeJournal(bytes: Uint8Array): { journal: Journal; problems: 
   }
   let at = HISTORY_MAGIC.length;
   const version = bytes[at++]!;
-  if (version !== HISTORY_FORMAT_VERSION && version !== VERSION_WITHOUT_NOTES) throw new JournalError(`unsupported history journal version ${version}`);
-  const notes = version === HISTORY_FORMAT_VERSION;
+  if (version !== HISTORY_FORMAT_VERSION && version !== VERSION_WITHOUT_FLAGS && version !== VERSION_WITHOUT_NOTES)
+    throw new JournalError(`unsupported history journal version ${version}`);
+  const notes = version !== VERSION_WITHOUT_NOTES;
+  const flags = version === HISTORY_FORMAT_VERSION;
   const need = (n: number, what: string) => {
     if (at + n > body) throw new JournalError(`history journal truncated in ${what}`);
   };
@@ -156,8 +172,16 @@ export function decodeJournal(bytes: Uint8Array): { journal: Journal; problems: 
     const startupId = idFromBytes(bytes.subarray(at, at + ID_BYTES));
     at += ID_BYTES;
     const startupNote = readNote(what);
+    let flagBits = 0;
+    if (flags) {
+      need(1, what);
+      flagBits = bytes[at++]!;
+      if ((flagBits & ~FLAG_PENDING) !== 0) throw new JournalError(`history journal: unknown flags 0x${flagBits.toString(16)} in ${what}`);
+    }
     need(1, what);
     const count = bytes[at++]!;
+    let pending = (flagBits & FLAG_PENDING) !== 0;
+    if (pending && count === 0) throw new JournalError(`history journal: ${what} is pending with an empty history`);
     const history: ConfigRecord[] = [];
     for (let i = 0; i < count; i++) {
       need(1, what);
@@ -166,8 +190,14 @@ export function decodeJournal(bytes: Uint8Array): { journal: Journal; problems: 
       const note = readNote(what);
       const entry = pool[index];
       if (entry) history.push(known(note) ? withNote(entry, note) : entry);
+      else if (i === 0 && pending) {
+        // The pending config itself no longer decodes: nothing to take up again, the rest stands.
+        pending = false;
+        problems.push(`the commit pending in the ${what} was dropped with its entry`);
+      }
     }
-    return known(startupNote) ? { startupId, startupNote, history } : { startupId, history };
+    const state: SavedState = known(startupNote) ? { startupId, startupNote, history } : { startupId, history };
+    return pending ? { ...state, pending } : state;
   };
   const current = readState('current state');
   const previous = readState('previous state');

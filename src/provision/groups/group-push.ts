@@ -10,9 +10,14 @@
  * member runs the same config id. Nothing is confirmed before every member runs the new id; if
  * the agent dies before confirming, every pushed member reverts by itself at its timeout to the
  * id the group ran before (phase 0 refuses a group that does not run one id, or has a commit
- * pending); if a confirm fails, the members confirmed already are rolled back. Once one member
- * is confirmed the others confirm themselves on hearing it (firmware/failover/config-agreement.ts),
- * so a confirm may find its member confirmed already: that member counts as confirmed.
+ * pending); if a confirm fails on a member that answers but does not run the new id confirmed,
+ * the members confirmed already are rolled back. Once one member is confirmed the others confirm
+ * themselves on hearing it (firmware/failover/config-agreement.ts), so a confirm may find its
+ * member confirmed already: that member counts as confirmed. A confirm that fails on a member
+ * that then does not answer at all confirms the others anyway: whether it was confirmed, is
+ * pending and up, or went down pending (it then takes the commit up again when it restarts,
+ * firmware/failover/rejoin.ts), it ends on the new id once its peers run it confirmed, whereas
+ * rolling them back would split the group from a member that had been confirmed.
  */
 import { configId } from '../../protocol/rules/index.js';
 import type { RuleTable } from '../../protocol/rules/model.js';
@@ -146,27 +151,40 @@ export async function pushToGroup(request: GroupPushRequest, access: GroupAccess
       return report(await undo(access, members, wanted, m.appliance, why));
     }
   }
+  let unreachable: GroupPushReport['failure'] = null;
   for (const m of changed) {
     try {
       await access.use(m.appliance, (d) => d.confirm());
       m.outcome = 'confirmed';
     } catch (err) {
       // Its peer's heartbeat (or a confirm whose answer was lost) may have got there first.
-      if (await confirmedAlready(access, m.appliance, wanted)) m.outcome = 'confirmed';
-      else return report(await undo(access, members, wanted, m.appliance, `confirm: ${text(err)}`));
+      const seen = await confirmState(access, m.appliance, wanted);
+      if (seen === 'confirmed') m.outcome = 'confirmed';
+      else if (seen === 'unreachable') {
+        // Confirmed, pending and up, or down while pending: it cannot be told apart, and every
+        // one of them ends on the new id once its peers run it confirmed (it hears them, or
+        // takes the commit up again when it restarts). Rolling the others back could not
+        // undo the first. So the others are confirmed anyway, and the push reported failed.
+        m.after = null;
+        unreachable ??= {
+          appliance: m.appliance,
+          reason: `confirm: ${text(err)}; it did not answer since, so the other members were confirmed anyway: it confirms on hearing them, now if it is up or when it restarts`,
+        };
+      } else return report(await undo(access, members, wanted, m.appliance, `confirm: ${text(err)}`));
     }
   }
-  return report(null);
+  return report(unreachable);
 }
 
-/** Whether `appliance` answers that it runs `wanted` with nothing pending; false when it does not answer. */
-async function confirmedAlready(access: GroupAccess, appliance: string, wanted: string): Promise<boolean> {
+/** Whether `appliance` answers that it runs `wanted` with nothing pending, answers otherwise, or does not answer. */
+async function confirmState(access: GroupAccess, appliance: string, wanted: string): Promise<'confirmed' | 'not' | 'unreachable'> {
+  let info;
   try {
-    const info = await readInfo(access, appliance);
-    return info.configId === wanted && info.pendingConfirm === null;
+    info = await readInfo(access, appliance);
   } catch {
-    return false;
+    return 'unreachable';
   }
+  return info.configId === wanted && info.pendingConfirm === null ? 'confirmed' : 'not';
 }
 
 /**

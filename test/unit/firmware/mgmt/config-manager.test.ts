@@ -45,7 +45,7 @@ describe('ConfigManager: load', () => {
     expect(m.running.id).toBe(idOf(7));
     expect(m.loadProblems.join()).toMatch(/no startup\.rules/);
     await commitTable(m, 1);
-    expect(await durable(storage)).toEqual({ startupId: idOf(1), history: [idOf(7)], problems: [] });
+    expect(await durable(storage)).toEqual({ startupId: idOf(1), history: [idOf(7)], interrupted: null, problems: [] });
   });
 
   it('treats a corrupt or unreadable history as empty, never as fatal', async () => {
@@ -130,7 +130,7 @@ describe('ConfigManager: plain commit', () => {
     expect(journal.current.history.map((c) => c.id)).toEqual([idOf(0)]);
     expect(manager.status()).toEqual({ runningId: idOf(1), startupId: idOf(1), candidateId: null, pendingConfirmMs: 0, history: [idOf(0)] });
     expect(events).toEqual([{ kind: 'commit', configId: idOf(1), pendingConfirm: false, at: clock.epochMs() }]);
-    expect(await durable(storage)).toEqual({ startupId: idOf(1), history: [idOf(0)], problems: [] });
+    expect(await durable(storage)).toEqual({ startupId: idOf(1), history: [idOf(0)], interrupted: null, problems: [] });
   });
 
   it('caps the history at 10, most recent first, and restores it after a reboot', async () => {
@@ -192,7 +192,7 @@ describe('ConfigManager: commit confirmed', () => {
     expect(manager.status()).toEqual({ runningId: idOf(0), startupId: idOf(0), candidateId: null, pendingConfirmMs: 0, history: [idOf(1), idOf(0)] });
     expect(manager.pending).toBeNull();
     expect(startupId(storage)).toBe(idOf(0));
-    expect(await durable(storage)).toEqual({ startupId: idOf(0), history: [idOf(1), idOf(0)], problems: [] });
+    expect(await durable(storage)).toEqual({ startupId: idOf(0), history: [idOf(1), idOf(0)], interrupted: null, problems: [] });
     // Nothing more fires later.
     await clock.advance(600_000);
     expect(applied).toHaveLength(2);
@@ -219,7 +219,7 @@ describe('ConfigManager: commit confirmed', () => {
     await manager.whenIdle();
     expect(applied).toEqual([idOf(1)]);
     expect(manager.running.id).toBe(idOf(1));
-    expect(await durable(storage)).toEqual({ startupId: idOf(1), history: [idOf(0)], problems: [] });
+    expect(await durable(storage)).toEqual({ startupId: idOf(1), history: [idOf(0)], interrupted: null, problems: [] });
     expect((await mgmtError(manager.confirm())).code).toBe('nothingToConfirm');
   });
 
@@ -274,7 +274,7 @@ describe('ConfigManager: commit confirmed', () => {
     await clock.advance(20_000);
     await manager.whenIdle();
     expect(applied).toEqual([idOf(1), idOf(2)]);
-    expect(await durable(storage)).toEqual({ startupId: idOf(2), history: [idOf(1), idOf(0)], problems: [] });
+    expect(await durable(storage)).toEqual({ startupId: idOf(2), history: [idOf(1), idOf(0)], interrupted: null, problems: [] });
   });
 
   it('a commit queued behind the timer revert runs after it, on the reverted state', async () => {
@@ -320,7 +320,7 @@ describe('ConfigManager: rollback', () => {
     const history = [11, 10, 9, 8, 7, 6, 5, 4, 3, 2].map(idOf);
     expect(h.manager.status()).toEqual({ runningId: idOf(target), startupId: idOf(target), candidateId: null, pendingConfirmMs: 0, history });
     expect(h.events).toEqual([{ kind: 'rollback', configId: idOf(target), reason: 'operator', at: h.clock.epochMs() }]);
-    expect(await durable(h.storage)).toEqual({ startupId: idOf(target), history, problems: [] });
+    expect(await durable(h.storage)).toEqual({ startupId: idOf(target), history, interrupted: null, problems: [] });
   });
 
   it('defaults to rollback 1', async () => {
@@ -356,7 +356,7 @@ describe('ConfigManager: rollback', () => {
     await manager.whenIdle();
     expect(applied).toEqual([idOf(1), idOf(2), idOf(0)]);
     expect(manager.status()).toEqual({ runningId: idOf(0), startupId: idOf(0), candidateId: null, pendingConfirmMs: 0, history: [idOf(2), idOf(1), idOf(0)] });
-    expect(await durable(storage)).toEqual({ startupId: idOf(0), history: [idOf(2), idOf(1), idOf(0)], problems: [] });
+    expect(await durable(storage)).toEqual({ startupId: idOf(0), history: [idOf(2), idOf(1), idOf(0)], interrupted: null, problems: [] });
   });
 });
 

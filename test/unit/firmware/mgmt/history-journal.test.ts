@@ -8,6 +8,14 @@ import { idOf, table } from './support.js';
 const rec = (n: number): ConfigRecord => recordFromTable(table(n));
 const ids = (list: readonly ConfigRecord[]) => list.map((c) => c.id);
 
+/** The same bytes with the checksum made right again: what is refused then is refused for its content. */
+function resealed(bytes: Uint8Array): Uint8Array {
+  const out = bytes.slice();
+  const body = out.length - 4;
+  new DataView(out.buffer).setUint32(body, crc32(out.subarray(0, body)));
+  return out;
+}
+
 const sample: Journal = {
   current: { startupId: idOf(4), history: [rec(3), rec(2), rec(1)] },
   previous: { startupId: idOf(3), history: [rec(2), rec(1)] },
@@ -23,7 +31,7 @@ describe('crc32', () => {
 describe('history journal', () => {
   it('round-trips both states, storing each config once', () => {
     const bytes = encodeJournal(sample);
-    expect(bytes.subarray(0, 5)).toEqual(Uint8Array.of(...HISTORY_MAGIC, 2));
+    expect(bytes.subarray(0, 5)).toEqual(Uint8Array.of(...HISTORY_MAGIC, 3));
     expect(bytes[5]).toBe(3); // pool: configs 3, 2, 1
     const { journal, problems } = decodeJournal(bytes);
     expect(problems).toEqual([]);
@@ -55,10 +63,58 @@ describe('history journal', () => {
 
   it('refuses another format version even with a valid checksum', () => {
     const bytes = encodeJournal(sample);
-    bytes[4] = 3;
-    const body = bytes.length - 4;
-    new DataView(bytes.buffer).setUint32(body, crc32(bytes.subarray(0, body)));
-    expect(() => decodeJournal(bytes)).toThrow(/unsupported history journal version 3/);
+    bytes[4] = 4;
+    expect(() => decodeJournal(resealed(bytes))).toThrow(/unsupported history journal version 4/);
+  });
+
+  it('round-trips the pending mark of each side', () => {
+    const j: Journal = {
+      current: { startupId: idOf(4), history: [rec(5), rec(3)], pending: true },
+      previous: { startupId: idOf(4), history: [rec(3)] },
+    };
+    const { journal, problems } = decodeJournal(encodeJournal(j));
+    expect(problems).toEqual([]);
+    expect(journal.current.pending).toBe(true);
+    expect(journal.previous.pending).toBeUndefined();
+    expect(ids(journal.current.history)).toEqual([5, 3].map(idOf));
+  });
+
+  it('refuses a pending mark without its config, and unknown flag bits', () => {
+    expect(() => encodeJournal({ current: { startupId: idOf(4), history: [], pending: true }, previous: { startupId: '', history: [] } })).toThrow(RangeError);
+    // The flags byte of `current` sits after its startup id and its (empty) note.
+    const bytes = encodeJournal({ current: { startupId: idOf(4), history: [] }, previous: { startupId: '', history: [] } });
+    const flagsAt = 4 + 2 + 32 + 10;
+    expect(bytes[flagsAt]).toBe(0);
+    const pendingEmpty = bytes.slice();
+    pendingEmpty[flagsAt] = 1;
+    expect(() => decodeJournal(resealed(pendingEmpty))).toThrow(/pending with an empty history/);
+    const unknown = bytes.slice();
+    unknown[flagsAt] = 2;
+    expect(() => decodeJournal(resealed(unknown))).toThrow(/unknown flags 0x2/);
+  });
+
+  it('reads a version 2 journal (before the pending mark) as not pending', () => {
+    const j: Journal = { current: { startupId: idOf(4), history: [rec(5), rec(3)] }, previous: { startupId: idOf(3), history: [rec(3)] } };
+    const v3 = encodeJournal(j);
+    // Drop each state's flags byte: the previous state's sits after the current one's entries.
+    const poolEnd = 6 + [rec(5), rec(3)].reduce((n, r) => n + 4 + r.encoding.length, 0);
+    const currentFlags = poolEnd + 32 + 10;
+    const previousFlags = currentFlags + 2 + 2 * 11 + 32 + 10;
+    expect([v3[currentFlags], v3[currentFlags + 1], v3[previousFlags], v3[previousFlags + 1]]).toEqual([0, 2, 0, 1]);
+    const v2 = Uint8Array.from([...v3.subarray(0, currentFlags), ...v3.subarray(currentFlags + 1, previousFlags), ...v3.subarray(previousFlags + 1)]);
+    v2[4] = 2;
+    const { journal, problems } = decodeJournal(resealed(v2));
+    expect(problems).toEqual([]);
+    expect(journal).toEqual(decodeJournal(v3).journal);
+    expect(journal.current.pending).toBeUndefined();
+  });
+
+  it('drops the pending mark with its entry when the pending config no longer decodes', () => {
+    const stale: ConfigRecord = { table: { services: [] }, encoding: Uint8Array.of(0x46, 0x52, 0x55, 0x4c, 0x07, 0, 0), id: idOf(9) };
+    const bytes = encodeJournal({ current: { startupId: idOf(4), history: [stale, rec(1)], pending: true }, previous: { startupId: '', history: [] } });
+    const { journal, problems } = decodeJournal(bytes);
+    expect(journal.current).toEqual({ startupId: idOf(4), history: [rec(1)] });
+    expect(problems.join()).toMatch(/commit pending in the current state was dropped/);
   });
 
   it('keeps who committed each entry, when and why, per entry (one config committed twice keeps both notes)', () => {
@@ -110,20 +166,21 @@ describe('history journal', () => {
     expect(stray.problem).toMatch(/kept it/);
   });
 
-  it('round-trips any pair of histories (property)', () => {
+  it('round-trips any pair of histories, pending or not (property)', () => {
     const history = fc.array(fc.integer({ min: 0, max: 15 }), { maxLength: 10 });
     const startup = fc.option(fc.integer({ min: 0, max: 15 }), { nil: undefined });
     fc.assert(
-      fc.property(history, history, startup, startup, (a, b, sa, sb) => {
+      fc.property(history, history, startup, startup, fc.boolean(), fc.boolean(), (a, b, sa, sb, pa, pb) => {
         const j: Journal = {
-          current: { startupId: sa === undefined ? '' : idOf(sa), history: a.map(rec) },
-          previous: { startupId: sb === undefined ? '' : idOf(sb), history: b.map(rec) },
+          current: { startupId: sa === undefined ? '' : idOf(sa), history: a.map(rec), ...(pa && a.length > 0 ? { pending: true } : {}) },
+          previous: { startupId: sb === undefined ? '' : idOf(sb), history: b.map(rec), ...(pb && b.length > 0 ? { pending: true } : {}) },
         };
         const { journal } = decodeJournal(encodeJournal(j));
         expect(journal.current.startupId).toBe(j.current.startupId);
         expect(journal.previous.startupId).toBe(j.previous.startupId);
         expect(ids(journal.current.history)).toEqual(a.map(idOf));
         expect(ids(journal.previous.history)).toEqual(b.map(idOf));
+        expect([journal.current.pending, journal.previous.pending]).toEqual([j.current.pending, j.previous.pending]);
       }),
       { numRuns: 60 },
     );

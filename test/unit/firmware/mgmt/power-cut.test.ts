@@ -40,6 +40,12 @@ const scenarios: Scenario[] = [
   { name: 'rollback 3', prepare: history3, op: (m) => m.rollback(3), writes: BOTH },
   { name: 'rollback 10', prepare: full, op: (m) => m.rollback(10), writes: BOTH },
   { name: 'rollback during pending', prepare: async (m) => (await history3(m), await commitTable(m, 5, 60_000)), op: (m) => m.rollback(2), writes: BOTH },
+  {
+    name: 'rollback 1 during pending (away from the pending config)',
+    prepare: async (m) => (await history3(m), await commitTable(m, 5, 60_000)),
+    op: (m) => m.rollback(1),
+    writes: [HISTORY_FILE],
+  },
 ];
 
 async function prepared(s: Scenario): Promise<Harness> {
@@ -112,6 +118,26 @@ describe.each(modes)('storage fault (%s) at each write', (mode) => {
   }
 });
 
+describe('the revert at the confirm timeout', () => {
+  it('clears the pending mark; a power cut at that write leaves the commit interrupted, as it still was', async () => {
+    for (const cut of [false, true]) {
+      const h = await harness();
+      await commitTable(h.manager, 1);
+      await commitTable(h.manager, 2, 5_000);
+      expect((await durable(h.storage)).interrupted).toBe(idOf(2));
+      const before = h.storage.writes.length;
+      if (cut) h.storage.failWrite(1, 'power-cut');
+      await h.clock.advance(5_000);
+      await h.manager.whenIdle();
+      h.storage.revive();
+      const after = await durable(h.storage);
+      expect(after).toEqual({ startupId: idOf(1), history: [idOf(2), idOf(1), idOf(0)], interrupted: cut ? idOf(2) : null, problems: [] });
+      expect(h.storage.writes.slice(before)).toEqual(cut ? [] : [HISTORY_FILE]);
+      h.manager.stop();
+    }
+  });
+});
+
 describe('a fault that cuts the power between the two writes', () => {
   it('boots the old config with the old history (plain commit)', async () => {
     const h = await harness();
@@ -119,7 +145,7 @@ describe('a fault that cuts the power between the two writes', () => {
     h.storage.failWrite(2, 'power-cut');
     await expect(commitTable(h.manager, 4)).rejects.toMatchObject({ code: 'storage' });
     h.storage.revive();
-    expect(await durable(h.storage)).toEqual({ startupId: idOf(3), history: [idOf(2), idOf(1), idOf(0)], problems: [] });
+    expect(await durable(h.storage)).toEqual({ startupId: idOf(3), history: [idOf(2), idOf(1), idOf(0)], interrupted: null, problems: [] });
   });
 
   it('a later good write still finds the right side of the journal', async () => {
@@ -131,7 +157,8 @@ describe('a fault that cuts the power between the two writes', () => {
     h.storage.failWrite(1, 'power-cut');
     await expect(h.manager.confirm()).rejects.toMatchObject({ code: 'storage' });
     h.storage.revive();
-    expect(await durable(h.storage)).toEqual({ startupId: idOf(1), history: [idOf(3), idOf(1), idOf(0)], problems: [] });
+    // The confirm never landed: the commit of 3 was still pending when the power went.
+    expect(await durable(h.storage)).toEqual({ startupId: idOf(1), history: [idOf(3), idOf(1), idOf(0)], interrupted: idOf(3), problems: [] });
     h.manager.stop();
   });
 });

@@ -124,8 +124,10 @@ export async function commitTable(manager: ConfigManager, n: number, confirmTime
   await manager.commit({ confirmTimeoutMs });
 }
 
-/** What a reboot would find: startup id and history ids. */
-export async function durable(storage: StoragePort): Promise<{ startupId: string; history: string[]; problems: readonly string[] }> {
+/** What a reboot would find: startup id, history ids, and the commit confirmed it finds interrupted (null: none). */
+export async function durable(
+  storage: StoragePort,
+): Promise<{ startupId: string; history: string[]; interrupted: string | null; problems: readonly string[] }> {
   const m = await ConfigManager.load({ clock: new FakeClock(), storage, apply: () => undefined });
-  return { startupId: m.startup.id, history: m.history.map((c) => c.id), problems: m.loadProblems };
+  return { startupId: m.startup.id, history: m.history.map((c) => c.id), interrupted: m.interruptedCommit?.id ?? null, problems: m.loadProblems };
 }

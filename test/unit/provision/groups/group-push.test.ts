@@ -92,6 +92,23 @@ describe('group push', () => {
     expect([a, b].map((f) => configId(f.running))).toEqual([configId(OLD), configId(OLD)]);
   });
 
+  it('a member that stops answering at its confirm leaves the others confirmed, not rolled back: it settles on their id', async () => {
+    const { a, b, access, order, down } = pair();
+    // b may have confirmed before it went (the answer lost), or be down pending: rolling a back
+    // could not undo the first, and from the second b takes the commit up again and confirms on
+    // hearing a (firmware/failover/rejoin.ts).
+    b.confirm = () => (order.push('confirm b'), down.add('b'), Promise.reject(new DriverError('unreachable', 'b stopped answering')));
+    const report = await pushToGroup(request(NEW), access);
+    expect(report.ok).toBe(false);
+    expect(order).toEqual(['push b', 'push a', 'confirm b', 'confirm a']);
+    expect(report.failure).toMatchObject({ appliance: 'b', reason: expect.stringContaining('the other members were confirmed anyway') });
+    expect([configId(a.running), a.pendingConfirm]).toEqual([configId(NEW), null]);
+    expect(report.members.map((m) => [m.appliance, m.outcome, m.after])).toEqual([
+      ['b', 'pending', null],
+      ['a', 'confirmed', configId(NEW)],
+    ]);
+  });
+
   it('a member its peer confirmed before the agent did counts as confirmed, not as a failure to undo', async () => {
     const { a, b, access, order } = pair();
     const confirm = a.confirm.bind(a);
