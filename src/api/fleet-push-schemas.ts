@@ -1,5 +1,6 @@
-/** Request and response schemas of the fleet push route (POST /rules/push). */
+/** Request and response schemas of the fleet push routes (POST /rules/push, GET /rules/pushes[/ID]). */
 import { Type, type Static } from '@sinclair/typebox';
+import { IdParams, RolloutListQuery } from './firmware-schemas.js';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -26,6 +27,7 @@ export type FleetPushBody = Static<typeof FleetPushBody>;
 
 export const FleetPushReport = Type.Object({
   ok: Type.Boolean(),
+  fleetPush: Type.Integer({ description: 'the push id: GET /rules/pushes/ID follows it from any agent of the store' }),
   configId: Type.String({ description: 'the pushed table' }),
   canary: Type.Array(Type.String(), { description: 'the appliances pushed first' }),
   results: Type.Array(
@@ -46,4 +48,63 @@ export const FleetPushReport = Type.Object({
     }),
     Type.Null(),
   ]),
+});
+
+export const FleetPushIdParams = Type.Object({ id: Type.String({ pattern: IdParams.properties.id.pattern, description: 'fleet push id' }) });
+export type FleetPushIdParams = Static<typeof FleetPushIdParams>;
+
+/** `limit`, as the rollout list takes it. */
+export const FleetPushListQuery = RolloutListQuery;
+export type FleetPushListQuery = Static<typeof FleetPushListQuery>;
+
+const Process = Type.Object({ host: Type.String(), pid: Type.Integer() });
+
+const FleetPushSummaryFields = {
+  id: Type.Integer(),
+  state: Type.Union([Type.Literal('running'), Type.Literal('succeeded'), Type.Literal('failed'), Type.Literal('refused')], {
+    description: 'running (whether or not an agent runs it right now: see runner), succeeded, failed (rolled back), refused (at planning, nothing sent)',
+  }),
+  configId: Type.String({ description: 'the pushed table' }),
+  created: Type.Integer({ description: 'ms since the epoch' }),
+  updated: Type.Integer({ description: 'ms since the epoch, the last step recorded' }),
+  canary: Type.Integer({ description: 'canaries asked for' }),
+  confirmTimeoutMs: Type.Integer(),
+  settleMs: Type.Integer(),
+  allowDestructive: Type.Boolean(),
+  actor: Nullable(Type.String({ description: 'the token that started it' })),
+  runner: Type.Union([
+    Type.Object({
+      host: Type.String(),
+      pid: Type.Integer(),
+      heartbeat: Type.Integer({ description: "ms since the epoch, on the store's clock" }),
+      live: Type.Boolean({ description: 'false: its heartbeat went stale; another agent takes the push over' }),
+    }),
+    Type.Null(),
+  ]),
+  adoptions: Type.Array(Type.Object({ at: Type.Integer(), from: Process, by: Process }), {
+    description: 'each time an agent took the push over from one whose heartbeat went stale, oldest first',
+  }),
+  failure: Type.Union([Type.Object({ appliance: Type.String(), reason: Type.String(), code: Type.Optional(Type.String()) }), Type.Null()]),
+  counts: Type.Record(Type.String(), Type.Integer(), { description: 'targets per state' }),
+};
+
+export const FleetPushSummary = Type.Object(FleetPushSummaryFields);
+
+export const FleetPushList = Type.Object({ pushes: Type.Array(FleetPushSummary) });
+
+export const FleetPushStatus = Type.Object({
+  ...FleetPushSummaryFields,
+  targets: Type.Array(
+    Type.Object({
+      appliance: Type.String(),
+      canary: Type.Boolean(),
+      state: Type.String({
+        description: 'waiting (not planned yet), planned, unchanged (ran it already), pushing (sent, not confirmed yet), confirmed, failed, rolled back',
+      }),
+      before: Nullable(Type.String({ description: 'config id it ran before' })),
+      after: Nullable(Type.String({ description: 'config id it runs, as last seen' })),
+      error: Nullable(Type.String()),
+      updated: Type.Integer(),
+    }),
+  ),
 });

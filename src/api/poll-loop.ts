@@ -35,6 +35,8 @@ export interface PollLoopOptions {
   store: AgentStore;
   /** Where the poller's points go; default `store.metrics`. */
   metrics?: MetricStore;
+  /** Run once the last cycle ended, before the leases are let go: sends what `metrics` still queues (src/poller/remote-write/). */
+  flush?: () => Promise<unknown>;
   fleet: FleetState;
   drivers: DriverPool;
   intervalMs: number;
@@ -105,6 +107,8 @@ export class PollLoop {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running;
+    // While the appliances are still this agent's: the next owner's newer samples must not land first.
+    await this.options.flush?.();
     if (this.shared) await this.shared.leave();
     else await this.lease.release();
     await this.monitor.close();

@@ -36,8 +36,11 @@ import { DEFAULT_MAX_STREAMS, DEFAULT_STREAM_BUFFER_BYTES, streamRoutes, type St
 export interface ServerOptions {
   store: AgentStore;
   /** Poll the inventory this often while serving; false or absent: no polling. */
-  /** `metrics`: the store the poller writes to instead of `store.metrics` (one that also sends them on, src/poller/remote-write/). */
-  poll?: { intervalMs: number; metrics?: MetricStore } | false;
+  /**
+   * `metrics`: the store the poller writes to instead of `store.metrics` (one that also sends them on, src/poller/remote-write/);
+   * `flush`: sends what that store still holds, run as polling stops, before this agent lets go of its appliances.
+   */
+  poll?: { intervalMs: number; metrics?: MetricStore; flush?: () => Promise<unknown> } | false;
   /** Serve /metrics without a token (for a Prometheus that scrapes without one). */
   metricsPublic?: boolean;
   /** Log level for the JSON logs on stderr, or false for none (default $FULCRUM_LOG or info). */
@@ -163,6 +166,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       drivers: ctx.drivers,
       intervalMs: options.poll.intervalMs,
       ...(options.poll.metrics ? { metrics: options.poll.metrics } : {}),
+      ...(options.poll.flush ? { flush: options.poll.flush } : {}),
       log: app.log,
       ...(options.sharing ? { sharing: options.sharing } : {}),
       observer: {

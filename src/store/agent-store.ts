@@ -7,6 +7,7 @@ import type { TokenStore } from './tokens.js';
 import type { AuditLog } from './audit.js';
 import type { FirmwareImageStore } from './firmware-images.js';
 import type { RolloutStore } from './rollouts.js';
+import type { FleetPushStore } from './fleet-pushes.js';
 import type { PollerLeaseStore } from './poller-lease.js';
 import type { OwnershipStore } from './ownership.js';
 
@@ -27,6 +28,8 @@ export interface AgentStore {
   readonly audit: AuditLog;
   readonly firmwareImages: FirmwareImageStore;
   readonly rollouts: RolloutStore;
+  /** Fleet pushes started through the API, with their progress and runner lease. */
+  readonly fleetPushes: FleetPushStore;
   /** Who polls this store when one poller has it all (the SQLite file). */
   readonly pollerLease: PollerLeaseStore;
   /** Agents sharing a server store and the appliance each one owns; null on the SQLite file (one poller, pollerLease). */

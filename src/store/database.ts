@@ -235,6 +235,52 @@ ALTER TABLE appliance_state ADD COLUMN group_state TEXT CHECK (group_state IN ('
     // here too so the SQLite file and the server hold the same inventory.
     sql: "ALTER TABLE appliances ADD COLUMN site TEXT NOT NULL DEFAULT 'default';",
   },
+  {
+    version: 10,
+    description: 'fleet pushes started through the API, with their runner lease',
+    // What was asked (the canonical table, so any agent rebuilds the same config id), its
+    // progress per appliance and the lease of the process running it (src/store/fleet-pushes.ts),
+    // so a push whose agent died is carried on by another.
+    sql: `
+CREATE TABLE fleet_pushes (
+  id                 INTEGER PRIMARY KEY,
+  created            INTEGER NOT NULL,
+  updated            INTEGER NOT NULL,
+  state              TEXT NOT NULL CHECK (state IN ('running', 'succeeded', 'failed', 'refused')),
+  config_id          TEXT NOT NULL,
+  rules              BLOB NOT NULL,
+  canary             INTEGER NOT NULL,
+  confirm_timeout_ms INTEGER NOT NULL,
+  settle_ms          INTEGER NOT NULL,
+  allow_destructive  INTEGER NOT NULL CHECK (allow_destructive IN (0, 1)),
+  actor_id           INTEGER,
+  actor              TEXT,
+  failure            TEXT,
+  adoptions          TEXT NOT NULL DEFAULT '[]',
+  runner_token       TEXT,
+  runner_host        TEXT,
+  runner_pid         INTEGER,
+  heartbeat          INTEGER
+) STRICT;
+
+CREATE TABLE fleet_push_targets (
+  push             INTEGER NOT NULL REFERENCES fleet_pushes(id) ON DELETE CASCADE,
+  appliance        TEXT NOT NULL,
+  position         INTEGER NOT NULL,
+  canary           INTEGER NOT NULL DEFAULT 0 CHECK (canary IN (0, 1)),
+  state            TEXT NOT NULL CHECK (state IN ('waiting', 'planned', 'unchanged', 'pushing', 'confirmed', 'failed', 'rolled back')),
+  config_before    TEXT,
+  config_after     TEXT,
+  error            TEXT,
+  sent             INTEGER NOT NULL DEFAULT 0 CHECK (sent IN (0, 1)),
+  baseline_start   BLOB,
+  baseline_end     BLOB,
+  baseline_seconds REAL,
+  updated          INTEGER NOT NULL,
+  PRIMARY KEY (push, appliance)
+) WITHOUT ROWID, STRICT;
+`,
+  },
 ];
 
 /** The version a file has once every migration ran. */

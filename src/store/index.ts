@@ -14,6 +14,7 @@ import { SqliteEventLog } from './sqlite/event-log.js';
 import { SqliteMetricStore } from './sqlite/metric-store.js';
 import { SqlitePollerLease } from './sqlite/poller-lease.js';
 import { SqliteRolloutStore } from './sqlite/rollouts.js';
+import { SqliteFleetPushStore } from './sqlite/fleet-pushes.js';
 import { SecretBox } from './secrets.js';
 import { SqliteTokenStore } from './sqlite/tokens.js';
 
@@ -23,6 +24,7 @@ export * from './tokens.js';
 export * from './inventory.js';
 export * from './firmware-images.js';
 export * from './rollouts.js';
+export * from './fleet-pushes.js';
 export * from './metric-store.js';
 export * from './event-log.js';
 export * from './poller-lease.js';
@@ -79,6 +81,7 @@ function openSqliteStore(options: OpenStoreOptions): AgentStore {
       audit: new SqliteAuditLog(db),
       firmwareImages: new SqliteFirmwareImages(db),
       rollouts: new SqliteRolloutStore(db),
+      fleetPushes: new SqliteFleetPushStore(db),
       pollerLease: new SqlitePollerLease(db),
       ownership: null,
       async prune(now = Date.now()) {

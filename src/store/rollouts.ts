@@ -6,6 +6,7 @@
  * src/upgrade/rollout/; this module only reads and writes rows, and makes the writes that race
  * with another process conditional, so a state changed elsewhere is never overwritten.
  */
+import type { RunnerRecord } from './runner-lease.js';
 
 export const ROLLOUT_STATES = ['running', 'paused', 'halted', 'aborted', 'succeeded'] as const;
 /** `running`: to be run (whether or not a process runs it right now, see `runner`). */
@@ -14,15 +15,8 @@ export type RolloutState = (typeof ROLLOUT_STATES)[number];
 export const DEVICE_STATES = ['pending', 'upgrading', 'succeeded', 'failed'] as const;
 export type DeviceState = (typeof DEVICE_STATES)[number];
 
-/** The process that holds a rollout's lease (src/upgrade/rollout/lease.ts). */
-export interface RunnerRecord {
-  /** Random, per run: tells two runs in one process apart. */
-  token: string;
-  host: string;
-  pid: number;
-  /** ms since the epoch, renewed while the run goes on. */
-  heartbeat: number;
-}
+/** The process that holds a rollout's lease (src/store/runner-lease.ts). */
+export type { RunnerRecord } from './runner-lease.js';
 
 export interface RolloutRecord {
   id: number;

@@ -217,6 +217,13 @@ describe('fleet push', () => {
         payload: payload as object,
       });
 
+    /** GET /rules/pushes/ID with the read token. */
+    const status = async (id: number) => {
+      const r = await api.app.inject({ url: `/api/v1/rules/pushes/${id}`, headers: bearer(api.read) });
+      expect(r.statusCode, r.body).toBe(200);
+      return r.json();
+    };
+
     beforeAll(async () => {
       await backendsUp();
       api = await startApi();
@@ -245,6 +252,19 @@ describe('fleet push', () => {
       const invalid = await post({ rules: { services: [{ name: 'web', listen: 'nowhere', backends: [] }] } });
       expect(invalid.statusCode).toBe(422);
       expect(running()).toEqual(before);
+      // Refused requests are not pushes: none is recorded.
+      expect((await api.app.inject({ url: '/api/v1/rules/pushes', headers: bearer(api.read) })).json()).toEqual({ pushes: [] });
+      const missing = await api.app.inject({ url: '/api/v1/rules/pushes/999', headers: bearer(api.read) });
+      expect([missing.statusCode, missing.json().error.code]).toEqual([404, 'notFound']);
+      expect((await api.app.inject({ url: '/api/v1/rules/pushes/0', headers: bearer(api.read) })).statusCode).toBe(400);
+    });
+
+    it('shows the push routes in the OpenAPI document', async () => {
+      const doc = (await api.app.inject({ url: '/api/v1/openapi.json', headers: bearer(api.read) })).json();
+      expect(doc.paths['/api/v1/rules/pushes'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['limit']);
+      expect(doc.paths['/api/v1/rules/pushes/{id}'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['id']);
+      const answer = doc.paths['/api/v1/rules/push'].post.responses['200'].content['application/json'].schema;
+      expect(answer.required).toContain('fleetPush');
     });
 
     it('a table that removes every service: 409 destructivePlan before anything is sent', async () => {
@@ -254,6 +274,8 @@ describe('fleet push', () => {
       expect(r.statusCode, r.body).toBe(409);
       expect(r.json().error).toMatchObject({ code: 'destructivePlan', details: { ok: false, failure: { code: 'destructivePlan' } } });
       expect(r.json().error.message).toMatch(/allowDestructive: true/);
+      const push = await status(r.json().error.details.fleetPush);
+      expect(push).toMatchObject({ state: 'refused', failure: { code: 'destructivePlan' }, runner: null });
       expect(running()).toEqual(before);
       expect(log.slice(from)).toEqual([]);
     });
@@ -263,8 +285,28 @@ describe('fleet push', () => {
       const text = rules({ weight: 4 });
       const r = await post({ rules: text, targets: ['edge-3', 'edge-1', 'edge-2', 'edge-4'], settle: '1s', confirmTimeout: '2m' });
       expect(r.statusCode, r.body).toBe(200);
-      expect(r.json()).toMatchObject({ ok: true, canary: ['edge-3'], configId: idOf(text) });
+      expect(r.json()).toMatchObject({ ok: true, canary: ['edge-3'], configId: idOf(text), fleetPush: expect.any(Number) });
       expect(running()).toEqual(NAMES.map(() => idOf(text)));
+      // Recorded as it went, readable with a read token: the order given, the canary, every target confirmed.
+      const id = r.json().fleetPush as number;
+      const push = await status(id);
+      expect(push).toMatchObject({
+        id,
+        state: 'succeeded',
+        configId: idOf(text),
+        canary: 1,
+        settleMs: 1000,
+        confirmTimeoutMs: 120_000,
+        actor: 'ops',
+        runner: null,
+        adoptions: [],
+      });
+      expect(push.targets.map((t: { appliance: string; canary: boolean; state: string; after: string }) => [t.appliance, t.canary, t.state, t.after])).toEqual(
+        ['edge-3', 'edge-1', 'edge-2', 'edge-4'].map((name) => [name, name === 'edge-3', 'confirmed', idOf(text)]),
+      );
+      const list = (await api.app.inject({ url: '/api/v1/rules/pushes?limit=5', headers: bearer(api.read) })).json();
+      expect(list.pushes[0]).toMatchObject({ id, state: 'succeeded', counts: { confirmed: 4, pushing: 0 } });
+      expect(list.pushes[0].targets).toBeUndefined();
       const events = (await api.app.inject({ url: '/api/v1/events?limit=100', headers: bearer(api.read) })).json().events as {
         id: number;
         appliance: string;
@@ -276,7 +318,7 @@ describe('fleet push', () => {
       expect(canaryConfirm).toBeDefined();
       expect(ours.filter((e) => e.kind === 'commit' && e.appliance !== 'edge-3').every((e) => e.id > canaryConfirm.id)).toBe(true);
       const [entry] = await api.store.audit.list({ limit: 1 });
-      expect(entry).toMatchObject({ action: 'POST /api/v1/rules/push', outcome: 'ok', configAfter: idOf(text) });
+      expect(entry).toMatchObject({ action: 'POST /api/v1/rules/push', outcome: 'ok', configAfter: idOf(text), detail: { fleetPush: id } });
       expect((entry!.detail as { appliances: unknown[] }).appliances).toEqual(
         ['edge-3', 'edge-1', 'edge-2', 'edge-4'].map((name) => ({ name, before, after: idOf(text), result: 'changed' })),
       );
@@ -291,11 +333,14 @@ describe('fleet push', () => {
       const { error } = r.json();
       expect(error.code).toBe('fleetPushFailed');
       expect(error.message).toMatch(/^fleet push failed on edge-4: /);
-      const report = error.details as FleetPushReport;
+      const report = error.details as FleetPushReport & { fleetPush: number };
       expect(report.results.find((x) => x.name === 'edge-1')).toMatchObject({ result: 'rolled back', before: previous, after: previous });
       expect(report.results.find((x) => x.name === 'edge-4')).toMatchObject({ result: 'failed', before: previous, after: previous });
       for (const x of report.results.filter((x) => x.name === 'edge-2' || x.name === 'edge-3')) expect(['rolled back', 'not pushed']).toContain(x.result);
       expect(report.rolledBack).toContain('edge-1');
+      const push = await status(report.fleetPush);
+      expect(push).toMatchObject({ state: 'failed', failure: { appliance: 'edge-4' }, runner: null });
+      expect(push.targets.find((t: { appliance: string }) => t.appliance === 'edge-1')).toMatchObject({ state: 'rolled back', after: previous });
       expect(running()).toEqual(NAMES.map(() => previous));
       for (const name of NAMES) expect(sims.get(name)!.appliance.configManager.startup.id, name).toBe(previous);
       const [entry] = await api.store.audit.list({ limit: 1 });

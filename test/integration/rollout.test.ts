@@ -12,7 +12,8 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RolloutEvent, RolloutStatus } from '../../src/upgrade/rollout/index.js';
 import { openStore } from '../../src/store/index.js';
-import { exited, fulcrum, fulcrumAsync, fulcrumReady, ROOT } from '../support/cli.js';
+import { exited, fulcrumAsync, fulcrumReady, ROOT } from '../support/cli.js';
+import { buildImageFile, makeSigningKeys } from '../support/firmware-build.js';
 
 type Ready = { name: string; serial: string };
 type Line = (RolloutEvent & { ts: number }) | { event: 'end'; status: RolloutStatus };
@@ -59,25 +60,8 @@ describe('fulcrum rollout over 20 simulated appliances', () => {
   let bad: Awaited<ReturnType<typeof fulcrumReady<Ready>>>;
 
   beforeAll(async () => {
-    const keys = path.join(dir, 'keys');
-    expect(fulcrum(['firmware', 'keygen', '--out', keys]).code).toBe(0);
-    for (const version of ['2.0.0', '3.0.0']) {
-      const built = fulcrum([
-        'firmware',
-        'build',
-        '--version',
-        version,
-        '--security-counter',
-        '1',
-        '--key',
-        path.join(keys, 'signing.key'),
-        '--payload-size',
-        '48KiB',
-        '--out',
-        path.join(dir, `v${version}.fwi`),
-      ]);
-      expect(built.code, built.stderr).toBe(0);
-    }
+    const keys = makeSigningKeys(dir);
+    for (const version of ['2.0.0', '3.0.0']) buildImageFile(keys.key, version, path.join(dir, `v${version}.fwi`));
     fleet = await fulcrumReady([
       'sim',
       'fleet',
@@ -89,7 +73,7 @@ describe('fulcrum rollout over 20 simulated appliances', () => {
       '--state',
       path.join(dir, 'state'),
       '--trust-key',
-      path.join(keys, 'signing.pub'),
+      keys.pub,
       '--json',
     ]);
     // The bad one trusts only its factory key: it refuses every image signed with ours.

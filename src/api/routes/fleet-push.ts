@@ -1,12 +1,14 @@
 /**
  * A rule table to many appliances at once (POST /rules/push): the same run as `fulcrum rules
- * push --all | --targets` (src/provision/fleet-push.ts), over the agent's shared drivers. The
- * request lasts as long as the run; the audit entry lists every appliance with its config ids
- * before and after, and each push, confirm and rollback is kept in the event log as it happens.
+ * push --all | --targets` (src/provision/fleet-push.ts), over the agent's shared drivers,
+ * recorded in the store and run under a lease (fleet-push-runs.ts), so that another agent
+ * finishes it if this one dies. The request lasts as long as the run and its answer names the
+ * push (`fleetPush`, its id for GET /rules/pushes/ID); the audit entry lists every appliance with
+ * its config ids before and after, and each push, confirm and rollback is kept in the event log
+ * as it happens.
  */
 import type { FastifyInstance } from 'fastify';
 import { configId, parseDuration } from '../../protocol/rules/index.js';
-import { pushToFleet, type FleetStep } from '../../provision/fleet-push.js';
 import {
   checkFleetOptions,
   DEFAULT_CANARIES,
@@ -17,9 +19,10 @@ import {
 } from '../../provision/fleet-request.js';
 import { noteChange } from '../audit.js';
 import type { ApiContext } from '../context.js';
-import { ApiError } from '../errors.js';
-import { FleetPushBody, FleetPushReport } from '../fleet-push-schemas.js';
-import { API_OVERRIDES } from '../push-refusal.js';
+import { ApiError, notFound } from '../errors.js';
+import { FleetPushBody, FleetPushIdParams, FleetPushList, FleetPushListQuery, FleetPushReport, FleetPushStatus } from '../fleet-push-schemas.js';
+import { fleetPushStatus, fleetPushSummary } from '../fleet-push-status.js';
+import { ADOPT_EVERY_MS, FleetPushRuns } from '../fleet-push-runs.js';
 import { rulesFromField } from '../rules-input.js';
 import { errors } from '../schemas.js';
 
@@ -42,6 +45,14 @@ function fromFleetError(err: unknown): unknown {
 }
 
 export function fleetPushRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const runs = new FleetPushRuns(ctx, app.log);
+  app.addHook('preClose', async () => runs.close());
+  // A push whose agent died (here: before a restart; on a shared store: anywhere) is carried on by one of the servers.
+  const adopt = setInterval(() => {
+    runs.adoptOrphans().catch((err: unknown) => app.log.warn({ err }, 'looking for fleet pushes to carry on failed'));
+  }, ADOPT_EVERY_MS).unref();
+  app.addHook('preClose', async () => clearInterval(adopt));
+
   app.post<{ Body: FleetPushBody }>(
     '/rules/push',
     {
@@ -49,7 +60,8 @@ export function fleetPushRoutes(app: FastifyInstance, ctx: ApiContext): void {
         summary:
           'Push a rule table to many appliances: plan everywhere, canaries first, each confirmed after a health and traffic check; on the first failure everything changed is rolled back',
         description:
-          'Answers when the run is over. 200: every appliance runs the table (or already did). 409 fleetPushFailed: the run stopped; `details` is the same report, with the appliances rolled back. ' +
+          'Answers when the run is over; every answer names the push (`fleetPush`), which any agent of the store shows at GET /rules/pushes/ID. 200: every appliance runs the table (or already did). 409 fleetPushFailed: the run stopped; `details` is the same report, with the appliances rolled back. ' +
+          "409 fleetPushTakenOver: this agent lost the push's lease mid-run and another carries it on (follow it there). " +
           '409 destructivePlan: the plan removes every service or more than half of them on some appliance and allowDestructive is not set; nothing was sent.',
         tags: ['rules'],
         body: FleetPushBody,
@@ -72,39 +84,34 @@ export function fleetPushRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const wanted = configId(rules);
       noteChange(request, { configAfter: wanted, detail: { configId: wanted, targets: targets.map((t) => t.name), canary, confirmTimeoutMs, settleMs } });
 
-      const by = request.actor?.name ?? null;
-      const recordStep = async (step: FleetStep, at: number): Promise<void> => {
-        const appliance = step.appliance;
-        if (step.step === 'pushed') {
-          ctx.fleet.noteConfig(appliance, step.after, Math.ceil(confirmTimeoutMs / 1000));
-          await ctx.recordEvent({
-            ts: at,
-            appliance,
-            kind: 'commit',
-            detail: { before: step.before, after: step.after, confirmTimeoutMs, canary: step.canary, by, fleetPush: true },
-          });
-        } else if (step.step === 'confirmed') {
-          ctx.fleet.noteConfig(appliance, step.configId, null);
-          await ctx.recordEvent({ ts: at, appliance, kind: 'confirm', detail: { configId: step.configId, by, fleetPush: true } });
-        } else if (step.step === 'rolled back') {
-          ctx.fleet.noteConfig(appliance, step.after, null);
-          await ctx.recordEvent({ ts: at, appliance, kind: 'rollback', detail: { before: step.before, after: step.after, steps: 1, by, fleetPush: true } });
-        } else if (step.step === 'failed') {
-          await ctx.recordEvent({ ts: at, appliance, kind: 'push-failed', detail: { error: step.error, by, fleetPush: true } });
-        }
-      };
-      // Steps are recorded in the order they happen, and all of them before the answer goes out.
-      let recorded = Promise.resolve();
-      const record = (step: FleetStep, at: number): void => {
-        recorded = recorded.then(() => recordStep(step, at)).catch((err: unknown) => request.log.warn({ err, step }, 'recording a fleet push step failed'));
-      };
-      const guards = { allowDestructive: body.allowDestructive, names: API_OVERRIDES };
-      const report = await pushToFleet({ rules, targets, canary, confirmTimeoutMs, settleMs, cache: ctx.configCache, ...guards }, ctx.drivers, {
-        onStep: record,
-      }).finally(() => recorded);
+      const actor = request.actor ? { id: request.actor.id, name: request.actor.name } : null;
+      const { id, report: run } = await runs.run({
+        rules,
+        targets,
+        canary,
+        confirmTimeoutMs,
+        settleMs,
+        allowDestructive: body.allowDestructive === true,
+        actor,
+      });
+      const report = { ...run, fleetPush: id };
+      if (run.interrupted) {
+        // Another agent carries it on, and audits it when it ends: this answer is not the push's outcome.
+        noteChange(request, { unaudited: true });
+        throw new ApiError(
+          409,
+          'fleetPushTakenOver',
+          `fleet push ${id} was taken over by another agent while this one ran it (its lease went stale); follow it at GET /api/v1/rules/pushes/${id}`,
+          report,
+        );
+      }
       noteChange(request, {
         configAfter: report.ok ? wanted : null,
-        detail: { appliances: report.results.map(({ name, before, after, result }) => ({ name, before, after, result })), rolledBack: report.rolledBack },
+        detail: {
+          fleetPush: id,
+          appliances: report.results.map(({ name, before, after, result }) => ({ name, before, after, result })),
+          rolledBack: report.rolledBack,
+        },
       });
       // Refused at planning (push-guards.ts), as a single push is: nothing was sent.
       if (report.failure?.code === 'destructivePlan') throw new ApiError(409, 'destructivePlan', `fleet push refused: ${report.failure.reason}`, report);
@@ -114,6 +121,44 @@ export function fleetPushRoutes(app: FastifyInstance, ctx: ApiContext): void {
         throw new ApiError(409, 'fleetPushFailed', `fleet push failed on ${appliance}: ${reason}${undone}`, report);
       }
       return report;
+    },
+  );
+
+  app.get<{ Querystring: FleetPushListQuery }>(
+    '/rules/pushes',
+    {
+      schema: {
+        summary: 'Fleet pushes started through the API, newest first: state, runner, adoptions and targets per state',
+        tags: ['rules'],
+        querystring: FleetPushListQuery,
+        response: { 200: FleetPushList, ...errors(400, 401) },
+      },
+    },
+    async (request) => {
+      const limit = Math.min(1000, Number(request.query.limit ?? 20));
+      const store = ctx.store.fleetPushes;
+      const [pushes, now] = await Promise.all([store.list(limit), store.clock()]);
+      return { pushes: await Promise.all(pushes.map(async (p) => fleetPushSummary(p, await store.targets(p.id), now))) };
+    },
+  );
+
+  app.get<{ Params: FleetPushIdParams }>(
+    '/rules/pushes/:id',
+    {
+      schema: {
+        summary: "One fleet push: state, runner, who took it over from whom, and every target's progress",
+        description: 'Any agent of the store answers, so a client whose agent died follows the push on another.',
+        tags: ['rules'],
+        params: FleetPushIdParams,
+        response: { 200: FleetPushStatus, ...errors(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const id = Number(request.params.id);
+      const store = ctx.store.fleetPushes;
+      const push = await store.get(id);
+      if (!push) throw notFound(`no fleet push ${id} (GET /api/v1/rules/pushes)`);
+      return fleetPushStatus(push, await store.targets(id), await store.clock());
     },
   );
 }

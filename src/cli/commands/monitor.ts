@@ -201,12 +201,14 @@ export async function monitor(opts: MonitorOptions): Promise<void> {
     if (forTimer) clearTimeout(forTimer);
     process.off('SIGINT', halt);
     process.off('SIGTERM', halt);
+    // What the last cycles queued is sent (a few seconds at most) while this agent still holds
+    // its appliances: once it lets go, the next owner's newer samples may land first, and
+    // Prometheus refuses these older ones as out of order.
+    await remote?.sender.stop();
     await (shared
       ? shared.leave().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'leaving the store failed: the leases expire by themselves'))
       : lease.release());
     await m?.close();
-    // What the last cycles queued is sent before the process goes (a few seconds at most).
-    await remote?.sender.stop();
     await hold?.close();
     await pool.close();
     await receiver?.close();

@@ -82,7 +82,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const { buildServer } = await import('../../api/server.js');
   const app = await buildServer({
     store,
-    poll: poll ? { intervalMs, ...(remote ? { metrics: remote.metrics } : {}) } : false,
+    poll: poll ? { intervalMs, ...(remote ? { metrics: remote.metrics, flush: () => remote.sender.stop() } : {}) } : false,
     metricsPublic: opts.metricsPublic === true,
     publicDocs: opts.publicDocs === true,
     // Only a polling agent holds the consoles; one that only serves leaves them to the poller.
@@ -127,7 +127,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     app.log.info({ signal }, 'stopping');
     try {
       await app.close();
-      // The poll loop has stopped with the server: send what it queued (a few seconds at most).
+      // The poll loop sent what it queued as it stopped, before letting its appliances go; anything left goes now.
       await remote?.sender.stop();
     } finally {
       await store.close();

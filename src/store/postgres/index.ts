@@ -14,6 +14,7 @@ import { migrate } from './migrate.js';
 import { PgPollerLease } from './poller-lease.js';
 import { PgOwnership } from './ownership.js';
 import { PgRolloutStore } from './rollouts.js';
+import { PgFleetPushStore } from './fleet-pushes.js';
 import { PgTokenStore } from './tokens.js';
 import type { AgentStore } from '../agent-store.js';
 import type { Retention } from '../metric-store.js';
@@ -58,6 +59,7 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
       audit: new PgAuditLog(db),
       firmwareImages: new PgFirmwareImages(db),
       rollouts: new PgRolloutStore(db),
+      fleetPushes: new PgFleetPushStore(db),
       pollerLease: new PgPollerLease(db),
       ownership: new PgOwnership(db),
       async prune(now = Date.now()) {
