@@ -3,11 +3,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectConsole } from '../../drivers/console/connect.js';
+import { DriverError } from '../../drivers/driver.js';
 import { openTcpLink } from '../../drivers/console/tcp-link.js';
 import { openTelnetLink } from '../../drivers/console/telnet-link.js';
 import type { ByteLink } from '../../drivers/serial/transport.js';
 import type { SerialDriver } from '../../drivers/serial/serial-driver.js';
+import { buildImage, generateSigningKey, parseVersion, simulatorPayload } from '../../src/protocol/image/image.js';
 import { configId, encodeRules } from '../../src/protocol/rules/index.js';
+import { upgradeAppliance } from '../../src/upgrade/upgrade.js';
 import { bigRules } from '../../sim/fixtures/big-rules.js';
 import { openPtyPair, type PtyPair } from '../../sim/serial/pty.js';
 import { SimulatedAppliance } from '../../sim/simulated-appliance.js';
@@ -24,6 +27,8 @@ if (!HAS_SER2NET)
   console.warn('skipping test/integration/console-server.test.ts: ser2net is not on PATH (Debian: apt-get install ser2net; it is often in /usr/sbin)');
 
 const BAUD = 115_200;
+/** Signs the upgrade images; the simulated appliances are told to trust it. */
+const KEY = generateSigningKey();
 const ALL = Uint8Array.from({ length: 256 }, (_, i) => i);
 
 let cleanup: (() => Promise<void>)[] = [];
@@ -38,6 +43,10 @@ async function startSer2net(device: string, ports?: { rawPort: number; telnetPor
   cleanup.push(() => s.stop());
   return s;
 }
+
+/** The console target of `mode` on `ser2net`'s matching accepter. */
+const targetOf = (mode: string, s: Ser2net): string =>
+  mode === 'raw TCP' ? `tcp://127.0.0.1:${s.rawPort}?baud=${BAUD}` : `telnet://127.0.0.1:${s.telnetPort}?baud=${BAUD}`;
 
 async function until(done: () => boolean, what: string, ms = 5_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -170,6 +179,130 @@ describe.skipIf(!HAS_SER2NET)('console server: real ser2net in front of a PTY', 
         expect(pushed.configId).toBe(configId(rules));
         expect(sim.appliance.configId).toBe(configId(rules));
       });
+
+      it(`${mode}: a full push, then a delta push of one changed backend, then counters for every service`, async () => {
+        const stateDir = mkdtempSync(path.join(tmpdir(), 'fulcrum-console-'));
+        cleanup.push(async () => rmSync(stateDir, { recursive: true, force: true }));
+        const sim = await SimulatedAppliance.start({ name: 'cd', rules: bigRules(2), stateDir, listen: false, serial: { baud: BAUD } });
+        cleanup.push(() => sim.stop());
+        const ser2net = await startSer2net(sim.line!.path);
+        const driver = await connectConsole(targetOf(mode, ser2net), { requireLineSettings: true });
+        cleanup.push(() => driver.close());
+
+        // The agent's cache, as the CLI keeps it: what it has pushed, by id. The first push
+        // finds the appliance on a config it has not got, so it goes whole.
+        const before = bigRules(60);
+        const after = bigRules(60, 3, (s, b) => (s === 17 && b === 1 ? 5 : 1));
+        const cache = new Map<string, Uint8Array>();
+        const baseFor = (id: string) => cache.get(id) ?? null;
+        const full = await driver.push(encodeRules(before), { confirmTimeoutMs: 0, baseFor });
+        expect(full).toMatchObject({ mode: 'full', configId: configId(before), previousConfigId: configId(bigRules(2)) });
+        cache.set(full.configId, encodeRules(before));
+
+        // Now the appliance runs a table the agent has: only the difference crosses the line.
+        const delta = await driver.push(encodeRules(after), { confirmTimeoutMs: 30_000, baseFor });
+        expect(delta).toMatchObject({ mode: 'delta', configId: configId(after), previousConfigId: configId(before) });
+        expect(delta.bytes).toBeLessThan(full.bytes / 4);
+        expect(sim.appliance.configId).toBe(configId(after));
+        expect(await driver.confirm()).toEqual({ configId: configId(after) });
+        expect(await driver.info()).toMatchObject({ configId: configId(after), pendingConfirm: null });
+
+        // The counters read back through ser2net are the appliance's own, one entry per service
+        // of the table it now runs, the changed weight included.
+        const counters = await driver.counters();
+        expect(counters).toEqual(sim.appliance.counters());
+        expect(counters.services.map((s) => s.name)).toEqual(after.services.map((s) => s.name));
+        expect(counters.services[17]!.backends.map((b) => b.weight)).toEqual([1, 5, 1]);
+        expect(driver.stats).toMatchObject({ crcErrors: 0, malformed: 0, oversize: 0 });
+      });
+
+      it(`${mode}: a firmware upgrade; the appliance reboots behind ser2net and answers on the new version`, async () => {
+        const stateDir = mkdtempSync(path.join(tmpdir(), 'fulcrum-console-'));
+        cleanup.push(async () => rmSync(stateDir, { recursive: true, force: true }));
+        const sim = await SimulatedAppliance.start({
+          name: 'cf',
+          rules: bigRules(2),
+          stateDir,
+          listen: false,
+          trustKeys: [KEY.publicKey],
+          serial: { baud: BAUD },
+        });
+        cleanup.push(() => sim.stop());
+        const ser2net = await startSer2net(sim.line!.path);
+        const driver = await connectConsole(targetOf(mode, ser2net), { requireLineSettings: true, reconnectForMs: 10_000 });
+        cleanup.push(() => driver.close());
+        expect((await driver.firmwareStatus()).active).toEqual({ slot: 'A', version: '1.0.0', confirmed: true });
+
+        // 24 KiB of payload: a few seconds at 115200, enough for many windows of chunks.
+        const image = buildImage({ version: parseVersion('2.0.0'), securityCounter: 1, payload: simulatorPayload({ simulate: [], size: 24 * 1024 }) }, KEY);
+        const steps: string[] = [];
+        const r = await upgradeAppliance(driver, image, { bootTimeoutMs: 20_000, onStep: (s) => steps.push(s) });
+        expect(r).toMatchObject({ version: '2.0.0', bytes: image.length, confirmed: true });
+        expect(steps).toEqual(['upload', 'activate', 'reboot', 'verify']);
+
+        // The box really restarted (a second boot), ser2net and its session stayed up across it,
+        // and the driver's handshake found the same appliance on the new image, config kept.
+        expect(sim.boots).toBe(2);
+        expect(sim.appliance.identity.firmware).toBe('2.0.0');
+        expect((await driver.firmwareStatus()).active).toEqual({ slot: 'B', version: '2.0.0', confirmed: true });
+        expect(await driver.info()).toMatchObject({
+          serialNumber: sim.appliance.identity.serialNumber,
+          firmware: '2.0.0',
+          configId: configId(bigRules(2)),
+        });
+        expect(driver.stats).toMatchObject({ crcErrors: 0, malformed: 0, oversize: 0 });
+      }, 60_000);
+
+      it(`${mode}: ser2net restarting mid-push: the push completes or fails cleanly, never a partial config`, async () => {
+        const stateDir = mkdtempSync(path.join(tmpdir(), 'fulcrum-console-'));
+        cleanup.push(async () => rmSync(stateDir, { recursive: true, force: true }));
+        const sim = await SimulatedAppliance.start({ name: 'cm', rules: bigRules(2), stateDir, listen: false, serial: { baud: BAUD } });
+        cleanup.push(() => sim.stop());
+        const first = await startSer2net(sim.line!.path);
+        const driver = await connectConsole(targetOf(mode, first), { reconnectForMs: 10_000 });
+        cleanup.push(() => driver.close());
+        const oldId = configId(bigRules(2));
+        expect((await driver.info()).configId).toBe(oldId);
+
+        // ~70 KB, ~6 s at the line rate: ser2net goes down once ~12 KB are acknowledged, with
+        // more chunks in flight (in ser2net's buffers, the PTY's, the appliance's decoder).
+        const big = bigRules(1000);
+        const newId = configId(big);
+        // Set from the progress callback (an array: TypeScript does not see callbacks assign).
+        const cuts: { at: number; restarted: Promise<unknown> }[] = [];
+        const push = driver.push(encodeRules(big), {
+          confirmTimeoutMs: 0,
+          onProgress: (sent) => {
+            if (cuts.length > 0 || sent < 12_000) return;
+            cuts.push({ at: sent, restarted: first.stop().then(() => startSer2net(sim.line!.path, first)) });
+          },
+        });
+        const outcome = await push.then(
+          (r) => ({ ok: true as const, r }),
+          (err: unknown) => ({ ok: false as const, err }),
+        );
+        // The cut did happen, part way through.
+        expect(cuts).toHaveLength(1);
+        expect(cuts[0]!.at).toBeLessThan(encodeRules(big).length);
+        await cuts[0]!.restarted;
+        if (outcome.ok) expect(outcome.r).toMatchObject({ mode: 'full', configId: newId });
+        else expect(outcome.err).toBeInstanceOf(DriverError);
+
+        // Whole or nothing: the appliance runs the old table or the new one, and says so to the
+        // driver once it is reconnected; no candidate was left staged to be committed later.
+        const running = sim.appliance.configId;
+        expect([oldId, newId]).toContain(running);
+        if (outcome.ok) expect(running).toBe(newId);
+        expect((await driver.info()).configId).toBe(running);
+        await expect(driver.readSlot({ slot: 'candidate' })).rejects.toMatchObject({ code: 'refused', remote: 'noCandidate' });
+        expect(sim.appliance.configId).toBe(running);
+
+        // And the next push goes through the restarted ser2net.
+        const again = await driver.push(encodeRules(big), { confirmTimeoutMs: 0 });
+        expect(again).toMatchObject({ mode: 'full', configId: newId });
+        expect(sim.appliance.configId).toBe(newId);
+        expect((await driver.info()).configId).toBe(newId);
+      }, 60_000);
     }
   });
 });
