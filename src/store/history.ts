@@ -74,9 +74,9 @@ export async function queryHistory(
   q: Omit<HistoryQuery, 'rate'>,
 ): Promise<Array<{ series: StoredSeries; points: SeriesPoint[] }>> {
   const chosen = await chosenSeries(metrics, appliance, q);
-  const keys = chosen.map((s) => ({ ...(s.service ? { service: s.service } : {}), ...(s.backend ? { backend: s.backend } : {}), counter: s.counter }));
-  // One pass over the stored frames for every series when the store can (SQLite can).
-  const results = await metrics.queryMany(appliance, keys, q.from, q.to, q.resolution);
+  // One pass over the stored frames for every series when the store can (SQLite can). The
+  // listed series are their own keys: queryMany reads service, backend and counter only.
+  const results = await metrics.queryMany(appliance, chosen, q.from, q.to, q.resolution);
   return chosen.map((series, i) => ({ series, points: results[i]?.points ?? [] }));
 }
 

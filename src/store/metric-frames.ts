@@ -142,15 +142,19 @@ export const resolutionWidth = (resolution: Exclude<Resolution, 'raw'>): number 
 /**
  * The raw points of series of one appliance (null: unknown, no points) from its frames in time
  * order, starting with the last frame before `fromS` (where the first delta starts), if any.
+ * Each frame is decoded once for all the series, up to the highest slot asked for: the bytes
+ * read, and so the damaged frames refused, are those a read of that one slot would meet.
  */
 export function rawPoints(infos: ReadonlyArray<FrameSeries | null>, frames: Iterable<StoredFrame>, fromS: number): SeriesPoint[][] {
   const points = infos.map(() => [] as SeriesPoint[]);
   const previous = infos.map(() => Number.NaN);
+  const decoded = new RawFrameSlots(highestSlot(infos));
   for (const row of frames) {
-    infos.forEach((info, i) => {
-      if (!info) return;
-      const found = valueAt(row.data, info.slot, 1);
-      if (found === undefined) return;
+    decoded.read(row.data);
+    for (let i = 0; i < infos.length; i++) {
+      const info = infos[i];
+      if (!info || !decoded.has(info.slot)) continue;
+      const found = decoded.value(info.slot);
       if (row.ts >= fromS) {
         let value = found;
         // A counter's delta becomes a rate over the interval since the slot's previous sample;
@@ -163,9 +167,41 @@ export function rawPoints(infos: ReadonlyArray<FrameSeries | null>, frames: Iter
         points[i]!.push({ ts: row.ts * 1000, value, min: value, max: value, sum: found, n });
       }
       previous[i] = row.ts;
-    });
+    }
   }
   return points;
+}
+
+/** The values of one raw frame by slot, slots 0..last only; reused frame after frame. */
+class RawFrameSlots {
+  private readonly values: Array<number | null>;
+  /** Per slot, the number of the frame that last held it. */
+  private readonly held: Float64Array;
+  private frame = 0;
+
+  constructor(private readonly last: number) {
+    this.values = new Array<number | null>(last + 1).fill(null);
+    this.held = new Float64Array(last + 1);
+  }
+
+  read(data: Uint8Array): void {
+    this.frame++;
+    if (this.last < 0) return;
+    const r = new FrameReader(data);
+    while (r.next() && r.slot <= this.last) {
+      this.values[r.slot] = r.value();
+      this.held[r.slot] = this.frame;
+      if (r.slot === this.last) return;
+    }
+  }
+
+  has(slot: number): boolean {
+    return this.held[slot] === this.frame;
+  }
+
+  value(slot: number): number | null {
+    return this.values[slot]!;
+  }
 }
 
 /** The buckets a rollup query covers, or null when none; RangeError past MAX_GRID_POINTS. */
@@ -178,31 +214,62 @@ export function rollupGrid(fromS: number, toS: number, width: number): { first: 
 }
 
 /**
- * One series' rollup points on the grid from its stored bucket frames and the appliance's open
- * bucket of that width (only in memory, and complete there).
+ * The rollup points on the grid of series of one appliance (null: unknown, no points) from its
+ * stored bucket frames and the appliance's open bucket of that width (only in memory, and
+ * complete there). Each frame is decoded once for all the series, up to the highest slot asked
+ * for, as rawPoints does.
  */
-export function rollupPoints(slot: number, frames: Iterable<StoredFrame>, open: Bucket, grid: { first: number; last: number }, width: number): SeriesPoint[] {
-  const stored = new Map<number, Aggregate>();
-  for (const row of frames) {
-    const a = aggregateAt(row.data, slot);
-    if (a) stored.set(row.ts, a);
+export function rollupPoints(
+  infos: ReadonlyArray<FrameSeries | null>,
+  frames: Iterable<StoredFrame>,
+  open: Bucket,
+  grid: { first: number; last: number },
+  width: number,
+): SeriesPoint[][] {
+  const last = highestSlot(infos);
+  const stored = infos.map(() => new Map<number, Aggregate>());
+  const decoded = new Array<Aggregate | null>(last + 1).fill(null);
+  const held = new Float64Array(last + 1);
+  let frame = 0;
+  for (const row of last < 0 ? [] : frames) {
+    frame++;
+    const r = new FrameReader(row.data);
+    while (r.next() && r.slot <= last) {
+      const n = r.value();
+      const sum = r.value();
+      const min = r.value();
+      const max = r.value();
+      decoded[r.slot] = n === null || sum === null || min === null || max === null ? null : { n, sum, min, max };
+      held[r.slot] = frame;
+      if (r.slot === last) break;
+    }
+    infos.forEach((info, i) => {
+      const a = info && held[info.slot] === frame ? decoded[info.slot] : null;
+      if (a) stored[i]!.set(row.ts, a);
+    });
   }
-  if (open.start >= grid.first && open.start <= grid.last) {
-    const a = open.get(slot);
-    if (a) stored.set(open.start, a);
-    else stored.delete(open.start);
-  }
-  const points: SeriesPoint[] = [];
-  for (let b = grid.first; b <= grid.last; b += width) {
-    const a = stored.get(b);
-    points.push(
-      a
-        ? { ts: b * 1000, value: a.sum / a.n, min: a.min, max: a.max, sum: a.sum, n: a.n }
-        : { ts: b * 1000, value: null, min: null, max: null, sum: null, n: 0 },
-    );
-  }
-  return points;
+  return infos.map((info, i) => {
+    if (!info) return [];
+    const buckets = stored[i]!;
+    if (open.start >= grid.first && open.start <= grid.last) {
+      const a = open.get(info.slot);
+      if (a) buckets.set(open.start, a);
+      else buckets.delete(open.start);
+    }
+    const points: SeriesPoint[] = [];
+    for (let b = grid.first; b <= grid.last; b += width) {
+      const a = buckets.get(b);
+      points.push(
+        a
+          ? { ts: b * 1000, value: a.sum / a.n, min: a.min, max: a.max, sum: a.sum, n: a.n }
+          : { ts: b * 1000, value: null, min: null, max: null, sum: null, n: 0 },
+      );
+    }
+    return points;
+  });
 }
+
+const highestSlot = (infos: ReadonlyArray<FrameSeries | null>): number => infos.reduce((top, info) => (info && info.slot > top ? info.slot : top), -1);
 
 export const kindName = (kind: number): SeriesKind => (kind === KIND_GAUGE ? 'gauge' : 'counter');
 
@@ -242,31 +309,4 @@ function sortBySlot(slots: readonly number[], values: ReadonlyArray<number | big
   slots.forEach((slot, i) => latest.set(slot, values[i]!));
   const sorted = [...latest.keys()].sort((a, b) => a - b);
   return { slots: sorted, values: sorted.map((s) => latest.get(s)!) };
-}
-
-/** The first field of `slot` in a frame whose entries have `fields` fields; undefined when absent. */
-function valueAt(data: Uint8Array, slot: number, fields: number): number | null | undefined {
-  const r = new FrameReader(data);
-  while (r.next()) {
-    if (r.slot === slot) return r.value();
-    if (r.slot > slot) return undefined;
-    r.skip(fields);
-  }
-  return undefined;
-}
-
-function aggregateAt(data: Uint8Array, slot: number): Aggregate | null {
-  const r = new FrameReader(data);
-  while (r.next()) {
-    if (r.slot === slot) {
-      const n = r.value();
-      const sum = r.value();
-      const min = r.value();
-      const max = r.value();
-      return n === null || sum === null || min === null || max === null ? null : { n, sum, min, max };
-    }
-    if (r.slot > slot) return null;
-    r.skip(4);
-  }
-  return null;
 }

@@ -254,7 +254,7 @@ export class PgMetricStore implements MetricStore {
     ).rows;
     const rollup = await this.rollupOf(first.appliance);
     const open = width === MINUTE ? rollup.minute : rollup.hour;
-    return infos.map((info) => (info ? rollupPoints(info.slot, frames, open, grid, width) : []));
+    return rollupPoints(infos, frames, open, grid, width);
   }
 
   // ---- retention ----

@@ -203,10 +203,7 @@ export class SqliteMetricStore implements MetricStore {
     this.open();
     const { fromS, toS } = queryRange(from, to, resolution);
     const infos = this.dictionary.find(appliance, keys);
-    const points =
-      resolution === 'raw'
-        ? this.rawSeries(infos, fromS, toS)
-        : infos.map((info) => (info ? this.rollupSeries(info, fromS, toS, resolutionWidth(resolution)) : []));
+    const points = resolution === 'raw' ? this.rawSeries(infos, fromS, toS) : this.rollupSeries(infos, fromS, toS, resolutionWidth(resolution));
     return seriesResults(appliance, keys, infos, resolution, points);
   }
 
@@ -217,14 +214,17 @@ export class SqliteMetricStore implements MetricStore {
     return rawPoints(infos, this.sql.rawRange.iterate({ appliance: first.appliance.id, from: fromS, to: toS }), fromS);
   }
 
-  private rollupSeries(info: SeriesInfo, fromS: number, toS: number, width: number): SeriesPoint[] {
+  /** The rollup points of series of one appliance (null: unknown, no points), in one scan of its bucket frames. */
+  private rollupSeries(infos: ReadonlyArray<SeriesInfo | null>, fromS: number, toS: number, width: number): SeriesPoint[][] {
+    const first = infos.find((i) => i !== null);
+    if (!first) return infos.map(() => []);
     const grid = rollupGrid(fromS, toS, width);
-    if (!grid) return [];
+    if (!grid) return infos.map(() => []);
     // The open bucket is only in memory (and complete there). Rebuilt (if need be) before the
     // stored buckets are read, so no other statement runs while their iterator is open.
-    const rollup = this.rollupOf(info.appliance);
+    const rollup = this.rollupOf(first.appliance);
     const range = width === MINUTE ? this.sql.range1m : this.sql.range1h;
-    return rollupPoints(info.slot, range.iterate(info.appliance.id, grid.first, grid.last), width === MINUTE ? rollup.minute : rollup.hour, grid, width);
+    return rollupPoints(infos, range.iterate(first.appliance.id, grid.first, grid.last), width === MINUTE ? rollup.minute : rollup.hour, grid, width);
   }
 
   // ---- retention ----

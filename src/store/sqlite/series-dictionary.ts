@@ -4,8 +4,9 @@
  * Tables `metric_appliance` and `metric_series` (database.ts has the DDL).
  *
  * What writing a point needs of its series is cached by id for every series written (a big
- * fleet has hundreds of thousands: keep it small). Keys are not cached: the poller resolves them
- * once per appliance layout (src/poller/recorder.ts), so a key lookup is a rare indexed SELECT.
+ * fleet has hundreds of thousands: keep it small). An appliance's keys are cached per appliance
+ * while no other connection has committed (series-cache.ts): the history route reads all of an
+ * appliance's series per request, and the poller resolves them once per appliance layout.
  */
 
 import type { Statement } from 'better-sqlite3';
@@ -13,6 +14,7 @@ import type { Db } from '../database.js';
 import { keyOf, kindName } from '../metric-frames.js';
 import type { SeriesKey, SeriesKind } from '../metric-store.js';
 import { KIND_COUNTER, KIND_GAUGE, type ApplianceRollup } from '../rollup.js';
+import { localKey, SeriesCache } from './series-cache.js';
 
 export { keyOf, kindName };
 
@@ -39,31 +41,19 @@ interface SeriesRow {
   kind: number;
 }
 
-interface StoredSeries {
-  id: number;
-  slot: number;
-  service: string;
-  backend: string;
-  counter: string;
-  kind: number;
-}
-
-/** A series' key within its appliance. */
-const localKey = (k: { service?: string; backend?: string; counter: string }) => `${k.service ?? ''}\u0000${k.backend ?? ''}\u0000${k.counter}`;
 const keyText = (k: SeriesKey) => [k.appliance, k.service ?? '', k.backend ?? '', k.counter].join('/');
 
 export class SeriesDictionary {
   private readonly byId = new Map<number, SeriesInfo>();
   private readonly appliances = new Map<number, ApplianceInfo>();
+  private readonly keys: SeriesCache;
   private readonly sql: {
     applianceByName: Statement<[string], { id: number }>;
     applianceById: Statement<[number], { name: string }>;
     insertAppliance: Statement<[string]>;
     allAppliances: Statement<[], { id: number }>;
     kinds: Statement<[number], { slot: number; kind: number }>;
-    seriesByKey: Statement<[number, string, string, string], { id: number; slot: number; kind: number }>;
     seriesById: Statement<[number], { appliance: number; slot: number; kind: number }>;
-    seriesOf: Statement<[number], StoredSeries>;
     insertSeries: Statement<[number, number, string, string, string, number]>;
   };
 
@@ -74,11 +64,10 @@ export class SeriesDictionary {
       insertAppliance: db.prepare('INSERT INTO metric_appliance (name) VALUES (?)'),
       allAppliances: db.prepare('SELECT id FROM metric_appliance'),
       kinds: db.prepare('SELECT slot, kind FROM metric_series WHERE appliance = ?'),
-      seriesByKey: db.prepare('SELECT id, slot, kind FROM metric_series WHERE appliance = ? AND service = ? AND backend = ? AND counter = ?'),
       seriesById: db.prepare('SELECT appliance, slot, kind FROM metric_series WHERE id = ?'),
-      seriesOf: db.prepare('SELECT id, slot, service, backend, counter, kind FROM metric_series WHERE appliance = ? ORDER BY id'),
       insertSeries: db.prepare('INSERT INTO metric_series (appliance, slot, service, backend, counter, kind) VALUES (?, ?, ?, ?, ?, ?)'),
     };
+    this.keys = new SeriesCache(db);
   }
 
   /** The ids of many series, created where missing in one transaction. */
@@ -119,20 +108,24 @@ export class SeriesDictionary {
     return ids;
   }
 
-  /** The series of `key`s of one appliance (null where unknown), by indexed lookups. */
+  /** The series of `key`s of one appliance (null where unknown). */
   find(appliance: string, keys: readonly Omit<SeriesKey, 'appliance'>[]): Array<SeriesInfo | null> {
     const info = this.applianceNamed(appliance, false);
     if (!info) return keys.map(() => null);
+    const { byKey } = this.keys.of(info.id);
     return keys.map((k) => {
-      const row = this.sql.seriesByKey.get(info.id, k.service ?? '', k.backend ?? '', k.counter);
-      return row ? this.remember({ ...row, appliance: info.id }) : null;
+      const row = byKey.get(localKey(k));
+      return row ? this.remember({ id: row.id, appliance: info.id, slot: row.slot, kind: row.kind }) : null;
     });
   }
 
+  /** The appliance's series in creation order: a new array each call, of frozen objects shared between calls. */
   list(appliance: string): Array<SeriesKey & { id: number; kind: SeriesKind }> {
     const info = this.applianceNamed(appliance, false);
     if (!info) return [];
-    return this.sql.seriesOf.all(info.id).map((r) => ({ ...keyOf(appliance, r.service, r.backend, r.counter), id: r.id, kind: kindName(r.kind) }));
+    const entry = this.keys.of(info.id);
+    entry.listed ??= entry.rows.map((r) => Object.freeze({ ...keyOf(appliance, r.service, r.backend, r.counter), id: r.id, kind: kindName(r.kind) }));
+    return [...entry.listed];
   }
 
   /** What writing to series `id` needs; RangeError for an id that does not exist. */
@@ -158,13 +151,14 @@ export class SeriesDictionary {
   forget(): void {
     this.byId.clear();
     this.appliances.clear();
+    this.keys.clear();
   }
 
   private rowsOf(name: string): Map<string, SeriesRow> {
     const out = new Map<string, SeriesRow>();
     const appliance = this.applianceNamed(name, false);
     if (!appliance) return out;
-    for (const r of this.sql.seriesOf.all(appliance.id)) out.set(localKey(r), { id: r.id, appliance: appliance.id, slot: r.slot, kind: r.kind });
+    for (const r of this.keys.of(appliance.id).rows) out.set(localKey(r), { id: r.id, appliance: appliance.id, slot: r.slot, kind: r.kind });
     return out;
   }
 
@@ -173,8 +167,11 @@ export class SeriesDictionary {
     // Slots are dense from 0: the next is one past the highest this appliance has.
     const slot = appliance.kinds.length;
     const code = kind === 'gauge' ? KIND_GAUGE : KIND_COUNTER;
-    const id = Number(this.sql.insertSeries.run(appliance.id, slot, key.service ?? '', key.backend ?? '', key.counter, code).lastInsertRowid);
+    const service = key.service ?? '';
+    const backend = key.backend ?? '';
+    const id = Number(this.sql.insertSeries.run(appliance.id, slot, service, backend, key.counter, code).lastInsertRowid);
     appliance.kinds[slot] = code;
+    this.keys.added(appliance.id, { id, slot, service, backend, counter: key.counter, kind: code });
     return { id, appliance: appliance.id, slot, kind: code };
   }
 

@@ -1,0 +1,75 @@
+/**
+ * The series of each appliance as the SQLite dictionary last read them, so that a history read
+ * of an appliance's ~200 series costs no query per series. Invariant: an entry is served only
+ * while the connection's `PRAGMA data_version` is the one it was read under (SQLite changes it
+ * when another connection — another process on the file — commits), this connection's own new
+ * series are added as they are inserted, and the owner drops everything when a transaction
+ * that inserted some rolls back. Nothing deletes or renames a series, so that is all that can
+ * make an entry stale.
+ */
+
+import type { Statement } from 'better-sqlite3';
+import type { Db } from '../database.js';
+import type { SeriesKey, SeriesKind } from '../metric-store.js';
+
+/** A series as the dictionary stores it ('' for an absent service or backend). */
+export interface StoredSeries {
+  id: number;
+  slot: number;
+  service: string;
+  backend: string;
+  counter: string;
+  kind: number;
+}
+
+/** An appliance's series: in creation (id) order, and by local key. */
+export interface ApplianceSeries {
+  rows: StoredSeries[];
+  byKey: Map<string, StoredSeries>;
+  /** What the dictionary made of `rows` for its callers (frozen, shared), until a series is added. */
+  listed?: ReadonlyArray<Readonly<SeriesKey & { id: number; kind: SeriesKind }>>;
+}
+
+/** A series' key within its appliance. */
+export const localKey = (k: { service?: string; backend?: string; counter: string }): string => `${k.service ?? ''}\u0000${k.backend ?? ''}\u0000${k.counter}`;
+
+export class SeriesCache {
+  private readonly entries = new Map<number, ApplianceSeries>();
+  private readonly dataVersion: Statement<[], number>;
+  private readonly seriesOf: Statement<[number], StoredSeries>;
+  private version = Number.NaN;
+
+  constructor(db: Db) {
+    this.dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
+    this.seriesOf = db.prepare('SELECT id, slot, service, backend, counter, kind FROM metric_series WHERE appliance = ? ORDER BY id');
+  }
+
+  /** The series of appliance `id`, read again if another connection committed since. */
+  of(id: number): ApplianceSeries {
+    const version = this.dataVersion.get()!;
+    if (version !== this.version) {
+      this.entries.clear();
+      this.version = version;
+    }
+    let entry = this.entries.get(id);
+    if (!entry) {
+      const rows = this.seriesOf.all(id);
+      entry = { rows, byKey: new Map(rows.map((r) => [localKey(r), r])) };
+      this.entries.set(id, entry);
+    }
+    return entry;
+  }
+
+  /** A series this connection just inserted for appliance `id` (ids only grow: it goes last). */
+  added(id: number, row: StoredSeries): void {
+    const entry = this.entries.get(id);
+    if (!entry) return;
+    entry.rows.push(row);
+    entry.byKey.set(localKey(row), row);
+    delete entry.listed;
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}

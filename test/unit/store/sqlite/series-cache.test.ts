@@ -1,0 +1,133 @@
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { counterHistory } from '../../../../src/store/history.js';
+import { openStore, type AgentStore } from '../../../../src/store/index.js';
+import { T0, tempDirs } from '../support.js';
+
+const newDir = tempDirs();
+const open: AgentStore[] = [];
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.close();
+});
+async function stores(count: number): Promise<[AgentStore, ...AgentStore[]]> {
+  const file = path.join(newDir(), 'fulcrum.db');
+  const out: AgentStore[] = [];
+  for (let i = 0; i < count; i++) out.push(await openStore({ file }));
+  open.push(...out);
+  return out as [AgentStore, ...AgentStore[]];
+}
+
+const CONNS = { appliance: 'lb1', service: 'web', counter: 'connsTotal' };
+const ACTIVE = { appliance: 'lb1', service: 'web', backend: '10.0.0.2:80', counter: 'connsActive' };
+const BYTES = { appliance: 'lb1', counter: 'bytesIn' };
+const range = { from: T0 - 60_000, to: T0 + 60_000, resolution: 'raw' as const };
+
+describe("the SQLite dictionary's cache of an appliance's series", () => {
+  it('shows a series another connection created after this one had read the appliance', async () => {
+    const [a, b] = await stores(2);
+    if (!b) throw new Error('two stores asked');
+    const conns = await a.metrics.series(CONNS, 'counter');
+    expect((await a.metrics.listSeries('lb1')).map((s) => s.counter)).toEqual(['connsTotal']);
+    expect(await a.metrics.queryMany('lb1', [ACTIVE], range.from, range.to, 'raw')).toEqual([null]);
+
+    const active = await b.metrics.series(ACTIVE, 'gauge');
+    await b.metrics.write([
+      { series: conns, ts: T0, value: 4 },
+      { series: active, ts: T0, value: 9 },
+    ]);
+
+    expect(await a.metrics.listSeries('lb1')).toEqual([
+      { ...CONNS, id: conns, kind: 'counter' },
+      { ...ACTIVE, id: active, kind: 'gauge' },
+    ]);
+    const [found] = await a.metrics.queryMany('lb1', [ACTIVE], range.from, range.to, 'raw');
+    expect(found?.points.map((p) => [p.ts, p.value])).toEqual([[T0, 9]]);
+  });
+
+  it("shows this connection's new series in the next read, and forgets those of a batch rolled back", async () => {
+    const [s] = await stores(1);
+    await s.metrics.series(CONNS, 'counter');
+    expect(await s.metrics.listSeries('lb1')).toHaveLength(1);
+    const bytes = await s.metrics.series(BYTES, 'counter');
+    expect((await s.metrics.listSeries('lb1')).map((x) => x.id)).toContain(bytes);
+
+    // ACTIVE asked twice under two kinds: the batch that created it rolls back whole.
+    await expect(
+      s.metrics.seriesMany([
+        { key: ACTIVE, kind: 'gauge' },
+        { key: ACTIVE, kind: 'counter' },
+      ]),
+    ).rejects.toThrow(/is a gauge, not a counter/);
+    expect((await s.metrics.listSeries('lb1')).map((x) => x.counter)).toEqual(['connsTotal', 'bytesIn']);
+    expect(await s.metrics.queryMany('lb1', [ACTIVE], range.from, range.to, 'raw')).toEqual([null]);
+  });
+
+  it('hands out a fresh array of series that cannot be changed under the next caller', async () => {
+    const [s] = await stores(1);
+    await s.metrics.series(CONNS, 'counter');
+    const first = await s.metrics.listSeries('lb1');
+    expect(() => {
+      (first[0] as { counter: string }).counter = 'changed';
+    }).toThrow(TypeError);
+    first.pop();
+    expect((await s.metrics.listSeries('lb1')).map((x) => x.counter)).toEqual(['connsTotal']);
+  });
+
+  it('answers a history read with the sample that landed after the previous read', async () => {
+    const [s] = await stores(1);
+    const conns = await s.metrics.series(CONNS, 'counter');
+    await s.metrics.write([{ series: conns, ts: T0 - 10_000, value: null }]);
+    await s.metrics.write([{ series: conns, ts: T0, value: 50 }]);
+    const before = await counterHistory(s.metrics, 'lb1', { ...range, rate: true });
+    expect(before.series[0]!.points).toEqual([
+      [T0 - 10_000, null],
+      [T0, 5],
+    ]);
+    await s.metrics.write([{ series: conns, ts: T0 + 20_000, value: 40 }]);
+    const after = await counterHistory(s.metrics, 'lb1', { ...range, rate: true });
+    expect(after.series[0]!.points).toEqual([
+      [T0 - 10_000, null],
+      [T0, 5],
+      [T0 + 20_000, 2],
+    ]);
+  });
+});
+
+describe('raw points of many series from one decoding of each frame', () => {
+  it('gives each series what its own query gives, whatever slots each frame holds', async () => {
+    const [s] = await stores(1);
+    const ids = await s.metrics.seriesMany([
+      { key: CONNS, kind: 'counter' },
+      { key: ACTIVE, kind: 'gauge' },
+      { key: BYTES, kind: 'counter' },
+    ]);
+    const [conns, active, bytes] = ids as [number, number, number];
+    // Frames that hold every slot, only the middle one, and the first and last.
+    await s.metrics.write([
+      { series: conns, ts: T0 - 30_000, value: null },
+      { series: active, ts: T0 - 30_000, value: 1 },
+      { series: bytes, ts: T0 - 30_000, value: null },
+    ]);
+    await s.metrics.write([{ series: active, ts: T0 - 20_000, value: 2 }]);
+    await s.metrics.write([
+      { series: conns, ts: T0 - 10_000, value: 40 },
+      { series: bytes, ts: T0 - 10_000, value: 2000 },
+    ]);
+    await s.metrics.write([
+      { series: conns, ts: T0, value: 10 },
+      { series: active, ts: T0, value: 3 },
+      { series: bytes, ts: T0, value: 100 },
+    ]);
+    const keys = [BYTES, { service: 'web', counter: 'nothing' }, CONNS, ACTIVE];
+    const many = await s.metrics.queryMany('lb1', keys, T0 - 15_000, T0, 'raw');
+    const one = await Promise.all(keys.map((k) => s.metrics.query({ appliance: 'lb1', ...k, from: T0 - 15_000, to: T0, resolution: 'raw' })));
+    expect(many).toEqual(one);
+    expect(many[1]).toBeNull();
+    expect(many[0]!.points.map((p) => [p.ts, p.value, p.n])).toEqual([
+      // The frame before the range holds no bytesIn: the first delta's start is unknown.
+      [T0 - 10_000, null, 0],
+      [T0, 10, 10],
+    ]);
+    expect(many[3]!.points.map((p) => [p.ts, p.value])).toEqual([[T0, 3]]);
+  });
+});
