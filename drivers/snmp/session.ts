@@ -1,6 +1,7 @@
 import snmp from 'net-snmp';
 import { DriverError } from '../driver.js';
 import type { SnmpCredentials, SnmpTarget } from './target.js';
+import { RawAnswers } from './raw-answers.js';
 import { describeError } from '../../src/protocol/describe-error.js';
 
 export type SnmpValue = bigint | number | string | Uint8Array | null;
@@ -30,6 +31,10 @@ export class SnmpSession {
   private readonly session: snmp.Session;
   private maxRepetitions: number;
   private closed = false;
+  /** v2c: GETBULK answers the driver decodes itself (./raw-answers.ts); null for v3, or a session without net-snmp's internals. */
+  readonly raw: RawAnswers | null;
+  /** The v2c community as it travels, for checking answers; null for v3. */
+  readonly community: Uint8Array | null;
 
   constructor(target: SnmpTarget, credentials: SnmpCredentials, options: SessionOptions = {}) {
     const common = {
@@ -58,6 +63,13 @@ export class SnmpSession {
     // A socket error must reject the calls in flight, not crash the agent.
     this.session.on('error', () => undefined);
     this.maxRepetitions = options.maxRepetitions ?? 50;
+    this.raw = credentials.version === '2c' ? RawAnswers.attach(this.session) : null;
+    this.community = credentials.version === '2c' ? Buffer.from(credentials.community, 'utf8') : null;
+  }
+
+  /** Rows asked for per GETBULK now (halved after a tooBig). */
+  get bulkSize(): number {
+    return this.maxRepetitions;
   }
 
   get(oids: string[]): Promise<Varbind[]> {
@@ -195,7 +207,7 @@ function isTooBig(err: unknown): boolean {
   return err instanceof Error && /tooBig/i.test(err.name + err.message);
 }
 
-function asDriverError(err: unknown): DriverError {
+export function asDriverError(err: unknown): DriverError {
   const message = describeError(err);
   // A wrong v3 key is dropped silently by the agent: it looks exactly like an absent one.
   if (/timed? ?out/i.test(message)) return new DriverError('unreachable', `no SNMP answer (${message}); check the address, community or v3 keys`);

@@ -20,6 +20,7 @@ import { SnmpSession, type SessionOptions, type Varbind } from './session.js';
 import { checkCredentials, parseSnmpTarget, type SnmpCredentials } from './target.js';
 import { toHex } from '../../src/protocol/digest.js';
 import { GROUP_OIDS, groupOf, writeFailoverAction } from './failover-control.js';
+import { FramePoller, type PolledFrame, type WalkedPoll } from './frame-poller.js';
 
 const o = (x: readonly number[]) => formatOid(x);
 /** Interface rows asked for with sysUpTime (see uptimeAndInterfaces). */
@@ -50,6 +51,7 @@ export interface SnmpPoll {
 export class SnmpDriver implements ApplianceDriver, FirmwareDriver, GroupControl {
   private readonly writer: ConfigWriter;
   private readonly firmware: FirmwarePuller;
+  private readonly frames: FramePoller;
 
   private constructor(
     readonly target: string,
@@ -57,6 +59,11 @@ export class SnmpDriver implements ApplianceDriver, FirmwareDriver, GroupControl
   ) {
     this.writer = new ConfigWriter(session);
     this.firmware = new FirmwarePuller(session);
+    this.frames = new FramePoller(
+      session,
+      () => this.uptimeAndInterfaces(),
+      () => this.walkPoll(),
+    );
   }
 
   static connect(target: string, credentials: SnmpCredentials, options: SessionOptions = {}): SnmpDriver {
@@ -91,10 +98,26 @@ export class SnmpDriver implements ApplianceDriver, FirmwareDriver, GroupControl
    * service and backend tables.
    */
   async poll(): Promise<SnmpPoll> {
+    const { sysUpTime, at, snapshot } = await this.walkPoll();
+    return { sysUpTime, at, snapshot };
+  }
+
+  /**
+   * The same poll read into a frame of the appliance's counters layout, without an object per
+   * varbind on v2c (./frame-poller.ts); the frame is valid until this driver's next poll. An
+   * appliance whose tables no layout can replay gets the snapshot instead.
+   */
+  pollFrame(): Promise<PolledFrame | SnmpPoll> {
+    return this.frames.poll();
+  }
+
+  private async walkPoll(): Promise<WalkedPoll> {
     const { sysUp, interfaces } = await this.uptimeAndInterfaces();
     const at = Date.now();
-    const services = rows(await this.session.walk(o(M.fulcrumServiceTable)), o(M.fulcrumServiceEntry), 1);
-    const backends = rows(await this.session.walk(o(M.fulcrumBackendTable)), o(M.fulcrumBackendEntry), 2);
+    const serviceWalk = await this.session.walk(o(M.fulcrumServiceTable));
+    const backendWalk = await this.session.walk(o(M.fulcrumBackendTable));
+    const services = rows(serviceWalk, o(M.fulcrumServiceEntry), 1);
+    const backends = rows(backendWalk, o(M.fulcrumBackendEntry), 2);
     const now = Date.now();
     const S = M.ServiceColumn;
     const B = M.BackendColumn;
@@ -127,7 +150,7 @@ export class SnmpDriver implements ApplianceDriver, FirmwareDriver, GroupControl
       })),
       ...(interfaces.length > 0 ? { interfaces } : {}),
     };
-    return { sysUpTime: sysUp, at, snapshot };
+    return { sysUpTime: sysUp, at, snapshot, interfaces, walked: [...serviceWalk, ...backendWalk], services, backends };
   }
 
   /**

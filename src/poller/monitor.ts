@@ -3,11 +3,16 @@ import type { Fence } from '../store/ownership.js';
 import type { CountersSnapshot } from '../protocol/counters.js';
 import type { MetricStore, Point } from '../store/metric-store.js';
 import type { ApplianceRecord } from '../store/inventory.js';
+import type { PolledFrame } from '../../drivers/snmp/frame-poller.js';
 import { PollRecorder } from './recorder.js';
+import { FrameRecorder } from './frame-recorder.js';
 
-/** A driver that can also give the appliance's uptime with its counters in one go (SNMP). */
+type SnapshotPoll = { sysUpTime: number; at?: number; snapshot: CountersSnapshot };
+
+/** A driver that can also give the appliance's uptime with its counters in one go (SNMP), perhaps as a frame of its layout. */
 interface Pollable extends ApplianceDriver {
-  poll?: () => Promise<{ sysUpTime: number; at?: number; snapshot: CountersSnapshot }>;
+  poll?: () => Promise<SnapshotPoll>;
+  pollFrame?: () => Promise<PolledFrame | SnapshotPoll>;
 }
 
 const FLUSH_POINTS = 10_000;
@@ -36,6 +41,7 @@ export interface CycleSummary {
  */
 export class Monitor {
   private readonly recorder: PollRecorder;
+  private readonly frames: FrameRecorder;
   private readonly drivers = new Map<string, Pollable>();
 
   constructor(
@@ -43,6 +49,7 @@ export class Monitor {
     private readonly options: MonitorOptions,
   ) {
     this.recorder = new PollRecorder(metrics, { expectedIntervalMs: options.intervalMs });
+    this.frames = new FrameRecorder(metrics, { expectedIntervalMs: options.intervalMs });
   }
 
   /** Polls `appliances` once; an aborted `signal` starts no further polls (those under way still land). */
@@ -72,10 +79,7 @@ export class Monitor {
         const record = appliances[next++]!;
         polled++;
         try {
-          const driver = await this.driver(record);
-          const { sysUpTime, snapshot, at } = driver.poll ? await driver.poll() : await viaInfo(driver);
-          // The sample's time is when sysUpTime was read: a poll slowed by retries after that must not look like a reboot.
-          for (const p of (await this.recorder.record({ appliance: record.name, timeMs: at ?? Date.now(), sysUpTime, snapshot })).points) points.push(p);
+          for (const p of await this.pollOne(record.name, await this.driver(record))) points.push(p);
           if (points.length >= FLUSH_POINTS) await flush();
         } catch (err) {
           failed++;
@@ -87,6 +91,23 @@ export class Monitor {
     await Promise.all(Array.from({ length: Math.min(this.options.concurrency ?? 64, appliances.length) }, worker));
     await flush();
     return { polled: polled - failed, failed, points: written, ms: performance.now() - started, ...(fence ? { fenced } : {}) };
+  }
+
+  /**
+   * One appliance's points. The sample's time is when sysUpTime was read: a poll slowed by
+   * retries after that must not look like a reboot. A frame goes through the frame recorder, a
+   * snapshot through the other; each forgets what the other last saw of the appliance, so a
+   * switch between the two starts from a baseline instead of counting an interval twice.
+   */
+  private async pollOne(appliance: string, driver: Pollable): Promise<Point[]> {
+    const polled = driver.pollFrame ? await driver.pollFrame() : driver.poll ? await driver.poll() : await viaInfo(driver);
+    if ('frame' in polled) {
+      this.recorder.forget(appliance);
+      return this.frames.record({ appliance, timeMs: polled.at, sysUpTime: polled.sysUpTime, layout: polled.layout, frame: polled.frame });
+    }
+    this.frames.forget(appliance);
+    const { sysUpTime, snapshot, at } = polled;
+    return (await this.recorder.record({ appliance, timeMs: at ?? Date.now(), sysUpTime, snapshot })).points;
   }
 
   async close(): Promise<void> {
