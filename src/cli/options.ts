@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { Option } from './commander.js';
 import { TARGET_FORMS } from '../../drivers/targets.js';
-import { SECRET_ENV } from './secret-input.js';
+import { SECRET_ENV } from './secret-env.js';
 import { parseDuration } from '../protocol/rules/duration.js';
 import { CliError, EXIT } from './exit-codes.js';
 

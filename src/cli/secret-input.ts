@@ -6,11 +6,9 @@
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { CliError, EXIT } from './exit-codes.js';
 
-export const SECRET_ENV = {
-  community: 'FULCRUM_SNMP_COMMUNITY',
-  v3Auth: 'FULCRUM_SNMP_V3_AUTH',
-  v3Priv: 'FULCRUM_SNMP_V3_PRIV',
-} as const;
+import { SECRET_ENV } from './secret-env.js';
+
+export { SECRET_ENV };
 
 const OWNER_ONLY = new Set([0o600, 0o400]);
 
