@@ -47,10 +47,20 @@ async function main(args: string[]): Promise<number> {
   }
   const selected = args.length > 0 ? SUITES.filter((s) => args.includes(s.name)) : SUITES;
   const runs: SuiteRun[] = [];
+  const failed: string[] = [];
   for (const suite of selected) {
     console.log(`\n${suite.title}`);
     const start = performance.now();
-    const results = await suite.run();
+    let results: Result[];
+    try {
+      results = await suite.run();
+    } catch (err) {
+      // One suite's failure (a tool that would not start) must not lose the others' figures:
+      // its last results stay in the report, and the run exits non-zero.
+      console.error(`suite ${suite.name} failed: ${(err as Error).stack ?? String(err)}`);
+      failed.push(suite.name);
+      continue;
+    }
     const durationMs = performance.now() - start;
     console.log(formatTable(results));
     console.log(`(${(durationMs / 1000).toFixed(1)} s)`);
@@ -60,6 +70,10 @@ async function main(args: string[]): Promise<number> {
   console.log(`\nwrote ${written.json} and ${written.markdown} (checksum ${checksum()})`);
   const missed = runs.flatMap((r) => r.results).filter((r) => r.goalMet === false);
   if (missed.length > 0) console.log(`goals missed: ${missed.map((r) => r.name).join('; ')}`);
+  if (failed.length > 0) {
+    console.error(`suites that failed (their last results kept): ${failed.join(', ')}`);
+    return 1;
+  }
   return 0;
 }
 

@@ -19,14 +19,32 @@ export interface Ser2net {
   log: () => string;
 }
 
-/** ser2net in the foreground with a raw and a telnet(rfc2217) port on `device`, ports from the OS. */
+/**
+ * ser2net in the foreground with a raw and a telnet(rfc2217) port on `device`, ports from the OS.
+ * A port the OS said was free can be taken by another process before ser2net binds it: with
+ * ports of its own choosing it tries again on fresh ones (given ports are kept, as a restart needs).
+ */
 export async function startSer2net(
   device: string,
   options: { baud: number; ports?: { rawPort: number; telnetPort: number } },
 ): Promise<Ser2net & { stop: () => Promise<void> }> {
+  if (options.ports) return startOn(device, options.baud, options.ports);
+  for (let attempt = 1; ; attempt++) {
+    const rawPort = await freePort();
+    let telnetPort = await freePort();
+    while (telnetPort === rawPort) telnetPort = await freePort();
+    try {
+      return await startOn(device, options.baud, { rawPort, telnetPort });
+    } catch (err) {
+      if (attempt >= 3 || !/already in use/i.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+async function startOn(device: string, baud: number, ports: { rawPort: number; telnetPort: number }): Promise<Ser2net & { stop: () => Promise<void> }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'fulcrum-ser2net-'));
-  const { rawPort, telnetPort } = options.ports ?? { rawPort: await freePort(), telnetPort: await freePort() };
-  const connector = `serialdev,${device},${options.baud}n81,local`;
+  const { rawPort, telnetPort } = ports;
+  const connector = `serialdev,${device},${baud}n81,local`;
   const file = path.join(dir, 'ser2net.yaml');
   writeFileSync(
     file,
