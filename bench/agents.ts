@@ -33,7 +33,7 @@ export const title = 'Agents sharing one PostgreSQL store: one agent and three, 
 
 export const notes = [
   `${FLEET} simulated SNMP appliances (one \`fulcrum sim fleet\` process, ${SERVICES} services × ${BACKENDS} backends each), polled every ${INTERVAL_S} s for ${RUN_S} s by one \`fulcrum monitor --store postgres://…\` and then, on a fresh database, by three; all on this 2-core machine with the simulator and the server.`,
-  'Samples landed: the points the agents report stored (their --json cycle lines) per second of the run, after their first cycle; the fleet offers about as many as it has series per interval, so with agents keeping up both figures are that offer. Slowest cycle: the longest cycle any agent reported. RSS: each agent’s peak, sampled every second. Server CPU: user+system seconds of the PostgreSQL processes over the run, as a share of one core.',
+  'Samples landed: the points the agents report stored (their --json cycle lines) per second of the run, after their first cycle; the fleet offers about as many as it has series per interval, so with agents keeping up both figures are that offer. Slowest cycle: the longest cycle any agent reported after its first; the first (which creates every series in the store and waits for the coordinator’s plan) is its own figure. RSS: each agent’s peak, sampled every second. Server CPU: user+system seconds of the PostgreSQL processes over the run, as a share of one core.',
   `Gap: with three agents, one is SIGKILLed; for each appliance it held, the time from the kill to its first stored frame after it (bound: the lease TTL, ${TTL_S} s at a ${INTERVAL_S} s interval, + one interval), and the unpolled gap from its last frame before the kill to that first one after (up to one interval more). Peers, cited: LibreNMS distributed polling, up to one poll interval (${LIBRENMS_GAP_S} s default); Zabbix proxy groups, the failover delay (${ZABBIX_GAP_S} s default).`,
 ];
 
@@ -90,7 +90,9 @@ async function pollFor(server: PostgresServer, count: number, home: string, targ
     url,
     agents,
     samplesPerSecond: steady.reduce((n, c) => n + c.points, 0) / Math.max(1, span),
-    slowestMs: Math.max(0, ...agents.flatMap((a) => a.cycles.map((c) => c.ms))),
+    // The first cycle creates every series (and waits for the plan): reported apart, as its own figure.
+    slowestMs: Math.max(0, ...steady.map((c) => c.ms)),
+    firstMs: Math.max(0, ...agents.map((a) => a.cycles[0]?.ms ?? 0)),
     rss: agents.map((a) => a.peakRss),
     serverCpu: cpu,
   };
@@ -172,8 +174,10 @@ export async function run(): Promise<Result[]> {
         better: 'higher',
         peer: { name: '1 agent, same fleet', value: one.samplesPerSecond },
       }),
-      result({ name: 'slowest cycle, 1 agent', value: one.slowestMs, unit: 'ms', better: 'lower', goal: { value: interval } }),
-      result({ name: 'slowest cycle, 3 agents', value: three.slowestMs, unit: 'ms', better: 'lower', goal: { value: interval } }),
+      result({ name: 'slowest cycle after the first, 1 agent', value: one.slowestMs, unit: 'ms', better: 'lower', goal: { value: interval } }),
+      result({ name: 'slowest cycle after the first, 3 agents', value: three.slowestMs, unit: 'ms', better: 'lower', goal: { value: interval } }),
+      result({ name: 'first cycle (every series created), 1 agent', value: one.firstMs, unit: 'ms', better: 'lower' }),
+      result({ name: 'first cycle (every series created), 3 agents, slowest', value: three.firstMs, unit: 'ms', better: 'lower' }),
       result({ name: 'peak RSS, 1 agent', value: one.rss[0] ?? 0, unit: 'MB', better: 'lower' }),
       result({ name: 'peak RSS per agent, 3 agents (largest)', value: Math.max(...three.rss), unit: 'MB', better: 'lower' }),
       result({ name: 'PostgreSQL CPU, 1 agent', value: one.serverCpu * 100, unit: '% of a core', better: 'lower' }),

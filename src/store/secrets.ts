@@ -40,8 +40,18 @@ export const isSealed = (text: string): boolean => text.startsWith(PREFIX);
 
 const keyIdOf = (key: Buffer) => createHash('sha256').update('fulcrum secret.key id\0').update(key).digest('hex').slice(0, 16);
 
+/** Opened secrets kept at most (a fleet's credentials); past it the memo starts afresh. */
+const OPENED_MAX = 20_000;
+
 export class SecretBox {
   private key: Buffer | null = null;
+  private keyId: string | null = null;
+  /**
+   * What `open` gave, by context and sealed text: the inventory is read whole per API request
+   * (GET /appliances), and a SHA-256 and an AES-GCM opening per appliance each time cost more than
+   * the rest of the answer. A sealed text only ever opens to one value, so nothing goes stale.
+   */
+  private readonly opened = new Map<string, string>();
 
   constructor(readonly keyFile = defaultKeyPath()) {}
 
@@ -62,12 +72,23 @@ export class SecretBox {
   }
 
   open(sealed: string, context: string): string {
+    const memo = `${context}\0${sealed}`;
+    const known = this.opened.get(memo);
+    if (known !== undefined) return known;
+    const plain = this.openNow(sealed, context);
+    if (this.opened.size >= OPENED_MAX) this.opened.clear();
+    this.opened.set(memo, plain);
+    return plain;
+  }
+
+  private openNow(sealed: string, context: string): string {
     const [keyId = '', body = ''] = sealed.slice(PREFIX.length).split(':');
     const key = this.load(false);
-    if (keyId !== keyIdOf(key)) {
+    this.keyId ??= keyIdOf(key);
+    if (keyId !== this.keyId) {
       throw new SecretKeyError(
         'keyMismatch',
-        `the inventory's SNMP secrets were sealed with another key (id ${keyId}) than ${this.keyFile} (id ${keyIdOf(key)}): use the secret.key of the agent that wrote this database`,
+        `the inventory's SNMP secrets were sealed with another key (id ${keyId}) than ${this.keyFile} (id ${this.keyId}): use the secret.key of the agent that wrote this database`,
       );
     }
     const bytes = Buffer.from(body, 'base64url');

@@ -3,6 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SCHEMA_V1 } from '../../../src/store/database.js';
+import { SecretBox } from '../../../src/store/secrets.js';
 import { openStore, type AgentStore } from '../../../src/store/index.js';
 import { T0, tempDirs } from './support.js';
 
@@ -85,6 +86,19 @@ describe('inventory secrets at rest', () => {
     const other = path.join(dir, 'c', 'secret.key');
     await (await store(path.join(dir, 'other.db'), other)).inventory.add({ name: 'o', target: 'snmp://192.0.2.3', credentials: { community: 'x' } });
     await expect((await store(copy, other)).inventory.list()).rejects.toThrow(/another key/);
+  });
+
+  it('reads an inventory row as often as asked, and a sealed text moved to another appliance still does not open', async () => {
+    const dir = newDir();
+    const box = new SecretBox(path.join(dir, 'secret.key'));
+    const sealed = box.seal(JSON.stringify({ community: COMMUNITY }), 'edge-1', true);
+    // Opened once, then again from what the first opening kept: the same answer.
+    expect(box.open(sealed, 'edge-1')).toBe(box.open(sealed, 'edge-1'));
+    expect(JSON.parse(box.open(sealed, 'edge-1'))).toEqual({ community: COMMUNITY });
+    // Sealed for edge-1: copied into edge-2's row it is refused, though edge-1's opening is kept.
+    expect(() => box.open(sealed, 'edge-2')).toThrow(/edge-2: its sealed credentials do not open/);
+    const altered = sealed.slice(0, -2) + (sealed.endsWith('A') ? 'BB' : 'AA');
+    expect(() => box.open(altered, 'edge-1')).toThrow(/altered/);
   });
 
   it('refuses a key file other users may read', async () => {
