@@ -90,7 +90,11 @@ export function encodeJournal(journal: Journal): Uint8Array {
   const chunks: Uint8Array[] = [HISTORY_MAGIC, Uint8Array.of(HISTORY_FORMAT_VERSION, pool.length)];
   for (const entry of pool) chunks.push(u32Bytes(entry.encoding.length), entry.encoding);
   for (const state of [journal.current, journal.previous]) {
-    chunks.push(idToBytes(state.startupId), noteBytes(state.startupNote ?? NO_NOTE), Uint8Array.of(state.pending === true ? FLAG_PENDING : 0, state.history.length));
+    chunks.push(
+      idToBytes(state.startupId),
+      noteBytes(state.startupNote ?? NO_NOTE),
+      Uint8Array.of(state.pending === true ? FLAG_PENDING : 0, state.history.length),
+    );
     for (const entry of state.history) chunks.push(Uint8Array.of(slot.get(entry.id)!), noteBytes(entry.note ?? NO_NOTE));
   }
   const at = chunks.reduce((n, c) => n + c.length, 0);
