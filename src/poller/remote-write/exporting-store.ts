@@ -8,8 +8,12 @@
  * - A counter's sample is its running total: the sum of the deltas the recorder computed since
  *   this process first saw the series (0 at its first point, the recorder's baseline). A gap
  *   marker (a reset, a reboot, missed polls) adds nothing and the total goes on from where it
- *   was, so a counter reset on the appliance is no reset here; only a restart of the agent
- *   starts the total again at 0, which rate() reads as the counter reset it is.
+ *   was, so a counter reset on the appliance is no reset here; only a restart of the agent, or
+ *   (on a shared store) a new lease of this agent on the appliance, starts the total again at 0,
+ *   which rate() reads as the counter reset it is. An appliance that comes back to an agent that
+ *   held it before must not go on from that agent's old total: what it served meanwhile was
+ *   counted by another owner (or nowhere), and carrying the old total on would read as an
+ *   increase the size of the difference.
  * - A gauge's sample is its reading; a missing reading sends nothing.
  * - Points go out only once the wrapped store's write resolved and none of the batch was
  *   fenced: an agent that lost an appliance's lease must not speak for it. A failed write sends
@@ -31,10 +35,13 @@ export interface SampleSink {
 }
 
 interface Exported extends SeriesRef {
+  readonly appliance: string;
   readonly labels: readonly Label[];
   readonly kind: SeriesKind;
   /** Counters: the running total; null until the series' first point. */
   total: bigint | null;
+  /** The lease epoch the total was counted under (a shared store's fence), null without one. */
+  epoch: number | null;
 }
 
 export class ExportingMetricStore implements MetricStore {
@@ -61,7 +68,7 @@ export class ExportingMetricStore implements MetricStore {
   async write(points: readonly Point[], fence?: Fence): Promise<WriteSummary> {
     // Totals advance in the order the batches were handed in, before any await: the poller may
     // have two batches of one cycle in flight, and a series' samples must leave oldest first.
-    const samples = this.samples(points);
+    const samples = this.samples(points, fence);
     const summary = await this.inner.write(points, fence);
     if (summary.fenced) {
       this.log?.warn({ fenced: summary.fenced }, 'remote write: part of a batch was refused by its lease fence; not sending the batch');
@@ -92,15 +99,21 @@ export class ExportingMetricStore implements MetricStore {
   }
 
   private learn(id: number, key: SeriesKey, kind: SeriesKind): void {
-    if (!this.exported.has(id)) this.exported.set(id, { labels: seriesLabels(key, kind), kind, total: null });
+    if (!this.exported.has(id)) this.exported.set(id, { appliance: key.appliance, labels: seriesLabels(key, kind), kind, total: null, epoch: null });
   }
 
-  private samples(points: readonly Point[]): QueuedSample[] {
+  private samples(points: readonly Point[], fence?: Fence): QueuedSample[] {
     const out: QueuedSample[] = [];
     for (const p of points) {
       const series = this.exported.get(p.series);
       if (!series) continue;
       if (series.kind === 'counter') {
+        const epoch = fence?.epochs.get(series.appliance);
+        if (epoch !== undefined && epoch !== series.epoch) {
+          // A lease of this agent's own that it did not count under: the total starts again.
+          if (series.epoch !== null) series.total = null;
+          series.epoch = epoch;
+        }
         // Deltas are whole numbers (bigint, or a number from a store that gives them so).
         const delta = p.value === null ? 0n : typeof p.value === 'bigint' ? p.value : BigInt(Math.round(p.value));
         series.total = (series.total ?? 0n) + delta;

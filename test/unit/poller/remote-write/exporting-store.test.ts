@@ -119,6 +119,27 @@ describe('exporting metric store', () => {
     };
   }
 
+  it('starts a total again at 0 when the agent holds the appliance under a new lease (it came back), not before', async () => {
+    const { pushed, sink } = capture();
+    const exporting = new ExportingMetricStore(
+      scripted(async () => ({ written: 1, stale: 0, fenced: 0 })),
+      sink,
+    );
+    const [a] = await exporting.seriesMany([{ key: { appliance: 'x', counter: 'ifInOctets.data0' }, kind: 'counter' }]);
+    const fence = (epoch: number) => ({ agent: 'me', epochs: new Map([['x', epoch]]) });
+    await exporting.write([{ series: a!, ts: 1000, value: null }], fence(4));
+    await exporting.write([{ series: a!, ts: 2000, value: 5n }], fence(4));
+    // Another agent held x meanwhile (epoch 5); this one gets it back under epoch 6.
+    await exporting.write([{ series: a!, ts: 9000, value: null }], fence(6));
+    await exporting.write([{ series: a!, ts: 10_000, value: 3n }], fence(6));
+    expect(pushed.flat().map((q) => [q.timestamp, q.value])).toEqual([
+      [1000, 0],
+      [2000, 5],
+      [9000, 0],
+      [10_000, 3],
+    ]);
+  });
+
   it('sends nothing of a batch the store fenced in part, or failed to write', async () => {
     const answers: Array<() => Promise<WriteSummary>> = [
       async () => ({ written: 1, stale: 0, fenced: 1 }),
