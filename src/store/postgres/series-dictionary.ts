@@ -54,30 +54,55 @@ export class PgSeriesDictionary {
     if (missing.length === 0) return ids;
     try {
       await this.db.transaction(async (client) => {
-        const locked = new Map<string, { id: number; rows: Map<string, SeriesRow>; next: number }>();
+        // Per appliance (locked, so slots stay dense), its new series in one INSERT: a round
+        // trip per series made the first cycle of a fleet take seconds.
+        const byAppliance = new Map<string, number[]>();
         for (const i of missing) {
-          const { key, kind } = requests[i]!;
-          let appliance = locked.get(key.appliance);
-          if (!appliance) locked.set(key.appliance, (appliance = await this.lockAppliance(client, key.appliance)));
-          let row = appliance.rows.get(localKey(key)); // asked twice, or created by another agent meanwhile
-          if (!row) {
-            const code = kind === 'gauge' ? KIND_GAUGE : KIND_COUNTER;
-            const inserted = await client.query<{ id: number }>(
-              'INSERT INTO metric_series (appliance, slot, service, backend, counter, kind) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id',
-              [appliance.id, appliance.next, key.service ?? '', key.backend ?? '', key.counter, code],
-            );
-            row = {
-              id: inserted.rows[0]!.id,
+          const name = requests[i]!.key.appliance;
+          const list = byAppliance.get(name);
+          if (list) list.push(i);
+          else byAppliance.set(name, [i]);
+        }
+        for (const [name, indexes] of byAppliance) {
+          const appliance = await this.lockAppliance(client, name);
+          const fresh: SeriesRow[] = [];
+          for (const i of indexes) {
+            const { key, kind } = requests[i]!;
+            if (appliance.rows.has(localKey(key))) continue; // asked twice, or created by another agent meanwhile
+            const row: SeriesRow = {
+              id: 0,
               appliance: appliance.id,
               slot: appliance.next++,
-              kind: code,
+              kind: kind === 'gauge' ? KIND_GAUGE : KIND_COUNTER,
               service: key.service ?? '',
               backend: key.backend ?? '',
               counter: key.counter,
             };
             appliance.rows.set(localKey(key), row);
+            fresh.push(row);
           }
-          ids[i] = this.checkKind(this.remember(row, key.appliance), kind, key);
+          if (fresh.length > 0) {
+            const inserted = await client.query<{ id: number; slot: number }>(
+              `INSERT INTO metric_series (appliance, slot, service, backend, counter, kind)
+               SELECT $1, slot, service, backend, counter, kind
+               FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::int[]) AS t(slot, service, backend, counter, kind)
+               RETURNING id, slot`,
+              [
+                appliance.id,
+                fresh.map((r) => r.slot),
+                fresh.map((r) => r.service),
+                fresh.map((r) => r.backend),
+                fresh.map((r) => r.counter),
+                fresh.map((r) => r.kind),
+              ],
+            );
+            const idOf = new Map(inserted.rows.map((r) => [Number(r.slot), Number(r.id)]));
+            for (const row of fresh) row.id = idOf.get(row.slot)!;
+          }
+          for (const i of indexes) {
+            const { key, kind } = requests[i]!;
+            ids[i] = this.checkKind(this.remember(appliance.rows.get(localKey(key))!, key.appliance), kind, key);
+          }
         }
       });
     } catch (error) {
