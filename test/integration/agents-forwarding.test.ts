@@ -70,13 +70,15 @@ describe.skipIf(!hasPostgres())('serve agents sharing one PostgreSQL store', () 
           list.appliances.length === APPLIANCES && list.appliances.every((a) => a.owner !== null) && new Set(list.appliances.map((a) => a.owner)).size === 2
         );
       },
-      40_000,
+      // Generous: on a machine busy with other test files the agents' first turns come late;
+      // what is checked is that the fleet ends up split, not how fast.
+      90_000,
     );
     const agents = (await (await api(serves[1]!.base, '/agents')).json()) as { agents: Array<{ live: boolean; apiUrl: string | null; leases: number }> };
     expect(agents.agents.filter((a) => a.live)).toHaveLength(2);
     expect(agents.agents.map((a) => a.apiUrl).sort()).toEqual(serves.map((s) => s.base).sort());
     expect(agents.agents.reduce((n, a) => n + a.leases, 0)).toBe(APPLIANCES);
-  }, 60_000);
+  }, 120_000);
 
   it('a change sent to the other agent is made by the owner, and audited once', async () => {
     const agents = (await (await api(serves[0]!.base, '/agents')).json()) as { agents: Array<{ id: string; apiUrl: string }> };

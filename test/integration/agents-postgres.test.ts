@@ -124,7 +124,9 @@ describe.skipIf(!hasPostgres())('agents sharing one PostgreSQL store', () => {
         const o = await owners();
         return o.size === APPLIANCES && new Set(o.values()).size === 3;
       },
-      40_000,
+      // Generous: on a machine busy with other test files the agents' first turns come late;
+      // what is checked is that the fleet ends up split, not how fast.
+      90_000,
     );
     await waitFor('every appliance with three frames', async () => [...(await frames()).values()].filter((t) => t.length >= 3).length === APPLIANCES, 30_000);
     await expectNoDoublePolls();
@@ -136,7 +138,7 @@ describe.skipIf(!hasPostgres())('agents sharing one PostgreSQL store', () => {
     }>;
     expect(list.filter((a) => a.live)).toHaveLength(3);
     expect(list.reduce((n, a) => n + a.leases, 0)).toBe(APPLIANCES);
-  }, 90_000);
+  }, 150_000);
 
   it('SIGKILL: the dead agent’s appliances are polled again once its leases expired', async () => {
     const ids = await agentIds();
