@@ -13,17 +13,9 @@ import { openStore } from '../../src/store/index.js';
 import { startFleet, writeFleetRules, type RunningFleet } from '../../bench/lib/sim-fleet.js';
 import { startCli, type CliProcess } from '../support/cli-process.js';
 import { hasPostgres, startPostgres, type PostgresServer } from '../support/postgres.js';
+import { waitUntil as waitFor } from '../support/eventually.js';
 
 const APPLIANCES = 4;
-
-const waitFor = async (what: string, check: () => Promise<boolean>, deadlineMs: number): Promise<void> => {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > until) throw new Error(`not within ${deadlineMs} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-};
 
 describe.skipIf(!hasPostgres())('serve agents sharing one PostgreSQL store', () => {
   let server: PostgresServer;

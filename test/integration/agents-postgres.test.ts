@@ -17,20 +17,12 @@ import { startFleet, writeFleetRules, type RunningFleet } from '../../bench/lib/
 import { fulcrumAsync } from '../support/cli.js';
 import { startCli, type CliProcess } from '../support/cli-process.js';
 import { hasPostgres, startPostgres, type PostgresServer } from '../support/postgres.js';
+import { waitUntil as waitFor } from '../support/eventually.js';
 
 const INTERVAL_S = 2;
 /** ownershipTtlFor(2 s): 6 s. */
 const TTL_S = 6;
 const APPLIANCES = 9;
-
-const waitFor = async (what: string, check: () => Promise<boolean>, deadlineMs: number): Promise<void> => {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > until) throw new Error(`not within ${deadlineMs} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-};
 
 describe.skipIf(!hasPostgres())('agents sharing one PostgreSQL store', () => {
   let server: PostgresServer;

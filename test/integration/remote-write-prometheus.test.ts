@@ -29,6 +29,7 @@ import { hasPostgres, startPostgres, type PostgresServer } from '../support/post
 import { openStore } from '../../src/store/index.js';
 import pg from 'pg';
 import { hasPrometheus, startPrometheus, type MatrixSeries, type PrometheusServer, type VectorSample } from '../support/prometheus.js';
+import { waitUntil as until } from '../support/eventually.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -244,13 +245,7 @@ describe.skipIf(!hasPrometheus() || !hasPostgres())('remote write from agents sh
         appliance,
       ])
     ).rows[0]?.pid ?? null;
-  const until = async <T>(what: string, check: () => Promise<T | undefined | false>, ms: number): Promise<T> => {
-    for (const deadline = Date.now() + ms; ; await sleep(200)) {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-      if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
-    }
-  };
+
   /** Every raw sample of `appliance`'s connection counter. */
   const connSamples = async (appliance: string) => {
     const [raw] = await prom.query<MatrixSeries>(`fulcrum_service_conns_total{appliance="${appliance}"}[10m]`);

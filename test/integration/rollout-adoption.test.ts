@@ -20,6 +20,7 @@ import { fulcrumAsync } from '../support/cli.js';
 import { buildImageFile, makeSigningKeys } from '../support/firmware-build.js';
 import { startCli, type CliProcess } from '../support/cli-process.js';
 import { hasPostgres, startPostgres, type PostgresServer } from '../support/postgres.js';
+import { waitUntil as waitFor } from '../support/eventually.js';
 
 const APPLIANCES = 6;
 const ADOPTED = 'its runner stopped answering: carrying the rollout on here';
@@ -31,16 +32,6 @@ interface Status {
   totals: Record<string, number>;
   devices: { appliance: string; wave: number; state: string; version: string | null; started: number | null; finished: number | null }[];
 }
-
-const waitFor = async <T>(what: string, check: () => Promise<T | undefined | false>, deadlineMs: number): Promise<T> => {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > until) throw new Error(`not within ${deadlineMs} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-};
 
 describe.skipIf(!hasPostgres())('rollouts carried on by another agent on a shared PostgreSQL store', () => {
   let server: PostgresServer;

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildServer, type ServerOptions } from '../../src/api/server.js';
 import { ConfigCache } from '../../src/store/config-cache.js';
 import { openStore, type AgentStore } from '../../src/store/index.js';
+import { waitUntil } from './eventually.js';
 
 export interface ApiHarness {
   app: FastifyInstance;
@@ -55,15 +56,8 @@ export async function startApi(options: Partial<Omit<ServerOptions, 'store'>> & 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 /** Waits until `check` returns a value other than undefined/false, polling every 50 ms, up to `ms`. */
-export async function eventually<T>(check: () => T | undefined | false | Promise<T | undefined | false>, ms = 10_000, what = 'condition'): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export const eventually = <T>(check: () => T | undefined | false | Promise<T | undefined | false>, ms = 10_000, what = 'condition'): Promise<T> =>
+  waitUntil(what, check, ms, 50);
 
 export interface StreamEvent {
   id: string | null;

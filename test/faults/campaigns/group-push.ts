@@ -42,7 +42,24 @@ interface Info {
 
 const isActive = (e: MemberEvent) => e.type === 'failover' && e.to === 'active';
 
+/**
+ * FAULT_GROUP_PUSH_FAULT=KIND makes every trial use that fault, FAULT_GROUP_PUSH_AT=FROM-TO (ms)
+ * draws the kill's moment from that span: to chase a failure seen at one point of a push.
+ * Anything else in them is refused before a trial runs, rather than ignored.
+ */
+function narrowing(env: NodeJS.ProcessEnv): { fault: Fault | null; at: { from: number; to: number } | null } {
+  const kind = env.FAULT_GROUP_PUSH_FAULT;
+  if (kind !== undefined && kind !== '' && !(FAULTS as readonly string[]).includes(kind))
+    throw new Error(`FAULT_GROUP_PUSH_FAULT=${kind}: not a fault kind of this campaign (${FAULTS.join(', ')})`);
+  const span = env.FAULT_GROUP_PUSH_AT;
+  const m = span === undefined || span === '' ? null : /^(\d+)-(\d+)$/.exec(span);
+  if (span !== undefined && span !== '' && (!m || Number(m[1]) > Number(m[2])))
+    throw new Error(`FAULT_GROUP_PUSH_AT=${span}: write FROM-TO in ms from the push's start, FROM ≤ TO (e.g. 500-1000)`);
+  return { fault: kind ? (kind as Fault) : null, at: m ? { from: Number(m[1]), to: Number(m[2]) } : null };
+}
+
 export function groupPushCampaign(trials: { full: number; short: number }): Campaign {
+  const narrowed = narrowing(process.env);
   let dir = '';
   let pair: FailoverPair | null = null;
   /** How long an undisturbed push took in setup (ms): the span the trials' faults are spread over. */
@@ -116,8 +133,7 @@ export function groupPushCampaign(trials: { full: number; short: number }): Camp
     async run({ index, rng }: TrialContext): Promise<Notes> {
       const p = pair!;
       // In turn, so that even a short run meets every fault.
-      const only = process.env.FAULT_GROUP_PUSH_FAULT as Fault | undefined;
-      const fault: Fault = only && FAULTS.includes(only) ? only : FAULTS[index % FAULTS.length]!;
+      const fault: Fault = narrowed.fault ?? FAULTS[index % FAULTS.length]!;
       let before = await groupStatus();
       const notes: Notes = {};
       if (new Set(before.map((m) => m.configId)).size > 1 && files.has(before[0]!.configId)) {
@@ -151,9 +167,7 @@ export function groupPushCampaign(trials: { full: number; short: number }): Camp
       let killedAgent = false;
       let killedUnit: 1 | 2 | null = null;
       // Anywhere from before the first byte to just past an undisturbed push's end.
-      // FAULT_GROUP_PUSH_AT=FROM-TO (ms) narrows it, to chase a failure seen in one part of the push.
-      const window = /^(\d+)-(\d+)$/.exec(process.env.FAULT_GROUP_PUSH_AT ?? '');
-      const atMs = window ? rng.int(Number(window[1]), Number(window[2])) : rng.int(0, Math.round(pushSpanMs * 1.2));
+      const atMs = narrowed.at ? rng.int(narrowed.at.from, narrowed.at.to) : rng.int(0, Math.round(pushSpanMs * 1.2));
       if (fault !== 'line-noise') await sleep(atMs);
       if (fault === 'agent-kill' && child.exitCode === null) {
         child.kill('SIGKILL');
