@@ -50,6 +50,13 @@ export class FirmwarePuller {
         return { bytesSent: image.length, resumedFrom: 0, lineBytes: 0, slot: active === 'A' ? 'B' : 'A', version: '', securityCounter: 0 };
       }
       if (state === 'failed') throw new DriverError('refused', `the appliance could not fetch or verify the image: ${text(message)}`, 'imageRejected');
+      // Idle in the middle of a fetch: something else on the appliance's MIB (an operator,
+      // another agent) activated or reset the slot since this fetch began.
+      if (state === 'idle')
+        throw new DriverError(
+          'refused',
+          'the download was cancelled on the appliance while it fetched the image (another agent or an operator activated or reset its firmware slot)',
+        );
       if (state !== 'downloading') throw new DriverError('refused', `unexpected download status ${String(status?.value)}`);
     }
   }

@@ -116,11 +116,11 @@ export class RolloutRuns {
   }
 
   /** One appliance's upgrade over the shared driver pool, with the inventory's current record. */
-  private readonly upgrade: UpgradeOne = async (appliance, image, signal) => {
+  private readonly upgrade: UpgradeOne = async (appliance, image, signal, fence) => {
     const record = await this.ctx.store.inventory.get(appliance);
     if (!record) throw new Error(`${appliance} is no longer in the inventory`);
     const imageUrl = record.target.startsWith('snmp:') ? await imageUrlFor(this.server, targetHost(record.target), toHex(sha256(image))) : undefined;
-    const result = await this.ctx.drivers.use(record, (driver) => upgradeAppliance(driver, image, { signal, ...(imageUrl ? { imageUrl } : {}) }));
+    const result = await this.ctx.drivers.use(record, (driver) => upgradeAppliance(driver, image, { signal, fence, ...(imageUrl ? { imageUrl } : {}) }));
     return { version: result.version, confirmed: result.confirmed };
   };
 }

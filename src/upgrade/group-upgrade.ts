@@ -41,11 +41,12 @@ export function storedGroups(states: Pick<ApplianceStateStore, 'get' | 'members'
 /** `upgrade`, made group-aware (see the module comment); a lone appliance is upgraded as before. */
 export function groupAwareUpgrade(upgrade: UpgradeOne, options: GroupUpgradeOptions): UpgradeOne {
   const rejoinMs = options.rejoinMs ?? DEFAULT_REJOIN_MS;
-  return async (appliance, image, signal) => {
+  return async (appliance, image, signal, fence) => {
     const m = await options.membershipOf(appliance);
-    if (m === null) return upgrade(appliance, image, signal);
+    if (m === null) return upgrade(appliance, image, signal, fence);
     const now = await readInfo(options.access, appliance);
     if (now.group?.state === 'active') {
+      await fence();
       try {
         const moved = await failoverGroup(m.group, await options.membersOf(m.group), options.access, {
           ...(options.failoverWaitMs !== undefined ? { waitMs: options.failoverWaitMs } : {}),
@@ -61,7 +62,7 @@ export function groupAwareUpgrade(upgrade: UpgradeOne, options: GroupUpgradeOpti
         );
       }
     }
-    const result = await upgrade(appliance, image, signal);
+    const result = await upgrade(appliance, image, signal, fence);
     const deadline = Date.now() + rejoinMs;
     let last = 'no answer';
     for (;;) {

@@ -26,7 +26,7 @@ export function inventoryUpgrader(
   let server: Promise<ImageServer> | null = null;
   const connect = options.connect ?? connectTarget;
   return {
-    upgrade: async (name, image, signal) => {
+    upgrade: async (name, image, signal, fence) => {
       const record = await inventory.get(name);
       if (!record) throw new Error(`${name} is no longer in the inventory`);
       let imageUrl: string | undefined;
@@ -37,7 +37,7 @@ export function inventoryUpgrader(
       }
       const driver = await connect(record.target, storedCredentials(record.credentials));
       try {
-        const result = await upgradeAppliance(driver, image, { signal, ...(imageUrl ? { imageUrl } : {}) });
+        const result = await upgradeAppliance(driver, image, { signal, fence, ...(imageUrl ? { imageUrl } : {}) });
         return { version: result.version, confirmed: result.confirmed };
       } finally {
         await driver.close().catch(() => undefined);

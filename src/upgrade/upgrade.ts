@@ -25,6 +25,11 @@ export interface UpgradeOptions {
   confirmTimeoutMs?: number;
   /** Where the appliance can fetch the image over HTTP, for transports where it pulls it (SNMP). */
   imageUrl?: string;
+  /**
+   * Asked before each act that changes the appliance (upload, activate, reboot); throws when
+   * the caller may no longer act on it (a rollout whose lease another process took over).
+   */
+  fence?: () => Promise<void>;
 }
 
 export interface UpgradeResult {
@@ -63,11 +68,16 @@ export async function upgradeAppliance(driver: ApplianceDriver, image: Uint8Arra
   const checkAbort = () => {
     if (options.signal?.aborted) throw new UpgradeError('aborted', 'the upgrade was aborted');
   };
+  const beforeActing = async () => {
+    checkAbort();
+    await options.fence?.();
+    checkAbort();
+  };
   const before = await driver.firmwareStatus();
   if (before.active.version === version && before.active.confirmed) return { version, bytes: 0, uploadSeconds: 0, rebootSeconds: 0, confirmed: true };
   const configBefore = (await driver.info()).configId;
 
-  checkAbort();
+  await beforeActing();
   options.onStep?.('upload');
   const t0 = performance.now();
   const upload = await driver.uploadFirmware(image, {
@@ -79,9 +89,10 @@ export async function upgradeAppliance(driver: ApplianceDriver, image: Uint8Arra
   if (upload.version !== '' && upload.version !== version)
     throw new UpgradeError('badImage', `the appliance verified version ${upload.version}, not ${version}`);
 
-  checkAbort();
+  await beforeActing();
   options.onStep?.('activate');
   await driver.activateFirmware();
+  await beforeActing();
   options.onStep?.('reboot');
   const t1 = performance.now();
   await driver.rebootAndWait(options.bootTimeoutMs ?? 60_000);

@@ -5,6 +5,13 @@
  * about 1/N of the appliances (those it now scores highest on) and one leaving gives up only its
  * own, because every other appliance's ranking is unchanged (Thaler & Ravishankar, 1998).
  * Caps are filled in name order; an appliance whose site has no agent with room gets null.
+ *
+ * Bounded loads (Mirrokni, Thorup & Zadimoghaddam, 2018; HAProxy's hash-balance-factor): within
+ * a site no agent takes more than BALANCE × its even share while another has room. Plain
+ * rendezvous spreads a large fleet evenly but a small one by chance — four appliances on two
+ * agents all land on one of them one time in eight, and the agent kept for redundancy then
+ * polls nothing. Only when the bound leaves appliances without an owner do capacities alone
+ * decide (an agent with a small capacity leaves more to the others).
  */
 
 export interface PlanAgent {
@@ -41,15 +48,26 @@ export function ranking(appliance: string, agents: readonly PlanAgent[]): PlanAg
     .map((x) => x.a);
 }
 
+/** An agent takes at most this many times its even share of its site, while another has room. */
+export const BALANCE = 1.25;
+
 export function planOwners(appliances: readonly PlanAppliance[], agents: readonly PlanAgent[]): Map<string, string | null> {
   const bySite = new Map<string, PlanAgent[]>();
   for (const a of agents) bySite.set(a.site, [...(bySite.get(a.site) ?? []), a]);
+  const perSite = new Map<string, number>();
+  for (const a of appliances) perSite.set(a.site, (perSite.get(a.site) ?? 0) + 1);
+  const sorted = [...appliances].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
   const load = new Map<string, number>();
   const plan = new Map<string, string | null>();
-  for (const appliance of [...appliances].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))) {
-    const chosen = ranking(appliance.name, bySite.get(appliance.site) ?? []).find((a) => (load.get(a.id) ?? 0) < a.capacity) ?? null;
-    if (chosen) load.set(chosen.id, (load.get(chosen.id) ?? 0) + 1);
-    plan.set(appliance.name, chosen?.id ?? null);
-  }
+  const place = (appliance: PlanAppliance, room: (a: PlanAgent) => number): boolean => {
+    const chosen = ranking(appliance.name, bySite.get(appliance.site) ?? []).find((a) => (load.get(a.id) ?? 0) < room(a));
+    if (!chosen) return false;
+    load.set(chosen.id, (load.get(chosen.id) ?? 0) + 1);
+    plan.set(appliance.name, chosen.id);
+    return true;
+  };
+  const bound = (a: PlanAgent) => Math.min(a.capacity, Math.ceil((BALANCE * perSite.get(a.site)!) / bySite.get(a.site)!.length));
+  const left = sorted.filter((appliance) => !place(appliance, bound));
+  for (const appliance of left) if (!place(appliance, (a) => a.capacity)) plan.set(appliance.name, null);
   return plan;
 }

@@ -25,10 +25,19 @@ import type { RolloutEvent } from './events.js';
 import { RolloutLease, type LeaseOptions } from './lease.js';
 
 /**
- * Upgrades one appliance to `image` and resolves with what it then runs, or throws (the
- * error's message is recorded). It must stop when `signal` aborts, and be idempotent.
+ * Throws when this process may no longer act on the rollout's appliances: asked of the store
+ * before each act that changes an appliance (upload, activate, reboot, failover). A runner that
+ * was frozen (SIGSTOP, a VM paused, a long GC) wakes with timers due; without this look, its
+ * next step could activate or reboot an appliance whose upgrade another process now drives.
  */
-export type UpgradeOne = (appliance: string, image: Uint8Array, signal: AbortSignal) => Promise<{ version: string; confirmed: boolean }>;
+export type Fence = () => Promise<void>;
+
+/**
+ * Upgrades one appliance to `image` and resolves with what it then runs, or throws (the
+ * error's message is recorded). It must stop when `signal` aborts, call `fence` before each
+ * act that changes the appliance, and be idempotent.
+ */
+export type UpgradeOne = (appliance: string, image: Uint8Array, signal: AbortSignal, fence: Fence) => Promise<{ version: string; confirmed: boolean }>;
 
 export const DEFAULT_CONCURRENCY = 8;
 
@@ -219,7 +228,7 @@ class Run {
     });
     // A synchronous throw is a failure like any other.
     const work = Promise.resolve()
-      .then(() => this.upgrade(appliance, this.image, controller.signal))
+      .then(() => this.upgrade(appliance, this.image, controller.signal, this.fence))
       .then(
         (result) => this.judge(result),
         (error: unknown): Outcome => ({ state: 'failed', error: errorText(error) }),
@@ -231,6 +240,13 @@ class Run {
       if (onStop) this.stopping.signal.removeEventListener('abort', onStop);
     }
   }
+
+  /** See Fence: the lease looked up in the store, not only the last heartbeat's answer. */
+  private readonly fence: Fence = async () => {
+    if (!this.stopped && (await this.lease.held())) return;
+    // held() told the lease it is lost, which stops this run; the upgrade stops at this throw.
+    throw new RolloutError('leaseLost', `rollout ${this.id}: another process took the rollout over; this one no longer acts on its appliances`);
+  };
 
   /** An upgrade that resolved still fails unless the appliance runs the image's version, confirmed. */
   private judge(result: { version: string; confirmed: boolean }): Outcome {

@@ -1,6 +1,6 @@
 /**
  * A rollout's upgrade of a failover-group member: the active fails the group over before its
- * upgrade; when the group cannot fail over the member is not upgraded (the group keeps serving
+ * upgrade (unless the rollout lost its lease); when the group cannot fail over the member is not upgraded (the group keeps serving
  * on it); an upgraded member that does not come back into its group fails.
  */
 import { describe, expect, it } from 'vitest';
@@ -38,22 +38,34 @@ function pair() {
 
 const signal = new AbortController().signal;
 const IMAGE = new Uint8Array(1);
+/** The rollout still holds its lease. */
+const held = async () => undefined;
 
 describe('group-aware upgrade', () => {
   it('fails the group over before upgrading its active, so the member upgraded is never the one serving', async () => {
     const { log, upgrade } = pair();
-    await expect(upgrade('a', IMAGE, signal)).resolves.toEqual({ version: '2.0.0', confirmed: true });
+    await expect(upgrade('a', IMAGE, signal, held)).resolves.toEqual({ version: '2.0.0', confirmed: true });
     expect(log).toEqual(['upgrade a while a standby, b active']);
   });
 
   it('does not upgrade the active when the group cannot fail over: the group keeps serving on it', async () => {
     const { f, log, upgrade } = pair();
     f.b.group = { ...f.b.group!, state: 'offline' };
-    await expect(upgrade('a', IMAGE, signal)).rejects.toThrow(
+    await expect(upgrade('a', IMAGE, signal, held)).rejects.toThrow(
       /a is the active member of group pair and the group did not fail over .*no member is standby.*not upgraded/,
     );
     expect(log).toEqual([]);
     expect(f.a.group?.state).toBe('active');
+  });
+
+  it('neither fails the group over nor upgrades when the rollout lost its lease (the fence refuses)', async () => {
+    const { f, log, upgrade } = pair();
+    const taken = async () => {
+      throw new Error('another process took the rollout over');
+    };
+    await expect(upgrade('a', IMAGE, signal, taken)).rejects.toThrow(/another process took the rollout over/);
+    expect(log).toEqual([]);
+    expect([f.a.group?.state, f.b.group?.state]).toEqual(['active', 'standby']);
   });
 
   it('fails a member that does not come back into its group after the upgrade, and passes one that does', async () => {
@@ -68,11 +80,11 @@ describe('group-aware upgrade', () => {
       },
       { ...membership, access },
     );
-    await expect(broken('b', IMAGE, signal)).rejects.toThrow(
+    await expect(broken('b', IMAGE, signal, held)).rejects.toThrow(
       /b runs 2\.0\.0 but did not come back into group pair within 0\.3 s \(last seen: offline in group pair\)/,
     );
     f.b.group = { ...f.b.group!, state: 'standby' };
     const fine = groupAwareUpgrade(async () => ({ version: '2.0.0', confirmed: true }), { ...membership, access });
-    await expect(fine('b', IMAGE, signal)).resolves.toEqual({ version: '2.0.0', confirmed: true });
+    await expect(fine('b', IMAGE, signal, held)).resolves.toEqual({ version: '2.0.0', confirmed: true });
   });
 });

@@ -4,7 +4,7 @@
  * as another process would use).
  */
 import { describe, expect, it } from 'vitest';
-import { RolloutError, type RolloutEvent } from '../../../../src/upgrade/rollout/index.js';
+import { RolloutError, type RolloutEvent, type UpgradeOne } from '../../../../src/upgrade/rollout/index.js';
 import { FakeFleet, fleetOnDisk, until } from './support.js';
 
 async function rejection(promise: Promise<unknown>): Promise<RolloutError> {
@@ -236,6 +236,32 @@ describe('rollout engine', () => {
     fake.release();
     expect((await run).state).toBe('succeeded');
     expect(fleet.names.map((n) => fake.callsOf(n))).toEqual([1, 1]);
+  });
+
+  it('an upgrade between two steps when another process takes the lease: the fence refuses its next act and nothing is recorded', async () => {
+    const fleet = await fleetOnDisk(3);
+    const events: RolloutEvent[] = [];
+    const { engine, store } = await fleet.engine((e) => events.push(e));
+    const { id } = await engine.start({ image: fleet.image.sha256, targets: 'all', waves: ['100%'] });
+    const acts: string[] = [];
+    const upgrade: UpgradeOne = async (name, _image, _signal, fence) => {
+      await fence();
+      acts.push(`upload ${name}`);
+      // As a runner frozen here (SIGSTOP) would find on waking: another process holds the rollout.
+      const mine = (await store.rollouts.get(id))!.runner!;
+      expect(await store.rollouts.claimRunner(id, { token: 'adopter', host: 'elsewhere', pid: 1, heartbeat: Date.now() }, mine.token)).toBe(true);
+      await fence();
+      acts.push(`activate ${name}`);
+      return { version: '2.0.0', confirmed: true };
+    };
+    const lost = await rejection(engine.run(id, { upgrade, concurrency: 1 }));
+    expect(lost.code).toBe('leaseLost');
+    expect(acts).toEqual(['upload dev-01']);
+    const after = await store.rollouts.get(id);
+    expect(after).toMatchObject({ state: 'running', runner: { token: 'adopter' } });
+    // Left as it was for the adopter to redo: neither failed nor succeeded by this run.
+    expect((await store.rollouts.devices(id)).map((d) => d.state)).toEqual(['upgrading', 'pending', 'pending']);
+    expect(events.filter((e) => e.event === 'failed' || e.event === 'succeeded')).toEqual([]);
   });
 
   it('checks what it is given: unknown appliances, appliances in an unfinished rollout, images not in the catalog', async () => {
