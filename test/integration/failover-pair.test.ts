@@ -1,15 +1,20 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FailoverPair, outage, probe, request, stickyAddresses, type Member, type MemberEvent } from '../../sim/pair/failover-pair.js';
+import * as Mib from '../../src/protocol/mib/fulcrum-mib.js';
 import { fulcrumAsync } from '../support/cli.js';
+import { startFailoverTrapReceiver, type FailoverTrap, type FailoverTrapReceiver } from '../support/failover-traps.js';
 
 // Two `fulcrum sim start` processes in one failover group on 127.0.0.1, sharing one VIP port,
 // with real backends and real clients. Behaviour only: how long things take is the bench's
 // business (bench/failover.ts); waits here have generous deadlines and assert nothing about time.
 
 let pair: FailoverPair | null = null;
+let receiver: FailoverTrapReceiver | null = null;
 afterEach(async () => {
   await pair?.stop();
   pair = null;
+  await receiver?.close();
+  receiver = null;
 });
 
 const isState = (to: string, reason?: string) => (e: MemberEvent) => e.type === 'failover' && e.to === to && (reason === undefined || e.reason === reason);
@@ -22,9 +27,9 @@ async function info(m: Member): Promise<{ group?: { name: string; unit: number; 
   return JSON.parse(r.stdout) as { group?: { name: string; unit: number; state: string } };
 }
 
-/** Starts a pair and waits until unit 1 (the higher priority) is active and listening. */
-async function startPair(): Promise<{ p: FailoverPair; primary: Member; secondary: Member }> {
-  pair = await FailoverPair.start();
+/** Starts a pair (sending its notifications to `trapsTo`, if given) and waits until unit 1 (the higher priority) is active and listening. */
+async function startPair(trapsTo?: FailoverTrapReceiver): Promise<{ p: FailoverPair; primary: Member; secondary: Member }> {
+  pair = await FailoverPair.start(trapsTo ? { extraArgs: () => ['--snmp', '0', '--community', 'public', '--trap-to', trapsTo.address] } : {});
   const [primary, secondary] = pair.members;
   expect(primary.ready.group).toEqual({ name: 'pair', unit: 1, state: 'standby' });
   await primary.waitFor(isState('active'));
@@ -68,16 +73,22 @@ describe('a failover pair of simulators', () => {
     expect(kept / sticky.length).toBeGreaterThanOrEqual(0.99);
   });
 
-  it('split brain: the cable alone holds one active; cut both and the standby takes over; paths back, one active by priority', async () => {
-    const { p, primary, secondary } = await startPair();
+  it('split brain: the cable alone holds one active; cut both and the standby takes over; paths back, one active by priority; a notification for each step', async () => {
+    receiver = await startFailoverTrapReceiver();
+    const { p, primary, secondary } = await startPair(receiver);
+    const unit2 = (state: keyof typeof Mib.FoStateCode, reason: keyof typeof Mib.FoReasonCode) => (t: FailoverTrap) =>
+      t.unit === 2 && t.state === Mib.FoStateCode[state] && t.reason === Mib.FoReasonCode[reason];
+    await receiver.waitFor((t) => t.unit === 1 && t.state === Mib.FoStateCode.active);
     p.cutUdp(true);
     // Many master-down intervals with the network path cut: the cable keeps the standby back.
     await pause(2_000);
     expect(secondary.events.filter(isState('active'))).toEqual([]);
     expect((await info(secondary)).group?.state).toBe('standby');
     expect(primary.state).toBe('active');
+    expect(receiver.traps.filter((t) => t.unit === 2 && t.state === Mib.FoStateCode.active)).toEqual([]);
 
     const mark = secondary.events.length;
+    const trapMark = receiver.traps.length;
     p.cutSerial(true);
     const takeover = await secondary.waitFor(isState('active', 'master-down'), 15_000, mark);
     expect(takeover.detail).toMatch(/udp or serial/);
@@ -86,8 +97,10 @@ describe('a failover pair of simulators', () => {
     expect(conflict.detail).toMatch(/EADDRINUSE/);
     expect(primary.state).toBe('active');
     expect((await request(p.vip)).length).toBeGreaterThan(0);
+    await receiver.waitFor(unit2('active', 'master-down'), trapMark);
 
     const back = secondary.events.length;
+    const trapBack = receiver.traps.length;
     p.cutUdp(false);
     p.cutSerial(false);
     await secondary.waitFor(isState('standby', 'peer-outranks'), 15_000, back);
@@ -95,5 +108,8 @@ describe('a failover pair of simulators', () => {
     expect((await info(primary)).group?.state).toBe('active');
     expect((await info(secondary)).group?.state).toBe('standby');
     expect((await request(p.vip)).length).toBeGreaterThan(0);
+    await receiver.waitFor(unit2('standby', 'peer-outranks'), trapBack);
+    // The primary never left active, so it had nothing to notify after its first election.
+    expect(receiver.traps.filter((t) => t.unit === 1).map((t) => t.state)).toEqual([Mib.FoStateCode.active]);
   });
 });

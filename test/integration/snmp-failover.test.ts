@@ -6,44 +6,24 @@
  * Behaviour only: waits have generous deadlines and nothing about time is asserted.
  */
 
-import snmp from 'net-snmp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FailoverPair, type Member, type MemberEvent } from '../../sim/pair/failover-pair.js';
 import { DriverError } from '../../drivers/driver.js';
 import { SnmpDriver } from '../../drivers/snmp/snmp-driver.js';
-import { freePort } from '../../sim/free-port.js';
 import * as Mib from '../../src/protocol/mib/fulcrum-mib.js';
-import { snmpTrapOID } from '../../src/protocol/mib/mib2.js';
-import { formatOid, type Oid } from '../../src/protocol/mib/oid.js';
 import { fulcrumAsync } from '../support/cli.js';
 import { MIB_ARGS, has, parseWalk, run } from '../support/debian-snmp.js';
-
-interface Trap {
-  unit: number;
-  state: number;
-  reason: number;
-}
+import { startFailoverTrapReceiver, type FailoverTrap, type FailoverTrapReceiver } from '../support/failover-traps.js';
 
 const isState = (to: string, reason?: string) => (e: MemberEvent) => e.type === 'failover' && e.to === to && (reason === undefined || e.reason === reason);
 const listening = (e: MemberEvent) => e.type === 'failover-services' && e.listening === true;
 const READ = ['-v2c', '-c', 'public', ...MIB_ARGS, '-OtU'];
 const WRITE = ['-v2c', '-c', 'private', ...MIB_ARGS];
 const at = (m: Member) => m.ready.snmp!;
-const instance = (o: Oid) => `${formatOid(o)}.0`;
 
 let pair: FailoverPair | null = null;
-let receiver: { close(cb?: () => void): void } | null = null;
-const traps: Trap[] = [];
-
-async function waitForTrap(match: (t: Trap) => boolean): Promise<Trap> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const found = traps.find(match);
-    if (found) return found;
-    if (Date.now() > deadline) throw new Error(`no matching fulcrumFailoverStateChange; received ${JSON.stringify(traps)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+let receiver: FailoverTrapReceiver | null = null;
+const waitForTrap = (match: (t: FailoverTrap) => boolean) => receiver!.waitFor(match);
 
 async function walk(m: Member): Promise<Map<string, { type: string; value: string }>> {
   const r = await run('snmpwalk', [...READ, at(m), 'fulcrumFailover']);
@@ -53,24 +33,10 @@ async function walk(m: Member): Promise<Map<string, { type: string; value: strin
 
 describe.skipIf(!has('snmpwalk') || !has('snmpset'))('a failover pair over SNMP', () => {
   beforeAll(async () => {
-    const trapPort = await freePort();
-    receiver = snmp.createReceiver(
-      { port: trapPort, address: '127.0.0.1', transport: 'udp4' },
-      (err: Error | null, n?: { pdu: { varbinds: { oid: string; value: unknown }[] } }) => {
-        if (err || !n) return;
-        const value = (oid: string) => n.pdu.varbinds.find((v) => v.oid === oid)?.value;
-        if (value(formatOid([...snmpTrapOID, 0])) !== formatOid(Mib.fulcrumFailoverStateChange)) return;
-        traps.push({
-          unit: Number(value(instance(Mib.fulcrumFoUnit))),
-          state: Number(value(instance(Mib.fulcrumFoState))),
-          reason: Number(value(instance(Mib.fulcrumFoLastReason))),
-        });
-      },
-    );
-    (receiver as unknown as { getAuthorizer(): { addCommunity(c: string): void } }).getAuthorizer().addCommunity('public');
+    receiver = await startFailoverTrapReceiver();
     pair = await FailoverPair.start({
       serialCable: false,
-      extraArgs: () => ['--snmp', '0', '--community', 'public', '--write-community', 'private', '--trap-to', `127.0.0.1:${trapPort}`],
+      extraArgs: () => ['--snmp', '0', '--community', 'public', '--write-community', 'private', '--trap-to', receiver!.address],
     });
     const [primary] = pair.members;
     await primary.waitFor(isState('active'));
@@ -79,7 +45,7 @@ describe.skipIf(!has('snmpwalk') || !has('snmpset'))('a failover pair over SNMP'
 
   afterAll(async () => {
     await pair?.stop();
-    receiver?.close();
+    await receiver?.close();
   });
 
   it('snmpwalk of fulcrumFailover shows the group, the roles and each member’s peer; appliance info over SNMP shows the group', async () => {
