@@ -11,6 +11,7 @@ import { planChange } from '../appliance-change.js';
 import { toStored } from '../appliance-credentials.js';
 import { noteChange } from '../audit.js';
 import type { ApiContext } from '../context.js';
+import { applianceItem, InventoryBody } from '../inventory-body.js';
 import { ApiError, toApiError } from '../errors.js';
 import { ApplianceChange, ApplianceInfo, ApplianceItem, ApplianceList, errors, NameParams, NewAppliance, Removed, UpdatedAppliance } from '../schemas.js';
 
@@ -24,33 +25,21 @@ function unanswered(name: string, target: string, err: unknown): unknown {
 }
 
 function item(ctx: ApiContext, r: ApplianceRecord, owner?: (name: string) => string | null): Item {
-  const state = ctx.fleet.get(r.name);
-  const info = state?.info ?? null;
-  return {
-    name: r.name,
-    address: r.target,
-    credentials: credentialKind(r.credentials),
-    created: r.created,
-    reachable: state?.reachable ?? null,
-    lastPoll: state?.lastPoll ?? null,
-    error: state?.error ?? null,
-    model: info?.model ?? null,
-    firmware: info?.firmware ?? null,
-    configId: info?.configId ?? null,
-    pendingConfirm: info?.pendingConfirm ?? null,
-    ...(owner ? { owner: owner(r.name) } : {}),
-  };
+  return applianceItem({ record: r, state: ctx.fleet.get(r.name), owner: owner?.(r.name) });
 }
 
 export function applianceRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const tags = ['appliances'];
+  const listing = new InventoryBody();
 
   app.get(
     '/appliances',
     { schema: { summary: "The inventory, with each appliance's last known state", tags, response: { 200: ApplianceList, ...errors(401) } } },
-    async () => {
+    async (_request, reply) => {
       const owner = await applianceOwners(ctx.store);
-      return { appliances: (await ctx.store.inventory.list()).map((r) => item(ctx, r, owner)) };
+      // Already JSON (src/api/inventory-body.ts): sent as it is, past the schema's serializer.
+      const body = listing.render(await ctx.store.inventory.list(), (name) => ctx.fleet.get(name), owner);
+      return reply.type('application/json; charset=utf-8').send(body);
     },
   );
 

@@ -1,4 +1,5 @@
 /** The inventory on SQLite (table appliances), credentials sealed by the SecretBox. */
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../database.js';
 import {
   checkApplianceName,
@@ -25,10 +26,22 @@ interface Row {
 }
 
 export class SqliteInventory implements Inventory {
+  /**
+   * The last listing, served again while it is still what the table holds: no other connection
+   * committed since (`PRAGMA data_version`) and this one wrote no appliance (`writes`; only this
+   * class writes the table after the store opened). The API lists the whole inventory on every
+   * `GET /appliances`; reading and opening 1,000 rows each time was a good part of its CPU.
+   */
+  private listed: { version: number; writes: number; records: readonly ApplianceRecord[] } | null = null;
+  private writes = 0;
+  private readonly dataVersion: Statement<[], number>;
+
   constructor(
     private readonly db: Db,
     private readonly secrets = new SecretBox(),
-  ) {}
+  ) {
+    this.dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
+  }
 
   private fromRow(r: Row): ApplianceRecord {
     const text = isSealed(r.credentials) ? this.secrets.open(r.credentials, r.name) : r.credentials;
@@ -46,6 +59,7 @@ export class SqliteInventory implements Inventory {
       this.db
         .prepare('INSERT INTO appliances (name, target, credentials, created, site) VALUES (?, ?, ?, ?, ?)')
         .run(name, target, text, Math.floor(now), site);
+      this.writes++;
     } catch (error) {
       if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE')
         throw new InventoryError('duplicate', `an appliance named "${name}" already exists`);
@@ -55,7 +69,13 @@ export class SqliteInventory implements Inventory {
   }
 
   async list(): Promise<ApplianceRecord[]> {
-    return (this.db.prepare('SELECT name, target, credentials, created, site FROM appliances ORDER BY name').all() as Row[]).map((r) => this.fromRow(r));
+    const version = this.dataVersion.get()!;
+    if (this.listed?.version !== version || this.listed.writes !== this.writes) {
+      const rows = this.db.prepare('SELECT name, target, credentials, created, site FROM appliances ORDER BY name').all() as Row[];
+      // Frozen: every caller shares these records until the table changes.
+      this.listed = { version, writes: this.writes, records: rows.map((r) => frozen(this.fromRow(r))) };
+    }
+    return [...this.listed.records];
   }
 
   /** The names alone, in order: nothing sealed is opened (shell completion reads them). */
@@ -77,13 +97,21 @@ export class SqliteInventory implements Inventory {
     // Sealed like add's, under the same name (the name is part of what the seal binds).
     const text = this.secrets.sealCredentials(credentials, name, !hasSealedRows(this.db));
     this.db.prepare('UPDATE appliances SET target = ?, credentials = ?, site = ? WHERE name = ?').run(target, text, site, name);
+    this.writes++;
     const { site: _old, ...rest } = current;
     return { ...rest, target, credentials, ...siteField(site) };
   }
 
   async remove(name: string): Promise<void> {
-    if (this.db.prepare('DELETE FROM appliances WHERE name = ?').run(name).changes === 0) {
+    const removed = this.db.prepare('DELETE FROM appliances WHERE name = ?').run(name).changes;
+    this.writes++;
+    if (removed === 0) {
       throw new InventoryError('notFound', `no appliance named "${name}"`);
     }
   }
+}
+
+function frozen(record: ApplianceRecord): ApplianceRecord {
+  Object.freeze(record.credentials);
+  return Object.freeze(record);
 }
