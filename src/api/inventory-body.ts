@@ -77,8 +77,21 @@ export class InventoryBody {
     }
     parts.push(CLOSE);
     if (this.kept.size > records.length) for (const [name, k] of this.kept) if (k.seen !== now) this.kept.delete(name);
-    return Buffer.concat(parts);
+    return joined(parts);
   }
+}
+
+/** Buffer.concat's copy per part cost more than the copying itself for 2,000 small parts. */
+function joined(parts: readonly Buffer[]): Buffer {
+  let size = 0;
+  for (const p of parts) size += p.length;
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 /** Every field of an item (a unit test holds it to the schema: a field left out would be served stale). */

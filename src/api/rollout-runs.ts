@@ -17,7 +17,7 @@
 import type { Server } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
 import { FirmwareCatalog } from '../upgrade/catalog.js';
-import { RolloutEngine, RolloutError, runnerAlive, type RolloutSpec, type RolloutStatus, type UpgradeOne } from '../upgrade/rollout/index.js';
+import { RolloutEngine, RolloutError, runnerAlive, type RolloutSpec, type RolloutStatus, type RunOptions, type UpgradeOne } from '../upgrade/rollout/index.js';
 import { upgradeAppliance } from '../upgrade/upgrade.js';
 import { groupAwareUpgrade, storedGroups } from '../upgrade/group-upgrade.js';
 import { apiGroupAccess } from './group-access.js';
@@ -76,17 +76,19 @@ export class RolloutRuns {
     return this.engine.status(id);
   }
 
-  /** Runs here the running rollouts whose runner died elsewhere; the ids it took on. */
+  /** Runs here the running rollouts whose runner died elsewhere; the ids it tried to take on. */
   async adoptOrphans(): Promise<number[]> {
     if (this.closed) return [];
     const now = await this.ctx.store.rollouts.clock();
     const orphans = (await this.ctx.store.rollouts.list(50)).filter(
       (r) => r.state === 'running' && r.runner !== null && !runnerAlive(r.runner, now) && !this.runs.has(r.id),
     );
-    for (const r of orphans) {
-      this.log.warn({ rollout: r.id, runner: r.runner }, 'its runner stopped answering: carrying the rollout on here');
-      this.runInBackground(r.id);
-    }
+    // Logged once the lease is taken: a silent runner that wakes first renews its lease and
+    // carries on itself, and this server's run then stops as busy.
+    for (const r of orphans)
+      this.runInBackground(r.id, undefined, (replaced) =>
+        this.log.warn({ rollout: r.id, runner: replaced ?? r.runner }, 'its runner stopped answering: carrying the rollout on here'),
+      );
     return orphans.map((r) => r.id);
   }
 
@@ -98,11 +100,16 @@ export class RolloutRuns {
     await Promise.all(runs.map((r) => r.done));
   }
 
-  private runInBackground(id: number, concurrency?: number): void {
+  private runInBackground(id: number, concurrency?: number, onLease?: RunOptions['onLease']): void {
     if (this.closed || this.runs.has(id)) return;
     const controller = new AbortController();
     const done = this.engine
-      .run(id, { upgrade: this.groupUpgrade, signal: controller.signal, ...(concurrency !== undefined ? { concurrency } : {}) })
+      .run(id, {
+        upgrade: this.groupUpgrade,
+        signal: controller.signal,
+        ...(concurrency !== undefined ? { concurrency } : {}),
+        ...(onLease ? { onLease } : {}),
+      })
       .then(
         (status) => this.log.info({ rollout: id, state: status.state }, 'rollout run ended'),
         (err: unknown) => {

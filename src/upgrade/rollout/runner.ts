@@ -23,6 +23,7 @@ import type { FirmwareCatalog } from '../catalog.js';
 import { RolloutError } from './errors.js';
 import type { RolloutEvent } from './events.js';
 import { RolloutLease, type LeaseOptions } from './lease.js';
+import type { RunnerRecord } from '../../store/runner-lease.js';
 
 /**
  * Throws when this process may no longer act on the rollout's appliances: asked of the store
@@ -52,6 +53,12 @@ export interface RunOptions {
    */
   signal?: AbortSignal;
   lease?: LeaseOptions;
+  /**
+   * Called once this run holds the rollout's lease, before it acts: `replaced` is the holder
+   * whose stale lease it took (null when the rollout had none). A server taking over a silent
+   * runner says so here, not before: the runner may wake and renew its lease first.
+   */
+  onLease?: (replaced: RunnerRecord | null) => void;
 }
 
 export interface RunContext {
@@ -76,6 +83,7 @@ export async function runRollout(ctx: RunContext, id: number, options: RunOption
   if (options.signal?.aborted) return;
   const image = await ctx.catalog.get(record.image);
   const lease = await RolloutLease.acquire(ctx.rollouts, id, options.lease);
+  options.onLease?.(lease.replaced);
   const run = new Run(ctx, record, image, lease, options.upgrade, concurrency);
   const interrupt = () => run.stop();
   options.signal?.addEventListener('abort', interrupt, { once: true });

@@ -238,6 +238,27 @@ describe('rollout engine', () => {
     expect(fleet.names.map((n) => fake.callsOf(n))).toEqual([1, 1]);
   });
 
+  it('tells its caller once it holds the lease, naming the stale holder it replaced; a holder that renewed first leaves it busy, untold', async () => {
+    const fleet = await fleetOnDisk(1);
+    const { engine, store } = await fleet.engine();
+    const { id } = await engine.start({ image: fleet.image.sha256, targets: 'all', waves: ['100%'] });
+    const silent = { token: 'silent', host: 'elsewhere', pid: 1, heartbeat: Date.now() };
+    expect(await store.rollouts.claimRunner(id, silent, null)).toBe(true);
+    const fake = new FakeFleet();
+    const told: unknown[] = [];
+    // Still fresh (it renewed before this run looked): refused, and nothing said.
+    expect((await rejection(engine.run(id, { upgrade: fake.upgrade, onLease: (r) => told.push(r) }))).code).toBe('busy');
+    expect(told).toEqual([]);
+    // Silent past the lease: taken over, and the caller told whom it replaced before any upgrade.
+    const done = await engine.run(id, {
+      upgrade: fake.upgrade,
+      lease: { leaseMs: 1, now: () => Date.now() + 60_000 },
+      onLease: (r) => told.push({ replaced: r, upgradesSoFar: fake.callsOf(fleet.names[0]!) }),
+    });
+    expect(done.state).toBe('succeeded');
+    expect(told).toEqual([{ replaced: silent, upgradesSoFar: 0 }]);
+  });
+
   it('an upgrade between two steps when another process takes the lease: the fence refuses its next act and nothing is recorded', async () => {
     const fleet = await fleetOnDisk(3);
     const events: RolloutEvent[] = [];
