@@ -8,7 +8,8 @@ import { performance } from 'node:perf_hooks';
 import { median } from './lib/measure.js';
 import { repoRoot, result, type Result } from './lib/report.js';
 
-const RUNS = 20;
+// Start times here swing with the machine from one run to the next: 60 turns keep the medians steady.
+const RUNS = 60;
 const WARMUP = 3;
 
 export const title = 'CLI: start-up time of `fulcrum --help` against bare Node';

@@ -7,11 +7,15 @@
  * RSS are kept apart: RSS also counts what V8 has not given back and what lives outside its
  * heap (SQLite's page cache, sockets, code).
  *
+ * With FULCRUM_MEMORY_PROBE_SNAPSHOT=FILE, a heap snapshot of that moment is written there too
+ * (for bench/lib/heap-summary.ts).
+ *
  * Invariant: the probe only reads, but for that one collection; the peaks are reported up to it
  * (the process left to itself) as well as over the whole run.
  */
 import { writeFileSync } from 'node:fs';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
+import { writeHeapSnapshot } from 'node:v8';
 
 const out = process.env.FULCRUM_MEMORY_PROBE;
 if (out) {
@@ -40,6 +44,8 @@ if (out) {
       gc();
       const m = process.memoryUsage();
       forced = { heapUsedMb: mb(m.heapUsed), rssMb: mb(m.rss), peakRssBeforeMb: mb(before) };
+      const snapshot = process.env.FULCRUM_MEMORY_PROBE_SNAPSHOT;
+      if (snapshot) writeHeapSnapshot(snapshot);
     }, gcAt).unref();
   }
   // Heap used just after a full (mark-compact) collection is the live heap at that moment.

@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -5,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startHttpBackends } from '../../sim/backends/http-backend.js';
 import { freePort } from '../../sim/free-port.js';
 import { httpLoad } from '../../sim/traffic/http-load.js';
-import { exited, fulcrum, fulcrumReady } from '../support/cli.js';
+import { exited, fulcrum, fulcrumReady, ROOT } from '../support/cli.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'fulcrum-cli-'));
 const file = (name: string, text: string) => {
@@ -95,6 +97,20 @@ describe('fulcrum CLI', () => {
     }
     expect(fulcrum(['rules', 'validate', '--frobnicate', 'x']).code).toBe(2);
     expect(fulcrum(['nonsense']).code).toBe(2);
+  });
+
+  it('prints the root help the build stored exactly as the CLI itself prints it, for --help and -h', () => {
+    const stored = createRequire(import.meta.url)(path.join(ROOT, 'dist/cli/root-help.cjs')) as string;
+    // The bundle's own entry defines every command and asks commander: the help as it is now.
+    const own = spawnSync(process.execPath, [path.join(ROOT, 'dist/cli/fulcrum.js'), '--help'], { encoding: 'utf8' });
+    expect(own.status).toBe(0);
+    expect(stored).toBe(own.stdout);
+    for (const flag of ['--help', '-h']) {
+      const r = fulcrum([flag]);
+      expect(r.code, flag).toBe(0);
+      expect(r.stdout, flag).toBe(own.stdout);
+      expect(r.stderr, flag).toBe('');
+    }
   });
 
   describe('sim start', () => {
