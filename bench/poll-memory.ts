@@ -30,7 +30,7 @@ interface Probe {
   peakHeapTotalMb: number;
   maxLiveAfterMajorGcMb: number;
   majorGcs: number;
-  forcedGc: { heapUsedMb: number; rssMb: number; peakRssBeforeMb: number } | null;
+  forcedGc: { heapUsedMb: number; heapTotalMb?: number; rssMb: number; rssAnonMb?: number; rssFileMb?: number; peakRssBeforeMb: number } | null;
   rssAtExitMb: number;
   cpuSeconds: number;
 }
@@ -104,6 +104,8 @@ function report(runs: readonly Run[]): void {
     ['live heap after V8’s own full GCs (max), MB', (r) => `${r.probe.maxLiveAfterMajorGcMb} (${r.probe.majorGcs} GCs)`],
     ['heap used after a forced GC, MB', (r) => String(r.probe.forcedGc?.heapUsedMb ?? '—')],
     ['RSS right after the forced GC, MB', (r) => String(r.probe.forcedGc?.rssMb ?? '—')],
+    ['  of it anonymous / file-backed, MB', (r) => `${r.probe.forcedGc?.rssAnonMb ?? '—'} / ${r.probe.forcedGc?.rssFileMb ?? '—'}`],
+    ['heap committed after the forced GC, MB', (r) => String(r.probe.forcedGc?.heapTotalMb ?? '—')],
     ['peak external (Buffers, outside the heap), MB', (r) => String(r.probe.peakExternalMb)],
     ['CPU of the monitor, s', (r) => String(r.probe.cpuSeconds)],
   ];

@@ -13,7 +13,7 @@
  * Invariant: the probe only reads, but for that one collection; the peaks are reported up to it
  * (the process left to itself) as well as over the whole run.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { writeHeapSnapshot } from 'node:v8';
 
@@ -26,7 +26,7 @@ if (out) {
   let peakHeapTotal = 0;
   let liveAfterMajor = 0;
   let majors = 0;
-  let forced: { heapUsedMb: number; rssMb: number; peakRssBeforeMb: number } | null = null;
+  let forced: Record<string, number> | null = null;
   const sample = () => {
     const m = process.memoryUsage();
     peakRss = Math.max(peakRss, m.rss);
@@ -43,7 +43,18 @@ if (out) {
       const before = peakRss;
       gc();
       const m = process.memoryUsage();
-      forced = { heapUsedMb: mb(m.heapUsed), rssMb: mb(m.rss), peakRssBeforeMb: mb(before) };
+      // RSS split as the kernel counts it: anonymous (heaps: V8's and malloc's) and file-backed (code, mapped files).
+      const status = readFileSync('/proc/self/status', 'utf8');
+      const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
+      forced = {
+        heapUsedMb: mb(m.heapUsed),
+        heapTotalMb: mb(m.heapTotal),
+        rssMb: mb(m.rss),
+        rssAnonMb: mb(kb('RssAnon') * 1024),
+        rssFileMb: mb(kb('RssFile') * 1024),
+        externalMb: mb(m.external),
+        peakRssBeforeMb: mb(before),
+      };
       const snapshot = process.env.FULCRUM_MEMORY_PROBE_SNAPSHOT;
       if (snapshot) writeHeapSnapshot(snapshot);
     }, gcAt).unref();

@@ -12,7 +12,7 @@
  */
 import type { FrameKey, FrameLayout } from '../../drivers/snmp/frame-layout.js';
 import type { Frame } from '../../drivers/snmp/frame-decoder.js';
-import type { MetricStore, Point } from '../store/metric-store.js';
+import type { MetricStore, Point, SeriesKey } from '../store/metric-store.js';
 import { defaultMaxRate, intervalGap, type PollSample, type RateOptions } from './rates.js';
 import { readingName } from './snapshot.js';
 
@@ -28,7 +28,7 @@ export interface FrameInput {
 /** An appliance's layout as the recorder keeps it: series ids and ceilings by slot, and the previous sample. */
 interface State {
   layout: FrameLayout;
-  names: string[];
+  /** Each reading's name is asked of the layout when it changes, not kept: ~200 strings per appliance. */
   /** Counters' ids, then gauges'. */
   ids: number[];
   maxRate: Float64Array;
@@ -92,18 +92,14 @@ export class FrameRecorder {
 
   /** A new layout's state: series ids from the store, previous values carried over by name. */
   private async adopt(appliance: string, layout: FrameLayout, before: State | undefined): Promise<State> {
-    const keyOf = (k: FrameKey) => ({
-      appliance,
-      ...(k.service !== undefined ? { service: k.service } : {}),
-      ...(k.backend !== undefined ? { backend: k.backend } : {}),
-      counter: k.counter,
-    });
+    const keyOf = (k: FrameKey) => seriesKey(appliance, k);
     const keys = [
       ...layout.counters.map((k) => ({ key: keyOf(k), kind: 'counter' as const })),
       ...layout.gauges.map((k) => ({ key: keyOf(k), kind: 'gauge' as const })),
     ];
     const names = keys.map((k) => readingName(k.key));
-    const sameNames = before !== undefined && before.names.length === names.length && before.names.every((name, i) => name === names[i]);
+    const beforeNames = before ? namesOf(appliance, before.layout) : [];
+    const sameNames = before !== undefined && beforeNames.length === names.length && beforeNames.every((name, i) => name === names[i]);
     const ids = sameNames ? before.ids : await this.store.seriesMany(keys);
     const n = layout.counters.length;
     const ceiling = this.options.maxRate ?? defaultMaxRate;
@@ -111,7 +107,7 @@ export class FrameRecorder {
     const previous = new Uint32Array(2 * n);
     const has = new Uint8Array(n);
     if (before) {
-      const at = new Map(before.names.slice(0, before.layout.counters.length).map((name, i) => [name, i]));
+      const at = new Map(beforeNames.slice(0, before.layout.counters.length).map((name, i) => [name, i]));
       for (let i = 0; i < n; i++) {
         const j = at.get(names[i]!);
         // A reading whose width changed starts over, as rates.ts's counterDelta has it.
@@ -121,6 +117,20 @@ export class FrameRecorder {
         has[i] = 1;
       }
     }
-    return { layout, names, ids, maxRate, previous, has, sample: before?.sample ?? null };
+    return { layout, ids, maxRate, previous, has, sample: before?.sample ?? null };
   }
+}
+
+/** The reading names of a layout's counters, then gauges (as snapshot.ts names them). */
+function namesOf(appliance: string, layout: FrameLayout): string[] {
+  return [...layout.counters, ...layout.gauges].map((k) => readingName(seriesKey(appliance, k)));
+}
+
+function seriesKey(appliance: string, k: FrameKey): SeriesKey {
+  return {
+    appliance,
+    ...(k.service !== undefined ? { service: k.service } : {}),
+    ...(k.backend !== undefined ? { backend: k.backend } : {}),
+    counter: k.counter,
+  };
 }

@@ -339,7 +339,10 @@ export function openDatabase(file = defaultDatabasePath(), options: OpenDatabase
     db.pragma('foreign_keys = ON');
     // The CLI and a running agent share the file: wait for the other's write instead of failing.
     db.pragma('busy_timeout = 5000');
-    db.pragma('cache_size = -65536');
+    // 16 MiB of page cache per connection: the poller's inserts touch one leaf per appliance
+    // (1,000 appliances: ~4 MB) and the history route an appliance's recent frames; 64 MiB made
+    // a long-running agent's RSS grow by as much once its file outgrew it.
+    db.pragma('cache_size = -16384');
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version > SCHEMA_VERSION) {
       throw new Error(`${file}: database schema version ${version} is newer than this agent knows (${SCHEMA_VERSION}); upgrade Fulcrum to open it`);

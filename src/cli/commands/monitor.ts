@@ -25,6 +25,7 @@ import { cycleLine } from '../monitor-line.js';
 import { sharing, type SharingFlags } from '../sharing-flags.js';
 import { exportingMetrics } from '../../poller/remote-write/index.js';
 import { remoteWriteFlag } from '../remote-write-flag.js';
+import { boundHeapGrowth } from '../heap-growth.js';
 
 export interface MonitorOptions extends SharingFlags {
   interval: string;
@@ -76,6 +77,7 @@ async function takeLease(lease: PollerLease, standby: boolean, signal: AbortSign
 }
 
 export async function monitor(opts: MonitorOptions): Promise<void> {
+  boundHeapGrowth();
   const intervalMs = duration('--interval', opts.interval);
   const forMs = opts.for ? duration('--for', opts.for) : Infinity;
   const traps = trapAddress(opts);

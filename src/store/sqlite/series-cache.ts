@@ -6,6 +6,11 @@
  * series are added as they are inserted, and the owner drops everything when a transaction
  * that inserted some rolls back. Nothing deletes or renames a series, so that is all that can
  * make an entry stale.
+ *
+ * Bounded to the appliances used last (CACHED_APPLIANCES): a fleet's whole dictionary (1,000
+ * appliances × ~200 series, with their names and keys) was ~50 MB of an agent's live heap, kept
+ * although the poller resolves an appliance's series only when its layout changes; what the
+ * history route reads again and again is a few appliances at a time.
  */
 
 import type { Statement } from 'better-sqlite3';
@@ -33,13 +38,20 @@ export interface ApplianceSeries {
 /** A series' key within its appliance. */
 export const localKey = (k: { service?: string; backend?: string; counter: string }): string => `${k.service ?? ''}\u0000${k.backend ?? ''}\u0000${k.counter}`;
 
+/** Appliances whose series are kept: an entry is ~50 KB at 200 series. */
+export const CACHED_APPLIANCES = 64;
+
 export class SeriesCache {
+  /** In order of last use, oldest first. */
   private readonly entries = new Map<number, ApplianceSeries>();
   private readonly dataVersion: Statement<[], number>;
   private readonly seriesOf: Statement<[number], StoredSeries>;
   private version = Number.NaN;
 
-  constructor(db: Db) {
+  constructor(
+    db: Db,
+    private readonly capacity = CACHED_APPLIANCES,
+  ) {
     this.dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
     this.seriesOf = db.prepare('SELECT id, slot, service, backend, counter, kind FROM metric_series WHERE appliance = ? ORDER BY id');
   }
@@ -52,11 +64,15 @@ export class SeriesCache {
       this.version = version;
     }
     let entry = this.entries.get(id);
-    if (!entry) {
+    if (entry) {
+      // Last used goes last.
+      this.entries.delete(id);
+    } else {
       const rows = this.seriesOf.all(id);
       entry = { rows, byKey: new Map(rows.map((r) => [localKey(r), r])) };
-      this.entries.set(id, entry);
+      if (this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value!);
     }
+    this.entries.set(id, entry);
     return entry;
   }
 

@@ -190,12 +190,15 @@ export function groupPushCampaign(trials: { full: number; short: number }): Camp
       }
 
       // Wait until nothing is pending anywhere, or the deadline: no member may change after that.
+      // A read says what the members ran when it began (a console read takes a second or more on
+      // a noisy line), so the last one must begin at the deadline, not merely end after it.
       let infos: (Info | null)[] = [];
       for (;;) {
+        const asked = performance.now();
         infos = await Promise.all(MEMBERS.map(info));
         const settled = infos.every((i) => i !== null && i.pendingConfirm == null);
-        if (settled || performance.now() >= deadline) break;
-        await sleep(250);
+        if (settled || asked >= deadline) break;
+        await sleep(Math.min(250, Math.max(0, deadline - performance.now())));
       }
       const seen = () =>
         MEMBERS.map((m, i) => `${m}: ${infos[i] ? `${infos[i].configId.slice(0, 12)} pending ${JSON.stringify(infos[i].pendingConfirm)}` : 'no answer'}`).join(

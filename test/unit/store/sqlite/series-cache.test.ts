@@ -1,7 +1,9 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { counterHistory } from '../../../../src/store/history.js';
+import { openDatabase } from '../../../../src/store/database.js';
 import { openStore, type AgentStore } from '../../../../src/store/index.js';
+import { SeriesCache } from '../../../../src/store/sqlite/series-cache.js';
 import { T0, tempDirs } from '../support.js';
 
 const newDir = tempDirs();
@@ -90,6 +92,37 @@ describe("the SQLite dictionary's cache of an appliance's series", () => {
       [T0, 5],
       [T0 + 20_000, 2],
     ]);
+  });
+});
+
+describe('the bound on the appliances whose series the cache keeps', () => {
+  it('keeps the appliances used last and reads the others again, so a fleet of any size costs at most its capacity', () => {
+    const db = openDatabase(path.join(newDir(), 'fulcrum.db'));
+    try {
+      const cache = new SeriesCache(db, 2);
+      for (const name of ['lb1', 'lb2', 'lb3']) db.prepare('INSERT INTO metric_appliance (name) VALUES (?)').run(name);
+      const add = (appliance: number, counter: string) =>
+        db
+          .prepare(
+            "INSERT INTO metric_series (appliance, slot, service, backend, counter, kind) VALUES (?, (SELECT COUNT(*) FROM metric_series WHERE appliance = ?), '', '', ?, 1)",
+          )
+          .run(appliance, appliance, counter);
+      const counters = (appliance: number) => cache.of(appliance).rows.map((r) => r.counter);
+      add(1, 'a');
+      add(2, 'b');
+      expect(counters(1)).toEqual(['a']);
+      expect(counters(2)).toEqual(['b']);
+      // Rows written on this connection behind the cache's back (its own writes leave data_version
+      // as it was): an appliance still kept shows the rows it was read with, one dropped shows all.
+      add(1, 'a2');
+      add(2, 'b2');
+      expect(counters(1)).toEqual(['a']); // used last now: lb2 is the oldest
+      expect(counters(3)).toEqual([]); // a third: lb2 goes
+      expect(counters(1)).toEqual(['a']);
+      expect(counters(2)).toEqual(['b', 'b2']);
+    } finally {
+      db.close();
+    }
   });
 });
 
