@@ -4,7 +4,9 @@
  * Tables `metric_appliance` and `metric_series` (database.ts has the DDL).
  *
  * What writing a point needs of its series is cached by id for every series written (a big
- * fleet has hundreds of thousands: keep it small). An appliance's keys are cached per appliance
+ * fleet has hundreds of thousands: keep it small): its appliance and slot in two typed arrays
+ * indexed by id (ids are dense from 1), 8 bytes a series instead of an object and a map entry
+ * (~80 bytes: 15 MB of an agent's heap at 1,000 appliances). An appliance's keys are cached per appliance
  * while no other connection has committed (series-cache.ts): the history route reads all of an
  * appliance's series per request, and the poller resolves them once per appliance layout.
  */
@@ -43,8 +45,14 @@ interface SeriesRow {
 
 const keyText = (k: SeriesKey) => [k.appliance, k.service ?? '', k.backend ?? '', k.counter].join('/');
 
+/** Series ids kept by id up to here (32 MB of arrays at most); those beyond are read when written. */
+const MAX_INDEXED_ID = 2 ** 22;
+
 export class SeriesDictionary {
-  private readonly byId = new Map<number, SeriesInfo>();
+  /** By series id: its appliance's id (0: not read yet), its slot and its kind. */
+  private applianceOf = new Int32Array(1024);
+  private slotOf = new Int32Array(1024);
+  private kindOf = new Uint8Array(1024);
   private readonly appliances = new Map<number, ApplianceInfo>();
   private readonly keys: SeriesCache;
   private readonly sql: {
@@ -130,8 +138,8 @@ export class SeriesDictionary {
 
   /** What writing to series `id` needs; RangeError for an id that does not exist. */
   info(id: number): SeriesInfo {
-    const cached = this.byId.get(id);
-    if (cached) return cached;
+    const appliance = id < this.applianceOf.length ? this.applianceOf[id]! : 0;
+    if (appliance !== 0) return { id, appliance: this.applianceById(appliance), slot: this.slotOf[id]!, kind: this.kindOf[id]! };
     const row = this.sql.seriesById.get(id);
     if (!row) throw new RangeError(`unknown series id ${String(id)}`);
     return this.remember({ id, ...row });
@@ -149,7 +157,7 @@ export class SeriesDictionary {
 
   /** Drop everything cached from the database; it is all read again (rollups rebuilt from raw) on demand. */
   forget(): void {
-    this.byId.clear();
+    this.applianceOf.fill(0);
     this.appliances.clear();
     this.keys.clear();
   }
@@ -181,9 +189,27 @@ export class SeriesDictionary {
   }
 
   private remember(row: SeriesRow): SeriesInfo {
-    let info = this.byId.get(row.id);
-    if (!info) this.byId.set(row.id, (info = { id: row.id, appliance: this.applianceById(row.appliance), slot: row.slot, kind: row.kind }));
-    return info;
+    if (Number.isSafeInteger(row.id) && row.id > 0 && row.id < MAX_INDEXED_ID) {
+      if (row.id >= this.applianceOf.length) this.grow(row.id);
+      this.applianceOf[row.id] = row.appliance;
+      this.slotOf[row.id] = row.slot;
+      this.kindOf[row.id] = row.kind;
+    }
+    return { id: row.id, appliance: this.applianceById(row.appliance), slot: row.slot, kind: row.kind };
+  }
+
+  private grow(id: number): void {
+    let length = this.applianceOf.length;
+    while (length <= id) length *= 2;
+    const appliances = new Int32Array(length);
+    appliances.set(this.applianceOf);
+    const slots = new Int32Array(length);
+    slots.set(this.slotOf);
+    const kinds = new Uint8Array(length);
+    kinds.set(this.kindOf);
+    this.applianceOf = appliances;
+    this.slotOf = slots;
+    this.kindOf = kinds;
   }
 
   private applianceNamed(name: string, create: boolean): ApplianceInfo | null {
