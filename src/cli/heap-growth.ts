@@ -1,10 +1,13 @@
 /**
- * How far a long-running agent (`monitor`, `serve`) lets V8's heap grow between full
- * collections. By default V8 lets the old generation grow to up to four times what survived the
+ * How far `fulcrum monitor` lets V8's heap grow between full collections. By default V8 lets the old generation grow to up to four times what survived the
  * last one; an agent polling a big fleet keeps a steady live heap (~65 MB at 1,000 appliances)
  * under a steady stream of short-lived garbage, so that headroom buys it nothing but RSS. At
  * 1.3× the live heap the same fleet peaked at 226 MB of RSS instead of 291 MB, with the same
  * CPU per cycle (`node dist/bench/poll-memory.js`, docs/PERFORMANCE.md).
+ *
+ * Not `serve`: its API allocates far more per second than polling does, and under this bound
+ * the extra full collections cost ~20 % more CPU per API request (0.50 → 0.60 ms in the api
+ * bench); it keeps V8's defaults, latency before memory.
  *
  * Set from inside, at the command's start: `fulcrum` runs under a shebang that passes Node no
  * flags, and V8's heap controller reads this one at each full collection, so it takes effect

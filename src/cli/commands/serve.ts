@@ -9,7 +9,6 @@ import { hostname } from 'node:os';
 import { exportingMetrics } from '../../poller/remote-write/index.js';
 import { createLogger } from '../../log/logger.js';
 import { remoteWriteFlag } from '../remote-write-flag.js';
-import { boundHeapGrowth } from '../heap-growth.js';
 
 export interface ServeOptions extends SharingFlags {
   host: string;
@@ -56,7 +55,6 @@ function port(text: string): number {
  * --standby its poll loop waits for the lease (src/api/poll-loop.ts) and takes over.
  */
 export async function serve(opts: ServeOptions): Promise<void> {
-  boundHeapGrowth();
   const listenPort = port(opts.port);
   let intervalMs = 0;
   if (opts.poll) {

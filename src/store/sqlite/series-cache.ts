@@ -7,10 +7,10 @@
  * that inserted some rolls back. Nothing deletes or renames a series, so that is all that can
  * make an entry stale.
  *
- * Bounded to the appliances used last (CACHED_APPLIANCES): a fleet's whole dictionary (1,000
- * appliances × ~200 series, with their names and keys) was ~50 MB of an agent's live heap, kept
- * although the poller resolves an appliance's series only when its layout changes; what the
- * history route reads again and again is a few appliances at a time.
+ * Only reads (the history route, listings) fill it, bounded to the appliances read last
+ * (CACHED_APPLIANCES). The poller resolving an appliance's series (once per layout) reads
+ * through it without filling it: a fleet's whole dictionary (1,000 appliances × ~200 series,
+ * with their names and keys) was ~50 MB of a polling agent's live heap, kept for nothing.
  */
 
 import type { Statement } from 'better-sqlite3';
@@ -39,7 +39,7 @@ export interface ApplianceSeries {
 export const localKey = (k: { service?: string; backend?: string; counter: string }): string => `${k.service ?? ''}\u0000${k.backend ?? ''}\u0000${k.counter}`;
 
 /** Appliances whose series are kept: an entry is ~50 KB at 200 series. */
-export const CACHED_APPLIANCES = 64;
+export const CACHED_APPLIANCES = 4096;
 
 export class SeriesCache {
   /** In order of last use, oldest first. */
@@ -58,11 +58,7 @@ export class SeriesCache {
 
   /** The series of appliance `id`, read again if another connection committed since. */
   of(id: number): ApplianceSeries {
-    const version = this.dataVersion.get()!;
-    if (version !== this.version) {
-      this.entries.clear();
-      this.version = version;
-    }
+    this.checkVersion();
     let entry = this.entries.get(id);
     if (entry) {
       // Last used goes last.
@@ -76,6 +72,12 @@ export class SeriesCache {
     return entry;
   }
 
+  /** The series of appliance `id` as `of` has them, without keeping them when they were not kept already. */
+  rows(id: number): readonly StoredSeries[] {
+    this.checkVersion();
+    return this.entries.get(id)?.rows ?? this.seriesOf.all(id);
+  }
+
   /** A series this connection just inserted for appliance `id` (ids only grow: it goes last). */
   added(id: number, row: StoredSeries): void {
     const entry = this.entries.get(id);
@@ -83,6 +85,14 @@ export class SeriesCache {
     entry.rows.push(row);
     entry.byKey.set(localKey(row), row);
     delete entry.listed;
+  }
+
+  private checkVersion(): void {
+    const version = this.dataVersion.get()!;
+    if (version !== this.version) {
+      this.entries.clear();
+      this.version = version;
+    }
   }
 
   clear(): void {

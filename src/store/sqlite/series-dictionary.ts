@@ -166,7 +166,7 @@ export class SeriesDictionary {
     const out = new Map<string, SeriesRow>();
     const appliance = this.applianceNamed(name, false);
     if (!appliance) return out;
-    for (const r of this.keys.of(appliance.id).rows) out.set(localKey(r), { id: r.id, appliance: appliance.id, slot: r.slot, kind: r.kind });
+    for (const r of this.keys.rows(appliance.id)) out.set(localKey(r), { id: r.id, appliance: appliance.id, slot: r.slot, kind: r.kind });
     return out;
   }
 

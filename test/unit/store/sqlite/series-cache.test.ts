@@ -120,6 +120,13 @@ describe('the bound on the appliances whose series the cache keeps', () => {
       expect(counters(3)).toEqual([]); // a third: lb2 goes
       expect(counters(1)).toEqual(['a']);
       expect(counters(2)).toEqual(['b', 'b2']);
+      // What the poller reads to resolve series is not kept: a later read sees rows added since.
+      const resolved = (appliance: number) => cache.rows(appliance).map((r) => r.counter);
+      expect(resolved(3)).toEqual([]);
+      add(3, 'c');
+      expect(resolved(3)).toEqual(['c']);
+      // ...but one kept already is what it answers with.
+      expect(resolved(1)).toEqual(['a']);
     } finally {
       db.close();
     }
