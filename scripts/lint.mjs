@@ -1,7 +1,8 @@
-// `npm run lint`: ESLint (type-aware), Prettier's check and the type check, side by side. Run
-// one after the other they took over a minute on two cores, ESLint alone half of it; each is
-// single-threaded, so together they take about as long as ESLint. Each tool's output is shown
-// whole, in a fixed order, and the run fails if any of them does.
+// `npm run lint`: ESLint (type-aware), Prettier's check and the type check in two lanes, one per
+// core: ESLint alone in one (45 s here, the longest), Prettier then tsc in the other (17 + 17 s).
+// All three at once on two cores made ESLint share a core and the whole take 56 s; one after
+// the other, 80 s. Each tool's output is shown whole, in a fixed order, and the run fails if any
+// of them does.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -33,7 +34,13 @@ const run = ({ name, args }) =>
     child.on('close', (code, signal) => resolve({ name, code: code ?? (signal ? 1 : 0), output }));
   });
 
-const results = await Promise.all(checks.map(run));
+const [eslint, prettier, tsc] = checks;
+const inTurn = async (...lane) => {
+  const out = [];
+  for (const check of lane) out.push(await run(check));
+  return out;
+};
+const results = (await Promise.all([inTurn(eslint), inTurn(prettier, tsc)])).flat();
 for (const r of results) {
   process.stdout.write(`> ${r.name}: ${r.code === 0 ? 'ok' : `failed (exit ${r.code})`}\n`);
   if (r.output.trim() !== '') process.stdout.write(r.output.endsWith('\n') ? r.output : `${r.output}\n`);
