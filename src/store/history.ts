@@ -61,19 +61,26 @@ export async function chosenSeries(
   q: Pick<HistoryQuery, 'counters' | 'service' | 'backend' | 'serviceLevel'>,
 ): Promise<StoredSeries[]> {
   const wanted = q.counters ? new Set(q.counters) : null;
-  return (await metrics.listSeries(appliance))
-    .filter((s) => (wanted === null || wanted.has(s.counter)) && (q.service === undefined || s.service === q.service))
-    .filter((s) => q.backend === undefined || s.backend === q.backend)
-    .filter((s) => q.serviceLevel === undefined || (s.backend === undefined) === q.serviceLevel);
+  return (await metrics.listSeries(appliance)).filter(
+    (s) =>
+      (wanted === null || wanted.has(s.counter)) &&
+      (q.service === undefined || s.service === q.service) &&
+      (q.backend === undefined || s.backend === q.backend) &&
+      (q.serviceLevel === undefined || (s.backend === undefined) === q.serviceLevel),
+  );
 }
 
-/** The series a query selects with their stored points: the one read behind every history answer. */
+/**
+ * The series a query selects with their stored points: the one read behind every history answer.
+ * `chosen`: what chosenSeries gave for the same appliance and selection, when the caller has it already.
+ */
 export async function queryHistory(
   metrics: MetricStore,
   appliance: string,
   q: Omit<HistoryQuery, 'rate'>,
+  chosen?: readonly StoredSeries[],
 ): Promise<Array<{ series: StoredSeries; points: SeriesPoint[] }>> {
-  const chosen = await chosenSeries(metrics, appliance, q);
+  chosen ??= await chosenSeries(metrics, appliance, q);
   // One pass over the stored frames for every series when the store can (SQLite can). The
   // listed series are their own keys: queryMany reads service, backend and counter only.
   const results = await metrics.queryMany(appliance, chosen, q.from, q.to, q.resolution);
@@ -89,8 +96,8 @@ export function countGaps(values: ReadonlyArray<number | null>): number {
   return first < 0 ? 0 : values.slice(first).filter((v) => v === null).length;
 }
 
-export async function counterHistory(metrics: MetricStore, appliance: string, q: HistoryQuery): Promise<History> {
-  const series = (await queryHistory(metrics, appliance, q)).map(({ series: s, points: stored }): HistorySeries => {
+export async function counterHistory(metrics: MetricStore, appliance: string, q: HistoryQuery, chosen?: readonly StoredSeries[]): Promise<History> {
+  const series = (await queryHistory(metrics, appliance, q, chosen)).map(({ series: s, points: stored }): HistorySeries => {
     const points = stored.map((p) => [p.ts, s.kind === 'counter' && !q.rate ? (p.sum ?? null) : p.value] as const);
     return { service: s.service ?? null, backend: s.backend ?? null, counter: s.counter, kind: s.kind, points };
   });

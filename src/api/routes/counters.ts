@@ -8,6 +8,7 @@ import { parseDuration } from '../../protocol/rules/index.js';
 import { chosenSeries, counterHistory, hasHistory, resolutionFor } from '../../store/history.js';
 import type { ApiContext } from '../context.js';
 import { ApiError, notFound } from '../errors.js';
+import { historyBody } from '../history-body.js';
 import { API_WORDS, checkAnswer, checkFrom, checkGrid, checkSpan, HistoryLimitError } from '../history-limits.js';
 import { CountersResponse, errors, HistoryQuery, HistoryResponse, NameParams, SteppedHistoryResponse } from '../schemas.js';
 import { StepQueryError, steppedQuery, type StepQuery } from '../stepped-history.js';
@@ -101,7 +102,7 @@ export function counterRoutes(app: FastifyInstance, ctx: ApiContext): void {
         response: { 200: Type.Union([HistoryResponse, SteppedHistoryResponse]), ...errors(400, 401, 404) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { name } = request.params;
       const q = request.query;
       const to = Date.now();
@@ -122,9 +123,10 @@ export function counterRoutes(app: FastifyInstance, ctx: ApiContext): void {
       if (q.step !== undefined) return stepped(ctx, name, q, { from, to, spanMs, ...selection });
       const chosen = await chosenSeries(ctx.store.metrics, name, selection);
       limited(() => checkGrid(chosen.length, spanMs, resolution, API_WORDS));
-      const history = await counterHistory(ctx.store.metrics, name, { from, to, resolution, rate: q.rate === 'true', ...selection });
+      const history = await counterHistory(ctx.store.metrics, name, { from, to, resolution, rate: q.rate === 'true', ...selection }, chosen);
       limited(() => checkAnswer(history.series, resolution, API_WORDS));
-      return history;
+      // Already JSON, as the schema's serializer would write it (src/api/history-body.ts).
+      return reply.type('application/json; charset=utf-8').send(historyBody(history));
     },
   );
 }

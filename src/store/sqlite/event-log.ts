@@ -2,13 +2,17 @@
 
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../database.js';
+import { preparedOnce, type Prepare } from './prepared.js';
 import { eventRow, MAX_EVENT_LIMIT, type EventInput, type EventLog, type EventQuery, type StoredEvent } from '../event-log.js';
 
 export class SqliteEventLog implements EventLog {
   private readonly insert: Statement<[number, string, string, string]>;
   private readonly deleteBefore: Statement<[number]>;
+  /** The query's text has at most 2^5 × 2 × 2 forms (filters, order, paging): the limit is bound, not written in. */
+  private readonly sql: Prepare;
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
+    this.sql = preparedOnce(db);
     this.insert = db.prepare('INSERT INTO events (ts, appliance, kind, detail) VALUES (?, ?, ?, ?)');
     this.deleteBefore = db.prepare('DELETE FROM events WHERE ts < ?');
   }
@@ -41,14 +45,14 @@ export class SqliteEventLog implements EventLog {
     // Paging by id goes in id order: by time, a page's last id is not its highest, and the next
     // page (after that id) would repeat some events and skip others appended late with early times.
     const by = query.afterId === undefined ? `ts ${order}, id ${order}` : `id ${order}`;
-    const text = `SELECT id, ts, appliance, kind, detail FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${by} LIMIT ${limit}`;
-    const rows = this.db.prepare<Array<string | number>, Omit<StoredEvent, 'detail'> & { detail: string }>(text).all(...args);
+    const text = `SELECT id, ts, appliance, kind, detail FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${by} LIMIT ?`;
+    const rows = this.sql(text).all(...args, limit) as Array<Omit<StoredEvent, 'detail'> & { detail: string }>;
     return rows.map((r) => ({ ...r, detail: JSON.parse(r.detail) as unknown }));
   }
 
   /** The id of the last event appended (0: none): not the newest by time, since an event may be appended late with an earlier time. */
   async lastId(): Promise<number> {
-    return (this.db.prepare('SELECT MAX(id) AS id FROM events').get() as { id: number | null }).id ?? 0;
+    return (this.sql('SELECT MAX(id) AS id FROM events').get() as { id: number | null }).id ?? 0;
   }
 
   async prune(before: number): Promise<number> {

@@ -35,12 +35,15 @@ export class SqliteInventory implements Inventory {
   private listed: { version: number; writes: number; records: readonly ApplianceRecord[] } | null = null;
   private writes = 0;
   private readonly dataVersion: Statement<[], number>;
+  /** One appliance's row, read on every history request: compiled once. */
+  private readonly byName: Statement<[string], Row>;
 
   constructor(
     private readonly db: Db,
     private readonly secrets = new SecretBox(),
   ) {
     this.dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
+    this.byName = db.prepare<[string], Row>('SELECT name, target, credentials, created, site FROM appliances WHERE name = ?');
   }
 
   private fromRow(r: Row): ApplianceRecord {
@@ -84,7 +87,7 @@ export class SqliteInventory implements Inventory {
   }
 
   async get(name: string): Promise<ApplianceRecord | null> {
-    const row = this.db.prepare('SELECT name, target, credentials, created, site FROM appliances WHERE name = ?').get(name) as Row | undefined;
+    const row = this.byName.get(name);
     return row ? this.fromRow(row) : null;
   }
 

@@ -98,6 +98,33 @@ describe('the inventory answer', () => {
     expect(names([record('b')])).toEqual(['b']);
   });
 
+  it('over several runs of items, shows a change in any run and sends the answer before again only when nothing changed', () => {
+    const view = new InventoryBody();
+    const states = new Map<string, ApplianceState>();
+    let records = Array.from({ length: 200 }, (_, i) => record(`a${String(i).padStart(3, '0')}`));
+    for (const r of records) states.set(r.name, state(r.name));
+    const render = () => view.render(records, (n) => states.get(n) ?? null);
+    const expected = () => ({ appliances: records.map((r) => applianceItem({ record: r, state: states.get(r.name) ?? null, owner: undefined })) });
+    const first = render();
+    expect(parse(first)).toEqual(expected());
+    expect(render()).toBe(first);
+    for (const i of [0, 63, 64, 130, 199]) {
+      const before = render();
+      states.get(records[i]!.name)!.lastPoll = 1_700_000_100_000 + i;
+      const after = render();
+      expect(after).not.toBe(before);
+      expect(parse(after)).toEqual(expected());
+    }
+    records = records.filter((_, i) => i !== 64);
+    expect(parse(render())).toEqual(expected());
+    records = records.slice(0, 128);
+    expect(parse(render())).toEqual(expected());
+    records = [...records, record('zzz')];
+    expect(parse(render())).toEqual(expected());
+    records = [];
+    expect(parse(render())).toEqual({ appliances: [] });
+  });
+
   it('writes the schema integers as its serializer does', () => {
     const s = state('lb1', { info: { ...info, pendingConfirm: 29.7 } });
     const item = (parse(new InventoryBody().render([record('lb1')], () => s)) as { appliances: Array<{ pendingConfirm: number }> }).appliances[0]!;
