@@ -89,16 +89,15 @@ describe('firmware upgrade over the serial console', () => {
 
   it('an upload cut off half way resumes where the appliance got to', async () => {
     const img = image('2.0.0', { counter: 0, size: 200 * 1024 });
-    let cut = false;
+    const cut: { closed?: Promise<void> } = {};
     const partial = driver.uploadFirmware(img, {
       onProgress: (sent) => {
-        if (!cut && sent > 60_000) {
-          cut = true;
-          void driver.close();
-        }
+        if (cut.closed === undefined && sent > 60_000) cut.closed = driver.close();
       },
     });
     await expect(partial).rejects.toBeInstanceOf(DriverError);
+    // The upload fails as the close begins; the line is free (its lock let go) only once the close is done.
+    await cut.closed;
     await connect();
     const r = await driver.uploadFirmware(img);
     expect(r.resumedFrom).toBeGreaterThan(0);
